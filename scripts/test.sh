@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs, builds and runs every test: the doctest suite natively and as WebAssembly in Node
+# (through ctest), then the Node tests. Ends with one "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh || exit 1
+scripts/build.sh || exit 1
+
+passed=0
+failed=0
+tally_ctest() {  # $1: build dir
+  local log
+  log=$(mktemp)
+  (cd "$1" && ctest -j2 --output-on-failure) | tee "$log"
+  local summary total bad
+  summary=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | tail -1)
+  total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
+  bad=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$summary")
+  if [ -z "$summary" ]; then total=1; bad=1; fi
+  passed=$((passed + total - bad))
+  failed=$((failed + bad))
+  rm -f "$log"
+}
+
+echo "== native doctest suite"
+tally_ctest build/native
+echo "== WebAssembly doctest suite (Node)"
+tally_ctest build/wasm
+
+node_tests=$(find tests/node -name '*.test.mjs' | sort)
+if [ -n "$node_tests" ]; then
+  echo "== Node tests"
+  log=$(mktemp)
+  # shellcheck disable=SC2086
+  node --no-experimental-fetch --test --test-concurrency=1 $node_tests | tee "$log"
+  node_pass=$(grep -E "^# pass [0-9]+" "$log" | awk '{print $3}')
+  node_fail=$(grep -E "^# fail [0-9]+" "$log" | awk '{print $3}')
+  passed=$((passed + ${node_pass:-0}))
+  failed=$((failed + ${node_fail:-1}))
+  rm -f "$log"
+fi
+
+echo "camlens: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,31 @@
+#pragma once
+// Geometry shared by convolutions and pools: kernel window, stride, dilation and padding,
+// with TensorFlow's SAME/VALID rules resolved against a concrete input size.
+
+namespace camlens {
+
+enum class Activation { none, relu, relu6 };
+
+struct Padding {
+  int top = 0, bottom = 0, left = 0, right = 0;
+  bool operator==(const Padding&) const = default;
+};
+
+enum class PaddingMode { valid, same, explicit_pads };
+
+struct Window2D {
+  int kernel_h = 1, kernel_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int dilation_h = 1, dilation_w = 1;
+  PaddingMode padding_mode = PaddingMode::valid;
+  Padding explicit_padding;  // used only with PaddingMode::explicit_pads
+
+  // Pads for an input of in_h x in_w. SAME puts the odd pixel at the bottom/right, as TensorFlow.
+  Padding pads(int in_h, int in_w) const;
+  int out_h(int in_h) const;
+  int out_w(int in_w) const;
+  // Throws an Error naming `who` if the window does not fit the input or a field is invalid.
+  void validate(int in_h, int in_w, const char* who) const;
+};
+
+}  // namespace camlens

@@ -1,0 +1,21 @@
+#include "layers/layer.h"
+
+#include "core/error.h"
+
+namespace camlens {
+
+void Layer::expect_input_count(size_t given) const {
+  int expected = input_count();
+  if (expected < 0 ? given == 0 : given != static_cast<size_t>(expected)) {
+    fail(kind(), " '", name(), "' takes ", expected < 0 ? "one or more" : std::to_string(expected),
+         " input(s), got ", given);
+  }
+}
+
+void activation_backward_inplace(float* grad, const float* out, size_t count, float cap, ReluBackward mode) {
+  for (size_t i = 0; i < count; ++i) {
+    if (!relu_passes(out[i], grad[i], cap, mode)) grad[i] = 0.0f;
+  }
+}
+
+}  // namespace camlens

@@ -1,0 +1,84 @@
+#pragma once
+// The contract every layer kind keeps. A layer owns its parameters and their gradients; the
+// graph owns activations. forward and backward take their arguments in the same order, outputs
+// first (llm.c style); backward accumulates (+=) into every gradient it writes.
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace camlens {
+
+enum class Phase { inference, training };
+
+// How ReLU-like nonlinearities pass gradients back (guided backprop and deconvnet need the others).
+enum class ReluBackward {
+  normal,     // grad * (x > 0)
+  guided,     // grad * (x > 0) * (grad > 0)
+  deconvnet,  // grad * (grad > 0)
+};
+
+struct BackwardRequest {
+  // Explanations want input gradients only and must not pay for weight gradients.
+  bool weight_grads = false;
+  ReluBackward relu = ReluBackward::normal;
+};
+
+struct Parameter {
+  std::string name;  // e.g. "kernel", "bias"
+  Tensor* value;
+  Tensor* grad;      // same shape as value; zeroed by the caller between steps
+};
+
+using Inputs = std::span<const Tensor* const>;
+using InputGrads = std::span<Tensor* const>;  // an entry may be null: that gradient is not wanted
+
+class Layer {
+ public:
+  explicit Layer(std::string name) : name_(std::move(name)) {}
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  const std::string& name() const { return name_; }
+  virtual const char* kind() const = 0;
+  virtual int input_count() const { return 1; }  // -1: any number >= 1
+
+  // Output shape for these input shapes; throws an Error naming the layer on a mismatch.
+  virtual Shape output_shape(std::span<const Shape> inputs) const = 0;
+  // `out` already has output_shape(inputs); forward overwrites it.
+  virtual void forward(Tensor& out, Inputs in, Phase phase) = 0;
+  // d_in[i] (when not null) has the shape of in[i] and receives += dL/d in[i].
+  // `out` is what forward produced for `in`, in the same phase.
+  virtual void backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
+                        const BackwardRequest& request) = 0;
+
+  // Trainable parameters with their gradient buffers (allocated on first call).
+  virtual std::vector<Parameter> parameters() { return {}; }
+  // Called after parameters changed (optimiser step, import) so cached packed weights are rebuilt.
+  virtual void parameters_changed() {}
+
+ protected:
+  // Throws unless exactly `count` inputs were given.
+  void expect_input_count(size_t given) const;
+
+ private:
+  std::string name_;
+};
+
+// Whether a (capped) ReLU passes gradient g back, given its output y: y lies strictly inside
+// (0, cap) exactly where the pre-activation did.
+inline bool relu_passes(float y, float g, float cap, ReluBackward mode) {
+  switch (mode) {
+    case ReluBackward::normal: return y > 0.0f && y < cap;
+    case ReluBackward::guided: return y > 0.0f && y < cap && g > 0.0f;
+    case ReluBackward::deconvnet: return g > 0.0f;
+  }
+  return false;
+}
+
+// A fused activation's backward, in place on `grad`, from the activation's output `out`.
+void activation_backward_inplace(float* grad, const float* out, size_t count, float cap, ReluBackward mode);
+
+}  // namespace camlens
