@@ -1,0 +1,65 @@
+#pragma once
+// Conv2D and DepthwiseConv2D kernels on raw NHWC float32 buffers.
+//   input  [N, in_h, in_w, in_c]
+//   Conv2D filter    [kernel_h, kernel_w, in_c, out_c]          (HWIO, TensorFlow's layout)
+//   Depthwise filter [kernel_h, kernel_w, in_c, multiplier]     out_c = in_c * multiplier,
+//                    output channel c * multiplier + m reads input channel c (TensorFlow's rule)
+//   bias   [out_c] or null
+//   output [N, out_h, out_w, out_c]
+// Forward applies the fused activation. Backward takes the gradient *before* the activation
+// (the layer masks it) and accumulates (+=) into what it writes.
+#include <memory>
+
+#include "kernels/window.h"
+
+namespace camlens::kernels {
+
+struct ConvGeometry {
+  int batch = 1, in_h = 1, in_w = 1, in_c = 1;
+  int out_h = 1, out_w = 1, out_c = 1;
+  int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  Padding pad;
+  Activation activation = Activation::none;
+  bool depthwise = false;  // out_c = in_c * multiplier
+  int multiplier() const { return out_c / in_c; }
+  bool operator==(const ConvGeometry&) const = default;
+};
+
+// ---- reference loops: the specification every optimised kernel is tested against ----
+void conv2d_forward_reference(float* out, const float* in, const float* filter, const float* bias,
+                              const ConvGeometry& g);
+void conv2d_backward_input_reference(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g);
+// d_bias may be null.
+void conv2d_backward_filter_reference(float* d_filter, float* d_bias, const float* d_out, const float* in,
+                                      const ConvGeometry& g);
+
+void depthwise_conv2d_forward_reference(float* out, const float* in, const float* filter, const float* bias,
+                                        const ConvGeometry& g);
+void depthwise_conv2d_backward_input_reference(float* d_in, const float* d_out, const float* filter,
+                                               const ConvGeometry& g);
+void depthwise_conv2d_backward_filter_reference(float* d_filter, float* d_bias, const float* d_out,
+                                                const float* in, const ConvGeometry& g);
+
+// ---- optimised forward: weights packed once per layer, reused across calls ----
+// XNNPACK natively (kernels/xnnpack/), SIMD128 in WebAssembly (kernels/simd128/).
+class ConvForward {
+ public:
+  virtual ~ConvForward() = default;
+  virtual void run(float* out, const float* in, const ConvGeometry& g) = 0;
+  // Whether run() accepts this geometry without re-packing (same channels, kernel, padding...).
+  virtual bool accepts(const ConvGeometry& g) const = 0;
+};
+// filter and bias are copied or packed; build a new one after the weights change.
+std::unique_ptr<ConvForward> make_conv_forward(const ConvGeometry& g, const float* filter, const float* bias);
+
+// Runs the forward pass: the reference loop when forced (kernels::force_reference), else the
+// optimised kernel held in `cache`, (re)built when absent or unable to take this geometry.
+void conv_forward(std::unique_ptr<ConvForward>& cache, float* out, const float* in, const float* filter,
+                  const float* bias, const ConvGeometry& g);
+
+// ---- optimised backward (GEMM-based; SIMD128 in WebAssembly), reference when forced ----
+void conv_backward_input(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g);
+void conv_backward_filter(float* d_filter, float* d_bias, const float* d_out, const float* in,
+                          const ConvGeometry& g);
+
+}  // namespace camlens::kernels
