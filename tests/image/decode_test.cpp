@@ -238,6 +238,23 @@ TEST_CASE("truncated bytes of every format are Errors, never partly black pictur
   CHECK(decode_image(first_frame_only).width() == 4);
 }
 
+TEST_CASE("a JPEG Huffman table with more than 256 codes is refused before stb reads past its tables") {
+  Bytes jpeg = quadrants_jpeg();
+  const Bytes dht_marker{0xFF, 0xC4};
+  const auto dht = std::search(jpeg.begin(), jpeg.end(), dht_marker.begin(), dht_marker.end());
+  REQUIRE(dht != jpeg.end());
+  std::fill(dht + 5, dht + 21, 32);  // the 16 code counts of the first table: 16 * 32 = 512 codes
+  const doctest::Contains refusal(
+      "cannot decode image bytes: the JPEG file is corrupt: a Huffman table (DHT) announces 512 codes");
+  CHECK_THROWS_WITH_AS(decode_image(jpeg), refusal, Error);
+  // Without its frame header (SOF0 turned into an APP14 marker) even stb's size probe reaches the table.
+  const Bytes sof_marker{0xFF, 0xC0};
+  const auto sof = std::search(jpeg.begin(), jpeg.end(), sof_marker.begin(), sof_marker.end());
+  REQUIRE(sof < dht);
+  sof[1] = 0xEE;
+  CHECK_THROWS_WITH_AS(decode_image(jpeg), refusal, Error);
+}
+
 TEST_CASE("headers claiming 20000x20000 pixels are refused before any pixel buffer exists") {
   // No pixel data follows these headers: the size is all a decoder would have to go on.
   const std::string refusal =

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -160,6 +161,41 @@ std::string gif_shortfall(std::span<const std::uint8_t> gif) {
   return "it ends before its first frame";
 }
 
+// Debian's stb_image (2022) writes past its 256-entry Huffman tables when a DHT segment announces
+// more than 256 codes (upstream checks since 2.28), so such files are refused here first. DHT
+// segments may also sit between the scans of a progressive JPEG: the walk steps over entropy-coded
+// data to the next marker. Everything else about the segments is left to stb.
+std::string jpeg_huffman_problem(std::span<const std::uint8_t> jpeg) {
+  const size_t size = jpeg.size();
+  size_t pos = 2;
+  while (size - pos >= 4) {  // pos <= size holds throughout
+    const std::uint8_t marker = jpeg[pos + 1];
+    if (jpeg[pos] != 0xFF || marker == 0x00 || marker == 0xFF || (marker >= 0xD0 && marker <= 0xD7)) {
+      pos += jpeg[pos] == 0xFF && marker != 0xFF ? 2 : 1;  // entropy-coded data, stuffing, fill or restart
+      continue;
+    }
+    if (marker == 0xD9) return "";  // end of image
+    const size_t length = size_t{jpeg[pos + 2]} << 8 | jpeg[pos + 3];
+    if (length < 2) return "";  // stb reports it
+    if (marker == 0xC4) {
+      // Tables follow each other (class/id byte, 16 code counts, the codes). stb starts another
+      // while the segment has a byte left, and reads the counts that are there even when the
+      // segment or the file is cut short (missing bytes read as 0).
+      const size_t end = pos + 2 + length;
+      size_t table = pos + 4;
+      while (table < end && table < size) {
+        size_t codes = 0;
+        for (size_t i = 1; i <= 16 && table + i < size; ++i) codes += jpeg[table + i];
+        if (codes > 256) return "a Huffman table (DHT) announces " + std::to_string(codes) + " codes, 256 at most exist";
+        table += 17 + codes;
+      }
+    }
+    if (length > size - pos - 2) return "";  // the segment runs past the end: nothing follows it
+    pos += 2 + length;
+  }
+  return "";
+}
+
 std::vector<std::uint8_t> read_file(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (file == nullptr) fail("cannot open image file ", path, ": ", std::strerror(errno));
@@ -190,6 +226,10 @@ Image decode_image(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
   const int length = static_cast<int>(bytes.size());
 
   if (*format == Format::png) check_png_size_limits(bytes, source);
+  if (*format == Format::jpeg) {  // before stb's header probe, which already builds Huffman tables
+    const std::string problem = jpeg_huffman_problem(bytes);
+    if (!problem.empty()) fail("cannot decode ", source, ": the JPEG file is corrupt: ", problem);
+  }
   int width = 0, height = 0, stored_channels = 0;
   clear_stb_reason();
   if (!stbi_info_from_memory(bytes.data(), length, &width, &height, &stored_channels)) {
