@@ -196,6 +196,28 @@ std::string jpeg_huffman_problem(std::span<const std::uint8_t> jpeg) {
   return "";
 }
 
+// Everything that can be refused before stb allocates pixels; returns the channels the file stores.
+int check_header(Format format, std::span<const std::uint8_t> bytes, const std::string& source) {
+  if (format == Format::png) check_png_size_limits(bytes, source);
+  if (format == Format::jpeg) {  // before stb's header probe, which already builds Huffman tables
+    const std::string problem = jpeg_huffman_problem(bytes);
+    if (!problem.empty()) fail("cannot decode ", source, ": the JPEG file is corrupt: ", problem);
+  }
+  int width = 0, height = 0, stored_channels = 0;
+  clear_stb_reason();
+  if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &width, &height, &stored_channels)) {
+    fail("cannot decode ", source, ": its ", format_name(format), " header is truncated or corrupt (",
+         stb_reason(format), ")");
+  }
+  // stb reports a top-down BMP's height as negative, as the file stores it.
+  check_size_limits(width, format == Format::bmp ? std::abs(std::int64_t{height}) : height, source);
+  const std::string shortfall = format == Format::bmp   ? bmp_shortfall(bytes)
+                                : format == Format::gif ? gif_shortfall(bytes)
+                                                        : "";
+  if (!shortfall.empty()) fail("cannot decode ", source, ": the ", format_name(format), " file is truncated: ", shortfall);
+  return stored_channels;
+}
+
 std::vector<std::uint8_t> read_file(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (file == nullptr) fail("cannot open image file ", path, ": ", std::strerror(errno));
@@ -223,31 +245,12 @@ Image decode_image(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
   if (bytes.size() > static_cast<size_t>(INT_MAX)) {
     fail("cannot decode ", source, ": ", bytes.size(), " bytes is more than an image file can be (2 GiB)");
   }
-  const int length = static_cast<int>(bytes.size());
-
-  if (*format == Format::png) check_png_size_limits(bytes, source);
-  if (*format == Format::jpeg) {  // before stb's header probe, which already builds Huffman tables
-    const std::string problem = jpeg_huffman_problem(bytes);
-    if (!problem.empty()) fail("cannot decode ", source, ": the JPEG file is corrupt: ", problem);
-  }
-  int width = 0, height = 0, stored_channels = 0;
-  clear_stb_reason();
-  if (!stbi_info_from_memory(bytes.data(), length, &width, &height, &stored_channels)) {
-    fail("cannot decode ", source, ": its ", format_name(*format), " header is truncated or corrupt (",
-         stb_reason(*format), ")");
-  }
-  // stb reports a top-down BMP's height as negative, as the file stores it.
-  check_size_limits(width, *format == Format::bmp ? std::abs(std::int64_t{height}) : height, source);
-  const std::string shortfall = *format == Format::bmp   ? bmp_shortfall(bytes)
-                                : *format == Format::gif ? gif_shortfall(bytes)
-                                                         : "";
-  if (!shortfall.empty()) fail("cannot decode ", source, ": the ", format_name(*format), " file is truncated: ", shortfall);
-
+  const int stored_channels = check_header(*format, bytes, source);
   const int channels = wanted != 0 ? wanted : stored_channels == 2 ? 4 : stored_channels;
   int decoded_width = 0, decoded_height = 0, file_channels = 0;
   clear_stb_reason();
   std::uint8_t* pixels =
-      stbi_load_from_memory(bytes.data(), length, &decoded_width, &decoded_height, &file_channels, channels);
+      stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &decoded_width, &decoded_height, &file_channels, channels);
   if (pixels == nullptr) {
     fail("cannot decode ", source, ": its ", format_name(*format), " data is truncated or corrupt (",
          stb_reason(*format), ")");

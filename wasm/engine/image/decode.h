@@ -1,8 +1,9 @@
 #pragma once
 // Decoding PNG, JPEG, BMP and GIF (first frame) with stb_image, from bytes or from a file.
 // The header is read first and oversized images are refused before any pixel buffer is allocated,
-// so a crafted 20000x20000 header cannot make the engine reach for 1.6 GB. JPEGs come out upright
-// (EXIF orientation applied, see exif.h), as they do from the browser's decoder.
+// so a crafted 20000x20000 header cannot make the engine reach for 1.6 GB. Cut-off BMPs and GIFs,
+// which stb would fill with black, and JPEG Huffman tables that Debian's stb mishandles are refused
+// too. JPEGs come out upright (EXIF orientation applied, see exif.h), as from the browser's decoder.
 // Every failure is a camlens::Error naming the file (or "image bytes") and what went wrong.
 #include <cstdint>
 #include <span>
