@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <tuple>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
-#include "kernels/backend.h"
 #include "support/gradcheck.h"
+#include "support/reference_check.h"
 
 using namespace camlens;
 using namespace camlens::test;
@@ -90,24 +89,8 @@ TEST_CASE("Dense optimised path matches the forced reference, forward and backwa
     Dense dense("fc", c.in_c, c.out_c, c.use_bias, c.activation);
     randomise(dense, rng, 1.0f);
     Tensor x = rng.tensor(Shape{c.batch, c.in_c});
-    Tensor probe = rng.tensor(Shape{c.batch, c.out_c});
-    auto run = [&](bool forced) {
-      kernels::ReferenceScope scope(forced);
-      for (Parameter& p : dense.parameters()) p.grad->fill(0.0f);
-      Tensor out = run_forward(dense, {&x});
-      Tensor d_x(x.shape());
-      Tensor* d_in[] = {&d_x};
-      const Tensor* in[] = {&x};
-      dense.backward(d_in, probe, in, out, BackwardRequest{true, ReluBackward::normal});
-      Tensor d_kernel = dense.parameters()[0].grad->clone();
-      return std::make_tuple(std::move(out), std::move(d_x), std::move(d_kernel));
-    };
-    auto [out_ref, dx_ref, dk_ref] = run(true);
-    auto [out_opt, dx_opt, dk_opt] = run(false);
-    // Sums of up to 64 products of values in [-1, 1]: a different order moves them by < 1e-4.
-    CHECK(max_abs_diff(out_opt, out_ref) <= 1e-4f);
-    CHECK(max_abs_diff(dx_opt, dx_ref) <= 1e-4f);
-    CHECK(max_abs_diff(dk_opt, dk_ref) <= 1e-4f);
+    // Sums of up to 64 products of values in [-1, 1]: another summation order moves them by < 1e-4.
+    check_optimised_matches_reference(dense, {&x}, 1e-4f);
   }
 }
 
