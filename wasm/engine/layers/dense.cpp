@@ -13,90 +13,108 @@ float activation_cap(Activation activation) {
   return activation == Activation::relu6 ? 6.0f : std::numeric_limits<float>::infinity();
 }
 
-kernels::DenseGeometry geometry(const Tensor& in, const Tensor& kernel) {
-  return {in.shape()[0], kernel.shape()[0], kernel.shape()[1]};
+// The checks that need no input: kernel rank, bias length.
+void check_weights(const Shape& kernel, const Shape* bias, const std::string& who) {
+  if (kernel.rank() != 2) fail(who, ": kernel must be [in_c, out_c], got ", kernel.str());
+  if (bias != nullptr && *bias != Shape{kernel[1]}) {
+    fail(who, ": bias must be [", kernel[1], "] to match kernel ", kernel.str(), ", got ", bias->str());
+  }
 }
 
 }  // namespace
 
+kernels::DenseGeometry dense_geometry(const Shape& in, const Shape& kernel, const Shape* bias, const std::string& who) {
+  check_weights(kernel, bias, who);
+  const int in_c = kernel[0];
+  if (in.rank() != 2) {
+    fail(who, " takes a rank-2 input [N, ", in_c, "], got ", in.str(),
+         ": add a Flatten (or GlobalAveragePool) layer before it");
+  }
+  if (in[1] != in_c) {
+    fail(who, ": input ", in.str(), " has ", in[1], " features but kernel ", kernel.str(), " expects ", in_c,
+         "; feed an input [N, ", in_c, "] or load a matching kernel");
+  }
+  return {in[0], in_c, kernel[1]};
+}
+
 void dense_forward(Tensor& out, const Tensor& in, const Tensor& kernel, const Tensor* bias, Activation activation,
-                   std::unique_ptr<kernels::DenseForward>& cache) {
-  kernels::dense_forward(cache, out.data(), in.data(), kernel.data(), bias != nullptr ? bias->data() : nullptr,
-                         geometry(in, kernel));
+                   std::unique_ptr<kernels::DenseForward>& packed, const std::string& who) {
+  const kernels::DenseGeometry g = dense_geometry(in.shape(), kernel.shape(), bias ? &bias->shape() : nullptr, who);
+  expect_shape(out.shape(), Shape{g.batch, g.out_c}, who + " output");
+  kernels::dense_forward(packed, out.data(), in.data(), kernel.data(), bias ? bias->data() : nullptr, g);
   if (activation == Activation::none) return;
   const float cap = activation_cap(activation);
   for (float& y : out.values()) y = std::min(std::max(y, 0.0f), cap);
 }
 
 void dense_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
-                    const Tensor& out, const Tensor& kernel, Activation activation, ReluBackward mode,
-                    Tensor& scratch) {
-  const Tensor* grad = &d_out;
-  if (activation != Activation::none) {
-    scratch.reshape_storage(d_out.shape());
-    std::copy_n(d_out.data(), d_out.size(), scratch.data());
-    activation_backward_inplace(scratch.data(), out.data(), scratch.size(), activation_cap(activation), mode);
-    grad = &scratch;
+                    const Tensor& out, const Tensor& kernel, Activation activation, ReluBackward relu,
+                    const std::string& who) {
+  const kernels::DenseGeometry g =
+      dense_geometry(in.shape(), kernel.shape(), d_bias ? &d_bias->shape() : nullptr, who);
+  expect_shape(out.shape(), Shape{g.batch, g.out_c}, who + " output");
+  expect_shape(d_out.shape(), out.shape(), who + " output gradient");
+  if (d_in != nullptr) expect_shape(d_in->shape(), in.shape(), who + " input gradient");
+  if (d_kernel != nullptr) expect_shape(d_kernel->shape(), kernel.shape(), who + " kernel gradient");
+  if (d_bias != nullptr && d_kernel == nullptr) {
+    fail(who, ": a bias gradient is computed together with the kernel gradient; pass both");
   }
-  const kernels::DenseGeometry g = geometry(in, kernel);
-  if (d_in != nullptr) kernels::dense_backward_input(d_in->data(), grad->data(), kernel.data(), g);
+  if (d_in == nullptr && d_kernel == nullptr) return;
+
+  // The kernels take the gradient before the fused activation, so mask a copy of d_out first.
+  Tensor masked;
+  const float* grad = d_out.data();
+  if (activation != Activation::none) {
+    masked = d_out.clone();
+    activation_backward_inplace(masked.data(), out.data(), masked.size(), activation_cap(activation), relu);
+    grad = masked.data();
+  }
+  if (d_in != nullptr) kernels::dense_backward_input(d_in->data(), grad, kernel.data(), g);
   if (d_kernel != nullptr) {
-    kernels::dense_backward_weight(d_kernel->data(), d_bias != nullptr ? d_bias->data() : nullptr, grad->data(),
-                                   in.data(), g);
+    kernels::dense_backward_weight(d_kernel->data(), d_bias ? d_bias->data() : nullptr, grad, in.data(), g);
   }
 }
 
-Dense::Dense(std::string name, int in_c, int out_c, bool use_bias, Activation activation)
-    : Layer(std::move(name)), use_bias_(use_bias), activation_(activation) {
-  if (in_c <= 0 || out_c <= 0) {
-    fail("Dense '", this->name(), "': input and output widths must be positive, got in_c=", in_c, ", out_c=", out_c);
-  }
-  kernel_ = Tensor(Shape{in_c, out_c});
-  if (use_bias_) bias_ = Tensor(Shape{out_c});
+Dense::Dense(std::string name, Tensor kernel, Tensor bias, Activation activation)
+    : Layer(std::move(name)), activation_(activation), kernel_(std::move(kernel)), bias_(std::move(bias)) {
+  check_weights(kernel_.shape(), has_bias() ? &bias_.shape() : nullptr, who());
 }
 
 Shape Dense::output_shape(std::span<const Shape> inputs) const {
   expect_input_count(inputs.size());
-  const Shape& in = inputs[0];
-  const int in_c = kernel_.shape()[0];
-  if (in.rank() != 2) {
-    fail("Dense '", name(), "' takes a rank-2 input [N, ", in_c, "], got ", in.str(),
-         ": add a Flatten (or GlobalAveragePool) layer before it");
-  }
-  if (in[1] != in_c) {
-    fail("Dense '", name(), "': expected input [N, ", in_c, "], got ", in.str(),
-         ": the previous layer must produce ", in_c, " features, or build the layer with in_c=", in[1]);
-  }
-  return Shape{in[0], kernel_.shape()[1]};
+  const kernels::DenseGeometry g =
+      dense_geometry(inputs[0], kernel_.shape(), has_bias() ? &bias_.shape() : nullptr, who());
+  return Shape{g.batch, g.out_c};
 }
 
 void Dense::forward(Tensor& out, Inputs in, Phase) {
-  dense_forward(out, *in[0], kernel_, bias(), activation_, forward_cache_);
+  expect_input_count(in.size());
+  dense_forward(out, *in[0], kernel_, bias_or_null(), activation_, packed_, who());
 }
 
 void Dense::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
                      const BackwardRequest& request) {
-  if (d_in[0] == nullptr && !request.weight_grads) return;
+  expect_input_count(in.size());
   Tensor* d_kernel = nullptr;
   Tensor* d_bias = nullptr;
   if (request.weight_grads) {
-    allocate_gradients();
+    allocate_grads();
     d_kernel = &kernel_grad_;
-    if (use_bias_) d_bias = &bias_grad_;
+    if (has_bias()) d_bias = &bias_grad_;
   }
-  dense_backward(d_in[0], d_kernel, d_bias, d_out, *in[0], out, kernel_, activation_, request.relu, masked_grad_);
-}
-
-void Dense::allocate_gradients() {
-  if (kernel_grad_.empty()) kernel_grad_ = Tensor(kernel_.shape());
-  if (use_bias_ && bias_grad_.empty()) bias_grad_ = Tensor(bias_.shape());
+  dense_backward(d_in[0], d_kernel, d_bias, d_out, *in[0], out, kernel_, activation_, request.relu, who());
 }
 
 std::vector<Parameter> Dense::parameters() {
-  allocate_gradients();
+  allocate_grads();
   std::vector<Parameter> params{{"kernel", &kernel_, &kernel_grad_}};
-  if (use_bias_) params.push_back({"bias", &bias_, &bias_grad_});
+  if (has_bias()) params.push_back({"bias", &bias_, &bias_grad_});
   return params;
+}
+
+void Dense::allocate_grads() {
+  if (kernel_grad_.empty()) kernel_grad_ = Tensor(kernel_.shape());
+  if (has_bias() && bias_grad_.empty()) bias_grad_ = Tensor(bias_.shape());
 }
 
 }  // namespace camlens
