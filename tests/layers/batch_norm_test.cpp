@@ -188,3 +188,11 @@ TEST_CASE("BatchNorm rejects inputs and kernels with the wrong channel count") {
   CHECK_THROWS_WITH_AS(fold_batch_norm(Tensor(Shape::nhwc(1, 1, 2, 8)), &bias, bn),
                        doctest::Contains("needs a bias of shape [8], got [4]"), Error);
 }
+
+TEST_CASE("BatchNorm backward without a forward pass says so") {
+  BatchNorm bn("fresh", 2);
+  Tensor x(Shape{1, 2}), g(Shape{1, 2}), d_x(Shape{1, 2});
+  Tensor* d_in[] = {&d_x};
+  const Tensor* in[] = {&x};
+  CHECK_THROWS_WITH_AS(bn.backward(d_in, g, in, x, {}), doctest::Contains("BatchNorm 'fresh': backward needs"), Error);
+}

@@ -125,6 +125,9 @@ void BatchNorm::forward(Tensor& out, Inputs in, Phase phase) {
 void BatchNorm::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor&,
                          const BackwardRequest& request) {
   if (d_in[0] == nullptr && !request.weight_grads) return;
+  if (inv_std_.size() != static_cast<size_t>(channels())) {
+    fail("BatchNorm '", name(), "': backward needs the statistics of a forward pass; run forward first");
+  }
   if (request.weight_grads) allocate_gradients();
   batch_norm_backward(d_in[0], request.weight_grads ? &gamma_grad_ : nullptr,
                       request.weight_grads ? &beta_grad_ : nullptr, d_out, *in[0], gamma_,
