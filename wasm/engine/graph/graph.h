@@ -65,6 +65,8 @@ class Graph {
   Graph() = default;
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
+  Graph(Graph&&) noexcept = default;  // activation pointers stay valid: vectors move their storage
+  Graph& operator=(Graph&&) noexcept = default;
 
   // The graph input, first and only once: `item_shape` has no batch dimension ([H, W, C] or [C]).
   void add_input(std::string name, const Shape& item_shape);
