@@ -292,7 +292,7 @@ TEST_CASE("an XNNPACK failure throws an Error naming the call and the status") {
   g.kernel_h = 0;  // XNNPACK refuses an empty kernel
   float filter[1] = {1.0f};
   CHECK_THROWS_WITH_AS(make_conv_forward(g, filter, nullptr),
-                       doctest::Contains("Conv2D (XNNPACK): XNNPACK xnn_create_convolution2d_nhwc_f32 failed: "
+                       doctest::Contains("Conv2D: XNNPACK xnn_create_convolution2d_nhwc_f32 failed: "
                                          "xnn_status_invalid_parameter"),
                        Error);
   DenseGeometry dense{1, 0, 3};  // no input channels

@@ -12,6 +12,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -59,7 +60,9 @@ struct PackBuffers {
 struct StridedView {
   const float* data;
   int row_stride, col_stride;
-  const float& operator()(int i, int j) const { return data[i * row_stride + j * col_stride]; }
+  const float& operator()(int i, int j) const {
+    return data[static_cast<ptrdiff_t>(i) * row_stride + static_cast<ptrdiff_t>(j) * col_stride];
+  }
 };
 
 // How the micro-kernel reads its MR rows of A at depth p.
@@ -171,7 +174,7 @@ void gemm(int m, int n, int k, StridedView a, StridedView b, float* c, int ldc) 
           const Vec* b_sliver = buffers.b.data() + (tile_col / kColsPerTile) * depth * kVecsPerSliver;
           int tile_cols = std::min(kColsPerTile, cols - tile_col);
           for (int tile_row = 0; tile_row < rows; tile_row += kRowsPerTile) {
-            float* c_tile = c + (row0 + tile_row) * ldc + col0 + tile_col;
+            float* c_tile = c + static_cast<ptrdiff_t>(row0 + tile_row) * ldc + col0 + tile_col;
             ATile a_tile = tile_row < full_rows ? a_in_place(a, row0 + tile_row, p0) : a_edge;
             tile(c_tile, ldc, std::min(kRowsPerTile, rows - tile_row), tile_cols, a_tile, b_sliver, depth);
           }

@@ -29,7 +29,7 @@ int xnnpack_output_size(int in, int pad_before, int pad_after, int kernel, int s
   return padded < effective_kernel ? 0 : (padded - effective_kernel) / stride + 1;
 }
 
-const char* kind_of(const ConvGeometry& g) { return g.depthwise ? "DepthwiseConv2D (XNNPACK)" : "Conv2D (XNNPACK)"; }
+const char* kind_of(const ConvGeometry& g) { return g.depthwise ? "DepthwiseConv2D" : "Conv2D"; }
 
 class XnnpackConvForward final : public ConvForward {
  public:

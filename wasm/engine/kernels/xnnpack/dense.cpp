@@ -8,7 +8,7 @@ namespace camlens::kernels {
 
 namespace {
 
-constexpr const char* kKind = "Dense (XNNPACK)";
+constexpr const char* kKind = "Dense";
 
 class XnnpackDenseForward final : public DenseForward {
  public:

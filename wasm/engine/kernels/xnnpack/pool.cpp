@@ -14,11 +14,11 @@ namespace {
 
 const char* kind_name(PoolKind kind) {
   switch (kind) {
-    case PoolKind::max: return "MaxPool (XNNPACK)";
-    case PoolKind::average: return "AvgPool (XNNPACK)";
-    case PoolKind::global_average: return "GlobalAveragePool (XNNPACK)";
+    case PoolKind::max: return "MaxPool";
+    case PoolKind::average: return "AvgPool";
+    case PoolKind::global_average: return "GlobalAveragePool";
   }
-  return "Pool (XNNPACK)";
+  return "Pool";
 }
 
 class XnnpackPoolForward final : public PoolForward {
