@@ -1,0 +1,132 @@
+#include "kernel_cases.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <random>
+
+#include "core/tensor.h"
+#include "kernels/backend.h"
+
+namespace camlens::bench {
+
+namespace {
+
+kernels::ConvGeometry conv(int in_hw, int in_c, int out_c, int k, int stride, bool same, bool depthwise,
+                           Activation act) {
+  Window2D window;
+  window.kernel_h = window.kernel_w = k;
+  window.stride_h = window.stride_w = stride;
+  window.padding_mode = same ? PaddingMode::same : PaddingMode::valid;
+  kernels::ConvGeometry g;
+  g.in_h = g.in_w = in_hw;
+  g.in_c = in_c;
+  g.out_c = out_c;
+  g.kernel_h = g.kernel_w = k;
+  g.stride_h = g.stride_w = stride;
+  g.out_h = window.out_h(in_hw);
+  g.out_w = window.out_w(in_hw);
+  g.pad = window.pads(in_hw, in_hw);
+  g.activation = act;
+  g.depthwise = depthwise;
+  return g;
+}
+
+KernelCase conv_case(std::string name, kernels::ConvGeometry g) {
+  return {std::move(name), g.depthwise ? KernelCase::Kind::depthwise : KernelCase::Kind::conv, g, {}};
+}
+
+KernelCase max_pool_case(std::string name, int in_hw, int channels) {
+  Window2D window;
+  window.kernel_h = window.kernel_w = 3;
+  window.stride_h = window.stride_w = 2;
+  window.padding_mode = PaddingMode::same;
+  kernels::PoolGeometry p;
+  p.in_h = p.in_w = in_hw;
+  p.channels = channels;
+  p.window_h = p.window_w = 3;
+  p.stride_h = p.stride_w = 2;
+  p.out_h = window.out_h(in_hw);
+  p.out_w = window.out_w(in_hw);
+  p.pad = window.pads(in_hw, in_hw);
+  return {std::move(name), KernelCase::Kind::max_pool, {}, p};
+}
+
+template <typename Fn>
+Timing measure(Fn&& run, int min_runs, double min_seconds) {
+  using clock = std::chrono::steady_clock;
+  run();  // warm-up: first-touch allocation, weight packing
+  std::vector<double> samples;
+  auto start = clock::now();
+  while (static_cast<int>(samples.size()) < min_runs ||
+         std::chrono::duration<double>(clock::now() - start).count() < min_seconds) {
+    auto t0 = clock::now();
+    run();
+    samples.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+  }
+  std::sort(samples.begin(), samples.end());
+  auto pick = [&](double q) { return samples[static_cast<size_t>(q * (samples.size() - 1))]; };
+  return {pick(0.5), pick(0.1), pick(0.9), static_cast<int>(samples.size())};
+}
+
+Tensor random_values(size_t count, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  Tensor t(Shape{static_cast<int>(count)});
+  for (float& v : t.values()) v = dist(rng);
+  return t;
+}
+
+}  // namespace
+
+double KernelCase::mflop() const {
+  if (kind == Kind::max_pool) {
+    return 1e-6 * pool.out_h * pool.out_w * pool.channels * pool.window_h * pool.window_w;
+  }
+  double taps = static_cast<double>(conv.kernel_h) * conv.kernel_w * (kind == Kind::depthwise ? 1 : conv.in_c);
+  return 2e-6 * conv.out_h * conv.out_w * conv.out_c * taps;
+}
+
+std::vector<KernelCase> emotion_model_cases() {
+  const auto none = Activation::none, relu = Activation::relu;
+  return {
+      conv_case("conv 3x3 1->32 s2 valid, 64x64", conv(64, 1, 32, 3, 2, false, false, relu)),
+      conv_case("conv 3x3 32->64 valid, 31x31", conv(31, 32, 64, 3, 1, false, false, relu)),
+      conv_case("depthwise 3x3 same, 29x29x64", conv(29, 64, 64, 3, 1, true, true, none)),
+      conv_case("conv 1x1 64->128, 29x29", conv(29, 64, 128, 1, 1, true, false, relu)),
+      conv_case("depthwise 3x3 same, 29x29x128", conv(29, 128, 128, 3, 1, true, true, none)),
+      conv_case("conv 1x1 128->128, 29x29", conv(29, 128, 128, 1, 1, true, false, none)),
+      max_pool_case("maxpool 3x3 s2 same, 29x29x128", 29, 128),
+      conv_case("conv 1x1 64->128 s2, 29x29", conv(29, 64, 128, 1, 2, true, false, none)),
+      conv_case("depthwise 3x3 same, 15x15x128", conv(15, 128, 128, 3, 1, true, true, none)),
+      conv_case("conv 1x1 128->256, 15x15", conv(15, 128, 256, 1, 1, true, false, relu)),
+      conv_case("depthwise 3x3 same, 15x15x256", conv(15, 256, 256, 3, 1, true, true, none)),
+      conv_case("conv 1x1 256->256, 15x15", conv(15, 256, 256, 1, 1, true, false, none)),
+      max_pool_case("maxpool 3x3 s2 same, 15x15x256", 15, 256),
+      conv_case("conv 1x1 128->256 s2, 15x15", conv(15, 128, 256, 1, 2, true, false, none)),
+      conv_case("conv 3x3 256->7 same, 8x8", conv(8, 256, 7, 3, 1, true, false, none)),
+  };
+}
+
+Timing time_case(const KernelCase& c, bool reference, int min_runs, double min_seconds) {
+  kernels::ReferenceScope scope(reference);
+  if (c.kind == KernelCase::Kind::max_pool) {
+    const kernels::PoolGeometry& g = c.pool;
+    Tensor in = random_values(static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.channels, 1);
+    Tensor out(Shape{g.batch * g.out_h * g.out_w * g.channels});
+    std::unique_ptr<kernels::PoolForward> cache;
+    return measure([&] { kernels::pool_forward(cache, kernels::PoolKind::max, out.data(), in.data(), g); },
+                   min_runs, min_seconds);
+  }
+  const kernels::ConvGeometry& g = c.conv;
+  size_t filter_size = static_cast<size_t>(g.kernel_h) * g.kernel_w * g.in_c * (g.depthwise ? g.multiplier() : g.out_c);
+  Tensor in = random_values(static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.in_c, 1);
+  Tensor filter = random_values(filter_size, 2);
+  Tensor bias = random_values(static_cast<size_t>(g.out_c), 3);
+  Tensor out(Shape{g.batch * g.out_h * g.out_w * g.out_c});
+  std::unique_ptr<kernels::ConvForward> cache;
+  return measure([&] { kernels::conv_forward(cache, out.data(), in.data(), filter.data(), bias.data(), g); },
+                 min_runs, min_seconds);
+}
+
+}  // namespace camlens::bench
