@@ -120,7 +120,8 @@ class DepthwiseConvForward final : public ConvForward {
   DepthwiseConvForward(const ConvGeometry& g, const float* filter, const float* bias)
       : geometry_(g),
         filter_(filter, filter + static_cast<size_t>(g.kernel_h) * g.kernel_w * g.out_c),
-        bias_(g.out_c, 0.0f) {
+        bias_(g.out_c, 0.0f),
+        taps_(static_cast<size_t>(g.kernel_h) * g.kernel_w) {
     if (bias) std::copy(bias, bias + g.out_c, bias_.begin());
   }
 
@@ -133,69 +134,74 @@ class DepthwiseConvForward final : public ConvForward {
       float* out_pixel = out + n * image_floats_out(g);
       for (int oy = 0; oy < g.out_h; ++oy)
         for (int ox = 0; ox < g.out_w; ++ox, out_pixel += g.out_c) {
-          const TapRange taps = tap_range(g, oy, ox);
+          const int count = gather_taps(image, oy, ox);
           if (g.multiplier() == 1) {
-            pixel_multiplier_one(out_pixel, image, oy, ox, taps, clamp);
+            pixel_multiplier_one(out_pixel, count, clamp);
           } else {
-            pixel_any_multiplier(out_pixel, image, oy, ox, taps, clamp);
+            pixel_any_multiplier(out_pixel, count, clamp);
           }
         }
     }
   }
 
  private:
-  // Sums channels [c, c + 4 * V) of one output pixel in V vectors, over the in-bounds taps.
-  template <int V>
-  void channel_block(float* out_pixel, const float* image, int oy, int ox, const TapRange& taps, int c,
-                     const Clamp& clamp) const {
+  // One in-bounds tap of the current output pixel: its input pixel and its filter row.
+  struct Tap {
+    const float* x;
+    const float* w;
+  };
+
+  // Lists the current pixel's in-bounds taps once, so every channel block just walks the list.
+  int gather_taps(const float* image, int oy, int ox) {
     const ConvGeometry& g = geometry_;
+    const TapRange range = tap_range(g, oy, ox);
+    int count = 0;
+    for (int ky = range.ky0; ky < range.ky1; ++ky)
+      for (int kx = range.kx0; kx < range.kx1; ++kx) {
+        const size_t pixel = static_cast<size_t>(input_y(g, oy, ky)) * g.in_w + input_x(g, ox, kx);
+        taps_[count++] = {image + pixel * g.in_c, filter_.data() + (static_cast<size_t>(ky) * g.kernel_w + kx) * g.out_c};
+      }
+    return count;
+  }
+
+  // Channels [c, c + 4 * V) of one output pixel in V vectors.
+  template <int V>
+  void channel_block(float* out_pixel, int count, int c, const Clamp& clamp) const {
     v128_t acc[V];
     for (int v = 0; v < V; ++v) acc[v] = wasm_v128_load(bias_.data() + c + 4 * v);
-    for (int ky = taps.ky0; ky < taps.ky1; ++ky) {
-      const float* in_row = image + static_cast<size_t>(input_y(g, oy, ky)) * g.in_w * g.in_c + c;
-      const float* w_row = filter_.data() + static_cast<size_t>(ky) * g.kernel_w * g.out_c + c;
-      for (int kx = taps.kx0; kx < taps.kx1; ++kx) {
-        const float* x = in_row + input_x(g, ox, kx) * g.in_c;
-        const float* w = w_row + kx * g.out_c;
-        for (int v = 0; v < V; ++v)
-          acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(wasm_v128_load(x + 4 * v), wasm_v128_load(w + 4 * v)));
-      }
+    for (int t = 0; t < count; ++t) {
+      const float* x = taps_[t].x + c;
+      const float* w = taps_[t].w + c;
+      for (int v = 0; v < V; ++v)
+        acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(wasm_v128_load(x + 4 * v), wasm_v128_load(w + 4 * v)));
     }
     for (int v = 0; v < V; ++v) wasm_v128_store(out_pixel + c + 4 * v, clamp(acc[v]));
   }
 
   // Output channel c reads input channel c: 16 channels per pass, then 4, then one at a time.
-  void pixel_multiplier_one(float* out_pixel, const float* image, int oy, int ox, const TapRange& taps,
-                            const Clamp& clamp) const {
-    const ConvGeometry& g = geometry_;
+  void pixel_multiplier_one(float* out_pixel, int count, const Clamp& clamp) const {
+    const int channels = geometry_.out_c;
     int c = 0;
-    for (; c + 16 <= g.out_c; c += 16) channel_block<4>(out_pixel, image, oy, ox, taps, c, clamp);
-    for (; c + 4 <= g.out_c; c += 4) channel_block<1>(out_pixel, image, oy, ox, taps, c, clamp);
-    for (; c < g.out_c; ++c) out_pixel[c] = clamp(channel_sum(image, oy, ox, taps, c, c));
+    for (; c + 16 <= channels; c += 16) channel_block<4>(out_pixel, count, c, clamp);
+    for (; c + 4 <= channels; c += 4) channel_block<1>(out_pixel, count, c, clamp);
+    for (; c < channels; ++c) out_pixel[c] = clamp(channel_sum(count, c, c));
   }
 
   // Output channel o reads input channel o / multiplier; a plain loop, as no model here needs speed.
-  void pixel_any_multiplier(float* out_pixel, const float* image, int oy, int ox, const TapRange& taps,
-                            const Clamp& clamp) const {
-    for (int o = 0; o < geometry_.out_c; ++o)
-      out_pixel[o] = clamp(channel_sum(image, oy, ox, taps, o / geometry_.multiplier(), o));
+  void pixel_any_multiplier(float* out_pixel, int count, const Clamp& clamp) const {
+    for (int o = 0; o < geometry_.out_c; ++o) out_pixel[o] = clamp(channel_sum(count, o / geometry_.multiplier(), o));
   }
 
-  float channel_sum(const float* image, int oy, int ox, const TapRange& taps, int in_channel, int out_channel) const {
-    const ConvGeometry& g = geometry_;
+  float channel_sum(int count, int in_channel, int out_channel) const {
     float sum = bias_[out_channel];
-    for (int ky = taps.ky0; ky < taps.ky1; ++ky)
-      for (int kx = taps.kx0; kx < taps.kx1; ++kx) {
-        const size_t pixel = static_cast<size_t>(input_y(g, oy, ky)) * g.in_w + input_x(g, ox, kx);
-        sum += image[pixel * g.in_c + in_channel] *
-               filter_[(static_cast<size_t>(ky) * g.kernel_w + kx) * g.out_c + out_channel];
-      }
+    for (int t = 0; t < count; ++t) sum += taps_[t].x[in_channel] * taps_[t].w[out_channel];
     return sum;
   }
 
   ConvGeometry geometry_;
   std::vector<float> filter_;
   std::vector<float> bias_;
+  std::vector<Tap> taps_;  // the current output pixel's in-bounds taps
 };
 
 }  // namespace
