@@ -1,0 +1,228 @@
+// Kernel-level convolution tests: the reference backward loops are the adjoints of the reference
+// forward, and the optimised paths (cached forward, GEMM / channel-innermost backward) equal the
+// reference on random geometries, edge sizes included.
+#include "kernels/conv2d.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels/backend.h"
+#include "support/gradcheck.h"
+
+using namespace camlens;
+using namespace camlens::kernels;
+using camlens::test::Rng;
+
+namespace {
+
+size_t input_size(const ConvGeometry& g) { return static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.in_c; }
+size_t output_size(const ConvGeometry& g) { return static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.out_c; }
+size_t filter_size(const ConvGeometry& g) {
+  return static_cast<size_t>(g.kernel_h) * g.kernel_w * (g.depthwise ? 1 : g.in_c) * g.out_c;
+}
+
+std::vector<float> random_values(Rng& rng, size_t count) {
+  std::vector<float> v(count);
+  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
+  return v;
+}
+
+int pick(Rng& rng, std::initializer_list<int> choices) {
+  return *(choices.begin() + rng.integer(0, static_cast<int>(choices.size()) - 1));
+}
+
+// A random geometry that fits: sizes 1..9, channels 1/3/4/5/17, kernels 1..4, strides 1..3,
+// dilations 1..2, asymmetric pads 0..2, batch 1..2.
+ConvGeometry random_geometry(Rng& rng, bool depthwise) {
+  for (;;) {
+    ConvGeometry g;
+    g.depthwise = depthwise;
+    g.batch = rng.integer(1, 2);
+    g.in_h = rng.integer(1, 9);
+    g.in_w = rng.integer(1, 9);
+    g.in_c = pick(rng, {1, 3, 4, 5, 17});
+    g.out_c = depthwise ? g.in_c * rng.integer(1, 3) : pick(rng, {1, 3, 5, 8, 17});
+    g.kernel_h = rng.integer(1, 4);
+    g.kernel_w = rng.integer(1, 4);
+    g.stride_h = rng.integer(1, 3);
+    g.stride_w = rng.integer(1, 3);
+    g.dilation_h = rng.integer(1, 2);
+    g.dilation_w = rng.integer(1, 2);
+    g.pad = {rng.integer(0, 2), rng.integer(0, 2), rng.integer(0, 2), rng.integer(0, 2)};
+    int span_h = g.in_h + g.pad.top + g.pad.bottom - ((g.kernel_h - 1) * g.dilation_h + 1);
+    int span_w = g.in_w + g.pad.left + g.pad.right - ((g.kernel_w - 1) * g.dilation_w + 1);
+    if (span_h < 0 || span_w < 0) continue;
+    g.out_h = span_h / g.stride_h + 1;
+    g.out_w = span_w / g.stride_w + 1;
+    return g;
+  }
+}
+
+// A 1x1 stride-1 unpadded geometry: the backward takes the no-im2col path.
+ConvGeometry pointwise_geometry(int batch, int h, int w, int in_c, int out_c) {
+  ConvGeometry g;
+  g.batch = batch;
+  g.in_h = g.out_h = h;
+  g.in_w = g.out_w = w;
+  g.in_c = in_c;
+  g.out_c = out_c;
+  return g;
+}
+
+// 64x64 output rows with a 3x3x17 patch: more than one im2col band (kColumnBudget in conv2d.cpp).
+ConvGeometry large_geometry() {
+  ConvGeometry g = pointwise_geometry(1, 64, 64, 17, 5);
+  g.kernel_h = g.kernel_w = 3;
+  g.pad = {1, 1, 1, 1};
+  return g;
+}
+
+double dot(const std::vector<float>& a, const std::vector<float>& b) {
+  double sum = 0.0;
+  for (size_t i = 0; i < a.size(); ++i) sum += static_cast<double>(a[i]) * b[i];
+  return sum;
+}
+
+// |got - want| <= rel * max(1, max|want|) element-wise.
+void check_close(const std::vector<float>& got, const std::vector<float>& want, double rel, const char* what,
+                 const ConvGeometry& g) {
+  float scale = 1.0f;
+  for (float v : want) scale = std::max(scale, std::fabs(v));
+  float worst = 0.0f;
+  for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
+  CHECK_MESSAGE(worst <= rel * scale, what << ": max diff " << worst << " (scale " << scale << ") on batch "
+                                            << g.batch << " in " << g.in_h << "x" << g.in_w << "x" << g.in_c
+                                            << " out " << g.out_h << "x" << g.out_w << "x" << g.out_c << " kernel "
+                                            << g.kernel_h << "x" << g.kernel_w << " stride " << g.stride_h << "x"
+                                            << g.stride_w << " dilation " << g.dilation_h << "x" << g.dilation_w
+                                            << (g.depthwise ? " depthwise" : ""));
+}
+
+void forward_reference(std::vector<float>& out, const std::vector<float>& in, const std::vector<float>& filter,
+                       const float* bias, const ConvGeometry& g) {
+  if (g.depthwise) {
+    depthwise_conv2d_forward_reference(out.data(), in.data(), filter.data(), bias, g);
+  } else {
+    conv2d_forward_reference(out.data(), in.data(), filter.data(), bias, g);
+  }
+}
+
+// Optimised backward (input and filter, both accumulating onto random starting values) against
+// the reference, 1e-4 relative: both sum the same products, only in a different order.
+void compare_backward_with_reference(const ConvGeometry& g, Rng& rng) {
+  std::vector<float> in = random_values(rng, input_size(g)), filter = random_values(rng, filter_size(g));
+  std::vector<float> d_out = random_values(rng, output_size(g));
+  std::vector<float> d_in_start = random_values(rng, input_size(g));
+  std::vector<float> d_filter_start = random_values(rng, filter_size(g));
+  std::vector<float> d_bias_start = random_values(rng, g.out_c);
+
+  auto run = [&](bool reference, std::vector<float>& d_in, std::vector<float>& d_filter, std::vector<float>& d_bias) {
+    ReferenceScope scope(reference);
+    d_in = d_in_start;
+    d_filter = d_filter_start;
+    d_bias = d_bias_start;
+    conv_backward_input(d_in.data(), d_out.data(), filter.data(), g);
+    conv_backward_filter(d_filter.data(), d_bias.data(), d_out.data(), in.data(), g);
+  };
+  std::vector<float> d_in_ref, d_filter_ref, d_bias_ref, d_in_opt, d_filter_opt, d_bias_opt;
+  run(true, d_in_ref, d_filter_ref, d_bias_ref);
+  run(false, d_in_opt, d_filter_opt, d_bias_opt);
+  check_close(d_in_opt, d_in_ref, 1e-4, "d_in", g);
+  check_close(d_filter_opt, d_filter_ref, 1e-4, "d_filter", g);
+  check_close(d_bias_opt, d_bias_ref, 1e-4, "d_bias", g);
+}
+
+}  // namespace
+
+TEST_CASE("reference conv backward loops are the adjoints of the forward loop") {
+  // For the linear map F(x, w) = conv(x, w): <F(x, w), y> = <x, dF/dx^T y> = <w, dF/dw^T y>.
+  // Tolerance 1e-4 relative to the sum of |terms|: the three sums only differ by rounding.
+  Rng rng(21);
+  for (bool depthwise : {false, true}) {
+    for (int trial = 0; trial < 25; ++trial) {
+      ConvGeometry g = random_geometry(rng, depthwise);
+      std::vector<float> x = random_values(rng, input_size(g)), w = random_values(rng, filter_size(g));
+      std::vector<float> y = random_values(rng, output_size(g)), bias = random_values(rng, g.out_c);
+      std::vector<float> out(output_size(g)), out_bias(output_size(g));
+      forward_reference(out, x, w, nullptr, g);
+      forward_reference(out_bias, x, w, bias.data(), g);
+      std::vector<float> d_x(x.size(), 0.0f), d_w(w.size(), 0.0f), d_bias(g.out_c, 0.0f);
+      if (depthwise) {
+        depthwise_conv2d_backward_input_reference(d_x.data(), y.data(), w.data(), g);
+        depthwise_conv2d_backward_filter_reference(d_w.data(), d_bias.data(), y.data(), x.data(), g);
+      } else {
+        conv2d_backward_input_reference(d_x.data(), y.data(), w.data(), g);
+        conv2d_backward_filter_reference(d_w.data(), d_bias.data(), y.data(), x.data(), g);
+      }
+      double forward_dot = dot(out, y);
+      double scale = 1.0;
+      for (size_t i = 0; i < out.size(); ++i) scale += std::fabs(out[i] * y[i]);
+      CHECK(std::fabs(forward_dot - dot(x, d_x)) <= 1e-4 * scale);
+      CHECK(std::fabs(forward_dot - dot(w, d_w)) <= 1e-4 * scale);
+      // The bias adds bias[oc] to every pixel of channel oc: <out_bias - out, y> = <bias, d_bias>.
+      std::vector<float> bias_part(out.size());
+      for (size_t i = 0; i < out.size(); ++i) bias_part[i] = out_bias[i] - out[i];
+      CHECK(std::fabs(dot(bias_part, y) - dot(bias, d_bias)) <= 1e-4 * scale);
+    }
+  }
+}
+
+TEST_CASE("GEMM-based conv backward equals the reference backward") {
+  Rng rng(5);
+  for (int trial = 0; trial < 60; ++trial) compare_backward_with_reference(random_geometry(rng, false), rng);
+  for (ConvGeometry g : {pointwise_geometry(1, 1, 1, 1, 1), pointwise_geometry(2, 3, 5, 17, 5),
+                         pointwise_geometry(1, 7, 7, 5, 3), large_geometry()}) {
+    compare_backward_with_reference(g, rng);
+  }
+}
+
+TEST_CASE("depthwise backward equals the reference backward") {
+  Rng rng(6);
+  for (int trial = 0; trial < 60; ++trial) compare_backward_with_reference(random_geometry(rng, true), rng);
+  ConvGeometry large = large_geometry();
+  large.depthwise = true;
+  large.out_c = large.in_c * 2;
+  compare_backward_with_reference(large, rng);
+}
+
+TEST_CASE("conv_forward through the cache equals the reference and follows geometry changes") {
+  // 1e-4 relative: XNNPACK / SIMD128 sum in another order (and may use FMA).
+  Rng rng(8);
+  for (bool depthwise : {false, true}) {
+    for (int trial = 0; trial < 30; ++trial) {
+      ConvGeometry g = random_geometry(rng, depthwise);
+      g.activation = static_cast<Activation>(trial % 3);
+      std::vector<float> filter = random_values(rng, filter_size(g)), bias = random_values(rng, g.out_c);
+      const float* bias_or_null = trial % 2 ? bias.data() : nullptr;
+      std::unique_ptr<ConvForward> cache;
+      // The same cache serves this geometry and then a taller input (rebuilt if it cannot take it).
+      for (int extra_rows : {0, 3}) {
+        ConvGeometry run_g = g;
+        run_g.in_h += extra_rows * run_g.stride_h;
+        run_g.out_h += extra_rows;
+        std::vector<float> in = random_values(rng, input_size(run_g));
+        std::vector<float> want(output_size(run_g)), got(output_size(run_g));
+        forward_reference(want, in, filter, bias_or_null, run_g);
+        conv_forward(cache, got.data(), in.data(), filter.data(), bias_or_null, run_g);
+        REQUIRE(cache != nullptr);
+        check_close(got, want, 1e-4, "forward", run_g);
+      }
+    }
+  }
+}
+
+TEST_CASE("conv_forward runs the reference and leaves the cache alone when the reference is forced") {
+  Rng rng(9);
+  ConvGeometry g = random_geometry(rng, false);
+  std::vector<float> in = random_values(rng, input_size(g)), filter = random_values(rng, filter_size(g));
+  std::vector<float> want(output_size(g)), got(output_size(g));
+  conv2d_forward_reference(want.data(), in.data(), filter.data(), nullptr, g);
+  std::unique_ptr<ConvForward> cache;
+  ReferenceScope scope;
+  conv_forward(cache, got.data(), in.data(), filter.data(), nullptr, g);
+  CHECK(cache == nullptr);
+  CHECK(got == want);
+}

@@ -1,0 +1,234 @@
+// Convolution dispatch: the reference loops when forced, else the optimised forward held in the
+// layer's cache and GEMM-based (standard) or channel-innermost (depthwise) backward passes.
+#include "kernels/conv2d.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "kernels/backend.h"
+#include "kernels/gemm.h"
+
+namespace camlens::kernels {
+
+namespace {
+
+// im2col buffers are built a band of output rows at a time so they stay near this many floats
+// (1 MiB): large enough for long GEMMs, small enough to stay in cache on big inputs.
+constexpr size_t kColumnBudget = 256 * 1024;
+
+size_t pixels_in(const ConvGeometry& g) { return static_cast<size_t>(g.in_h) * g.in_w; }
+size_t pixels_out(const ConvGeometry& g) { return static_cast<size_t>(g.out_h) * g.out_w; }
+int patch_size(const ConvGeometry& g) { return g.kernel_h * g.kernel_w * g.in_c; }
+
+// A 1x1 stride-1 unpadded convolution is a plain matrix product over pixels: no im2col needed.
+bool is_pointwise(const ConvGeometry& g) {
+  return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad == Padding{};
+}
+
+int rows_per_band(const ConvGeometry& g) {
+  size_t row_floats = static_cast<size_t>(g.out_w) * patch_size(g);
+  return static_cast<int>(std::clamp<size_t>(kColumnBudget / row_floats, 1, g.out_h));
+}
+
+// Visits every (column row, tap, input pixel) of output rows [row_begin, row_end) of one image:
+// visit(column_offset, input_pixel_or_-1), where -1 marks a tap that falls in the padding.
+template <typename Visit>
+void for_each_patch_tap(const ConvGeometry& g, int row_begin, int row_end, Visit visit) {
+  size_t column = 0;
+  for (int oy = row_begin; oy < row_end; ++oy)
+    for (int ox = 0; ox < g.out_w; ++ox)
+      for (int ky = 0; ky < g.kernel_h; ++ky)
+        for (int kx = 0; kx < g.kernel_w; ++kx, column += g.in_c) {
+          int iy = oy * g.stride_h - g.pad.top + ky * g.dilation_h;
+          int ix = ox * g.stride_w - g.pad.left + kx * g.dilation_w;
+          bool inside = iy >= 0 && iy < g.in_h && ix >= 0 && ix < g.in_w;
+          visit(column, inside ? static_cast<ptrdiff_t>(iy) * g.in_w + ix : ptrdiff_t{-1});
+        }
+}
+
+// columns[(oy - row_begin) * out_w + ox][ky][kx][ic] = image[iy][ix][ic], zero in the padding.
+void im2col(float* columns, const float* image, const ConvGeometry& g, int row_begin, int row_end) {
+  for_each_patch_tap(g, row_begin, row_end, [&](size_t column, ptrdiff_t pixel) {
+    if (pixel < 0) {
+      std::fill_n(columns + column, g.in_c, 0.0f);
+    } else {
+      std::copy_n(image + pixel * g.in_c, g.in_c, columns + column);
+    }
+  });
+}
+
+// The adjoint of im2col: image[iy][ix][ic] += columns[...] for every tap that read it.
+void col2im_add(float* image, const float* columns, const ConvGeometry& g, int row_begin, int row_end) {
+  for_each_patch_tap(g, row_begin, row_end, [&](size_t column, ptrdiff_t pixel) {
+    if (pixel < 0) return;
+    float* dst = image + pixel * g.in_c;
+    const float* src = columns + column;
+    for (int ic = 0; ic < g.in_c; ++ic) dst[ic] += src[ic];
+  });
+}
+
+// d_in = d_out * filter^T, per band of output rows: columns = d_out_band * filter^T, then col2im.
+void conv_backward_input_gemm(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g) {
+  int k = patch_size(g);
+  if (is_pointwise(g)) {
+    int rows = static_cast<int>(g.batch * pixels_in(g));
+    gemm_nt(rows, g.in_c, g.out_c, d_out, g.out_c, filter, g.out_c, d_in, g.in_c);
+    return;
+  }
+  int band = rows_per_band(g);
+  std::vector<float> columns(static_cast<size_t>(band) * g.out_w * k);
+  for (int n = 0; n < g.batch; ++n) {
+    float* image_grad = d_in + n * pixels_in(g) * g.in_c;
+    const float* image_d_out = d_out + n * pixels_out(g) * g.out_c;
+    for (int row = 0; row < g.out_h; row += band) {
+      int row_end = std::min(row + band, g.out_h);
+      int m = (row_end - row) * g.out_w;
+      std::fill_n(columns.begin(), static_cast<size_t>(m) * k, 0.0f);
+      gemm_nt(m, k, g.out_c, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c, g.out_c, filter, g.out_c,
+              columns.data(), k);
+      col2im_add(image_grad, columns.data(), g, row, row_end);
+    }
+  }
+}
+
+void accumulate_bias_grad(float* d_bias, const float* d_out, const ConvGeometry& g) {
+  if (d_bias == nullptr) return;
+  size_t pixels = g.batch * pixels_out(g);
+  for (size_t p = 0; p < pixels; ++p) {
+    const float* row = d_out + p * g.out_c;
+    for (int oc = 0; oc < g.out_c; ++oc) d_bias[oc] += row[oc];
+  }
+}
+
+// d_filter += columns^T * d_out, per band of output rows.
+void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_out, const float* in,
+                               const ConvGeometry& g) {
+  accumulate_bias_grad(d_bias, d_out, g);
+  int k = patch_size(g);
+  if (is_pointwise(g)) {
+    int rows = static_cast<int>(g.batch * pixels_in(g));
+    gemm_tn(g.in_c, g.out_c, rows, in, g.in_c, d_out, g.out_c, d_filter, g.out_c);
+    return;
+  }
+  int band = rows_per_band(g);
+  std::vector<float> columns(static_cast<size_t>(band) * g.out_w * k);
+  for (int n = 0; n < g.batch; ++n) {
+    const float* image = in + n * pixels_in(g) * g.in_c;
+    const float* image_d_out = d_out + n * pixels_out(g) * g.out_c;
+    for (int row = 0; row < g.out_h; row += band) {
+      int row_end = std::min(row + band, g.out_h);
+      int m = (row_end - row) * g.out_w;
+      im2col(columns.data(), image, g, row, row_end);
+      gemm_tn(k, g.out_c, m, columns.data(), k, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c, g.out_c,
+              d_filter, g.out_c);
+    }
+  }
+}
+
+// Calls visit(d_out_pixel, tap, input_pixel) for every output pixel and in-bounds kernel tap;
+// the caller's loop over channels is then contiguous in every buffer.
+template <typename Visit>
+void for_each_depthwise_tap(const ConvGeometry& g, Visit visit) {
+  for (int n = 0; n < g.batch; ++n)
+    for (int oy = 0; oy < g.out_h; ++oy)
+      for (int ox = 0; ox < g.out_w; ++ox) {
+        size_t out_pixel = (static_cast<size_t>(n) * g.out_h + oy) * g.out_w + ox;
+        for (int ky = 0; ky < g.kernel_h; ++ky) {
+          int iy = oy * g.stride_h - g.pad.top + ky * g.dilation_h;
+          if (iy < 0 || iy >= g.in_h) continue;
+          for (int kx = 0; kx < g.kernel_w; ++kx) {
+            int ix = ox * g.stride_w - g.pad.left + kx * g.dilation_w;
+            if (ix < 0 || ix >= g.in_w) continue;
+            size_t in_pixel = (static_cast<size_t>(n) * g.in_h + iy) * g.in_w + ix;
+            visit(out_pixel, ky * g.kernel_w + kx, in_pixel);
+          }
+        }
+      }
+}
+
+void depthwise_backward_input(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g) {
+  int multiplier = g.multiplier();
+  for_each_depthwise_tap(g, [&](size_t out_pixel, int tap, size_t in_pixel) {
+    const float* grad = d_out + out_pixel * g.out_c;
+    const float* weights = filter + static_cast<size_t>(tap) * g.out_c;
+    float* dst = d_in + in_pixel * g.in_c;
+    if (multiplier == 1) {
+      for (int c = 0; c < g.in_c; ++c) dst[c] += grad[c] * weights[c];
+      return;
+    }
+    for (int c = 0; c < g.in_c; ++c) {
+      float sum = 0.0f;
+      for (int m = 0; m < multiplier; ++m) sum += grad[c * multiplier + m] * weights[c * multiplier + m];
+      dst[c] += sum;
+    }
+  });
+}
+
+void depthwise_backward_filter(float* d_filter, float* d_bias, const float* d_out, const float* in,
+                               const ConvGeometry& g) {
+  accumulate_bias_grad(d_bias, d_out, g);
+  int multiplier = g.multiplier();
+  for_each_depthwise_tap(g, [&](size_t out_pixel, int tap, size_t in_pixel) {
+    const float* grad = d_out + out_pixel * g.out_c;
+    const float* x = in + in_pixel * g.in_c;
+    float* dst = d_filter + static_cast<size_t>(tap) * g.out_c;
+    if (multiplier == 1) {
+      for (int c = 0; c < g.in_c; ++c) dst[c] += grad[c] * x[c];
+      return;
+    }
+    for (int c = 0; c < g.in_c; ++c)
+      for (int m = 0; m < multiplier; ++m) dst[c * multiplier + m] += grad[c * multiplier + m] * x[c];
+  });
+}
+
+}  // namespace
+
+void conv_forward(std::unique_ptr<ConvForward>& cache, float* out, const float* in, const float* filter,
+                  const float* bias, const ConvGeometry& g) {
+  if (reference_forced()) {
+    if (g.depthwise) {
+      depthwise_conv2d_forward_reference(out, in, filter, bias, g);
+    } else {
+      conv2d_forward_reference(out, in, filter, bias, g);
+    }
+    return;
+  }
+  if (cache == nullptr || !cache->accepts(g)) cache = make_conv_forward(g, filter, bias);
+  cache->run(out, in, g);
+}
+
+void conv_backward_input(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g) {
+  if (g.depthwise) {
+    if (reference_forced()) {
+      depthwise_conv2d_backward_input_reference(d_in, d_out, filter, g);
+    } else {
+      depthwise_backward_input(d_in, d_out, filter, g);
+    }
+  } else {
+    if (reference_forced()) {
+      conv2d_backward_input_reference(d_in, d_out, filter, g);
+    } else {
+      conv_backward_input_gemm(d_in, d_out, filter, g);
+    }
+  }
+}
+
+void conv_backward_filter(float* d_filter, float* d_bias, const float* d_out, const float* in,
+                          const ConvGeometry& g) {
+  if (g.depthwise) {
+    if (reference_forced()) {
+      depthwise_conv2d_backward_filter_reference(d_filter, d_bias, d_out, in, g);
+    } else {
+      depthwise_backward_filter(d_filter, d_bias, d_out, in, g);
+    }
+  } else {
+    if (reference_forced()) {
+      conv2d_backward_filter_reference(d_filter, d_bias, d_out, in, g);
+    } else {
+      conv_backward_filter_gemm(d_filter, d_bias, d_out, in, g);
+    }
+  }
+}
+
+}  // namespace camlens::kernels

@@ -1,0 +1,165 @@
+#include "layers/conv2d.h"
+
+#include <limits>
+
+#include "core/error.h"
+
+namespace camlens {
+
+namespace {
+
+float activation_cap(Activation activation) {
+  return activation == Activation::relu6 ? 6.0f : std::numeric_limits<float>::infinity();
+}
+
+const char* kernel_layout(bool depthwise) {
+  return depthwise ? "[kernel_h, kernel_w, in_c, multiplier]" : "[kernel_h, kernel_w, in_c, out_c]";
+}
+
+int out_channels_of(const Shape& kernel, bool depthwise) { return depthwise ? kernel[2] * kernel[3] : kernel[3]; }
+
+// The checks that need no input: kernel rank and window size, bias length.
+void check_weights(const Shape& kernel, const Shape* bias, const ConvParams& p, bool depthwise, const std::string& who) {
+  const Window2D& w = p.window;
+  if (kernel.rank() != 4) {
+    fail(who, ": kernel must be ", kernel_layout(depthwise), ", got ", kernel.str());
+  }
+  if (kernel[0] != w.kernel_h || kernel[1] != w.kernel_w) {
+    fail(who, ": kernel ", kernel.str(), " is ", kernel[0], "x", kernel[1], " but the window is ", w.kernel_h, "x",
+         w.kernel_w, "; make the window's kernel size match the kernel tensor");
+  }
+  int out_c = out_channels_of(kernel, depthwise);
+  if (bias != nullptr && *bias != Shape{out_c}) {
+    fail(who, ": bias must be [", out_c, "] to match kernel ", kernel.str(), ", got ", bias->str());
+  }
+}
+
+Shape output_shape_of(const kernels::ConvGeometry& g) { return Shape::nhwc(g.batch, g.out_h, g.out_w, g.out_c); }
+
+}  // namespace
+
+kernels::ConvGeometry conv_geometry(const Shape& in, const Shape& kernel, const Shape* bias, const ConvParams& p,
+                                    bool depthwise, const std::string& who) {
+  check_weights(kernel, bias, p, depthwise, who);
+  if (in.rank() != 4) fail(who, ": input must be NHWC [batch, height, width, channels], got ", in.str());
+  if (in.c() != kernel[2]) {
+    fail(who, ": input ", in.str(), " has ", in.c(), " channels but kernel ", kernel.str(), " expects ", kernel[2],
+         "; feed an input with ", kernel[2], " channels or load a matching kernel");
+  }
+  const Window2D& w = p.window;
+  w.validate(in.h(), in.w(), who.c_str());
+  kernels::ConvGeometry g;
+  g.batch = in.n();
+  g.in_h = in.h();
+  g.in_w = in.w();
+  g.in_c = in.c();
+  g.out_h = w.out_h(in.h());
+  g.out_w = w.out_w(in.w());
+  g.out_c = out_channels_of(kernel, depthwise);
+  g.kernel_h = w.kernel_h;
+  g.kernel_w = w.kernel_w;
+  g.stride_h = w.stride_h;
+  g.stride_w = w.stride_w;
+  g.dilation_h = w.dilation_h;
+  g.dilation_w = w.dilation_w;
+  g.pad = w.pads(in.h(), in.w());
+  g.activation = p.activation;
+  g.depthwise = depthwise;
+  return g;
+}
+
+void convolution_forward(Tensor& out, const Tensor& in, const Tensor& kernel, const Tensor* bias, const ConvParams& p,
+                         bool depthwise, std::unique_ptr<kernels::ConvForward>& packed, const std::string& who) {
+  kernels::ConvGeometry g = conv_geometry(in.shape(), kernel.shape(), bias ? &bias->shape() : nullptr, p, depthwise, who);
+  expect_shape(out.shape(), output_shape_of(g), who + " output");
+  kernels::conv_forward(packed, out.data(), in.data(), kernel.data(), bias ? bias->data() : nullptr, g);
+}
+
+void convolution_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
+                          const Tensor& out, const Tensor& kernel, const ConvParams& p, bool depthwise,
+                          ReluBackward relu, const std::string& who) {
+  kernels::ConvGeometry g =
+      conv_geometry(in.shape(), kernel.shape(), d_bias ? &d_bias->shape() : nullptr, p, depthwise, who);
+  expect_shape(out.shape(), output_shape_of(g), who + " output");
+  expect_shape(d_out.shape(), output_shape_of(g), who + " output gradient");
+  if (d_in != nullptr) expect_shape(d_in->shape(), in.shape(), who + " input gradient");
+  if (d_kernel != nullptr) expect_shape(d_kernel->shape(), kernel.shape(), who + " kernel gradient");
+  if (d_bias != nullptr && d_kernel == nullptr) {
+    fail(who, ": a bias gradient is computed together with the kernel gradient; pass both");
+  }
+  if (d_in == nullptr && d_kernel == nullptr) return;
+
+  // The kernels take the gradient before the fused activation, so mask a copy of d_out first.
+  Tensor masked;
+  const float* grad = d_out.data();
+  if (p.activation != Activation::none) {
+    masked = d_out.clone();
+    activation_backward_inplace(masked.data(), out.data(), masked.size(), activation_cap(p.activation), relu);
+    grad = masked.data();
+  }
+  if (d_in != nullptr) kernels::conv_backward_input(d_in->data(), grad, kernel.data(), g);
+  if (d_kernel != nullptr) {
+    kernels::conv_backward_filter(d_kernel->data(), d_bias ? d_bias->data() : nullptr, grad, in.data(), g);
+  }
+}
+
+void conv2d_forward(Tensor& out, const Tensor& in, const Tensor& kernel, const Tensor* bias, const ConvParams& p,
+                    std::unique_ptr<kernels::ConvForward>& packed, const std::string& who) {
+  convolution_forward(out, in, kernel, bias, p, /*depthwise=*/false, packed, who);
+}
+
+void conv2d_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
+                     const Tensor& out, const Tensor& kernel, const ConvParams& p, ReluBackward relu,
+                     const std::string& who) {
+  convolution_backward(d_in, d_kernel, d_bias, d_out, in, out, kernel, p, /*depthwise=*/false, relu, who);
+}
+
+ConvolutionLayer::ConvolutionLayer(std::string name, Tensor kernel, Tensor bias, ConvParams params, bool depthwise)
+    : Layer(std::move(name)),
+      depthwise_(depthwise),
+      params_(params),
+      kernel_(std::move(kernel)),
+      bias_(std::move(bias)) {
+  check_weights(kernel_.shape(), has_bias() ? &bias_.shape() : nullptr, params_, depthwise_, who());
+}
+
+std::string ConvolutionLayer::who() const { return std::string(kind()) + " '" + name() + "'"; }
+
+Shape ConvolutionLayer::output_shape(std::span<const Shape> inputs) const {
+  expect_input_count(inputs.size());
+  const Shape* bias = has_bias() ? &bias_.shape() : nullptr;
+  return output_shape_of(conv_geometry(inputs[0], kernel_.shape(), bias, params_, depthwise_, who()));
+}
+
+void ConvolutionLayer::forward(Tensor& out, Inputs in, Phase) {
+  expect_input_count(in.size());
+  convolution_forward(out, *in[0], kernel_, bias_or_null(), params_, depthwise_, packed_, who());
+}
+
+void ConvolutionLayer::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
+                                const BackwardRequest& request) {
+  expect_input_count(in.size());
+  Tensor* d_kernel = nullptr;
+  Tensor* d_bias = nullptr;
+  if (request.weight_grads) {
+    allocate_grads();
+    d_kernel = &kernel_grad_;
+    if (has_bias()) d_bias = &bias_grad_;
+  }
+  convolution_backward(d_in[0], d_kernel, d_bias, d_out, *in[0], out, kernel_, params_, depthwise_, request.relu,
+                       who());
+}
+
+std::vector<Parameter> ConvolutionLayer::parameters() {
+  allocate_grads();
+  std::vector<Parameter> params{{"kernel", &kernel_, &kernel_grad_}};
+  if (has_bias()) params.push_back({"bias", &bias_, &bias_grad_});
+  return params;
+}
+
+void ConvolutionLayer::allocate_grads() {
+  if (kernel_grad_.empty()) kernel_grad_ = Tensor(kernel_.shape());
+  if (has_bias() && bias_grad_.empty()) bias_grad_ = Tensor(bias_.shape());
+}
+
+}  // namespace camlens

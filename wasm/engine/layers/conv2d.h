@@ -1,0 +1,84 @@
+#pragma once
+// Conv2D: out = activation(conv(in, kernel) + bias) on NHWC tensors.
+//   kernel [kernel_h, kernel_w, in_c, out_c] (HWIO, TensorFlow's layout), bias [out_c] or absent,
+//   fused activation none / relu / relu6, any stride, dilation and padding (valid, same, explicit).
+// The convolution helpers here are shared with DepthwiseConv2D (layers/depthwise_conv2d.h), which
+// differs only in how the kernel's last two axes are read (kernels/conv2d.h).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/conv2d.h"
+#include "kernels/window.h"
+#include "layers/layer.h"
+
+namespace camlens {
+
+struct ConvParams {
+  Window2D window;  // its kernel_h/kernel_w must equal the kernel tensor's first two axes
+  Activation activation = Activation::none;
+};
+
+// Geometry of convolving `in` with `kernel` (and a bias of `bias` shape when not null), after
+// checking every shape against the others. `who` names the layer in errors, e.g. "Conv2D 'conv1'".
+kernels::ConvGeometry conv_geometry(const Shape& in, const Shape& kernel, const Shape* bias, const ConvParams& p,
+                                    bool depthwise, const std::string& who);
+
+// The two passes for either kind (depthwise picks the kernel layout). `packed` caches the
+// optimised forward kernel between calls; reset it when the weights change.
+// Backward: d_out is the gradient of the activated output; any of d_in, d_kernel, d_bias may be
+// null (not wanted); each one given receives +=.
+void convolution_forward(Tensor& out, const Tensor& in, const Tensor& kernel, const Tensor* bias, const ConvParams& p,
+                         bool depthwise, std::unique_ptr<kernels::ConvForward>& packed, const std::string& who);
+void convolution_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
+                          const Tensor& out, const Tensor& kernel, const ConvParams& p, bool depthwise,
+                          ReluBackward relu, const std::string& who);
+
+void conv2d_forward(Tensor& out, const Tensor& in, const Tensor& kernel, const Tensor* bias, const ConvParams& p,
+                    std::unique_ptr<kernels::ConvForward>& packed, const std::string& who = "Conv2D");
+void conv2d_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
+                     const Tensor& out, const Tensor& kernel, const ConvParams& p, ReluBackward relu,
+                     const std::string& who = "Conv2D");
+
+// What Conv2D and DepthwiseConv2D share: weights, their gradients, the packed forward kernel.
+class ConvolutionLayer : public Layer {
+ public:
+  const char* kind() const override { return depthwise_ ? "DepthwiseConv2D" : "Conv2D"; }
+  Shape output_shape(std::span<const Shape> inputs) const override;
+  void forward(Tensor& out, Inputs in, Phase phase) override;
+  void backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
+                const BackwardRequest& request) override;
+  // "kernel" and, when the layer has one, "bias".
+  std::vector<Parameter> parameters() override;
+  void parameters_changed() override { packed_.reset(); }
+
+  const Tensor& kernel() const { return kernel_; }
+  bool has_bias() const { return !bias_.empty(); }
+  const Tensor& bias() const { return bias_; }  // empty when the layer has no bias
+  const ConvParams& params() const { return params_; }
+  int out_channels() const { return depthwise_ ? kernel_.shape()[2] * kernel_.shape()[3] : kernel_.shape()[3]; }
+
+ protected:
+  // Checks the kernel and bias against the window; an empty `bias` means no bias.
+  ConvolutionLayer(std::string name, Tensor kernel, Tensor bias, ConvParams params, bool depthwise);
+
+ private:
+  std::string who() const;  // "Conv2D 'name'"
+  const Tensor* bias_or_null() const { return has_bias() ? &bias_ : nullptr; }
+  void allocate_grads();
+
+  bool depthwise_;
+  ConvParams params_;
+  Tensor kernel_, bias_;
+  Tensor kernel_grad_, bias_grad_;  // allocated on first use
+  std::unique_ptr<kernels::ConvForward> packed_;
+};
+
+class Conv2D final : public ConvolutionLayer {
+ public:
+  // kernel [kernel_h, kernel_w, in_c, out_c]; bias [out_c] or an empty Tensor for none.
+  Conv2D(std::string name, Tensor kernel, Tensor bias, ConvParams params)
+      : ConvolutionLayer(std::move(name), std::move(kernel), std::move(bias), params, /*depthwise=*/false) {}
+};
+
+}  // namespace camlens

@@ -1,0 +1,24 @@
+#pragma once
+// DepthwiseConv2D: each input channel convolved with its own `multiplier` filters, as TensorFlow's
+// DepthwiseConv2dNative. kernel [kernel_h, kernel_w, in_c, multiplier], out_c = in_c * multiplier,
+// output channel c * multiplier + m reads input channel c; bias [out_c] or absent; fused
+// activation, window and padding as Conv2D (layers/conv2d.h), whose helpers it shares.
+#include "layers/conv2d.h"
+
+namespace camlens {
+
+void depthwise_conv2d_forward(Tensor& out, const Tensor& in, const Tensor& kernel, const Tensor* bias,
+                              const ConvParams& p, std::unique_ptr<kernels::ConvForward>& packed,
+                              const std::string& who = "DepthwiseConv2D");
+void depthwise_conv2d_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
+                               const Tensor& out, const Tensor& kernel, const ConvParams& p, ReluBackward relu,
+                               const std::string& who = "DepthwiseConv2D");
+
+class DepthwiseConv2D final : public ConvolutionLayer {
+ public:
+  // kernel [kernel_h, kernel_w, in_c, multiplier]; bias [in_c * multiplier] or an empty Tensor for none.
+  DepthwiseConv2D(std::string name, Tensor kernel, Tensor bias, ConvParams params)
+      : ConvolutionLayer(std::move(name), std::move(kernel), std::move(bias), params, /*depthwise=*/true) {}
+};
+
+}  // namespace camlens
