@@ -3,14 +3,17 @@
 // memory (load32_splat) against two vector loads of the panel row, like XNNPACK's
 // f32-gemm-4x8-wasmsimd. It was measured against 3, 5 and 6 rows and the lane-shuffle broadcast:
 // 4 rows with load-splat is the fastest in V8 on x86-64, whose 16 vector registers it fits.
-// Rows come either straight from a matrix or through an indirection table (convolutions);
+// Rows of A come straight from a matrix, down its columns (gemm_tn, no transposed copy) or
+// through an indirection table (convolutions, no im2col copy);
 // the epilogue either accumulates into C (the generic gemm_* contracts) or adds the bias and
 // clamps for a fused ReLU/ReLU6 (the forward layers).
 #include <wasm_simd128.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "kernels/gemm.h"
 #include "kernels/simd128/gemm_packed.h"
@@ -26,19 +29,33 @@ constexpr int kTileRows = 4;
 // tile's rows of A in L1 when K is long (weight gradients sum over every output pixel).
 constexpr int kDepthBlock = 256;
 
+// A row source gives, per tap, where row i's kc values start and how far apart they are (step).
 struct DirectRows {
   const float* a;
   int lda;
   int depth;
   int taps() const { return 1; }
   int kc() const { return depth; }
+  static constexpr ptrdiff_t step() { return 1; }
   const float* row(int i, int) const { return a + static_cast<ptrdiff_t>(i) * lda; }
+};
+
+// Rows of A^T for A stored K x M: row i is column i of A, its values lda apart.
+struct TransposedRows {
+  const float* a;
+  int lda;
+  int depth;
+  int taps() const { return 1; }
+  int kc() const { return depth; }
+  ptrdiff_t step() const { return lda; }
+  const float* row(int i, int) const { return a + i; }
 };
 
 struct TableRows {
   const IndirectRows& table;
   int taps() const { return table.taps; }
   int kc() const { return table.kc; }
+  static constexpr ptrdiff_t step() { return 1; }
   const float* row(int i, int tap) const {
     const int32_t offset = table.offsets[static_cast<ptrdiff_t>(i) * table.taps + tap];
     return offset < 0 ? table.zero : table.base + offset;
@@ -116,6 +133,7 @@ void tile(const Rows& rows, int i0, const float* panel_data, int panel, int colu
   }
   const float* w = panel_data;
   const int taps = rows.taps(), kc = rows.kc();
+  const ptrdiff_t step = rows.step();
   for (int t = 0; t < taps; ++t) {
     const float* a[R];
     for (int r = 0; r < R; ++r) a[r] = rows.row(i0 + r, t);
@@ -123,7 +141,7 @@ void tile(const Rows& rows, int i0, const float* panel_data, int panel, int colu
       const v128_t b_lo = wasm_v128_load(w), b_hi = wasm_v128_load(w + 4);
       w += kPanelWidth;
       for (int r = 0; r < R; ++r) {
-        const v128_t a_rp = wasm_v128_load32_splat(a[r] + p);
+        const v128_t a_rp = wasm_v128_load32_splat(a[r] + p * step);
         acc_lo[r] = wasm_f32x4_add(acc_lo[r], wasm_f32x4_mul(a_rp, b_lo));
         acc_hi[r] = wasm_f32x4_add(acc_hi[r], wasm_f32x4_mul(a_rp, b_hi));
       }
@@ -165,15 +183,16 @@ void pack_panels(std::vector<float>& panels, int k0, int depth, int n, BAt b_at)
   }
 }
 
-// C += A * op(B) with A M x K row-major: B is packed one depth block at a time.
-template <class BAt>
-void gemm_accumulate(int m, int n, int k, const float* a, int lda, float* c, int ldc, BAt b_at) {
+// C += op(A) * op(B): op(B) is packed one depth block at a time; rows_at(k0, depth) gives that
+// block's rows of op(A).
+template <class RowsAt, class BAt>
+void gemm_accumulate(int m, int n, int k, float* c, int ldc, RowsAt rows_at, BAt b_at) {
   if (m <= 0 || n <= 0 || k <= 0) return;
   thread_local std::vector<float> panels;
   for (int k0 = 0; k0 < k; k0 += kDepthBlock) {
     const int depth = std::min(kDepthBlock, k - k0);
     pack_panels(panels, k0, depth, n, b_at);
-    run_tiles(m, n, DirectRows{a + k0, lda, depth}, panels.data(), static_cast<size_t>(depth) * kPanelWidth,
+    run_tiles(m, n, rows_at(k0, depth), panels.data(), static_cast<size_t>(depth) * kPanelWidth,
               AccumulateInto{c, ldc});
   }
 }
@@ -201,24 +220,23 @@ void igemm_packed(int m, const IndirectRows& a, const PackedWeights& b, float* c
 }  // namespace simd128
 
 void gemm_nn(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
-  simd128::gemm_accumulate(m, n, k, a, lda, c, ldc,
-                           [=](int p, int j) { return b[static_cast<ptrdiff_t>(p) * ldb + j]; });
+  simd128::gemm_accumulate(
+      m, n, k, c, ldc, [=](int k0, int depth) { return simd128::DirectRows{a + k0, lda, depth}; },
+      [=](int p, int j) { return b[static_cast<ptrdiff_t>(p) * ldb + j]; });
 }
 
 void gemm_nt(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
-  simd128::gemm_accumulate(m, n, k, a, lda, c, ldc,
-                           [=](int p, int j) { return b[static_cast<ptrdiff_t>(j) * ldb + p]; });
+  simd128::gemm_accumulate(
+      m, n, k, c, ldc, [=](int k0, int depth) { return simd128::DirectRows{a + k0, lda, depth}; },
+      [=](int p, int j) { return b[static_cast<ptrdiff_t>(j) * ldb + p]; });
 }
 
-// C += A^T * B: A^T is copied row-major first so the microkernel broadcasts along contiguous rows;
-// the copy costs M*K against the product's 2*M*N*K.
+// A^T is read in place: the microkernel broadcasts A[p][i] with a stride of lda between steps.
 void gemm_tn(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
-  if (m <= 0 || n <= 0 || k <= 0) return;
-  thread_local std::vector<float> a_transposed;
-  a_transposed.resize(static_cast<size_t>(m) * k);
-  for (int p = 0; p < k; ++p)
-    for (int i = 0; i < m; ++i) a_transposed[static_cast<size_t>(i) * k + p] = a[static_cast<ptrdiff_t>(p) * lda + i];
-  gemm_nn(m, n, k, a_transposed.data(), k, b, ldb, c, ldc);
+  simd128::gemm_accumulate(
+      m, n, k, c, ldc,
+      [=](int k0, int depth) { return simd128::TransposedRows{a + static_cast<ptrdiff_t>(k0) * lda, lda, depth}; },
+      [=](int p, int j) { return b[static_cast<ptrdiff_t>(p) * ldb + j]; });
 }
 
 }  // namespace camlens::kernels
