@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "kernels/conv2d.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
 #include "kernels/pool.h"
 #include "kernels/simd128/gemm_packed.h"
-#include "core/error.h"
 #include "support/gradcheck.h"
 
 using namespace camlens;
