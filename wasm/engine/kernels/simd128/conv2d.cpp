@@ -2,7 +2,8 @@
 // Standard convolutions are one packed GEMM over output pixels: a 1x1 stride-1 unpadded
 // convolution reads the input as the matrix directly; any other reads it through an indirection
 // table of per-tap row offsets (XNNPACK's indirect GEMM), so no im2col copy is ever written.
-// Depthwise convolutions sweep each output pixel's in-bounds taps with channels 4 at a time.
+// Depthwise convolutions sweep each output pixel's in-bounds taps, channels 16, then 4, then one
+// at a time.
 #include <wasm_simd128.h>
 
 #include <algorithm>
@@ -27,7 +28,7 @@ bool same_except_batch(ConvGeometry a, ConvGeometry b) {
 size_t image_floats_in(const ConvGeometry& g) { return static_cast<size_t>(g.in_h) * g.in_w * g.in_c; }
 size_t image_floats_out(const ConvGeometry& g) { return static_cast<size_t>(g.out_h) * g.out_w * g.out_c; }
 
-// The input row a kernel tap reads for an output position, which may fall in the padding.
+// The input row/column a kernel tap reads for an output position, which may fall in the padding.
 int input_y(const ConvGeometry& g, int oy, int ky) { return oy * g.stride_h - g.pad.top + ky * g.dilation_h; }
 int input_x(const ConvGeometry& g, int ox, int kx) { return ox * g.stride_w - g.pad.left + kx * g.dilation_w; }
 
