@@ -9,7 +9,14 @@
 #include <vector>
 
 #include "core/error.h"
+#include "layers/add.h"
+#include "layers/conv2d.h"
+#include "layers/dense.h"
+#include "layers/depthwise_conv2d.h"
+#include "layers/global_average_pool.h"
+#include "layers/max_pool.h"
 #include "layers/relu.h"
+#include "layers/softmax.h"
 #include "support/gradcheck.h"
 
 using namespace camlens;
@@ -467,4 +474,102 @@ TEST_CASE("Graph: a ReLU residual graph matches finite differences end to end (b
   away_from_zero(x);
   // Loose-ish: float32 forward, eps 1e-2 on a piecewise-linear graph: errors come from rounding only.
   check_graph_gradients(g, x, "sum", {"scale/scale", "residual/scale"}, Tolerance{1e-2f, 1e-3, 1e-3});
+}
+
+namespace {
+
+Tensor random_weights(Rng& rng, const Shape& shape, int fan_in) {
+  float scale = std::sqrt(6.0f / static_cast<float>(fan_in));  // activations of order one
+  return rng.tensor(shape, -scale, scale);
+}
+
+Window2D window(int kernel, int stride, PaddingMode padding) {
+  Window2D w;
+  w.kernel_h = w.kernel_w = kernel;
+  w.stride_h = w.stride_w = stride;
+  w.padding_mode = padding;
+  return w;
+}
+
+// The issue's composite graph on an 8x8x2 input:
+//   conv1 3x3 s2 SAME (pads 0/1) + ReLU -> depthwise 3x3 SAME -> maxpool 3x3 s2 SAME (pads 0/1)
+//   shortcut 1x1 s2 from conv1 ---------------------------------------------> add
+//   -> conv2 3x3 SAME -> global average pool -> dense -> softmax
+Graph residual_graph(Rng& rng) {
+  Graph g;
+  g.add_input("input", Shape{8, 8, 2});
+  g.add(std::make_unique<Conv2D>("conv1", random_weights(rng, Shape{3, 3, 2, 4}, 18), rng.tensor(Shape{4}, -0.1f, 0.1f),
+                                 ConvParams{window(3, 2, PaddingMode::same), Activation::relu}),
+        {"input"});
+  g.add(std::make_unique<DepthwiseConv2D>("dw", random_weights(rng, Shape{3, 3, 4, 1}, 9),
+                                          rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{window(3, 1, PaddingMode::same)}),
+        {"conv1"});
+  g.add(std::make_unique<MaxPool>("pool", window(3, 2, PaddingMode::same)), {"dw"});
+  g.add(std::make_unique<Conv2D>("shortcut", random_weights(rng, Shape{1, 1, 4, 4}, 4),
+                                 rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{window(1, 2, PaddingMode::same)}),
+        {"conv1"});
+  g.add(std::make_unique<Add>("add"), {"pool", "shortcut"});
+  g.add(std::make_unique<Conv2D>("conv2", random_weights(rng, Shape{3, 3, 4, 3}, 36), rng.tensor(Shape{3}, -0.1f, 0.1f),
+                                 ConvParams{window(3, 1, PaddingMode::same)}),
+        {"add"});
+  g.add(std::make_unique<GlobalAveragePool>("gap"), {"conv2"});
+  g.add(std::make_unique<Dense>("logits", random_weights(rng, Shape{3, 3}, 3), rng.tensor(Shape{3}, -0.1f, 0.1f)),
+        {"gap"});
+  g.add(std::make_unique<Softmax>("probs"), {"logits"});
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("Graph: the residual conv graph has the expected shapes") {
+  Rng rng(21);
+  Graph g = residual_graph(rng);
+  std::vector<NodeInfo> nodes = g.nodes();
+  auto shape_of = [&](const std::string& name) {
+    for (const NodeInfo& n : nodes) {
+      if (n.name == name) return n.item_shape;
+    }
+    FAIL("no node " << name);
+    return Shape{};
+  };
+  CHECK(shape_of("conv1") == Shape{4, 4, 4});
+  CHECK(shape_of("pool") == Shape{2, 2, 4});
+  CHECK(shape_of("add") == Shape{2, 2, 4});
+  CHECK(shape_of("gap") == Shape{3});
+  CHECK(shape_of("probs") == Shape{3});
+  CHECK(g.parameters().size() == 10);  // 4 convolutions and a dense layer, each kernel + bias
+}
+
+TEST_CASE("Graph: the residual conv graph matches finite differences end to end (batch 2)") {
+  Rng rng(21);
+  Graph g = residual_graph(rng);
+  Tensor x = rng.tensor(Shape{2, 8, 8, 2});
+  // eps 1e-3 keeps kink crossings rare; float32 forward noise in the loss (~1e-7 relative) over
+  // 2 eps gives ~1e-4 in the numeric slope, so abs 1e-3 + 1% relative.
+  Tolerance tol{1e-3f, 1e-3, 1e-2};
+  SUBCASE("through the softmax") {
+    check_graph_gradients(g, x, "probs", {"conv1/kernel", "dw/kernel", "shortcut/bias", "conv2/kernel", "logits/kernel"},
+                          tol);
+  }
+  SUBCASE("from the logits") { check_graph_gradients(g, x, "logits", {"conv1/bias", "dw/bias"}, tol); }
+}
+
+TEST_CASE("Graph: Grad-CAM style backward to the last conv equals the input path's intermediate gradient") {
+  Rng rng(22);
+  Graph g = residual_graph(rng);
+  Tensor x = rng.tensor(Shape{2, 8, 8, 2});
+  g.forward(x);
+  Tensor seed(Shape{2, 3}, std::vector<float>{0, 1, 0, 0, 0, 1});  // one logit per item
+  Tensor at_stop = g.backward(seed, {.from = "logits", .to = "conv2", .wanted = {"conv2"}}).at("conv2").clone();
+  Tensor full_path = g.backward(seed, {.from = "logits", .wanted = {"conv2", "input"}}).at("conv2").clone();
+  CHECK(max_abs_diff(at_stop, full_path) == 0.0f);
+  // GAP -> Dense: d logit_k / d conv2[n, h, w, c] = kernel[c, k] / (H * W), the same at every pixel.
+  const Tensor& kernel = *g.parameters()[8].value;  // logits/kernel
+  REQUIRE(g.parameters()[8].name == "logits/kernel");
+  for (int n = 0; n < 2; ++n) {
+    int k = n == 0 ? 1 : 2;
+    for (int p = 0; p < 4; ++p) {
+      for (int c = 0; c < 3; ++c) CHECK(at_stop[(n * 4 + p) * 3 + c] == doctest::Approx(kernel[c * 3 + k] / 4.0f));
+    }
+  }
 }
