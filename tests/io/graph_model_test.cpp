@@ -208,6 +208,55 @@ TEST_CASE("graph model: fused convolutions, depthwise, pools, Add and keep_dims 
   CHECK(depthwise_nodes[3].kind == "ReLU6");
 }
 
+TEST_CASE("graph model: an unfoldable BiasAdd, Add of a constant, Squeeze, Reshape and a transposed _FusedMatMul") {
+  GraphModelBuilder b;
+  b.placeholder("x", {-1, 2, 2, 2});
+  b.constant("k", {1, 1, 2, 3}, {1, 0, -1, 0.5f, 1, 2});  // out c = x0 * k[0][c] + x1 * k[1][c]
+  b.constant("cb", {3}, {-1, 0.5f, 0});
+  b.constant("shift", {1, 1, 1, 3}, {0.25f, 0, -0.25f});
+  b.int_constant("axes", {1, 2});
+  b.constant("w", {2, 3}, {1, -1, 0.5f, 2, 0, -1});  // transpose_b: [out, in]
+  b.constant("wb", {2}, {0.1f, -3});
+  b.int_constant("shape", {-1, 2});
+  b.node("c", "Conv2D", {"x", "k"}, conv_attrs("VALID"));
+  b.node("c_bias", "BiasAdd", {"c", "cb"});  // c has two readers: the bias cannot fold into it
+  b.node("c_relu", "Relu", {"c"});
+  b.node("sum", "AddV2", {"c_bias", "c_relu"});
+  b.node("shifted", "Add", {"sum", "shift"});
+  b.node("mean", "Mean", {"shifted", "axes"}, {{"keep_dims", {{"b", true}}}});
+  b.node("squeezed", "Squeeze", {"mean"}, {{"squeeze_dims", ints_attr({1, 2})}});
+  json fused = {{"transpose_b", {{"b", true}}}, {"fused_ops", {{"list", {{"s", {base64("BiasAdd"), base64("Relu")}}}}}}};
+  b.node("fc", "_FusedMatMul", {"squeezed", "w", "wb"}, fused);
+  b.node("flat", "Reshape", {"fc", "shape"});
+  b.node("out", "Softmax", {"flat"});
+  Graph graph = b.graph();
+  std::vector<std::string> kinds;
+  for (const NodeInfo& node : graph.nodes()) kinds.push_back(node.name + ":" + node.kind);
+  CHECK(kinds == std::vector<std::string>{"x:Input", "c:Conv2D", "c_bias:Affine", "c_relu:ReLU", "sum:Add",
+                                          "shifted:Affine", "mean/global_average:GlobalAveragePool", "mean:Reshape",
+                                          "squeezed:Reshape", "fc:Dense", "flat:Reshape", "out:Softmax"});
+
+  const std::vector<float> x{1, 2, -1, 0.5f, 0, -2, 3, 1};  // 4 pixels x 2 channels
+  const float k[2][3] = {{1, 0, -1}, {0.5f, 1, 2}};
+  const float cb[3] = {-1, 0.5f, 0}, shift[3] = {0.25f, 0, -0.25f};
+  float mean[3] = {0, 0, 0};
+  for (int p = 0; p < 4; ++p) {
+    for (int c = 0; c < 3; ++c) {
+      const float conv = x[p * 2] * k[0][c] + x[p * 2 + 1] * k[1][c];
+      mean[c] += (conv + cb[c] + std::max(conv, 0.0f) + shift[c]) / 4;
+    }
+  }
+  const float w[2][3] = {{1, -1, 0.5f}, {2, 0, -1}}, wb[2] = {0.1f, -3};
+  Tensor input(Shape::nhwc(1, 2, 2, 2), x);
+  graph.forward(input);
+  const Tensor& logits = graph.activation("flat");
+  REQUIRE(logits.shape() == Shape{1, 2});
+  for (int o = 0; o < 2; ++o) {
+    const float expected = std::max(mean[0] * w[o][0] + mean[1] * w[o][1] + mean[2] * w[o][2] + wb[o], 0.0f);
+    CHECK(logits[o] == doctest::Approx(expected).epsilon(1e-6));
+  }
+}
+
 TEST_CASE("graph model: unsupported ops, layouts and attributes are Errors naming the op and the node") {
   GraphModelBuilder b = small_classifier();
   b.node("sig", "Sigmoid", {"Identity"});

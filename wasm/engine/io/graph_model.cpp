@@ -207,7 +207,7 @@ class GraphImporter {
     if (outputs != nullptr && outputs->is_object() && !outputs->empty()) {
       for (const auto& [key, output] : outputs->items()) {
         const std::string name = jf::string_or(output, "name", "signature output", key);
-        candidates.insert(resolve(name.substr(0, name.rfind(':')), TfNode{"", "signature", {}, nullptr}).name);
+        candidates.insert(resolve(name.substr(0, name.rfind(':')), TfNode{"outputs", "signature", {}, nullptr}).name);
       }
     } else {
       std::set<std::string> read;
