@@ -1,7 +1,9 @@
 #include "io/layers_model.h"
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
+#include <tuple>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
