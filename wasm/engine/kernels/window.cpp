@@ -32,13 +32,15 @@ Padding Window2D::pads(int in_h, int in_w) const {
 int Window2D::out_h(int in_h) const {
   Padding p = pads(in_h, 1);
   int effective_kernel = (kernel_h - 1) * dilation_h + 1;
-  return (in_h + p.top + p.bottom - effective_kernel) / stride_h + 1;
+  int room = in_h + p.top + p.bottom - effective_kernel;
+  return room < 0 ? 0 : room / stride_h + 1;  // division truncates toward zero: test the sign first
 }
 
 int Window2D::out_w(int in_w) const {
   Padding p = pads(1, in_w);
   int effective_kernel = (kernel_w - 1) * dilation_w + 1;
-  return (in_w + p.left + p.right - effective_kernel) / stride_w + 1;
+  int room = in_w + p.left + p.right - effective_kernel;
+  return room < 0 ? 0 : room / stride_w + 1;
 }
 
 void Window2D::validate(int in_h, int in_w, const char* who) const {

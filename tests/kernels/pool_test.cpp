@@ -1,0 +1,113 @@
+// The dispatching pool kernels (optimised unless forced) against the reference loops.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "kernels/backend.h"
+#include "kernels/pool.h"
+#include "support/gradcheck.h"
+
+using namespace camlens;
+using namespace camlens::kernels;
+using camlens::test::max_abs_diff;
+using camlens::test::Rng;
+
+namespace {
+
+PoolGeometry geometry(int batch, int in_h, int in_w, int channels, int window, int stride, Padding pad) {
+  PoolGeometry g;
+  g.batch = batch;
+  g.in_h = in_h;
+  g.in_w = in_w;
+  g.channels = channels;
+  g.window_h = g.window_w = window;
+  g.stride_h = g.stride_w = stride;
+  g.pad = pad;
+  g.out_h = (in_h + pad.top + pad.bottom - window) / stride + 1;
+  g.out_w = (in_w + pad.left + pad.right - window) / stride + 1;
+  return g;
+}
+
+Shape in_shape(const PoolGeometry& g) { return Shape::nhwc(g.batch, g.in_h, g.in_w, g.channels); }
+Shape out_shape(const PoolGeometry& g) { return Shape::nhwc(g.batch, g.out_h, g.out_w, g.channels); }
+
+}  // namespace
+
+TEST_CASE("pool kernels match the reference loops on edge and odd sizes") {
+  Rng rng(21);
+  const PoolGeometry shapes[] = {
+      geometry(1, 1, 1, 1, 1, 1, {}),            // 1x1
+      geometry(2, 7, 5, 3, 3, 2, {1, 1, 1, 1}),  // odd sizes, stride 2
+      geometry(1, 8, 8, 17, 3, 2, {0, 1, 0, 1}), // SAME-like asymmetric pads
+      geometry(2, 6, 9, 5, 2, 2, {}),
+      geometry(1, 5, 5, 4, 5, 1, {2, 2, 2, 2}),  // window as large as the input
+      geometry(1, 9, 7, 1, 3, 3, {1, 0, 2, 1}),
+  };
+  // Max and mean are exact up to summation order; 1e-5 covers the 25-term windows here.
+  const float tolerance = 1e-5f;
+  for (const PoolGeometry& g : shapes) {
+    CAPTURE(g.in_h);
+    CAPTURE(g.in_w);
+    CAPTURE(g.channels);
+    Tensor in = rng.tensor(in_shape(g));
+    Tensor d_out = rng.tensor(out_shape(g));
+    for (PoolKind kind : {PoolKind::max, PoolKind::average}) {
+      Tensor expected(out_shape(g)), actual(out_shape(g));
+      if (kind == PoolKind::max) max_pool_forward_reference(expected.data(), in.data(), g);
+      else avg_pool_forward_reference(expected.data(), in.data(), g);
+      std::unique_ptr<PoolForward> cache;
+      pool_forward(cache, kind, actual.data(), in.data(), g);
+      CHECK(max_abs_diff(actual, expected) <= tolerance);
+    }
+
+    Tensor d_in_expected = rng.tensor(in.shape());
+    Tensor d_in_actual = d_in_expected.clone();
+    max_pool_backward_reference(d_in_expected.data(), d_out.data(), in.data(), g);
+    max_pool_backward(d_in_actual.data(), d_out.data(), in.data(), g);
+    CHECK(max_abs_diff(d_in_actual, d_in_expected) <= tolerance);
+
+    avg_pool_backward_reference(d_in_expected.data(), d_out.data(), g);
+    avg_pool_backward(d_in_actual.data(), d_out.data(), g);
+    CHECK(max_abs_diff(d_in_actual, d_in_expected) <= tolerance);
+  }
+}
+
+TEST_CASE("global average pool kernel matches the reference") {
+  Rng rng(22);
+  for (auto [batch, h, w, c] : std::vector<std::array<int, 4>>{{1, 1, 1, 1}, {2, 7, 5, 3}, {1, 8, 8, 17}}) {
+    PoolGeometry g = geometry(batch, h, w, c, 1, 1, {});
+    g.window_h = h;
+    g.window_w = w;
+    g.out_h = g.out_w = 1;
+    Tensor in = rng.tensor(in_shape(g));
+    Tensor expected(Shape{batch, c}), actual(Shape{batch, c});
+    global_avg_pool_forward_reference(expected.data(), in.data(), batch, h * w, c);
+    std::unique_ptr<PoolForward> cache;
+    pool_forward(cache, PoolKind::global_average, actual.data(), in.data(), g);
+    CHECK(max_abs_diff(actual, expected) <= 1e-5f);
+  }
+}
+
+TEST_CASE("max pool backward sends a tied window's gradient to its first maximum") {
+  // One 2x2 window over equal values: row-major first pixel gets it all.
+  PoolGeometry g = geometry(1, 2, 2, 1, 2, 2, {});
+  const float in[] = {3, 3, 3, 3}, d_out[] = {5};
+  for (bool forced : {true, false}) {
+    ReferenceScope scope(forced);
+    float d_in[4] = {};
+    max_pool_backward(d_in, d_out, in, g);
+    CHECK(std::vector<float>(d_in, d_in + 4) == std::vector<float>{5, 0, 0, 0});
+  }
+}
+
+TEST_CASE("average pool counts only in-bounds pixels") {
+  // 2x2 input of 1..4, 3x3 window, stride 1, pads 1 all round: each output averages the whole
+  // input over 4 in-bounds pixels (never over 9).
+  PoolGeometry g = geometry(1, 2, 2, 1, 3, 1, {1, 1, 1, 1});
+  const float in[] = {1, 2, 3, 4};
+  float out[4];
+  avg_pool_forward_reference(out, in, g);
+  CHECK(std::vector<float>(out, out + 4) == std::vector<float>{2.5f, 2.5f, 2.5f, 2.5f});
+}

@@ -1,0 +1,168 @@
+#include "layers/batch_norm.h"
+
+#include <cmath>
+#include <vector>
+
+#include "core/error.h"
+
+namespace camlens {
+
+namespace {
+
+void inverse_std(Tensor& inv_std, const Tensor& variance, float epsilon) {
+  inv_std.reshape_storage(variance.shape());
+  for (size_t c = 0; c < variance.size(); ++c) inv_std[c] = 1.0f / std::sqrt(variance[c] + epsilon);
+}
+
+}  // namespace
+
+void batch_norm_statistics(Tensor& mean, Tensor& variance, const Tensor& in) {
+  const int channels = in.shape().c();
+  const size_t rows = in.size() / channels;
+  mean.reshape_storage(Shape{channels}, /*zero=*/true);
+  variance.reshape_storage(Shape{channels}, /*zero=*/true);
+  // Two passes (mean, then squared deviations): no cancellation when |mean| >> std.
+  for (size_t r = 0; r < rows; ++r)
+    for (int c = 0; c < channels; ++c) mean[c] += in[r * channels + c];
+  for (int c = 0; c < channels; ++c) mean[c] /= static_cast<float>(rows);
+  for (size_t r = 0; r < rows; ++r)
+    for (int c = 0; c < channels; ++c) {
+      const float deviation = in[r * channels + c] - mean[c];
+      variance[c] += deviation * deviation;
+    }
+  for (int c = 0; c < channels; ++c) variance[c] /= static_cast<float>(rows);
+}
+
+void batch_norm_forward(Tensor& out, const Tensor& in, const Tensor& gamma, const Tensor& beta, const Tensor& mean,
+                        const Tensor& inv_std) {
+  const int channels = in.shape().c();
+  const size_t rows = in.size() / channels;
+  for (size_t r = 0; r < rows; ++r)
+    for (int c = 0; c < channels; ++c) {
+      const size_t i = r * channels + c;
+      out[i] = (in[i] - mean[c]) * inv_std[c] * gamma[c] + beta[c];
+    }
+}
+
+void batch_norm_backward(Tensor* d_in, Tensor* d_gamma, Tensor* d_beta, const Tensor& d_out, const Tensor& in,
+                         const Tensor& gamma, const Tensor& mean, const Tensor& inv_std, bool through_batch_stats) {
+  const int channels = in.shape().c();
+  const size_t rows = in.size() / channels;
+  // Per channel: sum(dy) and sum(dy * x_hat), x_hat = (x - mean) * inv_std.
+  std::vector<float> sum_dy(channels, 0.0f), sum_dy_xhat(channels, 0.0f);
+  if (through_batch_stats || d_gamma != nullptr || d_beta != nullptr) {
+    for (size_t r = 0; r < rows; ++r)
+      for (int c = 0; c < channels; ++c) {
+        const size_t i = r * channels + c;
+        sum_dy[c] += d_out[i];
+        sum_dy_xhat[c] += d_out[i] * (in[i] - mean[c]) * inv_std[c];
+      }
+  }
+  if (d_gamma != nullptr)
+    for (int c = 0; c < channels; ++c) (*d_gamma)[c] += sum_dy_xhat[c];
+  if (d_beta != nullptr)
+    for (int c = 0; c < channels; ++c) (*d_beta)[c] += sum_dy[c];
+  if (d_in == nullptr) return;
+  Tensor& dx = *d_in;
+  if (!through_batch_stats) {
+    for (size_t r = 0; r < rows; ++r)
+      for (int c = 0; c < channels; ++c) dx[r * channels + c] += d_out[r * channels + c] * gamma[c] * inv_std[c];
+    return;
+  }
+  // dx = gamma * inv_std * (dy - mean(dy) - x_hat * mean(dy * x_hat)): the mean and variance
+  // depend on every x of the channel, which adds the two centring terms.
+  const float count = static_cast<float>(rows);
+  for (size_t r = 0; r < rows; ++r)
+    for (int c = 0; c < channels; ++c) {
+      const size_t i = r * channels + c;
+      const float x_hat = (in[i] - mean[c]) * inv_std[c];
+      dx[i] += gamma[c] * inv_std[c] * (d_out[i] - sum_dy[c] / count - x_hat * sum_dy_xhat[c] / count);
+    }
+}
+
+BatchNorm::BatchNorm(std::string name, int channels, float epsilon, float momentum)
+    : Layer(std::move(name)), epsilon_(epsilon), momentum_(momentum) {
+  if (channels <= 0) fail("BatchNorm '", this->name(), "': channels must be positive, got ", channels);
+  if (!(epsilon > 0.0f)) fail("BatchNorm '", this->name(), "': epsilon must be positive, got ", epsilon);
+  if (!(momentum >= 0.0f && momentum <= 1.0f)) {
+    fail("BatchNorm '", this->name(), "': momentum must lie in [0, 1], got ", momentum);
+  }
+  gamma_ = Tensor(Shape{channels});
+  gamma_.fill(1.0f);
+  beta_ = Tensor(Shape{channels});
+  moving_mean_ = Tensor(Shape{channels});
+  moving_variance_ = Tensor(Shape{channels});
+  moving_variance_.fill(1.0f);
+}
+
+Shape BatchNorm::output_shape(std::span<const Shape> inputs) const {
+  expect_input_count(inputs.size());
+  const Shape& in = inputs[0];
+  if ((in.rank() != 2 && in.rank() != 4) || in.c() != channels()) {
+    fail("BatchNorm '", name(), "': expected an input [N, H, W, ", channels(), "] or [N, ", channels(), "], got ",
+         in.str(), "; build the layer with the channel count of its input");
+  }
+  return in;
+}
+
+void BatchNorm::forward(Tensor& out, Inputs in, Phase phase) {
+  const Tensor& x = *in[0];
+  used_batch_stats_ = phase == Phase::training;
+  if (used_batch_stats_) {
+    batch_norm_statistics(batch_mean_, batch_variance_, x);
+    inverse_std(inv_std_, batch_variance_, epsilon_);
+    batch_norm_forward(out, x, gamma_, beta_, batch_mean_, inv_std_);
+    for (int c = 0; c < channels(); ++c) {
+      moving_mean_[c] = momentum_ * moving_mean_[c] + (1.0f - momentum_) * batch_mean_[c];
+      moving_variance_[c] = momentum_ * moving_variance_[c] + (1.0f - momentum_) * batch_variance_[c];
+    }
+  } else {
+    inverse_std(inv_std_, moving_variance_, epsilon_);
+    batch_norm_forward(out, x, gamma_, beta_, moving_mean_, inv_std_);
+  }
+}
+
+void BatchNorm::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor&,
+                         const BackwardRequest& request) {
+  if (d_in[0] == nullptr && !request.weight_grads) return;
+  if (inv_std_.size() != static_cast<size_t>(channels())) {
+    fail("BatchNorm '", name(), "': backward needs the statistics of a forward pass; run forward first");
+  }
+  if (request.weight_grads) allocate_gradients();
+  batch_norm_backward(d_in[0], request.weight_grads ? &gamma_grad_ : nullptr,
+                      request.weight_grads ? &beta_grad_ : nullptr, d_out, *in[0], gamma_,
+                      used_batch_stats_ ? batch_mean_ : moving_mean_, inv_std_, used_batch_stats_);
+}
+
+void BatchNorm::allocate_gradients() {
+  if (gamma_grad_.empty()) gamma_grad_ = Tensor(gamma_.shape());
+  if (beta_grad_.empty()) beta_grad_ = Tensor(beta_.shape());
+}
+
+std::vector<Parameter> BatchNorm::parameters() {
+  allocate_gradients();
+  return {{"gamma", &gamma_, &gamma_grad_}, {"beta", &beta_, &beta_grad_}};
+}
+
+FoldedConv fold_batch_norm(const Tensor& kernel, const Tensor* bias, const BatchNorm& bn) {
+  const int channels = bn.channels();
+  if (kernel.empty() || kernel.shape().c() != channels) {
+    fail("fold_batch_norm: BatchNorm '", bn.name(), "' has ", channels, " channels but the kernel has shape ",
+         kernel.shape().str(), "; its last axis must be the ", channels, " output channels");
+  }
+  if (bias != nullptr && bias->shape() != Shape{channels}) {
+    fail("fold_batch_norm: BatchNorm '", bn.name(), "' needs a bias of shape [", channels, "], got ",
+         bias->shape().str());
+  }
+  FoldedConv folded{kernel.clone(), Tensor(Shape{channels})};
+  std::vector<float> scale(channels);
+  for (int c = 0; c < channels; ++c) {
+    scale[c] = bn.gamma()[c] / std::sqrt(bn.moving_variance()[c] + bn.epsilon());
+    const float original_bias = bias != nullptr ? (*bias)[c] : 0.0f;
+    folded.bias[c] = (original_bias - bn.moving_mean()[c]) * scale[c] + bn.beta()[c];
+  }
+  for (size_t i = 0; i < folded.kernel.size(); ++i) folded.kernel[i] *= scale[i % channels];
+  return folded;
+}
+
+}  // namespace camlens

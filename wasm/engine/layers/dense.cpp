@@ -1,0 +1,120 @@
+#include "layers/dense.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "core/error.h"
+
+namespace camlens {
+
+namespace {
+
+float activation_cap(Activation activation) {
+  return activation == Activation::relu6 ? 6.0f : std::numeric_limits<float>::infinity();
+}
+
+// The checks that need no input: kernel rank, bias length.
+void check_weights(const Shape& kernel, const Shape* bias, const std::string& who) {
+  if (kernel.rank() != 2) fail(who, ": kernel must be [in_c, out_c], got ", kernel.str());
+  if (bias != nullptr && *bias != Shape{kernel[1]}) {
+    fail(who, ": bias must be [", kernel[1], "] to match kernel ", kernel.str(), ", got ", bias->str());
+  }
+}
+
+}  // namespace
+
+kernels::DenseGeometry dense_geometry(const Shape& in, const Shape& kernel, const Shape* bias, const std::string& who) {
+  check_weights(kernel, bias, who);
+  const int in_c = kernel[0];
+  if (in.rank() != 2) {
+    fail(who, " takes a rank-2 input [N, ", in_c, "], got ", in.str(),
+         ": add a Flatten (or GlobalAveragePool) layer before it");
+  }
+  if (in[1] != in_c) {
+    fail(who, ": input ", in.str(), " has ", in[1], " features but kernel ", kernel.str(), " expects ", in_c,
+         "; feed an input [N, ", in_c, "] or load a matching kernel");
+  }
+  return {in[0], in_c, kernel[1]};
+}
+
+void dense_forward(Tensor& out, const Tensor& in, const Tensor& kernel, const Tensor* bias, Activation activation,
+                   std::unique_ptr<kernels::DenseForward>& packed, const std::string& who) {
+  const kernels::DenseGeometry g = dense_geometry(in.shape(), kernel.shape(), bias ? &bias->shape() : nullptr, who);
+  expect_shape(out.shape(), Shape{g.batch, g.out_c}, who + " output");
+  kernels::dense_forward(packed, out.data(), in.data(), kernel.data(), bias ? bias->data() : nullptr, g);
+  if (activation == Activation::none) return;
+  const float cap = activation_cap(activation);
+  for (float& y : out.values()) y = std::min(std::max(y, 0.0f), cap);
+}
+
+void dense_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
+                    const Tensor& out, const Tensor& kernel, Activation activation, ReluBackward relu,
+                    const std::string& who) {
+  const kernels::DenseGeometry g =
+      dense_geometry(in.shape(), kernel.shape(), d_bias ? &d_bias->shape() : nullptr, who);
+  expect_shape(out.shape(), Shape{g.batch, g.out_c}, who + " output");
+  expect_shape(d_out.shape(), out.shape(), who + " output gradient");
+  if (d_in != nullptr) expect_shape(d_in->shape(), in.shape(), who + " input gradient");
+  if (d_kernel != nullptr) expect_shape(d_kernel->shape(), kernel.shape(), who + " kernel gradient");
+  if (d_bias != nullptr && d_kernel == nullptr) {
+    fail(who, ": a bias gradient is computed together with the kernel gradient; pass both");
+  }
+  if (d_in == nullptr && d_kernel == nullptr) return;
+
+  // The kernels take the gradient before the fused activation, so mask a copy of d_out first.
+  Tensor masked;
+  const float* grad = d_out.data();
+  if (activation != Activation::none) {
+    masked = d_out.clone();
+    activation_backward_inplace(masked.data(), out.data(), masked.size(), activation_cap(activation), relu);
+    grad = masked.data();
+  }
+  if (d_in != nullptr) kernels::dense_backward_input(d_in->data(), grad, kernel.data(), g);
+  if (d_kernel != nullptr) {
+    kernels::dense_backward_weight(d_kernel->data(), d_bias ? d_bias->data() : nullptr, grad, in.data(), g);
+  }
+}
+
+Dense::Dense(std::string name, Tensor kernel, Tensor bias, Activation activation)
+    : Layer(std::move(name)), activation_(activation), kernel_(std::move(kernel)), bias_(std::move(bias)) {
+  check_weights(kernel_.shape(), has_bias() ? &bias_.shape() : nullptr, who());
+}
+
+Shape Dense::output_shape(std::span<const Shape> inputs) const {
+  expect_input_count(inputs.size());
+  const kernels::DenseGeometry g =
+      dense_geometry(inputs[0], kernel_.shape(), has_bias() ? &bias_.shape() : nullptr, who());
+  return Shape{g.batch, g.out_c};
+}
+
+void Dense::forward(Tensor& out, Inputs in, Phase) {
+  expect_input_count(in.size());
+  dense_forward(out, *in[0], kernel_, bias_or_null(), activation_, packed_, who());
+}
+
+void Dense::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
+                     const BackwardRequest& request) {
+  expect_input_count(in.size());
+  Tensor* d_kernel = nullptr;
+  Tensor* d_bias = nullptr;
+  if (request.weight_grads) {
+    allocate_grads();
+    d_kernel = &kernel_grad_;
+    if (has_bias()) d_bias = &bias_grad_;
+  }
+  dense_backward(d_in[0], d_kernel, d_bias, d_out, *in[0], out, kernel_, activation_, request.relu, who());
+}
+
+std::vector<Parameter> Dense::parameters() {
+  allocate_grads();
+  std::vector<Parameter> params{{"kernel", &kernel_, &kernel_grad_}};
+  if (has_bias()) params.push_back({"bias", &bias_, &bias_grad_});
+  return params;
+}
+
+void Dense::allocate_grads() {
+  if (kernel_grad_.empty()) kernel_grad_ = Tensor(kernel_.shape());
+  if (has_bias() && bias_grad_.empty()) bias_grad_ = Tensor(bias_.shape());
+}
+
+}  // namespace camlens
