@@ -106,7 +106,7 @@ TEST_CASE("pipeline: errors name the layer, the class range and what to do") {
                        Error);
   CHECK_THROWS_WITH_AS(explain_target(model, image, *grad_cam, Target::top(), {.sizes = {{0, 4}}}),
                        doctest::Contains("sizes holds 0 x 4"), Error);
-  CHECK_THROWS_WITH_AS(make_method("grad-kam"), doctest::Contains("no method named 'grad-kam'; known methods: grad-cam"),
+  CHECK_THROWS_WITH_AS(make_method("grad-kam"), doctest::Contains("no method named 'grad-kam'; known methods: cam, grad-cam, grad-cam++"),
                        Error);
 }
 

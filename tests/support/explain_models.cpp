@@ -42,13 +42,13 @@ Model make_model(Graph graph, const std::string& logits, const std::string& prob
 Model patch_model() {
   Graph g;
   g.add_input("input", Shape{12, 12, 1});
-  // HWIO [3, 3, 1, 2]: channel 0 = 2 * mean, channel 1 = -mean, over the 3x3 neighbourhood.
+  // HWIO [3, 3, 1, 2]: channel 0 = 4 * mean, channel 1 = -mean, over the 3x3 neighbourhood.
   std::vector<float> kernel;
   for (int tap = 0; tap < 9; ++tap) {
-    kernel.push_back(2.0f / 9.0f);
+    kernel.push_back(4.0f / 9.0f);
     kernel.push_back(-1.0f / 9.0f);
   }
-  g.add(std::make_unique<Conv2D>("features", Tensor(Shape{3, 3, 1, 2}, kernel), Tensor(Shape{2}, std::vector<float>{-1.0f, 0.3f}),
+  g.add(std::make_unique<Conv2D>("features", Tensor(Shape{3, 3, 1, 2}, kernel), Tensor(Shape{2}, std::vector<float>{-2.0f, 0.3f}),
                                  ConvParams{window(3, 2, PaddingMode::same), Activation::relu}),
         {"input"});
   g.add(std::make_unique<GlobalAveragePool>("gap"), {"features"});

@@ -11,8 +11,9 @@ Model make_model(Graph graph, const std::string& logits, const std::string& prob
 
 // Input 12x12x1 -> "features" conv 3x3 stride 2 SAME + ReLU, 2 channels [6, 6, 2] -> "gap" ->
 // "logits" Dense 2 -> "probs" Softmax. Channel 0 detects bright 3x3 neighbourhoods
-// (relu(2 * mean - 1)), channel 1 dim ones (relu(0.3 - mean)); class 0's logit is
-// 2 * mean(ch0) - mean(ch1) + 0.5, class 1's the opposite: only bright regions speak for class 0.
+// (relu(4 * mean - 2)), channel 1 dim ones (relu(0.3 - mean)); class 0's logit is
+// 2 * mean(ch0) - mean(ch1) + 0.5, class 1's the opposite: only bright regions speak for class 0,
+// and the bright detector is also the layer's strongest activation (for EigenCAM).
 Model patch_model();
 // The image patch_model explains: background 0.1 with a 4x4 bright patch (1.0) at the top left.
 Tensor patch_image();
