@@ -1,11 +1,12 @@
 // EigenCAM (Muhammad & Yeasin 2020): the activations reshaped to M (HW x C) projected on their
 // first right singular vector v: map = M v, i.e. channel weights v. Class-agnostic and
 // gradient-free. As in the paper, M is not mean-centred (pytorch-grad-cam centres it, which
-// together with the ReLU of post-processing drops every below-average pixel). A singular vector's
-// sign is arbitrary: it is chosen so that the map sums to a non-negative value.
+// together with the ReLU of post-processing drops every below-average pixel).
 //
-// v is the top eigenvector of the Gram matrix M^T M (C x C, in double), found by power iteration
-// from M^T 1 (the channel sums), which for non-negative activations already points near it.
+// v is the top eigenvector of the Gram matrix G = M^T M (C x C, in double), found by power
+// iteration from s = M^T 1 (the channel sums), which for non-negative activations already points
+// near it. That start also fixes the singular vector's arbitrary sign so that the map sums to >= 0:
+// the map's sum is v . s, and v is G^t s scaled, with s^T G^t s >= 0 since G is positive semidefinite.
 #include "explain/methods/methods.h"
 
 #include <cmath>
@@ -49,7 +50,6 @@ class EigenCam final : public ChannelWeightMethod {
     for (int i = 0; i < channels; ++i) {
       for (int j = 0; j < i; ++j) gram[static_cast<size_t>(j) * channels + i] = gram[static_cast<size_t>(i) * channels + j];
     }
-    const std::vector<double> channel_sums = v;
     if (normalize(v) == 0.0) v.assign(channels, 1.0 / std::sqrt(static_cast<double>(channels)));
 
     std::vector<double> next(channels);
@@ -65,14 +65,7 @@ class EigenCam final : public ChannelWeightMethod {
       v.swap(next);
       if (change < kTolerance) break;
     }
-
-    // sum of the map = sum_k v_k * (sum over pixels of A_k).
-    double map_sum = 0.0;
-    for (int k = 0; k < channels; ++k) map_sum += v[k] * channel_sums[k];
-    const double sign = map_sum < 0.0 ? -1.0 : 1.0;
-    std::vector<float> weights(channels);
-    for (int k = 0; k < channels; ++k) weights[k] = static_cast<float>(sign * v[k]);
-    return weights;
+    return {v.begin(), v.end()};
   }
 };
 
