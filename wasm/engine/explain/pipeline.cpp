@@ -1,0 +1,327 @@
+#include "explain/pipeline.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "explain/run.h"
+#include "layers/softmax.h"
+
+namespace camlens::explain {
+
+namespace {
+
+double ms_between(std::chrono::steady_clock::time_point start, std::chrono::steady_clock::time_point end) {
+  return std::chrono::duration<double, std::milli>(end - start).count();
+}
+
+int index_of(const std::vector<NodeInfo>& nodes, const std::string& name) {
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// feeds[i]: node i's output reaches node `to` (or is `to`). Nodes are in topological order.
+std::vector<bool> nodes_feeding(const std::vector<NodeInfo>& nodes, int to) {
+  std::vector<bool> feeds(nodes.size(), false);
+  feeds[to] = true;
+  for (int i = to; i >= 0; --i) {
+    if (!feeds[i]) continue;
+    for (const std::string& input : nodes[i].inputs) feeds[index_of(nodes, input)] = true;
+  }
+  return feeds;
+}
+
+std::string spatial_names(const std::vector<NodeInfo>& nodes, const std::string& logits) {
+  std::string names;
+  for (const std::string& name : spatial_layers_feeding(nodes, logits)) names += (names.empty() ? "'" : ", '") + name + "'";
+  return names.empty() ? "none" : names;
+}
+
+std::string describe_classes(const Model& model, int count) {
+  const std::vector<std::string>& labels = model.metadata.labels;
+  std::string text = std::to_string(count) + " classes (0.." + std::to_string(count - 1);
+  if (static_cast<int>(labels.size()) == count) {
+    text += ": ";
+    for (int i = 0; i < count; ++i) text += (i ? ", " : "") + labels[i];
+  }
+  return text + ")";
+}
+
+void check_finite(const Map& map, std::string_view method) {
+  for (size_t i = 0; i < map.values.size(); ++i) {
+    if (!std::isfinite(map.values[i])) {
+      fail("explain: ", method, " produced a non-finite value ", map.values[i], " at (", i / map.width, ", ",
+           i % map.width, ") of its ", map.height, " x ", map.width, " map");
+    }
+  }
+}
+
+}  // namespace
+
+// ---- graph paths ----
+
+std::vector<std::string> activations_for_backward(const std::vector<NodeInfo>& nodes, const std::string& stop,
+                                                  const std::string& from) {
+  const int low = index_of(nodes, stop), high = index_of(nodes, from);
+  const std::vector<bool> feeds = nodes_feeding(nodes, high);
+  std::vector<bool> above_stop(nodes.size(), false), needed(nodes.size(), false);
+  for (int i = low; i <= high; ++i) {
+    above_stop[i] = i == low || std::any_of(nodes[i].inputs.begin(), nodes[i].inputs.end(),
+                                            [&](const std::string& input) { return above_stop[index_of(nodes, input)]; });
+    if (!above_stop[i] || !feeds[i]) continue;
+    needed[i] = true;
+    for (const std::string& input : nodes[i].inputs) needed[index_of(nodes, input)] = true;
+  }
+  std::vector<std::string> names;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (needed[i]) names.push_back(nodes[i].name);
+  }
+  return names;
+}
+
+std::vector<std::string> spatial_layers_feeding(const std::vector<NodeInfo>& nodes, const std::string& to) {
+  const std::vector<bool> feeds = nodes_feeding(nodes, index_of(nodes, to));
+  std::vector<std::string> names;
+  for (size_t i = 1; i < nodes.size(); ++i) {
+    if (feeds[i] && nodes[i].spatial()) names.push_back(nodes[i].name);
+  }
+  return names;
+}
+
+void check_layer(const Model& model, const std::string& layer) {
+  const std::vector<NodeInfo> nodes = model.graph.nodes();
+  const int index = index_of(nodes, layer);
+  if (index < 0) {
+    fail("explain: the model has no layer named '", layer, "'; spatial layers feeding the logits: ",
+         spatial_names(nodes, model.logits));
+  }
+  if (!nodes[index].spatial()) {
+    fail("explain: layer '", layer, "' (", nodes[index].kind, ") gives ", nodes[index].item_shape.str(),
+         " per image, not a spatial [H, W, C] map; pick one of: ", spatial_names(nodes, model.logits));
+  }
+  if (!nodes_feeding(nodes, index_of(nodes, model.logits))[index]) {
+    fail("explain: layer '", layer, "' does not feed the logits '", model.logits, "'; pick one of: ",
+         spatial_names(nodes, model.logits));
+  }
+}
+
+std::string default_layer(const Model& model) {
+  const std::vector<std::string> layers = spatial_layers_feeding(model.graph.nodes(), model.logits);
+  // The metadata's layer when it can be explained (its derived default is the last spatial node
+  // of the whole graph, which may be a side branch).
+  if (std::find(layers.begin(), layers.end(), model.metadata.explain_layer) != layers.end()) {
+    return model.metadata.explain_layer;
+  }
+  if (layers.empty()) {
+    fail("explain: the model has no spatial [H, W, C] layer before its logits '", model.logits,
+         "', so no CAM method applies; use a per-pixel method");
+  }
+  return layers.back();
+}
+
+std::vector<int> rank_classes(std::span<const float> scores) {
+  std::vector<int> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return scores[a] > scores[b]; });
+  return order;
+}
+
+// ---- the context methods see ----
+
+ExplainContext::ExplainContext(Run& run, std::string node, int target_class, const Tensor& activations,
+                               const Tensor* gradients)
+    : run_(run), node_(std::move(node)), target_class_(target_class), activations_(activations), gradients_(gradients) {}
+
+Model& ExplainContext::model() const { return run_.model(); }
+const Tensor& ExplainContext::input() const { return run_.input(); }
+int ExplainContext::class_count() const { return run_.class_count(); }
+int ExplainContext::batch_size() const { return run_.options().batch_size; }
+
+const Tensor& ExplainContext::gradients() const {
+  if (gradients_ == nullptr) {
+    fail("explain: no gradients at '", node_, "': the method's requirements() must ask for them (gradients = true)");
+  }
+  return *gradients_;
+}
+
+const Tensor& ExplainContext::forward_logits(const Tensor& batch) { return run_.forward_logits(batch); }
+
+void ExplainContext::report_progress(std::string_view stage, double fraction) { run_.report(stage, fraction); }
+
+Map weighted_channel_sum(const Tensor& activations, std::span<const float> weights) {
+  const Shape& s = activations.shape();
+  if (s.rank() != 4 || s.n() != 1 || static_cast<int>(weights.size()) != s.c()) {
+    fail("explain: weighted_channel_sum needs activations [1, H, W, C] and C weights, got ", s.str(), " and ",
+         weights.size(), " weights");
+  }
+  Map map(s.h(), s.w());
+  const int channels = s.c();
+  for (size_t p = 0; p < map.values.size(); ++p) {
+    const float* a = activations.data() + p * channels;
+    float sum = 0.0f;
+    for (int k = 0; k < channels; ++k) sum += weights[k] * a[k];
+    map.values[p] = sum;
+  }
+  return map;
+}
+
+MethodMap ChannelWeightMethod::compute(ExplainContext& context) {
+  MethodMap result;
+  result.channel_weights = channel_weights(context);
+  result.raw = weighted_channel_sum(context.activations(), result.channel_weights);
+  return result;
+}
+
+// ---- Run ----
+
+Run::Run(Model& model, const Tensor& input, const ExplainOptions& options, int units)
+    : model_(model), input_(input), options_(options), units_(units) {
+  if (input.shape().rank() < 2 || input.shape()[0] != 1) {
+    fail("explain: explains one image at a time: the input must have batch 1, got ", input.shape().str());
+  }
+  if (options.batch_size < 1) fail("explain: ExplainOptions::batch_size must be at least 1, got ", options.batch_size);
+  for (const MapSize& size : options.sizes) {
+    if (size.height <= 0 || size.width <= 0) {
+      fail("explain: ExplainOptions::sizes holds ", size.height, " x ", size.width, "; map sizes must be positive");
+    }
+  }
+}
+
+void Run::forward(std::vector<std::string> keep) {
+  keep.push_back(model_.logits);
+  if (!model_.probabilities.empty()) keep.push_back(model_.probabilities);
+  keep_ = std::move(keep);
+  const auto start = Clock::now();
+  model_.graph.forward(input_, {.keep = keep_});
+  graph_holds_shared_forward_ = true;
+  const Tensor& logits = model_.graph.activation(model_.logits);
+  prediction_.logits.assign(logits.values().begin(), logits.values().end());
+  if (model_.probabilities.empty()) {
+    Tensor probabilities(logits.shape());
+    softmax_forward(probabilities, logits);
+    prediction_.probabilities.assign(probabilities.values().begin(), probabilities.values().end());
+  } else {
+    const Tensor& probabilities = model_.graph.activation(model_.probabilities);
+    prediction_.probabilities.assign(probabilities.values().begin(), probabilities.values().end());
+  }
+  prediction_.ranking = rank_classes(prediction_.probabilities);
+  shared_forward_ms_ += ms_between(start, Clock::now());
+}
+
+int Run::resolve(Target target) const {
+  const int count = class_count();
+  if (target.kind == Target::Kind::rank) {
+    if (target.value < 0 || target.value >= count) {
+      fail("explain: target rank ", target.value, " is out of range: the model ranks ", describe_classes(model_, count));
+    }
+    return prediction_.ranking[target.value];
+  }
+  if (target.value < 0 || target.value >= count) {
+    fail("explain: target class ", target.value, " is out of range: the model has ", describe_classes(model_, count));
+  }
+  return target.value;
+}
+
+NamedTensors Run::backward(int target_class, const std::string& stop, const std::vector<std::string>& wanted,
+                           ReluBackward relu, bool shared) {
+  const auto start = Clock::now();
+  if (!graph_holds_shared_forward_) {  // a method's extra pass replaced the activations backward reads
+    model_.graph.forward(input_, {.keep = keep_});
+    graph_holds_shared_forward_ = true;
+  }
+  const auto forward_done = Clock::now();
+  Tensor one_hot(model_.graph.activation(model_.logits).shape());
+  one_hot[target_class] = 1.0f;
+  NamedTensors grads = model_.graph.backward(
+      one_hot, {.from = model_.logits, .to = stop, .wanted = wanted, .request = {.weight_grads = false, .relu = relu}});
+  const auto end = Clock::now();
+  unit_forward_ms_ += ms_between(start, forward_done);
+  (shared ? shared_backward_ms_ : unit_backward_ms_) += ms_between(forward_done, end);
+  return grads;
+}
+
+const Tensor& Run::forward_logits(const Tensor& batch) {
+  const auto start = Clock::now();
+  graph_holds_shared_forward_ = false;
+  model_.graph.forward(batch, {.keep = std::vector<std::string>{model_.logits}});
+  unit_forward_ms_ += ms_between(start, Clock::now());
+  return model_.graph.activation(model_.logits);
+}
+
+void Run::begin_unit(int unit) {
+  unit_ = unit;
+  unit_forward_ms_ = unit_backward_ms_ = 0.0;
+}
+
+void Run::report(std::string_view stage, double fraction) {
+  if (!options_.progress) return;
+  const double overall = (unit_ + std::clamp(fraction, 0.0, 1.0)) / units_;
+  if (!options_.progress(Progress{stage, overall})) {
+    throw Cancelled("explain: cancelled by the progress callback after " + std::string(stage) + " (" +
+                    std::to_string(static_cast<int>(overall * 100.0)) + "% done)");
+  }
+}
+
+Explanation Run::finish(Method& method, ExplainContext& context) {
+  const double passes_before = unit_forward_ms_ + unit_backward_ms_;
+  const auto start = Clock::now();
+  MethodMap map = method.compute(context);
+  const auto computed = Clock::now();
+  check_finite(map.raw, method.name());
+
+  Explanation e;
+  e.method = std::string(method.name());
+  e.prediction = prediction_;
+  e.target_class = context.target_class();
+  e.layer = context.node();
+  e.normalized = normalized(map.raw);
+  const std::vector<MapSize> sizes =
+      options_.sizes.empty() ? std::vector<MapSize>{{input_.shape().h(), input_.shape().w()}} : options_.sizes;
+  for (const MapSize& size : sizes) e.upsampled.push_back(postprocess(map.raw, size));
+  const auto end = Clock::now();
+  e.raw = std::move(map.raw);
+  e.channel_weights = std::move(map.channel_weights);
+  e.timings.forward_ms = shared_forward_ms_ + unit_forward_ms_;
+  e.timings.backward_ms = shared_backward_ms_ + unit_backward_ms_;
+  e.timings.map_ms = ms_between(start, computed) - (unit_forward_ms_ + unit_backward_ms_ - passes_before);
+  e.timings.postprocess_ms = ms_between(computed, end);
+  report(method.name(), 1.0);
+  return e;
+}
+
+// ---- entry points ----
+
+std::vector<Explanation> explain_targets(Model& model, const Tensor& input, Method& method,
+                                         std::span<const Target> targets, const ExplainOptions& options) {
+  if (targets.empty()) fail("explain: no target given; pass at least one (Target::top() is the top-1 class)");
+  const Requirements needs = method.requirements();
+  const std::string node = needs.layer ? (options.layer.empty() ? default_layer(model) : options.layer) : model.input();
+  if (needs.layer) check_layer(model, node);
+
+  Run run(model, input, options, static_cast<int>(targets.size()));
+  run.forward(needs.gradients ? activations_for_backward(model.graph.nodes(), node, model.logits)
+                              : std::vector<std::string>{node});
+  std::vector<int> classes;
+  for (const Target& target : targets) classes.push_back(run.resolve(target));
+  const Tensor activations = model.graph.activation(node).clone();  // extra passes may overwrite the graph's
+  run.report("forward", 0.0);
+
+  std::vector<Explanation> explanations;
+  for (size_t i = 0; i < classes.size(); ++i) {
+    run.begin_unit(static_cast<int>(i));
+    Tensor gradients;
+    if (needs.gradients) gradients = run.backward(classes[i], node, {node}, needs.relu, /*shared=*/false).at(node).clone();
+    ExplainContext context(run, node, classes[i], activations, needs.gradients ? &gradients : nullptr);
+    explanations.push_back(run.finish(method, context));
+  }
+  return explanations;
+}
+
+Explanation explain_target(Model& model, const Tensor& input, Method& method, Target target, const ExplainOptions& options) {
+  const Target targets[] = {target};
+  return std::move(explain_targets(model, input, method, targets, options).front());
+}
+
+}  // namespace camlens::explain

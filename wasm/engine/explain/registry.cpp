@@ -1,0 +1,38 @@
+#include "explain/registry.h"
+
+#include <string>
+
+#include "core/error.h"
+#include "explain/methods/methods.h"
+
+namespace camlens::explain {
+
+namespace {
+
+const MethodInfo kMethods[] = {
+    {"cam", "CAM: channels weighted by the class's Dense weights after global average pooling (no backward)",
+     make_cam},
+    {"grad-cam", "Grad-CAM: channels weighted by their mean gradient", make_grad_cam},
+    {"grad-cam++", "Grad-CAM++: channels weighted by positive gradients with higher-order alphas", make_grad_cam_plus_plus},
+    {"hires-cam", "HiResCAM: gradient times activation at each pixel, summed over channels", make_hires_cam},
+    {"xgrad-cam", "XGrad-CAM: channels weighted by sum(gradient * activation) / sum(activation)", make_xgrad_cam},
+    {"layer-cam", "LayerCAM: positive gradient times activation at each pixel, summed over channels", make_layer_cam},
+    {"eigen-cam", "EigenCAM: the activations' first principal direction (class-agnostic, no backward)", make_eigen_cam},
+    {"score-cam", "Score-CAM: channels weighted by the class score of the input masked by each (one forward per channel)",
+     make_score_cam},
+};
+
+}  // namespace
+
+std::span<const MethodInfo> registered_methods() { return kMethods; }
+
+std::unique_ptr<Method> make_method(std::string_view name) {
+  std::string known;
+  for (const MethodInfo& info : kMethods) {
+    if (info.name == name) return info.make();
+    known += (known.empty() ? "" : ", ") + std::string(info.name);
+  }
+  fail("explain: no method named '", name, "'; known methods: ", known);
+}
+
+}  // namespace camlens::explain

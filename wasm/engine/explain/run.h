@@ -1,0 +1,75 @@
+#pragma once
+// One explain call's shared state, used by the pipeline and the drivers built on it (top-K,
+// layer sweep). Methods never see it: they get an ExplainContext.
+//
+// A call explains several "units" (targets, or layers in a sweep) after one shared forward pass.
+// Time spent in the shared passes is counted in every unit's Timings; extra passes a method runs
+// count in its own unit only.
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "explain/pipeline.h"
+#include "graph/graph.h"
+
+namespace camlens::explain {
+
+class Run {
+ public:
+  // Checks that `input` is one item ([1, ...]); `units` is how many maps the call makes.
+  Run(Model& model, const Tensor& input, const ExplainOptions& options, int units);
+
+  Model& model() const { return model_; }
+  const Tensor& input() const { return input_; }
+  const ExplainOptions& options() const { return options_; }
+
+  // The shared forward pass, keeping `keep` besides the logits and probabilities; reads the prediction.
+  void forward(std::vector<std::string> keep);
+  const Prediction& prediction() const { return prediction_; }
+  int class_count() const { return static_cast<int>(prediction_.logits.size()); }
+  // The class a target names; throws an Error when it is out of range.
+  int resolve(Target target) const;
+
+  // A one-hot gradient at `target_class` on the logits, back to `stop`: the gradients of
+  // `wanted`, borrowed from the graph (valid until its next pass). `shared` says whether the
+  // time counts for every unit (one pass for all layers) or for the current unit only.
+  NamedTensors backward(int target_class, const std::string& stop, const std::vector<std::string>& wanted,
+                        ReluBackward relu, bool shared);
+  // A method's extra forward pass: the logits of `batch`, counted as the current unit's forward time.
+  const Tensor& forward_logits(const Tensor& batch);
+
+  // Starts unit `unit` (0-based): its own pass times start from zero.
+  void begin_unit(int unit);
+  // `fraction` of the current unit is done after `stage`; throws Cancelled when the callback says stop.
+  void report(std::string_view stage, double fraction);
+
+  // Runs `method` in `context`, post-processes its map and records the times.
+  Explanation finish(Method& method, ExplainContext& context);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  Model& model_;
+  const Tensor& input_;
+  const ExplainOptions& options_;
+  int units_;
+  int unit_ = 0;
+  std::vector<std::string> keep_;  // the shared forward's keep set, to redo it after extra passes
+  bool graph_holds_shared_forward_ = false;
+  Prediction prediction_;
+  double shared_forward_ms_ = 0.0, shared_backward_ms_ = 0.0;
+  double unit_forward_ms_ = 0.0, unit_backward_ms_ = 0.0;
+};
+
+// Graph paths, from NodeInfo lists (graph.nodes()).
+// The activations a backward pass from `from` down to `stop` reads: the nodes on a path between
+// them and every input of those nodes.
+std::vector<std::string> activations_for_backward(const std::vector<NodeInfo>& nodes, const std::string& stop,
+                                                  const std::string& from);
+// The spatial nodes (input excluded) whose output reaches `to`, in topological order.
+std::vector<std::string> spatial_layers_feeding(const std::vector<NodeInfo>& nodes, const std::string& to);
+// Throws an Error unless `layer` is a spatial node of the model that feeds its logits.
+void check_layer(const Model& model, const std::string& layer);
+
+}  // namespace camlens::explain
