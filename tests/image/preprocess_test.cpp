@@ -1,0 +1,143 @@
+#include "image/preprocess.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "core/error.h"
+#include "image/resize.h"
+
+using namespace camlens;
+
+namespace {
+
+Image image_from(int width, int height, int channels, const std::vector<int>& values) {
+  Image image(width, height, channels);
+  for (size_t i = 0; i < values.size(); ++i) image.data()[i] = static_cast<std::uint8_t>(values[i]);
+  return image;
+}
+
+void check_values(const Tensor& out, const std::vector<double>& expected, double tolerance) {
+  REQUIRE(out.size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    CAPTURE(i);
+    CHECK(std::fabs(out[i] - expected[i]) <= tolerance);
+  }
+}
+
+PreprocessSpec emotion_spec(int width, int height) {
+  return {.width = width, .height = height, .color = ColorMode::gray, .scale = 2.0f, .offset = -1.0f};
+}
+
+}  // namespace
+
+// Tolerances: values are O(1) floats; 1e-6 is a few units in the last place.
+
+TEST_CASE("gray with the emotion model's weights, then (gray - 0.5) * 2") {
+  // Red: 0.2989 -> -0.4022. Cyan: 0.5870 + 0.1140 = 0.7010 -> 0.4020. White: 0.9999 -> 0.9998
+  // (the three weights sum to 0.9999, as in TensorFlow).
+  const Image image = image_from(3, 1, 3, {255, 0, 0, 0, 255, 255, 255, 255, 255});
+  const Tensor out = preprocess_image(image, emotion_spec(3, 1));
+  CHECK(out.shape() == Shape::nhwc(1, 1, 3, 1));
+  check_values(out, {-0.4022, 0.4020, 0.9998}, 1e-6);
+}
+
+TEST_CASE("gray weights are a parameter") {
+  const Image image = image_from(2, 1, 3, {51, 102, 204, 255, 0, 127});
+  PreprocessSpec spec{.width = 2, .height = 1, .color = ColorMode::gray, .gray_weights = {0.0f, 0.0f, 1.0f}};
+  check_values(preprocess_image(image, spec), {0.8, 127 / 255.0}, 1e-6);
+}
+
+TEST_CASE("RGB with per-channel mean and std") {
+  // (51, 102, 204) / 255 = (0.2, 0.4, 0.8); ImageNet mean and std:
+  // (0.2 - 0.485) / 0.229 = -1.244541, (0.4 - 0.456) / 0.224 = -0.25, (0.8 - 0.406) / 0.225 = 1.751111
+  const Image image = image_from(1, 1, 3, {51, 102, 204});
+  PreprocessSpec spec{.width = 1,
+                      .height = 1,
+                      .scaling = ValueScaling::mean_std,
+                      .mean = {0.485f, 0.456f, 0.406f},
+                      .std = {0.229f, 0.224f, 0.225f}};
+  const Tensor out = preprocess_image(image, spec);
+  CHECK(out.shape() == Shape::nhwc(1, 1, 1, 3));
+  check_values(out, {-1.244541, -0.25, 1.751111}, 1e-5);  // the constants above have 7 digits
+}
+
+TEST_CASE("scale and offset act on 0..1 values: scale 255 gives the bytes back") {
+  const Image image = image_from(2, 1, 3, {0, 128, 255, 7, 8, 9});
+  const PreprocessSpec spec{.width = 2, .height = 1, .scale = 255.0f};
+  check_values(preprocess_image(image, spec), {0, 128, 255, 7, 8, 9}, 1e-4);
+}
+
+TEST_CASE("alpha is dropped; a gray image is used as is for gray and repeated for RGB") {
+  const Image rgba = image_from(1, 1, 4, {51, 102, 204, 0});
+  const Image rgb = image_from(1, 1, 3, {51, 102, 204});
+  for (ColorMode color : {ColorMode::gray, ColorMode::rgb}) {
+    const PreprocessSpec spec{.width = 1, .height = 1, .color = color};
+    const Tensor from_rgba = preprocess_image(rgba, spec), from_rgb = preprocess_image(rgb, spec);
+    CHECK(std::vector<float>(from_rgba.values().begin(), from_rgba.values().end()) ==
+          std::vector<float>(from_rgb.values().begin(), from_rgb.values().end()));
+  }
+  const Image gray = image_from(1, 1, 1, {255});
+  check_values(preprocess_image(gray, {.width = 1, .height = 1, .color = ColorMode::gray}), {1.0}, 0.0);
+  check_values(preprocess_image(gray, {.width = 1, .height = 1, .color = ColorMode::rgb}), {1.0, 1.0, 1.0}, 0.0);
+}
+
+TEST_CASE("a crop at the model's size takes exactly the boxed pixels") {
+  // 4x3 gray image with values 10 * row + column; the box (1, 1, 2, 2) holds 11 12 / 21 22.
+  const Image image = image_from(4, 3, 1, {0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23});
+  const PreprocessSpec spec{.width = 2, .height = 2, .color = ColorMode::gray, .scale = 255.0f,
+                            .crop = CropBox{1, 1, 2, 2}};
+  check_values(preprocess_image(image, spec), {11, 12, 21, 22}, 1e-4);
+}
+
+TEST_CASE("crop then resize equals resize_bilinear of the cut-out crop (clamped at the crop's edges)") {
+  Image image(9, 7, 3);
+  for (size_t i = 0; i < image.size(); ++i) image.data()[i] = static_cast<std::uint8_t>((i * 53 + 17) % 256);
+  const CropBox box{2, 1, 5, 4};
+  Tensor cut(Shape::nhwc(1, box.height, box.width, 3));
+  for (int y = 0; y < box.height; ++y) {
+    for (int x = 0; x < box.width; ++x) {
+      for (int c = 0; c < 3; ++c) cut.at(0, y, x, c) = image.pixel(box.x + x, box.y + y)[c] / 255.0f;
+    }
+  }
+  Tensor expected;
+  resize_bilinear(expected, cut, 6, 3);  // non-integer scales on both axes, up and down
+  const Tensor out = preprocess_image(image, {.width = 3, .height = 6, .crop = box});
+  CHECK(out.shape() == expected.shape());
+  check_values(out, std::vector<double>(expected.values().begin(), expected.values().end()), 1e-6);
+}
+
+TEST_CASE("preprocess reuses the output tensor's storage") {
+  const Image image = image_from(2, 2, 3, std::vector<int>(12, 255));
+  Tensor out(Shape::nhwc(1, 64, 64, 3));
+  const float* storage = out.data();
+  preprocess_image(out, image, emotion_spec(5, 4));
+  CHECK(out.shape() == Shape::nhwc(1, 4, 5, 1));
+  CHECK(out.data() == storage);
+}
+
+TEST_CASE("a crop box outside the image is an Error that shows the box and the image size") {
+  const Image image = image_from(4, 3, 3, std::vector<int>(36, 0));
+  auto spec_with = [](CropBox box) { return PreprocessSpec{.width = 2, .height = 2, .crop = box}; };
+  CHECK_THROWS_WITH_AS(preprocess_image(image, spec_with({3, 0, 2, 1})),
+                       doctest::Contains("the crop box x=3 y=0 width=2 height=1 is not inside the 4x3 image (it spans "
+                                         "x 3 to 5, y 0 to 1); a box needs width and height >= 1, x >= 0, y >= 0, "
+                                         "x + width <= 4 and y + height <= 3"),
+                       Error);
+  CHECK_THROWS_WITH_AS(preprocess_image(image, spec_with({0, 2, 1, 2})), doctest::Contains("y 2 to 4"), Error);
+  CHECK_THROWS_WITH_AS(preprocess_image(image, spec_with({-1, 0, 2, 2})), doctest::Contains("crop box x=-1"), Error);
+  CHECK_THROWS_WITH_AS(preprocess_image(image, spec_with({1, 1, 0, 1})), doctest::Contains("width=0"), Error);
+  CHECK_NOTHROW(preprocess_image(image, spec_with({0, 0, 4, 3})));
+}
+
+TEST_CASE("a bad spec or an empty image is an Error saying what to set") {
+  const Image image = image_from(2, 2, 3, std::vector<int>(12, 0));
+  CHECK_THROWS_WITH_AS(preprocess_image(image, emotion_spec(0, 64)),
+                       doctest::Contains("the model input size is 0x64 (width x height)"), Error);
+  PreprocessSpec spec{.width = 2, .height = 2, .scaling = ValueScaling::mean_std, .std = {1.0f, 0.0f, 1.0f}};
+  CHECK_THROWS_WITH_AS(preprocess_image(image, spec), doctest::Contains("std[1] is 0"), Error);
+  spec.color = ColorMode::gray;  // gray reads std[0] only
+  CHECK_NOTHROW(preprocess_image(image, spec));
+  CHECK_THROWS_WITH_AS(preprocess_image(Image(), emotion_spec(2, 2)), doctest::Contains("the image is empty"), Error);
+}

@@ -1,0 +1,54 @@
+#pragma once
+// Image -> model input, in one pass from bytes to a float Tensor [1, height, width, C]:
+//   1. crop      the box in source pixels (the whole image when there is none);
+//   2. resize    each channel's byte values bilinearly to width x height with half-pixel centres
+//                (resize.h), clamped at the crop's edges: the same as tf.slice then resizeBilinear;
+//   3. to 0..1   v = value / 255;
+//   4. colour    gray = w_r R + w_g G + w_b B (C = 1), or R, G, B (C = 3); a gray image is used as
+//                is for gray and repeated for RGB; alpha is dropped;
+//   5. scaling   v * scale + offset, or (v - mean[c]) / std[c].
+// PreprocessSpec is what a model's metadata says about its input. The emotion model, for instance:
+//   {.width = 64, .height = 64, .color = ColorMode::gray, .scale = 2, .offset = -1}
+// i.e. (gray - 0.5) * 2, which float computes identically as gray * 2 - 1 (scaling by 2 is exact).
+#include <array>
+#include <optional>
+
+#include "core/tensor.h"
+#include "image/image.h"
+
+namespace camlens {
+
+enum class ColorMode { gray, rgb };
+enum class ValueScaling { scale_offset, mean_std };
+
+// Luma weights for R, G, B as the emotion model expects them. TensorFlow's rgb_to_grayscale (Python)
+// and TF.js's tf.image.rgbToGrayscale use these same three numbers (not Rec. 601's exact 0.299,
+// 0.587, 0.114); they sum to 0.9999, so white becomes 0.9999. TF.js also casts its result back to
+// the input dtype, truncating gray for an int32 image; here values stay float.
+inline constexpr std::array<float, 3> kGrayWeightsTensorFlow{0.2989f, 0.5870f, 0.1140f};
+
+struct CropBox {
+  int x = 0;
+  int y = 0;
+  int width = 0;
+  int height = 0;
+};
+
+struct PreprocessSpec {
+  int width = 0;  // the model's input size
+  int height = 0;
+  ColorMode color = ColorMode::rgb;
+  std::array<float, 3> gray_weights = kGrayWeightsTensorFlow;
+  ValueScaling scaling = ValueScaling::scale_offset;
+  float scale = 1.0f;  // scale_offset: v * scale + offset, on 0..1 values
+  float offset = 0.0f;
+  std::array<float, 3> mean{0.0f, 0.0f, 0.0f};  // mean_std: (v - mean[c]) / std[c]; gray uses [0]
+  std::array<float, 3> std{1.0f, 1.0f, 1.0f};
+  std::optional<CropBox> crop;  // in source pixels
+};
+
+// out becomes [1, spec.height, spec.width, 1 (gray) or 3 (rgb)]; its storage is reused when it fits.
+void preprocess_image(Tensor& out, const Image& image, const PreprocessSpec& spec);
+Tensor preprocess_image(const Image& image, const PreprocessSpec& spec);
+
+}  // namespace camlens
