@@ -18,6 +18,11 @@ namespace camlens {
 namespace {
 
 constexpr int kKernelSize = 3;
+constexpr float kBatchNormEpsilon = 1e-3f;
+// Keras' 0.99 leaves the moving statistics lagging for hundreds of steps (after 78 steps they
+// still weigh the initial mean 0 / variance 1 by 0.99^78 = 0.46, and test accuracy reads 17%
+// where training reads 62%); 0.9 (PyTorch's default) tracks within ~20 steps.
+constexpr float kBatchNormMomentum = 0.9f;
 
 Window2D same_3x3() {
   Window2D window;
@@ -87,7 +92,8 @@ Graph build_training_graph(const CnnArchitecture& architecture, uint64_t seed) {
                                    std::sqrt(6.0f / static_cast<float>(fan_in)), random);
     graph.add(std::make_unique<Conv2D>(numbered("conv", i), std::move(kernel), Tensor(), ConvParams{same_3x3()}),
               {last});
-    graph.add(std::make_unique<BatchNorm>(numbered("bn", i), out_channels), {numbered("conv", i)});
+    graph.add(std::make_unique<BatchNorm>(numbered("bn", i), out_channels, kBatchNormEpsilon, kBatchNormMomentum),
+              {numbered("conv", i)});
     graph.add(std::make_unique<Relu>(numbered("relu", i)), {numbered("bn", i)});
     last = add_pool_if_any(graph, architecture, i, numbered("relu", i), pools);
     channels = out_channels;

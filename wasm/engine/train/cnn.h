@@ -34,7 +34,7 @@ struct CnnArchitecture {
 CnnArchitecture fashion_mnist_architecture();
 
 // He-uniform convolution kernels, Glorot-uniform dense kernel, zero biases, BatchNorm at identity
-// (momentum 0.99, epsilon 1e-3, Keras' defaults); the same seed gives the same weights everywhere.
+// (epsilon 1e-3, moving-statistics momentum 0.9); the same seed gives the same weights everywhere.
 Graph build_training_graph(const CnnArchitecture& architecture, uint64_t seed);
 
 // The deployable graph: every BatchNorm folded into its convolution with its moving statistics,
