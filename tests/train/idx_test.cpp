@@ -76,6 +76,9 @@ TEST_CASE("IDX: malformed bytes are errors naming the source") {
                        doctest::Contains("IDX type 0xd"), Error);
   CHECK_THROWS_WITH_AS(parse_idx(idx_bytes({2, 3}, {1, 2, 3, 4, 5}), "short.idx"),
                        doctest::Contains("declares 2 x 3 = 6 values but holds 5"), Error);
+  // Dimensions whose product overflows 64 bits must not wrap around to the bytes held.
+  CHECK_THROWS_WITH_AS(parse_idx(idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {1}), "huge.idx"),
+                       doctest::Contains("declares 4294967295 x 4294967295 x 4294967295 values but holds 1"), Error);
   CHECK_THROWS_WITH_AS(parse_idx(std::vector<uint8_t>{0, 0, 8, 2, 0, 0}, "header.idx"),
                        doctest::Contains("truncated IDX header"), Error);
   CHECK_THROWS_WITH_AS(dataset_from_idx(parse_idx(idx_bytes({3, 1, 1}, {1, 2, 3}), "i"),

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <filesystem>
+#include <limits>
 #include <memory>
 
 #include "core/error.h"
@@ -52,19 +53,22 @@ IdxArray parse_idx(std::span<const uint8_t> bytes, const std::string& source) {
   if (rank < 1 || bytes.size() < 4 + 4 * static_cast<size_t>(rank)) {
     fail("'", source, "' is a truncated IDX header: rank ", rank, " in ", bytes.size(), " bytes");
   }
+  const size_t header = 4 + 4 * static_cast<size_t>(rank);
+  const size_t available = bytes.size() - header;
   IdxArray array;
+  std::string described;  // "60000 x 28 x 28"
+  // The product saturates instead of overflowing, so a hostile header fails the size check below.
+  constexpr size_t kSaturated = std::numeric_limits<size_t>::max();
   size_t count = 1;
   for (int axis = 0; axis < rank; ++axis) {
     const uint32_t dim = big_endian_u32(&bytes[4 + 4 * axis]);
-    if (dim > (1u << 30)) fail("'", source, "' declares dimension ", axis, " of ", dim, "; too large for an IDX file here");
     array.dims.push_back(static_cast<int>(dim));
-    count *= dim;
+    described += (described.empty() ? "" : " x ") + std::to_string(dim);
+    count = dim != 0 && count > kSaturated / dim ? kSaturated : count * dim;
   }
-  const size_t header = 4 + 4 * static_cast<size_t>(rank);
-  if (bytes.size() - header != count) {
-    std::string dims;
-    for (int d : array.dims) dims += (dims.empty() ? "" : " x ") + std::to_string(d);
-    fail("'", source, "' declares ", dims, " = ", count, " values but holds ", bytes.size() - header);
+  if (available != count) {
+    fail("'", source, "' declares ", described, count == kSaturated ? "" : " = " + std::to_string(count),
+         " values but holds ", available);
   }
   array.values.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
   return array;
