@@ -14,6 +14,8 @@ namespace camlens {
 
 namespace {
 
+constexpr uint64_t kTrainingStream = 0x53485546464C4521ull;  // "SHUFFLE!"
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -83,7 +85,8 @@ std::vector<EpochReport> train_classifier(Graph& graph, const Dataset& train, co
   validate_dataset(test, classes, "train_classifier (test set)");
 
   Optimizer optimizer(graph, options.optimizer);
-  SeededRandom random(options.seed);
+  // Callers often seed the weight initialisation with the same number: draw from another stream.
+  SeededRandom random(options.seed ^ kTrainingStream);
   const int steps_per_epoch = static_cast<int>(train.size() / options.batch);
   const int total_steps = steps_per_epoch * options.epochs;
   std::vector<size_t> order(train.size());
