@@ -58,6 +58,58 @@ float training_mode_loss(Graph& graph, const Dataset& data) {
 
 }  // namespace
 
+TEST_CASE("training: the loss gradient of every parameter through the whole graph matches finite differences") {
+  // Training mode end to end: conv -> BatchNorm (batch statistics) -> ReLU -> max-pool -> ... ->
+  // GAP -> dense -> softmax cross-entropy, batch 4, a small architecture with odd sizes.
+  const CnnArchitecture architecture{Shape{7, 7, 2}, {{3, true}, {5, false}}, 3};
+  Graph graph = build_training_graph(architecture, 8);
+  SeededRandom random(21);
+  Tensor images(Shape::nhwc(4, 7, 7, 2));
+  for (float& v : images.values()) v = random.uniform(0.0f, 1.0f);
+  const std::vector<int> labels{0, 2, 1, 2};
+  auto loss = [&] {
+    Tensor probabilities;
+    return softmax_cross_entropy_forward(
+        probabilities, graph.forward(images, ForwardOptions{Phase::training, std::nullopt}), labels);
+  };
+
+  Optimizer optimizer(graph, OptimizerOptions{});
+  optimizer.zero_grads();
+  Tensor probabilities;
+  const Tensor& logits = graph.forward(images, ForwardOptions{Phase::training, std::nullopt});
+  softmax_cross_entropy_forward(probabilities, logits, labels);
+  Tensor d_logits(logits.shape());
+  softmax_cross_entropy_backward(d_logits, probabilities, labels);
+  BackwardOptions backward;
+  backward.request.weight_grads = true;
+  graph.backward(d_logits, backward);
+
+  // Central differences with eps 1e-3 on a float loss of size ~1: rounding gives ~1e-4 of noise
+  // and a ReLU or max-pool kink crossed inside +-eps is rare with continuous random inputs, so
+  // abs 1e-3 + 5% relative separates a right gradient from a wrong one (a missing term is O(1)).
+  const float eps = 1e-3f;
+  int checked = 0;
+  for (const Parameter& p : graph.parameters()) {
+    CAPTURE(p.name);
+    for (size_t i = 0; i < p.value->size(); i += 1 + p.value->size() / 12) {
+      const float saved = (*p.value)[i];
+      (*p.value)[i] = saved + eps;
+      graph.layer(p.name.substr(0, p.name.find('/'))).parameters_changed();
+      const double plus = loss();
+      (*p.value)[i] = saved - eps;
+      graph.layer(p.name.substr(0, p.name.find('/'))).parameters_changed();
+      const double minus = loss();
+      (*p.value)[i] = saved;
+      graph.layer(p.name.substr(0, p.name.find('/'))).parameters_changed();
+      const double numeric = (plus - minus) / (2.0 * eps);
+      CHECK_MESSAGE(std::fabs((*p.grad)[i] - numeric) <= 1e-3 + 5e-2 * std::fabs(numeric),
+                    p.name << "[" << i << "]: analytic " << (*p.grad)[i] << " vs numeric " << numeric);
+      ++checked;
+    }
+  }
+  CHECK(checked >= 50);
+}
+
 TEST_CASE("learning-rate schedule: linear warmup, then a cosine down to 0") {
   CHECK(scheduled_learning_rate(0.1f, 0, 10, 2) == doctest::Approx(0.05f));
   CHECK(scheduled_learning_rate(0.1f, 1, 10, 2) == doctest::Approx(0.1f));
