@@ -2,7 +2,9 @@
 // forward and backward passes, printing loss, accuracy and time per epoch.
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,8 @@ struct Arguments {
   std::string data = kFashionMnistDir;
 };
 
+constexpr double kIntMax = std::numeric_limits<int>::max();
+
 constexpr const char* kUsage =
     "usage: camlens-trainer [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam] [--weight-decay X]\n"
     "                       [--seed S] [--limit N] [--no-augment] [--data DIR]\n"
@@ -36,16 +40,26 @@ double number_after(int& i, int argc, char** argv) {
   return value;
 }
 
+// A whole number in [0, max] (max below 2^53, exact in a double).
+uint64_t count_after(int& i, int argc, char** argv, double max = 0x1.0p53 - 1) {
+  const std::string_view flag = argv[i];
+  const double value = number_after(i, argc, argv);
+  if (!(value >= 0.0 && value <= max && value == static_cast<double>(static_cast<uint64_t>(value)))) {
+    fail(flag, " needs a whole number in [0, ", max, "], got '", argv[i], "'\n", kUsage);
+  }
+  return static_cast<uint64_t>(value);
+}
+
 Arguments parse(int argc, char** argv) {
   Arguments args;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
-    if (flag == "--epochs") args.train.epochs = static_cast<int>(number_after(i, argc, argv));
-    else if (flag == "--batch") args.train.batch = static_cast<int>(number_after(i, argc, argv));
+    if (flag == "--epochs") args.train.epochs = static_cast<int>(count_after(i, argc, argv, kIntMax));
+    else if (flag == "--batch") args.train.batch = static_cast<int>(count_after(i, argc, argv, kIntMax));
     else if (flag == "--lr") args.train.learning_rate = static_cast<float>(number_after(i, argc, argv));
     else if (flag == "--weight-decay") args.train.optimizer.weight_decay = static_cast<float>(number_after(i, argc, argv));
-    else if (flag == "--seed") args.train.seed = static_cast<uint64_t>(number_after(i, argc, argv));
-    else if (flag == "--limit") args.limit = static_cast<size_t>(number_after(i, argc, argv));
+    else if (flag == "--seed") args.train.seed = count_after(i, argc, argv);
+    else if (flag == "--limit") args.limit = static_cast<size_t>(count_after(i, argc, argv));
     else if (flag == "--no-augment") args.train.augment = false;
     else if (flag == "--data" && i + 1 < argc) args.data = argv[++i];
     else if (flag == "--optimizer" && i + 1 < argc) {
@@ -71,10 +85,14 @@ void print_architecture(Graph& graph) {
   std::printf("\n%zu trainable parameters\n", weights);
 }
 
-void print_epoch(const EpochReport& r) {
-  std::printf("epoch %d/%d  lr %.4f  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.1f s (+ %.1f s test)\n",
+// CPU time next to wall time: on a shared machine the wall clock also counts other processes.
+double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+
+void print_epoch(const EpochReport& r, double cpu) {
+  std::printf("epoch %d/%d  lr %.4f  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  "
+              "%.1f s (+ %.1f s test), %.1f s CPU in all\n",
               r.epoch, r.epochs, r.learning_rate, r.train.loss, 100.0 * r.train.accuracy, r.test.loss,
-              100.0 * r.test.accuracy, r.train_seconds, r.test_seconds);
+              100.0 * r.test.accuracy, r.train_seconds, r.test_seconds, cpu);
   std::fflush(stdout);
 }
 
@@ -90,8 +108,12 @@ int main(int argc, char** argv) {
     const CnnArchitecture architecture = fashion_mnist_architecture();
     Graph graph = build_training_graph(architecture, args.train.seed);
     print_architecture(graph);
-    train_classifier(graph, data.train, data.test, args.train,
-                     [](const EpochReport& report, Graph&) { print_epoch(report); });
+    double cpu_before = cpu_seconds();
+    train_classifier(graph, data.train, data.test, args.train, [&](const EpochReport& report, Graph&) {
+      const double cpu_now = cpu_seconds();
+      print_epoch(report, cpu_now - cpu_before);
+      cpu_before = cpu_now;
+    });
 
     // The deployable graph (BatchNorm folded) must score as the trained one does.
     Graph inference = build_inference_graph(architecture, graph);
