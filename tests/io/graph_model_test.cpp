@@ -1,0 +1,362 @@
+#include "io/graph_model.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "io/model.h"
+
+using namespace camlens;
+using nlohmann::json;
+
+namespace {
+
+std::string base64(const std::string& text) {
+  static const char* digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < text.size(); i += 3) {
+    const unsigned a = static_cast<unsigned char>(text[i]);
+    const unsigned b = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    const unsigned c = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
+    const unsigned bits = (a << 16) | (b << 8) | c;
+    out += digits[(bits >> 18) & 63];
+    out += digits[(bits >> 12) & 63];
+    out += i + 1 < text.size() ? digits[(bits >> 6) & 63] : '=';
+    out += i + 2 < text.size() ? digits[bits & 63] : '=';
+  }
+  return out;
+}
+
+json str_attr(const std::string& value) { return {{"s", base64(value)}}; }
+json ints_attr(std::vector<int> values) {
+  json list = json::array();
+  for (int v : values) list.push_back(std::to_string(v));  // TensorFlow writes int64 as strings
+  return {{"list", {{"i", list}}}};
+}
+json conv_attrs(const std::string& padding, int stride = 1) {
+  return {{"T", {{"type", "DT_FLOAT"}}},
+          {"data_format", str_attr("NHWC")},
+          {"padding", str_attr(padding)},
+          {"strides", ints_attr({1, stride, stride, 1})},
+          {"dilations", ints_attr({1, 1, 1, 1})}};
+}
+
+// A small graph model assembled node by node, with its weights in one shard.
+struct GraphModelBuilder {
+  json nodes = json::array();
+  json manifest = json::array();
+  std::vector<uint8_t> bytes;
+  json metadata;  // userDefinedMetadata, when not null
+
+  void node(const std::string& name, const std::string& op, std::vector<std::string> inputs, json attr = json::object()) {
+    nodes.push_back({{"name", name}, {"op", op}, {"input", inputs}, {"attr", attr}});
+  }
+  void placeholder(const std::string& name, std::vector<int> shape) {
+    json dims = json::array();
+    for (int d : shape) dims.push_back({{"size", std::to_string(d)}});
+    node(name, "Placeholder", {}, {{"dtype", {{"type", "DT_FLOAT"}}}, {"shape", {{"shape", {{"dim", dims}}}}}});
+  }
+  void constant(const std::string& name, std::vector<int> shape, const std::vector<float>& values) {
+    node(name, "Const", {}, {{"dtype", {{"type", "DT_FLOAT"}}}});
+    manifest.push_back({{"name", name}, {"shape", shape}, {"dtype", "float32"}});
+    const size_t start = bytes.size();
+    bytes.resize(start + values.size() * sizeof(float));
+    std::memcpy(bytes.data() + start, values.data(), values.size() * sizeof(float));
+  }
+  void int_constant(const std::string& name, const std::vector<int32_t>& values) {
+    node(name, "Const", {}, {{"dtype", {{"type", "DT_INT32"}}}});
+    manifest.push_back({{"name", name}, {"shape", {static_cast<int>(values.size())}}, {"dtype", "int32"}});
+    const size_t start = bytes.size();
+    bytes.resize(start + values.size() * sizeof(int32_t));
+    std::memcpy(bytes.data() + start, values.data(), values.size() * sizeof(int32_t));
+  }
+  std::string model_json() const {
+    json model{{"format", "graph-model"},
+               {"modelTopology", {{"node", nodes}}},
+               {"weightsManifest", json::array({{{"paths", {"weights.bin"}}, {"weights", manifest}}})}};
+    if (!metadata.is_null()) model["userDefinedMetadata"] = metadata;
+    return model.dump();
+  }
+  void signature_output(const std::string& name) {
+    metadata = {{"signature", {{"outputs", {{name + ":0", {{"name", name + ":0"}}}}}}}};
+  }
+  Model load() const { return load_with(bytes); }
+  // The graph alone, for graphs that are no classifier (load() checks for one logit per class).
+  Graph graph() const {
+    const ShardBytes shards[] = {{"weights.bin", bytes}};
+    return import_graph_model(json::parse(model_json()), read_weights(json::parse(model_json())["weightsManifest"], shards));
+  }
+  Model load_with(const std::vector<uint8_t>& shard) const {
+    const ShardBytes shards[] = {{"weights.bin", shard}};
+    return load_model(model_json(), shards);
+  }
+};
+
+// x [1, 3, 3, 1] -> Conv2D 2x2 (1 -> 2) -> BiasAdd -> Relu -> Mean -> MatMul (2 -> 3) -> BiasAdd -> Softmax,
+// with Identity aliases between some of them.
+GraphModelBuilder small_classifier() {
+  GraphModelBuilder b;
+  b.placeholder("x", {-1, 3, 3, 1});
+  b.constant("conv/kernel", {2, 2, 1, 2}, {1, -1, 0.5f, 0, 0, 2, -1, 1});
+  b.constant("conv/bias", {2}, {0.25f, -0.5f});
+  b.int_constant("mean/axes", {1, 2});
+  b.constant("fc/kernel", {2, 3}, {1, 0, -1, 0.5f, 2, 0});
+  b.constant("fc/bias", {3}, {0, 0.1f, -0.1f});
+  b.node("conv/Conv2D", "Conv2D", {"x", "conv/kernel"}, conv_attrs("VALID"));
+  b.node("conv/BiasAdd", "BiasAdd", {"conv/Conv2D", "conv/bias"}, {{"data_format", str_attr("NHWC")}});
+  b.node("conv/Relu", "Relu", {"conv/BiasAdd"});
+  b.node("conv/out", "Identity", {"conv/Relu"});
+  b.node("mean", "Mean", {"conv/out", "mean/axes"}, {{"keep_dims", {{"b", false}}}});
+  b.node("fc/MatMul", "MatMul", {"mean", "fc/kernel"}, {{"transpose_a", {{"b", false}}}, {"transpose_b", {{"b", false}}}});
+  b.node("fc/BiasAdd", "BiasAdd", {"fc/MatMul:0", "fc/bias", "^mean"});  // an output index and a control input
+  b.node("probs", "Softmax", {"fc/BiasAdd"});
+  b.node("Identity", "Identity", {"probs"});
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("graph model: a small classifier imports with BiasAdd folded and aliases dropped, and computes right") {
+  Model model = small_classifier().load();
+  const std::vector<NodeInfo> nodes = model.graph.nodes();
+  REQUIRE(nodes.size() == 6);
+  CHECK(nodes[1].name == "conv/BiasAdd");  // the Conv2D and its BiasAdd became one node, named like the BiasAdd
+  CHECK(nodes[1].kind == "Conv2D");
+  CHECK(nodes[2].inputs == std::vector<std::string>{"conv/BiasAdd"});
+  CHECK(nodes[3].inputs == std::vector<std::string>{"conv/Relu"});  // through the Identity alias
+  CHECK(nodes[4].name == "fc/BiasAdd");
+  CHECK(nodes[4].kind == "Dense");
+  CHECK(model.logits == "fc/BiasAdd");
+  CHECK(model.probabilities == "probs");
+
+  // By hand: the kernel [kh, kw, in, out] read per output channel, window pixels in row-major order.
+  const std::vector<float> x{1, 2, 3, 4, 5, 6, 7, 8, 9};
+  const float k0[4] = {1, 0.5f, 0, -1};  // channel 0 at (0,0), (0,1), (1,0), (1,1)
+  const float k1[4] = {-1, 0, 2, 1};
+  float mean0 = 0, mean1 = 0;
+  for (int y = 0; y < 2; ++y) {
+    for (int xx = 0; xx < 2; ++xx) {
+      const float w[4] = {x[y * 3 + xx], x[y * 3 + xx + 1], x[(y + 1) * 3 + xx], x[(y + 1) * 3 + xx + 1]};
+      float c0 = 0.25f, c1 = -0.5f;
+      for (int i = 0; i < 4; ++i) {
+        c0 += w[i] * k0[i];
+        c1 += w[i] * k1[i];
+      }
+      mean0 += std::max(c0, 0.0f) / 4;
+      mean1 += std::max(c1, 0.0f) / 4;
+    }
+  }
+  const float logits[3] = {mean0 * 1 + mean1 * 0.5f, mean0 * 0 + mean1 * 2 + 0.1f, mean0 * -1 + mean1 * 0 - 0.1f};
+  Tensor input(Shape::nhwc(1, 3, 3, 1), x);
+  model.graph.forward(input);
+  const Tensor& out = model.graph.activation(model.logits);
+  for (int i = 0; i < 3; ++i) CHECK(out[i] == doctest::Approx(logits[i]).epsilon(1e-6));
+}
+
+TEST_CASE("graph model: fused convolutions, depthwise, pools, Add and keep_dims Mean import with their shapes") {
+  GraphModelBuilder b;
+  b.placeholder("in", {1, 8, 8, 2});
+  std::vector<float> k(3 * 3 * 2 * 4, 0.01f), dk(3 * 3 * 4, 0.02f), bias(4, 0.1f);
+  b.constant("k", {3, 3, 2, 4}, k);
+  b.constant("b", {4}, bias);
+  b.constant("dk", {3, 3, 4, 1}, dk);
+  b.constant("db", {4}, bias);
+  b.int_constant("axes", {2, 1});
+  json fused = conv_attrs("SAME", 2);
+  fused["fused_ops"] = {{"list", {{"s", {base64("BiasAdd"), base64("Relu6")}}}}};
+  fused["num_args"] = {{"i", "1"}};
+  b.node("c1", "_FusedConv2D", {"in", "k", "b"}, fused);
+  json depthwise = conv_attrs("EXPLICIT");
+  depthwise["explicit_paddings"] = ints_attr({0, 0, 1, 0, 2, 1, 0, 0});
+  depthwise["fused_ops"] = {{"list", {{"s", {base64("BiasAdd"), base64("Relu")}}}}};
+  b.node("d1", "FusedDepthwiseConv2dNative", {"c1", "dk", "db"}, depthwise);
+  b.node("out", "Relu6", {"d1"});
+  json pool = conv_attrs("SAME", 1);
+  pool.erase("dilations");
+  pool["ksize"] = ints_attr({1, 3, 3, 1});
+  b.node("p1", "AvgPool", {"c1"}, pool);
+  b.node("sum", "AddV2", {"p1", "c1"});
+  b.node("gap", "Mean", {"sum", "axes"}, {{"keep_dims", {{"b", true}}}});
+
+  // Two nodes nobody reads: the signature says which is the output; only what it needs is imported.
+  CHECK_THROWS_WITH_AS(b.graph(), doctest::Contains("camlens needs exactly one output, found 2: gap, out"), Error);
+  b.signature_output("gap");
+  const std::vector<NodeInfo> nodes = b.graph().nodes();
+  REQUIRE(nodes.size() == 6);
+  CHECK(nodes[1].name == "c1");
+  CHECK(nodes[1].item_shape == Shape{4, 4, 4});
+  CHECK(nodes[2].kind == "AvgPool");
+  CHECK(nodes[2].item_shape == Shape{4, 4, 4});
+  CHECK(nodes[3].kind == "Add");
+  CHECK(nodes[4].name == "gap/global_average");
+  CHECK(nodes[5].name == "gap");
+  CHECK(nodes[5].item_shape == Shape{1, 1, 4});
+
+  // Explicit pads (top 1, bottom 0, left 2, right 1) on 4x4 with a 3x3 window -> 3x5.
+  b.signature_output("out");
+  const std::vector<NodeInfo> depthwise_nodes = b.graph().nodes();
+  REQUIRE(depthwise_nodes.size() == 4);
+  CHECK(depthwise_nodes[2].kind == "DepthwiseConv2D");
+  CHECK(depthwise_nodes[2].item_shape == Shape{3, 5, 4});
+  CHECK(depthwise_nodes[3].kind == "ReLU6");
+}
+
+TEST_CASE("graph model: an unfoldable BiasAdd, Add of a constant, Squeeze, Reshape and a transposed _FusedMatMul") {
+  GraphModelBuilder b;
+  b.placeholder("x", {-1, 2, 2, 2});
+  b.constant("k", {1, 1, 2, 3}, {1, 0, -1, 0.5f, 1, 2});  // out c = x0 * k[0][c] + x1 * k[1][c]
+  b.constant("cb", {3}, {-1, 0.5f, 0});
+  b.constant("shift", {1, 1, 1, 3}, {0.25f, 0, -0.25f});
+  b.int_constant("axes", {1, 2});
+  b.constant("w", {2, 3}, {1, -1, 0.5f, 2, 0, -1});  // transpose_b: [out, in]
+  b.constant("wb", {2}, {0.1f, -3});
+  b.int_constant("shape", {-1, 2});
+  b.node("c", "Conv2D", {"x", "k"}, conv_attrs("VALID"));
+  b.node("c_bias", "BiasAdd", {"c", "cb"});  // c has two readers: the bias cannot fold into it
+  b.node("c_relu", "Relu", {"c"});
+  b.node("sum", "AddV2", {"c_bias", "c_relu"});
+  b.node("shifted", "Add", {"sum", "shift"});
+  b.node("mean", "Mean", {"shifted", "axes"}, {{"keep_dims", {{"b", true}}}});
+  b.node("squeezed", "Squeeze", {"mean"}, {{"squeeze_dims", ints_attr({1, 2})}});
+  json fused = {{"transpose_b", {{"b", true}}}, {"fused_ops", {{"list", {{"s", {base64("BiasAdd"), base64("Relu")}}}}}}};
+  b.node("fc", "_FusedMatMul", {"squeezed", "w", "wb"}, fused);
+  b.node("flat", "Reshape", {"fc", "shape"});
+  b.node("out", "Softmax", {"flat"});
+  Graph graph = b.graph();
+  std::vector<std::string> kinds;
+  for (const NodeInfo& node : graph.nodes()) kinds.push_back(node.name + ":" + node.kind);
+  CHECK(kinds == std::vector<std::string>{"x:Input", "c:Conv2D", "c_bias:Affine", "c_relu:ReLU", "sum:Add",
+                                          "shifted:Affine", "mean/global_average:GlobalAveragePool", "mean:Reshape",
+                                          "squeezed:Reshape", "fc:Dense", "flat:Reshape", "out:Softmax"});
+
+  const std::vector<float> x{1, 2, -1, 0.5f, 0, -2, 3, 1};  // 4 pixels x 2 channels
+  const float k[2][3] = {{1, 0, -1}, {0.5f, 1, 2}};
+  const float cb[3] = {-1, 0.5f, 0}, shift[3] = {0.25f, 0, -0.25f};
+  float mean[3] = {0, 0, 0};
+  for (int p = 0; p < 4; ++p) {
+    for (int c = 0; c < 3; ++c) {
+      const float conv = x[p * 2] * k[0][c] + x[p * 2 + 1] * k[1][c];
+      mean[c] += (conv + cb[c] + std::max(conv, 0.0f) + shift[c]) / 4;
+    }
+  }
+  const float w[2][3] = {{1, -1, 0.5f}, {2, 0, -1}}, wb[2] = {0.1f, -3};
+  Tensor input(Shape::nhwc(1, 2, 2, 2), x);
+  graph.forward(input);
+  const Tensor& logits = graph.activation("flat");
+  REQUIRE(logits.shape() == Shape{1, 2});
+  for (int o = 0; o < 2; ++o) {
+    const float expected = std::max(mean[0] * w[o][0] + mean[1] * w[o][1] + mean[2] * w[o][2] + wb[o], 0.0f);
+    CHECK(logits[o] == doctest::Approx(expected).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("graph model: unsupported ops, layouts and attributes are Errors naming the op and the node") {
+  GraphModelBuilder b = small_classifier();
+  b.node("sig", "Sigmoid", {"Identity"});
+  CHECK_THROWS_WITH_AS(b.load(), doctest::Contains("op 'Sigmoid' (node 'sig') is not supported; supported ops: Placeholder"),
+                       Error);
+
+  GraphModelBuilder nchw = small_classifier();
+  for (json& n : nchw.nodes) {
+    if (n["name"] == "conv/Conv2D") n["attr"]["data_format"] = str_attr("NCHW");
+  }
+  CHECK_THROWS_WITH_AS(nchw.load(), doctest::Contains("Conv2D 'conv/Conv2D' has data_format NCHW; only NHWC is supported"),
+                       Error);
+
+  GraphModelBuilder padding = small_classifier();
+  for (json& n : padding.nodes) {
+    if (n["name"] == "conv/Conv2D") n["attr"]["padding"] = str_attr("CAUSAL");
+  }
+  CHECK_THROWS_WITH_AS(padding.load(),
+                       doctest::Contains("Conv2D 'conv/Conv2D' has padding \"CAUSAL\"; supported: SAME, VALID, EXPLICIT"),
+                       Error);
+
+  GraphModelBuilder fused;
+  fused.placeholder("in", {-1, 4, 4, 1});
+  fused.constant("k", {1, 1, 1, 1}, {1});
+  fused.constant("b", {1}, {0});
+  json attrs = conv_attrs("VALID");
+  attrs["fused_ops"] = {{"list", {{"s", {base64("BiasAdd"), base64("Elu")}}}}};
+  fused.node("c", "_FusedConv2D", {"in", "k", "b"}, attrs);
+  CHECK_THROWS_WITH_AS(fused.load(),
+                       doctest::Contains("_FusedConv2D 'c' fuses [BiasAdd, Elu] with 1 argument(s); supported fused_ops"),
+                       Error);
+
+  GraphModelBuilder half = small_classifier();
+  half.nodes[0]["attr"]["dtype"] = {{"type", "DT_HALF"}};
+  CHECK_THROWS_WITH_AS(half.load(), doctest::Contains("Placeholder 'x' has dtype DT_HALF; only DT_FLOAT is supported"), Error);
+}
+
+TEST_CASE("graph model: damaged files are Errors that say what is wrong") {
+  const GraphModelBuilder b = small_classifier();
+  std::vector<uint8_t> truncated(b.bytes.begin(), b.bytes.end() - 4);
+  CHECK_THROWS_WITH_AS(b.load_with(truncated),
+                       doctest::Contains("shard file 'weights.bin' is too short: tensor 'fc/bias' [3]"), Error);
+  std::vector<uint8_t> longer = b.bytes;
+  longer.resize(longer.size() + 3);
+  CHECK_THROWS_WITH_AS(b.load_with(longer),
+                       doctest::Contains("shard file 'weights.bin' does not match the manifest"), Error);
+  std::vector<uint8_t> with_nan = b.bytes;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::memcpy(with_nan.data() + 4, &nan, sizeof(nan));  // conv/kernel's second value
+  CHECK_THROWS_WITH_AS(b.load_with(with_nan), doctest::Contains("tensor 'conv/kernel' [2, 2, 1, 2] holds NaN at value 1"),
+                       Error);
+  const ShardBytes shards[] = {{"weights.bin", b.bytes}};
+  CHECK_THROWS_WITH_AS(load_model("{\"format\": \"graph-model\", \"modelTopology\": {", shards),
+                       doctest::Contains("model.json is not valid JSON"), Error);
+  CHECK_THROWS_WITH_AS(load_model("{\"format\": \"graph-model\"}", shards),
+                       doctest::Contains("model.json has no \"weightsManifest\""), Error);
+}
+
+TEST_CASE("emotion model: loads from models/emotion with the expected nodes, shapes and metadata") {
+  Model model = load_model_file("models/emotion/model.json");
+  const std::vector<NodeInfo> nodes = model.graph.nodes();
+  CHECK(model.input() == "input_1");
+  CHECK(nodes.front().item_shape == Shape{64, 64, 1});
+  CHECK(nodes.back().kind == "Softmax");
+  CHECK(nodes.back().item_shape == Shape{7});
+  CHECK(model.probabilities == "StatefulPartitionedCall/model_1/predictions/Softmax");
+  CHECK(model.logits == "StatefulPartitionedCall/model_1/global_average_pooling2d_1/Mean");
+  // 9 convolutions, 4 depthwise, 2 pools, 2 adds, 1 ReLU, the mean and the softmax, after the input.
+  CHECK(nodes.size() == 1 + 9 + 4 + 2 + 2 + 1 + 1 + 1);
+  auto shape_of = [&](const std::string& name) {
+    for (const NodeInfo& n : nodes) {
+      if (n.name == name) return n.item_shape;
+    }
+    FAIL("no node ", name);
+    return Shape{};
+  };
+  const std::string prefix = "StatefulPartitionedCall/model_1/";
+  CHECK(shape_of(prefix + "block1_conv1_act/Relu") == Shape{31, 31, 32});
+  CHECK(shape_of(prefix + "block1_conv2_act/Relu") == Shape{29, 29, 64});
+  CHECK(shape_of(prefix + "max_pooling2d_1/MaxPool") == Shape{15, 15, 128});
+  CHECK(shape_of(prefix + "add_2/add") == Shape{8, 8, 256});
+  CHECK(shape_of(prefix + "conv2d_5/BiasAdd") == Shape{8, 8, 7});
+
+  CHECK(model.metadata.labels ==
+        std::vector<std::string>{"angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"});
+  CHECK(model.metadata.color == InputColor::gray);
+  CHECK(model.metadata.scale == 2.0f);
+  CHECK(model.metadata.offset == -1.0f);
+  CHECK(model.metadata.explain_layer == prefix + "conv2d_5/BiasAdd");
+
+  // Two different images: probabilities sum to 1 and differ.
+  Tensor input(Shape::nhwc(2, 64, 64, 1));
+  for (size_t i = 0; i < input.size(); ++i) input[i] = i < 4096 ? std::sin(0.01f * i) : -0.5f;
+  const Tensor& probs = model.graph.forward(input);
+  REQUIRE(probs.shape() == Shape{2, 7});
+  float sums[2] = {0, 0};
+  for (int n = 0; n < 2; ++n) {
+    for (int c = 0; c < 7; ++c) sums[n] += probs[n * 7 + c];
+  }
+  CHECK(sums[0] == doctest::Approx(1.0f).epsilon(1e-5));
+  CHECK(sums[1] == doctest::Approx(1.0f).epsilon(1e-5));
+  CHECK(probs[0] != probs[7]);
+}

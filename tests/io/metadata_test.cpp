@@ -1,0 +1,95 @@
+#include "io/metadata.h"
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "layers/conv2d.h"
+#include "layers/dense.h"
+#include "layers/global_average_pool.h"
+
+using namespace camlens;
+using nlohmann::json;
+
+namespace {
+
+// image [8, 6, channels] -> conv 1x1 (4 channels) -> global average -> dense (3 logits)
+Graph classifier(int channels) {
+  Graph graph;
+  graph.add_input("image", Shape{8, 6, channels});
+  graph.add(std::make_unique<Conv2D>("conv", Tensor(Shape{1, 1, channels, 4}), Tensor(), ConvParams{}), {"image"});
+  graph.add(std::make_unique<GlobalAveragePool>("pool"), {"conv"});
+  graph.add(std::make_unique<Dense>("logits", Tensor(Shape{4, 3}), Tensor()), {"pool"});
+  return graph;
+}
+
+}  // namespace
+
+TEST_CASE("metadata: without any, defaults come from the graph") {
+  const ModelMetadata m = resolve_metadata(nullptr, nullptr, classifier(3), "logits");
+  CHECK(m.labels == std::vector<std::string>{"class 0", "class 1", "class 2"});
+  CHECK(m.input_height == 8);
+  CHECK(m.input_width == 6);
+  CHECK(m.color == InputColor::rgb);
+  CHECK(m.scaling == InputScaling::scale_offset);
+  CHECK(m.scale == 1.0f);
+  CHECK(m.offset == 0.0f);
+  CHECK(m.crop.mode == CropMode::full);
+  CHECK(m.explain_layer == "conv");  // the last spatial node
+  CHECK(resolve_metadata(nullptr, nullptr, classifier(1), "logits").color == InputColor::gray);
+  CHECK_THROWS_WITH_AS(resolve_metadata(nullptr, nullptr, classifier(2), "logits"),
+                       doctest::Contains("the input 'image' [8, 6, 2] has neither 1 (gray) nor 3 (RGB) channels"), Error);
+}
+
+TEST_CASE("metadata: model.json's userDefinedMetadata wins field by field over metadata.json") {
+  const json user_defined = {{"labels", {"cat", "dog", "fox"}}, {"signature", {{"inputs", json::object()}}}};
+  const json file = {{"labels", {"a", "b", "c"}},
+                     {"input", {{"height", 8}, {"width", 6}, {"color", "gray"}, {"gray_weights", {0.25, 0.5, 0.25}}}},
+                     {"scaling", {{"mean", {0.5}}, {"std", {0.25}}}},
+                     {"crop", {{"x", 0.1}, {"y", 0.2}, {"width", 0.5}, {"height", 0.75}}},
+                     {"explain_layer", "image"}};
+  const ModelMetadata m = resolve_metadata(&user_defined, &file, classifier(1), "logits");
+  CHECK(m.labels == std::vector<std::string>{"cat", "dog", "fox"});
+  CHECK(m.color == InputColor::gray);
+  CHECK(m.gray_weights == std::array<float, 3>{0.25f, 0.5f, 0.25f});
+  CHECK(m.scaling == InputScaling::mean_std);
+  CHECK(m.mean == std::array<float, 3>{0.5f, 0.5f, 0.5f});
+  CHECK(m.std == std::array<float, 3>{0.25f, 0.25f, 0.25f});
+  CHECK(m.crop.mode == CropMode::box);
+  CHECK(m.crop.y == 0.2f);
+  CHECK(m.crop.height == 0.75f);
+  CHECK(m.explain_layer == "image");
+
+  // Written back, it reads the same (and numbers stay short: 0.2, not 0.20000000298023224).
+  const json written = metadata_to_json(m);
+  CHECK(written["crop"]["y"].dump() == "0.2");
+  const ModelMetadata again = resolve_metadata(&written, nullptr, classifier(1), "logits");
+  CHECK(metadata_to_json(again) == written);
+}
+
+TEST_CASE("metadata: values that contradict the graph are Errors saying which") {
+  const Graph graph = classifier(3);
+  auto check_error = [&](const json& file, const char* message) {
+    CHECK_THROWS_WITH_AS(resolve_metadata(nullptr, &file, graph, "logits"), doctest::Contains(message), Error);
+  };
+  check_error({{"labels", {"a", "b"}}},
+              "metadata.json.labels has 2 labels, but the logits node 'logits' gives 3 values; give one label per class");
+  check_error({{"input", {{"height", 64}, {"width", 64}}}},
+              "metadata.json.input says 64x64 (height x width), but the input 'image' is [8, 6, 3]");
+  check_error({{"input", {{"height", 8}, {"width", 6}, {"color", "gray"}}}},
+              "metadata.json.input.color is \"gray\", but the input 'image' [8, 6, 3] has 3 channel(s)");
+  check_error({{"explain_layer", "pool"}}, "names 'pool', which is [4] per item; explanations need a spatial [H, W, C] layer");
+  check_error({{"explain_layer", "nowhere"}}, "names 'nowhere', which is not a node of the model");
+  check_error({{"scaling", {{"scale", 2}, {"std", 1}}}}, "needs either \"scale\"/\"offset\" or \"mean\"/\"std\"");
+  check_error({{"scaling", {{"mean", 0}, {"std", {1, 0, 1}}}}}, "metadata.json.scaling.std must not be 0");
+  check_error({{"crop", {{"x", 0.5}, {"y", 0}, {"width", 0.6}, {"height", 1}}}}, "must be a non-empty box inside the image");
+  check_error({{"crop", "middle"}}, "metadata.json.crop must be \"full\", \"center\" or a box");
+  check_error({{"labels", "angry"}}, "metadata.json.labels must be an array, got string");
+  CHECK_THROWS_WITH_AS(resolve_metadata(nullptr, nullptr, graph, "conv"),
+                       doctest::Contains("the logits node 'conv' is [8, 6, 4] per item; camlens needs one logit per class"),
+                       Error);
+}

@@ -1,0 +1,40 @@
+#include "layers/zero_pad.h"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "core/error.h"
+#include "support/gradcheck.h"
+
+using namespace camlens;
+using namespace camlens::test;
+
+TEST_CASE("ZeroPad2D forward places the image inside zeros (hand-worked, asymmetric pads)") {
+  Tensor x(Shape::nhwc(1, 2, 2, 1), std::vector<float>{1, 2, 3, 4});
+  ZeroPad2D pad("pad", Padding{1, 0, 0, 2});  // top 1, bottom 0, left 0, right 2
+  Tensor y = run_forward(pad, {&x});
+  CHECK(y.shape() == Shape::nhwc(1, 3, 4, 1));
+  CHECK(std::vector<float>(y.values().begin(), y.values().end()) ==
+        std::vector<float>{0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0});
+}
+
+TEST_CASE("ZeroPad2D backward matches finite differences") {
+  Rng rng(12);
+  Tensor x = rng.tensor(Shape::nhwc(2, 3, 5, 3));
+  ZeroPad2D pad("pad", Padding{2, 1, 0, 3});
+  // Linear: default tolerance (abs 2e-3, rel 1e-2, eps 1e-2).
+  check_input_gradient(pad, {&x}, 0);
+  Tensor single = rng.tensor(Shape::nhwc(1, 1, 1, 5));
+  ZeroPad2D around("around", Padding{1, 1, 1, 1});
+  check_input_gradient(around, {&single}, 0);
+}
+
+TEST_CASE("ZeroPad2D rejects negative pads and non-image inputs") {
+  CHECK_THROWS_WITH_AS(ZeroPad2D("p", Padding{0, -1, 0, 0}), doctest::Contains("ZeroPad2D 'p': pads must be >= 0"),
+                       Error);
+  ZeroPad2D pad("p", Padding{1, 1, 1, 1});
+  const Shape in[] = {Shape{2, 8}};
+  CHECK_THROWS_WITH_AS(pad.output_shape(in), doctest::Contains("ZeroPad2D 'p' takes an NHWC rank-4 input, got [2, 8]"),
+                       Error);
+}

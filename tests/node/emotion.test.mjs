@@ -1,0 +1,117 @@
+// The emotion model (models/emotion, a TensorFlow.js graph model) in our WebAssembly module against
+// TensorFlow.js itself (cpu backend): same logits within 1e-4 on seeded random and smooth images;
+// the same model saved by our layers-model saver loads in tf.loadLayersModel and agrees too.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { root, loadCamlens, loadTf, seededRandom, maxAbsDiff, tfArtifacts } from './support.mjs';
+
+const dir = path.join(root, 'models/emotion');
+const modelJson = fs.readFileSync(path.join(dir, 'model.json'), 'utf8');
+const weights = new Uint8Array(fs.readFileSync(path.join(dir, 'emotion.bin')));
+const metadataJson = fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8');
+const LOGITS = 'StatefulPartitionedCall/model_1/global_average_pooling2d_1/Mean';
+const SIZE = 64;
+
+// Six 64x64 gray inputs in the model's range (-1..1): four seeded random, two smooth gradients.
+function inputs() {
+  const batch = 6;
+  const data = new Float32Array(batch * SIZE * SIZE);
+  for (let n = 0; n < 4; ++n) {
+    const random = seededRandom(1000 + n);
+    for (let i = 0; i < SIZE * SIZE; ++i) data[n * SIZE * SIZE + i] = random() * 2 - 1;
+  }
+  for (let y = 0; y < SIZE; ++y) {
+    for (let x = 0; x < SIZE; ++x) {
+      data[4 * SIZE * SIZE + y * SIZE + x] = (x / (SIZE - 1)) * 2 - 1;  // left-to-right ramp
+      data[5 * SIZE * SIZE + y * SIZE + x] = Math.cos(Math.hypot(x - 32, y - 24) / 9);  // rings
+    }
+  }
+  return { data, batch };
+}
+
+const camlens = await loadCamlens();
+const tf = await loadTf();
+
+test('emotion: describe() reports labels, the input, the logits node and the head conv', () => {
+  const model = new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
+  try {
+    const info = model.describe();
+    assert.deepEqual(info.labels, ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']);
+    assert.deepEqual(info.inputShape, [64, 64, 1]);
+    assert.equal(info.input, 'input_1');
+    assert.equal(info.logits, LOGITS);
+    assert.equal(info.probabilities, 'StatefulPartitionedCall/model_1/predictions/Softmax');
+    assert.equal(info.metadata.explain_layer, 'StatefulPartitionedCall/model_1/conv2d_5/BiasAdd');
+    assert.deepEqual(info.metadata.scaling, { scale: 2, offset: -1 });
+    const head = info.nodes.find((node) => node.name === info.metadata.explain_layer);
+    assert.deepEqual({ kind: head.kind, shape: head.shape, spatial: head.spatial }, { kind: 'Conv2D', shape: [8, 8, 7], spatial: true });
+    assert.equal(info.nodes.at(-1).kind, 'Softmax');
+  } finally {
+    model.delete();
+  }
+});
+
+test('emotion: our logits match TensorFlow.js (graph model, cpu backend) within 1e-4', async () => {
+  const reference = await tf.loadGraphModel(tf.io.fromMemory(tfArtifacts(modelJson, weights)));
+  const model = new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
+  try {
+    const { data, batch } = inputs();
+    const ours = model.forward(data, batch);
+    const x = tf.tensor4d(data, [batch, SIZE, SIZE, 1]);
+    const theirs = reference.execute(x, LOGITS);
+    const expected = theirs.dataSync();
+    assert.equal(ours.length, batch * 7);
+    const worst = maxAbsDiff(ours, expected);
+    console.log(`emotion logits, ${batch} inputs: max |ours - tfjs| = ${worst.toExponential(2)}`);
+    assert.ok(worst <= 1e-4, `max difference ${worst}`);
+    // The inputs really differ: no two rows of logits agree.
+    for (let n = 1; n < batch; ++n) assert.ok(maxAbsDiff(ours.subarray(0, 7), ours.subarray(n * 7, n * 7 + 7)) > 1e-3);
+    // One image alone gives what it gave in the batch.
+    const single = model.forward(data.subarray(4 * SIZE * SIZE, 5 * SIZE * SIZE), 1);
+    assert.ok(maxAbsDiff(single, ours.subarray(28, 35)) <= 1e-6);
+    tf.dispose([x, theirs]);
+  } finally {
+    model.delete();
+    reference.dispose();
+  }
+});
+
+test('emotion: saved by our layers-model saver, it loads in tf.loadLayersModel and gives the same logits', async () => {
+  const model = new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
+  try {
+    const saved = model.saveLayersModel();
+    assert.equal(saved.weightsFile, 'weights.bin');
+    const layersModel = await tf.loadLayersModel(tf.io.fromMemory(tfArtifacts(saved.modelJson, saved.weights)));
+    const toLogits = tf.model({ inputs: layersModel.inputs, outputs: layersModel.getLayer(LOGITS).output });
+    const { data, batch } = inputs();
+    const x = tf.tensor4d(data, [batch, SIZE, SIZE, 1]);
+    const theirs = toLogits.predict(x);
+    const worst = maxAbsDiff(model.forward(data, batch), theirs.dataSync());
+    console.log(`emotion as a layers model in tfjs: max |ours - tfjs| = ${worst.toExponential(2)}`);
+    assert.ok(worst <= 1e-4, `max difference ${worst}`);
+    // The saved file carries the metadata back to us.
+    const reloaded = new camlens.Model(saved.modelJson, [{ name: saved.weightsFile, bytes: saved.weights }]);
+    assert.deepEqual(reloaded.describe().labels, model.describe().labels);
+    reloaded.delete();
+    tf.dispose([x, theirs]);
+    layersModel.dispose();
+  } finally {
+    model.delete();
+  }
+});
+
+test('a corrupt model.json or weights file gives a JS Error carrying our message', () => {
+  const shards = [{ name: 'emotion.bin', bytes: weights }];
+  assert.throws(() => new camlens.Model(modelJson.slice(0, 5000), shards),
+    (e) => e instanceof Error && /model\.json is not valid JSON/.test(e.message));
+  assert.throws(() => new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights.subarray(0, 1000) }]),
+    (e) => e instanceof Error && /shard file 'emotion\.bin' is too short: tensor '/.test(e.message));
+  assert.throws(() => new camlens.Model(modelJson, []),
+    (e) => e instanceof Error && /needs the shard file 'emotion\.bin', which was not given/.test(e.message));
+  const model = new camlens.Model(modelJson, shards, metadataJson);
+  assert.throws(() => model.forward(new Float32Array(10), 1),
+    (e) => e instanceof Error && /Model\.forward: 1 input\(s\) of \[64, 64, 1\] need 4096 values, got 10/.test(e.message));
+  model.delete();
+});

@@ -1,0 +1,64 @@
+// Shared by the Node tests: the repository root, our WebAssembly module, TensorFlow.js on its cpu
+// backend (the independent reference), seeded random numbers and comparisons.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
+
+// The page's module (build/wasm/camlens.mjs), given its .wasm bytes: Node cannot fetch a file path.
+export async function loadCamlens() {
+  const modulePath = path.join(root, 'build/wasm/camlens.mjs');
+  const { default: createCamlens } = await import(modulePath);
+  return createCamlens({ wasmBinary: fs.readFileSync(modulePath.replace(/\.mjs$/, '.wasm')) });
+}
+
+export async function loadTf() {
+  const tf = require('@tensorflow/tfjs');
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return tf;
+}
+
+// mulberry32: a small seeded generator, uniform in [0, 1).
+export function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function maxAbsDiff(a, b) {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; ++i) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+export function softmaxRows(logits, classes) {
+  const out = new Float32Array(logits.length);
+  for (let row = 0; row < logits.length; row += classes) {
+    const slice = logits.subarray(row, row + classes);
+    const max = Math.max(...slice);
+    let sum = 0;
+    for (let c = 0; c < classes; ++c) sum += (out[row + c] = Math.exp(slice[c] - max));
+    for (let c = 0; c < classes; ++c) out[row + c] /= sum;
+  }
+  return out;
+}
+
+// model.json text and weight bytes -> what tf.io.fromMemory takes (one weights group).
+export function tfArtifacts(modelJsonText, weightBytes) {
+  const model = JSON.parse(modelJsonText);
+  return {
+    modelTopology: model.modelTopology,
+    weightSpecs: model.weightsManifest.flatMap((group) => group.weights),
+    weightData: weightBytes.buffer.slice(weightBytes.byteOffset, weightBytes.byteOffset + weightBytes.byteLength),
+  };
+}

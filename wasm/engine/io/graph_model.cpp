@@ -1,0 +1,613 @@
+#include "io/graph_model.h"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "io/json_fields.h"
+#include "layers/add.h"
+#include "layers/affine.h"
+#include "layers/avg_pool.h"
+#include "layers/conv2d.h"
+#include "layers/dense.h"
+#include "layers/depthwise_conv2d.h"
+#include "layers/global_average_pool.h"
+#include "layers/max_pool.h"
+#include "layers/relu.h"
+#include "layers/reshape.h"
+#include "layers/softmax.h"
+
+namespace camlens {
+
+namespace jf = json_fields;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kSupportedOps =
+    "Placeholder, Const, Identity, Conv2D, _FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2dNative, "
+    "MatMul, _FusedMatMul, BiasAdd, MaxPool, AvgPool, Add, AddV2, Relu, Relu6, Mean, Reshape, Squeeze, Softmax";
+
+std::string base64_decode(const std::string& text, const std::string& where) {
+  auto value_of = [&](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    fail("graph model: ", where, " is not base64 text: \"", text, "\"");
+  };
+  std::string out;
+  unsigned bits = 0;
+  int bit_count = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    bits = (bits << 6) | static_cast<unsigned>(value_of(c));
+    bit_count += 6;
+    if (bit_count >= 8) {
+      bit_count -= 8;
+      out.push_back(static_cast<char>((bits >> bit_count) & 0xffu));
+    }
+  }
+  return out;
+}
+
+// One GraphDef node, its data inputs (control inputs "^x" dropped, ":0" suffixes removed).
+struct TfNode {
+  std::string name;
+  std::string op;
+  std::vector<std::string> inputs;
+  const json* attr = nullptr;  // may be null: no attributes
+  std::string who() const { return op + " '" + name + "'"; }
+};
+
+// Typed reads of a node's attributes (AttrValue JSON: strings are base64, ints are strings).
+class Attrs {
+ public:
+  explicit Attrs(const TfNode& node) : node_(node) {}
+
+  const json* find(const std::string& key) const {
+    return node_.attr == nullptr ? nullptr : jf::find(*node_.attr, key);
+  }
+  std::string string_or(const std::string& key, const std::string& fallback) const {
+    const json* value = find(key);
+    if (value == nullptr) return fallback;
+    return base64_decode(jf::as_string(jf::require(*value, "s", where(key)), where(key) + ".s"), where(key));
+  }
+  std::string string(const std::string& key) const {
+    if (find(key) == nullptr) fail("graph model: ", node_.who(), " has no attribute '", key, "'");
+    return string_or(key, "");
+  }
+  std::vector<std::string> strings(const std::string& key) const {
+    std::vector<std::string> values;
+    const json* value = find(key);
+    if (value == nullptr) return values;
+    const json* list = jf::find(jf::require(*value, "list", where(key)), "s");
+    if (list == nullptr) return values;  // an empty list is written as {}
+    for (const json& item : jf::as_array(*list, where(key) + ".list.s")) {
+      values.push_back(base64_decode(jf::as_string(item, where(key) + ".list.s[]"), where(key)));
+    }
+    return values;
+  }
+  // A list of ints; `fallback` when the attribute is missing.
+  std::vector<int> ints_or(const std::string& key, std::vector<int> fallback) const {
+    const json* value = find(key);
+    if (value == nullptr) return fallback;
+    const json* list = jf::find(jf::require(*value, "list", where(key)), "i");
+    if (list == nullptr) return {};
+    return jf::as_int_list(*list, where(key) + ".list.i");
+  }
+  bool bool_or(const std::string& key, bool fallback) const {
+    const json* value = find(key);
+    if (value == nullptr) return fallback;
+    return jf::bool_or(*value, "b", where(key), false);
+  }
+  std::string type_or(const std::string& key, const std::string& fallback) const {
+    const json* value = find(key);
+    if (value == nullptr) return fallback;
+    return jf::as_string(jf::require(*value, "type", where(key)), where(key) + ".type");
+  }
+
+ private:
+  std::string where(const std::string& key) const { return node_.who() + " attribute '" + key + "'"; }
+  const TfNode& node_;
+};
+
+std::string list_str(const std::vector<int>& values) {
+  std::string text = "[";
+  for (size_t i = 0; i < values.size(); ++i) text += (i ? ", " : "") + std::to_string(values[i]);
+  return text + "]";
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items) text += (text.empty() ? "" : ", ") + item;
+  return text;
+}
+
+class GraphImporter {
+ public:
+  GraphImporter(const json& model, const Weights& weights) : weights_(weights) {
+    read_nodes(model);
+    output_ = find_output(model);
+  }
+
+  Graph build() {
+    const std::vector<const TfNode*> order = topological_order();
+    count_readers(order);
+    add_input(order);
+    for (const TfNode* node : order) {
+      if (node->op != "Placeholder" && folded_into_.count(node->name) == 0) add_node(*node);
+    }
+    return std::move(graph_);
+  }
+
+ private:
+  // ---- reading the GraphDef ----
+
+  void read_nodes(const json& model) {
+    const json& topology = jf::require(model, "modelTopology", "model.json");
+    const json& nodes = jf::as_array(jf::require(topology, "node", "modelTopology"), "modelTopology.node");
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const std::string where = "modelTopology.node[" + std::to_string(i) + "]";
+      TfNode node;
+      node.name = jf::as_string(jf::require(nodes[i], "name", where), where + ".name");
+      node.op = jf::as_string(jf::require(nodes[i], "op", where), where + ".op");
+      if (const json* attr = jf::find(nodes[i], "attr")) node.attr = &jf::as_object(*attr, where + ".attr");
+      if (const json* inputs = jf::find(nodes[i], "input")) {
+        for (const json& input : jf::as_array(*inputs, where + ".input")) {
+          std::string name = jf::as_string(input, where + ".input[]");
+          if (name.starts_with("^")) continue;  // a control dependency: no data flows
+          node.inputs.push_back(strip_output_index(name, node));
+        }
+      }
+      if (index_.count(node.name) != 0) fail("graph model: two nodes are named '", node.name, "'");
+      index_.emplace(node.name, nodes_.size());
+      nodes_.push_back(std::move(node));
+    }
+  }
+
+  static std::string strip_output_index(const std::string& input, const TfNode& reader) {
+    const size_t colon = input.rfind(':');
+    if (colon == std::string::npos) return input;
+    const std::string index = input.substr(colon + 1);
+    if (index == "0") return input.substr(0, colon);
+    fail("graph model: ", reader.who(), " reads output ", index, " of '", input.substr(0, colon),
+         "'; only the first output of a node is supported");
+  }
+
+  const TfNode& node(const std::string& name, const TfNode& reader) const {
+    auto it = index_.find(name);
+    if (it == index_.end()) fail("graph model: ", reader.who(), " reads '", name, "', which is not a node");
+    return nodes_[it->second];
+  }
+
+  // Follows Identity aliases to the node that computes the value.
+  const TfNode& resolve(const std::string& name, const TfNode& reader) const {
+    const TfNode* current = &node(name, reader);
+    for (size_t hops = 0; current->op == "Identity"; ++hops) {
+      if (current->inputs.size() != 1 || hops > nodes_.size()) {
+        fail("graph model: Identity '", current->name, "' must read exactly one node");
+      }
+      current = &node(current->inputs[0], *current);
+    }
+    return *current;
+  }
+
+  const TfNode* find_output(const json& model) const {
+    // The signature names the output when the converter kept it; else the one node nobody reads.
+    const json* metadata = jf::find(model, "userDefinedMetadata");
+    const json* signature = metadata == nullptr ? nullptr : jf::find(*metadata, "signature");
+    const json* outputs = signature == nullptr ? nullptr : jf::find(*signature, "outputs");
+    std::set<std::string> candidates;
+    if (outputs != nullptr && outputs->is_object() && !outputs->empty()) {
+      for (const auto& [key, output] : outputs->items()) {
+        const std::string name = jf::string_or(output, "name", "signature output", key);
+        candidates.insert(resolve(name.substr(0, name.rfind(':')), TfNode{"outputs", "signature", {}, nullptr}).name);
+      }
+    } else {
+      std::set<std::string> read;
+      for (const TfNode& n : nodes_) read.insert(n.inputs.begin(), n.inputs.end());
+      for (const TfNode& n : nodes_) {
+        if (read.count(n.name) == 0 && n.op != "Const") candidates.insert(resolve(n.name, n).name);
+      }
+    }
+    if (candidates.size() != 1) {
+      fail("graph model: camlens needs exactly one output, found ", candidates.size(),
+           candidates.empty() ? "" : ": " + join({candidates.begin(), candidates.end()}));
+    }
+    return &nodes_[index_.at(*candidates.begin())];
+  }
+
+  // Nodes the output depends on, each after its inputs (Const and Identity excluded).
+  std::vector<const TfNode*> topological_order() const {
+    std::vector<const TfNode*> order;
+    std::unordered_map<std::string, int> state;  // 1: on the stack, 2: done
+    std::vector<std::pair<const TfNode*, size_t>> stack{{output_, 0}};
+    state[output_->name] = 1;
+    while (!stack.empty()) {
+      auto& [current, next_input] = stack.back();
+      if (next_input == current->inputs.size()) {
+        state[current->name] = 2;
+        order.push_back(current);
+        stack.pop_back();
+        continue;
+      }
+      const TfNode& input = resolve(current->inputs[next_input++], *current);
+      if (input.op == "Const") continue;
+      int& input_state = state[input.name];
+      if (input_state == 1) fail("graph model: the graph has a cycle through '", input.name, "'");
+      if (input_state == 0) {
+        input_state = 1;
+        stack.emplace_back(&input, 0);
+      }
+    }
+    return order;
+  }
+
+  // Counts each node's readers and marks convolutions and MatMuls whose only reader is a BiasAdd
+  // as folded into it.
+  void count_readers(const std::vector<const TfNode*>& order) {
+    std::unordered_map<std::string, int> readers;
+    for (const TfNode* n : order) {
+      for (const std::string& input : n->inputs) ++readers[resolve(input, *n).name];
+    }
+    for (const TfNode* n : order) {
+      if (n->op != "BiasAdd" || n->inputs.size() != 2) continue;
+      const TfNode& producer = resolve(n->inputs[0], *n);
+      const bool foldable = producer.op == "Conv2D" || producer.op == "DepthwiseConv2dNative" || producer.op == "MatMul";
+      if (foldable && readers[producer.name] == 1 && resolve(n->inputs[1], *n).op == "Const") {
+        folded_into_[producer.name] = n->name;
+        bias_source_[n->name] = &producer;
+      }
+    }
+  }
+
+  // ---- building the Graph ----
+
+  void add_input(const std::vector<const TfNode*>& order) {
+    std::vector<const TfNode*> placeholders;
+    for (const TfNode* n : order) {
+      if (n->op == "Placeholder") placeholders.push_back(n);
+    }
+    if (placeholders.size() != 1) {
+      fail("graph model: camlens needs exactly one input (Placeholder) feeding the output, found ",
+           placeholders.size());
+    }
+    const TfNode& input = *placeholders[0];
+    const Attrs attrs(input);
+    const std::string dtype = attrs.type_or("dtype", "DT_FLOAT");
+    if (dtype != "DT_FLOAT") fail("graph model: ", input.who(), " has dtype ", dtype, "; only DT_FLOAT is supported");
+    const json* shape = attrs.find("shape");
+    const json* proto = shape == nullptr ? nullptr : jf::find(*shape, "shape");
+    const json* dims = proto == nullptr ? nullptr : jf::find(*proto, "dim");
+    if (dims == nullptr) fail("graph model: ", input.who(), " has no shape; camlens needs a fixed input size");
+    std::vector<int> sizes;
+    for (const json& dim : jf::as_array(*dims, input.who() + " shape.dim")) {
+      sizes.push_back(jf::as_int(jf::require(dim, "size", input.who() + " shape.dim[]"), input.who() + " size"));
+    }
+    const bool fixed = std::all_of(sizes.begin() + std::min<size_t>(1, sizes.size()), sizes.end(), [](int d) { return d > 0; });
+    if (sizes.size() < 2 || sizes.size() > 4 || !fixed || (sizes[0] != -1 && sizes[0] != 1)) {
+      fail("graph model: ", input.who(), " has shape ", list_str(sizes),
+           "; camlens needs [batch, H, W, C] (or [batch, C]) with a fixed size after the batch axis");
+    }
+    switch (sizes.size()) {
+      case 2: graph_.add_input(input.name, Shape{sizes[1]}); break;
+      case 3: graph_.add_input(input.name, Shape{sizes[1], sizes[2]}); break;
+      default: graph_.add_input(input.name, Shape{sizes[1], sizes[2], sizes[3]}); break;
+    }
+    shapes_[input.name] = graph_.nodes().front().item_shape;
+  }
+
+  void add_node(const TfNode& n) {
+    check_dtype(n);
+    const std::string& op = n.op;
+    if (op == "Conv2D" || op == "DepthwiseConv2dNative" || op == "_FusedConv2D" || op == "FusedDepthwiseConv2dNative") {
+      add_convolution(n, n, {});
+    } else if (op == "MatMul" || op == "_FusedMatMul") {
+      add_matmul(n, n, {});
+    } else if (op == "BiasAdd") {
+      add_bias(n);
+    } else if (op == "MaxPool" || op == "AvgPool") {
+      add_pool(n);
+    } else if (op == "Add" || op == "AddV2") {
+      add_sum(n);
+    } else if (op == "Relu" || op == "Relu6") {
+      expect_inputs(n, 1);
+      add(std::make_unique<Relu>(n.name, op == "Relu" ? Relu::kNoCap : 6.0f), {data_input(n, 0)});
+    } else if (op == "Mean") {
+      add_mean(n);
+    } else if (op == "Reshape") {
+      add_reshape(n);
+    } else if (op == "Squeeze") {
+      add_squeeze(n);
+    } else if (op == "Softmax") {
+      expect_inputs(n, 1);
+      add(std::make_unique<Softmax>(n.name), {data_input(n, 0)});
+    } else {
+      fail("graph model: op '", op, "' (node '", n.name, "') is not supported; supported ops: ", kSupportedOps);
+    }
+  }
+
+  void check_dtype(const TfNode& n) const {
+    const std::string type = Attrs(n).type_or("T", "DT_FLOAT");
+    if (type != "DT_FLOAT") fail("graph model: ", n.who(), " computes in ", type, "; only DT_FLOAT is supported");
+  }
+
+  static void expect_inputs(const TfNode& n, size_t count) {
+    if (n.inputs.size() != count) fail("graph model: ", n.who(), " needs ", count, " inputs, got ", n.inputs.size());
+  }
+
+  // The graph node holding input `i` of `n` (which must not be a Const).
+  std::string data_input(const TfNode& n, size_t i) const {
+    const TfNode& input = resolve(n.inputs[i], n);
+    if (input.op == "Const") {
+      fail("graph model: ", n.who(), " takes the constant '", input.name, "' as input ", i,
+           "; camlens supports constants only as weights, biases, axes and shapes");
+    }
+    return input.name;
+  }
+
+  const Shape& shape_of(const std::string& node_name) const { return shapes_.at(node_name); }
+
+  // The manifest weight behind constant input `i` of `n`.
+  const Weight& constant(const TfNode& n, size_t i) const {
+    const TfNode& input = resolve(n.inputs[i], n);
+    if (input.op != "Const") {
+      fail("graph model: ", n.who(), " needs a constant as input ", i, ", but '", input.name, "' is a ", input.op,
+           "; camlens supports weights that are constants only");
+    }
+    return weights_.at(input.name, n.who());
+  }
+
+  Tensor constant_tensor(const TfNode& n, size_t i) const { return weights_.tensor(constant(n, i).name, n.who()); }
+
+  void add(std::unique_ptr<Layer> layer, const std::vector<std::string>& inputs) {
+    std::string name = layer->name();
+    shapes_[name] = graph_.add(std::move(layer), inputs);
+  }
+
+  // ---- op by op ----
+
+  // The window of a Conv2D/pool node; `kernel_h`/`kernel_w` come from its filter or ksize.
+  static Window2D window_of(const TfNode& n, int kernel_h, int kernel_w) {
+    const Attrs attrs(n);
+    const std::string format = attrs.string_or("data_format", "NHWC");
+    if (format != "NHWC") {
+      fail("graph model: ", n.who(), " has data_format ", format, "; only NHWC is supported (convert the model channels-last)");
+    }
+    const std::vector<int> strides = attrs.ints_or("strides", {1, 1, 1, 1});
+    const std::vector<int> dilations = attrs.ints_or("dilations", {1, 1, 1, 1});
+    for (const auto& [what, values] : {std::pair{"strides", &strides}, std::pair{"dilations", &dilations}}) {
+      if (values->size() != 4 || (*values)[0] != 1 || (*values)[3] != 1) {
+        fail("graph model: ", n.who(), " has ", what, " ", list_str(*values),
+             "; supported: [1, h, w, 1] (none across batch or channels)");
+      }
+    }
+    Window2D window;
+    window.kernel_h = kernel_h;
+    window.kernel_w = kernel_w;
+    window.stride_h = strides[1];
+    window.stride_w = strides[2];
+    window.dilation_h = dilations[1];
+    window.dilation_w = dilations[2];
+    const std::string padding = attrs.string("padding");
+    if (padding == "SAME") {
+      window.padding_mode = PaddingMode::same;
+    } else if (padding == "VALID") {
+      window.padding_mode = PaddingMode::valid;
+    } else if (padding == "EXPLICIT") {
+      const std::vector<int> pads = attrs.ints_or("explicit_paddings", {});
+      if (pads.size() != 8 || pads[0] != 0 || pads[1] != 0 || pads[6] != 0 || pads[7] != 0) {
+        fail("graph model: ", n.who(), " has explicit_paddings ", list_str(pads),
+             "; supported: [0, 0, top, bottom, left, right, 0, 0]");
+      }
+      window.padding_mode = PaddingMode::explicit_pads;
+      window.explicit_padding = Padding{pads[2], pads[3], pads[4], pads[5]};
+    } else {
+      fail("graph model: ", n.who(), " has padding \"", padding, "\"; supported: SAME, VALID, EXPLICIT");
+    }
+    return window;
+  }
+
+  // The activation a fused op applies after its bias; checks fused_ops and num_args.
+  static Activation fused_activation(const TfNode& n) {
+    const Attrs attrs(n);
+    const std::vector<std::string> ops = attrs.strings("fused_ops");
+    const int num_args = attrs.find("num_args") == nullptr
+                             ? 1
+                             : jf::as_int(jf::require(*attrs.find("num_args"), "i", n.who() + " num_args"), n.who() + " num_args");
+    const bool bias_first = !ops.empty() && ops[0] == "BiasAdd" && num_args == 1;
+    if (bias_first && ops.size() == 1) return Activation::none;
+    if (bias_first && ops.size() == 2 && ops[1] == "Relu") return Activation::relu;
+    if (bias_first && ops.size() == 2 && ops[1] == "Relu6") return Activation::relu6;
+    fail("graph model: ", n.who(), " fuses [", join(ops), "] with ", num_args,
+         " argument(s); supported fused_ops: [BiasAdd], [BiasAdd, Relu], [BiasAdd, Relu6]");
+  }
+
+  // `op_node` carries the convolution's attributes and inputs; the layer takes `named`'s name
+  // (a BiasAdd folded into it). `bias` is that BiasAdd's bias, if any.
+  void add_convolution(const TfNode& op_node, const TfNode& named, Tensor bias) {
+    const bool fused = op_node.op.find("Fused") != std::string::npos;
+    const bool depthwise = op_node.op.find("Depthwise") != std::string::npos;
+    expect_inputs(op_node, fused ? 3 : 2);
+    Tensor kernel = constant_tensor(op_node, 1);
+    if (kernel.shape().rank() != 4) {
+      fail("graph model: ", op_node.who(), " has a filter of shape ", kernel.shape().str(), "; it needs [h, w, in, out]");
+    }
+    ConvParams params;
+    params.window = window_of(op_node, kernel.shape()[0], kernel.shape()[1]);
+    if (fused) {
+      params.activation = fused_activation(op_node);
+      bias = constant_tensor(op_node, 2);
+    }
+    const std::string input = data_input(op_node, 0);
+    if (depthwise) {
+      add(std::make_unique<DepthwiseConv2D>(named.name, std::move(kernel), std::move(bias), params), {input});
+    } else {
+      add(std::make_unique<Conv2D>(named.name, std::move(kernel), std::move(bias), params), {input});
+    }
+  }
+
+  void add_matmul(const TfNode& op_node, const TfNode& named, Tensor bias) {
+    const bool fused = op_node.op == "_FusedMatMul";
+    expect_inputs(op_node, fused ? 3 : 2);
+    const Attrs attrs(op_node);
+    if (attrs.bool_or("transpose_a", false)) fail("graph model: ", op_node.who(), " has transpose_a set; not supported");
+    Tensor kernel = constant_tensor(op_node, 1);
+    if (kernel.shape().rank() != 2) {
+      fail("graph model: ", op_node.who(), " multiplies by a weight of shape ", kernel.shape().str(), "; it needs [in, out]");
+    }
+    if (attrs.bool_or("transpose_b", false)) {
+      const int rows = kernel.shape()[0], cols = kernel.shape()[1];
+      Tensor transposed(Shape{cols, rows});
+      for (int r = 0; r < rows; ++r) {
+        for (int c = 0; c < cols; ++c) transposed[static_cast<size_t>(c) * rows + r] = kernel[static_cast<size_t>(r) * cols + c];
+      }
+      kernel = std::move(transposed);
+    }
+    Activation activation = Activation::none;
+    if (fused) {
+      activation = fused_activation(op_node);
+      bias = constant_tensor(op_node, 2);
+    }
+    add(std::make_unique<Dense>(named.name, std::move(kernel), std::move(bias), activation), {data_input(op_node, 0)});
+  }
+
+  void add_bias(const TfNode& n) {
+    expect_inputs(n, 2);
+    const std::string format = Attrs(n).string_or("data_format", "NHWC");
+    if (format != "NHWC") fail("graph model: ", n.who(), " has data_format ", format, "; only NHWC is supported");
+    auto source = bias_source_.find(n.name);
+    if (source == bias_source_.end()) {
+      add_affine_offset(n, 1);
+      return;
+    }
+    Tensor bias = constant_tensor(n, 1);
+    if (source->second->op == "MatMul") {
+      add_matmul(*source->second, n, std::move(bias));
+    } else {
+      add_convolution(*source->second, n, std::move(bias));
+    }
+  }
+
+  // x + constant (input `constant_index` of `n`): an Affine node adding one value or one per channel.
+  void add_affine_offset(const TfNode& n, size_t constant_index) {
+    const Weight& offset = constant(n, constant_index);
+    const std::string input = data_input(n, 1 - constant_index);
+    const int channels = shape_of(input).c();
+    const bool broadcastable =
+        offset.dtype == WeightDType::float32 &&
+        std::all_of(offset.shape.begin(), offset.shape.empty() ? offset.shape.end() : offset.shape.end() - 1,
+                    [](int d) { return d == 1; }) &&
+        (offset.floats.size() == 1 || offset.floats.size() == static_cast<size_t>(channels));
+    if (!broadcastable) {
+      fail("graph model: ", n.who(), " adds the constant '", offset.name, "' ", offset.shape_str(), " to '", input,
+           "' ", shape_of(input).str(), "; supported: one float per channel (", channels, ") or a single float");
+    }
+    add(std::make_unique<Affine>(n.name, std::vector<float>{1.0f}, offset.floats), {input});
+  }
+
+  void add_pool(const TfNode& n) {
+    expect_inputs(n, 1);
+    const std::vector<int> ksize = Attrs(n).ints_or("ksize", {});
+    if (ksize.size() != 4 || ksize[0] != 1 || ksize[3] != 1) {
+      fail("graph model: ", n.who(), " has ksize ", list_str(ksize), "; supported: [1, h, w, 1]");
+    }
+    const Window2D window = window_of(n, ksize[1], ksize[2]);
+    if (window.dilation_h != 1 || window.dilation_w != 1) fail("graph model: ", n.who(), " has dilations; pools support none");
+    if (n.op == "MaxPool") {
+      add(std::make_unique<MaxPool>(n.name, window), {data_input(n, 0)});
+    } else {
+      add(std::make_unique<AvgPool>(n.name, window), {data_input(n, 0)});
+    }
+  }
+
+  void add_sum(const TfNode& n) {
+    expect_inputs(n, 2);
+    for (size_t i = 0; i < 2; ++i) {
+      if (resolve(n.inputs[i], n).op == "Const") {
+        add_affine_offset(n, i);
+        return;
+      }
+    }
+    add(std::make_unique<Add>(n.name), {data_input(n, 0), data_input(n, 1)});
+  }
+
+  void add_mean(const TfNode& n) {
+    expect_inputs(n, 2);
+    const std::string input = data_input(n, 0);
+    const Weight& axes = constant(n, 1);
+    std::vector<int> sorted(axes.ints.begin(), axes.ints.end());
+    for (int& axis : sorted) axis = axis < 0 ? axis + 4 : axis;
+    std::sort(sorted.begin(), sorted.end());
+    if (axes.dtype != WeightDType::int32 || sorted != std::vector<int>{1, 2} || shape_of(input).rank() != 3) {
+      fail("graph model: ", n.who(), " averages '", input, "' ", shape_of(input).str(), " over axes ",
+           list_str(axes.ints), "; supported: the mean over H and W (axes [1, 2]) of an NHWC tensor");
+    }
+    if (!Attrs(n).bool_or("keep_dims", false)) {
+      add(std::make_unique<GlobalAveragePool>(n.name), {input});
+      return;
+    }
+    const std::string pooled = n.name + "/global_average";
+    add(std::make_unique<GlobalAveragePool>(pooled), {input});
+    add(std::make_unique<Reshape>(n.name, std::vector<int>{1, 1, shape_of(input).c()}), {pooled});
+  }
+
+  void add_reshape(const TfNode& n) {
+    expect_inputs(n, 2);
+    const Weight& shape = constant(n, 1);
+    if (shape.dtype != WeightDType::int32 || shape.ints.size() < 2) {
+      fail("graph model: ", n.who(), " reshapes to ", list_str({shape.ints.begin(), shape.ints.end()}),
+           "; supported: an int32 shape [batch, ...] with 1 to 3 dimensions after the batch axis");
+    }
+    // The first dimension is the batch (-1, or the batch size the graph was exported with).
+    add(std::make_unique<Reshape>(n.name, std::vector<int>(shape.ints.begin() + 1, shape.ints.end())),
+        {data_input(n, 0)});
+  }
+
+  void add_squeeze(const TfNode& n) {
+    expect_inputs(n, 1);
+    const std::string input = data_input(n, 0);
+    const Shape& item = shape_of(input);
+    const int rank = item.rank() + 1;  // with the batch axis
+    std::vector<int> axes = Attrs(n).ints_or("squeeze_dims", {});
+    for (int& axis : axes) axis = axis < 0 ? axis + rank : axis;
+    std::vector<int> kept;
+    for (int axis = 1; axis < rank; ++axis) {
+      const bool named = std::find(axes.begin(), axes.end(), axis) != axes.end();
+      const bool squeezed = axes.empty() ? item[axis - 1] == 1 : named;
+      if (squeezed && item[axis - 1] != 1) {
+        fail("graph model: ", n.who(), " squeezes axis ", axis, " of '", input, "' [N, ", item.str().substr(1),
+             ", which is not 1");
+      }
+      if (!squeezed) kept.push_back(item[axis - 1]);
+    }
+    if (std::find(axes.begin(), axes.end(), 0) != axes.end() || kept.empty()) {
+      fail("graph model: ", n.who(), " squeezes ", axes.empty() ? "every axis" : "axes " + list_str(axes), " of '", input,
+           "'; the batch axis and at least one other must stay");
+    }
+    add(std::make_unique<Reshape>(n.name, kept), {input});
+  }
+
+  const Weights& weights_;
+  std::vector<TfNode> nodes_;
+  std::unordered_map<std::string, size_t> index_;
+  const TfNode* output_ = nullptr;
+  std::unordered_map<std::string, std::string> folded_into_;     // producer -> the BiasAdd reading it
+  std::unordered_map<std::string, const TfNode*> bias_source_;   // BiasAdd -> the producer it absorbs
+  std::unordered_map<std::string, Shape> shapes_;                // per-item shape of every graph node
+  Graph graph_;
+};
+
+}  // namespace
+
+Graph import_graph_model(const json& model, const Weights& weights) {
+  return GraphImporter(model, weights).build();
+}
+
+}  // namespace camlens

@@ -1,0 +1,23 @@
+#pragma once
+// TensorFlow.js graph models (model.json with "format": "graph-model", a frozen TensorFlow
+// GraphDef) -> Graph. Node names are kept, so layers can be picked by their TensorFlow names;
+// Identity nodes are aliases of what they read and leave no node behind. NHWC, float32 only.
+//
+// Ops: Placeholder (the one input, fixed size), Const (weights from the manifest),
+//   Conv2D, DepthwiseConv2dNative, _FusedConv2D, FusedDepthwiseConv2dNative (fused_ops BiasAdd,
+//   BiasAdd+Relu or BiasAdd+Relu6), MatMul, _FusedMatMul, BiasAdd (folded into the Conv2D,
+//   DepthwiseConv2dNative or MatMul before it when it is that node's only reader; else an Affine
+//   node), MaxPool, AvgPool, Add/AddV2 (two tensors, or a tensor and a per-channel constant),
+//   Relu, Relu6, Mean over H and W (global average pooling), Reshape and Squeeze (batch axis
+//   kept), Softmax, Identity. Anything else is an Error naming the op and the node.
+#include <nlohmann/json_fwd.hpp>
+
+#include "graph/graph.h"
+#include "io/weights.h"
+
+namespace camlens {
+
+// `model` is the whole parsed model.json; the graph's last node is the model's output.
+Graph import_graph_model(const nlohmann::json& model, const Weights& weights);
+
+}  // namespace camlens

@@ -1,0 +1,36 @@
+#pragma once
+// Reading fields out of parsed JSON with Errors that say where the field was expected
+// ("model.json: weightsManifest[0] has no \"paths\""), instead of nlohmann's generic messages.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace camlens::json_fields {
+
+using nlohmann::json;
+
+// The member `key` of `object`, or null when `object` is not an object or has no such member.
+const json* find(const json& object, std::string_view key);
+// The member `key` of `object`; throws "<where> has no \"key\"" when it is missing.
+const json& require(const json& object, std::string_view key, const std::string& where);
+
+// Typed reads of a value found at `where`; each throws an Error naming `where` and the expected type.
+std::string as_string(const json& value, const std::string& where);
+double as_number(const json& value, const std::string& where);
+int as_int(const json& value, const std::string& where);  // also accepts integers written as strings
+bool as_bool(const json& value, const std::string& where);
+const json& as_array(const json& value, const std::string& where);
+const json& as_object(const json& value, const std::string& where);
+std::vector<int> as_int_list(const json& value, const std::string& where);
+
+// Typed reads of `object[key]`, with `fallback` when the member is missing or null.
+std::string string_or(const json& object, std::string_view key, const std::string& where, std::string fallback);
+double number_or(const json& object, std::string_view key, const std::string& where, double fallback);
+bool bool_or(const json& object, std::string_view key, const std::string& where, bool fallback);
+
+// Parses JSON text; throws an Error naming `what` (e.g. "model.json") on malformed text.
+json parse(std::string_view text, std::string_view what);
+
+}  // namespace camlens::json_fields

@@ -1,0 +1,58 @@
+#pragma once
+// What a model needs around its graph: class labels, how to turn an image into its input, and
+// which layer to explain by default. Read from model.json's "userDefinedMetadata" and from a
+// metadata.json beside model.json, field by field (model.json wins); whatever neither gives is
+// derived from the graph: labels "class 0".."class N-1", the input's own size, gray for one
+// channel and RGB for three, values 0..1, the whole image, the last spatial layer.
+//
+// JSON form (every top-level field optional):
+//   {"labels": ["angry", ...],
+//    "input": {"height": 64, "width": 64, "color": "gray" | "rgb", "gray_weights": [0.2989, 0.587, 0.114]},
+//    "scaling": {"scale": 2, "offset": -1}  or  {"mean": [...], "std": [...]}   (on 0..1 values)
+//    "crop": "full" | "center" | {"x": 0.1, "y": 0.1, "width": 0.8, "height": 0.8}  (fractions)
+//    "explain_layer": "node name"}
+#include <array>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "graph/graph.h"
+
+namespace camlens {
+
+enum class InputColor { gray, rgb };
+enum class InputScaling { scale_offset, mean_std };
+enum class CropMode {
+  full,    // the whole image, squeezed to the input size
+  center,  // the largest centred square
+  box,     // a box in fractions of the image's width and height
+};
+
+struct DefaultCrop {
+  CropMode mode = CropMode::full;
+  float x = 0.0f, y = 0.0f, width = 1.0f, height = 1.0f;  // used with CropMode::box
+};
+
+struct ModelMetadata {
+  std::vector<std::string> labels;  // one per logit
+  int input_height = 0, input_width = 0;
+  InputColor color = InputColor::rgb;
+  std::array<float, 3> gray_weights{0.2989f, 0.5870f, 0.1140f};  // TensorFlow's rgb_to_grayscale
+  InputScaling scaling = InputScaling::scale_offset;
+  float scale = 1.0f, offset = 0.0f;  // scale_offset: v * scale + offset on 0..1 values
+  std::array<float, 3> mean{0.0f, 0.0f, 0.0f}, std{1.0f, 1.0f, 1.0f};  // mean_std: (v - mean) / std
+  DefaultCrop crop;
+  std::string explain_layer;  // a spatial node of the graph
+};
+
+// Fields from `primary` (model.json's userDefinedMetadata; null: none) then `secondary`
+// (metadata.json; null: none), defaults for the rest, all checked against `graph` (input size and
+// channels, one label per value of the `logits` node, an existing spatial explain_layer).
+ModelMetadata resolve_metadata(const nlohmann::json* primary, const nlohmann::json* secondary, const Graph& graph,
+                               const std::string& logits);
+
+// The JSON form above, every field written.
+nlohmann::json metadata_to_json(const ModelMetadata& metadata);
+
+}  // namespace camlens

@@ -1,0 +1,34 @@
+#pragma once
+// Model: a Graph with what it takes to use it — metadata (labels, input preprocessing, default
+// layer to explain) and which nodes hold the logits and the probabilities. Explanations start
+// from the logits: when the graph ends with a Softmax, the logits are what that Softmax reads.
+//
+// Loads TensorFlow.js models: graph models (io/graph_model.h) and layers models
+// (io/layers_model.h), told apart by model.json's "format" (or, without one, by its topology).
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "graph/graph.h"
+#include "io/metadata.h"
+#include "io/weights.h"
+
+namespace camlens {
+
+struct Model {
+  Graph graph;
+  ModelMetadata metadata;
+  std::string logits;         // the node whose output is one logit per class
+  std::string probabilities;  // the Softmax node after the logits; empty when the graph ends with them
+
+  const std::string& input() const { return graph.input_name(); }
+};
+
+// model.json's text, its weight shards, and optionally a metadata.json's text (empty: none).
+Model load_model(std::string_view model_json, std::span<const ShardBytes> shards, std::string_view metadata_json = {});
+
+// Reads model.json, the shards it names and, when present, metadata.json from model.json's folder.
+Model load_model_file(const std::filesystem::path& model_json_path);
+
+}  // namespace camlens
