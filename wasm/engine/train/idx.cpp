@@ -93,6 +93,12 @@ Dataset dataset_from_idx(const IdxArray& images, const IdxArray& labels, const s
   return data;
 }
 
+const std::vector<std::string>& fashion_mnist_labels() {
+  static const std::vector<std::string> labels{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                               "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  return labels;
+}
+
 FashionMnist load_fashion_mnist(const std::string& dir) {
   const std::string train_images = dir + "/train-images-idx3-ubyte.gz", train_labels = dir + "/train-labels-idx1-ubyte.gz";
   const std::string test_images = dir + "/t10k-images-idx3-ubyte.gz", test_labels = dir + "/t10k-labels-idx1-ubyte.gz";

@@ -33,6 +33,8 @@ struct FashionMnist {
   Dataset test;   // 10,000 images
 };
 constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+// The class names of labels 0..9, as Zalando's README lists them.
+const std::vector<std::string>& fashion_mnist_labels();
 // Loads the four files from `dir`; a missing one is an Error naming it and the Debian package.
 FashionMnist load_fashion_mnist(const std::string& dir = kFashionMnistDir);
 
