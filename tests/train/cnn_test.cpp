@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "io/layers_model_saver.h"
+#include "io/model.h"
 #include "layers/batch_norm.h"
 #include "support/gradcheck.h"
 
@@ -59,6 +61,25 @@ TEST_CASE("CNN: the folded inference graph gives the training graph's inference 
   // Probabilities sum to 1 per image.
   const Tensor& probabilities = inference.activation("probabilities");
   CHECK(probabilities[0] + probabilities[1] + probabilities[2] == doctest::Approx(1.0f));
+}
+
+TEST_CASE("CNN: the inference graph saves as a TensorFlow.js layers model and loads back identical") {
+  const CnnArchitecture architecture{Shape{8, 8, 1}, {{4, true}, {6, false}}, 3};
+  Graph trained = build_training_graph(architecture, 4);
+  Graph inference = build_inference_graph(architecture, trained);
+  const SavedLayersModel saved = save_layers_model(inference);
+  const ShardBytes shards[] = {{saved.weights_file, saved.weights}};
+  Model reloaded = load_model(saved.model_json, shards);
+  CHECK(reloaded.logits == "logits");
+  CHECK(reloaded.probabilities == "probabilities");
+  CHECK(reloaded.metadata.explain_layer == architecture.last_conv());  // the last spatial layer
+
+  Rng rng(5);
+  const Tensor input = rng.tensor(Shape::nhwc(2, 8, 8, 1), 0.0f, 1.0f);
+  const Tensor expected = inference.forward(input).clone();
+  const Tensor& actual = reloaded.graph.forward(input);
+  REQUIRE(actual.shape() == expected.shape());
+  for (size_t i = 0; i < expected.size(); ++i) CHECK(actual[i] == expected[i]);  // same weights, same kernels
 }
 
 TEST_CASE("CNN: a graph of another shape cannot be folded; bad architectures are errors") {
