@@ -1,14 +1,19 @@
 // camlens-trainer: trains the built-in Fashion-MNIST CNN (train/cnn.h) with the engine's own
-// forward and backward passes, printing loss, accuracy and time per epoch.
+// forward and backward passes, printing loss, accuracy and time per epoch. With --out, every
+// epoch saves a snapshot there (BatchNorm folded) as a TensorFlow.js layers model, so the folder
+// always holds the latest epoch's model; at the end the saved model is loaded back and scored.
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <exception>
+#include <filesystem>
 #include <limits>
 #include <string>
 #include <string_view>
 
 #include "core/error.h"
+#include "io/layers_model_saver.h"
+#include "io/model.h"
 #include "train/cnn.h"
 #include "train/idx.h"
 #include "train/training.h"
@@ -21,13 +26,15 @@ struct Arguments {
   TrainOptions train;
   size_t limit = 0;  // 0: every training image
   std::string data = kFashionMnistDir;
+  std::filesystem::path out;  // empty: no snapshots
 };
 
 constexpr double kIntMax = std::numeric_limits<int>::max();
 
 constexpr const char* kUsage =
-    "usage: camlens-trainer [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam] [--weight-decay X]\n"
-    "                       [--seed S] [--limit N] [--no-augment] [--data DIR]\n"
+    "usage: camlens-trainer [--out DIR] [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam]\n"
+    "                       [--weight-decay X] [--seed S] [--limit N] [--no-augment] [--data DIR]\n"
+    "  --out DIR   save the model there after every epoch (model.json + weights.bin)\n"
     "  --limit N   train on the first N training images only (quick runs); the test set stays whole\n"
     "  --data DIR  the folder of Fashion-MNIST's four *-ubyte.gz files (default: Debian's)\n";
 
@@ -62,6 +69,7 @@ Arguments parse(int argc, char** argv) {
     else if (flag == "--limit") args.limit = static_cast<size_t>(count_after(i, argc, argv));
     else if (flag == "--no-augment") args.train.augment = false;
     else if (flag == "--data" && i + 1 < argc) args.data = argv[++i];
+    else if (flag == "--out" && i + 1 < argc) args.out = argv[++i];
     else if (flag == "--optimizer" && i + 1 < argc) {
       const std::string_view kind = argv[++i];
       if (kind == "sgd") args.train.optimizer.kind = OptimizerKind::sgd_momentum;
@@ -96,6 +104,18 @@ void print_epoch(const EpochReport& r, double cpu) {
   std::fflush(stdout);
 }
 
+// What the web page and the CLI need around the graph: labels, 28x28 gray input on 0..1 as in
+// training (white garment on black), and the last convolution to explain.
+ModelMetadata fashion_mnist_metadata(const CnnArchitecture& architecture) {
+  ModelMetadata metadata;
+  metadata.labels = fashion_mnist_labels();
+  metadata.input_height = architecture.input[0];
+  metadata.input_width = architecture.input[1];
+  metadata.color = InputColor::gray;
+  metadata.explain_layer = architecture.last_conv();
+  return metadata;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,19 +126,26 @@ int main(int argc, char** argv) {
     std::printf("Fashion-MNIST: %zu training images, %zu test images\n", data.train.size(), data.test.size());
 
     const CnnArchitecture architecture = fashion_mnist_architecture();
+    const ModelMetadata metadata = fashion_mnist_metadata(architecture);
+    if (!args.out.empty()) std::filesystem::create_directories(args.out);
     Graph graph = build_training_graph(architecture, args.train.seed);
     print_architecture(graph);
     double cpu_before = cpu_seconds();
-    train_classifier(graph, data.train, data.test, args.train, [&](const EpochReport& report, Graph&) {
+    train_classifier(graph, data.train, data.test, args.train, [&](const EpochReport& report, Graph& trained) {
       const double cpu_now = cpu_seconds();
       print_epoch(report, cpu_now - cpu_before);
       cpu_before = cpu_now;
+      if (!args.out.empty()) save_layers_model_files(build_inference_graph(architecture, trained), &metadata, args.out);
     });
 
-    // The deployable graph (BatchNorm folded) must score as the trained one does.
-    Graph inference = build_inference_graph(architecture, graph);
-    const Evaluation folded = evaluate_classifier(inference, data.test, args.train.eval_batch, "logits");
-    std::printf("folded inference graph: test loss %.4f acc %.2f%%\n", folded.loss, 100.0 * folded.accuracy);
+    // The deployable model (BatchNorm folded; reloaded from disk when saved) must score as the
+    // trained graph does.
+    Model deployed{build_inference_graph(architecture, graph), metadata, "logits", "probabilities"};
+    if (!args.out.empty()) deployed = load_model_file(args.out / "model.json");
+    const Evaluation check = evaluate_classifier(deployed.graph, data.test, args.train.eval_batch, deployed.logits);
+    std::printf("%s: test loss %.4f acc %.2f%%\n",
+                args.out.empty() ? "folded inference graph" : (args.out / "model.json").c_str(), check.loss,
+                100.0 * check.accuracy);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "camlens-trainer: %s\n", e.what());
