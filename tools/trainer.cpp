@@ -27,7 +27,12 @@ struct Arguments {
   size_t limit = 0;  // 0: every training image
   std::string data = kFashionMnistDir;
   std::filesystem::path out;  // empty: no snapshots
+  bool learning_rate_given = false;
 };
+
+// Peak learning rates when --lr is not given: Adam's steps are normalised, SGD's are not.
+constexpr float kSgdLearningRate = 0.05f;
+constexpr float kAdamLearningRate = 0.002f;
 
 constexpr double kIntMax = std::numeric_limits<int>::max();
 
@@ -35,6 +40,7 @@ constexpr const char* kUsage =
     "usage: camlens-trainer [--out DIR] [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam]\n"
     "                       [--weight-decay X] [--seed S] [--limit N] [--no-augment] [--data DIR]\n"
     "  --out DIR   save the model there after every epoch (model.json + weights.bin)\n"
+    "  --lr X      the peak of the cosine schedule (default 0.05 for sgd, 0.002 for adam)\n"
     "  --limit N   train on the first N training images only (quick runs); the test set stays whole\n"
     "  --data DIR  the folder of Fashion-MNIST's four *-ubyte.gz files (default: Debian's)\n";
 
@@ -52,7 +58,7 @@ uint64_t count_after(int& i, int argc, char** argv, double max = 0x1.0p53 - 1) {
   const std::string_view flag = argv[i];
   const double value = number_after(i, argc, argv);
   if (!(value >= 0.0 && value <= max && value == static_cast<double>(static_cast<uint64_t>(value)))) {
-    fail(flag, " needs a whole number in [0, ", max, "], got '", argv[i], "'\n", kUsage);
+    fail(flag, " needs a whole number in [0, ", static_cast<uint64_t>(max), "], got '", argv[i], "'\n", kUsage);
   }
   return static_cast<uint64_t>(value);
 }
@@ -63,7 +69,10 @@ Arguments parse(int argc, char** argv) {
     const std::string_view flag = argv[i];
     if (flag == "--epochs") args.train.epochs = static_cast<int>(count_after(i, argc, argv, kIntMax));
     else if (flag == "--batch") args.train.batch = static_cast<int>(count_after(i, argc, argv, kIntMax));
-    else if (flag == "--lr") args.train.learning_rate = static_cast<float>(number_after(i, argc, argv));
+    else if (flag == "--lr") {
+      args.train.learning_rate = static_cast<float>(number_after(i, argc, argv));
+      args.learning_rate_given = true;
+    }
     else if (flag == "--weight-decay") args.train.optimizer.weight_decay = static_cast<float>(number_after(i, argc, argv));
     else if (flag == "--seed") args.train.seed = count_after(i, argc, argv);
     else if (flag == "--limit") args.limit = static_cast<size_t>(count_after(i, argc, argv));
@@ -81,6 +90,10 @@ Arguments parse(int argc, char** argv) {
     } else {
       fail("unknown or incomplete argument '", flag, "'\n", kUsage);
     }
+  }
+  if (!args.learning_rate_given) {
+    args.train.learning_rate =
+        args.train.optimizer.kind == OptimizerKind::adam ? kAdamLearningRate : kSgdLearningRate;
   }
   return args;
 }
