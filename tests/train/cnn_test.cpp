@@ -18,12 +18,12 @@ TEST_CASE("CNN: the Fashion-MNIST architecture ends at 7x7 convolutions, then GA
   Graph graph = build_training_graph(architecture, 1);
   std::vector<std::string> names;
   for (const NodeInfo& node : graph.nodes()) names.push_back(node.name);
-  CHECK(names == std::vector<std::string>{"input", "conv1", "bn1", "relu1", "conv2", "bn2", "relu2", "pool1",
-                                          "conv3", "bn3", "relu3", "conv4", "bn4", "relu4", "pool2",
-                                          "conv5", "bn5", "relu5", "gap", "logits"});
+  CHECK(names == std::vector<std::string>{"input", "conv1", "bn1", "relu1", "pool1", "conv2", "bn2", "relu2",
+                                          "conv3", "bn3", "relu3", "pool2", "conv4", "bn4", "relu4", "gap",
+                                          "logits"});
   const std::vector<NodeInfo> nodes = graph.nodes();
-  CHECK(nodes[15].item_shape == Shape{7, 7, 128});  // conv5: the maps CAM explains
-  CHECK(architecture.last_conv() == "conv5");
+  CHECK(nodes[12].item_shape == Shape{7, 7, 128});  // conv4: the maps CAM explains
+  CHECK(architecture.last_conv() == "conv4");
   CHECK(nodes.back().item_shape == Shape{10});
 
   // Same seed, same weights; another seed, others.

@@ -74,7 +74,7 @@ void validate(const CnnArchitecture& architecture) {
 }  // namespace
 
 CnnArchitecture fashion_mnist_architecture() {
-  return CnnArchitecture{Shape{28, 28, 1}, {{32, false}, {32, true}, {64, false}, {64, true}, {128, false}}, 10};
+  return CnnArchitecture{Shape{28, 28, 1}, {{32, true}, {64, false}, {64, true}, {128, false}}, 10};
 }
 
 Graph build_training_graph(const CnnArchitecture& architecture, uint64_t seed) {
