@@ -129,6 +129,7 @@ TEST_CASE("training: a few steps on a small subset lower the loss") {
   TrainOptions options;
   options.epochs = 5;
   options.batch = 40;  // 5 steps per epoch, 25 in all
+  options.optimizer = OptimizerOptions{OptimizerKind::sgd_momentum, 0.9f, {}, 5e-4f};
   options.learning_rate = 0.1f;
   options.augment = false;
   const std::vector<EpochReport> reports = train_classifier(graph, train, train, options);
