@@ -20,6 +20,12 @@ const MethodInfo kMethods[] = {
     {"eigen-cam", "EigenCAM: the activations' first principal direction (class-agnostic, no backward)", make_eigen_cam},
     {"score-cam", "Score-CAM: channels weighted by the class score of the input masked by each (one forward per channel)",
      make_score_cam},
+    {"saliency", "Saliency: the largest |gradient| of the logit over each pixel's channels", make_saliency},
+    {"gradient-x-input", "Gradient x input: gradient times input value, summed over each pixel's channels",
+     make_gradient_x_input},
+    {"guided-backprop", "Guided backpropagation: the gradient passing only positive signals back through ReLUs",
+     make_guided_backprop},
+    {"guided-grad-cam", "Guided Grad-CAM: guided backpropagation times the upsampled Grad-CAM map", make_guided_grad_cam},
 };
 
 }  // namespace
