@@ -17,6 +17,8 @@ std::unique_ptr<Method> make_score_cam();
 // Per-pixel methods (their options: methods/pixel_methods.h).
 std::unique_ptr<Method> make_saliency();
 std::unique_ptr<Method> make_gradient_x_input();
+std::unique_ptr<Method> make_smooth_grad();
+std::unique_ptr<Method> make_integrated_gradients();
 std::unique_ptr<Method> make_guided_backprop();
 std::unique_ptr<Method> make_guided_grad_cam();
 
