@@ -29,6 +29,8 @@ const MethodInfo kMethods[] = {
     {"guided-backprop", "Guided backpropagation: the gradient passing only positive signals back through ReLUs",
      make_guided_backprop},
     {"guided-grad-cam", "Guided Grad-CAM: guided backpropagation times the upsampled Grad-CAM map", make_guided_grad_cam},
+    {"occlusion", "Occlusion: the drop in the class probability when a gray patch covers each pixel (one forward per patch)",
+     make_occlusion},
 };
 
 }  // namespace

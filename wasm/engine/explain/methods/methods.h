@@ -21,5 +21,6 @@ std::unique_ptr<Method> make_smooth_grad();
 std::unique_ptr<Method> make_integrated_gradients();
 std::unique_ptr<Method> make_guided_backprop();
 std::unique_ptr<Method> make_guided_grad_cam();
+std::unique_ptr<Method> make_occlusion();
 
 }  // namespace camlens::explain
