@@ -9,7 +9,7 @@
 
 using namespace camlens;
 using namespace camlens::explain;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 namespace {
 

@@ -9,7 +9,7 @@ namespace camlens::explain {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 json float_array(std::span<const float> values) {
   json out = json::array();
