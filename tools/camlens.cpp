@@ -728,7 +728,7 @@ int run_explain(const Arguments& args) {
     } catch (const InputError& e) {
       bar.clear();
       std::cout.flush();
-      std::cerr << "camlens explain: skipping " << e.what() << "\n";
+      std::cerr << "camlens explain: " << e.what() << "; skipped\n";
       bad_inputs.push_back(e.what());
     }
   }

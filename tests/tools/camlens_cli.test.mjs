@@ -152,7 +152,7 @@ test('explain on a folder: PNGs and JSON for the good image, the truncated JPEG 
   const out = tempDir('out');
   const { code, stdout, stderr } = camlens('explain', input, '--out', out, '--json', '--method', 'grad-cam,eigen-cam');
   assert.equal(code, 3);
-  assert.match(stderr, /skipping .*truncated\.jpg/);
+  assert.match(stderr, /^camlens explain: cannot decode .*truncated\.jpg: .*; skipped$/m);
   assert.doesNotMatch(stderr, /\r|\[#/);  // no progress bar: stderr is not a terminal
   assert.match(stdout, /face\.png: happy\s+99\.99\d% ->/);
   assert.match(stdout, /explained 1 of 2 image\(s\) with grad-cam,eigen-cam \(top 1\): 7 file\(s\)/);
