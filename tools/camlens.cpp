@@ -223,7 +223,9 @@ CropBox parse_crop(const std::string& text) {
   if (parts.size() != 4 || text.back() == ',') {  // getline drops a trailing empty part
     throw UsageError("--crop needs x,y,w,h (four whole numbers in pixels), got '" + text + "'");
   }
-  if (parts[2] < 1 || parts[3] < 1) throw UsageError("--crop needs a width and height of at least 1, got '" + text + "'");
+  if (parts[2] < 1 || parts[3] < 1) {
+    throw UsageError("--crop needs a width and height of at least 1, got '" + text + "'");
+  }
   return {parts[0], parts[1], parts[2], parts[3]};
 }
 
@@ -265,7 +267,8 @@ LoadedModel load_model_argument(const std::optional<std::string>& argument) {
   fs::path path = argument ? fs::path(*argument) : default_model_json();
   if (fs::is_directory(path)) path /= "model.json";
   if (!fs::is_regular_file(path)) {
-    throw InputError("--model: no file " + path.string() + "; give a folder holding a TensorFlow.js model.json, or that file");
+    throw InputError("--model: no file " + path.string() +
+                     "; give a folder holding a TensorFlow.js model.json, or that file");
   }
   try {
     return {load_model_file(path), path};
@@ -545,7 +548,8 @@ int class_index(const Model& model, const std::string& argument) {
   for (size_t c = 0; c < labels.size(); ++c) {
     if (labels[c] == argument) return static_cast<int>(c);
   }
-  if (!argument.empty() && std::all_of(argument.begin(), argument.end(), [](unsigned char ch) { return std::isdigit(ch); })) {
+  const bool digits = std::all_of(argument.begin(), argument.end(), [](unsigned char ch) { return std::isdigit(ch); });
+  if (!argument.empty() && digits) {
     const int index = parse_int(argument, "class", 0);
     if (index < static_cast<int>(labels.size())) return index;
   }
@@ -567,7 +571,9 @@ ExplainSettings explain_settings(const Arguments& args, const Model& model) {
     s.targets_text = "class " + model.metadata.labels[c];
   } else {
     const int top = args.has("top") ? parse_int(*args.get("top"), "top", 1) : 1;
-    if (top > classes) throw UsageError("--top " + std::to_string(top) + ": the model has " + std::to_string(classes) + " classes");
+    if (top > classes) {
+      throw UsageError("--top " + std::to_string(top) + ": the model has " + std::to_string(classes) + " classes");
+    }
     s.targets = explain::top_k_targets(top);
     s.targets_text = "top " + std::to_string(top);
   }
@@ -601,8 +607,9 @@ class OutputNames {
     const std::string stem = file_name_part(input.path.stem().string());
     std::string extension = input.path.extension().string();
     if (!extension.empty()) extension.erase(0, 1);
+    const fs::path with_extension = folder / (stem + "-" + file_name_part(extension));
     if (claimed(folder / stem)) return folder / stem;
-    if (claimed(folder / (stem + "-" + file_name_part(extension)))) return folder / (stem + "-" + file_name_part(extension));
+    if (claimed(with_extension)) return with_extension;
     for (int n = 2;; ++n) {
       if (claimed(folder / (stem + "-" + std::to_string(n)))) return folder / (stem + "-" + std::to_string(n));
     }
@@ -664,7 +671,8 @@ ImageResult explain_photo(const ImageInput& input, const Photo& photo, const fs:
       const std::string base = stem.filename().string() + "." + file_name_part(name) + "." +
                                file_name_part(labels[e.target_class]);
       const explain::Map& map = e.upsampled.front();  // the crop box's size
-      const json files = {{"overlay", base + ".overlay.png"}, {"crop", base + ".crop.png"}, {"heatmap", base + ".heatmap.png"}};
+      const json files = {
+          {"overlay", base + ".overlay.png"}, {"crop", base + ".crop.png"}, {"heatmap", base + ".heatmap.png"}};
       write_png_file(explain::overlay_image(photo.image, map, photo.box, s.colormap, s.alpha),
                      (folder / files["overlay"].get<std::string>()).string());
       write_png_file(explain::overlay_image(crop_image(photo.image, photo.box), map, s.colormap, s.alpha),
@@ -690,7 +698,8 @@ ImageResult explain_photo(const ImageInput& input, const Photo& photo, const fs:
         {"crop", box_json(photo.box)},
         {"prediction", explain::prediction_json(prediction, labels, static_cast<int>(labels.size()))},
         {"explanations", explanations},
-        {"timings_ms", {{"decode", photo.decode_ms}, {"preprocess", photo.preprocess_ms}, {"render_and_write", render_ms}}}};
+        {"timings_ms",
+         {{"decode", photo.decode_ms}, {"preprocess", photo.preprocess_ms}, {"render_and_write", render_ms}}}};
     write_json_file(document, folder / (stem.filename().string() + ".json"));
     ++result.files_written;
   }

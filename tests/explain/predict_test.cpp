@@ -61,7 +61,8 @@ TEST_CASE("emotion model: the astronaut's face is happy with probability > 0.999
   std::ifstream raw_file("tests/fixtures/images/astronaut_face.rgb", std::ios::binary);
   const std::vector<char> raw{std::istreambuf_iterator<char>(raw_file), std::istreambuf_iterator<char>()};
   REQUIRE(raw.size() == face.size());
-  CHECK(std::equal(raw.begin(), raw.end(), face.data(), [](char a, std::uint8_t b) { return static_cast<std::uint8_t>(a) == b; }));
+  CHECK(std::equal(raw.begin(), raw.end(), face.data(),
+                   [](char a, std::uint8_t b) { return static_cast<std::uint8_t>(a) == b; }));
 
   const CropBox box = default_crop_box(model.metadata.crop, face.width(), face.height());  // "center": all of it
   CHECK((box.x == 0 && box.y == 0 && box.width == 140 && box.height == 140));

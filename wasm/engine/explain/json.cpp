@@ -57,7 +57,10 @@ json explanation_json(const Explanation& e, std::span<const std::string> labels)
           {"raw", map_json(e.raw)},
           {"channel_weights", float_array(e.channel_weights)},
           {"timings_ms",
-           {{"forward", t.forward_ms}, {"backward", t.backward_ms}, {"map", t.map_ms}, {"postprocess", t.postprocess_ms}}}};
+           {{"forward", t.forward_ms},
+            {"backward", t.backward_ms},
+            {"map", t.map_ms},
+            {"postprocess", t.postprocess_ms}}}};
 }
 
 }  // namespace camlens::explain

@@ -22,8 +22,8 @@ Image overlay_image(const Image& image, const Map& map, const CropBox& box, Colo
          " channel(s); decode with DecodeOptions::channels = 3");
   }
   if (map.width != box.width || map.height != box.height) {
-    fail("explain: overlay_image needs a map of the box's size ", box.height, " x ", box.width, " (height x width), got ",
-         map.height, " x ", map.width, "; post-process the map to the box's size");
+    fail("explain: overlay_image needs a map of the box's size ", box.height, " x ", box.width,
+         " (height x width), got ", map.height, " x ", map.width, "; post-process the map to the box's size");
   }
   const Image region = crop_image(image, box);  // checks that the box lies inside the image
   const std::vector<std::uint8_t> blended = overlay(region.bytes(), map, colormap, alpha);
