@@ -4,8 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "explain/predict.h"
 #include "explain/run.h"
-#include "layers/softmax.h"
 
 namespace camlens::explain {
 
@@ -200,17 +200,7 @@ void Run::forward(std::vector<std::string> keep) {
   const auto start = Clock::now();
   model_.graph.forward(input_, {.keep = keep_});
   graph_holds_shared_forward_ = true;
-  const Tensor& logits = model_.graph.activation(model_.logits);
-  prediction_.logits.assign(logits.values().begin(), logits.values().end());
-  if (model_.probabilities.empty()) {
-    Tensor probabilities(logits.shape());
-    softmax_forward(probabilities, logits);
-    prediction_.probabilities.assign(probabilities.values().begin(), probabilities.values().end());
-  } else {
-    const Tensor& probabilities = model_.graph.activation(model_.probabilities);
-    prediction_.probabilities.assign(probabilities.values().begin(), probabilities.values().end());
-  }
-  prediction_.ranking = rank_classes(prediction_.probabilities);
+  prediction_ = read_prediction(model_);
   shared_forward_ms_ += ms_between(start, Clock::now());
 }
 
