@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build g++ python3 emscripten libstb-dev doctest-dev libxnnpack-dev libpthreadpool-dev
+packages=(cmake ninja-build g++ python3 zlib1g-dev emscripten libstb-dev doctest-dev libxnnpack-dev libpthreadpool-dev
           nlohmann-json3-dev dataset-fashion-mnist chromium chromium-driver)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
