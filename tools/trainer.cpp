@@ -1,7 +1,8 @@
 // camlens-trainer: trains the built-in Fashion-MNIST CNN (train/cnn.h) with the engine's own
 // forward and backward passes, printing loss, accuracy and time per epoch. With --out, every
 // epoch saves a snapshot there (BatchNorm folded) as a TensorFlow.js layers model, so the folder
-// always holds the latest epoch's model; at the end the saved model is loaded back and scored.
+// always holds the latest epoch's model, and a copy goes to epochs/NN/ for the time-lapse; at the
+// end the saved model is loaded back and scored.
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -41,7 +42,7 @@ constexpr double kIntMax = std::numeric_limits<int>::max();
 constexpr const char* kUsage =
     "usage: camlens-trainer [--out DIR] [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam]\n"
     "                       [--weight-decay X] [--seed S] [--limit N] [--no-augment] [--data DIR]\n"
-    "  --out DIR   save the model there after every epoch (model.json + weights.bin)\n"
+    "  --out DIR   save the model there after every epoch (model.json + weights.bin), and in DIR/epochs/NN\n"
     "  --lr X      the peak of the cosine schedule (default 0.002 for adam, 0.05 for sgd)\n"
     "  --weight-decay X  decoupled, kernels only (default 0.01 for adam, 5e-4 for sgd)\n"
     "  --limit N   train on the first N training images only (quick runs); the test set stays whole\n"
@@ -135,6 +136,15 @@ ModelMetadata fashion_mnist_metadata(const CnnArchitecture& architecture) {
   return metadata;
 }
 
+// One snapshot per epoch, for the attention time-lapse: epochs/01, epochs/02, ...
+std::filesystem::path epoch_folder(const std::filesystem::path& out, int epoch) {
+  char name[16];
+  std::snprintf(name, sizeof name, "%02d", epoch);
+  const std::filesystem::path folder = out / "epochs" / name;
+  std::filesystem::create_directories(folder);
+  return folder;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,7 +164,10 @@ int main(int argc, char** argv) {
       const double cpu_now = cpu_seconds();
       print_epoch(report, cpu_now - cpu_before);
       cpu_before = cpu_now;
-      if (!args.out.empty()) save_layers_model_files(build_inference_graph(architecture, trained), &metadata, args.out);
+      if (args.out.empty()) return;
+      const Graph snapshot = build_inference_graph(architecture, trained);
+      save_layers_model_files(snapshot, &metadata, args.out);
+      save_layers_model_files(snapshot, &metadata, epoch_folder(args.out, report.epoch));
     });
 
     // The deployable model (BatchNorm folded; reloaded from disk when saved) must score as the
