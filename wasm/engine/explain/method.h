@@ -9,7 +9,8 @@
 //  - per-pixel methods (Requirements::layer false) work at the graph input: activations() is the
 //    input itself, gradients() is d logit / d input, and the map comes at input resolution.
 // Methods that need more passes (Score-CAM's masked inputs; occlusion, SmoothGrad...) run them
-// through the context, which times them and lets the caller cancel between them.
+// through the context, which times them and lets the caller cancel between them. Gradient passes
+// to the input (SmoothGrad, Integrated Gradients, guided Grad-CAM's guided pass) go through it too.
 #include <functional>
 #include <span>
 #include <string>
@@ -74,6 +75,11 @@ class ExplainContext {
   // An extra forward pass: the logits [N, classes] of `batch` [N, ...input item shape]. Counted as
   // forward time. It reuses the graph, never the tensors this context hands out.
   const Tensor& forward_logits(const Tensor& batch);
+  // An extra forward and backward pass: for each item of `batch` [N, ...input item shape], the
+  // gradient of that item's target logit with respect to the item, [N, ...input item shape], with
+  // ReLUs passing gradients as `relu` (guided backprop). Counted as forward and backward time;
+  // the tensor is the graph's, valid until the next pass.
+  const Tensor& input_gradients(const Tensor& batch, ReluBackward relu = ReluBackward::normal);
   // `fraction` (0..1) of this method's own work is done; throws Cancelled if the caller says stop.
   void report_progress(std::string_view stage, double fraction);
 

@@ -148,6 +148,10 @@ const Tensor& ExplainContext::gradients() const {
 
 const Tensor& ExplainContext::forward_logits(const Tensor& batch) { return run_.forward_logits(batch); }
 
+const Tensor& ExplainContext::input_gradients(const Tensor& batch, ReluBackward relu) {
+  return run_.input_gradients(batch, target_class_, relu);
+}
+
 void ExplainContext::report_progress(std::string_view stage, double fraction) { run_.report(stage, fraction); }
 
 Map weighted_channel_sum(const Tensor& activations, std::span<const float> weights) {
@@ -216,19 +220,18 @@ int Run::resolve(Target target) const {
 
 NamedTensors Run::backward(int target_class, const std::string& stop, const std::vector<std::string>& wanted,
                            ReluBackward relu, bool shared) {
-  const auto start = Clock::now();
   if (!graph_holds_shared_forward_) {  // a method's extra pass replaced the activations backward reads
+    const auto start = Clock::now();
     model_.graph.forward(input_, {.keep = keep_});
     graph_holds_shared_forward_ = true;
+    unit_forward_ms_ += ms_between(start, Clock::now());
   }
-  const auto forward_done = Clock::now();
+  const auto start = Clock::now();
   Tensor one_hot(model_.graph.activation(model_.logits).shape());
   one_hot[target_class] = 1.0f;
   NamedTensors grads = model_.graph.backward(
       one_hot, {.from = model_.logits, .to = stop, .wanted = wanted, .request = {.weight_grads = false, .relu = relu}});
-  const auto end = Clock::now();
-  unit_forward_ms_ += ms_between(start, forward_done);
-  (shared ? shared_backward_ms_ : unit_backward_ms_) += ms_between(forward_done, end);
+  (shared ? shared_backward_ms_ : unit_backward_ms_) += ms_between(start, Clock::now());
   return grads;
 }
 
@@ -238,6 +241,23 @@ const Tensor& Run::forward_logits(const Tensor& batch) {
   model_.graph.forward(batch, {.keep = std::vector<std::string>{model_.logits}});
   unit_forward_ms_ += ms_between(start, Clock::now());
   return model_.graph.activation(model_.logits);
+}
+
+const Tensor& Run::input_gradients(const Tensor& batch, int target_class, ReluBackward relu) {
+  const std::string& input = model_.input();
+  if (input_backward_keep_.empty()) input_backward_keep_ = activations_for_backward(model_.graph.nodes(), input, model_.logits);
+  const auto start = Clock::now();
+  graph_holds_shared_forward_ = false;
+  model_.graph.forward(batch, {.keep = input_backward_keep_});
+  const auto forward_done = Clock::now();
+  Tensor one_hot(model_.graph.activation(model_.logits).shape());  // [N, classes]: each item's own target logit
+  const int classes = one_hot.shape().c();
+  for (int item = 0; item < one_hot.shape().n(); ++item) one_hot[static_cast<size_t>(item) * classes + target_class] = 1.0f;
+  const Tensor& grads = model_.graph.backward(
+      one_hot, {.from = model_.logits, .to = input, .wanted = {input}, .request = {.weight_grads = false, .relu = relu}}).at(input);
+  unit_forward_ms_ += ms_between(start, forward_done);
+  unit_backward_ms_ += ms_between(forward_done, Clock::now());
+  return grads;
 }
 
 void Run::begin_unit(int unit) {

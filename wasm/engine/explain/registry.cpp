@@ -20,6 +20,17 @@ const MethodInfo kMethods[] = {
     {"eigen-cam", "EigenCAM: the activations' first principal direction (class-agnostic, no backward)", make_eigen_cam},
     {"score-cam", "Score-CAM: channels weighted by the class score of the input masked by each (one forward per channel)",
      make_score_cam},
+    {"saliency", "Saliency: the largest |gradient| of the logit over each pixel's channels", make_saliency},
+    {"gradient-x-input", "Gradient x input: gradient times input value, summed over each pixel's channels",
+     make_gradient_x_input},
+    {"smooth-grad", "SmoothGrad: saliency averaged over 25 noisy copies of the input (seeded)", make_smooth_grad},
+    {"integrated-gradients", "Integrated Gradients: (input - black) times the gradient averaged along the path, 64 steps",
+     make_integrated_gradients},
+    {"guided-backprop", "Guided backpropagation: the gradient passing only positive signals back through ReLUs",
+     make_guided_backprop},
+    {"guided-grad-cam", "Guided Grad-CAM: guided backpropagation times the upsampled Grad-CAM map", make_guided_grad_cam},
+    {"occlusion", "Occlusion: the drop in the class probability when a gray patch covers each pixel (one forward per patch)",
+     make_occlusion},
 };
 
 }  // namespace

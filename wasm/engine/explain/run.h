@@ -38,6 +38,9 @@ class Run {
                         ReluBackward relu, bool shared);
   // A method's extra forward pass: the logits of `batch`, counted as the current unit's forward time.
   const Tensor& forward_logits(const Tensor& batch);
+  // A method's extra forward + backward pass: d logit[target_class] / d item for each item of
+  // `batch`, counted as the current unit's forward and backward time.
+  const Tensor& input_gradients(const Tensor& batch, int target_class, ReluBackward relu);
 
   // Starts unit `unit` (0-based): its own pass times start from zero.
   void begin_unit(int unit);
@@ -56,6 +59,7 @@ class Run {
   int units_;
   int unit_ = 0;
   std::vector<std::string> keep_;  // the shared forward's keep set, to redo it after extra passes
+  std::vector<std::string> input_backward_keep_;  // what input_gradients keeps; computed on first use
   bool graph_holds_shared_forward_ = false;
   Prediction prediction_;
   double shared_forward_ms_ = 0.0, shared_backward_ms_ = 0.0;

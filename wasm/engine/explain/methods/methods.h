@@ -14,5 +14,13 @@ std::unique_ptr<Method> make_xgrad_cam();
 std::unique_ptr<Method> make_layer_cam();
 std::unique_ptr<Method> make_eigen_cam();
 std::unique_ptr<Method> make_score_cam();
+// Per-pixel methods (their options: methods/pixel_methods.h).
+std::unique_ptr<Method> make_saliency();
+std::unique_ptr<Method> make_gradient_x_input();
+std::unique_ptr<Method> make_smooth_grad();
+std::unique_ptr<Method> make_integrated_gradients();
+std::unique_ptr<Method> make_guided_backprop();
+std::unique_ptr<Method> make_guided_grad_cam();
+std::unique_ptr<Method> make_occlusion();
 
 }  // namespace camlens::explain
