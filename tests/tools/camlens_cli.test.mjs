@@ -25,8 +25,13 @@ function camlens(...args) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+// Folders the tests write to, removed when the run ends.
+const tempDirs = [];
+process.on('exit', () => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 function tempDir(name) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `camlens-${name}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `camlens-${name}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 // Distinct RGB colours in a decoded image.

@@ -11,8 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "image/preprocess.h"
 #include "io/layers_model_saver.h"
 #include "io/model.h"
+#include "io/model_input.h"
 
 namespace {
 
@@ -118,6 +120,26 @@ class JsModel {
     });
   }
 
+  // pixels: a Uint8Array of height x width x channels bytes (1 gray, 3 RGB, 4 RGBA; rows top to
+  // bottom). Crops the metadata's box (or `crop`, {x, y, width, height} in pixels) and returns the
+  // model input as a Float32Array, ready for forward(input, 1).
+  val preprocess(const val& pixels, int width, int height, int channels) const {
+    return js_errors([&] {
+      const camlens::Image image = image_from(pixels, width, height, channels);
+      return preprocessed(image, camlens::default_crop_box(model_.metadata.crop, width, height));
+    });
+  }
+  val preprocess_crop(const val& pixels, int width, int height, int channels, const val& crop) const {
+    return js_errors([&] {
+      const camlens::Image image = image_from(pixels, width, height, channels);
+      for (const char* key : {"x", "y", "width", "height"}) {
+        if (!crop[key].isNumber()) camlens::fail("Model.preprocess: crop.", key, " must be a number of pixels");
+      }
+      return preprocessed(image, {crop["x"].as<int>(), crop["y"].as<int>(), crop["width"].as<int>(),
+                                  crop["height"].as<int>()});
+    });
+  }
+
   // {modelJson: string, weightsFile: string, weights: Uint8Array}: a TensorFlow.js layers model.
   val save_layers_model() const {
     return js_errors([&] {
@@ -132,6 +154,24 @@ class JsModel {
 
  private:
   explicit JsModel(camlens::Model model) : model_(std::move(model)) {}
+
+  static camlens::Image image_from(const val& pixels, int width, int height, int channels) {
+    const size_t given = pixels["length"].as<size_t>();
+    camlens::Image image(width, height, channels);  // checks the sizes and channels
+    if (given != image.size()) {
+      camlens::fail("Model.preprocess: a ", width, "x", height, "x", channels, " image needs ", image.size(),
+                    " bytes, got ", given);
+    }
+    const std::vector<uint8_t> bytes = emscripten::convertJSArrayToNumberVector<uint8_t>(pixels);
+    std::copy(bytes.begin(), bytes.end(), image.data());
+    return image;
+  }
+
+  val preprocessed(const camlens::Image& image, const camlens::CropBox& box) const {
+    const camlens::Tensor input = camlens::preprocess_image(image, camlens::preprocess_spec(model_.metadata, box));
+    return copy_to_js(input.data(), input.size());
+  }
+
   camlens::Model model_;
 };
 
@@ -142,6 +182,8 @@ EMSCRIPTEN_BINDINGS(camlens) {
       .constructor(&JsModel::create_without_metadata)
       .constructor(&JsModel::create)
       .function("describe", &JsModel::describe)
+      .function("preprocess", &JsModel::preprocess)
+      .function("preprocess", &JsModel::preprocess_crop)
       .function("forward", &JsModel::forward)
       .function("saveLayersModel", &JsModel::save_layers_model);
 }
