@@ -2,10 +2,7 @@
 // the forward 1x1/3x3 convolutions as packed GEMMs (gemm_packed) and the backward passes' products
 // (gemm_nt for input gradients, gemm_tn for filter gradients, gemm_nn). Layer-level timings next
 // to TensorFlow.js are in bench/kernels_wasm.mjs; this one isolates the matrix kernels.
-// Build and run by hand (no CMake target):
-//   em++ -std=c++20 -O3 -msimd128 -fexceptions -Iwasm/engine bench/simd128_kernels.cpp \
-//     wasm/engine/kernels/simd128/gemm.cpp wasm/engine/kernels/reference/gemm.cpp -o build/simd128_kernels.cjs
-//   node --no-experimental-fetch build/simd128_kernels.cjs   (.cjs: package.json makes .js an ES module)
+// Run: node --no-experimental-fetch build/wasm/camlens_bench_gemm.js   (after scripts/build.sh)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

@@ -38,9 +38,9 @@ TEST_CASE("layer sweep: Grad-CAM at every spatial layer from one backward pass e
     CHECK(sweep[i].timings.backward_ms == sweep[0].timings.backward_ms);
     Explanation alone = explain_target(model, input, *grad_cam, Target::of_class(1), {.layer = layers[i]});
     REQUIRE(alone.raw.values.size() == sweep[i].raw.values.size());
-    // The same gradients by a longer or shorter backward path: float32 sums agree to 1e-6.
+    // The same gradients by a longer or shorter backward path: 1e-5 relative (1e-8 near zero).
     for (size_t p = 0; p < alone.raw.values.size(); ++p) {
-      CHECK(sweep[i].raw.values[p] == doctest::Approx(alone.raw.values[p]).epsilon(1e-6).scale(1e-3));
+      CHECK(sweep[i].raw.values[p] == doctest::Approx(alone.raw.values[p]).epsilon(1e-5).scale(1e-3));
     }
   }
 }

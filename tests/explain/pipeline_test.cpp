@@ -55,6 +55,7 @@ TEST_CASE("pipeline: top-K explains the K best classes from one forward pass, be
   REQUIRE(maps.size() == 2);
   CHECK(maps[0].target_class == 0);
   CHECK(maps[1].target_class == 1);
+  CHECK(maps[0].timings.forward_ms == maps[1].timings.forward_ms);  // one shared forward pass, counted in both
   // Class 1's Dense column is class 0's negated: so are its Grad-CAM weights and raw map.
   for (int k = 0; k < 2; ++k) CHECK(maps[1].channel_weights[k] == doctest::Approx(-maps[0].channel_weights[k]));
   for (size_t i = 0; i < maps[0].raw.values.size(); ++i) {

@@ -141,3 +141,24 @@ TEST_CASE("a bad spec or an empty image is an Error saying what to set") {
   CHECK_NOTHROW(preprocess_image(image, spec));
   CHECK_THROWS_WITH_AS(preprocess_image(Image(), emotion_spec(2, 2)), doctest::Contains("the image is empty"), Error);
 }
+
+TEST_CASE("crop_image copies the box's pixels and refuses a box outside the image") {
+  // 4x3 RGBA, each pixel's bytes are (10 * y + x, 1, 2, 3).
+  Image image(4, 3, 4);
+  for (int y = 0; y < 3; ++y) {
+    for (int x = 0; x < 4; ++x) {
+      std::uint8_t* p = image.pixel(x, y);
+      p[0] = static_cast<std::uint8_t>(10 * y + x), p[1] = 1, p[2] = 2, p[3] = 3;
+    }
+  }
+  const Image crop = crop_image(image, {1, 1, 3, 2});
+  CHECK(crop.width() == 3);
+  CHECK(crop.height() == 2);
+  CHECK(crop.channels() == 4);
+  const std::vector<int> firsts{crop.pixel(0, 0)[0], crop.pixel(2, 0)[0], crop.pixel(0, 1)[0], crop.pixel(2, 1)[0]};
+  CHECK(firsts == std::vector<int>{11, 13, 21, 23});
+  CHECK(crop.pixel(2, 1)[3] == 3);
+  CHECK_THROWS_WITH_AS(crop_image(image, {2, 0, 3, 1}), doctest::Contains("crop_image: the crop box x=2 y=0 width=3"),
+                       Error);
+  CHECK_THROWS_WITH_AS(crop_image(Image(), {0, 0, 1, 1}), doctest::Contains("crop_image: the image is empty"), Error);
+}

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "explain/predict.h"
 #include "explain/run.h"
-#include "layers/softmax.h"
 
 namespace camlens::explain {
 
@@ -200,17 +200,7 @@ void Run::forward(std::vector<std::string> keep) {
   const auto start = Clock::now();
   model_.graph.forward(input_, {.keep = keep_});
   graph_holds_shared_forward_ = true;
-  const Tensor& logits = model_.graph.activation(model_.logits);
-  prediction_.logits.assign(logits.values().begin(), logits.values().end());
-  if (model_.probabilities.empty()) {
-    Tensor probabilities(logits.shape());
-    softmax_forward(probabilities, logits);
-    prediction_.probabilities.assign(probabilities.values().begin(), probabilities.values().end());
-  } else {
-    const Tensor& probabilities = model_.graph.activation(model_.probabilities);
-    prediction_.probabilities.assign(probabilities.values().begin(), probabilities.values().end());
-  }
-  prediction_.ranking = rank_classes(prediction_.probabilities);
+  prediction_ = read_prediction(model_);
   shared_forward_ms_ += ms_between(start, Clock::now());
 }
 
@@ -230,19 +220,18 @@ int Run::resolve(Target target) const {
 
 NamedTensors Run::backward(int target_class, const std::string& stop, const std::vector<std::string>& wanted,
                            ReluBackward relu, bool shared) {
-  const auto start = Clock::now();
   if (!graph_holds_shared_forward_) {  // a method's extra pass replaced the activations backward reads
+    const auto start = Clock::now();
     model_.graph.forward(input_, {.keep = keep_});
     graph_holds_shared_forward_ = true;
+    unit_forward_ms_ += ms_between(start, Clock::now());
   }
-  const auto forward_done = Clock::now();
+  const auto start = Clock::now();
   Tensor one_hot(model_.graph.activation(model_.logits).shape());
   one_hot[target_class] = 1.0f;
   NamedTensors grads = model_.graph.backward(
       one_hot, {.from = model_.logits, .to = stop, .wanted = wanted, .request = {.weight_grads = false, .relu = relu}});
-  const auto end = Clock::now();
-  unit_forward_ms_ += ms_between(start, forward_done);
-  (shared ? shared_backward_ms_ : unit_backward_ms_) += ms_between(forward_done, end);
+  (shared ? shared_backward_ms_ : unit_backward_ms_) += ms_between(start, Clock::now());
   return grads;
 }
 

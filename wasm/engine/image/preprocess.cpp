@@ -1,6 +1,8 @@
 #include "image/preprocess.h"
 
 #include <cstdint>
+#include <cstring>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -24,13 +26,14 @@ void check_spec(const Image& image, const PreprocessSpec& spec) {
   }
 }
 
-CropBox checked_crop(const Image& image, const std::optional<CropBox>& crop) {
+// `caller` names the function in the message.
+CropBox checked_crop(const Image& image, const std::optional<CropBox>& crop, std::string_view caller) {
   if (!crop) return CropBox{0, 0, image.width(), image.height()};
   const CropBox& box = *crop;
   const std::int64_t right = std::int64_t{box.x} + box.width, bottom = std::int64_t{box.y} + box.height;
   if (box.width <= 0 || box.height <= 0 || box.x < 0 || box.y < 0 || right > image.width() ||
       bottom > image.height()) {
-    fail("preprocess_image: the crop box x=", box.x, " y=", box.y, " width=", box.width, " height=", box.height,
+    fail(caller, ": the crop box x=", box.x, " y=", box.y, " width=", box.width, " height=", box.height,
          " is not inside the ", image.width(), "x", image.height(), " image (it spans x ", box.x, " to ", right,
          ", y ", box.y, " to ", bottom, "); a box needs width and height >= 1, x >= 0, y >= 0, x + width <= ",
          image.width(), " and y + height <= ", image.height());
@@ -40,9 +43,17 @@ CropBox checked_crop(const Image& image, const std::optional<CropBox>& crop) {
 
 }  // namespace
 
+Image crop_image(const Image& image, const CropBox& box) {
+  if (image.empty()) fail("crop_image: the image is empty; decode one first");
+  checked_crop(image, box, "crop_image");
+  Image out(box.width, box.height, image.channels());
+  for (int y = 0; y < box.height; ++y) std::memcpy(out.pixel(0, y), image.pixel(box.x, box.y + y), out.row_size());
+  return out;
+}
+
 void preprocess_image(Tensor& out, const Image& image, const PreprocessSpec& spec) {
   check_spec(image, spec);
-  const CropBox box = checked_crop(image, spec.crop);
+  const CropBox box = checked_crop(image, spec.crop, "preprocess_image");
   const std::vector<BilinearTap> rows = bilinear_taps(box.height, spec.height);
   const std::vector<BilinearTap> cols = bilinear_taps(box.width, spec.width);
   const bool gray_out = spec.color == ColorMode::gray;

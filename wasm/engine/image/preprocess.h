@@ -47,6 +47,9 @@ struct PreprocessSpec {
   std::optional<CropBox> crop;  // in source pixels
 };
 
+// The pixels inside `box`, same channels; an Error when the box is not inside the image.
+Image crop_image(const Image& image, const CropBox& box);
+
 // out becomes [1, spec.height, spec.width, 1 (gray) or 3 (rgb)]; its storage is reused when it fits.
 void preprocess_image(Tensor& out, const Image& image, const PreprocessSpec& spec);
 Tensor preprocess_image(const Image& image, const PreprocessSpec& spec);

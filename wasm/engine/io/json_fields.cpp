@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 #include "core/error.h"
@@ -97,6 +99,15 @@ bool bool_or(const json& object, std::string_view key, const std::string& where,
   const json* value = find(object, key);
   if (value == nullptr || value->is_null()) return fallback;
   return as_bool(*value, where + "." + std::string(key));
+}
+
+double shortest_decimal(float value) {
+  for (int digits = 1; digits < 9; ++digits) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.*g", digits, static_cast<double>(value));
+    if (std::strtof(text, nullptr) == value) return std::strtod(text, nullptr);
+  }
+  return value;
 }
 
 json parse(std::string_view text, std::string_view what) {

@@ -30,6 +30,9 @@ std::string string_or(const json& object, std::string_view key, const std::strin
 double number_or(const json& object, std::string_view key, const std::string& where, double fallback);
 bool bool_or(const json& object, std::string_view key, const std::string& where, bool fallback);
 
+// The shortest decimal that reads back as `value`, so 0.2989f is written 0.2989, not 0.29890000820159912.
+double shortest_decimal(float value);
+
 // Parses JSON text; throws an Error naming `what` (e.g. "model.json") on malformed text.
 json parse(std::string_view text, std::string_view what);
 

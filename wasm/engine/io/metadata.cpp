@@ -1,8 +1,6 @@
 #include "io/metadata.h"
 
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
@@ -185,15 +183,7 @@ void read_explain_layer(ModelMetadata& m, const Field& field, const std::vector<
   }
 }
 
-// The shortest decimal that reads back as `value`, so 0.2989f is written 0.2989, not 0.29890000820159912.
-double shortest(float value) {
-  for (int digits = 1; digits < 9; ++digits) {
-    char text[32];
-    std::snprintf(text, sizeof(text), "%.*g", digits, static_cast<double>(value));
-    if (std::strtof(text, nullptr) == value) return std::strtod(text, nullptr);
-  }
-  return value;
-}
+double shortest(float value) { return jf::shortest_decimal(value); }
 
 std::array<double, 3> shortest(const std::array<float, 3>& values) {
   return {shortest(values[0]), shortest(values[1]), shortest(values[2])};

@@ -1,0 +1,289 @@
+// End-to-end tests of the native command-line tool (build/native/camlens, or $CAMLENS_CLI): run as
+// a ctest entry of the native build. Each test spawns the tool and checks its output, the files it
+// writes (PNGs decoded back by tests/tools/png.mjs) and its exit code.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodePng } from './png.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = process.env.CAMLENS_CLI || path.join(root, 'build/native/camlens');
+const images = path.join(root, 'tests/fixtures/images');
+const FACE = path.join(images, 'astronaut_face.png');
+const TRUNCATED = path.join(images, 'truncated.jpg');
+const HEAD_CONV = 'StatefulPartitionedCall/model_1/conv2d_5/BiasAdd';
+const LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+
+// Runs the tool from the repository root with stdout and stderr piped (so stderr is no terminal).
+function camlens(...args) {
+  const result = spawnSync(cli, args, { cwd: root, encoding: 'utf8' });
+  if (result.error) throw result.error;
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function tempDir(name) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `camlens-${name}-`));
+}
+
+// Distinct RGB colours in a decoded image.
+function colourCount(image) {
+  const seen = new Set();
+  for (let i = 0; i < image.pixels.length; i += image.channels) {
+    seen.add((image.pixels[i] << 16) | (image.pixels[i + 1] << 8) | image.pixels[i + 2]);
+  }
+  return seen.size;
+}
+
+const face = decodePng(fs.readFileSync(FACE));
+
+test('the test PNG decoder reads the face fixture as its raw RGB twin', () => {
+  assert.deepEqual([face.width, face.height, face.channels], [140, 140, 3]);
+  assert.ok(Buffer.from(face.pixels).equals(fs.readFileSync(path.join(images, 'astronaut_face.rgb'))));
+});
+
+test('--help and <command> --help print usage and exit 0', () => {
+  const main = camlens('--help');
+  assert.equal(main.code, 0);
+  for (const command of ['predict', 'explain', 'layers', 'methods']) assert.match(main.stdout, new RegExp(`camlens ${command}`));
+  assert.match(main.stdout, /Exit codes/);
+  for (const command of ['predict', 'explain', 'layers', 'methods']) {
+    const help = camlens(command, '--help');
+    assert.equal(help.code, 0, command);
+    assert.match(help.stdout, new RegExp(`^Usage: camlens ${command}`), command);
+  }
+  assert.match(camlens('explain', '--help').stdout, /--colormap NAME/);
+});
+
+test('predict prints the top classes, aligned, happy first for the astronaut', () => {
+  const { code, stdout, stderr } = camlens('predict', FACE);
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trimEnd().split('\n');
+  assert.equal(lines[0], `${FACE}  (140x140, crop 0,0 140x140)`);
+  assert.equal(lines.length, 4);  // the header and the default top 3
+  assert.match(lines[1], /^  happy     {2}\s*99\.99\d%  #{30}$/);
+  assert.match(lines[2], /^  neutral  /);
+  // Aligned: every probability ends in the same column.
+  const ends = lines.slice(1).map((line) => line.indexOf('%'));
+  assert.ok(ends.every((end) => end === ends[0]), stdout);
+});
+
+test('predict --json holds the image, the crop and the prediction, in one JSON document', () => {
+  const { code, stdout } = camlens('predict', FACE, '--json', '--top', '2', '--crop', '20,30,100,90');
+  assert.equal(code, 0);
+  const result = JSON.parse(stdout);
+  assert.match(result.model, /models\/emotion$/);
+  assert.equal(result.images.length, 1);
+  const [image] = result.images;
+  assert.equal(image.image, FACE);
+  assert.deepEqual([image.width, image.height], [140, 140]);
+  assert.deepEqual(image.crop, { x: 20, y: 30, width: 100, height: 90 });
+  const { top, logits, probabilities } = image.prediction;
+  assert.equal(top.length, 2);
+  assert.equal(logits.length, 7);
+  assert.equal(probabilities.length, 7);
+  assert.ok(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+  for (const entry of top) {
+    assert.equal(entry.label, LABELS[entry.class]);
+    assert.equal(entry.probability, probabilities[entry.class]);
+    assert.equal(entry.logit, logits[entry.class]);
+  }
+  assert.ok(top[0].probability >= top[1].probability);
+  assert.equal(Math.max(...probabilities), top[0].probability);
+
+  // Without --crop, the metadata's "center" crop of a square image is all of it.
+  const whole = JSON.parse(camlens('predict', FACE, '--json').stdout).images[0];
+  assert.deepEqual(whole.crop, { x: 0, y: 0, width: 140, height: 140 });
+  assert.equal(whole.prediction.top[0].label, 'happy');
+  assert.ok(whole.prediction.top[0].probability > 0.999);
+  assert.notDeepEqual(whole.prediction.logits, logits);  // the crop changed what the model saw
+});
+
+test('predict: a bad image among good ones is reported, the others printed, exit 3', () => {
+  const { code, stdout, stderr } = camlens('predict', TRUNCATED, FACE, '--json');
+  assert.equal(code, 3);
+  assert.match(stderr, /truncated\.jpg/);
+  const result = JSON.parse(stdout);
+  assert.equal(result.images.length, 2);
+  assert.match(result.images[0].error, /cannot decode .*truncated\.jpg/);
+  assert.equal(result.images[1].prediction.top[0].label, 'happy');
+  const missing = camlens('predict', path.join(images, 'no_such_image.png'));
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /no_such_image\.png: no such file/);
+});
+
+test('layers lists every layer with kind and shape, the head conv as the default', () => {
+  const { code, stdout } = camlens('layers');
+  assert.equal(code, 0);
+  const lines = stdout.trimEnd().split('\n');
+  assert.match(lines[0], /input 'input_1' \[64, 64, 1\], 7 classes/);
+  const rows = lines.slice(2);
+  assert.equal(rows.length, 21);  // the input and 20 layers
+  const head = rows.find((row) => row.includes(HEAD_CONV));
+  assert.match(head, /Conv2D\s+\[8, 8, 7\]\s+yes \(default\)$/);
+  assert.equal(rows.filter((row) => row.endsWith('(default)')).length, 1);
+  assert.match(rows.find((row) => row.includes('global_average_pooling2d_1/Mean')), /GlobalAveragePool\s+\[7\]$/);
+  assert.match(rows[0], /^ 0 {2}input_1\s+Input\s+\[64, 64, 1\]$/);
+});
+
+test('methods lists the registry, and explain --method all runs each of them', () => {
+  const { code, stdout } = camlens('methods');
+  assert.equal(code, 0);
+  const methods = stdout.trimEnd().split('\n').map((line) => line.split(/\s+/)[0]);
+  assert.ok(methods.includes('grad-cam') && methods.includes('cam'), stdout);
+  for (const line of stdout.trimEnd().split('\n')) assert.match(line, /^\S+\s+(layer|pixel)\s+\S.*$/);
+
+  const out = tempDir('all');
+  const run = camlens('explain', FACE, '--out', out, '--method', 'all', '--quiet');
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, '');  // --quiet
+  const written = fs.readdirSync(out).sort();
+  assert.deepEqual(written, methods.flatMap((m) => ['crop', 'heatmap', 'overlay'].map((kind) => `astronaut_face.${m}.happy.${kind}.png`)).sort());
+});
+
+test('explain on a folder: PNGs and JSON for the good image, the truncated JPEG reported and skipped, exit 3', () => {
+  const input = tempDir('in');
+  fs.copyFileSync(FACE, path.join(input, 'face.png'));
+  fs.copyFileSync(TRUNCATED, path.join(input, 'truncated.jpg'));
+  fs.writeFileSync(path.join(input, 'notes.txt'), 'not an image');
+  const out = tempDir('out');
+  const { code, stdout, stderr } = camlens('explain', input, '--out', out, '--json', '--method', 'grad-cam,eigen-cam');
+  assert.equal(code, 3);
+  assert.match(stderr, /^camlens explain: cannot decode .*truncated\.jpg: .*; skipped$/m);
+  assert.doesNotMatch(stderr, /\r|\[#/);  // no progress bar: stderr is not a terminal
+  assert.match(stdout, /face\.png: happy\s+99\.99\d% ->/);
+  assert.match(stdout, /explained 1 of 2 image\(s\) with grad-cam,eigen-cam \(top 1\): 7 file\(s\)/);
+  assert.match(stdout, /1 image\(s\) skipped:\n {2}cannot decode .*truncated\.jpg/);
+
+  for (const method of ['grad-cam', 'eigen-cam']) {
+    const overlay = decodePng(fs.readFileSync(path.join(out, `face.${method}.happy.overlay.png`)));
+    const heatmap = decodePng(fs.readFileSync(path.join(out, `face.${method}.happy.heatmap.png`)));
+    for (const image of [overlay, heatmap]) {
+      assert.deepEqual([image.width, image.height, image.channels], [140, 140, 3]);
+      assert.ok(colourCount(image) > 50, `${method}: a map, not a blank picture`);
+    }
+    assert.ok(!Buffer.from(overlay.pixels).equals(Buffer.from(face.pixels)), 'the overlay differs from the photo');
+  }
+
+  const report = JSON.parse(fs.readFileSync(path.join(out, 'face.json'), 'utf8'));
+  assert.equal(report.image, path.join(input, 'face.png'));
+  assert.deepEqual(report.crop, { x: 0, y: 0, width: 140, height: 140 });
+  assert.equal(report.prediction.top[0].label, 'happy');
+  assert.equal(report.prediction.top.length, 7);
+  assert.deepEqual(report.explanations.map((e) => e.method), ['grad-cam', 'eigen-cam']);
+  for (const e of report.explanations) {
+    assert.equal(e.layer, HEAD_CONV);
+    assert.deepEqual([e.class, e.label], [3, 'happy']);
+    assert.deepEqual([e.raw.height, e.raw.width, e.raw.values.length], [8, 8, 64]);
+    assert.ok(e.raw.values.every(Number.isFinite));
+    assert.equal(e.channel_weights.length, 7);
+    for (const step of ['forward', 'backward', 'map', 'postprocess']) assert.ok(e.timings_ms[step] >= 0, step);
+    for (const file of Object.values(e.files)) assert.ok(fs.existsSync(path.join(out, file)), file);
+  }
+  // Grad-CAM at the head conv weights channel k by the mean gradient: 1/64 on the happy channel only.
+  assert.deepEqual(report.explanations[0].channel_weights, [0, 0, 0, 1 / 64, 0, 0, 0]);
+  for (const step of ['decode', 'preprocess', 'render_and_write']) assert.ok(report.timings_ms[step] >= 0, step);
+  assert.ok(!fs.existsSync(path.join(out, 'truncated.json')));
+});
+
+test('explain with a crop: the map inside the box of the photo, the rest untouched; --class, --layer, --alpha', () => {
+  const out = tempDir('crop');
+  const { code, stderr } = camlens('explain', FACE, '--out', out, '--crop', '20,30,60,50', '--class', 'neutral',
+    '--layer', 'conv2d_5', '--alpha', '1', '--colormap', 'gray');
+  assert.equal(code, 0, stderr);
+  const overlay = decodePng(fs.readFileSync(path.join(out, 'astronaut_face.grad-cam.neutral.overlay.png')));
+  const crop = decodePng(fs.readFileSync(path.join(out, 'astronaut_face.grad-cam.neutral.crop.png')));
+  const heatmap = decodePng(fs.readFileSync(path.join(out, 'astronaut_face.grad-cam.neutral.heatmap.png')));
+  assert.deepEqual([overlay.width, overlay.height], [140, 140]);
+  assert.deepEqual([crop.width, crop.height, heatmap.width, heatmap.height], [60, 50, 60, 50]);
+  let outsideSame = true, insideEqualsHeat = true;
+  for (let y = 0; y < 140; ++y) {
+    for (let x = 0; x < 140; ++x) {
+      const inside = x >= 20 && x < 80 && y >= 30 && y < 80;
+      for (let c = 0; c < 3; ++c) {
+        const i = (y * 140 + x) * 3 + c;
+        if (!inside && overlay.pixels[i] !== face.pixels[i]) outsideSame = false;
+        // alpha 1: inside the box the overlay is the heatmap itself.
+        if (inside && overlay.pixels[i] !== heatmap.pixels[((y - 30) * 60 + (x - 20)) * 3 + c]) insideEqualsHeat = false;
+      }
+    }
+  }
+  assert.ok(outsideSame, 'outside the box the photo is unchanged');
+  assert.ok(insideEqualsHeat, 'inside the box, with alpha 1, the heatmap');
+  assert.ok(Buffer.from(crop.pixels).equals(Buffer.from(heatmap.pixels)));
+  // Gray colormap: every heatmap pixel is gray.
+  for (let i = 0; i < heatmap.pixels.length; i += 3) assert.ok(heatmap.pixels[i] === heatmap.pixels[i + 1] && heatmap.pixels[i + 1] === heatmap.pixels[i + 2]);
+
+  const outside = camlens('explain', FACE, '--out', out, '--crop', '100,100,60,60');
+  assert.equal(outside.code, 3);
+  assert.match(outside.stderr, /the crop box x=100 y=100 width=60 height=60 is not inside the 140x140 image/);
+});
+
+// util-linux's script(1) runs the tool on a pseudo-terminal: stderr is a terminal there.
+test('explain draws a progress bar when stderr is a terminal, and not with --quiet', (t) => {
+  if (spawnSync('script', ['--version']).error) return t.skip('script(1) is not installed');
+  const out = tempDir('tty');
+  const onTerminal = (...args) => spawnSync('script', ['-qec', [cli, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'],
+    { cwd: root, encoding: 'utf8' });
+  const shown = onTerminal('explain', FACE, '--out', out, '--method', 'grad-cam,score-cam');
+  assert.equal(shown.status, 0, shown.stdout);
+  assert.match(shown.stdout, /\r\x1b\[K\[#{15}\.{15}\] 0\/1 {2}astronaut_face\.png score-cam/);  // half done
+  assert.match(shown.stdout, /explained 1 of 1 image/);
+  const quiet = onTerminal('explain', FACE, '--out', out, '--quiet');
+  assert.equal(quiet.status, 0);
+  assert.equal(quiet.stdout, '');
+});
+
+test('bad usage exits 2 with a message and a pointer to --help', () => {
+  const out = tempDir('usage');
+  const cases = [
+    [['predict', FACE, '--topp', '3'], /unknown option '--topp'/],
+    [['predict', FACE, '--top'], /option --top needs a value/],
+    [['predict', FACE, '--top', 'three'], /--top needs a whole number, got 'three'/],
+    [['predict', FACE, '--top', '0'], /--top must be at least 1, got 0/],
+    [['predict', FACE, '--crop', '1,2,3'], /--crop needs x,y,w,h/],
+    [['predict', FACE, '--json=yes'], /option --json takes no value/],
+    [['predict'], /give at least one image/],
+    [['explain', FACE], /--out DIR is required/],
+    [['explain', FACE, '--out', out, '--method', 'grad-came'], /no method named 'grad-came'; known methods: cam, grad-cam/],
+    [['explain', FACE, '--out', out, '--alpha', '1.5'], /--alpha needs a number from 0 to 1, got '1\.5'/],
+    [['explain', FACE, '--out', out, '--colormap', 'rainbow'], /no colormap named 'rainbow'/],
+    [['explain', FACE, '--out', out, '--class', 'bored'], /--class 'bored' is neither a class index nor a label; classes: 0 angry/],
+    [['explain', FACE, '--out', out, '--class', '7'], /--class '7' is neither/],
+    [['explain', FACE, '--out', out, '--class', '3', '--top', '2'], /give --class or --top, not both/],
+    [['explain', FACE, '--out', out, '--top', '8'], /--top 8: the model has 7 classes/],
+    [['explain', FACE, '--out', out, '--layer', 'Mean'], /names no explainable layer; they are:\n {2}StatefulPartitionedCall/],
+    [['explain', FACE, '--out', out, '--layer', 'conv'], /matches several layers/],
+    [['explain', FACE, '--out', out, '--layer', 'StatefulPartitionedCall/model_1/predictions/Softmax'], /not a spatial/],
+    [['layers', 'extra'], /unexpected argument 'extra'/],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stdout, stderr } = camlens(...args);
+    assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+    assert.match(stderr, message, args.join(' '));
+    assert.match(stderr, new RegExp(`Run 'camlens ${args[0]} --help' for usage\\.`), args.join(' '));
+    assert.equal(stdout, '', args.join(' '));
+  }
+  const unknown = camlens('explian');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command 'explian'\nRun 'camlens --help' for usage\./);
+  assert.equal(camlens().code, 2);
+  assert.deepEqual(fs.readdirSync(out), []);  // nothing was written
+});
+
+test('a bad --model exits 3 and says why', () => {
+  const missing = camlens('layers', '--model', path.join(images, 'no_model_here'));
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /--model: no file .*no_model_here; give a folder holding a TensorFlow\.js model\.json/);
+  const empty = camlens('layers', '--model', images);
+  assert.equal(empty.code, 3);
+  assert.match(empty.stderr, /--model: no file .*images\/model\.json/);
+  const notModel = tempDir('model');
+  fs.writeFileSync(path.join(notModel, 'model.json'), '{"format": "graph-model"');
+  const broken = camlens('predict', FACE, '--model', notModel);
+  assert.equal(broken.code, 3);
+  assert.match(broken.stderr, /model\.json is not valid JSON/);
+});

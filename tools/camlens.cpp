@@ -1,0 +1,830 @@
+// camlens: the command-line face of the engine. Predicts, lists a model's layers and the
+// explanation methods, and writes explanations of photos as PNGs (and JSON).
+// Everything that is not about the command line lives in the engine: decoding, the metadata's crop
+// and preprocessing (io/model_input.h), prediction (explain/predict.h), methods (explain/registry.h),
+// pictures (explain/render.h) and JSON (explain/json.h).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "explain/json.h"
+#include "explain/pipeline.h"
+#include "explain/predict.h"
+#include "explain/registry.h"
+#include "explain/render.h"
+#include "explain/run.h"
+#include "image/decode.h"
+#include "image/encode.h"
+#include "io/model.h"
+#include "io/model_input.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+using namespace camlens;
+
+namespace {
+
+// Exit codes (also in the help text).
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;    // an explanation failed, or an output could not be written
+constexpr int kExitUsage = 2;     // bad command line
+constexpr int kExitBadInput = 3;  // an input file (image or model) could not be read
+
+// ---- help ----
+
+constexpr const char* kMainHelp = R"(camlens: see why a CNN decides what it decides.
+
+Usage:
+  camlens predict IMAGE... [options]        top classes of each image
+  camlens explain IMAGE|FOLDER... --out DIR  heat maps of what the model looked at, as PNGs
+  camlens layers [--model DIR]              the model's layers; which ones can be explained
+  camlens methods                           the explanation methods
+  camlens <command> --help                  a command's options
+
+The model is models/emotion (found from the executable's repository, else the current
+directory) unless --model DIR names a folder holding a TensorFlow.js model.json.
+
+Exit codes: 0 success; 1 an explanation failed or an output could not be written;
+2 bad usage; 3 an input file (image or model) could not be read: the other images
+are still processed.
+)";
+
+constexpr const char* kPredictHelp = R"(Usage: camlens predict IMAGE... [options]
+
+Prints the most probable classes of each image (PNG, JPEG, BMP, GIF).
+
+Options:
+  --model DIR       the model folder (default: models/emotion)
+  --top K           how many classes to show (default 3)
+  --crop x,y,w,h    the box of the image the model sees, in pixels (default: the model's
+                    metadata, e.g. the largest centred square)
+  --json            print one JSON document instead of text
+  --help            this text
+)";
+
+constexpr const char* kExplainHelp = R"(Usage: camlens explain IMAGE|FOLDER... --out DIR [options]
+
+For every image (a folder is searched for .png .jpg .jpeg .bmp .gif files, subfolders too),
+every method and every class explained, writes into DIR:
+  NAME.METHOD.CLASS.overlay.png   the map over the whole photo, inside the box the model saw
+  NAME.METHOD.CLASS.crop.png      the map over that box alone
+  NAME.METHOD.CLASS.heatmap.png   the coloured map, the box's size
+  NAME.json                       with --json: prediction, raw maps at layer resolution,
+                                  channel weights, layer and timings
+Files found in a folder keep their subfolder under DIR. An unreadable image is reported and
+skipped; the others are still written (exit code 3).
+
+Options:
+  --out DIR               where to write (created if missing); required
+  --model DIR             the model folder (default: models/emotion)
+  --method NAME[,NAME]    methods from 'camlens methods', or all (default grad-cam)
+  --layer NAME            the layer to explain, or a unique part of its name (default: the
+                          model's, see 'camlens layers'); per-pixel methods ignore it
+  --class K               explain class K (an index or a label) ...
+  --top K                 ... or the K most probable classes (default 1)
+  --crop x,y,w,h          the box of the image the model sees, in pixels (default: metadata)
+  --colormap NAME         jet, viridis, inferno or gray (default jet)
+  --alpha A               heat over photo, 0..1 (default 0.4)
+  --json                  also write NAME.json per image
+  --quiet                 no progress bar and no per-image lines; errors only
+  --help                  this text
+)";
+
+constexpr const char* kLayersHelp = R"(Usage: camlens layers [--model DIR]
+
+Lists every layer of the model: its kind, its output shape per image, and whether a CAM method
+can explain it (a spatial map feeding the logits). The default layer is marked.
+
+Options:
+  --model DIR   the model folder (default: models/emotion)
+  --help        this text
+)";
+
+constexpr const char* kMethodsHelp = R"(Usage: camlens methods
+
+Lists the explanation methods: their names (for --method), whether they work at a layer or on
+the input's pixels, and one line on each.
+)";
+
+// ---- errors the command line turns into exit codes ----
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// An input that could not be used; `what()` names it.
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// ---- arguments ----
+
+struct OptionSpec {
+  std::string_view name;  // without the leading "--"
+  bool takes_value;
+};
+
+struct Arguments {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string, std::less<>> values;  // flags map to ""
+
+  bool has(std::string_view name) const { return values.find(name) != values.end(); }
+  std::optional<std::string> get(std::string_view name) const {
+    auto it = values.find(name);
+    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+};
+
+// "--name value", "--name=value" and flags; "--" ends the options. Unknown options are errors.
+Arguments parse_arguments(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs) {
+  Arguments out;
+  bool options_ended = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (options_ended || arg.size() < 2 || arg.rfind("-", 0) != 0) {
+      out.positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      options_ended = true;
+      continue;
+    }
+    if (arg == "-h") {
+      out.values["help"] = "";
+      continue;
+    }
+    const size_t equals = arg.find('=');
+    const std::string name = arg.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
+    auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == name; });
+    if (arg.rfind("--", 0) != 0 || spec == specs.end()) throw UsageError("unknown option '" + arg + "'");
+    if (!spec->takes_value) {
+      if (equals != std::string::npos) throw UsageError("option --" + name + " takes no value");
+      out.values[name] = "";
+    } else if (equals != std::string::npos) {
+      out.values[name] = arg.substr(equals + 1);
+    } else if (i + 1 < args.size()) {
+      out.values[name] = args[++i];
+    } else {
+      throw UsageError("option --" + name + " needs a value");
+    }
+  }
+  return out;
+}
+
+int parse_int(const std::string& text, std::string_view option, int min) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    throw UsageError("--" + std::string(option) + " needs a whole number, got '" + text + "'");
+  }
+  if (value < min) {
+    throw UsageError("--" + std::string(option) + " must be at least " + std::to_string(min) + ", got " + text);
+  }
+  return value;
+}
+
+float parse_fraction(const std::string& text, std::string_view option) {
+  std::istringstream in(text);
+  float value = 0.0f;
+  char extra = 0;
+  if (!(in >> value) || in >> extra || !(value >= 0.0f && value <= 1.0f)) {
+    throw UsageError("--" + std::string(option) + " needs a number from 0 to 1, got '" + text + "'");
+  }
+  return value;
+}
+
+// "x,y,w,h" in pixels.
+CropBox parse_crop(const std::string& text) {
+  if (text.empty()) throw UsageError("--crop needs x,y,w,h (four whole numbers in pixels), got nothing");
+  std::vector<int> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, ',')) parts.push_back(parse_int(part, "crop", 0));
+  if (parts.size() != 4 || text.back() == ',') {  // getline drops a trailing empty part
+    throw UsageError("--crop needs x,y,w,h (four whole numbers in pixels), got '" + text + "'");
+  }
+  if (parts[2] < 1 || parts[3] < 1) {
+    throw UsageError("--crop needs a width and height of at least 1, got '" + text + "'");
+  }
+  return {parts[0], parts[1], parts[2], parts[3]};
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> items;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+// ---- the model ----
+
+// The default model's model.json: models/emotion in an ancestor of the executable's folder (the
+// repository it was built in), else in the current directory.
+fs::path default_model_json() {
+  const fs::path relative = fs::path("models") / "emotion" / "model.json";
+  std::error_code error;
+  const fs::path exe = fs::canonical("/proc/self/exe", error);
+  if (!error) {
+    for (fs::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+      if (fs::is_regular_file(dir / relative)) return dir / relative;
+      if (dir == dir.root_path()) break;
+    }
+  }
+  if (fs::is_regular_file(relative)) return relative;
+  throw InputError("no --model given, and " + relative.string() +
+                   " is neither in the repository camlens was built in nor in the current directory; pass --model DIR");
+}
+
+struct LoadedModel {
+  Model model;
+  fs::path path;  // its model.json
+};
+
+LoadedModel load_model_argument(const std::optional<std::string>& argument) {
+  fs::path path = argument ? fs::path(*argument) : default_model_json();
+  if (fs::is_directory(path)) path /= "model.json";
+  if (!fs::is_regular_file(path)) {
+    throw InputError("--model: no file " + path.string() +
+                     "; give a folder holding a TensorFlow.js model.json, or that file");
+  }
+  try {
+    return {load_model_file(path), path};
+  } catch (const Error& e) {
+    throw InputError(e.what());
+  }
+}
+
+// ---- images ----
+
+bool is_image_file(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".gif";
+}
+
+struct ImageInput {
+  fs::path path;
+  fs::path output_folder;  // relative to --out: the subfolder of a file found in a folder
+};
+
+// Files as given; folders searched (recursively, sorted) for images. Missing paths are kept so
+// that they are reported with the other bad inputs.
+std::vector<ImageInput> collect_images(const std::vector<std::string>& arguments) {
+  std::vector<ImageInput> inputs;
+  for (const std::string& argument : arguments) {
+    const fs::path path(argument);
+    if (!fs::is_directory(path)) {
+      inputs.push_back({path, {}});
+      continue;
+    }
+    std::vector<fs::path> found;
+    for (const fs::directory_entry& entry : fs::recursive_directory_iterator(path)) {
+      if (entry.is_regular_file() && is_image_file(entry.path())) found.push_back(entry.path());
+    }
+    std::sort(found.begin(), found.end());
+    for (const fs::path& file : found) {
+      const fs::path folder = file.parent_path().lexically_relative(path);
+      inputs.push_back({file, folder == "." ? fs::path() : folder});
+    }
+  }
+  return inputs;
+}
+
+struct Photo {
+  Image image;
+  CropBox box;
+  Tensor input;
+  double decode_ms = 0.0, preprocess_ms = 0.0;
+};
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Decodes, crops and preprocesses; any failure is an InputError naming the file.
+Photo load_photo(const fs::path& path, const Model& model, const std::optional<CropBox>& crop) {
+  try {
+    if (!fs::exists(path)) throw Error("no such file");
+    Photo photo;
+    auto start = std::chrono::steady_clock::now();
+    photo.image = decode_image_file(path.string(), {.channels = 3});
+    photo.decode_ms = ms_since(start);
+    photo.box = crop ? *crop : default_crop_box(model.metadata.crop, photo.image.width(), photo.image.height());
+    start = std::chrono::steady_clock::now();
+    photo.input = preprocess_image(photo.image, preprocess_spec(model.metadata, photo.box));
+    photo.preprocess_ms = ms_since(start);
+    return photo;
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    // The decoder's messages already name the file.
+    throw InputError(message.find(path.string()) == std::string::npos ? path.string() + ": " + message : message);
+  }
+}
+
+json box_json(const CropBox& box) {
+  return {{"x", box.x}, {"y", box.y}, {"width", box.width}, {"height", box.height}};
+}
+
+std::string box_text(const CropBox& box) {
+  return std::to_string(box.x) + "," + std::to_string(box.y) + " " + std::to_string(box.width) + "x" +
+         std::to_string(box.height);
+}
+
+std::string percent(float probability) {
+  char text[16];
+  std::snprintf(text, sizeof(text), "%7.3f%%", 100.0 * probability);
+  return text;
+}
+
+// ---- predict ----
+
+int run_predict(const Arguments& args) {
+  if (args.positional.empty()) throw UsageError("give at least one image");
+  const int top = args.has("top") ? parse_int(*args.get("top"), "top", 1) : 3;
+  const std::optional<CropBox> crop = args.has("crop") ? std::optional(parse_crop(*args.get("crop"))) : std::nullopt;
+  LoadedModel loaded = load_model_argument(args.get("model"));
+  Model& model = loaded.model;
+  const std::vector<std::string>& labels = model.metadata.labels;
+  const bool as_json = args.has("json");
+
+  int bad_inputs = 0;
+  json images = json::array();
+  for (const std::string& argument : args.positional) {
+    try {
+      const Photo photo = load_photo(argument, model, crop);
+      const explain::Prediction prediction = explain::predict(model, photo.input);
+      if (as_json) {
+        images.push_back({{"image", argument},
+                          {"width", photo.image.width()},
+                          {"height", photo.image.height()},
+                          {"crop", box_json(photo.box)},
+                          {"prediction", explain::prediction_json(prediction, labels, top)}});
+        continue;
+      }
+      std::cout << argument << "  (" << photo.image.width() << "x" << photo.image.height() << ", crop "
+                << box_text(photo.box) << ")\n";
+      size_t width = 0;
+      for (const std::string& label : labels) width = std::max(width, label.size());
+      const int shown = std::min<int>(top, static_cast<int>(labels.size()));
+      for (int rank = 0; rank < shown; ++rank) {
+        const int c = prediction.ranking[rank];
+        const float p = prediction.probabilities[c];
+        std::string label = labels[c];
+        label.resize(width, ' ');
+        const std::string bar(std::lround(30.0f * p), '#');
+        std::cout << "  " << label << "  " << percent(p) << (bar.empty() ? "" : "  " + bar) << "\n";
+      }
+    } catch (const InputError& e) {
+      ++bad_inputs;
+      std::cout.flush();  // keep the report in order with the lines before it
+      std::cerr << "camlens predict: " << e.what() << "\n";
+      if (as_json) images.push_back({{"image", argument}, {"error", e.what()}});
+    }
+  }
+  if (as_json) {
+    std::cout << json{{"model", loaded.path.parent_path().string()}, {"images", images}}.dump(2) << "\n";
+  }
+  return bad_inputs > 0 ? kExitBadInput : kExitOk;
+}
+
+// ---- layers ----
+
+int run_layers(const Arguments& args) {
+  if (!args.positional.empty()) throw UsageError("unexpected argument '" + args.positional.front() + "'");
+  LoadedModel loaded = load_model_argument(args.get("model"));
+  const Model& model = loaded.model;
+  const std::vector<NodeInfo> nodes = model.graph.nodes();
+  const std::vector<std::string> explainable = explain::spatial_layers_feeding(nodes, model.logits);
+  const std::string default_layer = explainable.empty() ? "" : explain::default_layer(model);
+
+  std::cout << loaded.path.string() << ": input '" << model.input() << "' " << nodes.front().item_shape.str() << ", "
+            << model.metadata.labels.size() << " classes, logits '" << model.logits << "'\n";
+  size_t name_width = 5, kind_width = 4, shape_width = 6;
+  for (const NodeInfo& node : nodes) {
+    name_width = std::max(name_width, node.name.size());
+    kind_width = std::max(kind_width, node.kind.size());
+    shape_width = std::max(shape_width, node.item_shape.str().size());
+  }
+  auto padded = [](std::string text, size_t width) {
+    text.resize(std::max(width, text.size()), ' ');
+    return text;
+  };
+  std::cout << " #  " << padded("layer", name_width) << "  " << padded("kind", kind_width) << "  "
+            << padded("output", shape_width) << "  explainable\n";
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const NodeInfo& node = nodes[i];
+    const bool can = std::find(explainable.begin(), explainable.end(), node.name) != explainable.end();
+    char index[24];
+    std::snprintf(index, sizeof(index), "%2zu", i);
+    std::string line = std::string(index) + "  " + padded(node.name, name_width) + "  " +
+                       padded(node.kind, kind_width) + "  " + padded(node.item_shape.str(), shape_width) + "  " +
+                       (node.name == default_layer ? "yes (default)" : can ? "yes" : "");
+    line.erase(line.find_last_not_of(' ') + 1);
+    std::cout << line << "\n";
+  }
+  return kExitOk;
+}
+
+// ---- methods ----
+
+int run_methods(const Arguments& args) {
+  if (!args.positional.empty()) throw UsageError("unexpected argument '" + args.positional.front() + "'");
+  size_t width = 0;
+  for (const explain::MethodInfo& info : explain::registered_methods()) width = std::max(width, info.name.size());
+  for (const explain::MethodInfo& info : explain::registered_methods()) {
+    std::string name(info.name);
+    name.resize(width, ' ');
+    const bool at_layer = info.make()->requirements().layer;
+    std::cout << name << "  " << (at_layer ? "layer" : "pixel") << "  " << info.description << "\n";
+  }
+  return kExitOk;
+}
+
+// ---- explain ----
+
+// A progress bar on stderr, drawn only when stderr is a terminal and --quiet is not given.
+class ProgressBar {
+ public:
+  ProgressBar(bool enabled, int total) : enabled_(enabled), total_(total) {}
+  // `done` units of `total` are finished (fractions allowed); `what` names the current one.
+  void draw(double done, const std::string& what) {
+    if (!enabled_) return;
+    const int width = 30, filled = static_cast<int>(width * std::clamp(done / total_, 0.0, 1.0));
+    std::string name = what.size() > 40 ? "..." + what.substr(what.size() - 37) : what;
+    std::cerr << "\r\033[K[" << std::string(filled, '#') << std::string(width - filled, '.') << "] "
+              << static_cast<int>(done) << "/" << total_ << "  " << name << std::flush;
+    drawn_ = true;
+  }
+  // Erases the bar so that a line can be printed; the next draw() brings it back.
+  void clear() {
+    if (drawn_) std::cerr << "\r\033[K" << std::flush;
+    drawn_ = false;
+  }
+
+ private:
+  bool enabled_;
+  int total_;
+  bool drawn_ = false;
+};
+
+struct ExplainSettings {
+  std::vector<std::string> methods;
+  std::string layer;  // resolved; empty: the model's default
+  std::vector<explain::Target> targets;
+  std::string targets_text;  // for the summary, e.g. "top 1", "class happy"
+  std::optional<CropBox> crop;
+  explain::Colormap colormap = explain::Colormap::jet;
+  float alpha = 0.4f;
+  fs::path out;
+  bool json = false, quiet = false;
+};
+
+std::vector<std::string> method_names(const std::string& argument) {
+  std::vector<std::string> names;
+  if (argument == "all") {
+    for (const explain::MethodInfo& info : explain::registered_methods()) names.emplace_back(info.name);
+    return names;
+  }
+  names = split_commas(argument);
+  if (names.empty()) throw UsageError("--method needs a method name; see 'camlens methods'");
+  for (const std::string& name : names) {
+    try {
+      explain::make_method(name);
+    } catch (const Error& e) {
+      throw UsageError(std::string("--method: ") + e.what());
+    }
+  }
+  return names;
+}
+
+// A layer by its full name, or by a part of it that only one explainable layer's name contains.
+std::string resolve_layer(const Model& model, const std::string& argument) {
+  const std::vector<std::string> layers = explain::spatial_layers_feeding(model.graph.nodes(), model.logits);
+  if (model.graph.contains(argument)) {
+    try {
+      explain::check_layer(model, argument);
+    } catch (const Error& e) {
+      throw UsageError(std::string("--layer: ") + e.what());
+    }
+    return argument;
+  }
+  std::vector<std::string> matches;
+  for (const std::string& layer : layers) {
+    if (layer.find(argument) != std::string::npos) matches.push_back(layer);
+  }
+  if (matches.size() == 1) return matches.front();
+  std::string listed;
+  for (const std::string& name : matches.empty() ? layers : matches) listed += "\n  " + name;
+  throw UsageError("--layer '" + argument + "' " +
+                   (matches.empty() ? "names no explainable layer; they are:" : "matches several layers:") + listed +
+                   "\n(see 'camlens layers')");
+}
+
+int class_index(const Model& model, const std::string& argument) {
+  const std::vector<std::string>& labels = model.metadata.labels;
+  for (size_t c = 0; c < labels.size(); ++c) {
+    if (labels[c] == argument) return static_cast<int>(c);
+  }
+  const bool digits = std::all_of(argument.begin(), argument.end(), [](unsigned char ch) { return std::isdigit(ch); });
+  if (!argument.empty() && digits) {
+    const int index = parse_int(argument, "class", 0);
+    if (index < static_cast<int>(labels.size())) return index;
+  }
+  std::string listed;
+  for (size_t c = 0; c < labels.size(); ++c) listed += (c ? ", " : "") + std::to_string(c) + " " + labels[c];
+  throw UsageError("--class '" + argument + "' is neither a class index nor a label; classes: " + listed);
+}
+
+ExplainSettings explain_settings(const Arguments& args, const Model& model) {
+  ExplainSettings s;
+  s.out = *args.get("out");
+  s.methods = method_names(args.get("method").value_or("grad-cam"));
+  if (args.has("layer")) s.layer = resolve_layer(model, *args.get("layer"));
+  if (args.has("class") && args.has("top")) throw UsageError("give --class or --top, not both");
+  const int classes = static_cast<int>(model.metadata.labels.size());
+  if (args.has("class")) {
+    const int c = class_index(model, *args.get("class"));
+    s.targets = {explain::Target::of_class(c)};
+    s.targets_text = "class " + model.metadata.labels[c];
+  } else {
+    const int top = args.has("top") ? parse_int(*args.get("top"), "top", 1) : 1;
+    if (top > classes) {
+      throw UsageError("--top " + std::to_string(top) + ": the model has " + std::to_string(classes) + " classes");
+    }
+    s.targets = explain::top_k_targets(top);
+    s.targets_text = "top " + std::to_string(top);
+  }
+  if (args.has("crop")) s.crop = parse_crop(*args.get("crop"));
+  if (args.has("colormap")) {
+    try {
+      s.colormap = explain::colormap_named(*args.get("colormap"));
+    } catch (const Error& e) {
+      throw UsageError(std::string("--colormap: ") + e.what());
+    }
+  }
+  if (args.has("alpha")) s.alpha = parse_fraction(*args.get("alpha"), "alpha");
+  s.json = args.has("json");
+  s.quiet = args.has("quiet");
+  return s;
+}
+
+// Letters, digits and . _ - + stay; anything else (spaces, slashes) becomes '_'.
+std::string file_name_part(std::string text) {
+  for (char& c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-' && c != '+') c = '_';
+  }
+  return text;
+}
+
+// Output names (folder / stem) unique within the run: a second "face" becomes "face-jpg", then "face-2".
+class OutputNames {
+ public:
+  fs::path claim(const ImageInput& input) {
+    const fs::path folder = input.output_folder;
+    const std::string stem = file_name_part(input.path.stem().string());
+    std::string extension = input.path.extension().string();
+    if (!extension.empty()) extension.erase(0, 1);
+    const fs::path with_extension = folder / (stem + "-" + file_name_part(extension));
+    if (claimed(folder / stem)) return folder / stem;
+    if (claimed(with_extension)) return with_extension;
+    for (int n = 2;; ++n) {
+      if (claimed(folder / (stem + "-" + std::to_string(n)))) return folder / (stem + "-" + std::to_string(n));
+    }
+  }
+
+ private:
+  bool claimed(const fs::path& name) { return taken_.insert(name.string()).second; }
+
+  std::set<std::string> taken_;
+};
+
+struct ImageResult {
+  int files_written = 0;
+  int failed_methods = 0;
+  std::string top_label;
+  float top_probability = 0.0f;
+};
+
+void write_json_file(const json& document, const fs::path& path) {
+  std::ofstream file(path);
+  file << document.dump() << "\n";  // compact: raw maps hold thousands of numbers
+  if (!file.flush()) throw Error("cannot write " + path.string());
+}
+
+// Explains one photo with every method and target; writes its PNGs (and JSON).
+ImageResult explain_photo(const ImageInput& input, const Photo& photo, const fs::path& stem, Model& model,
+                          const ExplainSettings& s, ProgressBar& bar, double units_done) {
+  const std::vector<std::string>& labels = model.metadata.labels;
+  const fs::path folder = s.out / stem.parent_path();
+  fs::create_directories(folder);
+  ImageResult result;
+  json explanations = json::array();
+  explain::Prediction prediction;
+  double render_ms = 0.0;
+
+  for (size_t m = 0; m < s.methods.size(); ++m) {
+    const std::string& name = s.methods[m];
+    std::unique_ptr<explain::Method> method = explain::make_method(name);
+    explain::ExplainOptions options;
+    options.layer = s.layer;
+    options.sizes = {{photo.box.height, photo.box.width}};
+    options.progress = [&](const explain::Progress& p) {
+      bar.draw(units_done + (static_cast<double>(m) + p.fraction) / s.methods.size(),
+               input.path.filename().string() + " " + name);
+      return true;
+    };
+    std::vector<explain::Explanation> results;
+    try {
+      results = explain::explain_targets(model, photo.input, *method, s.targets, options);
+    } catch (const Error& e) {
+      bar.clear();
+      std::cout.flush();
+      std::cerr << "camlens explain: " << input.path.string() << ": " << name << " failed: " << e.what() << "\n";
+      ++result.failed_methods;
+      continue;
+    }
+    for (const explain::Explanation& e : results) {
+      const auto start = std::chrono::steady_clock::now();
+      const std::string base = stem.filename().string() + "." + file_name_part(name) + "." +
+                               file_name_part(labels[e.target_class]);
+      const explain::Map& map = e.upsampled.front();  // the crop box's size
+      const json files = {
+          {"overlay", base + ".overlay.png"}, {"crop", base + ".crop.png"}, {"heatmap", base + ".heatmap.png"}};
+      write_png_file(explain::overlay_image(photo.image, map, photo.box, s.colormap, s.alpha),
+                     (folder / files["overlay"].get<std::string>()).string());
+      write_png_file(explain::overlay_image(crop_image(photo.image, photo.box), map, s.colormap, s.alpha),
+                     (folder / files["crop"].get<std::string>()).string());
+      write_png_file(explain::heatmap_image(map, s.colormap), (folder / files["heatmap"].get<std::string>()).string());
+      result.files_written += 3;
+      render_ms += ms_since(start);
+      json entry = explain::explanation_json(e, labels);
+      entry["files"] = files;
+      explanations.push_back(std::move(entry));
+      prediction = e.prediction;
+    }
+  }
+  if (!prediction.ranking.empty()) {
+    result.top_label = labels[prediction.ranking.front()];
+    result.top_probability = prediction.probabilities[prediction.ranking.front()];
+  }
+  if (s.json && !explanations.empty()) {
+    const json document = {
+        {"image", input.path.string()},
+        {"width", photo.image.width()},
+        {"height", photo.image.height()},
+        {"crop", box_json(photo.box)},
+        {"prediction", explain::prediction_json(prediction, labels, static_cast<int>(labels.size()))},
+        {"explanations", explanations},
+        {"timings_ms",
+         {{"decode", photo.decode_ms}, {"preprocess", photo.preprocess_ms}, {"render_and_write", render_ms}}}};
+    write_json_file(document, folder / (stem.filename().string() + ".json"));
+    ++result.files_written;
+  }
+  return result;
+}
+
+int run_explain(const Arguments& args) {
+  if (args.positional.empty()) throw UsageError("give at least one image or folder");
+  if (!args.has("out")) throw UsageError("--out DIR is required: the folder the PNGs are written to");
+  LoadedModel loaded = load_model_argument(args.get("model"));
+  Model& model = loaded.model;
+  const ExplainSettings s = explain_settings(args, model);
+  const std::vector<ImageInput> inputs = collect_images(args.positional);
+  if (inputs.empty()) throw InputError("no images (.png .jpg .jpeg .bmp .gif) in the folder(s) given");
+
+  ProgressBar bar(!s.quiet && isatty(STDERR_FILENO), static_cast<int>(inputs.size()));
+  OutputNames names;
+  std::vector<std::string> bad_inputs;
+  int explained = 0, failed_methods = 0, files = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const ImageInput& input = inputs[i];
+    bar.draw(static_cast<double>(i), input.path.filename().string());
+    try {
+      const Photo photo = load_photo(input.path, model, s.crop);
+      const fs::path stem = names.claim(input);
+      const ImageResult result = explain_photo(input, photo, stem, model, s, bar, static_cast<double>(i));
+      files += result.files_written;
+      failed_methods += result.failed_methods;
+      if (result.failed_methods < static_cast<int>(s.methods.size())) ++explained;
+      if (!s.quiet && !result.top_label.empty()) {
+        bar.clear();
+        std::cout << input.path.string() << ": " << result.top_label << percent(result.top_probability) << " -> "
+                  << (s.out / stem).string() << ".*\n";
+      }
+    } catch (const InputError& e) {
+      bar.clear();
+      std::cout.flush();
+      std::cerr << "camlens explain: " << e.what() << "; skipped\n";
+      bad_inputs.push_back(e.what());
+    }
+  }
+  bar.clear();
+  if (!s.quiet) {
+    std::cout << "explained " << explained << " of " << inputs.size() << " image(s) with ";
+    for (size_t m = 0; m < s.methods.size(); ++m) std::cout << (m ? "," : "") << s.methods[m];
+    std::cout << " (" << s.targets_text << "): " << files << " file(s) in " << s.out.string() << "\n";
+    if (!bad_inputs.empty()) {
+      std::cout << bad_inputs.size() << " image(s) skipped:\n";
+      for (const std::string& reason : bad_inputs) std::cout << "  " << reason << "\n";
+    }
+    if (failed_methods > 0) std::cout << failed_methods << " explanation(s) failed (see above)\n";
+  }
+  if (!bad_inputs.empty()) return kExitBadInput;
+  return failed_methods > 0 ? kExitFailed : kExitOk;
+}
+
+// ---- commands ----
+
+struct Command {
+  std::string_view name;
+  const char* help;
+  std::vector<OptionSpec> options;
+  int (*run)(const Arguments&);
+};
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table{
+      {"predict", kPredictHelp, {{"model", true}, {"top", true}, {"crop", true}, {"json", false}}, run_predict},
+      {"explain",
+       kExplainHelp,
+       {{"out", true},
+        {"model", true},
+        {"method", true},
+        {"layer", true},
+        {"class", true},
+        {"top", true},
+        {"crop", true},
+        {"colormap", true},
+        {"alpha", true},
+        {"json", false},
+        {"quiet", false}},
+       run_explain},
+      {"layers", kLayersHelp, {{"model", true}}, run_layers},
+      {"methods", kMethodsHelp, {}, run_methods},
+  };
+  return table;
+}
+
+int run(const std::vector<std::string>& argv) {
+  if (argv.empty()) {
+    std::cerr << kMainHelp;
+    return kExitUsage;
+  }
+  if (argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help") {
+    std::cout << kMainHelp;
+    return kExitOk;
+  }
+  const auto& table = commands();
+  auto command = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == argv[0]; });
+  if (command == table.end()) {
+    std::cerr << "camlens: unknown command '" << argv[0] << "'\nRun 'camlens --help' for usage.\n";
+    return kExitUsage;
+  }
+  const std::string prefix = "camlens " + std::string(command->name);
+  try {
+    std::vector<OptionSpec> options = command->options;
+    options.push_back({"help", false});
+    const Arguments args = parse_arguments({argv.begin() + 1, argv.end()}, options);
+    if (args.has("help")) {
+      std::cout << command->help;
+      return kExitOk;
+    }
+    return command->run(args);
+  } catch (const UsageError& e) {
+    std::cerr << prefix << ": " << e.what() << "\nRun '" << prefix << " --help' for usage.\n";
+    return kExitUsage;
+  } catch (const InputError& e) {
+    std::cerr << prefix << ": " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << prefix << ": " << e.what() << "\n";
+    return kExitFailed;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(std::vector<std::string>(argv + 1, argv + argc)); }

@@ -1,0 +1,22 @@
+#pragma once
+// Explanations as pictures: the coloured map alone (a heatmap) and the map blended over the photo
+// (an overlay). The native CLI writes them as PNGs (image/encode.h).
+#include "explain/colormap.h"
+#include "explain/map.h"
+#include "image/image.h"
+#include "image/preprocess.h"
+
+namespace camlens::explain {
+
+// The map coloured: an RGB image of the map's size.
+Image heatmap_image(const Map& map, Colormap colormap = Colormap::jet);
+
+// `map` (the box's size) blended over the RGB `image` inside `box`, heat * alpha + photo * (1 - alpha)
+// as overlay() in colormap.h; the photo outside the box is left as it is. With the box a model
+// cropped, the map lands where the model looked.
+Image overlay_image(const Image& image, const Map& map, const CropBox& box, Colormap colormap = Colormap::jet,
+                    float alpha = 0.4f);
+// `map` (the image's size) blended over the whole RGB `image`.
+Image overlay_image(const Image& image, const Map& map, Colormap colormap = Colormap::jet, float alpha = 0.4f);
+
+}  // namespace camlens::explain

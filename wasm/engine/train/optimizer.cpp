@@ -1,0 +1,82 @@
+#include "train/optimizer.h"
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace camlens {
+
+namespace {
+
+void expect_same_shapes(const Tensor& value, const Tensor& other, const char* who, const char* what) {
+  if (other.shape() != value.shape()) {
+    fail(who, ": ", what, " has shape ", other.shape().str(), " but the parameter has ", value.shape().str());
+  }
+}
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+void sgd_momentum_update(Tensor& value, const Tensor& grad, Tensor& velocity, float learning_rate, float momentum,
+                         float weight_decay) {
+  expect_same_shapes(value, grad, "sgd_momentum_update", "the gradient");
+  expect_same_shapes(value, velocity, "sgd_momentum_update", "the velocity");
+  for (size_t i = 0, n = value.size(); i < n; ++i) {
+    velocity[i] = momentum * velocity[i] + grad[i];
+    value[i] -= learning_rate * (velocity[i] + weight_decay * value[i]);
+  }
+}
+
+void adam_update(Tensor& value, const Tensor& grad, Tensor& m, Tensor& v, int step, float learning_rate,
+                 const AdamParams& params, float weight_decay) {
+  expect_same_shapes(value, grad, "adam_update", "the gradient");
+  expect_same_shapes(value, m, "adam_update", "the first moment");
+  expect_same_shapes(value, v, "adam_update", "the second moment");
+  if (step < 1) fail("adam_update: step counts from 1 (bias correction), got ", step);
+  const float first_correction = 1.0f - std::pow(params.beta1, static_cast<float>(step));
+  const float second_correction = 1.0f - std::pow(params.beta2, static_cast<float>(step));
+  for (size_t i = 0, n = value.size(); i < n; ++i) {
+    m[i] = params.beta1 * m[i] + (1.0f - params.beta1) * grad[i];
+    v[i] = params.beta2 * v[i] + (1.0f - params.beta2) * grad[i] * grad[i];
+    const float direction = (m[i] / first_correction) / (std::sqrt(v[i] / second_correction) + params.epsilon);
+    value[i] -= learning_rate * (direction + weight_decay * value[i]);
+  }
+}
+
+Optimizer::Optimizer(Graph& graph, const OptimizerOptions& options) : options_(options) {
+  for (const Parameter& parameter : graph.parameters()) {
+    Slot slot{parameter, ends_with(parameter.name, "/kernel"), Tensor(parameter.value->shape()), Tensor()};
+    if (options.kind == OptimizerKind::adam) slot.second_moment = Tensor(parameter.value->shape());
+    slots_.push_back(std::move(slot));
+  }
+  for (const NodeInfo& node : graph.nodes()) {
+    if (node.kind == "Input") continue;
+    Layer& layer = graph.layer(node.name);
+    if (!layer.parameters().empty()) layers_.push_back(&layer);
+  }
+  if (slots_.empty()) fail("Optimizer: the graph has no trainable parameters");
+}
+
+void Optimizer::zero_grads() {
+  for (Slot& slot : slots_) slot.parameter.grad->fill(0.0f);
+}
+
+void Optimizer::step(float learning_rate) {
+  ++steps_;
+  for (Slot& slot : slots_) {
+    const float decay = slot.decayed ? options_.weight_decay : 0.0f;
+    Tensor& value = *slot.parameter.value;
+    const Tensor& grad = *slot.parameter.grad;
+    if (options_.kind == OptimizerKind::adam) {
+      adam_update(value, grad, slot.first_moment, slot.second_moment, steps_, learning_rate, options_.adam, decay);
+    } else {
+      sgd_momentum_update(value, grad, slot.first_moment, learning_rate, options_.momentum, decay);
+    }
+  }
+  for (Layer* layer : layers_) layer->parameters_changed();
+}
+
+}  // namespace camlens
