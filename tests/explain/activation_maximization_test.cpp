@@ -17,8 +17,10 @@ using namespace camlens::explain;
 using namespace camlens::test;
 
 TEST_CASE("activation maximisation raises a class score from gray and returns the image of its input") {
-  Rng rng(41);
+  PortableRng rng(41);
   Model model = smooth_model(rng);  // 7 x 5 x 3, RGB on 0..1
+  model.logits = "dense";           // the logits before the Softmax, which could saturate
+  model.probabilities = "probs";
   const ActivationMaximizationResult r = maximize_activation(model, {.index = 2, .steps = 24});
   REQUIRE(r.objective.size() == 24);
   CHECK(r.final_objective > r.initial_objective + 0.05f);
@@ -33,7 +35,7 @@ TEST_CASE("activation maximisation raises a class score from gray and returns th
 }
 
 TEST_CASE("activation maximisation of a layer channel's mean; mean/std preprocessing is undone in the image") {
-  Rng rng(42);
+  PortableRng rng(42);
   Model model = smooth_model(rng);
   model.metadata.scaling = InputScaling::mean_std;
   model.metadata.mean = {0.5f, 0.4f, 0.3f};

@@ -10,6 +10,7 @@
 #include "layers/depthwise_conv2d.h"
 #include "layers/flatten.h"
 #include "layers/global_average_pool.h"
+#include "layers/max_pool.h"
 #include "layers/softmax.h"
 #include "support/explain_models.h"
 
@@ -26,25 +27,55 @@ Window2D same_3x3() {
 
 }  // namespace
 
-Model smooth_model(Rng& rng) {
-  // Draws in named steps: the order in which function arguments are evaluated differs between
-  // GCC and Clang, and both builds must test the same model.
-  Tensor conv_bias = rng.tensor(Shape{4}, -0.1f, 0.1f);
-  Tensor conv_kernel = rng.tensor(Shape{3, 3, 3, 4}, -0.5f, 0.5f);
-  Tensor dw_bias = rng.tensor(Shape{4}, -0.1f, 0.1f);
-  Tensor dw_kernel = rng.tensor(Shape{3, 3, 4, 1}, -0.6f, 0.6f);
-  Tensor dense_bias = rng.tensor(Shape{3}, -0.5f, 0.5f);
-  Tensor dense_kernel = rng.tensor(Shape{4, 3}, -8.0f, 8.0f);
+float PortableRng::uniform(float lo, float hi) {
+  return lo + (hi - lo) * static_cast<float>(engine_() >> 8) * (1.0f / 16777216.0f);
+}
+
+Tensor PortableRng::tensor(const Shape& shape, float lo, float hi) {
+  Tensor t(shape);
+  for (float& v : t.values()) v = uniform(lo, hi);
+  return t;
+}
+
+// Weights are drawn into named variables first: the order in which function arguments are
+// evaluated differs between compilers, and the draws must not.
+Model smooth_model(PortableRng& rng) {
   Graph g;
   g.add_input("input", Shape{7, 5, 3});
-  g.add(std::make_unique<Conv2D>("conv", std::move(conv_kernel), std::move(conv_bias), ConvParams{same_3x3()}),
-        {"input"});
-  g.add(std::make_unique<DepthwiseConv2D>("dw", std::move(dw_kernel), std::move(dw_bias), ConvParams{same_3x3()}),
-        {"conv"});
+  Tensor conv_kernel = rng.tensor(Shape{3, 3, 3, 4}, -1.5f, 1.5f);
+  Tensor conv_bias = rng.tensor(Shape{4}, -0.1f, 0.1f);
+  g.add(std::make_unique<Conv2D>("conv", std::move(conv_kernel), std::move(conv_bias), ConvParams{same_3x3()}), {"input"});
+  Tensor dw_kernel = rng.tensor(Shape{3, 3, 4, 1}, -1.8f, 1.8f);
+  Tensor dw_bias = rng.tensor(Shape{4}, -0.1f, 0.1f);
+  g.add(std::make_unique<DepthwiseConv2D>("dw", std::move(dw_kernel), std::move(dw_bias), ConvParams{same_3x3()}), {"conv"});
   g.add(std::make_unique<GlobalAveragePool>("gap"), {"dw"});
+  Tensor dense_kernel = rng.tensor(Shape{4, 3}, -8.0f, 8.0f);
+  Tensor dense_bias = rng.tensor(Shape{3}, -0.5f, 0.5f);
   g.add(std::make_unique<Dense>("dense", std::move(dense_kernel), std::move(dense_bias)), {"gap"});
   g.add(std::make_unique<Softmax>("probs"), {"dense"});
   return make_model(std::move(g), "probs", "");
+}
+
+Model relu_model(PortableRng& rng) {
+  Graph g;
+  g.add_input("input", Shape{8, 8, 3});
+  Tensor conv1_kernel = rng.tensor(Shape{3, 3, 3, 4}, -0.4f, 0.4f);
+  Tensor conv1_bias = rng.tensor(Shape{4}, -0.1f, 0.1f);
+  g.add(std::make_unique<Conv2D>("conv1", std::move(conv1_kernel), std::move(conv1_bias), ConvParams{same_3x3(), Activation::relu}),
+        {"input"});
+  Window2D pool;
+  pool.kernel_h = pool.kernel_w = pool.stride_h = pool.stride_w = 2;
+  g.add(std::make_unique<MaxPool>("pool", pool), {"conv1"});
+  Tensor conv2_kernel = rng.tensor(Shape{3, 3, 4, 4}, -0.4f, 0.4f);
+  Tensor conv2_bias = rng.tensor(Shape{4}, -0.1f, 0.1f);
+  g.add(std::make_unique<Conv2D>("conv2", std::move(conv2_kernel), std::move(conv2_bias), ConvParams{same_3x3(), Activation::relu}),
+        {"pool"});
+  g.add(std::make_unique<GlobalAveragePool>("gap"), {"conv2"});
+  Tensor dense_kernel = rng.tensor(Shape{4, 3}, -3.0f, 3.0f);
+  Tensor dense_bias = rng.tensor(Shape{3}, -0.5f, 0.5f);
+  g.add(std::make_unique<Dense>("logits", std::move(dense_kernel), std::move(dense_bias)), {"gap"});
+  g.add(std::make_unique<Softmax>("probs"), {"logits"});
+  return make_model(std::move(g), "logits", "probs");
 }
 
 Model corner_model() {
@@ -66,12 +97,20 @@ Model corner_model() {
 }
 
 Tensor corner_image() {
-  Rng rng(11);
+  PortableRng rng(11);
   Tensor image = rng.tensor(Shape::nhwc(1, 16, 16, 1), 0.0f, 1.0f);
   for (int y = 0; y < 4; ++y) {
     for (int x = 0; x < 4; ++x) image.at(0, y, x, 0) = 0.6f + 0.1f * static_cast<float>((y + 2 * x) % 4);
   }
   return image;
+}
+
+Tensor emotion_pattern() {
+  Tensor x(Shape::nhwc(1, 64, 64, 1));
+  for (int y = 0; y < 64; ++y) {
+    for (int c = 0; c < 64; ++c) x.at(0, y, c, 0) = std::sin(0.11f * y) * std::cos(0.07f * c) - 0.2f;
+  }
+  return x;
 }
 
 Tensor numeric_input_gradient(Model& model, const Tensor& input, int target, float eps) {

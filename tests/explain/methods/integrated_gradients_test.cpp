@@ -30,25 +30,32 @@ double sum(std::span<const float> values) {
   return total;
 }
 
-// Completeness within 1% of score(x) - score(baseline), as the method's authors check it.
-void check_completeness(Model& model, const Tensor& x, IntegratedGradients& ig, int target) {
-  const Explanation e = explain_target(model, x, ig, Target::of_class(target));
-  const double delta = score(model, x, target) - score(model, ig.baseline(), target);
-  REQUIRE(std::abs(delta) > 0.05);  // a real difference to attribute
-  CHECK(std::abs(sum(ig.attributions().values()) - delta) <= 0.01 * std::abs(delta));
-  // The map sums the attributions over channels.
-  const int channels = x.shape().c();
-  for (size_t p = 0; p < e.raw.values.size(); ++p) {
-    double pixel = 0.0;
-    for (int c = 0; c < channels; ++c) pixel += ig.attributions()[p * channels + c];
-    CHECK(e.raw.values[p] == doctest::Approx(pixel).epsilon(1e-5));
+// Completeness within 1% of score(x) - score(baseline), as the method's authors check it, for
+// every class whose score moves more than 0.05 between baseline and input (there must be one).
+void check_completeness(Model& model, const Tensor& x, IntegratedGradients& ig) {
+  int checked = 0;
+  for (int target = 0; target < static_cast<int>(model.metadata.labels.size()); ++target) {
+    CAPTURE(target);
+    const Explanation e = explain_target(model, x, ig, Target::of_class(target));
+    const double delta = score(model, x, target) - score(model, ig.baseline(), target);
+    if (std::abs(delta) <= 0.05) continue;  // too little change to measure 1% of
+    ++checked;
+    CHECK(std::abs(sum(ig.attributions().values()) - delta) <= 0.01 * std::abs(delta));
+    // The map sums the attributions over channels.
+    const int channels = x.shape().c();
+    for (size_t p = 0; p < e.raw.values.size(); ++p) {
+      double pixel = 0.0;
+      for (int c = 0; c < channels; ++c) pixel += ig.attributions()[p * channels + c];
+      CHECK(e.raw.values[p] == doctest::Approx(pixel).epsilon(1e-5));
+    }
   }
+  CHECK(checked > 0);
 }
 
 }  // namespace
 
 TEST_CASE("integrated gradients: completeness within 1% at 128 steps on a smooth nonlinear model") {
-  Rng rng(21);
+  PortableRng rng(21);
   Model model = smooth_model(rng);
   model.metadata.scale = 2.0f;  // inputs in [-1, 1]: black is -1
   model.metadata.offset = -1.0f;
@@ -56,30 +63,30 @@ TEST_CASE("integrated gradients: completeness within 1% at 128 steps on a smooth
   for (IntegrationRule rule : {IntegrationRule::midpoint, IntegrationRule::trapezoid}) {
     CAPTURE(static_cast<int>(rule));
     IntegratedGradients black({.steps = 128, .rule = rule});
-    check_completeness(model, x, black, 0);
+    check_completeness(model, x, black);
     CHECK(std::all_of(black.baseline().values().begin(), black.baseline().values().end(), [](float v) { return v == -1.0f; }));
     IntegratedGradients blurred({.baseline = Baseline::blurred, .blur_fraction = 0.3f, .steps = 128, .rule = rule});
-    check_completeness(model, x, blurred, 0);
+    check_completeness(model, x, blurred);
     Tensor expected_baseline;
     gaussian_blur(expected_baseline, x, 0.3f * 5);  // the shorter side is 5
     CHECK(std::equal(blurred.baseline().values().begin(), blurred.baseline().values().end(), expected_baseline.values().begin()));
     std::vector<float> given(x.size(), 0.25f);
     IntegratedGradients from_given({.baseline = Baseline::given, .baseline_values = given, .steps = 128, .rule = rule});
-    check_completeness(model, x, from_given, 2);
+    check_completeness(model, x, from_given);
   }
 }
 
-TEST_CASE("integrated gradients: completeness within 1% on ReLU models (kinks cost a little accuracy)") {
-  Rng rng(22);
-  Model residual = residual_model(rng);  // ReLU, max-pool, residual add
-  IntegratedGradients ig({.steps = 128});
-  check_completeness(residual, rng.tensor(Shape::nhwc(1, 8, 8, 3), 0.0f, 2.0f), ig, 0);
+TEST_CASE("integrated gradients: completeness within 1% on ReLU / max-pool models at 512 steps (kinks slow convergence)") {
+  PortableRng rng(22);
+  Model relu = relu_model(rng);
+  IntegratedGradients ig({.steps = 512});
+  check_completeness(relu, rng.tensor(Shape::nhwc(1, 8, 8, 3), 0.0f, 2.0f), ig);
   Model patch = patch_model();
-  check_completeness(patch, patch_image(), ig, 0);
+  check_completeness(patch, patch_image(), ig);
 }
 
 TEST_CASE("integrated gradients: on an affine score the attribution is (x - x0) times its one gradient") {
-  Rng rng(23);
+  PortableRng rng(23);
   Model model = smooth_model(rng);
   model.logits = "dense";  // conv, depthwise, average pool, dense: affine in the input
   model.probabilities = "probs";

@@ -23,7 +23,7 @@ void check_close(float analytic, float numeric) { CHECK(std::abs(analytic - nume
 }  // namespace
 
 TEST_CASE("saliency: max over channels of |d score / d pixel|, against central differences") {
-  Rng rng(5);
+  PortableRng rng(5);
   Model model = smooth_model(rng);
   const Tensor x = rng.tensor(Shape::nhwc(1, 7, 5, 3));
   std::unique_ptr<Method> saliency = make_method("saliency");
@@ -44,7 +44,7 @@ TEST_CASE("saliency: max over channels of |d score / d pixel|, against central d
 }
 
 TEST_CASE("gradient x input: sum over channels of input * d score / d input, signed (Captum's convention)") {
-  Rng rng(6);
+  PortableRng rng(6);
   Model model = smooth_model(rng);
   const Tensor x = rng.tensor(Shape::nhwc(1, 7, 5, 3));
   std::unique_ptr<Method> method = make_method("gradient-x-input");

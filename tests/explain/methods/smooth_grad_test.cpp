@@ -18,7 +18,7 @@ using namespace camlens::explain;
 using namespace camlens::test;
 
 TEST_CASE("smooth-grad with sigma 0 equals saliency exactly (batched passes of 16 and 9)") {
-  Rng rng(8);
+  PortableRng rng(8);
   Model smooth = smooth_model(rng), patch = patch_model();
   const Tensor smooth_input = rng.tensor(Shape::nhwc(1, 7, 5, 3));
   const Tensor patch_input = patch_image();
@@ -36,7 +36,7 @@ TEST_CASE("smooth-grad with sigma 0 equals saliency exactly (batched passes of 1
 }
 
 TEST_CASE("smooth-grad is the mean saliency of x + sigma * noise(seed), sigma = 15% of the input's range") {
-  Rng rng(9);
+  PortableRng rng(9);
   Model model = smooth_model(rng);
   const Tensor x = rng.tensor(Shape::nhwc(1, 7, 5, 3), -0.5f, 1.5f);  // range about 2: sigma about 0.3
   std::unique_ptr<Method> saliency = make_method("saliency");

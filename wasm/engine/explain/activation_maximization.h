@@ -9,8 +9,8 @@
 //   x += learning_rate * range * g / mean|g|   (every pixel moves learning_rate of the range on average)
 //   x  = gray + (1 - l2_decay) * (x - gray)    (L2 decay towards mid-gray)
 //   x  = clamp(x, black, white)                (stays a displayable image)
-// and every blur_every steps a Gaussian blur. range, gray, black and white are the values the
-// model's preprocessing gives levels 1 - 0, 0.5, 0 and 1 (io/metadata.h).
+// and every blur_every steps a Gaussian blur. black, gray and white are the model's values for
+// pixel levels 0, 0.5 and 1 after its preprocessing (io/metadata.h); range = |white - black|.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -17,8 +17,8 @@ struct Affine {
 };
 
 Affine channel_affine(const ModelMetadata& m, int channel) {
-  if (channel < 0 || channel > 2) fail("explain: input channel ", channel, " has no preprocessing; channels are 0..2");
   if (m.scaling == InputScaling::scale_offset) return {m.scale, m.offset};
+  if (channel < 0 || channel > 2) fail("explain: input channel ", channel, " has no mean and std; the metadata gives 3");
   return {1.0f / m.std[channel], -m.mean[channel] / m.std[channel]};
 }
 
