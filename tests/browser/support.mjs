@@ -90,17 +90,26 @@ export function spread(pixels) {
   return Math.sqrt(Math.max(0, sumSquares / Math.max(1, count) - mean * mean));
 }
 
-// Drops files on the page the way a user's drag does: dragenter, dragover, drop with a DataTransfer.
-export async function dropFiles(page, files) {
-  const payload = files.map((file) => ({ name: path.basename(file.path), type: file.type, bytes: [...fs.readFileSync(file.path)] }));
-  await page.evaluate(async (items) => {
+// Files for dropFiles and setInputFiles: {name, mimeType, buffer} from a path.
+export function fileFrom(filePath, mimeType = 'application/octet-stream', name = path.basename(filePath)) {
+  return { name, mimeType, buffer: fs.readFileSync(filePath) };
+}
+
+// Drags `files` ({name, mimeType, buffer}) over the page the way a user does: dragenter and
+// dragover with a DataTransfer; then drops them unless `drop` is false (to look at the drop target).
+export async function dropFiles(page, files, { drop = true } = {}) {
+  const payload = files.map((file) => ({ name: file.name, type: file.mimeType, base64: file.buffer.toString('base64') }));
+  await page.evaluate(async ({ items, drop }) => {
     const transfer = new DataTransfer();
-    for (const item of items) transfer.items.add(new File([new Uint8Array(item.bytes)], item.name, { type: item.type }));
+    for (const item of items) {
+      const bytes = Uint8Array.from(atob(item.base64), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], item.name, { type: item.type }));
+    }
     const target = document.querySelector('main');
-    for (const type of ['dragenter', 'dragover', 'drop']) {
+    for (const type of drop ? ['dragenter', 'dragover', 'drop'] : ['dragenter', 'dragover']) {
       target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
     }
-  }, payload);
+  }, { items: payload, drop });
 }
 
 export function topClasses(page) {
