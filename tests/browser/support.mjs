@@ -59,12 +59,16 @@ export async function screenshot(page, name, options = {}) {
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), ...options });
 }
 
-// For each panel: its method and a fingerprint of what its canvas shows (RGBA bytes).
+// For each panel: its method, its canvas size, and what the canvas shows scaled to 48x48 (RGBA
+// bytes): small enough to compare quickly, fine enough to see any change of map or colour.
 export function panelPixels(page) {
   return page.evaluate(() => [...document.querySelectorAll('#panels .panel')].map((panel) => {
     const canvas = panel.querySelector('canvas');
-    const data = canvas.width ? canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data : new Uint8ClampedArray();
-    return { method: panel.dataset.method, width: canvas.width, height: canvas.height, pixels: Array.from(data) };
+    const small = new OffscreenCanvas(48, 48);
+    const context = small.getContext('2d');
+    if (canvas.width) context.drawImage(canvas, 0, 0, 48, 48);
+    const pixels = canvas.width ? Array.from(context.getImageData(0, 0, 48, 48).data) : [];
+    return { method: panel.dataset.method, width: canvas.width, height: canvas.height, pixels };
   }));
 }
 

@@ -105,6 +105,10 @@ function showNotice(text) {
     el('p', {}, text),
     el('button', { type: 'button', class: 'icon-button', 'aria-label': 'Dismiss this message', onclick: clearMessages }, '×')));
 }
+// Messages are joined as sentences: end each with a full stop.
+function sentence(text) {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
 function clearMessages() {
   ui.messages.replaceChildren();
 }
@@ -120,10 +124,25 @@ function galleryFor(modelId) {
   return ['photos', 'fashion-mnist'];
 }
 
-// Short layer names: TensorFlow.js graph nodes carry long scopes ("StatefulPartitionedCall/model_1/
-// conv2d_5/BiasAdd"); the last two parts name the layer. Full names stay in titles.
+// Short layer names: TensorFlow.js graph nodes carry a scope every node shares
+// ("StatefulPartitionedCall/model_1/") and an op ("/BiasAdd"); the part between is the Keras
+// layer's name. Nodes that share a layer keep their full rest. Full names stay in titles.
+let shortNames = new Map();
+function buildShortNames(names) {
+  let scope = names.length > 1 ? names[0].slice(0, names[0].lastIndexOf('/') + 1) : '';
+  while (scope && !names.every((name) => name.startsWith(scope))) scope = scope.slice(0, scope.slice(0, -1).lastIndexOf('/') + 1);
+  const rests = names.map((name) => name.slice(scope.length));
+  const firsts = rests.map((rest) => rest.split('/')[0]);
+  shortNames = new Map(names.map((name, i) => [name, firsts.filter((first) => first === firsts[i]).length > 1 ? rests[i] : firsts[i]]));
+}
+// The engine's messages name layers in full; the page shows them as the layer menu does.
+function withShortLayerNames(message) {
+  let text = message;
+  for (const [name, short] of [...shortNames].sort((a, b) => b[0].length - a[0].length)) text = text.split(name).join(short);
+  return text;
+}
 function shortLayer(name) {
-  return name.split('/').slice(-2).join('/');
+  return shortNames.get(name) ?? name;
 }
 function layerInfo(name) {
   return state.description.layers.find((layer) => layer.name === name);
@@ -140,6 +159,7 @@ async function useModel(input, { id, name }) {
   if (id === 'custom') state.customModelName = name;
   state.layer = null;
   state.classIndex = null;
+  buildShortNames(description.layers.map((layer) => layer.name));
   updateModelSelect();
   buildLayerSelect();
   buildPanels(DEFAULT_METHODS);
@@ -159,6 +179,11 @@ async function useModel(input, { id, name }) {
   }
 }
 
+function stillLoaded() {
+  if (!state.modelId) return '';
+  return state.modelId === 'custom' ? `Your model '${state.customModelName}' is still loaded.` : `The ${modelTitle()} model is still loaded.`;
+}
+
 function updateModelSelect() {
   let custom = ui.modelSelect.querySelector('option[value="custom"]');
   if (state.modelId === 'custom') {
@@ -176,8 +201,7 @@ async function selectBuiltinModel(id) {
     await useModel(await fetchBuiltinModel(id), { id });
   } catch (error) {
     ui.modelSelect.value = state.modelId;
-    showError(`Could not switch to the ${BUILTIN_MODELS[id].title} model: ${error.message}. ` +
-      `${modelTitle()} is still loaded.`);
+    showError(`Could not switch to ${BUILTIN_MODELS[id].title}: ${sentence(error.message)} ${stillLoaded()}`);
   }
 }
 
@@ -188,7 +212,7 @@ async function loadModelFiles(files) {
     showNotice(`Loaded your model '${name}': ${state.description.labels.length} classes, ` +
       `input ${state.description.input.width}×${state.description.input.height} ${state.description.input.color}.`);
   } catch (error) {
-    showError(`Could not load that model: ${error.message}. ${modelTitle() ?? 'The previous model'} is still loaded.`);
+    showError(`Could not load that model: ${sentence(error.message)} ${stillLoaded()}`);
   }
 }
 
@@ -222,7 +246,7 @@ async function loadImageFile(file) {
   try {
     image = await decodeImage(file);
   } catch (error) {
-    showError(`${error.message}. ${state.image ? `The previous image (${state.image.name}) is still loaded.` : ''}`);
+    showError(`${sentence(error.message)} ${state.image ? `The previous image (${state.image.name}) is still loaded.` : ''}`);
     return;
   }
   clearMessages();
@@ -379,7 +403,7 @@ function explainOptions(method, overrides = {}) {
 async function runPanel(panel, runGeneration) {
   const { method } = panel;
   if (!method.applies) {
-    panel.notApplicable(method.why ?? `${method.title} does not apply to this model.`);
+    panel.fail(method.why ?? `${method.title} does not apply to this model.`);
     return;
   }
   const crop = state.crop;
@@ -391,7 +415,7 @@ async function runPanel(panel, runGeneration) {
   } catch (error) {
     if (runGeneration !== generation) return;
     if (error.name === 'CancelledError') panel.fail('Cancelled.', { cancelled: true });
-    else panel.fail(error.message);
+    else panel.fail(withShortLayerNames(error.message));
   }
 }
 

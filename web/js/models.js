@@ -20,26 +20,26 @@ function shardPaths(modelJson, source) {
   return parsed.weightsManifest.flatMap((group) => group.paths ?? []);
 }
 
-async function fetchOk(url, what) {
+async function fetchOk(url) {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`${what} is not on this server (${url}: HTTP ${response.status})`);
+  if (!response.ok) throw new Error(`${url} is not on this server (HTTP ${response.status})`);
   return response;
 }
 
 export async function fetchBuiltinModel(id) {
-  const { title, folder } = BUILTIN_MODELS[id];
+  const { folder } = BUILTIN_MODELS[id];
   let modelJson;
   try {
-    modelJson = await (await fetchOk(`${folder}model.json`, `The ${title} model`)).text();
+    modelJson = await (await fetchOk(`${folder}model.json`)).text();
   } catch (error) {
-    const hint = id === 'fashion-mnist' ? ' It is made by the trainer: see the README, then reload.' : '';
+    const hint = id === 'fashion-mnist' ? ' The trainer makes it (see the README); then reload the page.' : '';
     throw new Error(`${error.message}.${hint}`);
   }
   const metadataResponse = await fetch(`${folder}metadata.json`);
   const metadataJson = metadataResponse.ok ? await metadataResponse.text() : undefined;
   const shards = await Promise.all(shardPaths(modelJson, `${folder}model.json`).map(async (name) => ({
     name,
-    bytes: new Uint8Array(await (await fetchOk(`${folder}${name}`, `Weight file ${name}`)).arrayBuffer()),
+    bytes: new Uint8Array(await (await fetchOk(`${folder}${name}`)).arrayBuffer()),
   })));
   return { modelJson, metadataJson, shards };
 }

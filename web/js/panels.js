@@ -115,21 +115,22 @@ export class MethodPanel {
 
   fail(message, { cancelled = false } = {}) {
     this.#settle();
+    this.#clear();
     this.element.classList.add('failed');
     this.status.replaceChildren(el('div', { class: 'panel-message' },
-      el('p', {}, message),
+      el('p', { class: 'panel-message-title' }, cancelled ? 'Cancelled.' : 'Not computed'),
+      cancelled ? null : el('p', { class: 'panel-message-detail' }, message),
       cancelled ? el('button', { type: 'button', class: 'button button-small', onclick: () => this.onRetry(this) }, 'Run again') : null));
   }
 
-  // Not computed for this model or layer; `why` says why.
-  notApplicable(why) {
-    this.#settle();
+  // Nothing drawn: the method failed, was cancelled or does not apply.
+  #clear() {
     this.explanation = null;
     this.canvas.width = this.canvas.height = 0;
     this.time.textContent = '';
+    this.time.title = '';
+    this.readout.textContent = '';
     this.downloadButton.disabled = true;
-    this.element.classList.add('failed');
-    this.status.replaceChildren(el('div', { class: 'panel-message' }, el('p', {}, why)));
   }
 
   #settle() {
