@@ -72,8 +72,19 @@ export class CropBox {
     };
   }
 
+  // Scales the canvas to fill the viewer (small images too: a 28x28 input is shown large).
+  #fitCanvas() {
+    const style = getComputedStyle(this.viewer);
+    const width = this.viewer.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const height = this.viewer.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    const scale = Math.min(width / this.image.width, height / this.image.height);
+    this.canvas.style.width = `${this.image.width * scale}px`;
+    this.canvas.style.height = `${this.image.height * scale}px`;
+  }
+
   #layout() {
     if (!this.image || !this.box) return;
+    this.#fitCanvas();
     const { scale, left, top } = this.#view();
     Object.assign(this.element.style, {
       left: `${left + this.box.x * scale}px`,

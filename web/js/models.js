@@ -6,8 +6,7 @@ export const BUILTIN_MODELS = {
   'fashion-mnist': { title: 'Fashion-MNIST', folder: 'models/fashion-mnist/', gallery: 'fashion-mnist', faceCrop: false },
 };
 
-// The weight files a TensorFlow.js model.json names, in order.
-function shardPaths(modelJson, source) {
+function parseModelJson(modelJson, source) {
   let parsed;
   try {
     parsed = JSON.parse(modelJson);
@@ -17,7 +16,12 @@ function shardPaths(modelJson, source) {
   if (!parsed || !Array.isArray(parsed.weightsManifest)) {
     throw new Error(`${source} has no weightsManifest: it is not a TensorFlow.js model.json`);
   }
-  return parsed.weightsManifest.flatMap((group) => group.paths ?? []);
+  return parsed;
+}
+
+// The weight files a TensorFlow.js model.json names, in order.
+function shardPaths(modelJson, source) {
+  return parseModelJson(modelJson, source).weightsManifest.flatMap((group) => group.paths ?? []);
 }
 
 async function fetchOk(url) {
@@ -35,8 +39,11 @@ export async function fetchBuiltinModel(id) {
     const hint = id === 'fashion-mnist' ? ' The trainer makes it (see the README); then reload the page.' : '';
     throw new Error(`${error.message}.${hint}`);
   }
-  const metadataResponse = await fetch(`${folder}metadata.json`);
-  const metadataJson = metadataResponse.ok ? await metadataResponse.text() : undefined;
+  // Labels and preprocessing live in model.json's userDefinedMetadata or beside it in metadata.json.
+  let metadataJson;
+  if (!parseModelJson(modelJson, `${folder}model.json`).userDefinedMetadata?.labels) {
+    metadataJson = await (await fetchOk(`${folder}metadata.json`)).text();
+  }
   const shards = await Promise.all(shardPaths(modelJson, `${folder}model.json`).map(async (name) => ({
     name,
     bytes: new Uint8Array(await (await fetchOk(`${folder}${name}`)).arrayBuffer()),
