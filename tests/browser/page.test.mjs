@@ -114,7 +114,7 @@ test('loads with no console error, only same-origin requests, and the default ex
   }
 });
 
-test('dropping a photo and picking one both change the predictions and the maps; EXIF orientation is applied', async () => {
+test('dropping, picking and pasting a photo each change the predictions and the maps; EXIF orientation is applied', async () => {
   const { page, context, log } = await openPage(browser, server.url);
   try {
     const before = await panelPixels(page);
@@ -142,6 +142,18 @@ test('dropping a photo and picking one both change the predictions and the maps;
     assertChanged(dropped, await panelsAreMaps(page), 'after picking a file');
     assert.notDeepEqual(await topClasses(page), droppedClasses);
     await screenshot(page, '05-picked');
+
+    // Pasting an image (a clipboard event carrying a file) loads it too.
+    const picked = await panelPixels(page);
+    const coffee = fs.readFileSync(path.join(root, 'web/samples/coffee.jpg')).toString('base64');
+    await page.evaluate((base64) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], 'pasted.jpg', { type: 'image/jpeg' }));
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+    }, coffee);
+    await idle(page);
+    assert.equal((await pageState(page)).image, 'pasted.jpg');
+    assertChanged(picked, await panelsAreMaps(page), 'after a paste');
 
     // exif_orientation6.jpg is stored 32x16 and says "rotate 90° clockwise": upright it is 16x32.
     await page.setInputFiles('#image-file-input', path.join(FIXTURES, 'exif_orientation6.jpg'));
