@@ -27,14 +27,15 @@ tally_ctest build/native
 echo "== WebAssembly doctest suite (Node)"
 tally_ctest build/wasm
 
-tally_node_tests() {  # $1: title, $2: folder
-  local files log node_pass node_fail
-  files=$(find "$2" -name '*.test.mjs' | sort)
+tally_node_tests() {  # $1: title, $2: folder, then node's options
+  local title=$1 folder=$2 files log node_pass node_fail
+  shift 2
+  files=$(find "$folder" -name '*.test.mjs' | sort)
   [ -n "$files" ] || return 0
-  echo "== $1"
+  echo "== $title"
   log=$(mktemp)
   # shellcheck disable=SC2086
-  node --no-experimental-fetch --test --test-concurrency=1 $files | tee "$log"
+  node "$@" --test --test-concurrency=1 $files | tee "$log"
   node_pass=$(grep -E "^# pass [0-9]+" "$log" | awk '{print $3}')
   node_fail=$(grep -E "^# fail [0-9]+" "$log" | awk '{print $3}')
   passed=$((passed + ${node_pass:-0}))
@@ -42,8 +43,9 @@ tally_node_tests() {  # $1: title, $2: folder
   rm -f "$log"
 }
 
-tally_node_tests "Node tests" tests/node
-# The page in headless Chromium (screenshots of each state land in build/screenshots/).
+tally_node_tests "Node tests" tests/node --no-experimental-fetch
+# The page in headless Chromium (screenshots of each state land in build/screenshots/). Playwright
+# needs Node's fetch classes, so no --no-experimental-fetch here.
 tally_node_tests "Browser tests (Chromium)" tests/browser
 
 echo "camlens: $passed passed, $failed failed"
