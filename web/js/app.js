@@ -458,8 +458,8 @@ async function refreshStrips(runGeneration) {
   const top = await engine.topK({ k: Math.min(3, state.description.labels.length), method: STRIP_METHOD, layer: state.layer, ...common });
   if (runGeneration !== generation) return;
   ui.topkNote.textContent = `${stripMethod.title} at ${shortLayer(currentLayer())}`;
-  topkThumbs = top.map((explanation) => thumbnail({ ...explanation, crop },
-    `${explanation.label} · ${formatPercent(explanation.probability)}`, {
+  topkThumbs = top.map((explanation) => thumbnail({ ...explanation, crop }, explanation.label, {
+      detail: formatPercent(explanation.probability),
       selected: explanation.classIndex === (state.classIndex ?? state.prediction.classes[0].index),
       label: `Explain ${explanation.label}`,
       onSelect: () => selectClass(explanation.classIndex === state.prediction.classes[0].index ? null : explanation.classIndex),
@@ -470,7 +470,8 @@ async function refreshStrips(runGeneration) {
   if (runGeneration !== generation) return;
   sweepThumbs = sweep.map((explanation) => {
     const info = layerInfo(explanation.layer);
-    return thumbnail({ ...explanation, crop }, `${shortLayer(explanation.layer)}${info ? ` · ${info.shape[0]}×${info.shape[1]}` : ''}`, {
+    return thumbnail({ ...explanation, crop }, shortLayer(explanation.layer), {
+      detail: info ? info.shape.join('×') : '',
       selected: explanation.layer === currentLayer(),
       label: `Explain at layer ${shortLayer(explanation.layer)}`,
       onSelect: () => selectLayer(explanation.layer),
