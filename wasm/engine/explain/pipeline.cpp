@@ -289,7 +289,7 @@ Explanation Run::finish(Method& method, ExplainContext& context) {
   e.normalized = normalized(map.raw);
   const std::vector<MapSize> sizes =
       options_.sizes.empty() ? std::vector<MapSize>{{input_.shape().h(), input_.shape().w()}} : options_.sizes;
-  for (const MapSize& size : sizes) e.upsampled.push_back(postprocess(map.raw, size));
+  for (const MapSize& size : sizes) e.upsampled.push_back(postprocess(map.raw, size, options_.upsampling));
   const auto end = Clock::now();
   e.raw = std::move(map.raw);
   e.channel_weights = std::move(map.channel_weights);
