@@ -544,8 +544,14 @@ async function downloadGrid() {
 
 // ---- input: picker, drop anywhere, paste ----
 
+function engineReady() {
+  if (engine && state.description) return true;
+  showError('camlens is still starting: try again in a moment.');
+  return false;
+}
+
 function handleFiles(files) {
-  if (!files.length) return;
+  if (!files.length || !engineReady()) return;
   if (files.some(isModelFile)) {
     track(loadModelFiles(files.filter(isModelFile)));
     return;
@@ -589,6 +595,7 @@ function setupPaste() {
     const files = [...(event.clipboardData?.files ?? [])].filter(isImageFile);
     if (!files.length) return;
     event.preventDefault();
+    if (!engineReady()) return;
     track(loadImageFile(files[0]));
   });
 }
@@ -597,19 +604,23 @@ function setupControls() {
   ui.modelSelect.addEventListener('change', () => {
     const id = ui.modelSelect.value;
     if (id === state.modelId || id === 'custom') return;
+    if (!engineReady()) {
+      ui.modelSelect.value = state.modelId ?? 'emotion';
+      return;
+    }
     track(selectBuiltinModel(id));
   });
   ui.modelFilesButton.addEventListener('click', () => ui.modelFilesInput.click());
   ui.modelFilesInput.addEventListener('change', () => {
     const files = [...ui.modelFilesInput.files];
     ui.modelFilesInput.value = '';
-    if (files.length) track(loadModelFiles(files));
+    if (files.length && engineReady()) track(loadModelFiles(files));
   });
   ui.imageFileButton.addEventListener('click', () => ui.imageFileInput.click());
   ui.imageFileInput.addEventListener('change', () => {
     const file = ui.imageFileInput.files[0];
     ui.imageFileInput.value = '';
-    if (file) track(loadImageFile(file));
+    if (file && engineReady()) track(loadImageFile(file));
   });
   ui.cropReset.addEventListener('click', () => {
     if (!state.image) return;
