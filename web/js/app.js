@@ -458,8 +458,8 @@ async function refreshStrips(runGeneration) {
   const top = await engine.topK({ k: Math.min(3, state.description.labels.length), method: STRIP_METHOD, layer: state.layer, ...common });
   if (runGeneration !== generation) return;
   ui.topkNote.textContent = `${stripMethod.title} at ${shortLayer(currentLayer())}`;
-  topkThumbs = top.map((explanation) => thumbnail({ ...explanation, crop },
-    `${explanation.label} · ${formatPercent(explanation.probability)}`, {
+  topkThumbs = top.map((explanation) => thumbnail({ ...explanation, crop }, explanation.label, {
+      detail: formatPercent(explanation.probability),
       selected: explanation.classIndex === (state.classIndex ?? state.prediction.classes[0].index),
       label: `Explain ${explanation.label}`,
       onSelect: () => selectClass(explanation.classIndex === state.prediction.classes[0].index ? null : explanation.classIndex),
@@ -470,7 +470,8 @@ async function refreshStrips(runGeneration) {
   if (runGeneration !== generation) return;
   sweepThumbs = sweep.map((explanation) => {
     const info = layerInfo(explanation.layer);
-    return thumbnail({ ...explanation, crop }, `${shortLayer(explanation.layer)}${info ? ` · ${info.shape[0]}×${info.shape[1]}` : ''}`, {
+    return thumbnail({ ...explanation, crop }, shortLayer(explanation.layer), {
+      detail: info ? info.shape.join('×') : '',
       selected: explanation.layer === currentLayer(),
       label: `Explain at layer ${shortLayer(explanation.layer)}`,
       onSelect: () => selectLayer(explanation.layer),
@@ -543,8 +544,14 @@ async function downloadGrid() {
 
 // ---- input: picker, drop anywhere, paste ----
 
+function engineReady() {
+  if (engine && state.description) return true;
+  showError('camlens is still starting: try again in a moment.');
+  return false;
+}
+
 function handleFiles(files) {
-  if (!files.length) return;
+  if (!files.length || !engineReady()) return;
   if (files.some(isModelFile)) {
     track(loadModelFiles(files.filter(isModelFile)));
     return;
@@ -588,6 +595,7 @@ function setupPaste() {
     const files = [...(event.clipboardData?.files ?? [])].filter(isImageFile);
     if (!files.length) return;
     event.preventDefault();
+    if (!engineReady()) return;
     track(loadImageFile(files[0]));
   });
 }
@@ -596,19 +604,23 @@ function setupControls() {
   ui.modelSelect.addEventListener('change', () => {
     const id = ui.modelSelect.value;
     if (id === state.modelId || id === 'custom') return;
+    if (!engineReady()) {
+      ui.modelSelect.value = state.modelId ?? 'emotion';
+      return;
+    }
     track(selectBuiltinModel(id));
   });
   ui.modelFilesButton.addEventListener('click', () => ui.modelFilesInput.click());
   ui.modelFilesInput.addEventListener('change', () => {
     const files = [...ui.modelFilesInput.files];
     ui.modelFilesInput.value = '';
-    if (files.length) track(loadModelFiles(files));
+    if (files.length && engineReady()) track(loadModelFiles(files));
   });
   ui.imageFileButton.addEventListener('click', () => ui.imageFileInput.click());
   ui.imageFileInput.addEventListener('change', () => {
     const file = ui.imageFileInput.files[0];
     ui.imageFileInput.value = '';
-    if (file) track(loadImageFile(file));
+    if (file && engineReady()) track(loadImageFile(file));
   });
   ui.cropReset.addEventListener('click', () => {
     if (!state.image) return;

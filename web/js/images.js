@@ -1,7 +1,9 @@
 // Reading images the user gives us: decode with the browser (EXIF orientation applied) into RGBA.
 // Nothing is uploaded: the bytes go from the File straight to a canvas in this tab.
 
-const MAX_SIDE = 4096;  // larger photos are scaled down: the model sees at most a few hundred pixels
+// Larger photos are scaled down: the model sees a few dozen pixels, and every map is drawn at the
+// box's size (a 4000-pixel box would mean 64 MB of RGBA per panel).
+const MAX_SIDE = 1024;
 
 // JPEG data ends with an EOI marker (FF D9). Chromium decodes a truncated JPEG into a partly gray
 // picture without complaint, so we check the marker ourselves (trailing zero padding allowed).

@@ -58,18 +58,17 @@ export class MethodPanel {
     this.element = el('article', { class: 'panel', dataset: { method: method.name } },
       el('header', { class: 'panel-head' },
         el('h3', { title: method.summary }, method.title),
-        this.time,
         el('button', {
           type: 'button', class: 'icon-button', 'aria-label': `Remove ${method.title}`, title: 'Remove this panel',
           onclick: () => onRemove(this),
         }, '×')),
       el('div', { class: 'panel-figure' }, this.canvas, this.status),
-      el('footer', { class: 'panel-foot' }, this.readout, this.downloadButton));
+      el('footer', { class: 'panel-foot' }, this.time, this.readout, this.downloadButton));
     attachHoverReadout(this.canvas, this.readout, () => this.explanation, () => this.#idleText());
   }
 
   #idleText() {
-    return this.explanation ? 'Hover to read values' : '';
+    return '';
   }
 
   // Shown while the job runs; slow methods get a progress bar and a cancel button.
@@ -151,18 +150,19 @@ export class MethodPanel {
   }
 }
 
-// A small captioned overlay for the top-3 and layer-sweep strips.
-export function thumbnail(explanation, caption, { onSelect, selected = false, label } = {}) {
+// A small captioned overlay for the top-3 and layer-sweep strips; `detail` is a second, quieter line
+// that the pointer's map value replaces while it hovers.
+export function thumbnail(explanation, caption, { detail = '', onSelect, selected = false, label } = {}) {
   const canvas = el('canvas', { class: 'thumb-canvas' });
   drawRgba(canvas, explanation.overlay);
   canvas.classList.toggle('pixelated', explanation.overlay.width < 128);
-  const readout = el('span', { class: 'thumb-readout small muted' }, '');
-  const body = [canvas, el('span', { class: 'thumb-caption' }, caption), readout];
+  const readout = el('span', { class: 'thumb-readout small muted' }, detail);
+  const body = [canvas, el('span', { class: 'thumb-caption', title: caption }, caption), readout];
   const element = onSelect
     ? el('button', { type: 'button', class: `thumb${selected ? ' selected' : ''}`, 'aria-pressed': String(selected), 'aria-label': label, onclick: onSelect }, ...body)
     : el('figure', { class: 'thumb' }, ...body);
   const state = { explanation };
-  attachHoverReadout(canvas, readout, () => state.explanation, () => '');
+  attachHoverReadout(canvas, readout, () => state.explanation, () => detail);
   return {
     element,
     recolor(rendered) {
