@@ -122,7 +122,7 @@ test('the contract over the worker: predict, explain, render, top-K, sweep, erro
     };
   });
   assert.equal(result.labels[3], 'happy');
-  assert.equal(result.defaultLayer, 'StatefulPartitionedCall/model_1/conv2d_5/BiasAdd');
+  assert.equal(result.defaultLayer, 'StatefulPartitionedCall/model_1/add_2/add');
   assert.deepEqual(result.input, { height: 64, width: 64, channels: 1, color: 'gray' });
   assert.equal(result.methods, 15);
   assert.deepEqual(result.top.slice(0, 1), ['happy']);

@@ -345,7 +345,7 @@ TEST_CASE("emotion model: loads from models/emotion with the expected nodes, sha
   CHECK(model.metadata.color == InputColor::gray);
   CHECK(model.metadata.scale == 2.0f);
   CHECK(model.metadata.offset == -1.0f);
-  CHECK(model.metadata.explain_layer == prefix + "conv2d_5/BiasAdd");
+  CHECK(model.metadata.explain_layer == prefix + "add_2/add");  // the last feature layer
 
   // Two different images: probabilities sum to 1 and differ.
   Tensor input(Shape::nhwc(2, 64, 64, 1));

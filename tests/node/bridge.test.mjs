@@ -16,7 +16,8 @@ const modelJson = fs.readFileSync(path.join(dir, 'model.json'), 'utf8');
 const weights = new Uint8Array(fs.readFileSync(path.join(dir, 'emotion.bin')));
 const metadataJson = fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8');
 const shards = [{ name: 'emotion.bin', bytes: weights }];
-const HEAD_CONV = 'StatefulPartitionedCall/model_1/conv2d_5/BiasAdd';
+const HEAD_CONV = 'StatefulPartitionedCall/model_1/conv2d_5/BiasAdd';  // CAM's own layer
+const LAST_FEATURES = 'StatefulPartitionedCall/model_1/add_2/add';  // the metadata's default
 const LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
 const HAPPY = 3;
 const SIDE = 140;
@@ -71,7 +72,7 @@ function assertStillWorks() {
 
 test('describe: labels, default layer, explainable layers and the method registry with what applies', () => {
   assert.deepEqual(info.labels, LABELS);
-  assert.equal(info.defaultLayer, HEAD_CONV);
+  assert.equal(info.defaultLayer, LAST_FEATURES);
   assert.equal(info.metadata.crop, 'center');
   assert.ok(info.explainable.includes(HEAD_CONV) && info.explainable.length >= 10, info.explainable.join(', '));
   assert.deepEqual(info.methods.map((m) => m.name),
@@ -118,8 +119,10 @@ test('every registered method: a non-blank raw map of the promised size, heat 0.
     assert.ok(e.probability > 0.9, `${name}: probability ${e.probability}`);
     assert.deepEqual(e.crop, CROP);
     // Guided Grad-CAM works at the layer but multiplies guided backpropagation's input-sized map.
-    const [h, w] = perPixel || name === 'guided-grad-cam' ? [64, 64] : layerShape(HEAD_CONV);
-    assert.equal(e.layer, perPixel ? info.input : HEAD_CONV);
+    // CAM explains the layer its global average pool reads unless a layer is asked for.
+    const layer = name === 'cam' ? HEAD_CONV : LAST_FEATURES;
+    const [h, w] = perPixel || name === 'guided-grad-cam' ? [64, 64] : layerShape(layer);
+    assert.equal(e.layer, perPixel ? info.input : layer);
     assert.deepEqual([e.map.height, e.map.width, e.map.values.length], [h, w, h * w], name);
     assert.ok(e.map.values instanceof Float32Array);
     assertNotBlank(Array.from(e.map.values), `${name} raw map`);
@@ -132,7 +135,7 @@ test('every registered method: a non-blank raw map of the promised size, heat 0.
       assert.equal(picture.data.length, CROP.width * CROP.height * 4);
       assert.ok(picture.data.every((v, i) => i % 4 !== 3 || v === 255), `${name}: not opaque`);
     }
-    assert.ok(e.weights === null || (e.weights instanceof Float32Array && e.weights.length === 7), name);
+    assert.ok(e.weights === null || (e.weights instanceof Float32Array && e.weights.length === layerShape(layer)[2]), name);
     for (const step of ['forward', 'backward', 'method', 'postprocess']) {
       assert.ok(Number.isFinite(e.timings[step]) && e.timings[step] >= 0, `${name}: timings.${step}`);
     }
@@ -198,7 +201,7 @@ test('top-K from one forward pass; the layer sweep at every explainable layer in
     assert.deepEqual([e.heat.width, e.heat.height], [CROP.width, CROP.height]);
   }
   // The sweep's map at the head conv is Grad-CAM's there.
-  assert.deepEqual(sweep.at(-1).map.values, model.explain(image, { method: 'grad-cam', crop: CROP }).map.values);
+  assert.deepEqual(sweep.at(-1).map.values, model.explain(image, { method: 'grad-cam', crop: CROP, layer: HEAD_CONV }).map.values);
 });
 
 test('activation maximisation: an RGBA picture that raises the class logit; by channel too', () => {

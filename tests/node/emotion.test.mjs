@@ -34,7 +34,7 @@ function inputs() {
 const camlens = await loadCamlens();
 const tf = await loadTf();
 
-test('emotion: describe() reports labels, the input, the logits node and the head conv', () => {
+test('emotion: describe() reports labels, the input, the logits node and the default layer', () => {
   const model = new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
   try {
     const info = model.describe();
@@ -43,10 +43,10 @@ test('emotion: describe() reports labels, the input, the logits node and the hea
     assert.equal(info.input, 'input_1');
     assert.equal(info.logits, LOGITS);
     assert.equal(info.probabilities, 'StatefulPartitionedCall/model_1/predictions/Softmax');
-    assert.equal(info.metadata.explain_layer, 'StatefulPartitionedCall/model_1/conv2d_5/BiasAdd');
+    assert.equal(info.metadata.explain_layer, 'StatefulPartitionedCall/model_1/add_2/add');
     assert.deepEqual(info.metadata.scaling, { scale: 2, offset: -1 });
-    const head = info.nodes.find((node) => node.name === info.metadata.explain_layer);
-    assert.deepEqual({ kind: head.kind, shape: head.shape, spatial: head.spatial }, { kind: 'Conv2D', shape: [8, 8, 7], spatial: true });
+    const features = info.nodes.find((node) => node.name === info.metadata.explain_layer);
+    assert.deepEqual({ kind: features.kind, shape: features.shape, spatial: features.spatial }, { kind: 'Add', shape: [8, 8, 256], spatial: true });
     assert.equal(info.nodes.at(-1).kind, 'Softmax');
   } finally {
     model.delete();

@@ -16,6 +16,7 @@ const images = path.join(root, 'tests/fixtures/images');
 const FACE = path.join(images, 'astronaut_face.png');
 const TRUNCATED = path.join(images, 'truncated.jpg');
 const HEAD_CONV = 'StatefulPartitionedCall/model_1/conv2d_5/BiasAdd';
+const LAST_FEATURES = 'StatefulPartitionedCall/model_1/add_2/add';  // the metadata's default layer
 const LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
 
 // Runs the tool from the repository root with stdout and stderr piped (so stderr is no terminal).
@@ -120,15 +121,15 @@ test('predict: a bad image among good ones is reported, the others printed, exit
   assert.match(missing.stderr, /no_such_image\.png: no such file/);
 });
 
-test('layers lists every layer with kind and shape, the head conv as the default', () => {
+test('layers lists every layer with kind and shape, the last feature layer as the default', () => {
   const { code, stdout } = camlens('layers');
   assert.equal(code, 0);
   const lines = stdout.trimEnd().split('\n');
   assert.match(lines[0], /input 'input_1' \[64, 64, 1\], 7 classes/);
   const rows = lines.slice(2);
   assert.equal(rows.length, 21);  // the input and 20 layers
-  const head = rows.find((row) => row.includes(HEAD_CONV));
-  assert.match(head, /Conv2D\s+\[8, 8, 7\]\s+yes \(default\)$/);
+  assert.match(rows.find((row) => row.includes(HEAD_CONV)), /Conv2D\s+\[8, 8, 7\]\s+yes$/);
+  assert.match(rows.find((row) => row.includes(LAST_FEATURES)), /Add\s+\[8, 8, 256\]\s+yes \(default\)$/);
   assert.equal(rows.filter((row) => row.endsWith('(default)')).length, 1);
   assert.match(rows.find((row) => row.includes('global_average_pooling2d_1/Mean')), /GlobalAveragePool\s+\[7\]$/);
   assert.match(rows[0], /^ 0 {2}input_1\s+Input\s+\[64, 64, 1\]$/);
@@ -155,7 +156,8 @@ test('explain on a folder: PNGs and JSON for the good image, the truncated JPEG 
   fs.copyFileSync(TRUNCATED, path.join(input, 'truncated.jpg'));
   fs.writeFileSync(path.join(input, 'notes.txt'), 'not an image');
   const out = tempDir('out');
-  const { code, stdout, stderr } = camlens('explain', input, '--out', out, '--json', '--method', 'grad-cam,eigen-cam');
+  const { code, stdout, stderr } = camlens('explain', input, '--out', out, '--json', '--method', 'grad-cam,eigen-cam',
+    '--layer', 'conv2d_5');
   assert.equal(code, 3);
   assert.match(stderr, /^camlens explain: cannot decode .*truncated\.jpg: .*; skipped$/m);
   assert.doesNotMatch(stderr, /\r|\[#/);  // no progress bar: stderr is not a terminal

@@ -249,7 +249,7 @@ class JsModel {
       const std::vector<std::string> explainable = ex::spatial_layers_feeding(model_.graph.nodes(), model_.logits);
       out.set("explainable", string_array(explainable));
       out.set("defaultLayer", explainable.empty() ? val::null() : val(ex::default_layer(model_)));
-      out.set("methods", methods_at(explainable.empty() ? std::string() : ex::default_layer(model_)));
+      out.set("methods", methods_at(std::string()));  // each at the layer it explains by default
       return out;
     });
   }

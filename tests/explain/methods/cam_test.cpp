@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "explain/pipeline.h"
 #include "explain/registry.h"
+#include "explain/run.h"
 #include "layers/conv2d.h"
 #include "layers/global_average_pool.h"
 #include "layers/softmax.h"
@@ -105,4 +106,28 @@ TEST_CASE("CAM: a model without a global average pool head gets an Error suggest
   // Grad-CAM applies to the same model.
   std::unique_ptr<Method> grad_cam = make_method("grad-cam");
   CHECK(explain_target(model, input, *grad_cam).raw.height == 4);
+}
+
+TEST_CASE("CAM explains the layer its global average pool reads when no layer is asked for") {
+  Rng rng(44);
+  Model model = residual_model(rng);
+  const Tensor input = rng.tensor(Shape::nhwc(1, 8, 8, 3));
+  std::unique_ptr<Method> cam = make_method("cam"), grad_cam = make_method("grad-cam");
+  const std::string pooled = explain_target(model, input, *cam).layer;
+  // Another default layer in the metadata moves Grad-CAM there, but not CAM.
+  std::string other;
+  for (const std::string& layer : spatial_layers_feeding(model.graph.nodes(), model.logits)) {
+    if (layer != pooled) other = layer;
+  }
+  REQUIRE(!other.empty());
+  model.metadata.explain_layer = other;
+  CHECK(explain_target(model, input, *grad_cam).layer == other);
+  CHECK(explain_target(model, input, *cam).layer == pooled);
+  CHECK(layer_for(model, *cam, "") == pooled);
+  CHECK(layer_for(model, *grad_cam, "") == other);
+  // Asked for another layer, CAM still refuses it.
+  ExplainOptions options;
+  options.layer = other;
+  CHECK_THROWS_WITH_AS(explain_target(model, input, *cam, Target::top(), options),
+                       doctest::Contains("CAM's identity holds only at the layer the global average pool reads"), Error);
 }

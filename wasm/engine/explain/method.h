@@ -109,6 +109,9 @@ class Method {
   virtual std::optional<std::string> unsupported(const Model& /*model*/, const std::string& /*layer*/) const {
     return std::nullopt;
   }
+  // The one layer where the method is defined, explained when no layer is asked for (CAM: the
+  // layer its head's global average pool reads); nullopt: any layer, the model's default first.
+  virtual std::optional<std::string> own_layer(const Model& /*model*/) const { return std::nullopt; }
 };
 
 // pytorch-grad-cam's BaseCAM: the map is sum_k w_k A_k; a method supplies only the weights.

@@ -121,6 +121,12 @@ std::string default_layer(const Model& model) {
   return layers.back();
 }
 
+std::string layer_for(const Model& model, const Method& method, const std::string& requested) {
+  if (!requested.empty()) return requested;
+  if (std::optional<std::string> own = method.own_layer(model)) return *own;
+  return default_layer(model);
+}
+
 std::vector<int> rank_classes(std::span<const float> scores) {
   std::vector<int> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
@@ -320,7 +326,7 @@ std::vector<Explanation> explain_targets(Model& model, const Tensor& input, Meth
                                          std::span<const Target> targets, const ExplainOptions& options) {
   if (targets.empty()) fail("explain: no target given; pass at least one (Target::top() is the top-1 class)");
   const Requirements needs = method.requirements();
-  const std::string node = needs.layer ? (options.layer.empty() ? default_layer(model) : options.layer) : model.input();
+  const std::string node = needs.layer ? layer_for(model, method, options.layer) : model.input();
   if (needs.layer) check_layer(model, node);
 
   Run run(model, input, options, static_cast<int>(targets.size()));

@@ -74,6 +74,9 @@ std::vector<Explanation> explain_top_k(Model& model, const Tensor& input, Method
 // The layer explained when ExplainOptions::layer is empty: the metadata's explain_layer when it is
 // a spatial node feeding the logits, else the last such node.
 std::string default_layer(const Model& model);
+// The layer `method` explains: `requested` when given, else the method's own layer if it has one,
+// else default_layer(model).
+std::string layer_for(const Model& model, const Method& method, const std::string& requested);
 // Class indices by decreasing score; ties keep the lower index first.
 std::vector<int> rank_classes(std::span<const float> scores);
 

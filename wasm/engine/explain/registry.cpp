@@ -80,7 +80,7 @@ std::optional<std::string> why_not_applicable(const Model& model, const Method& 
     return std::string(method.name()) + ": the model has no spatial [H, W, C] layer before its logits '" +
            model.logits + "', so no CAM method applies; use a per-pixel method";
   }
-  const std::string node = layer.empty() ? default_layer(model) : layer;
+  const std::string node = layer_for(model, method, layer);
   try {
     check_layer(model, node);
   } catch (const Error& e) {

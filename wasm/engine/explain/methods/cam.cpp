@@ -26,6 +26,7 @@ const NodeInfo* find_node(const std::vector<NodeInfo>& nodes, const std::string&
 // output already is the logits), or why the model's head is not one CAM can read at `layer`.
 struct CamHead {
   const Dense* dense = nullptr;
+  std::string pooled;   // the layer the global average pool reads; empty when the head has none
   std::string problem;  // empty: CAM applies
 };
 
@@ -45,7 +46,10 @@ CamHead cam_head(const Model& model, const std::string& layer) {
   if (pool->kind != "GlobalAveragePool") {
     head.problem = "the logits '" + logits.name + "' (" + logits.kind +
                    ") are not a global average pool, nor a Dense layer reading one";
-  } else if (pool->inputs.at(0) != layer) {
+    return head;
+  }
+  head.pooled = pool->inputs.at(0);
+  if (head.pooled != layer) {
     head.problem = "CAM's identity holds only at the layer the global average pool reads, '" + pool->inputs.at(0) +
                    "': pass that layer";
   }
@@ -66,6 +70,11 @@ class Cam final : public ChannelWeightMethod {
     const CamHead head = cam_head(model, layer);
     if (head.problem.empty()) return std::nullopt;
     return refusal(model, layer, head.problem);
+  }
+  std::optional<std::string> own_layer(const Model& model) const override {
+    const CamHead head = cam_head(model, "");
+    if (head.pooled.empty()) return std::nullopt;
+    return head.pooled;
   }
 
  protected:
