@@ -645,46 +645,62 @@ ImageResult explain_photo(const ImageInput& input, const Photo& photo, const fs:
   explain::Prediction prediction;
   double render_ms = 0.0;
 
-  for (size_t m = 0; m < s.methods.size(); ++m) {
-    const std::string& name = s.methods[m];
+  const auto report_failure = [&](const std::string& what, const std::string& why) {
+    bar.clear();
+    std::cout.flush();
+    std::cerr << "camlens explain: " << input.path.string() << ": " << what << " failed: " << why << "\n";
+  };
+  // Methods that cannot apply are reported up front; the others share one forward pass.
+  std::vector<std::unique_ptr<explain::Method>> methods;
+  for (const std::string& name : s.methods) {
     std::unique_ptr<explain::Method> method = explain::make_method(name);
-    explain::ExplainOptions options;
-    options.layer = s.layer;
-    options.sizes = {{photo.box.height, photo.box.width}};
-    options.progress = [&](const explain::Progress& p) {
-      bar.draw(units_done + (static_cast<double>(m) + p.fraction) / s.methods.size(),
-               input.path.filename().string() + " " + name);
-      return true;
-    };
-    std::vector<explain::Explanation> results;
-    try {
-      results = explain::explain_targets(model, photo.input, *method, s.targets, options);
-    } catch (const Error& e) {
-      bar.clear();
-      std::cout.flush();
-      std::cerr << "camlens explain: " << input.path.string() << ": " << name << " failed: " << e.what() << "\n";
+    if (const std::optional<std::string> why = explain::why_not_applicable(model, *method, s.layer)) {
+      report_failure(name, *why);
       ++result.failed_methods;
-      continue;
+    } else {
+      methods.push_back(std::move(method));
     }
-    for (const explain::Explanation& e : results) {
-      const auto start = std::chrono::steady_clock::now();
-      const std::string base = stem.filename().string() + "." + file_name_part(name) + "." +
-                               file_name_part(labels[e.target_class]);
-      const explain::Map& map = e.upsampled.front();  // the crop box's size
-      const json files = {
-          {"overlay", base + ".overlay.png"}, {"crop", base + ".crop.png"}, {"heatmap", base + ".heatmap.png"}};
-      write_png_file(explain::overlay_image(photo.image, map, photo.box, s.colormap, s.alpha),
-                     (folder / files["overlay"].get<std::string>()).string());
-      write_png_file(explain::overlay_image(crop_image(photo.image, photo.box), map, s.colormap, s.alpha),
-                     (folder / files["crop"].get<std::string>()).string());
-      write_png_file(explain::heatmap_image(map, s.colormap), (folder / files["heatmap"].get<std::string>()).string());
-      result.files_written += 3;
-      render_ms += ms_since(start);
-      json entry = explain::explanation_json(e, labels);
-      entry["files"] = files;
-      explanations.push_back(std::move(entry));
-      prediction = e.prediction;
+  }
+  std::vector<explain::Method*> applicable;
+  std::string names;
+  for (const std::unique_ptr<explain::Method>& method : methods) {
+    applicable.push_back(method.get());
+    names += (names.empty() ? "" : ",") + std::string(method->name());
+  }
+  explain::ExplainOptions options;
+  options.layer = s.layer;
+  options.sizes = {{photo.box.height, photo.box.width}};
+  options.progress = [&](const explain::Progress& p) {
+    bar.draw(units_done + p.fraction, input.path.filename().string() + " " + std::string(p.stage));
+    return true;
+  };
+  std::vector<explain::Explanation> results;
+  if (!applicable.empty()) {
+    try {
+      results = explain::explain_all(model, photo.input, applicable, s.targets, options);
+    } catch (const Error& e) {
+      report_failure(names, e.what());
+      result.failed_methods += static_cast<int>(applicable.size());
     }
+  }
+  for (const explain::Explanation& e : results) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string base = stem.filename().string() + "." + file_name_part(e.method) + "." +
+                             file_name_part(labels[e.target_class]);
+    const explain::Map& map = e.upsampled.front();  // the crop box's size
+    const json files = {
+        {"overlay", base + ".overlay.png"}, {"crop", base + ".crop.png"}, {"heatmap", base + ".heatmap.png"}};
+    write_png_file(explain::overlay_image(photo.image, map, photo.box, s.colormap, s.alpha),
+                   (folder / files["overlay"].get<std::string>()).string());
+    write_png_file(explain::overlay_image(crop_image(photo.image, photo.box), map, s.colormap, s.alpha),
+                   (folder / files["crop"].get<std::string>()).string());
+    write_png_file(explain::heatmap_image(map, s.colormap), (folder / files["heatmap"].get<std::string>()).string());
+    result.files_written += 3;
+    render_ms += ms_since(start);
+    json entry = explain::explanation_json(e, labels);
+    entry["files"] = files;
+    explanations.push_back(std::move(entry));
+    prediction = e.prediction;
   }
   if (!prediction.ranking.empty()) {
     result.top_label = labels[prediction.ranking.front()];

@@ -131,3 +131,33 @@ TEST_CASE("pipeline: a spatial layer that does not feed the logits is refused") 
   CHECK(e.layer == "conv");
   CHECK(e.prediction.probabilities[0] + e.prediction.probabilities[1] == doctest::Approx(1.0f));
 }
+
+TEST_CASE("pipeline: explain_all gives each method and target the map a call of its own gives") {
+  Rng rng(45);
+  Model model = residual_model(rng);
+  const Tensor input = rng.tensor(Shape::nhwc(1, 8, 8, 3));
+  // Occlusion runs extra forward passes between the others: the shared activations must survive.
+  std::vector<std::unique_ptr<Method>> owned;
+  for (const char* name : {"cam", "grad-cam", "occlusion", "grad-cam++", "saliency", "layer-cam"}) {
+    owned.push_back(make_method(name));
+  }
+  std::vector<Method*> methods;
+  for (const std::unique_ptr<Method>& method : owned) methods.push_back(method.get());
+  const std::vector<Target> targets = {Target::top(), Target::of_class(2)};
+  const std::vector<Explanation> together = explain_all(model, input, methods, targets);
+  REQUIRE(together.size() == methods.size() * targets.size());
+  for (size_t m = 0; m < methods.size(); ++m) {
+    for (size_t t = 0; t < targets.size(); ++t) {
+      const Explanation alone = explain_target(model, input, *methods[m], targets[t]);
+      const Explanation& shared = together[m * targets.size() + t];
+      CAPTURE(alone.method);
+      CAPTURE(t);
+      CHECK(shared.method == alone.method);
+      CHECK(shared.layer == alone.layer);
+      CHECK(shared.target_class == alone.target_class);
+      CHECK(shared.raw.values == alone.raw.values);  // the same arithmetic, bit for bit
+      CHECK(shared.channel_weights == alone.channel_weights);
+    }
+  }
+  CHECK_THROWS_WITH_AS(explain_all(model, input, {}, targets), doctest::Contains("no method given"), Error);
+}

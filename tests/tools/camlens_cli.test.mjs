@@ -237,7 +237,8 @@ test('explain draws a progress bar when stderr is a terminal, and not with --qui
     { cwd: root, encoding: 'utf8' });
   const shown = onTerminal('explain', FACE, '--out', out, '--method', 'grad-cam,score-cam');
   assert.equal(shown.status, 0, shown.stdout);
-  assert.match(shown.stdout, /\r\x1b\[K\[#{15}\.{15}\] 0\/1 {2}astronaut_face\.png score-cam/);  // half done
+  assert.match(shown.stdout, /\r\x1b\[K\[#{15}\.{15}\] 0\/1 {2}astronaut_face\.png grad-cam/);  // half done
+  assert.match(shown.stdout, /\[#{22}\.{8}\] 0\/1 {2}\.\.\.naut_face\.png score-cam masks 128\/256/);  // its steps
   assert.match(shown.stdout, /explained 1 of 1 image/);
   const quiet = onTerminal('explain', FACE, '--out', out, '--quiet');
   assert.equal(quiet.status, 0);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "explain/predict.h"
@@ -322,30 +323,52 @@ Explanation Run::finish(Method& method, ExplainContext& context) {
 
 // ---- entry points ----
 
-std::vector<Explanation> explain_targets(Model& model, const Tensor& input, Method& method,
-                                         std::span<const Target> targets, const ExplainOptions& options) {
+std::vector<Explanation> explain_all(Model& model, const Tensor& input, std::span<Method* const> methods,
+                                     std::span<const Target> targets, const ExplainOptions& options) {
+  if (methods.empty()) fail("explain: no method given; pass at least one (registry.h lists them)");
   if (targets.empty()) fail("explain: no target given; pass at least one (Target::top() is the top-1 class)");
-  const Requirements needs = method.requirements();
-  const std::string node = needs.layer ? layer_for(model, method, options.layer) : model.input();
-  if (needs.layer) check_layer(model, node);
+  const std::vector<NodeInfo> nodes = model.graph.nodes();
+  std::vector<std::string> nodes_of_methods, keep;
+  for (Method* method : methods) {
+    const Requirements needs = method->requirements();
+    const std::string node = needs.layer ? layer_for(model, *method, options.layer) : model.input();
+    if (needs.layer) check_layer(model, node);
+    for (const std::string& kept : needs.gradients ? activations_for_backward(nodes, node, model.logits)
+                                                   : std::vector<std::string>{node}) {
+      if (std::find(keep.begin(), keep.end(), kept) == keep.end()) keep.push_back(kept);
+    }
+    nodes_of_methods.push_back(node);
+  }
 
-  Run run(model, input, options, static_cast<int>(targets.size()));
-  run.forward(needs.gradients ? activations_for_backward(model.graph.nodes(), node, model.logits)
-                              : std::vector<std::string>{node});
+  Run run(model, input, options, static_cast<int>(methods.size() * targets.size()));
+  run.forward(keep);
   std::vector<int> classes;
   for (const Target& target : targets) classes.push_back(run.resolve(target));
-  const Tensor activations = model.graph.activation(node).clone();  // extra passes may overwrite the graph's
+  std::map<std::string, Tensor> activations;  // cloned: extra passes may overwrite the graph's
+  for (const std::string& node : nodes_of_methods) {
+    if (!activations.contains(node)) activations.emplace(node, model.graph.activation(node).clone());
+  }
   run.report("forward", 0.0);
 
   std::vector<Explanation> explanations;
-  for (size_t i = 0; i < classes.size(); ++i) {
-    run.begin_unit(static_cast<int>(i));
-    Tensor gradients;
-    if (needs.gradients) gradients = run.backward(classes[i], node, {node}, needs.relu, /*shared=*/false).at(node).clone();
-    ExplainContext context(run, node, classes[i], activations, needs.gradients ? &gradients : nullptr);
-    explanations.push_back(run.finish(method, context));
+  for (size_t m = 0; m < methods.size(); ++m) {
+    const Requirements needs = methods[m]->requirements();
+    const std::string& node = nodes_of_methods[m];
+    for (size_t t = 0; t < classes.size(); ++t) {
+      run.begin_unit(static_cast<int>(m * classes.size() + t));
+      Tensor gradients;
+      if (needs.gradients) gradients = run.backward(classes[t], node, {node}, needs.relu, /*shared=*/false).at(node).clone();
+      ExplainContext context(run, node, classes[t], activations.at(node), needs.gradients ? &gradients : nullptr);
+      explanations.push_back(run.finish(*methods[m], context));
+    }
   }
   return explanations;
+}
+
+std::vector<Explanation> explain_targets(Model& model, const Tensor& input, Method& method,
+                                         std::span<const Target> targets, const ExplainOptions& options) {
+  Method* const methods[] = {&method};
+  return explain_all(model, input, methods, targets, options);
 }
 
 Explanation explain_target(Model& model, const Tensor& input, Method& method, Target target, const ExplainOptions& options) {

@@ -67,6 +67,10 @@ Explanation explain_target(Model& model, const Tensor& input, Method& method, Ta
 // One forward pass, then one backward pass (if the method needs gradients) and one map per target.
 std::vector<Explanation> explain_targets(Model& model, const Tensor& input, Method& method,
                                          std::span<const Target> targets, const ExplainOptions& options = {});
+// Every method for every target after one shared forward pass (what a grid of panels wants: the
+// forward is paid once, not once per method), method-major: (m0, t0), (m0, t1), ..., (m1, t0), ...
+std::vector<Explanation> explain_all(Model& model, const Tensor& input, std::span<Method* const> methods,
+                                     std::span<const Target> targets, const ExplainOptions& options = {});
 // The k most probable classes' maps, best first: explain_targets with top_k_targets(k).
 std::vector<Explanation> explain_top_k(Model& model, const Tensor& input, Method& method, int k,
                                        const ExplainOptions& options = {});
