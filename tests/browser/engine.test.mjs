@@ -3,7 +3,7 @@
 // cancelling both ways: with a SharedArrayBuffer flag when the page is cross-origin isolated, and
 // by restarting the worker (re-loading model and image) when it is not. A small static server here
 // serves web/js, build/wasm as /engine, models and the test fixture, with or without COOP/COEP.
-// Run without --no-experimental-fetch (playwright-core needs Node's fetch): node --test tests/browser/
+// Run without --no-experimental-fetch (playwright-core needs Node's fetch), as scripts/test.sh does.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -26,7 +26,9 @@ const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'a
 function serve({ isolated }) {
   const server = http.createServer((request, response) => {
     const url = new URL(request.url, 'http://localhost');
-    const headers = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
+    const headers = isolated
+      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+      : {};
     if (url.pathname === '/') {
       response.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end('<!doctype html><title>engine</title>');
       return;
@@ -84,13 +86,14 @@ async function inPage({ isolated }, run) {
   }
 }
 
-test('the contract over the worker: describe, predict, explain, render, top-K, sweep, errors that keep the model', async () => {
+test('the contract over the worker: predict, explain, render, top-K, sweep, errors that keep the model', async () => {
   const result = await inPage({ isolated: true }, async () => {
     const { engine, description } = window;
     const prediction = await engine.predict({ crop: null, top: 3 });
     const progress = [];
-    const job = engine.explain({ method: 'grad-cam', classIndex: null, layer: null, crop: { x: 10, y: 5, width: 120, height: 110 },
-      colormap: 'jet', alpha: 0.4, smooth: true }, { onProgress: (fraction, stage) => progress.push([fraction, stage]) });
+    const crop = { x: 10, y: 5, width: 120, height: 110 };
+    const job = engine.explain({ method: 'grad-cam', classIndex: null, layer: null, crop, colormap: 'jet', alpha: 0.4,
+      smooth: true }, { onProgress: (fraction, stage) => progress.push([fraction, stage]) });
     const e = await job.promise;
     const rendered = await engine.render({ heat: e.heat, crop: e.crop, colormap: 'gray', alpha: 1 });
     const top = await engine.topK({ k: 3, method: 'cam', crop: null });
@@ -112,7 +115,7 @@ test('the contract over the worker: describe, predict, explain, render, top-K, s
         mapIsFloat32: e.map.values instanceof Float32Array, overlay: [e.overlay.width, e.overlay.height],
         overlayIsClamped: e.overlay.data instanceof Uint8ClampedArray, total: e.timings.total },
       progress: progress.length,
-      gray: rendered.heatmap.data[0] === rendered.heatmap.data[1] && rendered.heatmap.data[1] === rendered.heatmap.data[2],
+      gray: new Set(rendered.heatmap.data.subarray(0, 3)).size === 1,
       top3: top.map((t) => t.classIndex), sweep: sweep.length,
       failures, after: after.classes[0].label, afterCrop: after.crop,
       heap: await engine.heapBytes(),
@@ -146,7 +149,8 @@ async function cancelling() {
   let job;
   job = engine.explain({ method: 'smooth-grad', params: { samples: 2000 } }, { onProgress: () => job.cancel() });
   const queued = engine.explain({ method: 'grad-cam' });
-  const settled = Promise.all([job.promise, queued.promise].map((p) => p.then(() => 'resolved', (error) => error.name)));
+  const outcome = (promise) => promise.then(() => 'resolved', (error) => error.name);
+  const settled = Promise.all([outcome(job.promise), outcome(queued.promise)]);
   queued.cancel();
   const outcomes = await settled;
   const after = await engine.explain({ method: 'saliency' }).promise;
@@ -155,8 +159,10 @@ async function cancelling() {
 }
 
 for (const isolated of [true, false]) {
-  test(`cancel ${isolated ? 'through a SharedArrayBuffer flag' : 'by restarting the worker'}: CancelledError, then the engine works`, async () => {
+  const how = isolated ? 'through a SharedArrayBuffer flag' : 'by restarting the worker';
+  test(`cancel ${how}: CancelledError, then the engine works`, async () => {
     const result = await inPage({ isolated }, cancelling);
-    assert.deepEqual(result, { outcomes: ['CancelledError', 'CancelledError'], after: ['saliency', 3], prediction: 'happy' });
+    assert.deepEqual(result,
+      { outcomes: ['CancelledError', 'CancelledError'], after: ['saliency', 3], prediction: 'happy' });
   });
 }
