@@ -121,6 +121,17 @@ class ChannelWeightMethod : public Method {
   virtual std::vector<float> channel_weights(ExplainContext& context) = 0;
 };
 
+// Gradient-times-activation maps (HiResCAM, LayerCAM): map(i,j) = sum_k f(G_k(i,j)) * A_k(i,j),
+// with no channel weights; a method supplies only f.
+class ElementwiseGradientMethod : public Method {
+ public:
+  Requirements requirements() const final { return {.gradients = true}; }
+  MethodMap compute(ExplainContext& context) final;
+
+ protected:
+  virtual float gradient_weight(float gradient) const = 0;
+};
+
 // sum_k weights[k] * activations[0, :, :, k] as an H x W map.
 Map weighted_channel_sum(const Tensor& activations, std::span<const float> weights);
 

@@ -178,6 +178,19 @@ MethodMap ChannelWeightMethod::compute(ExplainContext& context) {
   return result;
 }
 
+MethodMap ElementwiseGradientMethod::compute(ExplainContext& context) {
+  const Tensor& acts = context.activations();
+  const Tensor& grads = context.gradients();
+  const int channels = acts.shape().c();
+  MethodMap result{Map(acts.shape().h(), acts.shape().w()), {}};
+  for (size_t p = 0; p < result.raw.values.size(); ++p) {
+    float sum = 0.0f;
+    for (int k = 0; k < channels; ++k) sum += gradient_weight(grads[p * channels + k]) * acts[p * channels + k];
+    result.raw.values[p] = sum;
+  }
+  return result;
+}
+
 // ---- Run ----
 
 Run::Run(Model& model, const Tensor& input, const ExplainOptions& options, int units)
