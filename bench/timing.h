@@ -1,0 +1,40 @@
+#pragma once
+// How every camlens benchmark times a piece of work: one warm-up call (first-touch allocation,
+// weight packing, caches), then timed calls until both a minimum count and a minimum duration are
+// reached (slow work stops after max_seconds once it has 3 runs); the median with the 10th and
+// 90th percentiles as the spread.
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+namespace camlens::bench {
+
+struct Timing {
+  double median_ms = 0, low_ms = 0, high_ms = 0;  // low/high: 10th and 90th percentile
+  int runs = 0;
+};
+
+// The median and 10th/90th percentiles of `samples` (milliseconds); sorts them.
+inline Timing summarize(std::vector<double>& samples) {
+  std::sort(samples.begin(), samples.end());
+  auto pick = [&](double q) { return samples[static_cast<size_t>(q * (samples.size() - 1))]; };
+  return {pick(0.5), pick(0.1), pick(0.9), static_cast<int>(samples.size())};
+}
+
+template <typename Fn>
+Timing measure(Fn&& run, int min_runs, double min_seconds, double max_seconds = 1e30) {
+  using clock = std::chrono::steady_clock;
+  run();  // warm-up
+  std::vector<double> samples;
+  const auto start = clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
+  while ((static_cast<int>(samples.size()) < min_runs || elapsed() < min_seconds) &&
+         !(samples.size() >= 3 && elapsed() > max_seconds)) {
+    const auto t0 = clock::now();
+    run();
+    samples.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+  }
+  return summarize(samples);
+}
+
+}  // namespace camlens::bench
