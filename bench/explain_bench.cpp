@@ -111,10 +111,10 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-// Each stage's median over `runs` (the first, the warm-up, left out).
-explain::Timings median_stages(const std::vector<explain::Timings>& runs) {
+// Each stage's median over the last `timed` of `runs` (the ones before were the warm-up).
+explain::Timings median_stages(const std::vector<explain::Timings>& runs, int timed) {
   std::vector<double> forward, backward, map, postprocess;
-  for (size_t i = 1; i < runs.size(); ++i) {
+  for (size_t i = runs.size() - timed; i < runs.size(); ++i) {
     forward.push_back(runs[i].forward_ms);
     backward.push_back(runs[i].backward_ms);
     map.push_back(runs[i].map_ms);
@@ -162,7 +162,7 @@ int main(int argc, char** argv) try {
           stages.push_back(result.last.timings);
         },
         args.min_runs, args.min_seconds, args.max_seconds);
-    result.stages = median_stages(stages);
+    result.stages = median_stages(stages, result.total.runs);
     results.push_back(std::move(result));
   }
 

@@ -1,6 +1,7 @@
 #pragma once
-// How every camlens benchmark times a piece of work: one warm-up call (first-touch allocation,
-// weight packing, caches), then timed calls until both a minimum count and a minimum duration are
+// How every camlens benchmark times a piece of work: warm-up calls for at least half a second
+// (first-touch allocation, weight packing, caches; in WebAssembly, V8 runs baseline code until a
+// background compile swaps in optimised code), then timed calls until both a minimum count and a minimum duration are
 // reached (slow work stops after max_seconds once it has 3 runs); the median with the 10th and
 // 90th percentiles as the spread.
 #include <algorithm>
@@ -21,13 +22,18 @@ inline Timing summarize(std::vector<double>& samples) {
   return {pick(0.5), pick(0.1), pick(0.9), static_cast<int>(samples.size())};
 }
 
+inline constexpr double kWarmupSeconds = 0.5;
+
 template <typename Fn>
 Timing measure(Fn&& run, int min_runs, double min_seconds, double max_seconds = 1e30) {
   using clock = std::chrono::steady_clock;
-  run();  // warm-up
-  std::vector<double> samples;
-  const auto start = clock::now();
+  auto start = clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
+  do {
+    run();
+  } while (elapsed() < kWarmupSeconds);
+  std::vector<double> samples;
+  start = clock::now();
   while ((static_cast<int>(samples.size()) < min_runs || elapsed() < min_seconds) &&
          !(samples.size() >= 3 && elapsed() > max_seconds)) {
     const auto t0 = clock::now();
