@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, builds and runs every test: the doctest suite natively and as WebAssembly in Node
-# (through ctest), then the Node tests. Ends with one "N passed, N failed" line.
+# (through ctest), then the Node tests, then the page's browser tests. Ends with one "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh || exit 1
@@ -27,18 +27,26 @@ tally_ctest build/native
 echo "== WebAssembly doctest suite (Node)"
 tally_ctest build/wasm
 
-node_tests=$(find tests/node -name '*.test.mjs' | sort)
-if [ -n "$node_tests" ]; then
-  echo "== Node tests"
+tally_node_tests() {  # $1: title, $2: folder, then node's options
+  local title=$1 folder=$2 files log node_pass node_fail
+  shift 2
+  files=$(find "$folder" -name '*.test.mjs' | sort)
+  [ -n "$files" ] || return 0
+  echo "== $title"
   log=$(mktemp)
   # shellcheck disable=SC2086
-  node --no-experimental-fetch --test --test-concurrency=1 $node_tests | tee "$log"
+  node "$@" --test --test-concurrency=1 $files | tee "$log"
   node_pass=$(grep -E "^# pass [0-9]+" "$log" | awk '{print $3}')
   node_fail=$(grep -E "^# fail [0-9]+" "$log" | awk '{print $3}')
   passed=$((passed + ${node_pass:-0}))
   failed=$((failed + ${node_fail:-1}))
   rm -f "$log"
-fi
+}
+
+tally_node_tests "Node tests" tests/node --no-experimental-fetch
+# The page in headless Chromium (screenshots of each state land in build/screenshots/). Playwright
+# needs Node's fetch classes, so no --no-experimental-fetch here.
+tally_node_tests "Browser tests (Chromium)" tests/browser
 
 echo "camlens: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

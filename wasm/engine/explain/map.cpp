@@ -72,6 +72,23 @@ Map resize_bilinear(const Map& map, MapSize size, PixelCentres centres) {
   return out;
 }
 
+Map resize_nearest(const Map& map, MapSize size) {
+  if (map.empty()) fail("explain: cannot resize an empty map");
+  if (size.height <= 0 || size.width <= 0) {
+    fail("explain: a map can only be resized to a positive size, got ", size.height, " x ", size.width);
+  }
+  // floor((x + 0.5) * in / out) in integers, exact for any size.
+  auto source = [](int x, int in, int out) {
+    return static_cast<int>((2 * static_cast<long long>(x) + 1) * in / (2 * static_cast<long long>(out)));
+  };
+  Map out(size.height, size.width);
+  for (int y = 0; y < size.height; ++y) {
+    const int sy = source(y, map.height, size.height);
+    for (int x = 0; x < size.width; ++x) out.at(y, x) = map.at(sy, source(x, map.width, size.width));
+  }
+  return out;
+}
+
 Map normalized(const Map& raw) {
   Map map = raw;
   relu_inplace(map);
@@ -79,8 +96,9 @@ Map normalized(const Map& raw) {
   return map;
 }
 
-Map postprocess(const Map& raw, MapSize size) {
-  Map map = resize_bilinear(normalized(raw), size);
+Map postprocess(const Map& raw, MapSize size, Upsampling upsampling) {
+  Map map = upsampling == Upsampling::bilinear ? resize_bilinear(normalized(raw), size)
+                                               : resize_nearest(normalized(raw), size);
   min_max_normalize(map);
   return map;
 }

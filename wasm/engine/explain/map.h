@@ -35,8 +35,18 @@ void min_max_normalize(Map& map);
 // Bilinear resize; source coordinates outside [0, size - 1] are clamped to the edge.
 Map resize_bilinear(const Map& map, MapSize size, PixelCentres centres = PixelCentres::half_pixel);
 
-// ReLU -> min-max -> bilinear (half-pixel centres) to `size` -> min-max, as DESIGN.md states.
-Map postprocess(const Map& raw, MapSize size);
+// How a map at layer resolution reaches a larger size.
+enum class Upsampling {
+  bilinear,  // half-pixel centres: the smooth map the CAM papers show
+  nearest,   // each pixel takes the cell it falls in: the layer's raw cells, as blocks
+};
+
+// Nearest-neighbour resize with half-pixel centres: output pixel x reads source floor((x + 0.5) * in / out).
+Map resize_nearest(const Map& map, MapSize size);
+
+// ReLU -> min-max -> resize (bilinear with half-pixel centres, as DESIGN.md states, or nearest) to
+// `size` -> min-max.
+Map postprocess(const Map& raw, MapSize size, Upsampling upsampling = Upsampling::bilinear);
 // ReLU -> min-max at the map's own resolution.
 Map normalized(const Map& raw);
 

@@ -12,6 +12,7 @@
 // through the context, which times them and lets the caller cancel between them. Gradient passes
 // to the input (SmoothGrad, Integrated Gradients, guided Grad-CAM's guided pass) go through it too.
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -102,6 +103,12 @@ class Method {
   virtual std::string_view name() const = 0;
   virtual Requirements requirements() const = 0;
   virtual MethodMap compute(ExplainContext& context) = 0;
+  // Why the method cannot explain `layer` (a spatial layer feeding the logits) of `model`, or
+  // nullopt when it can: checked without running the model, so a page can say so up front.
+  // compute() fails with the same reason.
+  virtual std::optional<std::string> unsupported(const Model& /*model*/, const std::string& /*layer*/) const {
+    return std::nullopt;
+  }
 };
 
 // pytorch-grad-cam's BaseCAM: the map is sum_k w_k A_k; a method supplies only the weights.
@@ -112,6 +119,17 @@ class ChannelWeightMethod : public Method {
  protected:
   // One weight per channel of context.activations().
   virtual std::vector<float> channel_weights(ExplainContext& context) = 0;
+};
+
+// Gradient-times-activation maps (HiResCAM, LayerCAM): map(i,j) = sum_k f(G_k(i,j)) * A_k(i,j),
+// with no channel weights; a method supplies only f.
+class ElementwiseGradientMethod : public Method {
+ public:
+  Requirements requirements() const final { return {.gradients = true}; }
+  MethodMap compute(ExplainContext& context) final;
+
+ protected:
+  virtual float gradient_weight(float gradient) const = 0;
 };
 
 // sum_k weights[k] * activations[0, :, :, k] as an H x W map.

@@ -178,6 +178,19 @@ MethodMap ChannelWeightMethod::compute(ExplainContext& context) {
   return result;
 }
 
+MethodMap ElementwiseGradientMethod::compute(ExplainContext& context) {
+  const Tensor& acts = context.activations();
+  const Tensor& grads = context.gradients();
+  const int channels = acts.shape().c();
+  MethodMap result{Map(acts.shape().h(), acts.shape().w()), {}};
+  for (size_t p = 0; p < result.raw.values.size(); ++p) {
+    float sum = 0.0f;
+    for (int k = 0; k < channels; ++k) sum += gradient_weight(grads[p * channels + k]) * acts[p * channels + k];
+    result.raw.values[p] = sum;
+  }
+  return result;
+}
+
 // ---- Run ----
 
 Run::Run(Model& model, const Tensor& input, const ExplainOptions& options, int units)
@@ -289,7 +302,7 @@ Explanation Run::finish(Method& method, ExplainContext& context) {
   e.normalized = normalized(map.raw);
   const std::vector<MapSize> sizes =
       options_.sizes.empty() ? std::vector<MapSize>{{input_.shape().h(), input_.shape().w()}} : options_.sizes;
-  for (const MapSize& size : sizes) e.upsampled.push_back(postprocess(map.raw, size));
+  for (const MapSize& size : sizes) e.upsampled.push_back(postprocess(map.raw, size, options_.upsampling));
   const auto end = Clock::now();
   e.raw = std::move(map.raw);
   e.channel_weights = std::move(map.channel_weights);

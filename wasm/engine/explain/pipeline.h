@@ -43,6 +43,7 @@ struct ExplainOptions {
   // Upsampled maps wanted (e.g. the model input size and the original image's); empty: one at
   // the model input's size.
   std::vector<MapSize> sizes;
+  Upsampling upsampling = Upsampling::bilinear;  // how the maps reach those sizes
   int batch_size = 16;        // inputs per extra pass (Score-CAM, occlusion, SmoothGrad, Integrated Gradients)
   ProgressCallback progress;  // optional: called between steps; returning false cancels
 };

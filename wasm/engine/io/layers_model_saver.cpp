@@ -7,12 +7,11 @@
 
 #include "core/error.h"
 #include "layers/affine.h"
-#include "layers/avg_pool.h"
 #include "layers/batch_norm.h"
 #include "layers/conv2d.h"
 #include "layers/dense.h"
 #include "layers/dropout.h"
-#include "layers/max_pool.h"
+#include "layers/pool_window.h"
 #include "layers/reshape.h"
 #include "layers/zero_pad.h"
 
@@ -120,8 +119,7 @@ class Saver {
       add_weight(node.name, "kernel", dense->kernel());
       if (dense->has_bias()) add_weight(node.name, "bias", dense->bias());
     } else if (node.kind == "MaxPool" || node.kind == "AvgPool") {
-      const Window2D& window = node.kind == "MaxPool" ? dynamic_cast<const MaxPool&>(layer).window()
-                                                      : dynamic_cast<const AvgPool&>(layer).window();
+      const Window2D& window = dynamic_cast<const WindowPoolLayer&>(layer).window();
       json config;
       const std::string input = window_config(node, window, config, true);
       add_layer(node.kind == "MaxPool" ? "MaxPooling2D" : "AveragePooling2D", node.name, config, {input});

@@ -115,51 +115,31 @@ void conv2d_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tenso
 }
 
 ConvolutionLayer::ConvolutionLayer(std::string name, Tensor kernel, Tensor bias, ConvParams params, bool depthwise)
-    : Layer(std::move(name)),
-      depthwise_(depthwise),
-      params_(params),
-      kernel_(std::move(kernel)),
-      bias_(std::move(bias)) {
-  check_weights(kernel_.shape(), has_bias() ? &bias_.shape() : nullptr, params_, depthwise_, who());
+    : Layer(std::move(name)), depthwise_(depthwise), params_(params), weights_(std::move(kernel), std::move(bias)) {
+  check_weights(weights_.kernel().shape(), weights_.bias_shape_or_null(), params_, depthwise_, who());
 }
 
 std::string ConvolutionLayer::who() const { return std::string(kind()) + " '" + name() + "'"; }
 
 Shape ConvolutionLayer::output_shape(std::span<const Shape> inputs) const {
   expect_input_count(inputs.size());
-  const Shape* bias = has_bias() ? &bias_.shape() : nullptr;
-  return output_shape_of(conv_geometry(inputs[0], kernel_.shape(), bias, params_, depthwise_, who()));
+  return output_shape_of(
+      conv_geometry(inputs[0], weights_.kernel().shape(), weights_.bias_shape_or_null(), params_, depthwise_, who()));
 }
 
 void ConvolutionLayer::forward(Tensor& out, Inputs in, Phase) {
   expect_input_count(in.size());
-  convolution_forward(out, *in[0], kernel_, bias_or_null(), params_, depthwise_, packed_, who());
+  convolution_forward(out, *in[0], weights_.kernel(), weights_.bias_or_null(), params_, depthwise_, packed_, who());
 }
 
 void ConvolutionLayer::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
                                 const BackwardRequest& request) {
   expect_input_count(in.size());
-  Tensor* d_kernel = nullptr;
-  Tensor* d_bias = nullptr;
-  if (request.weight_grads) {
-    allocate_grads();
-    d_kernel = &kernel_grad_;
-    if (has_bias()) d_bias = &bias_grad_;
-  }
-  convolution_backward(d_in[0], d_kernel, d_bias, d_out, *in[0], out, kernel_, params_, depthwise_, request.relu,
-                       who());
+  const LinearWeights::Grads grads = weights_.grads_for(request);
+  convolution_backward(d_in[0], grads.kernel, grads.bias, d_out, *in[0], out, weights_.kernel(), params_, depthwise_,
+                       request.relu, who());
 }
 
-std::vector<Parameter> ConvolutionLayer::parameters() {
-  allocate_grads();
-  std::vector<Parameter> params{{"kernel", &kernel_, &kernel_grad_}};
-  if (has_bias()) params.push_back({"bias", &bias_, &bias_grad_});
-  return params;
-}
-
-void ConvolutionLayer::allocate_grads() {
-  if (kernel_grad_.empty()) kernel_grad_ = Tensor(kernel_.shape());
-  if (has_bias() && bias_grad_.empty()) bias_grad_ = Tensor(bias_.shape());
-}
+std::vector<Parameter> ConvolutionLayer::parameters() { return weights_.parameters(); }
 
 }  // namespace camlens

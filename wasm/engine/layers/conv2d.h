@@ -11,6 +11,7 @@
 #include "kernels/conv2d.h"
 #include "kernels/window.h"
 #include "layers/layer.h"
+#include "layers/linear_weights.h"
 
 namespace camlens {
 
@@ -52,11 +53,11 @@ class ConvolutionLayer : public Layer {
   std::vector<Parameter> parameters() override;
   void parameters_changed() override { packed_.reset(); }
 
-  const Tensor& kernel() const { return kernel_; }
-  bool has_bias() const { return !bias_.empty(); }
-  const Tensor& bias() const { return bias_; }  // empty when the layer has no bias
+  const Tensor& kernel() const { return weights_.kernel(); }
+  bool has_bias() const { return weights_.has_bias(); }
+  const Tensor& bias() const { return weights_.bias(); }  // empty when the layer has no bias
   const ConvParams& params() const { return params_; }
-  int out_channels() const { return depthwise_ ? kernel_.shape()[2] * kernel_.shape()[3] : kernel_.shape()[3]; }
+  int out_channels() const { return depthwise_ ? kernel().shape()[2] * kernel().shape()[3] : kernel().shape()[3]; }
 
  protected:
   // Checks the kernel and bias against the window; an empty `bias` means no bias.
@@ -64,13 +65,10 @@ class ConvolutionLayer : public Layer {
 
  private:
   std::string who() const;  // "Conv2D 'name'"
-  const Tensor* bias_or_null() const { return has_bias() ? &bias_ : nullptr; }
-  void allocate_grads();
 
   bool depthwise_;
   ConvParams params_;
-  Tensor kernel_, bias_;
-  Tensor kernel_grad_, bias_grad_;  // allocated on first use
+  LinearWeights weights_;
   std::unique_ptr<kernels::ConvForward> packed_;
 };
 

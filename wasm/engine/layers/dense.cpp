@@ -76,45 +76,29 @@ void dense_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor
 }
 
 Dense::Dense(std::string name, Tensor kernel, Tensor bias, Activation activation)
-    : Layer(std::move(name)), activation_(activation), kernel_(std::move(kernel)), bias_(std::move(bias)) {
-  check_weights(kernel_.shape(), has_bias() ? &bias_.shape() : nullptr, who());
+    : Layer(std::move(name)), activation_(activation), weights_(std::move(kernel), std::move(bias)) {
+  check_weights(weights_.kernel().shape(), weights_.bias_shape_or_null(), who());
 }
 
 Shape Dense::output_shape(std::span<const Shape> inputs) const {
   expect_input_count(inputs.size());
-  const kernels::DenseGeometry g =
-      dense_geometry(inputs[0], kernel_.shape(), has_bias() ? &bias_.shape() : nullptr, who());
+  const kernels::DenseGeometry g = dense_geometry(inputs[0], weights_.kernel().shape(), weights_.bias_shape_or_null(), who());
   return Shape{g.batch, g.out_c};
 }
 
 void Dense::forward(Tensor& out, Inputs in, Phase) {
   expect_input_count(in.size());
-  dense_forward(out, *in[0], kernel_, bias_or_null(), activation_, packed_, who());
+  dense_forward(out, *in[0], weights_.kernel(), weights_.bias_or_null(), activation_, packed_, who());
 }
 
 void Dense::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
                      const BackwardRequest& request) {
   expect_input_count(in.size());
-  Tensor* d_kernel = nullptr;
-  Tensor* d_bias = nullptr;
-  if (request.weight_grads) {
-    allocate_grads();
-    d_kernel = &kernel_grad_;
-    if (has_bias()) d_bias = &bias_grad_;
-  }
-  dense_backward(d_in[0], d_kernel, d_bias, d_out, *in[0], out, kernel_, activation_, request.relu, who());
+  const LinearWeights::Grads grads = weights_.grads_for(request);
+  dense_backward(d_in[0], grads.kernel, grads.bias, d_out, *in[0], out, weights_.kernel(), activation_, request.relu,
+                 who());
 }
 
-std::vector<Parameter> Dense::parameters() {
-  allocate_grads();
-  std::vector<Parameter> params{{"kernel", &kernel_, &kernel_grad_}};
-  if (has_bias()) params.push_back({"bias", &bias_, &bias_grad_});
-  return params;
-}
-
-void Dense::allocate_grads() {
-  if (kernel_grad_.empty()) kernel_grad_ = Tensor(kernel_.shape());
-  if (has_bias() && bias_grad_.empty()) bias_grad_ = Tensor(bias_.shape());
-}
+std::vector<Parameter> Dense::parameters() { return weights_.parameters(); }
 
 }  // namespace camlens

@@ -9,6 +9,7 @@
 #include "kernels/dense.h"
 #include "kernels/window.h"
 #include "layers/layer.h"
+#include "layers/linear_weights.h"
 
 namespace camlens {
 
@@ -39,19 +40,16 @@ class Dense final : public Layer {
   std::vector<Parameter> parameters() override;
   void parameters_changed() override { packed_.reset(); }
 
-  const Tensor& kernel() const { return kernel_; }
-  bool has_bias() const { return !bias_.empty(); }
-  const Tensor& bias() const { return bias_; }  // empty when the layer has no bias
+  const Tensor& kernel() const { return weights_.kernel(); }
+  bool has_bias() const { return weights_.has_bias(); }
+  const Tensor& bias() const { return weights_.bias(); }  // empty when the layer has no bias
   Activation activation() const { return activation_; }
 
  private:
   std::string who() const { return "Dense '" + name() + "'"; }
-  const Tensor* bias_or_null() const { return has_bias() ? &bias_ : nullptr; }
-  void allocate_grads();
 
   Activation activation_;
-  Tensor kernel_, bias_;
-  Tensor kernel_grad_, bias_grad_;  // allocated on first use
+  LinearWeights weights_;
   std::unique_ptr<kernels::DenseForward> packed_;
 };
 

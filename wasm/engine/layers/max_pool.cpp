@@ -13,19 +13,13 @@ void max_pool_backward(Tensor& d_in, const Tensor& d_out, const Tensor& in, cons
   kernels::max_pool_backward(d_in.data(), d_out.data(), in.data(), g);
 }
 
-Shape MaxPool::output_shape(std::span<const Shape> inputs) const {
-  expect_input_count(inputs.size());
-  kernels::PoolGeometry g = pool_geometry(window_, inputs[0], kind(), name());
-  return Shape::nhwc(g.batch, g.out_h, g.out_w, g.channels);
-}
-
 void MaxPool::forward(Tensor& out, Inputs in, Phase) {
-  max_pool_forward(out, *in[0], pool_geometry(window_, in[0]->shape(), kind(), name()), forward_cache_);
+  max_pool_forward(out, *in[0], geometry(in[0]->shape()), forward_cache_);
 }
 
 void MaxPool::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor&, const BackwardRequest&) {
   if (d_in[0] == nullptr) return;
-  max_pool_backward(*d_in[0], d_out, *in[0], pool_geometry(window_, in[0]->shape(), kind(), name()));
+  max_pool_backward(*d_in[0], d_out, *in[0], geometry(in[0]->shape()));
 }
 
 }  // namespace camlens

@@ -5,7 +5,7 @@
 
 #include "kernels/pool.h"
 #include "kernels/window.h"
-#include "layers/layer.h"
+#include "layers/pool_window.h"
 
 namespace camlens {
 
@@ -13,21 +13,14 @@ void max_pool_forward(Tensor& out, const Tensor& in, const kernels::PoolGeometry
                       std::unique_ptr<kernels::PoolForward>& cache);
 void max_pool_backward(Tensor& d_in, const Tensor& d_out, const Tensor& in, const kernels::PoolGeometry& g);
 
-class MaxPool : public Layer {
+class MaxPool final : public WindowPoolLayer {
  public:
-  // window.kernel_h/kernel_w is the pooling window; dilation must stay 1.
-  MaxPool(std::string name, const Window2D& window) : Layer(std::move(name)), window_(window) {}
+  using WindowPoolLayer::WindowPoolLayer;
 
   const char* kind() const override { return "MaxPool"; }
-  Shape output_shape(std::span<const Shape> inputs) const override;
   void forward(Tensor& out, Inputs in, Phase phase) override;
   void backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
                 const BackwardRequest& request) override;
-  const Window2D& window() const { return window_; }
-
- private:
-  Window2D window_;
-  std::unique_ptr<kernels::PoolForward> forward_cache_;
 };
 
 }  // namespace camlens

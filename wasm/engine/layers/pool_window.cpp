@@ -34,4 +34,10 @@ kernels::PoolGeometry pool_geometry(const Window2D& window, const Shape& in, con
   return g;
 }
 
+Shape WindowPoolLayer::output_shape(std::span<const Shape> inputs) const {
+  expect_input_count(inputs.size());
+  const kernels::PoolGeometry g = geometry(inputs[0]);
+  return Shape::nhwc(g.batch, g.out_h, g.out_w, g.channels);
+}
+
 }  // namespace camlens

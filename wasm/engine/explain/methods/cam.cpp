@@ -4,6 +4,9 @@
 // The bias is a constant that moves every pixel alike, so it is left out.
 #include "explain/methods/methods.h"
 
+#include <optional>
+#include <string>
+
 #include "graph/graph.h"
 #include "io/model.h"
 #include "layers/dense.h"
@@ -19,49 +22,67 @@ const NodeInfo* find_node(const std::vector<NodeInfo>& nodes, const std::string&
   return nullptr;
 }
 
+// The head CAM reads: the Dense layer giving the logits (nullptr when the global average pool's
+// output already is the logits), or why the model's head is not one CAM can read at `layer`.
+struct CamHead {
+  const Dense* dense = nullptr;
+  std::string problem;  // empty: CAM applies
+};
+
+CamHead cam_head(const Model& model, const std::string& layer) {
+  const std::vector<NodeInfo> nodes = model.graph.nodes();
+  const NodeInfo& logits = *find_node(nodes, model.logits);
+  CamHead head;
+  const NodeInfo* pool = &logits;
+  head.dense = dynamic_cast<const Dense*>(&model.graph.layer(logits.name));
+  if (head.dense != nullptr) {
+    if (head.dense->activation() != Activation::none) {
+      head.problem = "its Dense logits have a fused activation";
+      return head;
+    }
+    pool = find_node(nodes, logits.inputs.at(0));
+  }
+  if (pool->kind != "GlobalAveragePool") {
+    head.problem = "the logits '" + logits.name + "' (" + logits.kind +
+                   ") are not a global average pool, nor a Dense layer reading one";
+  } else if (pool->inputs.at(0) != layer) {
+    head.problem = "CAM's identity holds only at the layer the global average pool reads, '" + pool->inputs.at(0) +
+                   "': pass that layer";
+  }
+  return head;
+}
+
+std::string refusal(const Model& model, const std::string& layer, const std::string& why) {
+  return "cam: CAM does not apply to layer '" + layer + "' of this model: " + why +
+         ". CAM needs a head 'layer -> global average pool -> (linear Dense) -> logits' (logits '" + model.logits +
+         "'); Grad-CAM works at any spatial layer and equals CAM / (H * W) where CAM applies";
+}
+
 class Cam final : public ChannelWeightMethod {
  public:
   std::string_view name() const override { return "cam"; }
   Requirements requirements() const override { return {}; }
+  std::optional<std::string> unsupported(const Model& model, const std::string& layer) const override {
+    const CamHead head = cam_head(model, layer);
+    if (head.problem.empty()) return std::nullopt;
+    return refusal(model, layer, head.problem);
+  }
 
  protected:
   std::vector<float> channel_weights(ExplainContext& context) override {
     const Model& model = context.model();
-    const std::vector<NodeInfo> nodes = model.graph.nodes();
-    const NodeInfo& logits = *find_node(nodes, model.logits);
+    const CamHead head = cam_head(model, context.node());
+    if (!head.problem.empty()) fail(refusal(model, context.node(), head.problem));
     const int channels = context.activations().shape().c();
     std::vector<float> weights(channels, 0.0f);
-
-    const NodeInfo* pool = &logits;
-    const Dense* dense = dynamic_cast<const Dense*>(&model.graph.layer(logits.name));
-    if (dense != nullptr) {
-      if (dense->activation() != Activation::none) refuse(model, context.node(), "its Dense logits have a fused activation");
-      pool = find_node(nodes, logits.inputs.at(0));
-    }
-    if (pool->kind != "GlobalAveragePool") {
-      refuse(model, context.node(), "the logits '" + logits.name + "' (" + logits.kind +
-                                        ") are not a global average pool, nor a Dense layer reading one");
-    }
-    const std::string& pooled = pool->inputs.at(0);
-    if (pooled != context.node()) {
-      refuse(model, context.node(), "CAM's identity holds only at the layer the global average pool reads, '" + pooled +
-                                        "': pass that layer");
-    }
-    if (dense == nullptr) {
+    if (head.dense == nullptr) {
       weights[context.target_class()] = 1.0f;
     } else {
-      const Tensor& kernel = dense->kernel();  // [channels, classes]
+      const Tensor& kernel = head.dense->kernel();  // [channels, classes]
       const int classes = kernel.shape()[1];
       for (int k = 0; k < channels; ++k) weights[k] = kernel[static_cast<size_t>(k) * classes + context.target_class()];
     }
     return weights;
-  }
-
- private:
-  [[noreturn]] static void refuse(const Model& model, const std::string& layer, const std::string& why) {
-    fail("cam: CAM does not apply to layer '", layer, "' of this model: ", why,
-         ". CAM needs a head 'layer -> global average pool -> (linear Dense) -> logits' (logits '", model.logits,
-         "'); Grad-CAM works at any spatial layer and equals CAM / (H * W) where CAM applies");
   }
 };
 

@@ -1,0 +1,99 @@
+// The page computes what the native CLI computes: for the same PNG image and crop box, the raw maps
+// the page's panels hold equal those of `camlens explain --json`; and the WASM heap stays flat
+// over 1,000 explanations made through the page's engine.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { idle, launchBrowser, openPage, root, startServer } from './support.mjs';
+
+const FACE = path.join(root, 'tests/fixtures/images/astronaut_face.png');
+const CLI = path.join(root, 'build/native/camlens');
+const METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
+// Raw maps differ only by float rounding (XNNPACK natively, SIMD128 in WebAssembly): every value
+// within 1e-4 (absolute; measured: at most ~3e-5, on CAM maps whose values reach ~60).
+const TOLERANCE = 1e-4;
+
+let server;
+let browser;
+let page;
+let context;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  ({ page, context } = await openPage(browser, server.url));
+  await page.setInputFiles('#image-file-input', FACE);
+  await idle(page);
+});
+after(async () => {
+  await context?.close();
+  await browser?.close();
+  server?.stop();
+});
+
+function nativeExplanations(crop, extra = []) {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'camlens-parity-'));
+  try {
+    execFileSync(CLI, ['explain', FACE, '--out', out, '--json', '--method', METHODS.join(','),
+      '--crop', `${crop.x},${crop.y},${crop.width},${crop.height}`, ...extra], { stdio: 'pipe' });
+    return JSON.parse(fs.readFileSync(path.join(out, 'astronaut_face.json'), 'utf8')).explanations;
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function pageMaps() {
+  return page.evaluate(() => window.camlens.panels().map(({ method, explanation }) => ({
+    method, layer: explanation.layer, classIndex: explanation.classIndex,
+    width: explanation.map.width, height: explanation.map.height, values: Array.from(explanation.map.values),
+  })));
+}
+
+function assertSameMaps(pageExplanations, native, what) {
+  for (const method of METHODS) {
+    const ours = pageExplanations.find((e) => e.method === method);
+    const theirs = native.find((e) => e.method === method);
+    assert.equal(ours.classIndex, theirs.class, `${what} ${method}: class`);
+    if (method !== 'saliency') assert.equal(ours.layer, theirs.layer, `${what} ${method}: layer`);
+    assert.deepEqual([ours.width, ours.height], [theirs.raw.width, theirs.raw.height], `${what} ${method}: map size`);
+    const scale = Math.max(...theirs.raw.values.map(Math.abs));
+    assert.ok(scale > 0, `${what} ${method}: the native map is not all zero`);
+    const worst = Math.max(...ours.values.map((v, i) => Math.abs(v - theirs.raw.values[i])));
+    assert.ok(worst <= TOLERANCE, `${what} ${method}: largest difference ${worst} > ${TOLERANCE}`);
+    console.log(`# ${what} ${method}: ${ours.width}x${ours.height}, max |page - native| = ${worst.toExponential(2)} (map max ${scale.toPrecision(3)})`);
+  }
+}
+
+test('the page\'s maps equal camlens explain --json for the whole image', async () => {
+  const crop = await page.evaluate(() => window.camlens.state.crop);
+  assert.deepEqual(crop, { x: 0, y: 0, width: 140, height: 140 }, 'a square image: the whole image is the default box');
+  assertSameMaps(await pageMaps(), nativeExplanations(crop), 'whole');
+});
+
+test('... and for a crop box and another class', async () => {
+  const crop = { x: 21, y: 14, width: 96, height: 96 };
+  await page.evaluate((box) => window.camlens.setCrop(box), crop);
+  await idle(page);
+  await page.locator('#predictions .prediction', { hasText: 'neutral' }).click();
+  await idle(page);
+  assert.deepEqual(await page.evaluate(() => window.camlens.state.crop), crop);
+  assertSameMaps(await pageMaps(), nativeExplanations(crop, ['--class', 'neutral']), 'crop+neutral');
+});
+
+test('the WASM heap stays flat over 1,000 explanations', async () => {
+  const result = await page.evaluate(async () => {
+    const { engine, state } = window.camlens;
+    const explainOnce = (i) => engine.explain({
+      method: ['grad-cam', 'cam', 'grad-cam++', 'saliency'][i % 4], classIndex: i % 7, layer: null, crop: state.crop,
+      colormap: 'jet', alpha: 0.4, smooth: true, params: {},
+    }).promise;
+    for (let i = 0; i < 20; ++i) await explainOnce(i);  // warm-up: buffers reach their working size
+    const start = await engine.heapBytes();
+    for (let i = 0; i < 1000; ++i) await explainOnce(i);
+    return { start, end: await engine.heapBytes() };
+  });
+  console.log(`# WASM heap: ${result.start} bytes after warm-up, ${result.end} after 1,000 explanations`);
+  assert.ok(result.end <= result.start, `the heap grew by ${result.end - result.start} bytes`);
+});

@@ -1,0 +1,77 @@
+// tools/serve.mjs: the URL mapping, MIME types, security headers on every response, 127.0.0.1 only,
+// and nothing outside the three mounted folders (no traversal, no build files but the page module).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { root, startServer } from './support.mjs';
+
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(() => server?.stop());
+
+// A raw GET: fetch() would normalise '..' away before it reaches the server.
+function get(urlPath) {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    http.get({ hostname, port, path: urlPath }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+test('binds 127.0.0.1 and prints its URL', () => {
+  assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+});
+
+test('serves web/, models/ and the page module with their MIME types', async () => {
+  const cases = [
+    ['/', 'web/index.html', 'text/html'],
+    ['/css/camlens.css', 'web/css/camlens.css', 'text/css'],
+    ['/js/app.js', 'web/js/app.js', 'text/javascript'],
+    ['/samples/samples.json', 'web/samples/samples.json', 'application/json'],
+    ['/samples/astronaut.jpg', 'web/samples/astronaut.jpg', 'image/jpeg'],
+    ['/samples/fashion-mnist/bag.png', 'web/samples/fashion-mnist/bag.png', 'image/png'],
+    ['/models/emotion/model.json', 'models/emotion/model.json', 'application/json'],
+    ['/models/emotion/emotion.bin', 'models/emotion/emotion.bin', 'application/octet-stream'],
+    ['/engine/camlens.mjs', 'build/wasm/camlens.mjs', 'text/javascript'],
+    ['/engine/camlens.wasm', 'build/wasm/camlens.wasm', 'application/wasm'],
+  ];
+  for (const [urlPath, file, type] of cases) {
+    const response = await get(urlPath);
+    assert.equal(response.status, 200, urlPath);
+    assert.equal(response.headers['content-type'].split(';')[0], type, urlPath);
+    assert.ok(response.body.equals(fs.readFileSync(path.join(root, file))), `${urlPath} is ${file}`);
+  }
+});
+
+test('every response carries the CSP, COOP, COEP and CORP headers, 404s included', async () => {
+  for (const urlPath of ['/', '/engine/camlens.wasm', '/no-such-file.js']) {
+    const { headers } = await get(urlPath);
+    const csp = headers['content-security-policy'];
+    assert.match(csp, /default-src 'self'/, urlPath);
+    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/, urlPath);
+    assert.match(csp, /img-src 'self' blob: data:/, urlPath);
+    assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'|https?:|\*/, urlPath);
+    assert.equal(headers['cross-origin-opener-policy'], 'same-origin', urlPath);
+    assert.equal(headers['cross-origin-embedder-policy'], 'require-corp', urlPath);
+    assert.equal(headers['cross-origin-resource-policy'], 'same-origin', urlPath);
+  }
+});
+
+test('refuses traversal, dotfiles and build files other than the page module', async () => {
+  const refused = [
+    '/../README.md', '/..%2fREADME.md', '/%2e%2e/%2e%2e/etc/passwd', '/models/../README.md', '/models/..%2f..%2fREADME.md',
+    '/engine/../CMakeLists.txt', '/engine/CMakeCache.txt', '/engine/build.ninja', '/engine/camlens_graph_runner.js',
+    '/js/..%5c..%5cREADME.md', '/.git/config', '/models/emotion/.hidden', '/samples/%00.png', '/missing.html',
+  ];
+  for (const urlPath of refused) {
+    const response = await get(urlPath);
+    assert.equal(response.status, 404, urlPath);
+  }
+});

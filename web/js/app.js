@@ -1,0 +1,686 @@
+// The page: wires the controls to the engine (engine.js, the only module that talks to the worker)
+// and draws what it returns. UI state lives here; pixels and maps come from the engine.
+import { createEngine } from './engine.js';
+import { el, byId, canvasToPngBlob, saveBlob, fileSafe, formatMs, formatPercent, isEditable } from './dom.js';
+import { decodeImage, isImageFile, isModelFile } from './images.js';
+import { CropBox, centerSquare, clampBox, wholeImage } from './crop-box.js';
+import { MethodPanel, thumbnail } from './panels.js';
+import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
+
+const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
+const STRIP_METHOD = 'grad-cam';
+
+const state = {
+  modelId: null,         // 'emotion', 'fashion-mnist' or 'custom'
+  customModelName: null,
+  description: null,     // engine.loadModel's answer
+  image: null,           // {width, height, data, name}
+  imageSource: null,     // the gallery the image came from, or 'user'
+  sample: null,          // the gallery entry, when the image is one
+  crop: null,
+  classIndex: null,      // null: the top class
+  layer: null,           // null: the model's default layer
+  colormap: 'jet',
+  alpha: 0.4,
+  smooth: true,
+  prediction: null,
+};
+
+let engine = null;
+let samples = { photos: [], 'fashion-mnist': [] };
+let panels = [];
+let topkThumbs = [];
+let sweepThumbs = [];
+let generation = 0;  // bumped by every new explanation run; older runs drop their results
+
+const ui = {
+  modelSelect: byId('model-select'),
+  modelFilesButton: byId('model-files-button'),
+  modelFilesInput: byId('model-files-input'),
+  messages: byId('messages'),
+  imageName: byId('image-name'),
+  viewer: byId('viewer'),
+  viewerEmpty: byId('viewer-empty'),
+  imageFileButton: byId('image-file-button'),
+  imageFileInput: byId('image-file-input'),
+  cropReset: byId('crop-reset'),
+  cropFull: byId('crop-full'),
+  cropReadout: byId('crop-readout'),
+  gallery: byId('gallery'),
+  predictions: byId('predictions'),
+  forwardTime: byId('forward-time'),
+  explainedClass: byId('explained-class'),
+  explainedNote: byId('explained-note'),
+  layerSelect: byId('layer-select'),
+  colormapSelect: byId('colormap-select'),
+  opacity: byId('opacity'),
+  opacityValue: byId('opacity-value'),
+  smooth: byId('smooth'),
+  methodAdd: byId('method-add'),
+  downloadGrid: byId('download-grid'),
+  panels: byId('panels'),
+  topk: byId('topk'),
+  topkNote: byId('topk-note'),
+  sweep: byId('sweep'),
+  dropTarget: byId('drop-target'),
+};
+
+const cropBox = new CropBox({
+  viewer: ui.viewer,
+  canvas: byId('image-canvas'),
+  box: byId('crop-box'),
+  onChange: (box) => setCrop(box),
+});
+
+// ---- busy tracking: tests and the status wait for every started task to settle ----
+
+let busyCount = 0;
+let idleWaiters = [];
+function track(promise) {
+  ++busyCount;
+  document.body.dataset.busy = 'true';
+  return promise.finally(() => {
+    if (--busyCount > 0) return;
+    document.body.dataset.busy = 'false';
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    waiters.forEach((resolve) => resolve());
+  });
+}
+function whenIdle() {
+  return busyCount === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+}
+
+// ---- messages ----
+
+function showError(message) {
+  const text = message instanceof Error ? message.message : String(message);
+  console.warn(`camlens: ${text}`);  // a warning, not an error: the page handled it
+  ui.messages.replaceChildren(el('div', { class: 'message error', role: 'alert' },
+    el('p', {}, text),
+    el('button', { type: 'button', class: 'icon-button', 'aria-label': 'Dismiss this message', onclick: clearMessages }, '×')));
+}
+function showNotice(text) {
+  ui.messages.replaceChildren(el('div', { class: 'message notice', role: 'status' },
+    el('p', {}, text),
+    el('button', { type: 'button', class: 'icon-button', 'aria-label': 'Dismiss this message', onclick: clearMessages }, '×')));
+}
+// Messages are joined as sentences: end each with a full stop.
+function sentence(text) {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+function clearMessages() {
+  ui.messages.replaceChildren();
+}
+
+// ---- model ----
+
+function modelTitle() {
+  return state.modelId === 'custom' ? state.customModelName : BUILTIN_MODELS[state.modelId].title;
+}
+
+function galleryFor(modelId) {
+  if (modelId !== 'custom') return [BUILTIN_MODELS[modelId].gallery];
+  return ['photos', 'fashion-mnist'];
+}
+
+// Short layer names: TensorFlow.js graph nodes carry a scope every node shares
+// ("StatefulPartitionedCall/model_1/") and an op ("/BiasAdd"); the part between is the Keras
+// layer's name. Nodes that share a layer keep their full rest. Full names stay in titles.
+let shortNames = new Map();
+function buildShortNames(names) {
+  let scope = names.length > 1 ? names[0].slice(0, names[0].lastIndexOf('/') + 1) : '';
+  while (scope && !names.every((name) => name.startsWith(scope))) scope = scope.slice(0, scope.slice(0, -1).lastIndexOf('/') + 1);
+  const rests = names.map((name) => name.slice(scope.length));
+  const firsts = rests.map((rest) => rest.split('/')[0]);
+  shortNames = new Map(names.map((name, i) => [name, firsts.filter((first) => first === firsts[i]).length > 1 ? rests[i] : firsts[i]]));
+}
+// The engine's messages name layers in full; the page shows them as the layer menu does.
+function withShortLayerNames(message) {
+  let text = message;
+  for (const [name, short] of [...shortNames].sort((a, b) => b[0].length - a[0].length)) text = text.split(name).join(short);
+  return text;
+}
+function shortLayer(name) {
+  return shortNames.get(name) ?? name;
+}
+function layerInfo(name) {
+  return state.description.layers.find((layer) => layer.name === name);
+}
+function currentLayer() {
+  return state.layer ?? state.description.defaultLayer;
+}
+
+// Loads `input` into the engine; on failure the previous model stays and the error is shown.
+async function useModel(input, { id, name }) {
+  const description = await engine.loadModel(input);
+  state.description = description;
+  state.modelId = id;
+  if (id === 'custom') state.customModelName = name;
+  state.layer = null;
+  state.classIndex = null;
+  buildShortNames(description.layers.map((layer) => layer.name));
+  updateModelSelect();
+  buildLayerSelect();
+  buildPanels(DEFAULT_METHODS);
+  buildGallery();
+  const galleries = galleryFor(id);
+  const imageFits = state.image && (state.imageSource === 'user' || galleries.includes(state.imageSource));
+  const first = samples[galleries[0]]?.[0];
+  if (!imageFits && first) {
+    await loadSample(galleries[0], first);
+    return;
+  }
+  if (state.image) {
+    state.crop = defaultCrop(state.image, state.sample);
+    cropBox.setBox(state.crop);
+    updateCropReadout();
+    await explainAll();
+  }
+}
+
+function stillLoaded() {
+  if (!state.modelId) return '';
+  return state.modelId === 'custom' ? `Your model '${state.customModelName}' is still loaded.` : `The ${modelTitle()} model is still loaded.`;
+}
+
+function updateModelSelect() {
+  let custom = ui.modelSelect.querySelector('option[value="custom"]');
+  if (state.modelId === 'custom') {
+    if (!custom) {
+      custom = el('option', { value: 'custom' });
+      ui.modelSelect.append(custom);
+    }
+    custom.textContent = `Your model: ${state.customModelName}`;
+  }
+  ui.modelSelect.value = state.modelId;
+}
+
+async function selectBuiltinModel(id) {
+  try {
+    await useModel(await fetchBuiltinModel(id), { id });
+  } catch (error) {
+    ui.modelSelect.value = state.modelId;
+    showError(`Could not switch to ${BUILTIN_MODELS[id].title}: ${sentence(error.message)} ${stillLoaded()}`);
+  }
+}
+
+async function loadModelFiles(files) {
+  try {
+    const { name, input } = await readModelFiles(files);
+    await useModel(input, { id: 'custom', name });
+    showNotice(`Loaded your model '${name}': ${state.description.labels.length} classes, ` +
+      `input ${state.description.input.width}×${state.description.input.height} ${state.description.input.color}.`);
+  } catch (error) {
+    showError(`Could not load that model: ${sentence(error.message)} ${stillLoaded()}`);
+  }
+}
+
+// ---- image ----
+
+function defaultCrop(image, sample) {
+  if (BUILTIN_MODELS[state.modelId]?.faceCrop && sample?.face) return clampBox(sample.face, image);
+  const crop = state.description?.defaultCrop;
+  if (crop === 'full') return wholeImage(image);
+  if (crop && typeof crop === 'object') return clampBox(crop, image);
+  return centerSquare(image);
+}
+
+async function useImage(image, { source, sample = null }) {
+  await engine.setImage({ width: image.width, height: image.height, data: image.data });
+  state.image = image;
+  state.imageSource = source;
+  state.sample = sample;
+  state.classIndex = null;
+  state.crop = defaultCrop(image, sample);
+  ui.viewerEmpty.hidden = true;
+  cropBox.setImage(image, state.crop);
+  ui.imageName.textContent = `${image.name} · ${image.width}×${image.height}`;
+  updateCropReadout();
+  markGallerySelection();
+  await explainAll();
+}
+
+async function loadImageFile(file) {
+  let image;
+  try {
+    image = await decodeImage(file);
+  } catch (error) {
+    showError(`${sentence(error.message)} ${state.image ? `The previous image (${state.image.name}) is still loaded.` : ''}`);
+    return;
+  }
+  clearMessages();
+  await useImage(image, { source: 'user' });
+}
+
+async function loadSample(gallery, sample) {
+  const response = await fetch(`samples/${sample.file}`);
+  if (!response.ok) throw new Error(`sample ${sample.file} is missing on the server (HTTP ${response.status})`);
+  const image = await decodeImage(await response.blob(), sample.file.split('/').pop());
+  await useImage(image, { source: gallery, sample });
+}
+
+function setCrop(box) {
+  state.crop = clampBox(box, state.image);
+  updateCropReadout();
+  track(explainAll());
+}
+
+function updateCropReadout() {
+  const { input } = state.description;
+  const { x, y, width, height } = state.crop;
+  ui.cropReadout.textContent = `Box ${width}×${height} at (${x}, ${y}) → ${input.width}×${input.height} ${input.color}`;
+  ui.cropReadout.title = `The model sees the ${width}×${height} box at (${x}, ${y}), resized to its ${input.width}×${input.height} ${input.color} input`;
+}
+
+// ---- gallery ----
+
+function buildGallery() {
+  const items = galleryFor(state.modelId).flatMap((gallery) => (samples[gallery] ?? []).map((sample) => ({ gallery, sample })));
+  ui.gallery.replaceChildren(...items.map(({ gallery, sample }) => el('li', {},
+    el('button', {
+      type: 'button', class: 'gallery-item', title: sample.title, 'aria-label': `Sample: ${sample.title}`,
+      dataset: { file: sample.file },
+      onclick: () => track(loadSample(gallery, sample).catch(showError)),
+    }, el('img', { src: `samples/${sample.file}`, alt: '', loading: 'lazy', class: gallery === 'fashion-mnist' ? 'pixelated' : null })))));
+  markGallerySelection();
+}
+
+function markGallerySelection() {
+  for (const button of ui.gallery.querySelectorAll('.gallery-item')) {
+    const selected = state.sample?.file === button.dataset.file;
+    button.classList.toggle('selected', selected);
+    button.setAttribute('aria-pressed', String(selected));
+  }
+}
+
+// ---- predictions ----
+
+// Sized through the CSSOM: the CSP forbids style attributes.
+function barFill(probability) {
+  const fill = el('span', { class: 'prediction-fill' });
+  fill.style.width = `${Math.max(0.5, probability * 100).toFixed(2)}%`;
+  return fill;
+}
+
+function showPrediction(prediction) {
+  state.prediction = prediction;
+  ui.forwardTime.textContent = `forward ${formatMs(prediction.timings.forward)}`;
+  const explained = state.classIndex ?? prediction.classes[0].index;
+  ui.predictions.replaceChildren(...prediction.classes.map((entry, rank) => el('li', {},
+    el('button', {
+      type: 'button',
+      class: `prediction${entry.index === explained ? ' selected' : ''}`,
+      'aria-pressed': String(entry.index === explained),
+      'aria-label': `Explain ${entry.label}, ${formatPercent(entry.probability)}`,
+      onclick: () => selectClass(rank === 0 ? null : entry.index),
+    },
+    el('span', { class: 'prediction-label' }, entry.label),
+    el('span', { class: 'prediction-bar', 'aria-hidden': 'true' },
+      barFill(entry.probability)),
+    el('span', { class: 'prediction-value' }, formatPercent(entry.probability))))));
+  const chosen = prediction.classes.find((entry) => entry.index === explained);
+  ui.explainedClass.textContent = chosen ? `${chosen.label} ${formatPercent(chosen.probability)}` : state.description.labels[explained];
+  ui.explainedNote.textContent = state.classIndex === null ? 'the top class' : `your choice; the top class is ${prediction.classes[0].label}`;
+}
+
+function selectClass(classIndex) {
+  state.classIndex = classIndex;
+  track(explainAll());
+}
+
+// ---- method panels ----
+
+function methodInfo(name) {
+  return state.description.methods.find((method) => method.name === name);
+}
+
+function buildPanels(names) {
+  panels.forEach((panel) => panel.cancel());
+  panels = names.map(methodInfo).filter(Boolean).map(makePanel);
+  ui.panels.replaceChildren(...panels.map((panel) => panel.element));
+  buildMethodMenu();
+}
+
+function makePanel(method) {
+  return new MethodPanel(method, {
+    onRemove: removePanel,
+    onRetry: (panel) => track(runPanel(panel, generation)),
+    fileName: () => state.image?.name.replace(/\.[^.]+$/, '') ?? 'image',
+  });
+}
+
+function removePanel(panel) {
+  panel.cancel();
+  panel.element.remove();
+  panels = panels.filter((other) => other !== panel);
+  buildMethodMenu();
+  ui.methodAdd.focus();
+}
+
+function addPanel(name) {
+  const panel = makePanel(methodInfo(name));
+  panels.push(panel);
+  ui.panels.append(panel.element);
+  buildMethodMenu();
+  panel.element.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  track(runPanel(panel, generation));
+}
+
+function buildMethodMenu() {
+  const shown = new Set(panels.map((panel) => panel.method.name));
+  const options = state.description.methods.filter((method) => !shown.has(method.name)).map((method) => el('option', {
+    value: method.name,
+    disabled: !method.applies,
+    title: method.applies ? method.summary : method.why,
+  }, `${method.title}${method.slow ? ' (slow)' : ''}${method.applies ? '' : ' (does not apply)'}`));
+  ui.methodAdd.replaceChildren(el('option', { value: '' }, options.length ? 'Choose…' : 'All methods shown'), ...options);
+  ui.methodAdd.disabled = options.length === 0;
+}
+
+function buildLayerSelect() {
+  const spatial = state.description.layers.filter((layer) => layer.spatial);
+  ui.layerSelect.replaceChildren(...spatial.map((layer) => el('option', { value: layer.name },
+    `${shortLayer(layer.name)} · ${layer.shape.join('×')}${layer.name === state.description.defaultLayer ? ' (default)' : ''}`)));
+  ui.layerSelect.title = currentLayer();
+  ui.layerSelect.value = currentLayer();
+}
+
+function explainOptions(method, overrides = {}) {
+  return {
+    method,
+    classIndex: state.classIndex,
+    layer: state.layer,
+    crop: state.crop,
+    colormap: state.colormap,
+    alpha: state.alpha,
+    smooth: state.smooth,
+    params: {},
+    ...overrides,
+  };
+}
+
+async function runPanel(panel, runGeneration) {
+  const { method } = panel;
+  if (!method.applies) {
+    panel.fail(method.why ?? `${method.title} does not apply to this model.`);
+    return;
+  }
+  const crop = state.crop;
+  const job = engine.explain(explainOptions(method.name), { onProgress: (fraction, stage) => panel.onProgress(fraction, stage) });
+  panel.start(job);
+  try {
+    const explanation = await job.promise;
+    if (runGeneration === generation) panel.show({ ...explanation, crop });
+  } catch (error) {
+    if (runGeneration !== generation) return;
+    if (error.name === 'CancelledError') panel.fail('Cancelled.', { cancelled: true });
+    else panel.fail(withShortLayerNames(error.message));
+  }
+}
+
+// Predicts, then explains every panel (fast ones first), then the top-3 and layer-sweep strips,
+// then the slow panels. A newer run cancels this one.
+async function explainAll() {
+  const runGeneration = ++generation;
+  panels.forEach((panel) => panel.cancel());
+  try {
+    const prediction = await engine.predict({ crop: state.crop, top: Math.min(5, state.description.labels.length) });
+    if (runGeneration !== generation) return;
+    showPrediction(prediction);
+    const fast = panels.filter((panel) => !panel.method.slow);
+    const slow = panels.filter((panel) => panel.method.slow);
+    for (const panel of fast) {
+      await runPanel(panel, runGeneration);
+      if (runGeneration !== generation) return;
+    }
+    await refreshStrips(runGeneration);
+    for (const panel of slow) {
+      await runPanel(panel, runGeneration);
+      if (runGeneration !== generation) return;
+    }
+  } catch (error) {
+    if (runGeneration === generation) showError(error);
+  }
+}
+
+// ---- top-3 and layer sweep ----
+
+async function refreshStrips(runGeneration) {
+  const common = { crop: state.crop, colormap: state.colormap, alpha: state.alpha, smooth: state.smooth };
+  const crop = state.crop;
+  const stripMethod = methodInfo(STRIP_METHOD);
+  if (!stripMethod?.applies) {
+    ui.topk.replaceChildren(el('p', { class: 'muted' }, `${STRIP_METHOD} does not apply to this model.`));
+    ui.sweep.replaceChildren();
+    return;
+  }
+  const top = await engine.topK({ k: Math.min(3, state.description.labels.length), method: STRIP_METHOD, layer: state.layer, ...common });
+  if (runGeneration !== generation) return;
+  ui.topkNote.textContent = `${stripMethod.title} at ${shortLayer(currentLayer())}`;
+  topkThumbs = top.map((explanation) => thumbnail({ ...explanation, crop }, explanation.label, {
+      detail: formatPercent(explanation.probability),
+      selected: explanation.classIndex === (state.classIndex ?? state.prediction.classes[0].index),
+      label: `Explain ${explanation.label}`,
+      onSelect: () => selectClass(explanation.classIndex === state.prediction.classes[0].index ? null : explanation.classIndex),
+    }));
+  ui.topk.replaceChildren(...topkThumbs.map((thumb) => thumb.element));
+
+  const sweep = await engine.layerSweep({ method: STRIP_METHOD, classIndex: state.classIndex, ...common });
+  if (runGeneration !== generation) return;
+  sweepThumbs = sweep.map((explanation) => {
+    const info = layerInfo(explanation.layer);
+    return thumbnail({ ...explanation, crop }, shortLayer(explanation.layer), {
+      detail: info ? info.shape.join('×') : '',
+      selected: explanation.layer === currentLayer(),
+      label: `Explain at layer ${shortLayer(explanation.layer)}`,
+      onSelect: () => selectLayer(explanation.layer),
+    });
+  });
+  ui.sweep.replaceChildren(...sweepThumbs.map((thumb) => thumb.element));
+}
+
+function selectLayer(name) {
+  state.layer = name === state.description.defaultLayer ? null : name;
+  ui.layerSelect.value = currentLayer();
+  ui.layerSelect.title = currentLayer();
+  track(explainAll());
+}
+
+// ---- colour: recolour what is drawn, no recomputation ----
+
+let recolorRunning = false;
+let recolorAgain = false;
+async function recolorAll() {
+  if (recolorRunning) {
+    recolorAgain = true;
+    return;
+  }
+  recolorRunning = true;
+  try {
+    do {
+      recolorAgain = false;
+      const style = { colormap: state.colormap, alpha: state.alpha, smooth: state.smooth };
+      const targets = [...panels, ...topkThumbs, ...sweepThumbs].filter((target) => target.explanation);
+      for (const target of targets) {
+        const { heat, crop } = target.explanation;
+        target.recolor(await engine.render({ heat, crop, ...style }));
+      }
+    } while (recolorAgain);
+  } catch (error) {
+    showError(error);
+  } finally {
+    recolorRunning = false;
+  }
+}
+
+// ---- downloads ----
+
+async function downloadGrid() {
+  const shown = panels.filter((panel) => panel.explanation);
+  if (!shown.length) return;
+  const cell = 256, caption = 40, gap = 12;
+  const columns = Math.min(4, shown.length);
+  const rows = Math.ceil(shown.length / columns);
+  const canvas = el('canvas', { width: gap + columns * (cell + gap), height: gap + rows * (cell + caption + gap) });
+  const context = canvas.getContext('2d');
+  context.fillStyle = '#ffffff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  shown.forEach((panel, i) => {
+    const x = gap + (i % columns) * (cell + gap);
+    const y = gap + Math.floor(i / columns) * (cell + caption + gap);
+    context.imageSmoothingEnabled = panel.explanation.overlay.width >= 128;
+    context.drawImage(panel.canvas, x, y + caption, cell, cell);
+    context.fillStyle = '#1d2330';
+    context.font = '600 15px system-ui, sans-serif';
+    context.fillText(panel.method.title, x, y + 16);
+    context.fillStyle = '#5b6475';
+    context.font = '12px system-ui, sans-serif';
+    context.fillText(`${panel.explanation.label} · ${shortLayer(panel.explanation.layer)}`.slice(0, 40), x, y + 33);
+  });
+  const name = state.image.name.replace(/\.[^.]+$/, '');
+  saveBlob(await canvasToPngBlob(canvas), `${fileSafe(name)}.${fileSafe(panels[0].explanation?.label ?? 'maps')}.grid.png`);
+}
+
+// ---- input: picker, drop anywhere, paste ----
+
+function engineReady() {
+  if (engine && state.description) return true;
+  showError('camlens is still starting: try again in a moment.');
+  return false;
+}
+
+function handleFiles(files) {
+  if (!files.length || !engineReady()) return;
+  if (files.some(isModelFile)) {
+    track(loadModelFiles(files.filter(isModelFile)));
+    return;
+  }
+  const image = files.find(isImageFile) ?? files[0];
+  track(loadImageFile(image));
+}
+
+function setupDropAnywhere() {
+  let depth = 0;
+  const hasFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes('Files');
+  document.addEventListener('dragenter', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    if (++depth === 1) ui.dropTarget.hidden = false;
+  });
+  document.addEventListener('dragover', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  });
+  document.addEventListener('dragleave', (event) => {
+    if (!hasFiles(event)) return;
+    if (--depth <= 0) {
+      depth = 0;
+      ui.dropTarget.hidden = true;
+    }
+  });
+  document.addEventListener('drop', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    ui.dropTarget.hidden = true;
+    handleFiles([...event.dataTransfer.files]);
+  });
+}
+
+function setupPaste() {
+  document.addEventListener('paste', (event) => {
+    if (isEditable(event.target)) return;
+    const files = [...(event.clipboardData?.files ?? [])].filter(isImageFile);
+    if (!files.length) return;
+    event.preventDefault();
+    if (!engineReady()) return;
+    track(loadImageFile(files[0]));
+  });
+}
+
+function setupControls() {
+  ui.modelSelect.addEventListener('change', () => {
+    const id = ui.modelSelect.value;
+    if (id === state.modelId || id === 'custom') return;
+    if (!engineReady()) {
+      ui.modelSelect.value = state.modelId ?? 'emotion';
+      return;
+    }
+    track(selectBuiltinModel(id));
+  });
+  ui.modelFilesButton.addEventListener('click', () => ui.modelFilesInput.click());
+  ui.modelFilesInput.addEventListener('change', () => {
+    const files = [...ui.modelFilesInput.files];
+    ui.modelFilesInput.value = '';
+    if (files.length && engineReady()) track(loadModelFiles(files));
+  });
+  ui.imageFileButton.addEventListener('click', () => ui.imageFileInput.click());
+  ui.imageFileInput.addEventListener('change', () => {
+    const file = ui.imageFileInput.files[0];
+    ui.imageFileInput.value = '';
+    if (file && engineReady()) track(loadImageFile(file));
+  });
+  ui.cropReset.addEventListener('click', () => {
+    if (!state.image) return;
+    cropBox.setBox(defaultCrop(state.image, state.sample));
+    setCrop(cropBox.box);
+  });
+  ui.cropFull.addEventListener('click', () => {
+    if (!state.image) return;
+    cropBox.setBox(wholeImage(state.image));
+    setCrop(cropBox.box);
+  });
+  ui.layerSelect.addEventListener('change', () => selectLayer(ui.layerSelect.value));
+  ui.colormapSelect.addEventListener('change', () => {
+    state.colormap = ui.colormapSelect.value;
+    track(recolorAll());
+  });
+  ui.opacity.addEventListener('input', () => {
+    state.alpha = Number(ui.opacity.value) / 100;
+    ui.opacityValue.textContent = `${ui.opacity.value}%`;
+    track(recolorAll());
+  });
+  ui.smooth.addEventListener('change', () => {
+    state.smooth = ui.smooth.checked;
+    track(explainAll());
+  });
+  ui.methodAdd.addEventListener('change', () => {
+    const name = ui.methodAdd.value;
+    if (name) addPanel(name);
+  });
+  ui.downloadGrid.addEventListener('click', () => track(downloadGrid().catch(showError)));
+}
+
+// ---- start: engine, model and first sample fetched in parallel ----
+
+async function start() {
+  setupControls();
+  setupDropAnywhere();
+  setupPaste();
+  ui.opacity.value = String(Math.round(state.alpha * 100));
+  ui.opacityValue.textContent = `${ui.opacity.value}%`;
+  const samplesReady = fetch('samples/samples.json').then((response) => response.json());
+  const [createdEngine, modelInput, loadedSamples] = await Promise.all([createEngine(), fetchBuiltinModel('emotion'), samplesReady]);
+  engine = createdEngine;
+  samples = loadedSamples;
+  await useModel(modelInput, { id: 'emotion' });
+}
+
+// The tests' window into the page: the engine and what each panel drew.
+window.camlens = {
+  whenIdle,
+  get engine() { return engine; },
+  get state() { return state; },
+  panels: () => panels.map((panel) => ({ method: panel.method.name, explanation: panel.explanation })),
+  setCrop: (box) => {
+    cropBox.setBox(box);
+    setCrop(cropBox.box);
+  },
+};
+
+track(start().catch((error) => {
+  ui.viewerEmpty.textContent = 'camlens could not start.';
+  showError(`camlens could not start: ${error.message}`);
+}));

@@ -1,0 +1,81 @@
+// Where models come from: the server's models/ folder (built-in) or files the user gives us.
+// Both end as the engine's loadModel input: {modelJson, shards: [{name, bytes}], metadataJson?}.
+
+export const BUILTIN_MODELS = {
+  emotion: { title: 'Emotion', folder: 'models/emotion/', gallery: 'photos', faceCrop: true },
+  'fashion-mnist': { title: 'Fashion-MNIST', folder: 'models/fashion-mnist/', gallery: 'fashion-mnist', faceCrop: false },
+};
+
+function parseModelJson(modelJson, source) {
+  let parsed;
+  try {
+    parsed = JSON.parse(modelJson);
+  } catch (error) {
+    throw new Error(`${source} is not valid JSON (${error.message})`);
+  }
+  if (!parsed || !Array.isArray(parsed.weightsManifest)) {
+    throw new Error(`${source} has no weightsManifest: it is not a TensorFlow.js model.json`);
+  }
+  return parsed;
+}
+
+// The weight files a TensorFlow.js model.json names, in order.
+function shardPaths(modelJson, source) {
+  return parseModelJson(modelJson, source).weightsManifest.flatMap((group) => group.paths ?? []);
+}
+
+async function fetchOk(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} is not on this server (HTTP ${response.status})`);
+  return response;
+}
+
+export async function fetchBuiltinModel(id) {
+  const { folder } = BUILTIN_MODELS[id];
+  let modelJson;
+  try {
+    modelJson = await (await fetchOk(`${folder}model.json`)).text();
+  } catch (error) {
+    const hint = id === 'fashion-mnist' ? ' The trainer makes it (see the README); then reload the page.' : '';
+    throw new Error(`${error.message}.${hint}`);
+  }
+  // Labels and preprocessing live in model.json's userDefinedMetadata or beside it in metadata.json.
+  let metadataJson;
+  if (!parseModelJson(modelJson, `${folder}model.json`).userDefinedMetadata?.labels) {
+    metadataJson = await (await fetchOk(`${folder}metadata.json`)).text();
+  }
+  const shards = await Promise.all(shardPaths(modelJson, `${folder}model.json`).map(async (name) => ({
+    name,
+    bytes: new Uint8Array(await (await fetchOk(`${folder}${name}`)).arrayBuffer()),
+  })));
+  return { modelJson, metadataJson, shards };
+}
+
+// Files the user dropped or picked: one model.json (any .json with a weightsManifest), its .bin
+// shards, optionally metadata.json. Returns {name, input} or throws a message that says what is missing.
+export async function readModelFiles(files) {
+  const jsonFiles = files.filter((file) => /\.json$/i.test(file.name));
+  const texts = await Promise.all(jsonFiles.map(async (file) => ({ file, text: await file.text() })));
+  const metadata = texts.find(({ file }) => file.name.toLowerCase() === 'metadata.json');
+  const models = texts.filter((entry) => entry !== metadata && /"weightsManifest"/.test(entry.text));
+  if (models.length === 0) {
+    throw new Error('No model.json among the files: give a TensorFlow.js model.json (with a weightsManifest) and its .bin files');
+  }
+  if (models.length > 1) {
+    throw new Error(`More than one model.json among the files (${models.map(({ file }) => file.name).join(', ')}): give one model at a time`);
+  }
+  const { file: modelFile, text: modelJson } = models[0];
+  const byName = new Map(files.map((file) => [file.name, file]));
+  const needed = shardPaths(modelJson, modelFile.name);
+  // The manifest may name shards with a folder ("group1/weights.bin"); a picked file has only its base name.
+  const missing = needed.filter((path) => !byName.has(path.split('/').pop()));
+  if (missing.length) {
+    throw new Error(`${modelFile.name} needs weight file${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: ` +
+      'select or drop them together with the model.json');
+  }
+  const shards = await Promise.all(needed.map(async (path) => ({
+    name: path,
+    bytes: new Uint8Array(await byName.get(path.split('/').pop()).arrayBuffer()),
+  })));
+  return { name: modelFile.name.replace(/\.json$/i, ''), input: { modelJson, shards, metadataJson: metadata?.text } };
+}

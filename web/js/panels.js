@@ -1,0 +1,174 @@
+// One method's panel in the grid: its overlay on a canvas, the time it took, the map value under
+// the pointer, a PNG download, and while a slow method runs, its progress and a cancel button.
+import { el, drawRgba, canvasToPngBlob, saveBlob, fileSafe, formatMs } from './dom.js';
+
+// Map values span many orders of magnitude (gradients ~1e-3, CAM ~10): print 3 significant digits.
+export function formatValue(value) {
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  return magnitude >= 1e-3 && magnitude < 1e4 ? value.toPrecision(3) : value.toExponential(2);
+}
+
+// The value of `grid` ({width, height, values}) under the relative position (u, v) in [0, 1).
+function sample(grid, u, v) {
+  const x = Math.min(grid.width - 1, Math.max(0, Math.floor(u * grid.width)));
+  const y = Math.min(grid.height - 1, Math.max(0, Math.floor(v * grid.height)));
+  return { x, y, value: grid.values[y * grid.width + x] };
+}
+
+// Shows the map value under the pointer in `readout` while it moves over `canvas`.
+export function attachHoverReadout(canvas, readout, getExplanation, idleText) {
+  const show = (event) => {
+    const explanation = getExplanation();
+    if (!explanation) return;
+    const rect = canvas.getBoundingClientRect();
+    const u = (event.clientX - rect.left) / rect.width;
+    const v = (event.clientY - rect.top) / rect.height;
+    if (u < 0 || u >= 1 || v < 0 || v >= 1) return;
+    const heat = sample(explanation.heat, u, v);
+    const raw = sample(explanation.map, u, v);
+    readout.textContent = `${Math.round(heat.value * 100)}% · raw ${formatValue(raw.value)}`;
+    readout.title = `${Math.round(heat.value * 100)}% of the map's maximum here; raw map value ${raw.value} at cell (${raw.x}, ${raw.y}) of ${explanation.map.width}×${explanation.map.height}`;
+    readout.classList.add('live');
+  };
+  canvas.addEventListener('pointermove', show);
+  canvas.addEventListener('pointerdown', show);
+  canvas.addEventListener('pointerleave', () => {
+    readout.textContent = idleText();
+    readout.classList.remove('live');
+  });
+}
+
+export class MethodPanel {
+  // method: {name, title, summary, perPixel, slow, applies, why}
+  constructor(method, { onRemove, onRetry, fileName }) {
+    this.method = method;
+    this.explanation = null;
+    this.job = null;
+    this.fileName = fileName;
+    this.canvas = el('canvas', { class: 'panel-canvas', tabindex: '0', role: 'img', 'aria-label': `${method.title}: not computed yet` });
+    this.time = el('span', { class: 'panel-time', 'aria-label': `${method.title} time` });
+    this.status = el('div', { class: 'panel-status', role: 'status' });
+    this.readout = el('p', { class: 'panel-readout muted small' }, this.#idleText());
+    this.downloadButton = el('button', {
+      type: 'button', class: 'button button-small', disabled: true,
+      'aria-label': `Download the ${method.title} map as PNG`, onclick: () => this.download(),
+    }, 'PNG');
+    this.onRetry = onRetry;
+    this.element = el('article', { class: 'panel', dataset: { method: method.name } },
+      el('header', { class: 'panel-head' },
+        el('h3', { title: method.summary }, method.title),
+        el('button', {
+          type: 'button', class: 'icon-button', 'aria-label': `Remove ${method.title}`, title: 'Remove this panel',
+          onclick: () => onRemove(this),
+        }, '×')),
+      el('div', { class: 'panel-figure' }, this.canvas, this.status),
+      el('footer', { class: 'panel-foot' }, this.time, this.readout, this.downloadButton));
+    attachHoverReadout(this.canvas, this.readout, () => this.explanation, () => this.#idleText());
+  }
+
+  #idleText() {
+    return '';
+  }
+
+  // Shown while the job runs; slow methods get a progress bar and a cancel button.
+  start(job) {
+    this.job = job;
+    this.element.classList.add('busy');
+    this.element.classList.remove('failed');
+    if (!this.method.slow) {
+      this.status.replaceChildren(el('span', { class: 'spinner', 'aria-hidden': 'true' }));
+      return;
+    }
+    this.progress = el('progress', { max: '1', value: '0', 'aria-label': `${this.method.title} progress` });
+    this.stage = el('span', { class: 'small' }, 'starting…');
+    this.status.replaceChildren(el('div', { class: 'progress-box' },
+      this.progress, this.stage,
+      el('button', { type: 'button', class: 'button button-small', onclick: () => job.cancel() }, 'Cancel')));
+  }
+
+  onProgress(fraction, stage) {
+    if (!this.progress) return;
+    this.progress.value = fraction;
+    this.stage.textContent = `${Math.round(fraction * 100)}%${stage ? ` · ${stage}` : ''}`;
+  }
+
+  show(explanation) {
+    this.#settle();
+    this.explanation = explanation;
+    drawRgba(this.canvas, explanation.overlay);
+    this.canvas.classList.toggle('pixelated', explanation.overlay.width < 128);
+    this.time.textContent = formatMs(explanation.timings.total);
+    this.time.title = Object.entries(explanation.timings).map(([step, ms]) => `${step} ${formatMs(ms)}`).join(' · ');
+    this.canvas.setAttribute('aria-label', `${this.method.title} map for ${explanation.label} at ${explanation.layer}`);
+    this.readout.textContent = this.#idleText();
+    this.downloadButton.disabled = false;
+  }
+
+  // New colours for the same map (colormap or opacity changed).
+  recolor(rendered) {
+    if (!this.explanation) return;
+    this.explanation = { ...this.explanation, ...rendered };
+    drawRgba(this.canvas, rendered.overlay);
+  }
+
+  fail(message, { cancelled = false } = {}) {
+    this.#settle();
+    this.#clear();
+    this.element.classList.add('failed');
+    this.status.replaceChildren(el('div', { class: 'panel-message' },
+      el('p', { class: 'panel-message-title' }, cancelled ? 'Cancelled.' : 'Not computed'),
+      cancelled ? null : el('p', { class: 'panel-message-detail' }, message),
+      cancelled ? el('button', { type: 'button', class: 'button button-small', onclick: () => this.onRetry(this) }, 'Run again') : null));
+  }
+
+  // Nothing drawn: the method failed, was cancelled or does not apply.
+  #clear() {
+    this.explanation = null;
+    this.canvas.width = this.canvas.height = 0;
+    this.time.textContent = '';
+    this.time.title = '';
+    this.readout.textContent = '';
+    this.downloadButton.disabled = true;
+  }
+
+  #settle() {
+    this.job = null;
+    this.progress = null;
+    this.element.classList.remove('busy', 'failed');
+    this.status.replaceChildren();
+  }
+
+  cancel() {
+    this.job?.cancel();
+  }
+
+  async download() {
+    if (!this.explanation) return;
+    const blob = await canvasToPngBlob(this.canvas);
+    saveBlob(blob, `${fileSafe(this.fileName())}.${fileSafe(this.method.name)}.${fileSafe(this.explanation.label)}.png`);
+  }
+}
+
+// A small captioned overlay for the top-3 and layer-sweep strips; `detail` is a second, quieter line
+// that the pointer's map value replaces while it hovers.
+export function thumbnail(explanation, caption, { detail = '', onSelect, selected = false, label } = {}) {
+  const canvas = el('canvas', { class: 'thumb-canvas' });
+  drawRgba(canvas, explanation.overlay);
+  canvas.classList.toggle('pixelated', explanation.overlay.width < 128);
+  const readout = el('span', { class: 'thumb-readout small muted' }, detail);
+  const body = [canvas, el('span', { class: 'thumb-caption', title: caption }, caption), readout];
+  const element = onSelect
+    ? el('button', { type: 'button', class: `thumb${selected ? ' selected' : ''}`, 'aria-pressed': String(selected), 'aria-label': label, onclick: onSelect }, ...body)
+    : el('figure', { class: 'thumb' }, ...body);
+  const state = { explanation };
+  attachHoverReadout(canvas, readout, () => state.explanation, () => detail);
+  return {
+    element,
+    recolor(rendered) {
+      state.explanation = { ...state.explanation, ...rendered };
+      drawRgba(canvas, rendered.overlay);
+    },
+    get explanation() { return state.explanation; },
+  };
+}
