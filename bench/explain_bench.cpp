@@ -90,7 +90,8 @@ Arguments parse(int argc, char** argv) {
 }
 
 json timing_json(const bench::Timing& t) {
-  return {{"median_ms", t.median_ms}, {"p10_ms", t.low_ms}, {"p90_ms", t.high_ms}, {"runs", t.runs}};
+  return {{"median_ms", t.median_ms}, {"p10_ms", t.low_ms}, {"p90_ms", t.high_ms}, {"runs", t.runs},
+          {"cpu_median_ms", t.cpu_median_ms}};
 }
 
 std::string format(const bench::Timing& t) {
