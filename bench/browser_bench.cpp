@@ -57,7 +57,6 @@ class ExplainBench {
       }
       input_ = camlens::Tensor(camlens::Shape{1, item[0], item[1], item[2]}, values);
       options_.sizes = {{map_height, map_width}};
-      return 0;
     });
   }
 

@@ -28,7 +28,7 @@ node -e '
   const {execSync} = require("child_process");
   const run = (c) => { try { return execSync(c, {stdio: ["ignore", "pipe", "ignore"]}).toString().trim(); } catch { return undefined; } };
   console.log(JSON.stringify({node: process.version, chromium: run("/usr/bin/chromium --version"),
-    emscripten: run("em++ --version")?.split("\n")[0], gxx: run("g++ --version")?.split("\n")[0],
+    emscripten: run("em++ --version")?.match(/\d+\.\d+\.\d+/)?.[0], gxx: run("g++ --version")?.split("\n")[0],
     load_average_at_start: require("os").loadavg().map((x) => Math.round(x * 100) / 100)}));' > "$raw/versions.json"
 
 echo "== explanation methods, native"
