@@ -1,7 +1,5 @@
 #include "kernel_cases.h"
 
-#include <algorithm>
-#include <chrono>
 #include <memory>
 #include <random>
 
@@ -50,23 +48,6 @@ KernelCase max_pool_case(std::string name, int in_hw, int channels) {
   p.out_w = window.out_w(in_hw);
   p.pad = window.pads(in_hw, in_hw);
   return {std::move(name), KernelCase::Kind::max_pool, {}, p};
-}
-
-template <typename Fn>
-Timing measure(Fn&& run, int min_runs, double min_seconds) {
-  using clock = std::chrono::steady_clock;
-  run();  // warm-up: first-touch allocation, weight packing
-  std::vector<double> samples;
-  auto start = clock::now();
-  while (static_cast<int>(samples.size()) < min_runs ||
-         std::chrono::duration<double>(clock::now() - start).count() < min_seconds) {
-    auto t0 = clock::now();
-    run();
-    samples.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
-  }
-  std::sort(samples.begin(), samples.end());
-  auto pick = [&](double q) { return samples[static_cast<size_t>(q * (samples.size() - 1))]; };
-  return {pick(0.5), pick(0.1), pick(0.9), static_cast<int>(samples.size())};
 }
 
 Tensor random_values(size_t count, unsigned seed) {

@@ -7,6 +7,7 @@
 
 #include "kernels/conv2d.h"
 #include "kernels/pool.h"
+#include "timing.h"
 
 namespace camlens::bench {
 
@@ -19,11 +20,6 @@ struct KernelCase {
 };
 
 std::vector<KernelCase> emotion_model_cases();
-
-struct Timing {
-  double median_ms = 0, low_ms = 0, high_ms = 0;  // low/high: 10th and 90th percentile
-  int runs = 0;
-};
 
 // Times one case: the reference loops or the optimised kernels, after a warm-up, until both
 // min_runs and min_seconds are reached.

@@ -13,9 +13,9 @@ void Layer::expect_input_count(size_t given) const {
 }
 
 void activation_backward_inplace(float* grad, const float* out, size_t count, float cap, ReluBackward mode) {
-  for (size_t i = 0; i < count; ++i) {
-    if (!relu_passes(out[i], grad[i], cap, mode)) grad[i] = 0.0f;
-  }
+  with_relu_mode(mode, [&]<ReluBackward fixed>() {
+    for (size_t i = 0; i < count; ++i) grad[i] = relu_passes<fixed>(out[i], grad[i], cap) ? grad[i] : 0.0f;
+  });
 }
 
 }  // namespace camlens

@@ -14,9 +14,9 @@ void relu_backward(Tensor& d_in, const Tensor& d_out, const Tensor& out, float c
   const float* g = d_out.data();
   const float* y = out.data();
   float* dx = d_in.data();
-  for (size_t i = 0, n = out.size(); i < n; ++i) {
-    if (relu_passes(y[i], g[i], cap, mode)) dx[i] += g[i];
-  }
+  with_relu_mode(mode, [&]<ReluBackward fixed>() {
+    for (size_t i = 0, n = out.size(); i < n; ++i) dx[i] += relu_passes<fixed>(y[i], g[i], cap) ? g[i] : 0.0f;
+  });
 }
 
 Shape Relu::output_shape(std::span<const Shape> inputs) const {

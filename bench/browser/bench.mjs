@@ -1,0 +1,256 @@
+// The in-browser benchmark: camlens WebAssembly against TensorFlow.js in one page, one session.
+// Loaded by index.html after tf.min.js and tf-backend-wasm.min.js (the global `tf`); served from the
+// repository root by bench/browser/run.mjs, which collects window.benchResults.
+//
+// Every figure is a median over timed runs after warm-up, with the 10th and 90th percentiles. A run
+// shorter than a few milliseconds repeats its work inside one sample (the page is not cross-origin
+// isolated, so performance.now() is coarsened to 0.1 ms); the sample is divided back per call.
+const LOGITS = 'StatefulPartitionedCall/model_1/global_average_pooling2d_1/Mean';
+const MODEL_DIR = '/models/emotion';
+const PHOTO = '/tests/fixtures/images/astronaut_face.png';
+const HEADLINE = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
+const GRADIENT_METHODS = ['grad-cam', 'grad-cam++', 'saliency'];
+const CNN_BATCH = 64;
+
+const logElement = document.getElementById('log');
+function log(line) {
+  console.log(line);
+  logElement.textContent += `${line}\n`;
+}
+
+function summarize(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const pick = (q) => s[Math.floor(q * (s.length - 1))];
+  return { median_ms: pick(0.5), p10_ms: pick(0.1), p90_ms: pick(0.9), runs: s.length };
+}
+
+// Warm-up for `warmup` calls and at least warmupMs (V8 first runs WebAssembly from its baseline
+// compiler and swaps in optimised code when a background compile ends: seconds on a busy machine),
+// then samples until minRuns and minMs are both reached; short calls repeat inside a sample.
+function measure(run, { minRuns = 10, minMs = 500, warmup = 3, warmupMs = 1000 } = {}) {
+  let first = 0;
+  const warmupStart = performance.now();
+  for (let i = 0; i < warmup || performance.now() - warmupStart < warmupMs; ++i) {
+    const t0 = performance.now();
+    run();
+    first = performance.now() - t0;
+  }
+  const repeats = Math.max(1, Math.min(50, Math.ceil(5 / Math.max(first, 0.01))));
+  const samples = [];
+  const start = performance.now();
+  while (samples.length < minRuns || performance.now() - start < minMs) {
+    const t0 = performance.now();
+    for (let i = 0; i < repeats; ++i) run();
+    samples.push((performance.now() - t0) / repeats);
+  }
+  return { ...summarize(samples), calls_per_sample: repeats };
+}
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function fetchText(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.text();
+}
+
+async function decodePhoto(url) {
+  const bitmap = await createImageBitmap(new Blob([await fetchBytes(url)]));
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d');
+  context.drawImage(bitmap, 0, 0);
+  return { width: bitmap.width, height: bitmap.height, rgba: context.getImageData(0, 0, bitmap.width, bitmap.height).data };
+}
+
+function maxAbsDifference(a, b) {
+  let worst = 0;
+  for (let i = 0; i < a.length; ++i) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+// ---- TensorFlow.js: the emotion graph as tf ops, for tf.grad (the graph model's execute is forward only) ----
+
+function decodeAttr(attr, key) {
+  const value = attr?.[key];
+  if (!value) return undefined;
+  if (value.s !== undefined) return atob(value.s);
+  if (value.list?.i) return value.list.i.map(Number);
+  if (value.list?.s) return value.list.s.map((s) => atob(s));
+  return undefined;
+}
+
+// Evaluates `output` from `feeds` ({nodeName: tensor}) through the graph's nodes, with weights from
+// the loaded graph model: what a TensorFlow.js user writes to differentiate a converted model.
+function makeTfGraph(modelJson, graphModel) {
+  const nodes = new Map(JSON.parse(modelJson).modelTopology.node.map((n) => [n.name, n]));
+  const weight = (name) => graphModel.weights[name][0];
+  return function evaluate(feeds, output) {
+    const values = new Map(Object.entries(feeds));
+    const value = (name) => {
+      if (values.has(name)) return values.get(name);
+      const node = nodes.get(name);
+      const inputs = (node.input ?? []).filter((i) => !i.startsWith('^'));
+      const attr = node.attr ?? {};
+      const pad = decodeAttr(attr, 'padding')?.toLowerCase();
+      const strides = decodeAttr(attr, 'strides')?.slice(1, 3);
+      let result;
+      switch (node.op) {
+        case '_FusedConv2D':
+          result = tf.fused.conv2d({
+            x: value(inputs[0]), filter: weight(inputs[1]), bias: weight(inputs[2]), strides, pad,
+            activation: decodeAttr(attr, 'fused_ops').includes('Relu') ? 'relu' : 'linear',
+          });
+          break;
+        case 'DepthwiseConv2dNative':
+          result = tf.depthwiseConv2d(value(inputs[0]), weight(inputs[1]), strides, pad);
+          break;
+        case 'MaxPool':
+          result = tf.maxPool(value(inputs[0]), decodeAttr(attr, 'ksize').slice(1, 3), strides, pad);
+          break;
+        case 'AddV2': result = tf.add(value(inputs[0]), value(inputs[1])); break;
+        case 'Relu': result = tf.relu(value(inputs[0])); break;
+        case 'Mean': result = tf.mean(value(inputs[0]), [1, 2]); break;
+        default: throw new Error(`bench: op ${node.op} (${name}) is not handled`);
+      }
+      values.set(name, result);
+      return result;
+    };
+    return value(output);
+  };
+}
+
+// ReLU -> min-max -> bilinear (half-pixel centres) -> min-max, as the engine and pytorch-grad-cam do.
+function scaleMap(map, size) {
+  const positive = tf.relu(map);
+  const first = tf.div(tf.sub(positive, tf.min(positive)), tf.add(tf.max(positive), 1e-7));
+  const resized = tf.image.resizeBilinear(first.expandDims(-1), size, false, true).squeeze([2]);
+  return tf.div(tf.sub(resized, tf.min(resized)), tf.add(tf.max(resized), 1e-7));
+}
+
+function oneHotLogit(logits, target) {
+  return tf.sum(tf.mul(logits, tf.oneHot([target], logits.shape[1])));
+}
+
+function tfMethods(evaluate, input, layer, target, size) {
+  const x = tf.tensor4d(input, [1, 64, 64, 1]);
+  const head = (a) => oneHotLogit(evaluate({ input_1: x, [layer]: a }, LOGITS), target);
+  const cam = (weightsOf) => () => tf.tidy(() => {
+    const a = evaluate({ input_1: x }, layer);
+    const g = tf.grad(head)(a);
+    const w = weightsOf(a, g);
+    const raw = tf.sum(tf.mul(a, w), -1).squeeze([0]);
+    return { raw, map: scaleMap(raw, size) };
+  });
+  const gradCamWeights = (a, g) => tf.mean(g, [0, 1, 2]);
+  const gradCamPlusPlusWeights = (a, g) => {
+    const g2 = tf.square(g);
+    const g3 = tf.mul(g2, g);
+    const sumA = tf.sum(a, [0, 1, 2]);
+    const alpha = tf.where(tf.notEqual(g, 0), tf.div(g2, tf.add(tf.add(tf.mul(2, g2), tf.mul(sumA, g3)), 1e-6)),
+      tf.zerosLike(g));
+    return tf.sum(tf.mul(tf.relu(g), alpha), [0, 1, 2]);
+  };
+  const saliency = () => tf.tidy(() => {
+    const g = tf.grad((image) => oneHotLogit(evaluate({ input_1: image }, LOGITS), target))(x);
+    const raw = tf.max(tf.abs(g), -1).squeeze([0]);
+    return { raw, map: scaleMap(raw, size) };
+  });
+  return { 'grad-cam': cam(gradCamWeights), 'grad-cam++': cam(gradCamPlusPlusWeights), saliency };
+}
+
+function timeTf(run) {
+  return measure(() => {
+    const out = run();
+    out.map.dataSync();
+    tf.dispose(out);
+  }, { minRuns: 5, minMs: 1000, warmup: 2 });
+}
+
+// ---- the benchmark ----
+
+async function main() {
+  const results = { userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency,
+                    crossOriginIsolated: self.crossOriginIsolated };
+  const [modelJson, metadataJson, weights, photo] = await Promise.all([
+    fetchText(`${MODEL_DIR}/model.json`), fetchText(`${MODEL_DIR}/metadata.json`),
+    fetchBytes(`${MODEL_DIR}/emotion.bin`), decodePhoto(PHOTO)]);
+  const shards = [{ name: 'emotion.bin', bytes: weights }];
+
+  // camlens: the page's module and its bridge.
+  const { default: createCamlens } = await import('/build/wasm/camlens.mjs');
+  const camlens = await createCamlens();
+  const model = new camlens.Model(modelJson, shards, metadataJson);
+  const input = model.preprocess(photo.rgba, photo.width, photo.height, 4);
+  const ourLogits = model.forward(input, 1);
+  const target = ourLogits.indexOf(Math.max(...ourLogits));
+  log(`camlens: class ${target} (logits ${Array.from(ourLogits, (v) => v.toFixed(3)).join(' ')})`);
+  results.forward = { camlens_wasm: measure(() => model.forward(input, 1), { minMs: 1000 }) };
+  log(`forward camlens ${results.forward.camlens_wasm.median_ms.toFixed(3)} ms`);
+
+  // TensorFlow.js: wasm backend (SIMD, one thread), then cpu; the same weights, the same input.
+  tf.wasm.setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+  tf.wasm.setThreadsCount(1);
+  await tf.setBackend('wasm');
+  await tf.ready();
+  results.tfjs = { version: tf.version.tfjs, wasm_simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+                   wasm_threads: tf.wasm.getThreadsCount() };
+  results.logit_max_abs_difference = {};
+  for (const backend of ['wasm', 'cpu']) {
+    await tf.setBackend(backend);
+    const graphModel = await tf.loadGraphModel(`${MODEL_DIR}/model.json`);
+    const x = tf.tensor4d(input, [1, 64, 64, 1]);
+    const theirLogits = graphModel.execute(x, LOGITS);
+    results.logit_max_abs_difference[`tfjs_${backend}`] = maxAbsDifference(ourLogits, theirLogits.dataSync());
+    theirLogits.dispose();
+    results.forward[`tfjs_${backend}`] = measure(() => {
+      const y = graphModel.execute(x, LOGITS);
+      y.dataSync();
+      y.dispose();
+    }, { minMs: 1000 });
+    log(`forward tfjs-${backend} ${results.forward[`tfjs_${backend}`].median_ms.toFixed(3)} ms`);
+    if (backend === 'cpu') {
+      const evaluate = makeTfGraph(modelJson, graphModel);
+      const size = [photo.height, photo.width];
+      const layer = JSON.parse(metadataJson).explain_layer;
+      const methods = tfMethods(evaluate, input, layer, target, size);
+      results.tfjs_cpu_methods = {};
+      for (const name of GRADIENT_METHODS) {
+        results.tfjs_cpu_methods[name] = timeTf(methods[name]);
+        log(`${name} tfjs-cpu ${results.tfjs_cpu_methods[name].median_ms.toFixed(3)} ms`);
+      }
+    } else {
+      graphModel.dispose();
+    }
+    x.dispose();
+  }
+
+  // camlens: every method, and the headline four back to back.
+  const { default: createBrowserBench } = await import('/build/wasm/camlens_bench_browser.mjs');
+  const bench = await createBrowserBench();
+  const explainer = new bench.ExplainBench(modelJson, shards, metadataJson, input, photo.height, photo.width);
+  results.camlens_methods = {};
+  for (const name of bench.methodNames()) {
+    results.camlens_methods[name] = measure(() => explainer.explain(name), { minRuns: 5, minMs: 1000, warmup: 1 });
+    log(`${name} camlens ${results.camlens_methods[name].median_ms.toFixed(3)} ms`);
+  }
+  results.headline = measure(() => { for (const name of HEADLINE) explainer.explain(name); }, { minMs: 1000 });
+  log(`${HEADLINE.join(' + ')} camlens ${results.headline.median_ms.toFixed(3)} ms`);
+
+  // The built-in Fashion-MNIST CNN on a batch of 64.
+  const cnn = new bench.CnnBench(CNN_BATCH);
+  results.cnn = {
+    batch: CNN_BATCH,
+    forward: measure(() => cnn.forward(), { minMs: 1000 }),
+    forward_backward: measure(() => cnn.forwardBackward(), { minMs: 1000 }),
+  };
+  log(`cnn batch ${CNN_BATCH}: forward ${results.cnn.forward.median_ms.toFixed(2)} ms, ` +
+      `forward+backward ${results.cnn.forward_backward.median_ms.toFixed(2)} ms`);
+  return results;
+}
+
+main().then((results) => { window.benchResults = results; },
+  (error) => { log(`error: ${error.stack ?? error}`); window.benchResults = { error: String(error?.stack ?? error) }; });

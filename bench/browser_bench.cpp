@@ -1,0 +1,142 @@
+// Embind surface of the in-browser benchmark (bench/browser/): the work whose time the page
+// measures from JS, next to TensorFlow.js in the same Chromium session. The emotion model's forward
+// pass is timed through the page's own module (build/wasm/camlens.mjs, Model.forward); this module
+// adds what that bridge does not expose as one call: each explanation method on a fixed input, and
+// the built-in Fashion-MNIST CNN on a batch (inference forward; training forward + backward).
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <exception>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "explain/pipeline.h"
+#include "explain/registry.h"
+#include "io/model.h"
+#include "train/cnn.h"
+#include "train/loss.h"
+#include "train/random.h"
+
+namespace {
+
+using emscripten::val;
+
+template <typename Body>
+auto js_errors(Body body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    val::global("Error").new_(std::string(e.what())).throw_();
+  }
+}
+
+val method_names() {
+  val names = val::array();
+  for (const camlens::explain::MethodInfo& info : camlens::explain::registered_methods()) {
+    names.call<void>("push", std::string(info.name));
+  }
+  return names;
+}
+
+// The emotion model (or any TensorFlow.js model) and one preprocessed input, explained on demand.
+class ExplainBench {
+ public:
+  // shards: [{name, bytes: Uint8Array}]; input: the model input as a Float32Array (Model.preprocess's
+  // output); map_height x map_width: the size maps are upsampled to (the crop, as the page draws it).
+  ExplainBench(const std::string& model_json, const val& shards, const std::string& metadata_json, const val& input,
+               int map_height, int map_width)
+      : model_(load(model_json, shards, metadata_json)) {
+    js_errors([&] {
+      const camlens::Shape item = model_.graph.nodes().front().item_shape;
+      const std::vector<float> values = emscripten::convertJSArrayToNumberVector<float>(input);
+      if (item.rank() != 3 || values.size() != item.size()) {
+        camlens::fail("ExplainBench: the input must hold one ", item.str(), " item, got ", values.size(), " values");
+      }
+      input_ = camlens::Tensor(camlens::Shape{1, item[0], item[1], item[2]}, values);
+      options_.sizes = {{map_height, map_width}};
+    });
+  }
+
+  // One explanation of the top-1 class with `method`; returns the target class (so the work cannot
+  // be skipped).
+  int explain(const std::string& method) {
+    return js_errors([&] {
+      auto& made = methods_[method];
+      if (!made) made = camlens::explain::make_method(method);
+      return camlens::explain::explain_target(model_, input_, *made, camlens::explain::Target::top(), options_)
+          .target_class;
+    });
+  }
+
+ private:
+  static camlens::Model load(const std::string& model_json, const val& shards, const std::string& metadata_json) {
+    return js_errors([&] {
+      std::vector<camlens::ShardFile> files;
+      const size_t count = shards["length"].as<size_t>();
+      for (size_t i = 0; i < count; ++i) {
+        files.push_back({shards[i]["name"].as<std::string>(),
+                         emscripten::convertJSArrayToNumberVector<uint8_t>(shards[i]["bytes"])});
+      }
+      return camlens::load_model(model_json, camlens::shard_views(files), metadata_json);
+    });
+  }
+
+  camlens::Model model_;
+  camlens::Tensor input_;
+  camlens::explain::ExplainOptions options_;
+  std::map<std::string, std::unique_ptr<camlens::explain::Method>> methods_;
+};
+
+// The built-in Fashion-MNIST CNN (train/cnn.h, seed-1 weights) on one batch of random images.
+class CnnBench {
+ public:
+  explicit CnnBench(int batch)
+      : training_(camlens::build_training_graph(camlens::fashion_mnist_architecture(), 1)),
+        inference_(camlens::build_inference_graph(camlens::fashion_mnist_architecture(), training_)) {
+    camlens::SeededRandom random(7);
+    images_ = camlens::Tensor(camlens::Shape{batch, 28, 28, 1});
+    for (float& v : images_.values()) v = random.uniform(0.0f, 1.0f);
+    for (int i = 0; i < batch; ++i) labels_.push_back(i % 10);
+    backward_.request.weight_grads = true;
+  }
+
+  // Inference (BatchNorm folded, as the page runs a trained model): returns the first logit.
+  float forward() {
+    return inference_.forward(images_, camlens::ForwardOptions{camlens::Phase::inference, std::nullopt}).data()[0];
+  }
+
+  // A training step without the optimiser: zeroed gradients, forward in training mode, softmax
+  // cross-entropy, and the backward pass with weight gradients. Returns the loss.
+  float forward_backward() {
+    for (const camlens::Parameter& p : training_.parameters()) p.grad->fill(0.0f);
+    const camlens::Tensor& logits =
+        training_.forward(images_, camlens::ForwardOptions{camlens::Phase::training, std::nullopt});
+    const float loss = camlens::softmax_cross_entropy_forward(probabilities_, logits, labels_);
+    d_logits_.reshape_storage(logits.shape(), /*zero=*/true);
+    camlens::softmax_cross_entropy_backward(d_logits_, probabilities_, labels_);
+    training_.backward(d_logits_, backward_);
+    return loss;
+  }
+
+ private:
+  camlens::Graph training_, inference_;
+  camlens::Tensor images_, probabilities_, d_logits_;
+  std::vector<int> labels_;
+  camlens::BackwardOptions backward_;
+};
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(camlens_browser_bench) {
+  emscripten::function("methodNames", &method_names);
+  emscripten::class_<ExplainBench>("ExplainBench")
+      .constructor<const std::string&, const val&, const std::string&, const val&, int, int>()
+      .function("explain", &ExplainBench::explain);
+  emscripten::class_<CnnBench>("CnnBench")
+      .constructor<int>()
+      .function("forward", &CnnBench::forward)
+      .function("forwardBackward", &CnnBench::forward_backward);
+}

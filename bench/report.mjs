@@ -1,0 +1,196 @@
+// Assembles the benchmark results (scripts/bench.sh writes the pieces to build/bench/) into
+// bench/results/results.json and bench/results/results.md: the date, the machine, every median with
+// its spread, the ratios, and each target stated as met or not.
+// Usage: node bench/report.mjs RAW_DIR OUT_DIR
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const [rawDir, outDir] = process.argv.slice(2);
+if (!rawDir || !outDir) {
+  console.error('usage: node bench/report.mjs RAW_DIR OUT_DIR');
+  process.exit(2);
+}
+const readJson = (name) => {
+  const file = path.join(rawDir, name);
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
+};
+const readText = (name) => {
+  const file = path.join(rawDir, name);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : null;
+};
+
+const explainNative = readJson('explain_native.json');
+const explainWasm = readJson('explain_wasm.json');
+const torch = readJson('torch.json');
+const browser = readJson('browser.json');
+const versions = readJson('versions.json') ?? {};
+
+function machine() {
+  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  const field = (name) => cpuinfo.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm'))?.[1];
+  const flags = field('flags')?.split(' ') ?? [];
+  return {
+    cpu: field('model name'),
+    logical_cpus: (cpuinfo.match(/^processor\s*:/gm) ?? []).length,
+    mhz: Number(field('cpu MHz')),
+    simd: ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f'].filter((f) => flags.includes(f)),
+    memory_gb: Math.round(os.totalmem() / 2 ** 30 * 10) / 10,
+    kernel: os.release(),
+    load_average_at_report: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    ...versions,
+  };
+}
+
+const ms = (t) => (t ? `${t.median_ms.toFixed(3)} [${t.p10_ms.toFixed(3)}-${t.p90_ms.toFixed(3)}]` : 'n/a');
+const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
+const verdict = (met) => (met === undefined ? 'not measured' : met ? 'met' : 'NOT met');
+
+const targets = [];
+function target(name, measured, ratioValue, met) {
+  targets.push({ target: name, measured, ratio: ratioValue, met });
+}
+
+// ---- targets ----
+if (browser) {
+  const r = browser.forward.camlens_wasm.median_ms / browser.forward.tfjs_wasm.median_ms;
+  target('Chromium: emotion forward, camlens WASM at most 0.8x the time of TensorFlow.js wasm (SIMD, 1 thread)',
+    `${browser.forward.camlens_wasm.median_ms.toFixed(3)} ms vs ${browser.forward.tfjs_wasm.median_ms.toFixed(3)} ms`,
+    r, r <= 0.8);
+  const headline = browser.headline.median_ms;
+  target('Chromium: CAM + Grad-CAM + Grad-CAM++ + saliency under 10 ms', `${headline.toFixed(3)} ms`, headline / 10,
+    headline < 10);
+}
+if (explainNative) {
+  const { median_ms: t, cpu_median_ms: cpuMs } = explainNative.headline.back_to_back;
+  target('Native: CAM + Grad-CAM + Grad-CAM++ + saliency under 10 ms', `${t.toFixed(3)} ms (CPU time ${cpuMs.toFixed(3)} ms)`,
+    t / 10, t < 10);
+}
+for (const run of torch?.explain ?? []) {
+  for (const name of ['cam', 'grad-cam', 'grad-cam++']) {
+    const row = run.methods[name];
+    target(`Native, ${run.threads} PyTorch thread(s): ${name} at least 10x faster than the PyTorch way`,
+      `${row.camlens.median_ms.toFixed(3)} ms vs ${row.torch.median_ms.toFixed(3)} ms`, row.torch_over_camlens, row.met);
+  }
+}
+for (const run of torch?.train ?? []) {
+  target(`Native, ${run.threads} PyTorch thread(s): Fashion-MNIST training epoch no slower than PyTorch`,
+    `${run.camlens_epoch_seconds.toFixed(1)} s vs ${run.torch_epoch_seconds.toFixed(1)} s per epoch`,
+    run.torch_over_camlens, run.met);
+}
+
+// ---- markdown ----
+const lines = [];
+const now = new Date();
+const m = machine();
+lines.push('# camlens benchmark results', '');
+lines.push(`Measured ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`scripts/bench.sh\` on ${m.cpu}, ` +
+  `${m.logical_cpus} logical CPUs (${m.simd.join(', ')}), ${m.memory_gb} GB, Linux ${m.kernel}` +
+  `${m.chromium ? `; ${m.chromium}` : ''}${torch ? `; PyTorch ${torch.torch_version}` : ''}${m.node ? `; Node ${m.node}` : ''}` +
+  `${m.emscripten ? `; Emscripten ${m.emscripten}` : ''}.`, '');
+if (m.load_average_at_start) {
+  lines.push(`The machine was shared: 1-minute load average ${m.load_average_at_start[0]} when the run started and ` +
+    `${m.load_average_at_report[0]} at its end, on ${m.logical_cpus} CPUs. Wall-clock medians include other ` +
+    'processes\' time slices; the 10th percentiles are closer to what the work costs on an idle machine.', '');
+}
+lines.push('Each time is a median over repeated runs after warm-up, with the 10th-90th percentile in brackets. ' +
+  'Each ratio compares two things measured in the same process, the same browser session, or (camlens vs ' +
+  'PyTorch) the same script run, one right after the other. camlens runs single-threaded everywhere.', '');
+
+lines.push('## Targets', '', '| target | measured | ratio | |', '|---|---|---:|---|');
+for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${ratio(t.ratio)} | ${verdict(t.met)} |`);
+lines.push('', 'Ratios: for time limits, our time over the limit or the peer (below 1 is better); for PyTorch, ' +
+  'PyTorch\'s time over ours (above 1 is better).', '');
+
+if (explainNative || explainWasm || browser) {
+  lines.push('## Explanation methods: emotion model, astronaut face (140x140 crop), top-1 class, ms', '');
+  lines.push('| method | native (XNNPACK) | native, CPU time | WebAssembly in Node | Chromium |', '|---|---:|---:|---:|---:|');
+  const names = (explainNative ?? explainWasm).methods.map((x) => x.name);
+  const find = (run, name) => run?.methods.find((x) => x.name === name)?.total;
+  const cpu = (t) => (t?.cpu_median_ms !== undefined ? t.cpu_median_ms.toFixed(3) : 'n/a');
+  const row = (label, native, wasm, chromium) =>
+    lines.push(`| ${label} | ${ms(native)} | ${cpu(native)} | ${ms(wasm)} | ${ms(chromium)} |`);
+  row('forward only', explainNative?.forward, explainWasm?.forward, browser?.forward.camlens_wasm);
+  for (const name of names) row(name, find(explainNative, name), find(explainWasm, name), browser?.camlens_methods[name]);
+  row('**CAM + Grad-CAM + Grad-CAM++ + saliency, back to back**', explainNative?.headline.back_to_back,
+    explainWasm?.headline.back_to_back, browser?.headline);
+  lines.push('');
+  lines.push('Chromium times of forward only go through the page\'s Embind bridge (`Model.forward`, input copied in ' +
+    'and logits copied out); the methods through bench/browser_bench.cpp, the same engine call as `camlens explain`.', '');
+}
+
+if (torch) {
+  lines.push(`## Native: camlens vs PyTorch ${torch.torch_version} (Debian python3-torch)`, '');
+  lines.push('The same emotion weights in an equivalent torch module (logits within ' +
+    `${Math.max(...torch.explain.map((e) => e.logit_max_abs_error)).toExponential(1)} of ours, raw maps within ` +
+    `${Math.max(...torch.explain.flatMap((e) => Object.values(e.raw_map_max_rel_error))).toExponential(1)} relative); ` +
+    'each CAM method the pytorch-grad-cam way: forward with a hook on the target layer, autograd backward, ' +
+    'weights, map, the same post-processing.', '');
+  lines.push('| work | PyTorch threads | camlens ms | PyTorch ms | PyTorch / camlens | same, CPU time |',
+    '|---|---:|---:|---:|---:|---:|');
+  for (const run of torch.explain) {
+    for (const [name, row] of Object.entries(run.methods)) {
+      lines.push(`| ${name} | ${run.threads} | ${ms(row.camlens)} | ${ms(row.torch)} | ${ratio(row.torch_over_camlens)} | ` +
+        `${ratio(row.torch_over_camlens_cpu)} |`);
+    }
+  }
+  for (const run of torch.train) {
+    lines.push(`| training step, batch 64${run.augment ? ', augmented' : ''} | ${run.threads} | ${ms(run.camlens_step)} | ` +
+      `${ms(run.torch_step)} | ${ratio(run.torch_over_camlens)} | ${ratio(run.torch_over_camlens_cpu)} |`);
+  }
+  lines.push('', 'The last column divides the processes\' CPU time per run (medians) instead of wall time: on this ' +
+    'shared machine the wall clock also counts other processes\' time slices. With 2 PyTorch threads it ' +
+    'counts both threads, so there only the wall-clock ratio is a fair comparison.');
+  if (torch.train.length) {
+    const t = torch.train[0];
+    lines.push('', `Training: the Fashion-MNIST CNN (train/cnn.h), AdamW (lr 0.002, weight decay 0.01 on kernels), ` +
+      `cosine schedule, flip and shift augmentation; each timed epoch is ${t.batches_per_timed_epoch} batches of 64, ` +
+      `${t.repeats} epochs per side. Per full epoch (937 steps): ` +
+      torch.train.map((r) => `${r.threads} thread(s): camlens ${r.camlens_epoch_seconds.toFixed(1)} s, PyTorch ` +
+        `${r.torch_epoch_seconds.toFixed(1)} s`).join('; ') + '.');
+  }
+  lines.push('');
+}
+
+if (browser) {
+  lines.push(`## Chromium (${browser.browser_version}, headless, one session)`, '');
+  const f = browser.forward;
+  lines.push('| emotion forward | ms | time / camlens |', '|---|---:|---:|');
+  const tfjsWasm = `TensorFlow.js ${browser.tfjs.version} wasm (XNNPACK, SIMD ${browser.tfjs.wasm_simd ? 'on' : 'OFF'}, ` +
+    `${browser.tfjs.wasm_threads} thread)`;
+  const rows = [['camlens_wasm', 'camlens WASM (SIMD128), through the page\'s bridge'], ['tfjs_wasm', tfjsWasm],
+    ['tfjs_cpu', 'TensorFlow.js cpu']];
+  for (const [key, label] of rows) {
+    lines.push(`| ${label} | ${ms(f[key])} | ${ratio(f[key].median_ms / f.camlens_wasm.median_ms)} |`);
+  }
+  lines.push('', `Same input (camlens's preprocessing of the photo); TensorFlow.js logits within ` +
+    `${Math.max(...Object.values(browser.logit_max_abs_difference)).toExponential(1)} of ours.`, '');
+  lines.push('| gradient method | camlens ms | TensorFlow.js cpu + tf.grad ms | TensorFlow.js / camlens |', '|---|---:|---:|---:|');
+  for (const [name, t] of Object.entries(browser.tfjs_cpu_methods)) {
+    lines.push(`| ${name} | ${ms(browser.camlens_methods[name])} | ${ms(t)} | ${ratio(t.median_ms / browser.camlens_methods[name].median_ms)} |`);
+  }
+  lines.push('', `Fashion-MNIST CNN, batch ${browser.cnn.batch}: forward ${ms(browser.cnn.forward)} ms, ` +
+    `forward + backward (training mode, weight gradients) ${ms(browser.cnn.forward_backward)} ms.`, '');
+  const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
+  lines.push('| binary | raw | gzip -9 |', '|---|---:|---:|');
+  for (const s of Object.values(browser.wasm_sizes)) lines.push(`| ${s.file} | ${kb(s.raw_bytes)} | ${kb(s.gzip_bytes)} |`);
+  lines.push('');
+  if (browser.first_map) {
+    lines.push(`The page (web/, tools/serve.mjs): navigation start to the first drawn map, the first sample photo, ` +
+      `${ms(browser.first_map)} ms (${browser.first_map.runs} loads in fresh contexts, no cache).`, '');
+  }
+}
+
+for (const [file, title] of [['kernels_native.md', 'Native kernels per layer shape: reference loops vs XNNPACK'],
+  ['kernels_wasm.md', 'WebAssembly kernels per layer shape in Node: reference vs SIMD128 vs TensorFlow.js wasm']]) {
+  const text = readText(file);
+  if (text) lines.push(`## ${title}`, '', text, '');
+}
+
+fs.mkdirSync(outDir, { recursive: true });
+fs.writeFileSync(path.join(outDir, 'results.md'), lines.join('\n'));
+fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({
+  date: now.toISOString(), machine: m, targets, explain_native: explainNative && { ...explainNative, reference: undefined },
+  explain_wasm: explainWasm && { ...explainWasm, reference: undefined }, torch, browser,
+}, null, 1));
+console.log(lines.join('\n'));

@@ -1,0 +1,101 @@
+// Training benchmark (native): the camlens trainer (train_classifier, the loop camlens-trainer runs)
+// on the built-in Fashion-MNIST CNN (train/cnn.h), batch 64, AdamW with the trainer's defaults, for a
+// shortened epoch of N batches, repeated. bench/torch_compare.py runs it next to the same epoch in
+// PyTorch. Each repeat is one call on a fresh N * 64-image epoch (a fixed slice of the training set);
+// the evaluation after the epoch is left out of the time (it runs on 64 test images only).
+//
+// Prints one JSON object: per-step milliseconds (median and 10th/90th percentile over the repeats)
+// and the full-epoch equivalent (60,000 / 64 = 937 steps).
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "train/cnn.h"
+#include "train/idx.h"
+#include "train/training.h"
+#include "timing.h"
+
+using namespace camlens;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: camlens_bench_train [--batches N] [--repeats R] [--no-augment] [--data DIR]\n"
+    "  defaults: 40 batches of 64 per timed epoch, 3 timed epochs after a 5-batch warm-up, augmentation on\n";
+
+struct Arguments {
+  int batches = 40;
+  int repeats = 3;
+  bool augment = true;
+  std::string data = kFashionMnistDir;
+};
+
+Arguments parse(int argc, char** argv) {
+  Arguments args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (flag == "--no-augment") {
+      args.augment = false;
+      continue;
+    }
+    if (flag == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (i + 1 >= argc) fail(flag, " needs a value (or is unknown)\n", kUsage);
+    const std::string value = argv[++i];
+    if (flag == "--batches") args.batches = std::max(1, std::atoi(value.c_str()));
+    else if (flag == "--repeats") args.repeats = std::max(1, std::atoi(value.c_str()));
+    else if (flag == "--data") args.data = value;
+    else fail("unknown option '", flag, "'\n", kUsage);
+  }
+  return args;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Arguments args = parse(argc, argv);
+  const FashionMnist data = load_fashion_mnist(args.data);
+  const CnnArchitecture architecture = fashion_mnist_architecture();
+  Graph graph = build_training_graph(architecture, 1);
+
+  TrainOptions options;  // the trainer's defaults: batch 64, AdamW lr 0.002, weight decay 0.01
+  options.epochs = 1;
+  options.augment = args.augment;
+  const Dataset test = take_first(data.test, static_cast<size_t>(options.batch));
+  const Dataset epoch_images = take_first(data.train, static_cast<size_t>(args.batches) * options.batch);
+
+  train_classifier(graph, take_first(data.train, 5 * static_cast<size_t>(options.batch)), test, options);  // warm-up
+  std::vector<double> step_ms, cpu_step_ms;
+  for (int repeat = 0; repeat < args.repeats; ++repeat) {
+    options.seed = 1 + repeat;
+    const double cpu0 = bench::cpu_ms();
+    const std::vector<EpochReport> reports = train_classifier(graph, epoch_images, test, options);
+    step_ms.push_back(1000.0 * reports.front().train_seconds / args.batches);
+    // Includes the 64-image evaluation after the epoch: under 1% of it.
+    cpu_step_ms.push_back((bench::cpu_ms() - cpu0) / args.batches);
+  }
+  const bench::Timing step = bench::summarize(step_ms);
+  const double cpu_step = bench::summarize(cpu_step_ms).median_ms;
+  const double full_epoch_steps = static_cast<double>(data.train.size() / options.batch);
+  const nlohmann::json out = {
+      {"batch", options.batch},
+      {"batches_per_timed_epoch", args.batches},
+      {"repeats", args.repeats},
+      {"augment", args.augment},
+      {"threads", 1},
+      {"step_ms", {{"median", step.median_ms}, {"p10", step.low_ms}, {"p90", step.high_ms}, {"cpu_median", cpu_step}}},
+      {"full_epoch_steps", full_epoch_steps},
+      {"full_epoch_seconds", step.median_ms * full_epoch_steps / 1000.0}};
+  std::printf("%s\n", out.dump(2).c_str());
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "camlens_bench_train: %s\n", e.what());
+  return 1;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every benchmark and writes bench/results/results.md and results.json (the raw pieces go to
+# build/bench/). About 10 minutes on 2 cores; run it on an otherwise idle machine.
+#   explanation methods natively and as WebAssembly in Node (bench/explain_bench.cpp);
+#   camlens vs PyTorch natively: emotion forward, CAM family, saliency, a training epoch (bench/torch_compare.py);
+#   camlens vs TensorFlow.js in headless Chromium (bench/browser/);
+#   every emotion layer shape, reference vs optimised kernels, natively and in WebAssembly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+# PyTorch is for the comparison only, not a dependency of camlens: Debian's, for Debian's python.
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  echo "camlens: installing python3-torch for the PyTorch comparison"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch
+fi
+# Configured builds (scripts/build.sh has run): only the benchmarks and what they load.
+if [ -f build/native/build.ninja ] && [ -f build/wasm/build.ninja ]; then
+  export NODE_PATH=/usr/share/nodejs
+  cmake --build build/native --target camlens_bench_explain camlens_bench_train camlens_bench_kernels
+  cmake --build build/wasm --target camlens_node camlens_bench_explain camlens_bench_browser camlens_bench_kernels
+else
+  scripts/build.sh
+fi
+
+raw=build/bench
+mkdir -p "$raw"
+node -e '
+  const {execSync} = require("child_process");
+  const run = (c) => { try { return execSync(c, {stdio: ["ignore", "pipe", "ignore"]}).toString().trim(); } catch { return undefined; } };
+  console.log(JSON.stringify({node: process.version, chromium: run("/usr/bin/chromium --version"),
+    emscripten: run("em++ --version")?.match(/\d+\.\d+\.\d+/)?.[0], gxx: run("g++ --version")?.split("\n")[0],
+    load_average_at_start: require("os").loadavg().map((x) => Math.round(x * 100) / 100)}));' > "$raw/versions.json"
+
+echo "== explanation methods, native"
+build/native/camlens_bench_explain --json "$raw/explain_native.json" | tee "$raw/explain_native.md"
+echo "== explanation methods, WebAssembly in Node"
+node --no-experimental-fetch build/wasm/camlens_bench_explain.js --json "$raw/explain_wasm.json" | tee "$raw/explain_wasm.md"
+echo "== camlens vs PyTorch, native"
+/usr/bin/python3 bench/torch_compare.py --out "$raw/torch.json"
+echo "== camlens vs TensorFlow.js in Chromium"
+node bench/browser/run.mjs --out "$raw/browser.json"
+echo "== kernels, native"
+build/native/camlens_bench_kernels | tee "$raw/kernels_native.md"
+echo "== kernels, WebAssembly in Node"
+node --no-experimental-fetch bench/kernels_wasm.mjs | tee "$raw/kernels_wasm.md"
+
+node bench/report.mjs "$raw" bench/results > /dev/null
+echo "camlens: wrote bench/results/results.md and results.json"
