@@ -99,12 +99,19 @@ def same_pads(size, kernel, stride):
     return total // 2, total - total // 2
 
 
+class Add(nn.Module):
+    """The graph's residual sums as modules, so that hooks can be put on them too."""
+
+    def forward(self, a, b):
+        return a + b
+
+
 class TfGraphModule(nn.Module):
     """The TensorFlow.js graph model as torch layers (NCHW), run in the graph's order.
 
     Convolutions become nn.Conv2d holding the same weights; SAME padding is TensorFlow's (extra pixel
     at the bottom/right, an explicit F.pad where it is asymmetric). `layers` maps node names to the
-    conv modules, so hooks can be put on any of them, as pytorch-grad-cam does.
+    conv and add modules, so hooks can be put on any of them, as pytorch-grad-cam does.
     """
 
     def __init__(self, model_dir):
@@ -161,7 +168,10 @@ class TfGraphModule(nn.Module):
                 self.steps.append(("maxpool", name, inputs[:1], {"k": k, "stride": stride, "pad": (pads[0], pads[2])}))
                 size[name] = ((h + 2 * pads[0] - k) // stride + 1, (w + 2 * pads[2] - k) // stride + 1)
             elif op in ("AddV2", "Add"):
-                self.steps.append(("add", name, inputs, {}))
+                key = f"l{len(self.layers)}"
+                self.layers[key] = Add()
+                self.module_names[name] = key
+                self.steps.append(("add", name, inputs, {"key": key}))
                 size[name] = size[inputs[0]]
             elif op == "Relu":
                 self.steps.append(("relu", name, inputs, {}))
@@ -189,7 +199,7 @@ class TfGraphModule(nn.Module):
             elif op == "maxpool":
                 values[name] = F.max_pool2d(a, p["k"], p["stride"], p["pad"])
             elif op == "add":
-                values[name] = a + values[inputs[1]]
+                values[name] = self.layers[p["key"]](a, values[inputs[1]])
             elif op == "relu":
                 values[name] = F.relu(a)
             elif op == "mean":
@@ -245,14 +255,15 @@ def grad_cam_plus_plus_weights(a, g):
 
 
 class TorchExplainer:
-    def __init__(self, model, layer_name, map_size):
+    def __init__(self, model, cam_layer, layer_name, map_size):
         self.model = model
+        self.cam_layer = model.layers[model.module_names[cam_layer]]
         self.layer = model.layers[model.module_names[layer_name]]
         self.map_size = map_size
 
     def cam(self, x):
         """CAM on this model's conv -> global-mean head: the class's own channel of the last conv."""
-        hooks = ActivationsAndGradients(self.model, self.layer)
+        hooks = ActivationsAndGradients(self.model, self.cam_layer)
         with torch.no_grad():
             logits = hooks(x)
         target = int(logits[0].argmax())
@@ -310,9 +321,9 @@ def explain_comparison(threads, args):
         sys.exit(f"torch_compare: torch logits differ from camlens's by {logit_error:.2e} (> {LOGIT_TOLERANCE}); "
                  "the torch module is not the same model, so its timings would mean nothing")
 
-    layer = ref["maps"]["grad-cam"]["layer"]
     crop = camlens["crop"]
-    explainer = TorchExplainer(model, layer, (crop["height"], crop["width"]))
+    explainer = TorchExplainer(model, ref["maps"]["cam"]["layer"], ref["maps"]["grad-cam"]["layer"],
+                               (crop["height"], crop["width"]))
     methods = {"cam": explainer.cam, "grad-cam": explainer.grad_cam,
                "grad-cam++": explainer.grad_cam_plus_plus, "saliency": explainer.saliency}
     map_errors = {}
