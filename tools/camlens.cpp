@@ -652,20 +652,18 @@ ImageResult explain_photo(const ImageInput& input, const Photo& photo, const fs:
   };
   // Methods that cannot apply are reported up front; the others share one forward pass.
   std::vector<std::unique_ptr<explain::Method>> methods;
+  std::vector<explain::Method*> applicable;
+  std::string names;  // of the applicable ones, for a message if they fail together
   for (const std::string& name : s.methods) {
     std::unique_ptr<explain::Method> method = explain::make_method(name);
     if (const std::optional<std::string> why = explain::why_not_applicable(model, *method, s.layer)) {
       report_failure(name, *why);
       ++result.failed_methods;
-    } else {
-      methods.push_back(std::move(method));
+      continue;
     }
-  }
-  std::vector<explain::Method*> applicable;
-  std::string names;
-  for (const std::unique_ptr<explain::Method>& method : methods) {
     applicable.push_back(method.get());
-    names += (names.empty() ? "" : ",") + std::string(method->name());
+    names += (names.empty() ? "" : ",") + name;
+    methods.push_back(std::move(method));
   }
   explain::ExplainOptions options;
   options.layer = s.layer;

@@ -7,15 +7,12 @@
 // fixture photo), without COOP/COEP headers: TensorFlow.js's wasm backend then runs its
 // single-threaded SIMD build, the configuration the comparison states.
 // Usage: node bench/browser/run.mjs [--out FILE.json]   (after scripts/build.sh)
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { root, startServer, launchBrowser } from '../../tests/browser/support.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const outIndex = process.argv.indexOf('--out');
 const outPath = outIndex > 0 ? process.argv[outIndex + 1] : null;
 
@@ -54,23 +51,6 @@ for (const file of ['build/wasm/camlens.mjs', 'build/wasm/camlens_bench_browser.
 
 const PAGE_LOADS = 5;
 
-// tools/serve.mjs on a free port (the page needs its headers); resolves to {url, stop()}.
-function startPageServer() {
-  const child = spawn(process.execPath, [path.join(root, 'tools/serve.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.once('exit', (code) => reject(new Error(`tools/serve.mjs exited with ${code}: ${output}`)));
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /serving (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
-      if (match) {
-        child.removeAllListeners('exit');
-        resolve({ url: match[1], stop: () => child.kill() });
-      }
-    });
-  });
-}
-
 // Milliseconds from navigation start to the first panel whose canvas holds a drawn map (the panel
 // then labels its canvas "<method> map for <class> at <layer>").
 async function timeFirstMap(browser, url) {
@@ -101,11 +81,7 @@ function summarize(samples) {
 }
 
 const server = await serve();
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchBrowser();
 let results;
 try {
   const page = await browser.newPage();
@@ -116,7 +92,7 @@ try {
   results = await page.evaluate(() => window.benchResults);
   results.browser_version = browser.version();
   if (!results.error && fs.existsSync(path.join(root, 'tools/serve.mjs'))) {
-    const pageServer = await startPageServer();
+    const pageServer = await startServer();
     try {
       const loads = [];
       for (let i = 0; i < PAGE_LOADS; ++i) loads.push(await timeFirstMap(browser, pageServer.url));

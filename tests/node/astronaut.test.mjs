@@ -8,12 +8,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { root, loadCamlens, loadTf, maxAbsDiff, tfArtifacts } from './support.mjs';
+import { root, loadCamlens, loadTf, maxAbsDiff, tfArtifacts, readModelFiles } from './support.mjs';
 
-const dir = path.join(root, 'models/emotion');
-const modelJson = fs.readFileSync(path.join(dir, 'model.json'), 'utf8');
-const weights = new Uint8Array(fs.readFileSync(path.join(dir, 'emotion.bin')));
-const metadataJson = fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8');
+const { modelJson, weights, metadataJson } = readModelFiles('models/emotion');
 const LOGITS = 'StatefulPartitionedCall/model_1/global_average_pooling2d_1/Mean';
 const PROBABILITIES = 'StatefulPartitionedCall/model_1/predictions/Softmax';
 const HAPPY = 3;

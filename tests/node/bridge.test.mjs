@@ -9,12 +9,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, loadCamlens } from './support.mjs';
+import { root, loadCamlens, readModelFiles } from './support.mjs';
 
-const dir = path.join(root, 'models/emotion');
-const modelJson = fs.readFileSync(path.join(dir, 'model.json'), 'utf8');
-const weights = new Uint8Array(fs.readFileSync(path.join(dir, 'emotion.bin')));
-const metadataJson = fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8');
+const { modelJson, weights, metadataJson } = readModelFiles('models/emotion');
 const shards = [{ name: 'emotion.bin', bytes: weights }];
 const HEAD_CONV = 'StatefulPartitionedCall/model_1/conv2d_5/BiasAdd';  // CAM's own layer
 const LAST_FEATURES = 'StatefulPartitionedCall/model_1/add_2/add';  // the metadata's default

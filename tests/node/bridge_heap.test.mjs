@@ -5,12 +5,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { root, loadCamlens } from './support.mjs';
+import { root, loadCamlens, readModelFiles } from './support.mjs';
 
-const dir = path.join(root, 'models/emotion');
-const modelJson = fs.readFileSync(path.join(dir, 'model.json'), 'utf8');
-const weights = new Uint8Array(fs.readFileSync(path.join(dir, 'emotion.bin')));
-const metadataJson = fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8');
+const { modelJson, weights, metadataJson } = readModelFiles('models/emotion');
 const HAPPY = 3;
 const SIDE = 140;
 const CROP = { x: 10, y: 5, width: 120, height: 110 };

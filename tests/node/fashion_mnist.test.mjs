@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { root, loadCamlens, loadTf, maxAbsDiff } from './support.mjs';
+import { loadCamlens, loadTf, maxAbsDiff, tfArtifacts, readModelFiles } from './support.mjs';
 
-const dir = path.join(root, 'models/fashion-mnist');
 const dataDir = '/usr/share/datasets/fashion-mnist';
 const SIDE = 28;
 
@@ -21,11 +20,7 @@ function readIdx(file) {
 
 const images = Float32Array.from(readIdx('t10k-images-idx3-ubyte.gz'), (v) => v / 255);
 const labels = readIdx('t10k-labels-idx1-ubyte.gz');
-const modelJson = fs.readFileSync(path.join(dir, 'model.json'), 'utf8');
-const manifest = JSON.parse(modelJson).weightsManifest;
-const shards = manifest.flatMap((group) => group.paths).map((name) => ({
-  name, bytes: new Uint8Array(fs.readFileSync(path.join(dir, name))),
-}));
+const { modelJson, shards, weights } = readModelFiles('models/fashion-mnist');
 
 const camlens = await loadCamlens();
 const tf = await loadTf();
@@ -61,14 +56,7 @@ test('fashion-mnist: TensorFlow.js loads the committed files and agrees with our
   const model = new camlens.Model(modelJson, shards);
   try {
     const info = model.describe();
-    const weightData = new Uint8Array(shards.reduce((sum, s) => sum + s.bytes.length, 0));
-    shards.reduce((offset, s) => (weightData.set(s.bytes, offset), offset + s.bytes.length), 0);
-    const topology = JSON.parse(modelJson);
-    const tfModel = await tf.loadLayersModel(tf.io.fromMemory({
-      modelTopology: topology.modelTopology,
-      weightSpecs: manifest.flatMap((group) => group.weights),
-      weightData: weightData.buffer,
-    }));
+    const tfModel = await tf.loadLayersModel(tf.io.fromMemory(tfArtifacts(modelJson, weights)));
     const logitsModel = tf.model({ inputs: tfModel.inputs, outputs: tfModel.getLayer(info.logits).output });
     const count = 256;
     const batchImages = images.subarray(0, count * SIDE * SIDE);

@@ -53,6 +53,20 @@ export function softmaxRows(logits, classes) {
   return out;
 }
 
+// A model folder under the repository (e.g. 'models/emotion'): model.json's text, its weight shards
+// as {name, bytes} (what our Model takes), all their bytes in manifest order (what tfArtifacts
+// takes), and metadata.json's text when there is one.
+export function readModelFiles(folder) {
+  const dir = path.join(root, folder);
+  const modelJson = fs.readFileSync(path.join(dir, 'model.json'), 'utf8');
+  const shards = JSON.parse(modelJson).weightsManifest.flatMap((group) => group.paths)
+    .map((name) => ({ name, bytes: new Uint8Array(fs.readFileSync(path.join(dir, name))) }));
+  const weights = new Uint8Array(Buffer.concat(shards.map((shard) => shard.bytes)));
+  const metadataPath = path.join(dir, 'metadata.json');
+  const metadataJson = fs.existsSync(metadataPath) ? fs.readFileSync(metadataPath, 'utf8') : undefined;
+  return { modelJson, shards, weights, metadataJson };
+}
+
 // model.json text and weight bytes -> what tf.io.fromMemory takes (one weights group).
 export function tfArtifacts(modelJsonText, weightBytes) {
   const model = JSON.parse(modelJsonText);

@@ -54,16 +54,7 @@ class XnnpackConvForward final : public ConvForward {
                    "xnn_create_convolution2d_nhwc_f32", kind_of(g));
   }
 
-  // Everything but the batch and the spatial sizes is baked into the operator.
-  bool accepts(const ConvGeometry& g) const override {
-    ConvGeometry sized = created_for_;
-    sized.batch = g.batch;
-    sized.in_h = g.in_h;
-    sized.in_w = g.in_w;
-    sized.out_h = g.out_h;
-    sized.out_w = g.out_w;
-    return sized == g;
-  }
+  bool accepts(const ConvGeometry& g) const override { return xnnpack::same_but_batch_and_size(created_for_, g); }
 
   void run(float* out, const float* in, const ConvGeometry& g) override {
     if (!accepts(g)) {

@@ -36,4 +36,17 @@ struct OutputRange {
 };
 OutputRange output_range(Activation activation);
 
+// Whether an operator created for geometry `created` can run `given`: XNNPACK bakes in everything
+// but the batch and the spatial sizes, which setup passes anew (ConvGeometry, PoolGeometry).
+template <typename Geometry>
+bool same_but_batch_and_size(const Geometry& created, const Geometry& given) {
+  Geometry sized = created;
+  sized.batch = given.batch;
+  sized.in_h = given.in_h;
+  sized.in_w = given.in_w;
+  sized.out_h = given.out_h;
+  sized.out_w = given.out_w;
+  return sized == given;
+}
+
 }  // namespace camlens::kernels::xnnpack

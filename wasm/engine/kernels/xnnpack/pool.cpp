@@ -51,13 +51,7 @@ class XnnpackPoolForward final : public PoolForward {
 
   bool accepts(const PoolGeometry& g) const override {
     if (kind_ == PoolKind::global_average) return g.channels == created_for_.channels;
-    PoolGeometry sized = created_for_;
-    sized.batch = g.batch;
-    sized.in_h = g.in_h;
-    sized.in_w = g.in_w;
-    sized.out_h = g.out_h;
-    sized.out_w = g.out_w;
-    return sized == g;
+    return xnnpack::same_but_batch_and_size(created_for_, g);
   }
 
   void run(float* out, const float* in, const PoolGeometry& g) override {
