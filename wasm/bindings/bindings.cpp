@@ -294,15 +294,32 @@ class JsModel {
   val explain(const JsImage& image, const val& options, const val& on_progress) {
     return js_errors([&] {
       Request request = request_from(image, options, "explain: options", on_progress);
-      const val class_index = options["classIndex"];
-      const ex::Target target = is_absent(class_index)
-                                    ? ex::Target::top()
-                                    : ex::Target::of_class(whole_field(options, "classIndex", "explain: options"));
+      const ex::Target target = target_from(options, "explain: options");
       return explanation_to_js(ex::explain_target(model_, request.input, *request.method, target, request.options),
                                image, request);
     });
   }
   val explain_quietly(const JsImage& image, const val& options) { return explain(image, options, val::undefined()); }
+
+  // options as explain's, with `methods` (an array of names) instead of `method`, and `params`
+  // keyed by method name ({'smooth-grad': {samples: 8}}). Every method after ONE shared forward
+  // pass (what a grid of panels wants); one explanation per method, in the order given, each in
+  // explain's shape. on_progress sees the whole call's fraction; false cancels it.
+  val explain_many(const JsImage& image, const val& options, const val& on_progress) {
+    return js_errors([&] {
+      const char* what = "explainMany: options";
+      Request request = common_request(image, options, what, on_progress);
+      std::vector<std::unique_ptr<ex::Method>> methods = methods_from(options, what);
+      std::vector<ex::Method*> pointers;
+      for (const std::unique_ptr<ex::Method>& method : methods) pointers.push_back(method.get());
+      const ex::Target targets[] = {target_from(options, what)};
+      return explanations_to_js(ex::explain_all(model_, request.input, pointers, targets, request.options), image,
+                                request);
+    });
+  }
+  val explain_many_quietly(const JsImage& image, const val& options) {
+    return explain_many(image, options, val::undefined());
+  }
 
   // options as explain's, with k instead of classIndex: the k most probable classes, best first.
   val top_k(const JsImage& image, const val& options) {
@@ -318,10 +335,7 @@ class JsModel {
   val layer_sweep(const JsImage& image, const val& options) {
     return js_errors([&] {
       Request request = request_from(image, options, "layerSweep: options", val::undefined(), "grad-cam");
-      const val class_index = options["classIndex"];
-      const ex::Target target = is_absent(class_index)
-                                    ? ex::Target::top()
-                                    : ex::Target::of_class(whole_field(options, "classIndex", "layerSweep: options"));
+      const ex::Target target = target_from(options, "layerSweep: options");
       return explanations_to_js(
           ex::explain_layer_sweep(model_, request.input, *request.method, target, request.options), image, request);
     });
@@ -444,16 +458,19 @@ class JsModel {
 
   Request request_from(const JsImage& image, const val& options, const char* what, const val& on_progress,
                        const std::string& default_method = "") const {
+    Request request = common_request(image, options, what, on_progress);
+    const std::string name = string_field(options, "method", what, default_method);
+    if (name.empty()) camlens::fail(what, ".method is missing: name a method, e.g. 'grad-cam'");
+    request.method = method_with_params(name, options["params"]);
+    return request;
+  }
+
+  // A Request without its method: what explain and explainMany read the same way.
+  Request common_request(const JsImage& image, const val& options, const char* what, const val& on_progress) const {
     if (!options.isUndefined() && options.typeOf().as<std::string>() != "object") {
       camlens::fail(what, " must be an object");
     }
     Request request;
-    const std::string name = string_field(options, "method", what, default_method);
-    if (name.empty()) camlens::fail(what, ".method is missing: name a method, e.g. 'grad-cam'");
-    const val params = options["params"];
-    request.method = ex::make_method(
-        name, is_absent(params) ? nlohmann::json()
-                                : nlohmann::json::parse(val::global("JSON").call<std::string>("stringify", params)));
     request.box = crop_box(options["crop"], model_.metadata, image.width(), image.height(), what);
     request.input = model_input(image, request.box);
     request.look = look_from(options, what);
@@ -462,6 +479,36 @@ class JsModel {
     request.options.upsampling = request.look.upsampling;
     request.options.progress = progress_from(on_progress);
     return request;
+  }
+
+  static std::unique_ptr<ex::Method> method_with_params(const std::string& name, const val& params) {
+    return ex::make_method(
+        name, is_absent(params) ? nlohmann::json()
+                                : nlohmann::json::parse(val::global("JSON").call<std::string>("stringify", params)));
+  }
+
+  // explainMany's methods: options.methods (names), each with options.params[name] if given.
+  static std::vector<std::unique_ptr<ex::Method>> methods_from(const val& options, const char* what) {
+    const val names = options["methods"];
+    if (!val::global("Array").call<bool>("isArray", names) || names["length"].as<size_t>() == 0) {
+      camlens::fail(what, ".methods must be a non-empty array of method names, e.g. ['cam', 'grad-cam']");
+    }
+    const val params = options["params"];
+    if (!is_absent(params) && params.typeOf().as<std::string>() != "object") {
+      camlens::fail(what, ".params must be an object keyed by method name, e.g. {'smooth-grad': {samples: 8}}");
+    }
+    std::vector<std::unique_ptr<ex::Method>> methods;
+    for (size_t i = 0; i < names["length"].as<size_t>(); ++i) {
+      if (!names[i].isString()) camlens::fail(what, ".methods[", i, "] must be a method name (a string)");
+      const std::string name = names[i].as<std::string>();
+      methods.push_back(method_with_params(name, is_absent(params) ? val::undefined() : params[name]));
+    }
+    return methods;
+  }
+
+  static ex::Target target_from(const val& options, const char* what) {
+    return is_absent(options["classIndex"]) ? ex::Target::top()
+                                            : ex::Target::of_class(whole_field(options, "classIndex", what));
   }
 
   camlens::Tensor model_input(const JsImage& image, const camlens::CropBox& box) const {
@@ -570,6 +617,8 @@ EMSCRIPTEN_BINDINGS(camlens) {
       .function("predict", &JsModel::predict)
       .function("explain", &JsModel::explain_quietly)
       .function("explain", &JsModel::explain)
+      .function("explainMany", &JsModel::explain_many_quietly)
+      .function("explainMany", &JsModel::explain_many)
       .function("topK", &JsModel::top_k)
       .function("layerSweep", &JsModel::layer_sweep)
       .function("render", &JsModel::render)
