@@ -166,3 +166,31 @@ for (const isolated of [true, false]) {
       { outcomes: ['CancelledError', 'CancelledError'], after: ['saliency', 3], prediction: 'happy' });
   });
 }
+
+test('explainMany over the worker: one call, the same maps as one explain call per method, cancellable', async () => {
+  const result = await inPage({ isolated: true }, async () => {
+    const { engine } = window;
+    const methods = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
+    const common = { classIndex: null, layer: null, crop: null, colormap: 'jet', alpha: 0.4, smooth: true };
+    const many = await engine.explainMany({ methods, ...common }).promise;
+    const alone = [];
+    for (const method of methods) alone.push(await engine.explain({ method, ...common, params: {} }).promise);
+    const job = engine.explainMany({ methods: ['cam', 'smooth-grad'], params: { 'smooth-grad': { samples: 2000 } } },
+      { onProgress: () => job.cancel() });
+    const cancelled = await job.promise.then(() => 'resolved', (error) => error.name);
+    return {
+      methods: many.map((e) => e.method),
+      sameMaps: many.map((e, i) => e.map.values.length > 0 && e.map.values.every((v, j) => v === alone[i].map.values[j])),
+      sameOverlays: many.map((e, i) => e.overlay.data.every((v, j) => v === alone[i].overlay.data[j])),
+      totals: many.map((e) => e.timings.total),
+      cancelled,
+      after: (await engine.predict({ top: 1 })).classes[0].label,
+    };
+  });
+  assert.deepEqual(result.methods, ['cam', 'grad-cam', 'grad-cam++', 'saliency']);
+  assert.deepEqual(result.sameMaps, [true, true, true, true]);
+  assert.deepEqual(result.sameOverlays, [true, true, true, true]);
+  assert.ok(result.totals.every((total) => total > 0 && total === result.totals[0]), 'the whole call\'s time on each');
+  assert.equal(result.cancelled, 'CancelledError');
+  assert.equal(result.after, 'happy');
+});

@@ -217,8 +217,21 @@ test('class, layer, colormap, opacity and smoothing each change the drawn maps',
   const { page, context, log } = await openPage(browser, server.url);
   try {
     let before = await panelPixels(page);
+    // Which engine calls the panels make: the fast ones (all four defaults) share ONE explainMany.
+    await page.evaluate(() => {
+      const { engine } = window.camlens;
+      window.panelCalls = [];
+      for (const name of ['explain', 'explainMany']) {
+        const original = engine[name].bind(engine);
+        engine[name] = (options, ...rest) => {
+          window.panelCalls.push({ name, methods: options.methods ?? [options.method] });
+          return original(options, ...rest);
+        };
+      }
+    });
     await page.locator('#predictions .prediction').nth(1).click();
     await idle(page);
+    assert.deepEqual(await page.evaluate(() => window.panelCalls), [{ name: 'explainMany', methods: DEFAULT_METHODS }]);
     assert.equal(await page.locator('#predictions .prediction').nth(1).getAttribute('aria-pressed'), 'true');
     assert.match(await page.locator('#explained-class').textContent(), new RegExp((await topClasses(page))[1]));
     let after = await panelsAreMaps(page);

@@ -386,18 +386,20 @@ function buildLayerSelect() {
   ui.layerSelect.value = currentLayer();
 }
 
-function explainOptions(method, overrides = {}) {
+// What every explanation of the current view asks for, whatever the method.
+function viewOptions() {
   return {
-    method,
     classIndex: state.classIndex,
     layer: state.layer,
     crop: state.crop,
     colormap: state.colormap,
     alpha: state.alpha,
     smooth: state.smooth,
-    params: {},
-    ...overrides,
   };
+}
+
+function explainOptions(method, overrides = {}) {
+  return { method, ...viewOptions(), params: {}, ...overrides };
 }
 
 async function runPanel(panel, runGeneration) {
@@ -419,8 +421,39 @@ async function runPanel(panel, runGeneration) {
   }
 }
 
-// Predicts, then explains every panel (fast ones first), then the top-3 and layer-sweep strips,
-// then the slow panels. A newer run cancels this one.
+// The fast panels in ONE engine call (their methods share the forward pass). A panel's cancel
+// (its removal) lets the others' call finish; the call is cancelled once every panel let go. When
+// the call fails, each panel runs alone, so a failure shows on its own panel only.
+async function runFastPanels(fastPanels, runGeneration) {
+  const applicable = fastPanels.filter((panel) => panel.method.applies);
+  for (const panel of fastPanels.filter((other) => !other.method.applies)) await runPanel(panel, runGeneration);
+  if (applicable.length === 0) return;
+  const crop = state.crop;
+  const job = engine.explainMany({ methods: applicable.map((panel) => panel.method.name), ...viewOptions() });
+  const holders = new Set(applicable);
+  for (const panel of applicable) {
+    panel.start({
+      promise: job.promise,
+      cancel() {
+        holders.delete(panel);
+        if (holders.size === 0) job.cancel();
+      },
+    });
+  }
+  let explanations;
+  try {
+    explanations = await job.promise;
+  } catch (error) {
+    if (runGeneration !== generation) return;
+    if (error.name === 'CancelledError') applicable.forEach((panel) => panel.fail('Cancelled.', { cancelled: true }));
+    else for (const panel of applicable) await runPanel(panel, runGeneration);
+    return;
+  }
+  if (runGeneration === generation) applicable.forEach((panel, i) => panel.show({ ...explanations[i], crop }));
+}
+
+// Predicts, then explains every fast panel in one call, then the top-3 and layer-sweep strips,
+// then the slow panels one by one (each with its progress and cancel). A newer run cancels this one.
 async function explainAll() {
   const runGeneration = ++generation;
   panels.forEach((panel) => panel.cancel());
@@ -430,10 +463,8 @@ async function explainAll() {
     showPrediction(prediction);
     const fast = panels.filter((panel) => !panel.method.slow);
     const slow = panels.filter((panel) => panel.method.slow);
-    for (const panel of fast) {
-      await runPanel(panel, runGeneration);
-      if (runGeneration !== generation) return;
-    }
+    await runFastPanels(fast, runGeneration);
+    if (runGeneration !== generation) return;
     await refreshStrips(runGeneration);
     for (const panel of slow) {
       await runPanel(panel, runGeneration);

@@ -68,6 +68,13 @@ class Engine {
     return this.#submit('explain', options, onProgress);
   }
 
+  // Several methods after one shared forward pass: options as explain's, with `methods` (names)
+  // instead of `method` and `params` keyed by method name. -> {promise (one explanation per
+  // method, in order; timings.total is the whole call on each), cancel()}
+  explainMany(options, { onProgress } = {}) {
+    return this.#submit('explainMany', options, onProgress);
+  }
+
   render(options) {
     return this.#submit('render', options).promise;
   }

@@ -92,6 +92,9 @@ const handlers = {
   explain(options, id) {
     return withTotal(() => needModel().explain(needImage(), options, progressOf(id)));
   },
+  explainMany(options, id) {
+    return withTotal(() => needModel().explainMany(needImage(), options, progressOf(id)));
+  },
   topK(options) {
     return withTotal(() => needModel().topK(needImage(), options));
   },
