@@ -32,6 +32,28 @@ WindowBounds window_bounds(const PoolGeometry& g, int oh, int ow) {
           std::min(left + g.window_w, g.in_w)};
 }
 
+// Where each channel's first maximum lies in one window, with the channel loop vectorised: as a
+// scalar loop (what clang 14 makes of an if or a ternary per channel) this pass cost as much as a
+// 1x1 convolution in WebAssembly (4.2 ms for the emotion model's 29x29x128 pool; 0.4 ms vectorised).
+void window_argmax(float* __restrict best_value, int* __restrict best_pixel, const float* image, int channels,
+                   int in_w, const WindowBounds& b) {
+  const int first = b.h0 * in_w + b.w0;
+  std::copy_n(image + static_cast<size_t>(first) * channels, channels, best_value);
+  std::fill_n(best_pixel, channels, first);
+  for (int h = b.h0; h < b.h1; ++h)
+    for (int w = b.w0; w < b.w1; ++w) {
+      const int pixel = h * in_w + w;
+      const float* __restrict x = image + static_cast<size_t>(pixel) * channels;
+      for (int c = 0; c < channels; ++c) {
+        // Strictly greater keeps the first maximum, as the reference does. The index moves under
+        // an all-ones mask: clang 14 vectorises this for WebAssembly, a select of ints it does not.
+        const int greater = -static_cast<int>(x[c] > best_value[c]);
+        best_value[c] = greater ? x[c] : best_value[c];
+        best_pixel[c] = (best_pixel[c] & ~greater) | (pixel & greater);
+      }
+    }
+}
+
 }  // namespace
 
 void pool_forward(std::unique_ptr<PoolForward>& cache, PoolKind kind, float* out, const float* in,
@@ -60,22 +82,7 @@ void max_pool_backward(float* d_in, const float* d_out, const float* in, const P
     float* d_image = d_in + static_cast<size_t>(n) * g.in_h * g.in_w * channels;
     for (int oh = 0; oh < g.out_h; ++oh)
       for (int ow = 0; ow < g.out_w; ++ow) {
-        WindowBounds b = window_bounds(g, oh, ow);
-        int first = b.h0 * g.in_w + b.w0;
-        std::copy_n(image + static_cast<size_t>(first) * channels, channels, best_value.begin());
-        std::fill(best_pixel.begin(), best_pixel.end(), first);
-        for (int h = b.h0; h < b.h1; ++h)
-          for (int w = b.w0; w < b.w1; ++w) {
-            int pixel = h * g.in_w + w;
-            const float* x = image + static_cast<size_t>(pixel) * channels;
-            for (int c = 0; c < channels; ++c) {
-              // Strictly greater keeps the first maximum, as the reference does.
-              if (x[c] > best_value[c]) {
-                best_value[c] = x[c];
-                best_pixel[c] = pixel;
-              }
-            }
-          }
+        window_argmax(best_value.data(), best_pixel.data(), image, channels, g.in_w, window_bounds(g, oh, ow));
         const float* g_out = d_out + ((static_cast<size_t>(n) * g.out_h + oh) * g.out_w + ow) * channels;
         for (int c = 0; c < channels; ++c) d_image[static_cast<size_t>(best_pixel[c]) * channels + c] += g_out[c];
       }
