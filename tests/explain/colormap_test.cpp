@@ -70,6 +70,22 @@ TEST_CASE("overlay: heat * alpha + image * (1 - alpha), rounded, 0.4 by default"
   CHECK(overlay(std::vector<uint8_t>{0, 0, 0}, white, Colormap::gray, 0.5f) == std::vector<uint8_t>{128, 128, 128});
 }
 
+TEST_CASE("overlay rounds every blend as std::lround does, halves up, over all gray levels and many alphas") {
+  Map levels(1, 256);
+  for (int i = 0; i < 256; ++i) levels.values[i] = (static_cast<float>(i) + 0.5f) / 255.0f;  // gray entry i
+  std::vector<uint8_t> image(256 * 3);
+  for (size_t i = 0; i < image.size(); ++i) image[i] = static_cast<uint8_t>((i * 37) % 256);
+  for (float alpha : {0.0f, 0.1f, 0.25f, 0.4f, 0.5f, 0.7f, 0.75f, 1.0f}) {
+    CAPTURE(alpha);
+    const std::vector<uint8_t> blended = overlay(image, levels, Colormap::gray, alpha);
+    for (size_t i = 0; i < image.size(); ++i) {
+      const float heat = static_cast<float>(i / 3);
+      const float expected = heat * alpha + static_cast<float>(image[i]) * (1.0f - alpha);
+      REQUIRE(blended[i] == std::lround(expected));
+    }
+  }
+}
+
 TEST_CASE("overlay and colormap names: errors") {
   Map m(2, 2);
   CHECK_THROWS_WITH_AS(overlay(std::vector<uint8_t>(9), m),

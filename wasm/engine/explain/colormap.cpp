@@ -105,6 +105,18 @@ constexpr std::array<Rgb8, 256> kInferno = {{
 
 constexpr std::string_view kNames[] = {"jet", "viridis", "inferno", "gray"};
 
+int table_index(float value) noexcept {
+  const float clamped = std::isnan(value) ? 0.0f : std::clamp(value, 0.0f, 1.0f);
+  return static_cast<int>(255.0f * clamped);
+}
+
+// lround for a value in [0, 255]: the integer part, plus one from a fraction of one half (exact:
+// the fraction of a float below 2^23 is). Inline, unlike the libm call.
+uint8_t round_byte(float value) noexcept {
+  const int whole = static_cast<int>(value);
+  return static_cast<uint8_t>(whole + (value - static_cast<float>(whole) >= 0.5f ? 1 : 0));
+}
+
 }  // namespace
 
 const std::array<Rgb8, 256>& colormap_table(Colormap colormap) {
@@ -118,17 +130,20 @@ const std::array<Rgb8, 256>& colormap_table(Colormap colormap) {
   fail("explain: unknown colormap ", static_cast<int>(colormap));
 }
 
-Rgb8 colormap_color(Colormap colormap, float value) {
-  const float clamped = std::isnan(value) ? 0.0f : std::clamp(value, 0.0f, 1.0f);
-  return colormap_table(colormap)[static_cast<int>(255.0f * clamped)];
-}
+Rgb8 colormap_color(Colormap colormap, float value) { return colormap_table(colormap)[table_index(value)]; }
 
+// The table is looked up once and the bytes written in place: a call per pixel into a function
+// that may throw goes through a JavaScript trampoline in Emscripten's exception handling, which
+// made colouring the page's maps cost as much as a forward pass.
 std::vector<uint8_t> apply_colormap(const Map& map, Colormap colormap) {
-  std::vector<uint8_t> rgb;
-  rgb.reserve(map.values.size() * 3);
+  const std::array<Rgb8, 256>& table = colormap_table(colormap);
+  std::vector<uint8_t> rgb(map.values.size() * 3);
+  uint8_t* out = rgb.data();
   for (float v : map.values) {
-    const Rgb8 c = colormap_color(colormap, v);
-    rgb.insert(rgb.end(), {c.r, c.g, c.b});
+    const Rgb8 c = table[table_index(v)];
+    *out++ = c.r;
+    *out++ = c.g;
+    *out++ = c.b;
   }
   return rgb;
 }
@@ -142,7 +157,7 @@ std::vector<uint8_t> overlay(std::span<const uint8_t> image_rgb, const Map& map,
   std::vector<uint8_t> heat = apply_colormap(map, colormap);
   for (size_t i = 0; i < heat.size(); ++i) {
     const float blended = static_cast<float>(heat[i]) * alpha + static_cast<float>(image_rgb[i]) * (1.0f - alpha);
-    heat[i] = static_cast<uint8_t>(std::lround(std::clamp(blended, 0.0f, 255.0f)));
+    heat[i] = round_byte(std::clamp(blended, 0.0f, 255.0f));
   }
   return heat;
 }
