@@ -1,8 +1,9 @@
 // Embind surface of the in-browser benchmark (bench/browser/): the work whose time the page
 // measures from JS, next to TensorFlow.js in the same Chromium session. The emotion model's forward
 // pass is timed through the page's own module (build/wasm/camlens.mjs, Model.forward); this module
-// adds what that bridge does not expose as one call: each explanation method on a fixed input, and
-// the built-in Fashion-MNIST CNN on a batch (inference forward; training forward + backward).
+// adds what that bridge does not expose as one call: each explanation method on a fixed input, several
+// methods after one shared forward pass (the engine alone, without the bridge's pictures), and the
+// built-in Fashion-MNIST CNN on a batch (inference forward; training forward + backward).
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -64,10 +65,20 @@ class ExplainBench {
   // be skipped).
   int explain(const std::string& method) {
     return js_errors([&] {
-      auto& made = methods_[method];
-      if (!made) made = camlens::explain::make_method(method);
-      return camlens::explain::explain_target(model_, input_, *made, camlens::explain::Target::top(), options_)
+      return camlens::explain::explain_target(model_, input_, method_named(method), camlens::explain::Target::top(),
+                                              options_)
           .target_class;
+    });
+  }
+
+  // Every method of `names` (a JS array) for the top-1 class after one shared forward pass
+  // (explain_all, what Model.explainMany calls); returns the last explanation's class.
+  int explain_all(const val& names) {
+    return js_errors([&] {
+      std::vector<camlens::explain::Method*> methods;
+      for (const std::string& name : emscripten::vecFromJSArray<std::string>(names)) methods.push_back(&method_named(name));
+      const camlens::explain::Target targets[] = {camlens::explain::Target::top()};
+      return camlens::explain::explain_all(model_, input_, methods, targets, options_).back().target_class;
     });
   }
 
@@ -82,6 +93,12 @@ class ExplainBench {
       }
       return camlens::load_model(model_json, camlens::shard_views(files), metadata_json);
     });
+  }
+
+  camlens::explain::Method& method_named(const std::string& name) {
+    auto& made = methods_[name];
+    if (!made) made = camlens::explain::make_method(name);
+    return *made;
   }
 
   camlens::Model model_;
@@ -134,7 +151,8 @@ EMSCRIPTEN_BINDINGS(camlens_browser_bench) {
   emscripten::function("methodNames", &method_names);
   emscripten::class_<ExplainBench>("ExplainBench")
       .constructor<const std::string&, const val&, const std::string&, const val&, int, int>()
-      .function("explain", &ExplainBench::explain);
+      .function("explain", &ExplainBench::explain)
+      .function("explainAll", &ExplainBench::explain_all);
   emscripten::class_<CnnBench>("CnnBench")
       .constructor<int>()
       .function("forward", &CnnBench::forward)
