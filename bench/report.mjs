@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { speedupChart } from './chart.mjs';
 
 const [rawDir, outDir] = process.argv.slice(2);
 if (!rawDir || !outDir) {
@@ -235,7 +236,29 @@ if (modelMflop) {
   lines.push('');
 }
 
+// ---- chart (README) ----
+const chartGroups = [];
+if (browser) {
+  const f = browser.forward;
+  chartGroups.push({ title: 'Chromium: emotion forward, TensorFlow.js time / camlens time', target: 1.25, bars: [
+    { label: 'vs TensorFlow.js wasm (XNNPACK, SIMD)', ratio: f.tfjs_wasm.median_ms / f.camlens_wasm.median_ms },
+    { label: 'vs TensorFlow.js cpu', ratio: f.tfjs_cpu.median_ms / f.camlens_wasm.median_ms }] });
+  chartGroups.push({ title: 'Chromium: gradient methods vs TensorFlow.js cpu + tf.grad', bars:
+    Object.entries(browser.tfjs_cpu_methods).map(([name, t]) => ({ label: name, ratio: t.median_ms / browser.camlens_methods[name].median_ms })) });
+}
+for (const run of torch?.explain ?? []) {
+  chartGroups.push({ title: `Native: the PyTorch way, ${run.threads} thread(s) each, PyTorch time / camlens time`, target: 10,
+    bars: ['cam', 'grad-cam', 'grad-cam++'].map((name) => ({ label: name, ratio: run.methods[name].torch_over_camlens })) });
+}
+if (torch?.train.length) {
+  chartGroups.push({ title: 'Native: Fashion-MNIST training epoch, PyTorch time / camlens time', target: 1,
+    bars: torch.train.map((run) => ({ label: `${run.threads} thread(s) each`, ratio: run.torch_over_camlens })) });
+}
+
 fs.mkdirSync(outDir, { recursive: true });
+if (chartGroups.length) {
+  fs.writeFileSync(path.join(outDir, 'speedups.svg'), speedupChart(`camlens speed-ups over the peers, ${now.toISOString().slice(0, 10)} (log scale)`, chartGroups));
+}
 fs.writeFileSync(path.join(outDir, 'results.md'), lines.join('\n'));
 fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({
   date: now.toISOString(), machine: m, targets, explain_native: explainNative && { ...explainNative, reference: undefined },
