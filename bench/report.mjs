@@ -137,12 +137,12 @@ if (explainNative || explainWasm || browser) {
     'and logits copied out); the methods through bench/browser_bench.cpp, the same engine call as `camlens explain`; ' +
     '`Model.explainMany` is the call the page\'s worker makes for its fast panels (explain_all, then each map ' +
     'coloured over the crop as RGBA and copied out).', '');
-  const cold = browser?.forward.camlens_wasm;
-  if (cold?.first_call_ms !== undefined) {
+  const forward = browser?.forward;
+  if (forward?.camlens_cold_ms !== undefined) {
     lines.push('Chromium runs WebAssembly first as baseline (Liftoff) code and swaps in optimised code per function ' +
       'as background compiles end; every Chromium time above is after that tier-up (each warm-up goes on until ' +
-      `the best call stops improving). The session's first forward call, before it: ${cold.first_call_ms.toFixed(1)} ms; ` +
-      `the forward's warm-up took ${(cold.warmup_ms / 1000).toFixed(1)} s.`, '');
+      `the best call stops improving; the forward's took ${(forward.camlens_wasm.warmup_ms / 1000).toFixed(1)} s). ` +
+      `The module's very first forward call took ${forward.camlens_cold_ms.toFixed(1)} ms.`, '');
   }
 }
 
