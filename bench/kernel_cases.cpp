@@ -89,25 +89,51 @@ std::vector<KernelCase> emotion_model_cases() {
   };
 }
 
-Timing time_case(const KernelCase& c, bool reference, int min_runs, double min_seconds) {
+const char* pass_name(Pass pass) {
+  switch (pass) {
+    case Pass::forward: return "forward";
+    case Pass::backward_input: return "backward to input";
+    case Pass::backward_filter: return "backward to filter";
+  }
+  return "?";
+}
+
+bool has_pass(const KernelCase& c, Pass pass) { return c.kind != KernelCase::Kind::max_pool || pass != Pass::backward_filter; }
+
+Timing time_case(const KernelCase& c, Pass pass, bool reference, int min_runs, double min_seconds) {
   kernels::ReferenceScope scope(reference);
   if (c.kind == KernelCase::Kind::max_pool) {
     const kernels::PoolGeometry& g = c.pool;
     Tensor in = random_values(static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.channels, 1);
-    Tensor out(Shape{g.batch * g.out_h * g.out_w * g.channels});
+    Tensor out = random_values(static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.channels, 4);
+    Tensor d_in(in.shape());
     std::unique_ptr<kernels::PoolForward> cache;
-    return measure([&] { kernels::pool_forward(cache, kernels::PoolKind::max, out.data(), in.data(), g); },
-                   min_runs, min_seconds);
+    if (pass == Pass::forward) {
+      return measure([&] { kernels::pool_forward(cache, kernels::PoolKind::max, out.data(), in.data(), g); },
+                     min_runs, min_seconds);
+    }
+    return measure([&] { kernels::max_pool_backward(d_in.data(), out.data(), in.data(), g); }, min_runs, min_seconds);
   }
   const kernels::ConvGeometry& g = c.conv;
   size_t filter_size = static_cast<size_t>(g.kernel_h) * g.kernel_w * g.in_c * (g.depthwise ? g.multiplier() : g.out_c);
   Tensor in = random_values(static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.in_c, 1);
   Tensor filter = random_values(filter_size, 2);
   Tensor bias = random_values(static_cast<size_t>(g.out_c), 3);
-  Tensor out(Shape{g.batch * g.out_h * g.out_w * g.out_c});
+  Tensor out = random_values(static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.out_c, 4);
+  Tensor d_in(in.shape()), d_filter(filter.shape()), d_bias(bias.shape());
   std::unique_ptr<kernels::ConvForward> cache;
-  return measure([&] { kernels::conv_forward(cache, out.data(), in.data(), filter.data(), bias.data(), g); },
-                 min_runs, min_seconds);
+  switch (pass) {
+    case Pass::forward:
+      return measure([&] { kernels::conv_forward(cache, out.data(), in.data(), filter.data(), bias.data(), g); },
+                     min_runs, min_seconds);
+    case Pass::backward_input:  // `out` stands in for the output gradient
+      return measure([&] { kernels::conv_backward_input(d_in.data(), out.data(), filter.data(), g); }, min_runs,
+                     min_seconds);
+    case Pass::backward_filter:
+      return measure([&] { kernels::conv_backward_filter(d_filter.data(), d_bias.data(), out.data(), in.data(), g); },
+                     min_runs, min_seconds);
+  }
+  return {};
 }
 
 }  // namespace camlens::bench

@@ -1,6 +1,6 @@
 #pragma once
-// The forward layer shapes of the emotion model (a 64x64x1 mini-Xception, see RECIPES), timed with
-// the reference loops and with this build's optimised kernels. Shared by the native benchmark and the
+// The layer shapes of the emotion model (a 64x64x1 mini-Xception, see RECIPES), each pass timed
+// with the reference loops and with this build's optimised kernels. Shared by the native benchmark and the
 // WebAssembly one (which Node drives next to TensorFlow.js).
 #include <string>
 #include <vector>
@@ -21,8 +21,16 @@ struct KernelCase {
 
 std::vector<KernelCase> emotion_model_cases();
 
-// Times one case: the reference loops or the optimised kernels, after a warm-up, until both
-// min_runs and min_seconds are reached.
-Timing time_case(const KernelCase& c, bool reference, int min_runs = 7, double min_seconds = 0.3);
+// The passes a layer runs: forward; backward to its input (saliency, Grad-CAM below the head,
+// training); backward to its filter (training only). A pool has no filter. Each pass does the same
+// multiply-adds as the forward, so mflop() holds for all three.
+enum class Pass { forward, backward_input, backward_filter };
+inline constexpr Pass kPasses[] = {Pass::forward, Pass::backward_input, Pass::backward_filter};
+const char* pass_name(Pass pass);
+bool has_pass(const KernelCase& c, Pass pass);
+
+// Times one pass of one case: the reference loops or the optimised kernels, after a warm-up,
+// until both min_runs and min_seconds are reached.
+Timing time_case(const KernelCase& c, Pass pass, bool reference, int min_runs = 7, double min_seconds = 0.3);
 
 }  // namespace camlens::bench

@@ -1,26 +1,62 @@
-// Native kernel benchmark: each emotion-model layer shape, reference loops vs XNNPACK.
-// Prints a markdown table of medians (10th-90th percentile in brackets) and GFLOP/s.
+// Native kernel benchmark: each emotion-model layer shape and pass, reference loops vs the
+// optimised kernels (XNNPACK forward; our GEMM-based backward), with GFLOP/s against the machine's
+// measured peak. Prints a markdown table of medians (10th-90th percentile in brackets); --json FILE
+// also writes them for bench/report.mjs.
 #include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
 
 #include "kernel_cases.h"
 #include "kernels/backend.h"
+#include "peak.h"
 
-int main() {
-  using namespace camlens;
-  std::printf("| shape | MFLOP | reference ms | %s ms | speed-up | reference GFLOP/s | %s GFLOP/s |\n",
-              kernels::optimized_backend_name(), kernels::optimized_backend_name());
-  std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
-  double total_reference = 0, total_optimized = 0;
-  for (const bench::KernelCase& c : bench::emotion_model_cases()) {
-    bench::Timing reference = bench::time_case(c, true);
-    bench::Timing optimized = bench::time_case(c, false);
-    total_reference += reference.median_ms;
-    total_optimized += optimized.median_ms;
-    std::printf("| %s | %.2f | %.3f [%.3f-%.3f] | %.4f [%.4f-%.4f] | %.1fx | %.2f | %.2f |\n", c.name.c_str(),
-                c.mflop(), reference.median_ms, reference.low_ms, reference.high_ms, optimized.median_ms,
-                optimized.low_ms, optimized.high_ms, reference.median_ms / optimized.median_ms,
-                c.mflop() / reference.median_ms, c.mflop() / optimized.median_ms);
+namespace {
+
+using namespace camlens;
+using nlohmann::json;
+
+json timing_json(const bench::Timing& t) {
+  return {{"median_ms", t.median_ms}, {"p10_ms", t.low_ms}, {"p90_ms", t.high_ms}, {"runs", t.runs}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string json_path;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--json" && i + 1 < argc) {
+      json_path = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: camlens_bench_kernels [--json FILE]\n");
+      return 2;
+    }
   }
-  std::printf("\nAll shapes: reference %.2f ms, %s %.3f ms (%.1fx)\n", total_reference,
-              kernels::optimized_backend_name(), total_optimized, total_reference / total_optimized);
+  const bench::Peak peak1 = bench::measure_peak(1), peak2 = bench::measure_peak(2);
+  std::printf("Measured peak: %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on 2 threads (%d-float vector FMAs)\n\n",
+              peak1.gflops, peak2.gflops, peak1.vector_floats);
+  std::printf("| shape | pass | MFLOP | reference ms | optimised ms | speed-up | optimised GFLOP/s | %% of peak |\n");
+  std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
+  json rows = json::array();
+  for (const bench::KernelCase& c : bench::emotion_model_cases()) {
+    for (bench::Pass pass : bench::kPasses) {
+      if (!bench::has_pass(c, pass)) continue;
+      const bench::Timing reference = bench::time_case(c, pass, true);
+      const bench::Timing optimized = bench::time_case(c, pass, false);
+      const double gflops = c.mflop() / optimized.median_ms;
+      std::printf("| %s | %s | %.2f | %.3f [%.3f-%.3f] | %.4f [%.4f-%.4f] | %.1fx | %.2f | %.0f%% |\n", c.name.c_str(),
+                  bench::pass_name(pass), c.mflop(), reference.median_ms, reference.low_ms, reference.high_ms,
+                  optimized.median_ms, optimized.low_ms, optimized.high_ms, reference.median_ms / optimized.median_ms,
+                  gflops, 100.0 * gflops / peak1.gflops);
+      rows.push_back({{"shape", c.name}, {"pass", bench::pass_name(pass)}, {"mflop", c.mflop()},
+                      {"reference", timing_json(reference)}, {"optimized", timing_json(optimized)}});
+    }
+  }
+  if (!json_path.empty()) {
+    const json out = {{"backend", kernels::optimized_backend_name()},
+                      {"peak_gflops", {{"1", peak1.gflops}, {"2", peak2.gflops}}},
+                      {"vector_floats", peak1.vector_floats},
+                      {"cases", rows}};
+    std::ofstream(json_path) << out.dump(1) << "\n";
+  }
 }

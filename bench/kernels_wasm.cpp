@@ -1,6 +1,7 @@
 // Embind surface of the kernel benchmark, so Node can time our WebAssembly kernels and
 // TensorFlow.js's wasm backend on the same shapes in one process (bench/kernels_wasm.mjs).
 #include <emscripten/bind.h>
+#include <string>
 
 #include "kernel_cases.h"
 
@@ -30,8 +31,13 @@ emscripten::val describe(int index) {
   return out;
 }
 
-emscripten::val time_case(int index, bool reference) {
-  camlens::bench::Timing t = camlens::bench::time_case(cases().at(index), reference);
+// pass: 0 forward, 1 backward to input, 2 backward to filter (bench::kPasses); null when the case
+// has no such pass (a pool has no filter).
+emscripten::val time_case(int index, int pass_index, bool reference) {
+  const KernelCase& c = cases().at(index);
+  const camlens::bench::Pass pass = camlens::bench::kPasses[pass_index];
+  if (!camlens::bench::has_pass(c, pass)) return emscripten::val::null();
+  camlens::bench::Timing t = camlens::bench::time_case(c, pass, reference);
   emscripten::val out = emscripten::val::object();
   out.set("median", t.median_ms);
   out.set("low", t.low_ms);
@@ -45,5 +51,8 @@ emscripten::val time_case(int index, bool reference) {
 EMSCRIPTEN_BINDINGS(camlens_kernel_bench) {
   emscripten::function("caseCount", +[] { return static_cast<int>(cases().size()); });
   emscripten::function("describe", &describe);
+  emscripten::function("passName", +[](int pass_index) {
+    return std::string(camlens::bench::pass_name(camlens::bench::kPasses[pass_index]));
+  });
   emscripten::function("timeCase", &time_case);
 }

@@ -1,7 +1,9 @@
 // WebAssembly kernel benchmark in one Node process: for each emotion-model layer shape, our
 // reference loops, our SIMD128 kernels and TensorFlow.js's wasm backend (XNNPACK compiled to WASM
-// SIMD, one thread) on the same shape. Prints a markdown table of medians and ratios.
-// Usage: node --no-experimental-fetch bench/kernels_wasm.mjs   (after scripts/build.sh)
+// SIMD, one thread) on the same shape; the backward passes (which the tfjs wasm backend does not
+// have) ours only. Prints a markdown table of medians and ratios; --json FILE also writes them for
+// bench/report.mjs.
+// Usage: node --no-experimental-fetch bench/kernels_wasm.mjs [--json FILE]   (after scripts/build.sh)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,19 +53,25 @@ function timeTfjs(info) {
   return median(samples);
 }
 
+const jsonPath = process.argv[process.argv.indexOf('--json') + 1];
 const fmt = (t) => `${t.median.toFixed(3)} [${t.low.toFixed(3)}-${t.high.toFixed(3)}]`;
-console.log('| shape | MFLOP | reference ms | simd128 ms | tfjs-wasm ms | simd / reference speed-up | simd / tfjs-wasm time ratio | simd GFLOP/s | tfjs-wasm GFLOP/s |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-const totals = { reference: 0, simd: 0, tfjs: 0 };
+const asJson = (t) => t && { median_ms: t.median, p10_ms: t.low, p90_ms: t.high, runs: t.runs };
+console.log('| shape | pass | MFLOP | reference ms | simd128 ms | tfjs-wasm ms | simd / reference speed-up | simd / tfjs-wasm time ratio | simd GFLOP/s | tfjs-wasm GFLOP/s |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+const rows = [];
 for (let i = 0; i < camlens.caseCount(); ++i) {
   const info = camlens.describe(i);
-  const reference = camlens.timeCase(i, true);
-  const simd = camlens.timeCase(i, false);
-  const tfjs = timeTfjs(info);
-  totals.reference += reference.median; totals.simd += simd.median; totals.tfjs += tfjs.median;
-  console.log(`| ${info.name} | ${info.mflop.toFixed(2)} | ${fmt(reference)} | ${fmt(simd)} | ${fmt(tfjs)} | ` +
-    `${(reference.median / simd.median).toFixed(1)}x | ${(simd.median / tfjs.median).toFixed(2)} | ` +
-    `${(info.mflop / simd.median).toFixed(2)} | ${(info.mflop / tfjs.median).toFixed(2)} |`);
+  for (let pass = 0; pass < 3; ++pass) {
+    const simd = camlens.timeCase(i, pass, false);
+    if (!simd) continue;
+    const reference = camlens.timeCase(i, pass, true);
+    const tfjs = pass === 0 ? timeTfjs(info) : null;
+    rows.push({ shape: info.name, pass: camlens.passName(pass), mflop: info.mflop, reference: asJson(reference),
+      simd128: asJson(simd), tfjs_wasm: asJson(tfjs) });
+    console.log(`| ${info.name} | ${camlens.passName(pass)} | ${info.mflop.toFixed(2)} | ${fmt(reference)} | ${fmt(simd)} | ` +
+      `${tfjs ? fmt(tfjs) : 'n/a'} | ${(reference.median / simd.median).toFixed(1)}x | ` +
+      `${tfjs ? (simd.median / tfjs.median).toFixed(2) : 'n/a'} | ${(info.mflop / simd.median).toFixed(2)} | ` +
+      `${tfjs ? (info.mflop / tfjs.median).toFixed(2) : 'n/a'} |`);
+  }
 }
-console.log(`\nAll shapes: reference ${totals.reference.toFixed(2)} ms, simd128 ${totals.simd.toFixed(2)} ms, ` +
-  `tfjs-wasm ${totals.tfjs.toFixed(2)} ms; simd/tfjs-wasm ${(totals.simd / totals.tfjs).toFixed(2)}`);
+if (process.argv.includes('--json')) fs.writeFileSync(jsonPath, JSON.stringify({ cases: rows }, null, 1));

@@ -40,9 +40,9 @@ echo "== camlens vs PyTorch, native"
 echo "== camlens vs TensorFlow.js in Chromium"
 node bench/browser/run.mjs --out "$raw/browser.json"
 echo "== kernels, native"
-build/native/camlens_bench_kernels | tee "$raw/kernels_native.md"
+build/native/camlens_bench_kernels --json "$raw/kernels_native.json"
 echo "== kernels, WebAssembly in Node"
-node --no-experimental-fetch bench/kernels_wasm.mjs | tee "$raw/kernels_wasm.md"
+node --no-experimental-fetch bench/kernels_wasm.mjs --json "$raw/kernels_wasm.json"
 
 node bench/report.mjs "$raw" bench/results > /dev/null
 echo "camlens: wrote bench/results/results.md and results.json"

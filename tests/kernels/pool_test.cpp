@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -99,6 +100,11 @@ TEST_CASE("max pool backward sends a tied window's gradient to its first maximum
     float d_in[4] = {};
     max_pool_backward(d_in, d_out, in, g);
     CHECK(std::vector<float>(d_in, d_in + 4) == std::vector<float>{5, 0, 0, 0});
+    // A NaN first: no value compares greater than it, so the first pixel keeps the gradient.
+    const float nan_first[] = {std::numeric_limits<float>::quiet_NaN(), 7, 3, 1};
+    float d_nan[4] = {};
+    max_pool_backward(d_nan, d_out, nan_first, g);
+    CHECK(std::vector<float>(d_nan, d_nan + 4) == std::vector<float>{5, 0, 0, 0});
   }
 }
 

@@ -16,20 +16,18 @@ std::vector<Explanation> explain_layer_sweep(Model& model, const Tensor& input, 
   if (layers.empty()) fail("explain: the model has no spatial layer before its logits '", model.logits, "' to sweep");
 
   Run run(model, input, options, static_cast<int>(layers.size()));
-  run.forward(needs.gradients ? activations_for_backward(nodes, model.input(), model.logits) : layers);
+  if (needs.gradients) run.plan_backward(needs.relu, model.input(), layers);
+  run.forward(layers);
   const int target_class = run.resolve(target);
-  std::vector<Tensor> activations, gradients;
+  std::vector<Tensor> activations;
   for (const std::string& layer : layers) activations.push_back(model.graph.activation(layer).clone());
   run.report("forward", 0.0);
-  if (needs.gradients) {
-    const NamedTensors grads = run.backward(target_class, model.input(), layers, needs.relu, /*shared=*/true);
-    for (const std::string& layer : layers) gradients.push_back(grads.at(layer).clone());
-  }
 
   std::vector<Explanation> explanations;
   for (size_t i = 0; i < layers.size(); ++i) {
     run.begin_unit(static_cast<int>(i));
-    ExplainContext context(run, layers[i], target_class, activations[i], needs.gradients ? &gradients[i] : nullptr);
+    const Tensor* gradients = needs.gradients ? &run.gradients(target_class, needs.relu, layers[i]) : nullptr;
+    ExplainContext context(run, layers[i], target_class, activations[i], gradients);
     explanations.push_back(run.finish(method, context));
   }
   return explanations;

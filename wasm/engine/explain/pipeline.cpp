@@ -59,6 +59,22 @@ void check_finite(const Map& map, std::string_view method) {
   }
 }
 
+void add_once(std::vector<std::string>& names, const std::string& name) {
+  if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+}
+
+// Where one backward pass can stop and still give the gradients of all `names`: the earliest of
+// them when it feeds the others, else the graph input, which feeds every node.
+std::string lowest_feeding_all(const std::vector<NodeInfo>& nodes, const std::vector<std::string>& names,
+                               const std::string& input) {
+  int lowest = index_of(nodes, names.front());
+  for (const std::string& name : names) lowest = std::min(lowest, index_of(nodes, name));
+  for (const std::string& name : names) {
+    if (!nodes_feeding(nodes, index_of(nodes, name))[lowest]) return input;
+  }
+  return nodes[lowest].name;
+}
+
 }  // namespace
 
 // ---- graph paths ----
@@ -214,6 +230,10 @@ Run::Run(Model& model, const Tensor& input, const ExplainOptions& options, int u
 }
 
 void Run::forward(std::vector<std::string> keep) {
+  const std::vector<NodeInfo> nodes = model_.graph.nodes();
+  for (const auto& [relu, planned] : planned_backward_) {
+    for (std::string& name : activations_for_backward(nodes, planned.stop, model_.logits)) keep.push_back(std::move(name));
+  }
   keep.push_back(model_.logits);
   if (!model_.probabilities.empty()) keep.push_back(model_.probabilities);
   keep_ = std::move(keep);
@@ -238,21 +258,36 @@ int Run::resolve(Target target) const {
   return target.value;
 }
 
-NamedTensors Run::backward(int target_class, const std::string& stop, const std::vector<std::string>& wanted,
-                           ReluBackward relu, bool shared) {
-  if (!graph_holds_shared_forward_) {  // a method's extra pass replaced the activations backward reads
+void Run::plan_backward(ReluBackward relu, std::string stop, std::vector<std::string> nodes) {
+  planned_backward_[relu] = {std::move(stop), std::move(nodes)};
+}
+
+const Tensor& Run::gradients(int target_class, ReluBackward relu, const std::string& node) {
+  const auto planned = planned_backward_.find(relu);
+  if (planned == planned_backward_.end()) fail("explain: no backward pass planned for this ReLU mode (Run::plan_backward)");
+  auto [shared, first_use] = shared_gradients_.try_emplace({target_class, relu});
+  if (first_use) {
+    if (!graph_holds_shared_forward_) {  // a method's extra pass replaced the activations backward reads
+      const auto start = Clock::now();
+      model_.graph.forward(input_, {.keep = keep_});
+      graph_holds_shared_forward_ = true;
+      unit_forward_ms_ += ms_between(start, Clock::now());
+    }
     const auto start = Clock::now();
-    model_.graph.forward(input_, {.keep = keep_});
-    graph_holds_shared_forward_ = true;
-    unit_forward_ms_ += ms_between(start, Clock::now());
+    Tensor one_hot(model_.graph.activation(model_.logits).shape());
+    one_hot[target_class] = 1.0f;
+    const NamedTensors grads = model_.graph.backward(
+        one_hot, {.from = model_.logits,
+                  .to = planned->second.stop,
+                  .wanted = planned->second.nodes,
+                  .request = {.weight_grads = false, .relu = relu}});
+    for (const auto& [name, tensor] : grads) shared->second.by_node.emplace(name, tensor->clone());
+    shared->second.ms = ms_between(start, Clock::now());
   }
-  const auto start = Clock::now();
-  Tensor one_hot(model_.graph.activation(model_.logits).shape());
-  one_hot[target_class] = 1.0f;
-  NamedTensors grads = model_.graph.backward(
-      one_hot, {.from = model_.logits, .to = stop, .wanted = wanted, .request = {.weight_grads = false, .relu = relu}});
-  (shared ? shared_backward_ms_ : unit_backward_ms_) += ms_between(start, Clock::now());
-  return grads;
+  const auto gradients = shared->second.by_node.find(node);
+  if (gradients == shared->second.by_node.end()) fail("explain: no gradients of '", node, "' planned (Run::plan_backward)");
+  unit_backward_ms_ += shared->second.ms;
+  return gradients->second;
 }
 
 const Tensor& Run::forward_logits(const Tensor& batch) {
@@ -314,7 +349,7 @@ Explanation Run::finish(Method& method, ExplainContext& context) {
   e.raw = std::move(map.raw);
   e.channel_weights = std::move(map.channel_weights);
   e.timings.forward_ms = shared_forward_ms_ + unit_forward_ms_;
-  e.timings.backward_ms = shared_backward_ms_ + unit_backward_ms_;
+  e.timings.backward_ms = unit_backward_ms_;
   e.timings.map_ms = ms_between(start, computed) - (unit_forward_ms_ + unit_backward_ms_ - passes_before);
   e.timings.postprocess_ms = ms_between(computed, end);
   report(method.name(), 1.0);
@@ -327,20 +362,23 @@ std::vector<Explanation> explain_all(Model& model, const Tensor& input, std::spa
                                      std::span<const Target> targets, const ExplainOptions& options) {
   if (methods.empty()) fail("explain: no method given; pass at least one (registry.h lists them)");
   if (targets.empty()) fail("explain: no target given; pass at least one (Target::top() is the top-1 class)");
-  const std::vector<NodeInfo> nodes = model.graph.nodes();
   std::vector<std::string> nodes_of_methods, keep;
+  std::map<ReluBackward, std::vector<std::string>> gradient_nodes;  // read by some method, per ReLU mode
   for (Method* method : methods) {
     const Requirements needs = method->requirements();
     const std::string node = needs.layer ? layer_for(model, *method, options.layer) : model.input();
     if (needs.layer) check_layer(model, node);
-    for (const std::string& kept : needs.gradients ? activations_for_backward(nodes, node, model.logits)
-                                                   : std::vector<std::string>{node}) {
-      if (std::find(keep.begin(), keep.end(), kept) == keep.end()) keep.push_back(kept);
-    }
+    add_once(keep, node);
+    if (needs.gradients) add_once(gradient_nodes[needs.relu], node);
     nodes_of_methods.push_back(node);
   }
 
   Run run(model, input, options, static_cast<int>(methods.size() * targets.size()));
+  const std::vector<NodeInfo> nodes = model.graph.nodes();
+  for (auto& [relu, names] : gradient_nodes) {
+    std::string stop = lowest_feeding_all(nodes, names, model.input());
+    run.plan_backward(relu, std::move(stop), std::move(names));
+  }
   run.forward(keep);
   std::vector<int> classes;
   for (const Target& target : targets) classes.push_back(run.resolve(target));
@@ -356,9 +394,8 @@ std::vector<Explanation> explain_all(Model& model, const Tensor& input, std::spa
     const std::string& node = nodes_of_methods[m];
     for (size_t t = 0; t < classes.size(); ++t) {
       run.begin_unit(static_cast<int>(m * classes.size() + t));
-      Tensor gradients;
-      if (needs.gradients) gradients = run.backward(classes[t], node, {node}, needs.relu, /*shared=*/false).at(node).clone();
-      ExplainContext context(run, node, classes[t], activations.at(node), needs.gradients ? &gradients : nullptr);
+      const Tensor* gradients = needs.gradients ? &run.gradients(classes[t], needs.relu, node) : nullptr;
+      ExplainContext context(run, node, classes[t], activations.at(node), gradients);
       explanations.push_back(run.finish(*methods[m], context));
     }
   }

@@ -4,8 +4,9 @@
 //   the backward pass the method asks for (logits node, one-hot at the target, stopped at the
 //   layer, input gradients only) -> the method's raw map (+ channel weights) ->
 //   post-processing (explain/map.h): ReLU, min-max, bilinear to each requested size, min-max.
-// Several targets share the forward pass (explain_targets, explain_top_k); all spatial layers
-// share one backward pass (explain_layer_sweep, explain/layer_sweep.h).
+// Several targets and methods share the forward pass (explain_all, explain_targets, explain_top_k);
+// the gradient methods of one target share one backward pass (explain_all: Grad-CAM's layer and
+// saliency's input from the same pass), as all spatial layers do in explain_layer_sweep.
 #include <span>
 #include <string>
 #include <vector>
@@ -67,8 +68,9 @@ Explanation explain_target(Model& model, const Tensor& input, Method& method, Ta
 // One forward pass, then one backward pass (if the method needs gradients) and one map per target.
 std::vector<Explanation> explain_targets(Model& model, const Tensor& input, Method& method,
                                          std::span<const Target> targets, const ExplainOptions& options = {});
-// Every method for every target after one shared forward pass (what a grid of panels wants: the
-// forward is paid once, not once per method), method-major: (m0, t0), (m0, t1), ..., (m1, t0), ...
+// Every method for every target after one shared forward pass and, per target, one backward pass
+// shared by the gradient methods (what a grid of panels wants: each pass is paid once, not once
+// per method), method-major: (m0, t0), (m0, t1), ..., (m1, t0), ...
 std::vector<Explanation> explain_all(Model& model, const Tensor& input, std::span<Method* const> methods,
                                      std::span<const Target> targets, const ExplainOptions& options = {});
 // The k most probable classes' maps, best first: explain_targets with top_k_targets(k).

@@ -6,6 +6,7 @@
 // Time spent in the shared passes is counted in every unit's Timings; extra passes a method runs
 // count in its own unit only.
 #include <chrono>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,11 +32,14 @@ class Run {
   // The class a target names; throws an Error when it is out of range.
   int resolve(Target target) const;
 
-  // A one-hot gradient at `target_class` on the logits, back to `stop`: the gradients of
-  // `wanted`, borrowed from the graph (valid until its next pass). `shared` says whether the
-  // time counts for every unit (one pass for all layers) or for the current unit only.
-  NamedTensors backward(int target_class, const std::string& stop, const std::vector<std::string>& wanted,
-                        ReluBackward relu, bool shared);
+  // Plans one backward pass per target class for ReLU mode `relu`: from a one-hot at the target
+  // logit down to `stop` (a node feeding every one of `nodes`), keeping the gradients of `nodes`.
+  // The methods of one call share it as they share the forward. Call before forward(), which then
+  // keeps what the pass reads.
+  void plan_backward(ReluBackward relu, std::string stop, std::vector<std::string> nodes);
+  // d logit[target_class] / d `node` from the planned pass for `relu`, run on first use per target
+  // class and reused after. Its time counts in every unit that reads it.
+  const Tensor& gradients(int target_class, ReluBackward relu, const std::string& node);
   // A method's extra forward pass: the logits of `batch`, counted as the current unit's forward time.
   const Tensor& forward_logits(const Tensor& batch);
   // A method's extra forward + backward pass: d logit[target_class] / d item for each item of
@@ -62,7 +66,17 @@ class Run {
   std::vector<std::string> input_backward_keep_;  // what input_gradients keeps; computed on first use
   bool graph_holds_shared_forward_ = false;
   Prediction prediction_;
-  double shared_forward_ms_ = 0.0, shared_backward_ms_ = 0.0;
+  struct PlannedBackward {
+    std::string stop;
+    std::vector<std::string> nodes;
+  };
+  std::map<ReluBackward, PlannedBackward> planned_backward_;
+  struct SharedGradients {
+    std::map<std::string, Tensor> by_node;  // cloned: extra passes reuse the graph's buffers
+    double ms = 0.0;
+  };
+  std::map<std::pair<int, ReluBackward>, SharedGradients> shared_gradients_;  // by (target class, relu)
+  double shared_forward_ms_ = 0.0;
   double unit_forward_ms_ = 0.0, unit_backward_ms_ = 0.0;
 };
 

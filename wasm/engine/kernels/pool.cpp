@@ -1,7 +1,11 @@
 #include "kernels/pool.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
 
 #include "kernels/backend.h"
 
@@ -47,37 +51,73 @@ void pool_forward(std::unique_ptr<PoolForward>& cache, PoolKind kind, float* out
 // The backward passes below visit each output pixel once and sweep its window with the channel
 // loop innermost (contiguous in NHWC, so it vectorises), where the reference loops per channel.
 
+namespace {
+
+// Restrict-qualified parameters tell the compiler the buffers never overlap, so these vectorise.
+void keep_max(float* __restrict best, const float* __restrict x, int channels) {
+  for (int c = 0; c < channels; ++c) best[c] = best[c] < x[c] ? x[c] : best[c];
+}
+
+// Adds g_out to d_x where x holds the window's maximum and no earlier pixel did (pending set),
+// then clears those channels' pending flags.
+void route_to_first_max(float* __restrict d_x, const float* __restrict x, const float* __restrict best,
+                        uint32_t* __restrict pending, const float* __restrict g_out, int channels) {
+  int c = 0;
+#ifdef __wasm_simd128__
+  // clang's WebAssembly cost model declines to vectorise the selects below: spelled out as masks.
+  for (; c + 4 <= channels; c += 4) {
+    const v128_t take = wasm_v128_and(wasm_f32x4_eq(wasm_v128_load(x + c), wasm_v128_load(best + c)),
+                                      wasm_v128_load(pending + c));
+    wasm_v128_store(d_x + c, wasm_f32x4_add(wasm_v128_load(d_x + c), wasm_v128_and(wasm_v128_load(g_out + c), take)));
+    wasm_v128_store(pending + c, wasm_v128_andnot(wasm_v128_load(pending + c), take));
+  }
+#endif
+  for (; c < channels; ++c) {
+    const bool take = pending[c] != 0 && x[c] == best[c];
+    d_x[c] += take ? g_out[c] : 0.0f;
+    pending[c] = take ? 0 : pending[c];
+  }
+}
+
+void route_unclaimed(float* __restrict d_first, const uint32_t* __restrict pending, const float* __restrict g_out,
+                     int channels) {
+  for (int c = 0; c < channels; ++c) d_first[c] += pending[c] != 0 ? g_out[c] : 0.0f;
+}
+
+}  // namespace
+
+// Branch-free in two sweeps so the channel loops vectorise: first each channel's window maximum,
+// then the gradient goes to the first pixel holding it (the reference's tie rule). A channel
+// whose maximum no pixel equals (a NaN first in the window) routes it to the first pixel, as the
+// reference's strict > does.
 void max_pool_backward(float* d_in, const float* d_out, const float* in, const PoolGeometry& g) {
   if (reference_forced()) {
     max_pool_backward_reference(d_in, d_out, in, g);
     return;
   }
   const int channels = g.channels;
-  std::vector<float> best_value(channels);
-  std::vector<int> best_pixel(channels);
+  std::vector<float> best(channels);
+  std::vector<uint32_t> pending(channels);  // all ones until the channel's maximum is found
   for (int n = 0; n < g.batch; ++n) {
     const float* image = in + static_cast<size_t>(n) * g.in_h * g.in_w * channels;
     float* d_image = d_in + static_cast<size_t>(n) * g.in_h * g.in_w * channels;
     for (int oh = 0; oh < g.out_h; ++oh)
       for (int ow = 0; ow < g.out_w; ++ow) {
-        WindowBounds b = window_bounds(g, oh, ow);
-        int first = b.h0 * g.in_w + b.w0;
-        std::copy_n(image + static_cast<size_t>(first) * channels, channels, best_value.begin());
-        std::fill(best_pixel.begin(), best_pixel.end(), first);
+        const WindowBounds b = window_bounds(g, oh, ow);
+        const size_t first = static_cast<size_t>(b.h0 * g.in_w + b.w0) * channels;
+        std::copy_n(image + first, channels, best.begin());
         for (int h = b.h0; h < b.h1; ++h)
           for (int w = b.w0; w < b.w1; ++w) {
-            int pixel = h * g.in_w + w;
-            const float* x = image + static_cast<size_t>(pixel) * channels;
-            for (int c = 0; c < channels; ++c) {
-              // Strictly greater keeps the first maximum, as the reference does.
-              if (x[c] > best_value[c]) {
-                best_value[c] = x[c];
-                best_pixel[c] = pixel;
-              }
-            }
+            keep_max(best.data(), image + static_cast<size_t>(h * g.in_w + w) * channels, channels);
           }
         const float* g_out = d_out + ((static_cast<size_t>(n) * g.out_h + oh) * g.out_w + ow) * channels;
-        for (int c = 0; c < channels; ++c) d_image[static_cast<size_t>(best_pixel[c]) * channels + c] += g_out[c];
+        std::fill(pending.begin(), pending.end(), ~0u);
+        for (int h = b.h0; h < b.h1; ++h)
+          for (int w = b.w0; w < b.w1; ++w) {
+            const size_t pixel = static_cast<size_t>(h * g.in_w + w) * channels;
+            route_to_first_max(d_image + pixel, image + pixel, best.data(), pending.data(), g_out, channels);
+          }
+        route_unclaimed(d_image + first, pending.data(), g_out, channels);
       }
   }
 }
