@@ -16,6 +16,9 @@
 #include "support/gradcheck.h"
 
 #ifndef __EMSCRIPTEN__
+#include <pthread.h>
+#include <sched.h>
+
 #include "explain/pipeline.h"
 #include "explain/registry.h"
 #include "io/model.h"
@@ -92,6 +95,17 @@ TEST_CASE("threads: parallel_for runs every index once, and nested calls run on 
   int wrong = 0;
   for (const auto& v : visits) wrong += v != 1;
   CHECK(wrong == 0);
+}
+
+TEST_CASE("threads: back to 1 thread, the caller may run on every CPU it could before the pool pinned it") {
+  cpu_set_t before, after;
+  REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof before, &before) == 0);
+  {
+    ThreadCountScope threads(2);
+    parallel_for(2, [](size_t) {});
+  }
+  REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof after, &after) == 0);
+  CHECK(CPU_EQUAL(&before, &after));
 }
 
 TEST_CASE("threads: threaded GEMMs equal one thread bit for bit, and the reference loops, on odd shapes") {
