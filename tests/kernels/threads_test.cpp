@@ -113,8 +113,9 @@ TEST_CASE("threads: threaded GEMMs equal one thread bit for bit, and the referen
   struct Shape3 {
     int m, n, k;
   };
-  // Row counts that split unevenly into 12-row tiles, N across the vector width, K across the 256 block.
-  const Shape3 shapes[] = {{97, 45, 301}, {13, 200, 130}, {841, 64, 288}, {25, 17, 1031}, {300, 129, 33}};
+  // Row counts that split unevenly into 12-row tiles, N across the vector width, K across the 256
+  // block; each above kParallelMinWork multiply-adds, so that the threads do split them.
+  const Shape3 shapes[] = {{97, 45, 301}, {13, 300, 150}, {841, 64, 288}, {25, 37, 1031}, {300, 129, 33}};
   const Gemm optimised[] = {gemm_nn, gemm_nt, gemm_tn};
   const Gemm reference[] = {gemm_nn_reference, gemm_nt_reference, gemm_tn_reference};
   const char* names[] = {"gemm_nn", "gemm_nt", "gemm_tn"};
@@ -177,17 +178,18 @@ TEST_CASE("threads: the emotion model's forward, Grad-CAM and saliency at 2 thre
 }
 
 TEST_CASE("threads: training steps at 2 threads give the same losses and weights as 1 thread") {
-  // Big enough for every split: batch 16 (images of d_in), a 144-deep filter gradient GEMM.
+  // Big enough for every split (kParallelMinWork): batch 48 (images of d_in), BatchNorm over
+  // 48 x 28 x 28 x 16 values (channels), patch rows of a 144-deep filter gradient.
   const CnnArchitecture architecture{Shape{28, 28, 1}, {{16, true}, {32, false}}, 4};
   SeededRandom random(5);
   Dataset data;
-  data.images = Tensor(Shape::nhwc(32, 28, 28, 1));
+  data.images = Tensor(Shape::nhwc(96, 28, 28, 1));
   for (float& v : data.images.values()) v = random.uniform(0.0f, 1.0f);
-  for (int n = 0; n < 32; ++n) data.labels.push_back(n % 4);
+  for (int n = 0; n < 96; ++n) data.labels.push_back(n % 4);
   TrainOptions options;
   options.epochs = 1;
-  options.batch = 16;
-  options.eval_batch = 32;
+  options.batch = 48;
+  options.eval_batch = 96;
   auto train = [&](int threads) {
     ThreadCountScope scope(threads);
     Graph graph = build_training_graph(architecture, 3);

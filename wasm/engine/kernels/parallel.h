@@ -30,9 +30,10 @@ struct Range {
 };
 Range split_range(size_t count, size_t parts, size_t part, size_t granule = 1);
 
-// Below this many multiply-adds (or comparable element operations) a pass stays on one thread:
-// waking another costs more than it saves.
-constexpr size_t kParallelMinWork = 1 << 16;
+// Below this many multiply-adds (or comparable element operations), about 10 us of work, a pass
+// stays on one thread: waking another costs a few microseconds on an idle machine and much more on a
+// busy one (single-image saliency got slower with 2 threads at 1 << 16).
+constexpr size_t kParallelMinWork = 1 << 19;
 
 // Calls body(begin, end) on disjoint ranges covering [0, count), one per thread, each a multiple of
 // `granule` long (but the last); on the caller alone when `work` is below kParallelMinWork.

@@ -55,8 +55,6 @@ constexpr int kColsPerTile = kVecFloats * kVecsPerSliver;
 constexpr int kDepthBlock = 256;
 constexpr int kRowBlock = kRowsPerTile * 16;
 constexpr int kColBlock = kColsPerTile * 16;
-// Below this many multiply-adds, waking another thread costs more than it saves.
-constexpr double kParallelMinMultiplyAdds = 1 << 18;
 
 // Vectors need their natural alignment; std::vector<Vec> gets it from aligned operator new.
 struct PackBuffers {
@@ -196,7 +194,7 @@ void gemm(int m, int n, int k, StridedView a, StridedView b, float* c, int ldc) 
   if (m <= 0 || n <= 0 || k <= 0) return;
   const int row_tiles = (m + kRowsPerTile - 1) / kRowsPerTile;
   const int parts = std::min(thread_count(), row_tiles);
-  if (parts < 2 || static_cast<double>(m) * n * k < kParallelMinMultiplyAdds) {
+  if (parts < 2 || static_cast<double>(m) * n * k < kParallelMinWork) {
     gemm_on_one_thread(m, n, k, a, b, c, ldc);
     return;
   }
