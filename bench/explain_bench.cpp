@@ -40,9 +40,10 @@ constexpr double kHeadlineTargetMs = 10.0;
 constexpr const char* kUsage =
     "usage: camlens_bench_explain [--model model.json] [--image PATH] [--methods a,b,...]\n"
     "                             [--min-runs N] [--min-seconds S] [--max-seconds S] [--json FILE]\n"
+    "                             [--threads N]\n"
     "  defaults: models/emotion/model.json, tests/fixtures/images/astronaut_face.png, every method,\n"
     "            at least 10 timed runs and 0.5 s per method after one warm-up run; a slow method\n"
-    "            stops after 3 runs once it has taken 5 s\n";
+    "            stops after 3 runs once it has taken 5 s; 1 thread (the WebAssembly build has only 1)\n";
 
 struct Arguments {
   std::string model = "models/emotion/model.json";
@@ -52,6 +53,7 @@ struct Arguments {
   double min_seconds = 0.5;
   double max_seconds = 5.0;
   std::string json_path;
+  int threads = 1;
 };
 
 std::vector<std::string> split_commas(std::string_view list) {
@@ -81,6 +83,7 @@ Arguments parse(int argc, char** argv) {
     else if (flag == "--min-seconds") args.min_seconds = std::atof(value.c_str());
     else if (flag == "--max-seconds") args.max_seconds = std::atof(value.c_str());
     else if (flag == "--json") args.json_path = value;
+    else if (flag == "--threads") args.threads = std::atoi(value.c_str());
     else fail("unknown option '", flag, "'\n", kUsage);
   }
   if (args.methods.empty()) {
@@ -156,6 +159,7 @@ json shape_json(const Shape& shape) {
 
 int main(int argc, char** argv) try {
   const Arguments args = parse(argc, argv);
+  kernels::set_thread_count(args.threads);
   Model model = load_model_file(args.model);
   const Image photo = decode_image_file(args.image, {.channels = 3});
   const CropBox box = default_crop_box(model.metadata.crop, photo.width(), photo.height());
@@ -202,8 +206,8 @@ int main(int argc, char** argv) try {
   }
 
   const char* backend = kernels::optimized_backend_name();
-  std::printf("camlens %s, %s on %s (%dx%d crop), class %d\n\n", backend, args.model.c_str(), args.image.c_str(),
-              box.width, box.height, prediction.ranking.front());
+  std::printf("camlens %s, %d thread(s), %s on %s (%dx%d crop), class %d\n\n", backend, kernels::thread_count(),
+              args.model.c_str(), args.image.c_str(), box.width, box.height, prediction.ranking.front());
   std::printf("| method | total ms | forward ms | backward ms | map ms | post-process ms |\n|---|---:|---:|---:|---:|---:|\n");
   std::printf("| forward only (predict) | %s | | | | |\n", format(forward).c_str());
   for (const MethodResult& r : results) {
@@ -234,6 +238,7 @@ int main(int argc, char** argv) try {
       }
     }
     json out = {{"backend", backend},
+                {"threads", kernels::thread_count()},
                 {"model", args.model},
                 {"image", args.image},
                 {"crop", {{"x", box.x}, {"y", box.y}, {"width", box.width}, {"height", box.height}}},

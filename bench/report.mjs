@@ -81,12 +81,12 @@ if (explainNative) {
 for (const run of torch?.explain ?? []) {
   for (const name of ['cam', 'grad-cam', 'grad-cam++']) {
     const row = run.methods[name];
-    target(`Native, ${run.threads} PyTorch thread(s): ${name} at least 10x faster than the PyTorch way`,
+    target(`Native, ${run.threads} thread(s) each: ${name} at least 10x faster than the PyTorch way`,
       `${row.camlens.median_ms.toFixed(3)} ms vs ${row.torch.median_ms.toFixed(3)} ms`, row.torch_over_camlens, row.met);
   }
 }
 for (const run of torch?.train ?? []) {
-  target(`Native, ${run.threads} PyTorch thread(s): Fashion-MNIST training epoch no slower than PyTorch`,
+  target(`Native, ${run.threads} thread(s) each: Fashion-MNIST training epoch no slower than PyTorch`,
     `${run.camlens_epoch_seconds.toFixed(1)} s vs ${run.torch_epoch_seconds.toFixed(1)} s per epoch`,
     run.torch_over_camlens, run.met);
 }
@@ -107,7 +107,8 @@ if (m.load_average_at_start) {
 }
 lines.push('Each time is a median over repeated runs after warm-up, with the 10th-90th percentile in brackets. ' +
   'Each ratio compares two things measured in the same process, the same browser session, or (camlens vs ' +
-  'PyTorch) the same script run, one right after the other. camlens runs single-threaded everywhere.', '');
+  'PyTorch) the same script run, one right after the other. camlens runs on one thread, except next to ' +
+  'PyTorch, where both get the same thread count in each row.', '');
 
 lines.push('## Targets', '', '| target | measured | ratio | |', '|---|---|---:|---|');
 for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${ratio(t.ratio)} | ${verdict(t.met)} |`);
@@ -152,8 +153,9 @@ if (torch) {
     `${Math.max(...torch.explain.map((e) => e.logit_max_abs_error)).toExponential(1)} of ours, raw maps within ` +
     `${Math.max(...torch.explain.flatMap((e) => Object.values(e.raw_map_max_rel_error))).toExponential(1)} relative); ` +
     'each CAM method the pytorch-grad-cam way: forward with a hook on the target layer, autograd backward, ' +
-    'weights, map, the same post-processing.', '');
-  lines.push('| work | PyTorch threads | camlens ms | PyTorch ms | PyTorch / camlens | same, CPU time |',
+    'weights, map, the same post-processing. Each row gives camlens (`--threads`) and PyTorch ' +
+    '(`torch.set_num_threads`) the same thread count.', '');
+  lines.push('| work | threads, each | camlens ms | PyTorch ms | PyTorch / camlens | same, CPU time |',
     '|---|---:|---:|---:|---:|---:|');
   for (const run of torch.explain) {
     for (const [name, row] of Object.entries(run.methods)) {
@@ -166,8 +168,8 @@ if (torch) {
       `${ms(run.torch_step)} | ${ratio(run.torch_over_camlens)} | ${ratio(run.torch_over_camlens_cpu)} |`);
   }
   lines.push('', 'The last column divides the processes\' CPU time per run (medians) instead of wall time: on this ' +
-    'shared machine the wall clock also counts other processes\' time slices. With 2 PyTorch threads it ' +
-    'counts both threads, so there only the wall-clock ratio is a fair comparison.');
+    'shared machine the wall clock also counts other processes\' time slices. With 2 threads it counts ' +
+    'both threads of each side (and their waiting for each other), so there the wall-clock ratio is the one that counts.');
   if (torch.train.length) {
     const t = torch.train[0];
     lines.push('', `Training: the Fashion-MNIST CNN (train/cnn.h), AdamW (lr 0.002, weight decay 0.01 on kernels), ` +

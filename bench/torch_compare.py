@@ -11,8 +11,9 @@ For each thread count (1 and 2 by default) this script
   3. times one shortened training epoch of the Fashion-MNIST CNN in camlens
      (build/native/camlens_bench_train) and in PyTorch (same architecture, batch 64, AdamW, cosine
      schedule, the same flip-and-shift augmentation, vectorised).
-camlens runs single-threaded at both thread counts (its kernels have no thread pool); PyTorch gets
-torch.set_num_threads(n). Writes JSON (--out) and prints a summary.
+Both sides get the same thread count in each row: PyTorch torch.set_num_threads(n), camlens its
+binaries' --threads n (kernels::set_thread_count); the JSON says so in "camlens_threads".
+Writes JSON (--out) and prints a summary.
 
 Needs Debian's python3-torch: run it with /usr/bin/python3.
 """
@@ -305,7 +306,8 @@ class TorchExplainer:
 def explain_comparison(threads, args):
     with tempfile.TemporaryDirectory() as tmp:
         camlens_json = os.path.join(tmp, "explain.json")
-        subprocess.run([args.explain_binary, "--methods", ",".join(HEADLINE), "--json", camlens_json],
+        subprocess.run([args.explain_binary, "--methods", ",".join(HEADLINE), "--json", camlens_json,
+                        "--threads", str(threads)],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         camlens = json.load(open(camlens_json))
 
@@ -354,7 +356,7 @@ def explain_comparison(threads, args):
         if name in ("cam", "grad-cam", "grad-cam++"):
             rows[name]["target"] = f">= {CAM_FAMILY_TARGET_RATIO:g}x"
             rows[name]["met"] = ratio >= CAM_FAMILY_TARGET_RATIO
-    return {"threads": threads, "logit_max_abs_error": logit_error, "raw_map_max_rel_error": map_errors,
+    return {"threads": threads, "camlens_threads": camlens["threads"], "logit_max_abs_error": logit_error, "raw_map_max_rel_error": map_errors,
             "methods": rows}
 
 
@@ -434,7 +436,7 @@ def torch_train_epoch(model, images, labels, batches, augment_on, seed):
 
 def train_comparison(threads, args):
     camlens_run = subprocess.run([args.train_binary, "--batches", str(args.train_batches),
-                                  "--repeats", str(args.train_repeats)] + ([] if args.augment else ["--no-augment"]),
+                                  "--repeats", str(args.train_repeats), "--threads", str(threads)] + ([] if args.augment else ["--no-augment"]),
                                  cwd=ROOT, check=True, capture_output=True, text=True)
     camlens = json.loads(camlens_run.stdout)
     data = "/usr/share/datasets/fashion-mnist"
@@ -454,7 +456,7 @@ def train_comparison(threads, args):
                     "cpu_median_ms": camlens["step_ms"]["cpu_median"]}
     full = camlens["full_epoch_steps"]
     ratio = torch_step["median_ms"] / camlens_step["median_ms"]
-    return {"threads": threads, "batch": 64, "batches_per_timed_epoch": args.train_batches,
+    return {"threads": threads, "camlens_threads": camlens["threads"], "batch": 64, "batches_per_timed_epoch": args.train_batches,
             "repeats": args.train_repeats, "augment": args.augment,
             "camlens_step": camlens_step, "torch_step": torch_step,
             "camlens_epoch_seconds": camlens_step["median_ms"] * full / 1000.0,
@@ -481,7 +483,7 @@ def main():
         torch.set_num_threads(threads)
         explain = explain_comparison(threads, args)
         results["explain"].append(explain)
-        print(f"== {threads} PyTorch thread(s); camlens single-threaded; torch logits within "
+        print(f"== {threads} thread(s), PyTorch and camlens ({explain['camlens_threads']}); torch logits within "
               f"{explain['logit_max_abs_error']:.1e} of camlens's")
         for name, row in explain["methods"].items():
             c, t = row["camlens"], row["torch"]

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "kernels/backend.h"
 #include "train/cnn.h"
 #include "train/idx.h"
 #include "train/training.h"
@@ -25,13 +26,15 @@ using namespace camlens;
 namespace {
 
 constexpr const char* kUsage =
-    "usage: camlens_bench_train [--batches N] [--repeats R] [--no-augment] [--data DIR]\n"
-    "  defaults: 40 batches of 64 per timed epoch, 3 timed epochs after a 5-batch warm-up, augmentation on\n";
+    "usage: camlens_bench_train [--batches N] [--repeats R] [--no-augment] [--data DIR] [--threads N]\n"
+    "  defaults: 40 batches of 64 per timed epoch, 3 timed epochs after a 5-batch warm-up, augmentation on,\n"
+    "            1 thread\n";
 
 struct Arguments {
   int batches = 40;
   int repeats = 3;
   bool augment = true;
+  int threads = 1;
   std::string data = kFashionMnistDir;
 };
 
@@ -52,6 +55,7 @@ Arguments parse(int argc, char** argv) {
     if (flag == "--batches") args.batches = std::max(1, std::atoi(value.c_str()));
     else if (flag == "--repeats") args.repeats = std::max(1, std::atoi(value.c_str()));
     else if (flag == "--data") args.data = value;
+    else if (flag == "--threads") args.threads = std::atoi(value.c_str());
     else fail("unknown option '", flag, "'\n", kUsage);
   }
   return args;
@@ -61,6 +65,7 @@ Arguments parse(int argc, char** argv) {
 
 int main(int argc, char** argv) try {
   const Arguments args = parse(argc, argv);
+  kernels::set_thread_count(args.threads);
   const FashionMnist data = load_fashion_mnist(args.data);
   const CnnArchitecture architecture = fashion_mnist_architecture();
   Graph graph = build_training_graph(architecture, 1);
@@ -89,7 +94,7 @@ int main(int argc, char** argv) try {
       {"batches_per_timed_epoch", args.batches},
       {"repeats", args.repeats},
       {"augment", args.augment},
-      {"threads", 1},
+      {"threads", args.threads},
       {"step_ms", {{"median", step.median_ms}, {"p10", step.low_ms}, {"p90", step.high_ms}, {"cpu_median", cpu_step}}},
       {"full_epoch_steps", full_epoch_steps},
       {"full_epoch_seconds", step.median_ms * full_epoch_steps / 1000.0}};

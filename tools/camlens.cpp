@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -37,6 +38,7 @@
 #include "image/encode.h"
 #include "io/model.h"
 #include "io/model_input.h"
+#include "kernels/backend.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
@@ -79,6 +81,7 @@ Options:
   --crop x,y,w,h    the box of the image the model sees, in pixels (default: the model's
                     metadata, e.g. the largest centred square)
   --json            print one JSON document instead of text
+  --threads N       threads for the model's kernels (default: the CPU's, here %THREADS%)
   --help            this text
 )";
 
@@ -107,6 +110,7 @@ Options:
   --alpha A               heat over photo, 0..1 (default 0.4)
   --json                  also write NAME.json per image
   --quiet                 no progress bar and no per-image lines; errors only
+  --threads N             threads for the model's kernels (default: the CPU's, here %THREADS%)
   --help                  this text
 )";
 
@@ -201,6 +205,25 @@ int parse_int(const std::string& text, std::string_view option, int min) {
     throw UsageError("--" + std::string(option) + " must be at least " + std::to_string(min) + ", got " + text);
   }
   return value;
+}
+
+// The default of --threads: every hardware thread (1 if the library cannot tell).
+int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// A command's help with the machine's default thread count filled in.
+std::string help_text(const char* help) {
+  std::string text = help;
+  const std::string marker = "%THREADS%";
+  if (const size_t at = text.find(marker); at != std::string::npos) {
+    text.replace(at, marker.size(), std::to_string(hardware_threads()));
+  }
+  return text;
+}
+
+// Results do not depend on the thread count (kernels::set_thread_count), only the speed does.
+void apply_threads_option(const Arguments& args) {
+  const std::optional<std::string> threads = args.get("threads");
+  kernels::set_thread_count(threads ? parse_int(*threads, "threads", 1) : hardware_threads());
 }
 
 float parse_fraction(const std::string& text, std::string_view option) {
@@ -781,7 +804,10 @@ struct Command {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table{
-      {"predict", kPredictHelp, {{"model", true}, {"top", true}, {"crop", true}, {"json", false}}, run_predict},
+      {"predict",
+       kPredictHelp,
+       {{"model", true}, {"top", true}, {"crop", true}, {"json", false}, {"threads", true}},
+       run_predict},
       {"explain",
        kExplainHelp,
        {{"out", true},
@@ -794,7 +820,8 @@ const std::vector<Command>& commands() {
         {"colormap", true},
         {"alpha", true},
         {"json", false},
-        {"quiet", false}},
+        {"quiet", false},
+        {"threads", true}},
        run_explain},
       {"layers", kLayersHelp, {{"model", true}}, run_layers},
       {"methods", kMethodsHelp, {}, run_methods},
@@ -823,9 +850,10 @@ int run(const std::vector<std::string>& argv) {
     options.push_back({"help", false});
     const Arguments args = parse_arguments({argv.begin() + 1, argv.end()}, options);
     if (args.has("help")) {
-      std::cout << command->help;
+      std::cout << help_text(command->help);
       return kExitOk;
     }
+    apply_threads_option(args);
     return command->run(args);
   } catch (const UsageError& e) {
     std::cerr << prefix << ": " << e.what() << "\nRun '" << prefix << " --help' for usage.\n";

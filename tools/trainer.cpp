@@ -3,6 +3,7 @@
 // epoch saves a snapshot there (BatchNorm folded) as a TensorFlow.js layers model, so the folder
 // always holds the latest epoch's model, and a copy goes to epochs/NN/ for the time-lapse; at the
 // end the saved model is loaded back and scored.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -11,10 +12,12 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "core/error.h"
 #include "io/layers_model_saver.h"
 #include "io/model.h"
+#include "kernels/backend.h"
 #include "train/cnn.h"
 #include "train/idx.h"
 #include "train/training.h"
@@ -29,6 +32,7 @@ struct Arguments {
   std::string data = kFashionMnistDir;
   std::filesystem::path out;  // empty: no snapshots
   bool learning_rate_given = false, weight_decay_given = false;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
 // Defaults per optimiser when --lr / --weight-decay are not given (the decay is decoupled,
@@ -41,12 +45,14 @@ constexpr double kIntMax = std::numeric_limits<int>::max();
 
 constexpr const char* kUsage =
     "usage: camlens-trainer [--out DIR] [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam]\n"
-    "                       [--weight-decay X] [--seed S] [--limit N] [--no-augment] [--data DIR]\n"
+    "                       [--weight-decay X] [--seed S] [--limit N] [--no-augment] [--data DIR] [--threads N]\n"
     "  --out DIR   save the model there after every epoch (model.json + weights.bin), and in DIR/epochs/NN\n"
     "  --lr X      the peak of the cosine schedule (default 0.002 for adam, 0.05 for sgd)\n"
     "  --weight-decay X  decoupled, kernels only (default 0.01 for adam, 5e-4 for sgd)\n"
     "  --limit N   train on the first N training images only (quick runs); the test set stays whole\n"
     "  --data DIR  the folder of Fashion-MNIST's four *-ubyte.gz files (default: Debian's)\n"
+    "  --threads N threads for the kernels (default: every hardware thread); the same seed gives the\n"
+    "              same model whatever N is\n"
     "  defaults: 7 epochs, batch 64, adam (AdamW), seed 1, augmentation on\n";
 
 double number_after(int& i, int argc, char** argv) {
@@ -83,6 +89,10 @@ Arguments parse(int argc, char** argv) {
       args.weight_decay_given = true;
     }
     else if (flag == "--seed") args.train.seed = count_after(i, argc, argv);
+    else if (flag == "--threads") {
+      args.threads = static_cast<int>(count_after(i, argc, argv, kIntMax));
+      if (args.threads < 1) fail("--threads needs at least 1\n", kUsage);
+    }
     else if (flag == "--limit") args.limit = static_cast<size_t>(count_after(i, argc, argv));
     else if (flag == "--no-augment") args.train.augment = false;
     else if (flag == "--data" && i + 1 < argc) args.data = argv[++i];
@@ -150,6 +160,7 @@ std::filesystem::path epoch_folder(const std::filesystem::path& out, int epoch) 
 int main(int argc, char** argv) {
   try {
     Arguments args = parse(argc, argv);
+    kernels::set_thread_count(args.threads);
     FashionMnist data = load_fashion_mnist(args.data);
     if (args.limit > 0) data.train = take_first(data.train, args.limit);
     std::printf("Fashion-MNIST: %zu training images, %zu test images\n", data.train.size(), data.test.size());
@@ -159,6 +170,7 @@ int main(int argc, char** argv) {
     if (!args.out.empty()) std::filesystem::create_directories(args.out);
     Graph graph = build_training_graph(architecture, args.train.seed);
     print_architecture(graph);
+    std::printf("%d thread(s)\n", args.threads);
     double cpu_before = cpu_seconds();
     train_classifier(graph, data.train, data.test, args.train, [&](const EpochReport& report, Graph& trained) {
       const double cpu_now = cpu_seconds();

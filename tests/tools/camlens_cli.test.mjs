@@ -245,6 +245,24 @@ test('explain draws a progress bar when stderr is a terminal, and not with --qui
   assert.equal(quiet.stdout, '');
 });
 
+test('--threads changes nothing but the speed: the same logits and maps on 1 and 2 threads', () => {
+  const predictions = ['1', '2'].map((threads) => {
+    const { code, stdout } = camlens('predict', FACE, '--json', '--threads', threads);
+    assert.equal(code, 0);
+    return JSON.parse(stdout).images[0].prediction.logits;
+  });
+  assert.deepEqual(predictions[1], predictions[0]);
+  const maps = ['1', '2'].map((threads) => {
+    const out = tempDir(`threads-${threads}`);
+    const { code } = camlens('explain', FACE, '--out', out, '--method', 'grad-cam,saliency', '--json', '--quiet',
+      '--threads', threads);
+    assert.equal(code, 0);
+    return JSON.parse(fs.readFileSync(path.join(out, 'astronaut_face.json'), 'utf8')).explanations.map((e) => e.raw);
+  });
+  assert.deepEqual(maps[1], maps[0]);
+  assert.match(camlens('explain', '--help').stdout, /--threads N +threads for the model's kernels \(default: the CPU's, here \d+\)/);
+});
+
 test('bad usage exits 2 with a message and a pointer to --help', () => {
   const out = tempDir('usage');
   const cases = [
@@ -252,6 +270,7 @@ test('bad usage exits 2 with a message and a pointer to --help', () => {
     [['predict', FACE, '--top'], /option --top needs a value/],
     [['predict', FACE, '--top', 'three'], /--top needs a whole number, got 'three'/],
     [['predict', FACE, '--top', '0'], /--top must be at least 1, got 0/],
+    [['predict', FACE, '--threads', '0'], /--threads must be at least 1, got 0/],
     [['predict', FACE, '--crop', '1,2,3'], /--crop needs x,y,w,h/],
     [['predict', FACE, '--json=yes'], /option --json takes no value/],
     [['predict'], /give at least one image/],

@@ -9,6 +9,13 @@ bool reference_forced();
 // The optimised kernel family this build carries: "xnnpack" or "wasm-simd128".
 const char* optimized_backend_name();
 
+// How many threads the optimised kernels use (XNNPACK operators, GEMMs, backward passes); 1 by
+// default. Natively one thread pool, created on first use with n > 1, serves the whole engine.
+// The WebAssembly build has no threads: there set_thread_count(n > 1) throws. Results do not depend
+// on the count: work is split by outputs, never inside a sum. Not safe to call while a kernel runs.
+void set_thread_count(int threads);
+int thread_count();
+
 // Forces the reference kernels for its lifetime, then restores the previous choice.
 class ReferenceScope {
  public:
@@ -19,6 +26,18 @@ class ReferenceScope {
 
  private:
   bool previous_;
+};
+
+// Sets the thread count for its lifetime, then restores the previous one.
+class ThreadCountScope {
+ public:
+  explicit ThreadCountScope(int threads) : previous_(thread_count()) { set_thread_count(threads); }
+  ~ThreadCountScope() { set_thread_count(previous_); }
+  ThreadCountScope(const ThreadCountScope&) = delete;
+  ThreadCountScope& operator=(const ThreadCountScope&) = delete;
+
+ private:
+  int previous_;
 };
 
 }  // namespace camlens::kernels

@@ -1,5 +1,8 @@
 // Convolution dispatch: the reference loops when forced, else the optimised forward held in the
 // layer's cache and GEMM-based (standard) or channel-innermost (depthwise) backward passes.
+// Threads (kernels::set_thread_count) split the backward passes by what they write: images of d_in,
+// channels of a depthwise gradient, rows of a GEMM's output; never a sum, so any thread count gives
+// the same bits.
 #include "kernels/conv2d.h"
 
 #include <algorithm>
@@ -8,6 +11,7 @@
 
 #include "kernels/backend.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 
 namespace camlens::kernels {
 
@@ -16,6 +20,8 @@ namespace {
 // im2col buffers are built a band of output rows at a time so they stay near this many floats
 // (1 MiB): large enough for long GEMMs, small enough to stay in cache on big inputs.
 constexpr size_t kColumnBudget = 256 * 1024;
+// Depthwise passes split channels across threads in cache-line granules.
+constexpr size_t kChannelGranule = 16;
 
 size_t pixels_in(const ConvGeometry& g) { return static_cast<size_t>(g.in_h) * g.in_w; }
 size_t pixels_out(const ConvGeometry& g) { return static_cast<size_t>(g.out_h) * g.out_w; }
@@ -47,15 +53,30 @@ void for_each_patch_tap(const ConvGeometry& g, int row_begin, int row_end, Visit
         }
 }
 
-// columns[(oy - row_begin) * out_w + ox][ky][kx][ic] = image[iy][ix][ic], zero in the padding.
-void im2col(float* columns, const float* image, const ConvGeometry& g, int row_begin, int row_end) {
+// Entries [p0, p1) of each patch (patch entry p = (ky * kernel_w + kx) * in_c + ic):
+// columns[(oy - row_begin) * out_w + ox][p - p0] = image[iy][ix][ic], zero in the padding.
+void im2col(float* columns, const float* image, const ConvGeometry& g, int row_begin, int row_end, int p0, int p1) {
+  const int k = patch_size(g), width = p1 - p0;
   for_each_patch_tap(g, row_begin, row_end, [&](size_t column, ptrdiff_t pixel) {
+    const size_t patch = column / k;
+    const int tap_begin = static_cast<int>(column % k);
+    const int lo = std::max(tap_begin, p0), hi = std::min(tap_begin + g.in_c, p1);
+    if (lo >= hi) return;
+    float* dst = columns + patch * width + (lo - p0);
     if (pixel < 0) {
-      std::fill_n(columns + column, g.in_c, 0.0f);
+      std::fill_n(dst, hi - lo, 0.0f);
     } else {
-      std::copy_n(image + pixel * g.in_c, g.in_c, columns + column);
+      std::copy_n(image + pixel * g.in_c + (lo - tap_begin), hi - lo, dst);
     }
   });
+}
+
+// A per-thread im2col buffer of at least `floats`, kept between calls: allocating a fresh one each
+// time cost page faults on every training step.
+float* column_scratch(size_t floats) {
+  thread_local std::vector<float> columns;
+  if (columns.size() < floats) columns.resize(floats);
+  return columns.data();
 }
 
 // The adjoint of im2col: image[iy][ix][ic] += columns[...] for every tap that read it.
@@ -76,20 +97,25 @@ void conv_backward_input_gemm(float* d_in, const float* d_out, const float* filt
     gemm_nt(rows, g.in_c, g.out_c, d_out, g.out_c, filter, g.out_c, d_in, g.in_c);
     return;
   }
-  int band = rows_per_band(g);
-  std::vector<float> columns(static_cast<size_t>(band) * g.out_w * k);
-  for (int n = 0; n < g.batch; ++n) {
-    float* image_grad = d_in + n * pixels_in(g) * g.in_c;
-    const float* image_d_out = d_out + n * pixels_out(g) * g.out_c;
-    for (int row = 0; row < g.out_h; row += band) {
-      int row_end = std::min(row + band, g.out_h);
-      int m = (row_end - row) * g.out_w;
-      std::fill_n(columns.begin(), static_cast<size_t>(m) * k, 0.0f);
-      gemm_nt(m, k, g.out_c, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c, g.out_c, filter, g.out_c,
-              columns.data(), k);
-      col2im_add(image_grad, columns.data(), g, row, row_end);
+  // Images write disjoint parts of d_in: threads take whole images (one image: the GEMM splits instead).
+  const size_t parts = std::min<size_t>(thread_count(), g.batch);
+  parallel_for(parts, [&](size_t part) {
+    const Range images = split_range(g.batch, parts, part);
+    int band = rows_per_band(g);
+    float* columns = column_scratch(static_cast<size_t>(band) * g.out_w * k);
+    for (size_t n = images.begin; n < images.end; ++n) {
+      float* image_grad = d_in + n * pixels_in(g) * g.in_c;
+      const float* image_d_out = d_out + n * pixels_out(g) * g.out_c;
+      for (int row = 0; row < g.out_h; row += band) {
+        int row_end = std::min(row + band, g.out_h);
+        int m = (row_end - row) * g.out_w;
+        std::fill_n(columns, static_cast<size_t>(m) * k, 0.0f);
+        gemm_nt(m, k, g.out_c, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c, g.out_c, filter, g.out_c,
+                columns, k);
+        col2im_add(image_grad, columns, g, row, row_end);
+      }
     }
-  }
+  });
 }
 
 void accumulate_bias_grad(float* d_bias, const float* d_out, const ConvGeometry& g) {
@@ -101,7 +127,9 @@ void accumulate_bias_grad(float* d_bias, const float* d_out, const ConvGeometry&
   }
 }
 
-// d_filter += columns^T * d_out, per band of output rows.
+// d_filter += columns^T * d_out, per band of output rows. Threads take disjoint ranges of patch
+// entries (rows of d_filter) and build only their own columns: one parallel region per layer, and
+// each entry's sum over images and pixels runs in the same order for any thread count.
 void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_out, const float* in,
                                const ConvGeometry& g) {
   accumulate_bias_grad(d_bias, d_out, g);
@@ -111,19 +139,24 @@ void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_ou
     gemm_tn(g.in_c, g.out_c, rows, in, g.in_c, d_out, g.out_c, d_filter, g.out_c);
     return;
   }
-  int band = rows_per_band(g);
-  std::vector<float> columns(static_cast<size_t>(band) * g.out_w * k);
-  for (int n = 0; n < g.batch; ++n) {
-    const float* image = in + n * pixels_in(g) * g.in_c;
-    const float* image_d_out = d_out + n * pixels_out(g) * g.out_c;
-    for (int row = 0; row < g.out_h; row += band) {
-      int row_end = std::min(row + band, g.out_h);
-      int m = (row_end - row) * g.out_w;
-      im2col(columns.data(), image, g, row, row_end);
-      gemm_tn(k, g.out_c, m, columns.data(), k, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c, g.out_c,
-              d_filter, g.out_c);
+  // One image (inference-time gradients): the GEMM splits its rows itself, over all pixels at once.
+  const size_t work = g.batch == 1 ? 0 : g.batch * pixels_out(g) * k * g.out_c;
+  parallel_ranges(k, 1, work, [&](size_t patch_begin, size_t patch_end) {
+    const int p0 = static_cast<int>(patch_begin), p1 = static_cast<int>(patch_end), width = p1 - p0;
+    int band = rows_per_band(g);
+    float* columns = column_scratch(static_cast<size_t>(band) * g.out_w * width);
+    for (int n = 0; n < g.batch; ++n) {
+      const float* image = in + n * pixels_in(g) * g.in_c;
+      const float* image_d_out = d_out + n * pixels_out(g) * g.out_c;
+      for (int row = 0; row < g.out_h; row += band) {
+        int row_end = std::min(row + band, g.out_h);
+        int m = (row_end - row) * g.out_w;
+        im2col(columns, image, g, row, row_end, p0, p1);
+        gemm_tn(width, g.out_c, m, columns, width, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c,
+                g.out_c, d_filter + static_cast<size_t>(p0) * g.out_c, g.out_c);
+      }
     }
-  }
+  });
 }
 
 // Calls visit(d_out_pixel, tap, input_pixel) for every output pixel and in-bounds kernel tap;
@@ -147,21 +180,28 @@ void for_each_depthwise_tap(const ConvGeometry& g, Visit visit) {
       }
 }
 
+size_t depthwise_work(const ConvGeometry& g) {
+  return static_cast<size_t>(g.batch) * pixels_out(g) * g.kernel_h * g.kernel_w * g.out_c;
+}
+
+// Channel ranges are of input channels; with a multiplier m, input channel c owns outputs c*m .. c*m+m-1.
 void depthwise_backward_input(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g) {
   int multiplier = g.multiplier();
-  for_each_depthwise_tap(g, [&](size_t out_pixel, int tap, size_t in_pixel) {
-    const float* grad = d_out + out_pixel * g.out_c;
-    const float* weights = filter + static_cast<size_t>(tap) * g.out_c;
-    float* dst = d_in + in_pixel * g.in_c;
-    if (multiplier == 1) {
-      for (int c = 0; c < g.in_c; ++c) dst[c] += grad[c] * weights[c];
-      return;
-    }
-    for (int c = 0; c < g.in_c; ++c) {
-      float sum = 0.0f;
-      for (int m = 0; m < multiplier; ++m) sum += grad[c * multiplier + m] * weights[c * multiplier + m];
-      dst[c] += sum;
-    }
+  parallel_ranges(g.in_c, kChannelGranule, depthwise_work(g), [&](size_t c0, size_t c1) {
+    for_each_depthwise_tap(g, [&](size_t out_pixel, int tap, size_t in_pixel) {
+      const float* grad = d_out + out_pixel * g.out_c;
+      const float* weights = filter + static_cast<size_t>(tap) * g.out_c;
+      float* dst = d_in + in_pixel * g.in_c;
+      if (multiplier == 1) {
+        for (size_t c = c0; c < c1; ++c) dst[c] += grad[c] * weights[c];
+        return;
+      }
+      for (size_t c = c0; c < c1; ++c) {
+        float sum = 0.0f;
+        for (int m = 0; m < multiplier; ++m) sum += grad[c * multiplier + m] * weights[c * multiplier + m];
+        dst[c] += sum;
+      }
+    });
   });
 }
 
@@ -169,16 +209,18 @@ void depthwise_backward_filter(float* d_filter, float* d_bias, const float* d_ou
                                const ConvGeometry& g) {
   accumulate_bias_grad(d_bias, d_out, g);
   int multiplier = g.multiplier();
-  for_each_depthwise_tap(g, [&](size_t out_pixel, int tap, size_t in_pixel) {
-    const float* grad = d_out + out_pixel * g.out_c;
-    const float* x = in + in_pixel * g.in_c;
-    float* dst = d_filter + static_cast<size_t>(tap) * g.out_c;
-    if (multiplier == 1) {
-      for (int c = 0; c < g.in_c; ++c) dst[c] += grad[c] * x[c];
-      return;
-    }
-    for (int c = 0; c < g.in_c; ++c)
-      for (int m = 0; m < multiplier; ++m) dst[c * multiplier + m] += grad[c * multiplier + m] * x[c];
+  parallel_ranges(g.in_c, kChannelGranule, depthwise_work(g), [&](size_t c0, size_t c1) {
+    for_each_depthwise_tap(g, [&](size_t out_pixel, int tap, size_t in_pixel) {
+      const float* grad = d_out + out_pixel * g.out_c;
+      const float* x = in + in_pixel * g.in_c;
+      float* dst = d_filter + static_cast<size_t>(tap) * g.out_c;
+      if (multiplier == 1) {
+        for (size_t c = c0; c < c1; ++c) dst[c] += grad[c] * x[c];
+        return;
+      }
+      for (size_t c = c0; c < c1; ++c)
+        for (int m = 0; m < multiplier; ++m) dst[c * multiplier + m] += grad[c * multiplier + m] * x[c];
+    });
   });
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "kernels/parallel.h"
 
 namespace camlens {
 
@@ -14,6 +15,15 @@ void inverse_std(Tensor& inv_std, const Tensor& variance, float epsilon) {
   for (size_t c = 0; c < variance.size(); ++c) inv_std[c] = 1.0f / std::sqrt(variance[c] + epsilon);
 }
 
+// Runs body(c0, c1) on ranges of channels, across threads when `elements` is large: every
+// per-channel sum keeps its order, so the thread count does not change the results.
+template <typename Body>
+void for_channel_ranges(int channels, size_t elements, const Body& body) {
+  constexpr size_t kChannelGranule = 16;  // a cache line of floats per row
+  kernels::parallel_ranges(static_cast<size_t>(channels), kChannelGranule, elements,
+                           [&](size_t c0, size_t c1) { body(static_cast<int>(c0), static_cast<int>(c1)); });
+}
+
 }  // namespace
 
 void batch_norm_statistics(Tensor& mean, Tensor& variance, const Tensor& in) {
@@ -22,26 +32,30 @@ void batch_norm_statistics(Tensor& mean, Tensor& variance, const Tensor& in) {
   mean.reshape_storage(Shape{channels}, /*zero=*/true);
   variance.reshape_storage(Shape{channels}, /*zero=*/true);
   // Two passes (mean, then squared deviations): no cancellation when |mean| >> std.
-  for (size_t r = 0; r < rows; ++r)
-    for (int c = 0; c < channels; ++c) mean[c] += in[r * channels + c];
-  for (int c = 0; c < channels; ++c) mean[c] /= static_cast<float>(rows);
-  for (size_t r = 0; r < rows; ++r)
-    for (int c = 0; c < channels; ++c) {
-      const float deviation = in[r * channels + c] - mean[c];
-      variance[c] += deviation * deviation;
-    }
-  for (int c = 0; c < channels; ++c) variance[c] /= static_cast<float>(rows);
+  for_channel_ranges(channels, in.size(), [&](int c0, int c1) {
+    for (size_t r = 0; r < rows; ++r)
+      for (int c = c0; c < c1; ++c) mean[c] += in[r * channels + c];
+    for (int c = c0; c < c1; ++c) mean[c] /= static_cast<float>(rows);
+    for (size_t r = 0; r < rows; ++r)
+      for (int c = c0; c < c1; ++c) {
+        const float deviation = in[r * channels + c] - mean[c];
+        variance[c] += deviation * deviation;
+      }
+    for (int c = c0; c < c1; ++c) variance[c] /= static_cast<float>(rows);
+  });
 }
 
 void batch_norm_forward(Tensor& out, const Tensor& in, const Tensor& gamma, const Tensor& beta, const Tensor& mean,
                         const Tensor& inv_std) {
   const int channels = in.shape().c();
   const size_t rows = in.size() / channels;
-  for (size_t r = 0; r < rows; ++r)
-    for (int c = 0; c < channels; ++c) {
-      const size_t i = r * channels + c;
-      out[i] = (in[i] - mean[c]) * inv_std[c] * gamma[c] + beta[c];
-    }
+  for_channel_ranges(channels, in.size(), [&](int c0, int c1) {
+    for (size_t r = 0; r < rows; ++r)
+      for (int c = c0; c < c1; ++c) {
+        const size_t i = r * channels + c;
+        out[i] = (in[i] - mean[c]) * inv_std[c] * gamma[c] + beta[c];
+      }
+  });
 }
 
 void batch_norm_backward(Tensor* d_in, Tensor* d_gamma, Tensor* d_beta, const Tensor& d_out, const Tensor& in,
@@ -51,12 +65,14 @@ void batch_norm_backward(Tensor* d_in, Tensor* d_gamma, Tensor* d_beta, const Te
   // Per channel: sum(dy) and sum(dy * x_hat), x_hat = (x - mean) * inv_std.
   std::vector<float> sum_dy(channels, 0.0f), sum_dy_xhat(channels, 0.0f);
   if (through_batch_stats || d_gamma != nullptr || d_beta != nullptr) {
-    for (size_t r = 0; r < rows; ++r)
-      for (int c = 0; c < channels; ++c) {
-        const size_t i = r * channels + c;
-        sum_dy[c] += d_out[i];
-        sum_dy_xhat[c] += d_out[i] * (in[i] - mean[c]) * inv_std[c];
-      }
+    for_channel_ranges(channels, in.size(), [&](int c0, int c1) {
+      for (size_t r = 0; r < rows; ++r)
+        for (int c = c0; c < c1; ++c) {
+          const size_t i = r * channels + c;
+          sum_dy[c] += d_out[i];
+          sum_dy_xhat[c] += d_out[i] * (in[i] - mean[c]) * inv_std[c];
+        }
+    });
   }
   if (d_gamma != nullptr)
     for (int c = 0; c < channels; ++c) (*d_gamma)[c] += sum_dy_xhat[c];
@@ -65,19 +81,23 @@ void batch_norm_backward(Tensor* d_in, Tensor* d_gamma, Tensor* d_beta, const Te
   if (d_in == nullptr) return;
   Tensor& dx = *d_in;
   if (!through_batch_stats) {
-    for (size_t r = 0; r < rows; ++r)
-      for (int c = 0; c < channels; ++c) dx[r * channels + c] += d_out[r * channels + c] * gamma[c] * inv_std[c];
+    for_channel_ranges(channels, in.size(), [&](int c0, int c1) {
+      for (size_t r = 0; r < rows; ++r)
+        for (int c = c0; c < c1; ++c) dx[r * channels + c] += d_out[r * channels + c] * gamma[c] * inv_std[c];
+    });
     return;
   }
   // dx = gamma * inv_std * (dy - mean(dy) - x_hat * mean(dy * x_hat)): the mean and variance
   // depend on every x of the channel, which adds the two centring terms.
   const float count = static_cast<float>(rows);
-  for (size_t r = 0; r < rows; ++r)
-    for (int c = 0; c < channels; ++c) {
-      const size_t i = r * channels + c;
-      const float x_hat = (in[i] - mean[c]) * inv_std[c];
-      dx[i] += gamma[c] * inv_std[c] * (d_out[i] - sum_dy[c] / count - x_hat * sum_dy_xhat[c] / count);
-    }
+  for_channel_ranges(channels, in.size(), [&](int c0, int c1) {
+    for (size_t r = 0; r < rows; ++r)
+      for (int c = c0; c < c1; ++c) {
+        const size_t i = r * channels + c;
+        const float x_hat = (in[i] - mean[c]) * inv_std[c];
+        dx[i] += gamma[c] * inv_std[c] * (d_out[i] - sum_dy[c] / count - x_hat * sum_dy_xhat[c] / count);
+      }
+  });
 }
 
 BatchNorm::BatchNorm(std::string name, int channels, float epsilon, float momentum)

@@ -9,6 +9,10 @@
 //         for each B sliver, each MR-row tile of A:  MR x NR tile of C += A rows * B sliver
 // A is not packed: packing it cost about as much as the arithmetic on conv-sized products
 // (M ~ 841, N = 64, K = 288), and in place it is read along a unit stride either way.
+//
+// With more than one thread (kernels::set_thread_count), each thread runs that loop on its own band
+// of rows of C, packing B itself: every element of C sees the same operations in the same order
+// whatever the thread count, so results are bit-identical to one thread's.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -16,7 +20,9 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/backend.h"
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 
 namespace camlens::kernels {
 
@@ -63,6 +69,7 @@ struct StridedView {
   const float& operator()(int i, int j) const {
     return data[static_cast<ptrdiff_t>(i) * row_stride + static_cast<ptrdiff_t>(j) * col_stride];
   }
+  StridedView rows_from(int row0) const { return {&(*this)(row0, 0), row_stride, col_stride}; }
 };
 
 // How the micro-kernel reads its MR rows of A at depth p.
@@ -154,8 +161,7 @@ ATile a_in_place(StridedView a, int row0, int p0) {
   return {ALayout::columns_contiguous, origin, a.col_stride};
 }
 
-void gemm(int m, int n, int k, StridedView a, StridedView b, float* c, int ldc) {
-  if (m <= 0 || n <= 0 || k <= 0) return;
+void gemm_on_one_thread(int m, int n, int k, StridedView a, StridedView b, float* c, int ldc) {
   thread_local PackBuffers buffers;
   buffers.a_edge.resize(static_cast<size_t>(kRowsPerTile) * kDepthBlock);
   buffers.b.resize(static_cast<size_t>(kColBlock / kColsPerTile) * kDepthBlock * kVecsPerSliver);
@@ -182,6 +188,23 @@ void gemm(int m, int n, int k, StridedView a, StridedView b, float* c, int ldc) 
       }
     }
   }
+}
+
+void gemm(int m, int n, int k, StridedView a, StridedView b, float* c, int ldc) {
+  if (m <= 0 || n <= 0 || k <= 0) return;
+  const int row_tiles = (m + kRowsPerTile - 1) / kRowsPerTile;
+  const int parts = std::min(thread_count(), row_tiles);
+  if (parts < 2 || static_cast<double>(m) * n * k < kParallelMinWork) {
+    gemm_on_one_thread(m, n, k, a, b, c, ldc);
+    return;
+  }
+  parallel_for(static_cast<size_t>(parts), [&](size_t part) {
+    const Range rows = split_range(static_cast<size_t>(m), static_cast<size_t>(parts), part, kRowsPerTile);
+    if (rows.begin == rows.end) return;
+    const int row0 = static_cast<int>(rows.begin);
+    gemm_on_one_thread(static_cast<int>(rows.end - rows.begin), n, k, a.rows_from(row0), b,
+                       c + static_cast<ptrdiff_t>(row0) * ldc, ldc);
+  });
 }
 
 }  // namespace

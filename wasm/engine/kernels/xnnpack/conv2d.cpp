@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "kernels/conv2d.h"
+#include "kernels/native/thread_pool.h"
 #include "kernels/xnnpack/operator.h"
 
 namespace camlens::kernels {
@@ -67,9 +68,9 @@ class XnnpackConvForward final : public ConvForward {
       fail(kind_of(g), ": a ", g.in_h, "x", g.in_w, " input gives a ", out_h, "x", out_w, " output with this window, ",
            "but the geometry says ", g.out_h, "x", g.out_w, "; derive out_h/out_w from Window2D");
     }
-    xnnpack::check(xnn_setup_convolution2d_nhwc_f32(op_.get(), g.batch, g.in_h, g.in_w, in, out, nullptr),
+    xnnpack::check(xnn_setup_convolution2d_nhwc_f32(op_.get(), g.batch, g.in_h, g.in_w, in, out, thread_pool()),
                    "xnn_setup_convolution2d_nhwc_f32", kind_of(g));
-    xnnpack::check(xnn_run_operator(op_.get(), nullptr), "xnn_run_operator", kind_of(g));
+    xnnpack::check(xnn_run_operator(op_.get(), thread_pool()), "xnn_run_operator", kind_of(g));
   }
 
  private:

@@ -2,6 +2,7 @@
 // XNN_FLAG_TRANSPOSE_WEIGHTS takes as is; the operator packs it once at creation.
 #include "core/error.h"
 #include "kernels/dense.h"
+#include "kernels/native/thread_pool.h"
 #include "kernels/xnnpack/operator.h"
 
 namespace camlens::kernels {
@@ -29,9 +30,9 @@ class XnnpackDenseForward final : public DenseForward {
       fail(kKind, ": this operator was built for in_c ", created_for_.in_c, ", out_c ", created_for_.out_c,
            " but was given in_c ", g.in_c, ", out_c ", g.out_c, "; build a new one with make_dense_forward");
     }
-    xnnpack::check(xnn_setup_fully_connected_nc_f32(op_.get(), g.batch, in, out, nullptr),
+    xnnpack::check(xnn_setup_fully_connected_nc_f32(op_.get(), g.batch, in, out, thread_pool()),
                    "xnn_setup_fully_connected_nc_f32", kKind);
-    xnnpack::check(xnn_run_operator(op_.get(), nullptr), "xnn_run_operator", kKind);
+    xnnpack::check(xnn_run_operator(op_.get(), thread_pool()), "xnn_run_operator", kKind);
   }
 
  private:

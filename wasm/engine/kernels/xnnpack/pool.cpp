@@ -6,6 +6,7 @@
 // (strided) pixels, so those geometries run the reference loop.
 #include "core/error.h"
 #include "kernels/pool.h"
+#include "kernels/native/thread_pool.h"
 #include "kernels/xnnpack/operator.h"
 
 namespace camlens::kernels {
@@ -62,20 +63,20 @@ class XnnpackPoolForward final : public PoolForward {
     }
     switch (kind_) {
       case PoolKind::max:
-        xnnpack::check(xnn_setup_max_pooling2d_nhwc_f32(op_.get(), g.batch, g.in_h, g.in_w, in, out, nullptr),
+        xnnpack::check(xnn_setup_max_pooling2d_nhwc_f32(op_.get(), g.batch, g.in_h, g.in_w, in, out, thread_pool()),
                        "xnn_setup_max_pooling2d_nhwc_f32", who);
         break;
       case PoolKind::average:
-        xnnpack::check(xnn_setup_average_pooling2d_nhwc_f32(op_.get(), g.batch, g.in_h, g.in_w, in, out, nullptr),
+        xnnpack::check(xnn_setup_average_pooling2d_nhwc_f32(op_.get(), g.batch, g.in_h, g.in_w, in, out, thread_pool()),
                        "xnn_setup_average_pooling2d_nhwc_f32", who);
         break;
       case PoolKind::global_average:
         xnnpack::check(xnn_setup_global_average_pooling_nwc_f32(op_.get(), g.batch, static_cast<size_t>(g.in_h) * g.in_w,
-                                                                in, out, nullptr),
+                                                                in, out, thread_pool()),
                        "xnn_setup_global_average_pooling_nwc_f32", who);
         break;
     }
-    xnnpack::check(xnn_run_operator(op_.get(), nullptr), "xnn_run_operator", who);
+    xnnpack::check(xnn_run_operator(op_.get(), thread_pool()), "xnn_run_operator", who);
   }
 
  private:

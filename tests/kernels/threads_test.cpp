@@ -1,0 +1,208 @@
+// The engine-wide thread count (kernels::set_thread_count): natively, threaded GEMMs, explanations
+// and training steps must give exactly the bits one thread gives (work is split by outputs, never
+// inside a sum); the WebAssembly build refuses more than one thread.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cfloat>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "kernels/backend.h"
+#include "kernels/gemm.h"
+#include "kernels/parallel.h"
+#include "support/gradcheck.h"
+
+#ifndef __EMSCRIPTEN__
+#include <pthread.h>
+#include <sched.h>
+
+#include "explain/pipeline.h"
+#include "explain/registry.h"
+#include "io/model.h"
+#include "train/cnn.h"
+#include "train/random.h"
+#include "train/training.h"
+#endif
+
+using namespace camlens;
+using namespace camlens::kernels;
+
+TEST_CASE("threads: split_range covers [0, count) once, in granules") {
+  for (size_t count : {0u, 1u, 7u, 12u, 13u, 100u}) {
+    for (size_t parts : {1u, 2u, 3u, 5u}) {
+      for (size_t granule : {1u, 4u, 12u}) {
+        size_t next = 0;
+        for (size_t part = 0; part < parts; ++part) {
+          const Range r = split_range(count, parts, part, granule);
+          CHECK(r.begin == next);
+          CHECK(r.end >= r.begin);
+          if (r.end < count) CHECK((r.end - r.begin) % granule == 0);
+          next = r.end;
+        }
+        CHECK(next == count);
+      }
+    }
+  }
+}
+
+TEST_CASE("threads: the count starts at 1 and rejects 0") {
+  CHECK(thread_count() == 1);
+  CHECK_THROWS_WITH_AS(set_thread_count(0), doctest::Contains("needs at least 1 thread, got 0"), Error);
+  CHECK(thread_count() == 1);
+}
+
+#ifdef __EMSCRIPTEN__
+
+TEST_CASE("threads: the WebAssembly build runs on one thread and says so") {
+  set_thread_count(1);
+  CHECK(thread_count() == 1);
+  CHECK_THROWS_WITH_AS(set_thread_count(2), doctest::Contains("the WebAssembly build runs on one thread"), Error);
+  CHECK(thread_count() == 1);
+}
+
+#else
+
+namespace {
+
+using Gemm = void (*)(int, int, int, const float*, int, const float*, int, float*, int);
+
+std::vector<float> random_values(test::Rng& rng, size_t count) {
+  std::vector<float> values(count);
+  for (float& v : values) v = rng.uniform(-1.0f, 1.0f);
+  return values;
+}
+
+std::vector<float> absolute(std::vector<float> values) {
+  for (float& v : values) v = std::fabs(v);
+  return values;
+}
+
+}  // namespace
+
+TEST_CASE("threads: parallel_for runs every index once, and nested calls run on the caller") {
+  ThreadCountScope threads(2);
+  std::vector<std::atomic<int>> visits(1000);
+  parallel_for(visits.size(), [&](size_t i) {
+    visits[i]++;
+    // A nested parallel_for inside a task must not wait on the pool it runs on.
+    std::atomic<int> inner{0};
+    parallel_for(3, [&](size_t) { inner++; });
+    CHECK(inner == 3);
+  });
+  int wrong = 0;
+  for (const auto& v : visits) wrong += v != 1;
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("threads: back to 1 thread, the caller may run on every CPU it could before the pool pinned it") {
+  cpu_set_t before, after;
+  REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof before, &before) == 0);
+  {
+    ThreadCountScope threads(2);
+    parallel_for(2, [](size_t) {});
+  }
+  REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof after, &after) == 0);
+  CHECK(CPU_EQUAL(&before, &after));
+}
+
+TEST_CASE("threads: threaded GEMMs equal one thread bit for bit, and the reference loops, on odd shapes") {
+  test::Rng rng(7);
+  struct Shape3 {
+    int m, n, k;
+  };
+  // Row counts that split unevenly into 12-row tiles, N across the vector width, K across the 256
+  // block; each above kParallelMinWork multiply-adds, so that the threads do split them.
+  const Shape3 shapes[] = {{97, 45, 301}, {13, 300, 150}, {841, 64, 288}, {25, 37, 1031}, {300, 129, 33}};
+  const Gemm optimised[] = {gemm_nn, gemm_nt, gemm_tn};
+  const Gemm reference[] = {gemm_nn_reference, gemm_nt_reference, gemm_tn_reference};
+  const char* names[] = {"gemm_nn", "gemm_nt", "gemm_tn"};
+  for (const Shape3 s : shapes) {
+    for (int variant = 0; variant < 3; ++variant) {
+      CAPTURE(names[variant]);
+      CAPTURE(s.m);
+      CAPTURE(s.n);
+      CAPTURE(s.k);
+      // nn: A m x k (lda k), B k x n (ldb n); nt: B n x k (ldb k); tn: A k x m (lda m).
+      const int lda = variant == 2 ? s.m : s.k;
+      const int ldb = variant == 1 ? s.k : s.n;
+      const std::vector<float> a = random_values(rng, static_cast<size_t>(s.m) * s.k);
+      const std::vector<float> b = random_values(rng, static_cast<size_t>(s.k) * s.n);
+      const std::vector<float> c0 = random_values(rng, static_cast<size_t>(s.m) * s.n);
+      std::vector<float> one = c0, want = c0, magnitude(c0.size(), 0.0f);
+      {
+        ThreadCountScope threads(1);
+        optimised[variant](s.m, s.n, s.k, a.data(), lda, b.data(), ldb, one.data(), s.n);
+      }
+      reference[variant](s.m, s.n, s.k, a.data(), lda, b.data(), ldb, want.data(), s.n);
+      const std::vector<float> abs_a = absolute(a), abs_b = absolute(b);
+      reference[variant](s.m, s.n, s.k, abs_a.data(), lda, abs_b.data(), ldb, magnitude.data(), s.n);
+      for (int threads : {2, 3}) {
+        CAPTURE(threads);
+        std::vector<float> many = c0;
+        ThreadCountScope scope(threads);
+        optimised[variant](s.m, s.n, s.k, a.data(), lda, b.data(), ldb, many.data(), s.n);
+        CHECK(many == one);
+        // Each side rounds k products and k + 1 sums: both within (k + 2) eps (sum |a||b| + |c|).
+        int wrong = 0;
+        for (size_t i = 0; i < many.size(); ++i) {
+          const double tolerance = 2.0 * (s.k + 2) * FLT_EPSILON * (magnitude[i] + std::fabs(c0[i]));
+          wrong += !(std::fabs(static_cast<double>(many[i]) - want[i]) <= tolerance);
+        }
+        CHECK(wrong == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("threads: the emotion model's forward, Grad-CAM and saliency at 2 threads equal 1 thread bit for bit") {
+  Model model = load_model_file("models/emotion/model.json");
+  Tensor input(Shape::nhwc(1, 64, 64, 1));
+  for (int y = 0; y < 64; ++y)
+    for (int x = 0; x < 64; ++x) input.at(0, y, x, 0) = std::sin(0.13f * y) * std::cos(0.05f * x) - 0.1f;
+  auto run = [&](int threads, const std::string& method_name) {
+    ThreadCountScope scope(threads);
+    std::unique_ptr<explain::Method> method = explain::make_method(method_name);
+    return explain::explain_target(model, input, *method, explain::Target::top(), {.sizes = {{64, 64}}});
+  };
+  for (const std::string name : {"grad-cam", "saliency", "grad-cam++"}) {
+    CAPTURE(name);
+    const explain::Explanation one = run(1, name), two = run(2, name);
+    CHECK(two.prediction.logits == one.prediction.logits);
+    CHECK(two.raw.values == one.raw.values);
+    CHECK(two.channel_weights == one.channel_weights);
+    CHECK(two.upsampled.front().values == one.upsampled.front().values);
+  }
+}
+
+TEST_CASE("threads: training steps at 2 threads give the same losses and weights as 1 thread") {
+  // Big enough for every split (kParallelMinWork): batch 48 (images of d_in), BatchNorm over
+  // 48 x 28 x 28 x 16 values (channels), patch rows of a 144-deep filter gradient.
+  const CnnArchitecture architecture{Shape{28, 28, 1}, {{16, true}, {32, false}}, 4};
+  SeededRandom random(5);
+  Dataset data;
+  data.images = Tensor(Shape::nhwc(96, 28, 28, 1));
+  for (float& v : data.images.values()) v = random.uniform(0.0f, 1.0f);
+  for (int n = 0; n < 96; ++n) data.labels.push_back(n % 4);
+  TrainOptions options;
+  options.epochs = 1;
+  options.batch = 48;
+  options.eval_batch = 96;
+  auto train = [&](int threads) {
+    ThreadCountScope scope(threads);
+    Graph graph = build_training_graph(architecture, 3);
+    const std::vector<EpochReport> reports = train_classifier(graph, data, data, options);
+    std::vector<float> weights;
+    for (const Parameter& p : graph.parameters()) weights.insert(weights.end(), p.value->values().begin(), p.value->values().end());
+    return std::make_pair(reports.front(), weights);
+  };
+  const auto [one_report, one_weights] = train(1);
+  const auto [two_report, two_weights] = train(2);
+  CHECK(two_report.train.loss == one_report.train.loss);
+  CHECK(two_report.test.loss == one_report.test.loss);
+  CHECK(two_weights == one_weights);
+}
+
+#endif

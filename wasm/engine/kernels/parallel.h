@@ -1,0 +1,50 @@
+#pragma once
+// Splits kernel work across the engine's threads (kernels::set_thread_count). Natively the tasks run
+// on one pthreadpool; in WebAssembly, with 1 thread, or when already inside a parallel task (nested
+// calls), they run in order on the calling thread. Split work by what it writes, never inside a
+// sum, and results do not depend on the thread count.
+#include <algorithm>
+#include <cstddef>
+
+#include "kernels/backend.h"
+
+namespace camlens::kernels {
+
+using ParallelTask = void (*)(void* context, size_t index);
+
+// Calls task(context, i) once for every i in [0, count), possibly concurrently; returns when all are done.
+void parallelize(size_t count, ParallelTask task, void* context);
+
+// The same for a callable: body(i) for every i in [0, count).
+template <typename Body>
+void parallel_for(size_t count, const Body& body) {
+  parallelize(
+      count, [](void* context, size_t index) { (*static_cast<const Body*>(context))(index); },
+      const_cast<void*>(static_cast<const void*>(&body)));
+}
+
+// Splits [0, count) into `parts` contiguous ranges whose sizes (except the last) are multiples of
+// `granule`; returns range `part` as [begin, end), possibly empty.
+struct Range {
+  size_t begin, end;
+};
+Range split_range(size_t count, size_t parts, size_t part, size_t granule = 1);
+
+// Below this many multiply-adds (or comparable element operations), about 10 us of work, a pass
+// stays on one thread: waking another costs a few microseconds on an idle machine and much more on a
+// busy one (single-image saliency got slower with 2 threads at 1 << 16).
+constexpr size_t kParallelMinWork = 1 << 19;
+
+// Calls body(begin, end) on disjoint ranges covering [0, count), one per thread, each a multiple of
+// `granule` long (but the last); on the caller alone when `work` is below kParallelMinWork.
+template <typename Body>
+void parallel_ranges(size_t count, size_t granule, size_t work, const Body& body) {
+  const size_t granules = (count + granule - 1) / granule;
+  const size_t parts = work < kParallelMinWork ? 1 : std::min<size_t>(thread_count(), granules);
+  parallel_for(parts, [&](size_t part) {
+    const Range range = split_range(count, parts, part, granule);
+    if (range.begin < range.end) body(range.begin, range.end);
+  });
+}
+
+}  // namespace camlens::kernels
