@@ -449,7 +449,9 @@ async function runFastPanels(fastPanels, runGeneration) {
     else for (const panel of applicable) await runPanel(panel, runGeneration);
     return;
   }
-  if (runGeneration === generation) applicable.forEach((panel, i) => panel.show({ ...explanations[i], crop }));
+  if (runGeneration === generation) {
+    applicable.forEach((panel, i) => panel.show({ ...explanations[i], crop, sharedBy: applicable.length }));
+  }
 }
 
 // Predicts, then explains every fast panel in one call, then the top-3 and layer-sweep strips,

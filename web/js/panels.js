@@ -98,8 +98,11 @@ export class MethodPanel {
     this.explanation = explanation;
     drawRgba(this.canvas, explanation.overlay);
     this.canvas.classList.toggle('pixelated', explanation.overlay.width < 128);
-    this.time.textContent = formatMs(explanation.timings.total);
-    this.time.title = Object.entries(explanation.timings).map(([step, ms]) => `${step} ${formatMs(ms)}`).join(' · ');
+    // Maps made in one shared call carry that call's time: say so, or each would look that slow.
+    const shared = explanation.sharedBy > 1;
+    this.time.textContent = `${shared ? `${explanation.sharedBy} maps · ` : ''}${formatMs(explanation.timings.total)}`;
+    this.time.title = (shared ? `one call for ${explanation.sharedBy} maps, sharing the forward and backward passes: ` : '') +
+      Object.entries(explanation.timings).map(([step, ms]) => `${step} ${formatMs(ms)}`).join(' · ');
     this.canvas.setAttribute('aria-label', `${this.method.title} map for ${explanation.label} at ${explanation.layer}`);
     this.readout.textContent = this.#idleText();
     this.downloadButton.disabled = false;
