@@ -24,12 +24,6 @@ size_t filter_size(const ConvGeometry& g) {
   return static_cast<size_t>(g.kernel_h) * g.kernel_w * (g.depthwise ? 1 : g.in_c) * g.out_c;
 }
 
-std::vector<float> random_values(Rng& rng, size_t count) {
-  std::vector<float> v(count);
-  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
-  return v;
-}
-
 int pick(Rng& rng, std::initializer_list<int> choices) {
   return *(choices.begin() + rng.integer(0, static_cast<int>(choices.size()) - 1));
 }
@@ -113,11 +107,11 @@ void forward_reference(std::vector<float>& out, const std::vector<float>& in, co
 // Optimised backward (input and filter, both accumulating onto random starting values) against
 // the reference, 1e-4 relative: both sum the same products, only in a different order.
 void compare_backward_with_reference(const ConvGeometry& g, Rng& rng) {
-  std::vector<float> in = random_values(rng, input_size(g)), filter = random_values(rng, filter_size(g));
-  std::vector<float> d_out = random_values(rng, output_size(g));
-  std::vector<float> d_in_start = random_values(rng, input_size(g));
-  std::vector<float> d_filter_start = random_values(rng, filter_size(g));
-  std::vector<float> d_bias_start = random_values(rng, g.out_c);
+  std::vector<float> in = rng.values(input_size(g)), filter = rng.values(filter_size(g));
+  std::vector<float> d_out = rng.values(output_size(g));
+  std::vector<float> d_in_start = rng.values(input_size(g));
+  std::vector<float> d_filter_start = rng.values(filter_size(g));
+  std::vector<float> d_bias_start = rng.values(g.out_c);
 
   auto run = [&](bool reference, std::vector<float>& d_in, std::vector<float>& d_filter, std::vector<float>& d_bias) {
     ReferenceScope scope(reference);
@@ -144,8 +138,8 @@ TEST_CASE("reference conv backward loops are the adjoints of the forward loop") 
   for (bool depthwise : {false, true}) {
     for (int trial = 0; trial < 25; ++trial) {
       ConvGeometry g = random_geometry(rng, depthwise);
-      std::vector<float> x = random_values(rng, input_size(g)), w = random_values(rng, filter_size(g));
-      std::vector<float> y = random_values(rng, output_size(g)), bias = random_values(rng, g.out_c);
+      std::vector<float> x = rng.values(input_size(g)), w = rng.values(filter_size(g));
+      std::vector<float> y = rng.values(output_size(g)), bias = rng.values(g.out_c);
       std::vector<float> out(output_size(g)), out_bias(output_size(g));
       forward_reference(out, x, w, nullptr, g);
       forward_reference(out_bias, x, w, bias.data(), g);
@@ -195,7 +189,7 @@ TEST_CASE("conv_forward through the cache equals the reference and follows geome
     for (int trial = 0; trial < 30; ++trial) {
       ConvGeometry g = random_geometry(rng, depthwise);
       g.activation = static_cast<Activation>(trial % 3);
-      std::vector<float> filter = random_values(rng, filter_size(g)), bias = random_values(rng, g.out_c);
+      std::vector<float> filter = rng.values(filter_size(g)), bias = rng.values(g.out_c);
       const float* bias_or_null = trial % 2 ? bias.data() : nullptr;
       std::unique_ptr<ConvForward> cache;
       // The same cache serves this geometry and then a taller input (rebuilt if it cannot take it).
@@ -203,7 +197,7 @@ TEST_CASE("conv_forward through the cache equals the reference and follows geome
         ConvGeometry run_g = g;
         run_g.in_h += extra_rows * run_g.stride_h;
         run_g.out_h += extra_rows;
-        std::vector<float> in = random_values(rng, input_size(run_g));
+        std::vector<float> in = rng.values(input_size(run_g));
         std::vector<float> want(output_size(run_g)), got(output_size(run_g));
         forward_reference(want, in, filter, bias_or_null, run_g);
         conv_forward(cache, got.data(), in.data(), filter.data(), bias_or_null, run_g);
@@ -217,7 +211,7 @@ TEST_CASE("conv_forward through the cache equals the reference and follows geome
 TEST_CASE("conv_forward runs the reference and leaves the cache alone when the reference is forced") {
   Rng rng(9);
   ConvGeometry g = random_geometry(rng, false);
-  std::vector<float> in = random_values(rng, input_size(g)), filter = random_values(rng, filter_size(g));
+  std::vector<float> in = rng.values(input_size(g)), filter = rng.values(filter_size(g));
   std::vector<float> want(output_size(g)), got(output_size(g));
   conv2d_forward_reference(want.data(), in.data(), filter.data(), nullptr, g);
   std::unique_ptr<ConvForward> cache;

@@ -25,21 +25,10 @@
 
 using namespace camlens;
 using namespace camlens::kernels;
+using camlens::test::magnitudes;
 using camlens::test::Rng;
 
 namespace {
-
-std::vector<float> random_values(Rng& rng, size_t count) {
-  std::vector<float> values(count);
-  for (float& v : values) v = rng.uniform(-1.0f, 1.0f);
-  return values;
-}
-
-std::vector<float> magnitudes(const std::vector<float>& values) {
-  std::vector<float> out(values.size());
-  for (size_t i = 0; i < values.size(); ++i) out[i] = std::fabs(values[i]);
-  return out;
-}
 
 // Checks every element of `actual` against `expected` within 2e-7 * (depth + 1) * scale[i].
 void check_close(const std::vector<float>& actual, const std::vector<float>& expected,
@@ -69,9 +58,9 @@ void check_gemm(const GemmCase& gemm, Rng& rng, int m, int n, int k, int padding
   const int a_rows = gemm.a_transposed ? k : m, a_cols = gemm.a_transposed ? m : k;
   const int b_rows = gemm.b_transposed ? n : k, b_cols = gemm.b_transposed ? k : n;
   const int lda = a_cols + padding, ldb = b_cols + padding, ldc = n + padding;
-  const std::vector<float> a = random_values(rng, static_cast<size_t>(a_rows) * lda);
-  const std::vector<float> b = random_values(rng, static_cast<size_t>(b_rows) * ldb);
-  const std::vector<float> c0 = random_values(rng, static_cast<size_t>(m) * ldc);
+  const std::vector<float> a = rng.values(static_cast<size_t>(a_rows) * lda);
+  const std::vector<float> b = rng.values(static_cast<size_t>(b_rows) * ldb);
+  const std::vector<float> c0 = rng.values(static_cast<size_t>(m) * ldc);
   std::vector<float> actual = c0, expected = c0, scale = magnitudes(c0);
   gemm.optimized(m, n, k, a.data(), lda, b.data(), ldb, actual.data(), ldc);
   gemm.reference(m, n, k, a.data(), lda, b.data(), ldb, expected.data(), ldc);
@@ -133,7 +122,7 @@ void conv_reference(float* out, const float* in, const float* filter, const floa
 void check_conv_run(ConvForward& conv, const ConvGeometry& g, const std::vector<float>& filter,
                     const std::vector<float>& bias, Rng& rng) {
   REQUIRE(conv.accepts(g));
-  std::vector<float> in = random_values(rng, static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.in_c);
+  std::vector<float> in = rng.values(static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.in_c);
   for (float& v : in) v *= 3.0f;  // some sums beyond 6, so ReLU6 clips
   const size_t out_size = static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.out_c;
   std::vector<float> actual(out_size, -99.0f), expected(out_size), scale(out_size);
@@ -149,7 +138,7 @@ void check_conv_run(ConvForward& conv, const ConvGeometry& g, const std::vector<
 // Builds the SIMD128 forward for g, runs it on g and on the other batch size (1 <-> 2).
 void check_conv(const ConvGeometry& g, Rng& rng) {
   const size_t filter_size = static_cast<size_t>(g.kernel_h) * g.kernel_w * (g.depthwise ? 1 : g.in_c) * g.out_c;
-  const std::vector<float> filter = random_values(rng, filter_size), bias = random_values(rng, g.out_c);
+  const std::vector<float> filter = rng.values(filter_size), bias = rng.values(g.out_c);
   std::unique_ptr<ConvForward> conv = make_conv_forward(g, filter.data(), bias.data());
   check_conv_run(*conv, g, filter, bias, rng);
   ConvGeometry other_batch = g;
@@ -218,7 +207,7 @@ void pool_reference(PoolKind kind, float* out, const float* in, const PoolGeomet
 // The SIMD128 pools sum in the reference's order and divide like it: results must be identical.
 void check_pool_run(PoolForward& pool, PoolKind kind, const PoolGeometry& g, Rng& rng) {
   REQUIRE(pool.accepts(g));
-  const std::vector<float> in = random_values(rng, static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.channels);
+  const std::vector<float> in = rng.values(static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.channels);
   const size_t out_size = kind == PoolKind::global_average
                               ? static_cast<size_t>(g.batch) * g.channels
                               : static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.channels;
@@ -271,8 +260,8 @@ TEST_CASE("SIMD128 packed GEMM adds the bias and applies the fused activation") 
   for (Activation activation : {Activation::none, Activation::relu, Activation::relu6}) {
     for (auto [m, n, k] : {std::array{1, 1, 1}, std::array{5, 7, 3}, std::array{13, 17, 33}, std::array{64, 24, 9}}) {
       // Values up to 8 so ReLU6 clips some outputs at 6.
-      std::vector<float> a = random_values(rng, static_cast<size_t>(m) * k), b = random_values(rng, k * n);
-      std::vector<float> bias = random_values(rng, n);
+      std::vector<float> a = rng.values(static_cast<size_t>(m) * k), b = rng.values(k * n);
+      std::vector<float> bias = rng.values(n);
       for (float& v : a) v *= 8.0f;
       const simd128::PackedWeights packed(k, n, b.data(), n, bias.data());
       std::vector<float> actual(static_cast<size_t>(m) * n, -99.0f), expected(m * n), scale(m * n);
@@ -374,13 +363,13 @@ TEST_CASE("SIMD128 dense forward matches the reference, reused across batch size
   Rng rng(41);
   for (auto [in_c, out_c] : {std::array{1, 1}, std::array{3, 7}, std::array{17, 5}, std::array{64, 128}, std::array{256, 7}}) {
     const DenseGeometry built{2, in_c, out_c};
-    const std::vector<float> weight = random_values(rng, static_cast<size_t>(in_c) * out_c);
-    const std::vector<float> bias = random_values(rng, out_c);
+    const std::vector<float> weight = rng.values(static_cast<size_t>(in_c) * out_c);
+    const std::vector<float> bias = rng.values(out_c);
     std::unique_ptr<DenseForward> dense = make_dense_forward(built, weight.data(), bias.data());
     for (int batch : {2, 1, 5}) {
       const DenseGeometry g{batch, in_c, out_c};
       REQUIRE(dense->accepts(g));
-      const std::vector<float> in = random_values(rng, static_cast<size_t>(batch) * in_c);
+      const std::vector<float> in = rng.values(static_cast<size_t>(batch) * in_c);
       std::vector<float> actual(static_cast<size_t>(batch) * out_c, -99.0f), expected(actual.size()), scale(actual.size());
       dense->run(actual.data(), in.data(), g);
       dense_forward_reference(expected.data(), in.data(), weight.data(), bias.data(), g);

@@ -69,17 +69,6 @@ namespace {
 
 using Gemm = void (*)(int, int, int, const float*, int, const float*, int, float*, int);
 
-std::vector<float> random_values(test::Rng& rng, size_t count) {
-  std::vector<float> values(count);
-  for (float& v : values) v = rng.uniform(-1.0f, 1.0f);
-  return values;
-}
-
-std::vector<float> absolute(std::vector<float> values) {
-  for (float& v : values) v = std::fabs(v);
-  return values;
-}
-
 }  // namespace
 
 TEST_CASE("threads: parallel_for runs every index once, and nested calls run on the caller") {
@@ -128,16 +117,16 @@ TEST_CASE("threads: threaded GEMMs equal one thread bit for bit, and the referen
       // nn: A m x k (lda k), B k x n (ldb n); nt: B n x k (ldb k); tn: A k x m (lda m).
       const int lda = variant == 2 ? s.m : s.k;
       const int ldb = variant == 1 ? s.k : s.n;
-      const std::vector<float> a = random_values(rng, static_cast<size_t>(s.m) * s.k);
-      const std::vector<float> b = random_values(rng, static_cast<size_t>(s.k) * s.n);
-      const std::vector<float> c0 = random_values(rng, static_cast<size_t>(s.m) * s.n);
+      const std::vector<float> a = rng.values(static_cast<size_t>(s.m) * s.k);
+      const std::vector<float> b = rng.values(static_cast<size_t>(s.k) * s.n);
+      const std::vector<float> c0 = rng.values(static_cast<size_t>(s.m) * s.n);
       std::vector<float> one = c0, want = c0, magnitude(c0.size(), 0.0f);
       {
         ThreadCountScope threads(1);
         optimised[variant](s.m, s.n, s.k, a.data(), lda, b.data(), ldb, one.data(), s.n);
       }
       reference[variant](s.m, s.n, s.k, a.data(), lda, b.data(), ldb, want.data(), s.n);
-      const std::vector<float> abs_a = absolute(a), abs_b = absolute(b);
+      const std::vector<float> abs_a = test::magnitudes(a), abs_b = test::magnitudes(b);
       reference[variant](s.m, s.n, s.k, abs_a.data(), lda, abs_b.data(), ldb, magnitude.data(), s.n);
       for (int threads : {2, 3}) {
         CAPTURE(threads);

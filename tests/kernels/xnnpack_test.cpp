@@ -20,20 +20,10 @@
 
 using namespace camlens;
 using namespace camlens::kernels;
+using camlens::test::magnitudes;
 using camlens::test::Rng;
 
 namespace {
-
-std::vector<float> random_values(Rng& rng, size_t count) {
-  std::vector<float> v(count);
-  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
-  return v;
-}
-
-std::vector<float> absolute(std::vector<float> v) {
-  for (float& x : v) x = std::fabs(x);
-  return v;
-}
 
 template <typename T>
 T pick(Rng& rng, std::initializer_list<T> choices) {
@@ -130,7 +120,7 @@ void conv_reference(float* out, const float* in, const float* filter, const floa
 // Runs `op` on a fresh random input of geometry g and compares with the reference.
 void check_conv_run(ConvForward& op, const ConvGeometry& g, const std::vector<float>& filter,
                     const std::vector<float>& bias, bool with_bias, Rng& rng) {
-  std::vector<float> in = random_values(rng, input_size(g));
+  std::vector<float> in = rng.values(input_size(g));
   std::vector<float> got(output_size(g)), want(output_size(g)), magnitude(output_size(g));
   op.run(got.data(), in.data(), g);
   conv_reference(want.data(), in.data(), filter.data(), with_bias ? bias.data() : nullptr, g);
@@ -138,14 +128,14 @@ void check_conv_run(ConvForward& op, const ConvGeometry& g, const std::vector<fl
   // only clamps, so it cannot widen a difference).
   ConvGeometry linear = g;
   linear.activation = Activation::none;
-  std::vector<float> abs_in = absolute(in), abs_filter = absolute(filter), abs_bias = absolute(bias);
+  std::vector<float> abs_in = magnitudes(in), abs_filter = magnitudes(filter), abs_bias = magnitudes(bias);
   conv_reference(magnitude.data(), abs_in.data(), abs_filter.data(), with_bias ? abs_bias.data() : nullptr, linear);
   int terms = g.kernel_h * g.kernel_w * (g.depthwise ? 1 : g.in_c);
   check_within_rounding(got, want, magnitude, terms, describe(g));
 }
 
 void check_conv(const ConvGeometry& g, Rng& rng, bool with_bias) {
-  std::vector<float> filter = random_values(rng, filter_size(g)), bias = random_values(rng, g.out_c);
+  std::vector<float> filter = rng.values(filter_size(g)), bias = rng.values(g.out_c);
   std::unique_ptr<ConvForward> op = make_conv_forward(g, filter.data(), with_bias ? bias.data() : nullptr);
   check_conv_run(*op, g, filter, bias, with_bias, rng);
 }
@@ -202,7 +192,7 @@ size_t pool_output_size(const PoolGeometry& g) {
 }
 
 void check_pool_run(PoolForward& op, PoolKind kind, const PoolGeometry& g, Rng& rng) {
-  std::vector<float> in = random_values(rng, pool_input_size(g));
+  std::vector<float> in = rng.values(pool_input_size(g));
   std::vector<float> got(pool_output_size(g)), want(pool_output_size(g));
   op.run(got.data(), in.data(), g);
   if (kind == PoolKind::max) {
@@ -212,7 +202,7 @@ void check_pool_run(PoolForward& op, PoolKind kind, const PoolGeometry& g, Rng& 
     return;
   }
   avg_pool_forward_reference(want.data(), in.data(), g);
-  std::vector<float> magnitude(got.size()), abs_in = absolute(in);
+  std::vector<float> magnitude(got.size()), abs_in = magnitudes(in);
   avg_pool_forward_reference(magnitude.data(), abs_in.data(), g);
   check_within_rounding(got, want, magnitude, g.window_h * g.window_w, describe(kind, g));
 }
@@ -248,7 +238,7 @@ TEST_CASE("an XNNPACK convolution serves other batch sizes, input sizes and buff
     w.explicit_padding = {1, 0, 1, 2};
     w.padding_mode = PaddingMode::explicit_pads;
     ConvGeometry g = conv_geometry(2, 9, 7, 5, depthwise ? 10 : 17, w, Activation::relu6, depthwise);
-    std::vector<float> filter = random_values(rng, filter_size(g)), bias = random_values(rng, g.out_c);
+    std::vector<float> filter = rng.values(filter_size(g)), bias = rng.values(g.out_c);
     std::unique_ptr<ConvForward> op = make_conv_forward(g, filter.data(), bias.data());
     ConvGeometry smaller = conv_geometry(1, 5, 11, 5, g.out_c, w, Activation::relu6, depthwise);
     REQUIRE(op->accepts(smaller));
@@ -311,18 +301,18 @@ TEST_CASE("XNNPACK dense equals the reference loop and serves other batch sizes"
   for (DenseGeometry g : {DenseGeometry{1, 1, 1}, DenseGeometry{2, 3, 5}, DenseGeometry{1, 17, 7},
                           DenseGeometry{2, 64, 10}, DenseGeometry{3, 256, 7}, DenseGeometry{2, 5, 64}}) {
     for (bool with_bias : {true, false}) {
-      std::vector<float> weight = random_values(rng, static_cast<size_t>(g.in_c) * g.out_c);
-      std::vector<float> bias = random_values(rng, g.out_c);
+      std::vector<float> weight = rng.values(static_cast<size_t>(g.in_c) * g.out_c);
+      std::vector<float> bias = rng.values(g.out_c);
       std::unique_ptr<DenseForward> op = make_dense_forward(g, weight.data(), with_bias ? bias.data() : nullptr);
-      std::vector<float> abs_weight = absolute(weight), abs_bias = absolute(bias);
+      std::vector<float> abs_weight = magnitudes(weight), abs_bias = magnitudes(bias);
       for (int batch : {g.batch, g.batch + 2, 1}) {
         DenseGeometry run_g{batch, g.in_c, g.out_c};
         REQUIRE(op->accepts(run_g));
-        std::vector<float> in = random_values(rng, static_cast<size_t>(batch) * g.in_c);
+        std::vector<float> in = rng.values(static_cast<size_t>(batch) * g.in_c);
         std::vector<float> got(static_cast<size_t>(batch) * g.out_c), want(got.size()), magnitude(got.size());
         op->run(got.data(), in.data(), run_g);
         dense_forward_reference(want.data(), in.data(), weight.data(), with_bias ? bias.data() : nullptr, run_g);
-        std::vector<float> abs_in = absolute(in);
+        std::vector<float> abs_in = magnitudes(in);
         dense_forward_reference(magnitude.data(), abs_in.data(), abs_weight.data(),
                                 with_bias ? abs_bias.data() : nullptr, run_g);
         std::ostringstream what;
@@ -393,11 +383,11 @@ TEST_CASE("XNNPACK global average pooling equals the reference loop and serves o
       g.in_h = g.window_h = h;
       g.in_w = g.window_w = w;
       REQUIRE(op->accepts(g));
-      std::vector<float> in = random_values(rng, static_cast<size_t>(batch) * h * w * channels);
+      std::vector<float> in = rng.values(static_cast<size_t>(batch) * h * w * channels);
       std::vector<float> got(static_cast<size_t>(batch) * channels), want(got.size()), magnitude(got.size());
       op->run(got.data(), in.data(), g);
       global_avg_pool_forward_reference(want.data(), in.data(), batch, h * w, channels);
-      std::vector<float> abs_in = absolute(in);
+      std::vector<float> abs_in = magnitudes(in);
       global_avg_pool_forward_reference(magnitude.data(), abs_in.data(), batch, h * w, channels);
       std::ostringstream what;
       what << "global average pool batch " << batch << " " << h << "x" << w << "x" << channels;

@@ -3,16 +3,13 @@
 // every result copied out and every handle deleted.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { root, loadCamlens, readModelFiles } from './support.mjs';
+import { loadCamlens, readModelFiles, astronautFace, FACE_SIDE } from './support.mjs';
 
 const { modelJson, weights, metadataJson } = readModelFiles('models/emotion');
 const HAPPY = 3;
-const SIDE = 140;
+const SIDE = FACE_SIDE;
 const CROP = { x: 10, y: 5, width: 120, height: 110 };
-const rgb = new Uint8Array(fs.readFileSync(path.join(root, 'tests/fixtures/images/astronaut_face.rgb')));
-const rgba = new Uint8ClampedArray(SIDE * SIDE * 4).map((_, i) => (i % 4 === 3 ? 255 : rgb[(i >> 2) * 3 + (i % 4)]));
+const { rgba } = astronautFace();
 
 const camlens = await loadCamlens();
 const model = new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);

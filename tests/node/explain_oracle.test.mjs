@@ -9,14 +9,12 @@
 // d sum(logits * one-hot) / d a. Saliency: the same from the graph's input.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { root, loadCamlens, loadTf, tfArtifacts, readModelFiles } from './support.mjs';
+import { loadCamlens, loadTf, tfArtifacts, readModelFiles, astronautFace, FACE_SIDE } from './support.mjs';
 
 const { modelJson, weights, metadataJson } = readModelFiles('models/emotion');
 const LOGITS = 'StatefulPartitionedCall/model_1/global_average_pooling2d_1/Mean';
 const INPUT = 'input_1';
-const SIDE = 140;
+const SIDE = FACE_SIDE;
 const TOLERANCE = 1e-4;  // of the map's largest |value|
 // [layer, class]: the head conv (the default layer: its gradient is 1/64 on the class's channel) for
 // happy (the top-1) and sad, then the ends of blocks 3 and 2, whose gradients pass through the head
@@ -31,8 +29,7 @@ const CASES = [
 ];
 const HAPPY = 3;
 
-const rgb = new Uint8Array(fs.readFileSync(path.join(root, 'tests/fixtures/images/astronaut_face.rgb')));
-const rgba = new Uint8ClampedArray(SIDE * SIDE * 4).map((_, i) => (i % 4 === 3 ? 255 : rgb[(i >> 2) * 3 + (i % 4)]));
+const { rgb, rgba } = astronautFace();
 
 const camlens = await loadCamlens();
 const tf = await loadTf();

@@ -53,6 +53,15 @@ export function softmaxRows(logits, classes) {
   return out;
 }
 
+// The astronaut's face (tests/fixtures/images/astronaut_face.rgb: FACE_SIDE x FACE_SIDE): its RGB
+// bytes, and as opaque RGBA, the layout of ImageData and of the page's Image.
+export const FACE_SIDE = 140;
+export function astronautFace() {
+  const rgb = new Uint8Array(fs.readFileSync(path.join(root, 'tests/fixtures/images/astronaut_face.rgb')));
+  const rgba = new Uint8ClampedArray(FACE_SIDE * FACE_SIDE * 4).map((_, i) => (i % 4 === 3 ? 255 : rgb[(i >> 2) * 3 + (i % 4)]));
+  return { rgb, rgba };
+}
+
 // A model folder under the repository (e.g. 'models/emotion'): model.json's text, its weight shards
 // as {name, bytes} (what our Model takes), all their bytes in manifest order (what tfArtifacts
 // takes), and metadata.json's text when there is one.

@@ -15,6 +15,17 @@ Tensor Rng::tensor(const Shape& shape, float lo, float hi) {
   return t;
 }
 
+std::vector<float> Rng::values(size_t count, float lo, float hi) {
+  std::vector<float> v(count);
+  for (float& x : v) x = uniform(lo, hi);
+  return v;
+}
+
+std::vector<float> magnitudes(std::vector<float> values) {
+  for (float& v : values) v = std::fabs(v);
+  return values;
+}
+
 Tensor run_forward(Layer& layer, const std::vector<const Tensor*>& inputs, Phase phase) {
   std::vector<Shape> shapes;
   for (const Tensor* t : inputs) shapes.push_back(t->shape());

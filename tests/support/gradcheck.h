@@ -24,6 +24,7 @@ class Rng {
   float uniform(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(engine_); }
   int integer(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(engine_); }
   Tensor tensor(const Shape& shape, float lo = -1.0f, float hi = 1.0f);
+  std::vector<float> values(size_t count, float lo = -1.0f, float hi = 1.0f);
 
  private:
   std::mt19937 engine_;
@@ -40,6 +41,9 @@ void check_input_gradient(Layer& layer, const std::vector<Tensor*>& inputs, int 
 // Checks the gradient of the parameter named `param` the same way.
 void check_parameter_gradient(Layer& layer, const std::vector<Tensor*>& inputs, const std::string& param,
                               Tolerance tol = {}, size_t max_checks = 400);
+
+// |v| for each value: operands for the rounding bound of a sum of products (sum of |a| |b|).
+std::vector<float> magnitudes(std::vector<float> values);
 
 // Largest |a - b| over two same-shaped tensors.
 float max_abs_diff(const Tensor& a, const Tensor& b);
