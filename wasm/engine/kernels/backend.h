@@ -13,6 +13,9 @@ const char* optimized_backend_name();
 // default. Natively one thread pool, created on first use with n > 1, serves the whole engine.
 // The WebAssembly build has no threads: there set_thread_count(n > 1) throws. Results do not depend
 // on the count: work is split by outputs, never inside a sum. Not safe to call while a kernel runs.
+// With n > 1 the pool pins the calling thread and each worker to CPUs of their own (a worker woken
+// on the caller's CPU otherwise waits a scheduler tick per layer on a busy machine); setting 1 again
+// restores the caller's CPU set.
 void set_thread_count(int threads);
 int thread_count();
 
