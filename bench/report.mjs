@@ -16,10 +16,6 @@ const readJson = (name) => {
   const file = path.join(rawDir, name);
   return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
 };
-const readText = (name) => {
-  const file = path.join(rawDir, name);
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : null;
-};
 
 const explainNative = readJson('explain_native.json');
 const explainWasm = readJson('explain_wasm.json');

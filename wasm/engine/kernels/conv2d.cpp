@@ -20,8 +20,6 @@ namespace {
 // im2col buffers are built a band of output rows at a time so they stay near this many floats
 // (1 MiB): large enough for long GEMMs, small enough to stay in cache on big inputs.
 constexpr size_t kColumnBudget = 256 * 1024;
-// Depthwise passes split channels across threads in cache-line granules.
-constexpr size_t kChannelGranule = 16;
 
 size_t pixels_in(const ConvGeometry& g) { return static_cast<size_t>(g.in_h) * g.in_w; }
 size_t pixels_out(const ConvGeometry& g) { return static_cast<size_t>(g.out_h) * g.out_w; }

@@ -35,6 +35,10 @@ Range split_range(size_t count, size_t parts, size_t part, size_t granule = 1);
 // busy one (single-image saliency got slower with 2 threads at 1 << 16).
 constexpr size_t kParallelMinWork = 1 << 19;
 
+// Per-channel passes (depthwise backward, BatchNorm) split channels in granules of a cache line of
+// floats, so no two threads write the same line of an NHWC row.
+constexpr size_t kChannelGranule = 16;
+
 // Calls body(begin, end) on disjoint ranges covering [0, count), one per thread, each a multiple of
 // `granule` long (but the last); on the caller alone when `work` is below kParallelMinWork.
 template <typename Body>

@@ -19,8 +19,7 @@ void inverse_std(Tensor& inv_std, const Tensor& variance, float epsilon) {
 // per-channel sum keeps its order, so the thread count does not change the results.
 template <typename Body>
 void for_channel_ranges(int channels, size_t elements, const Body& body) {
-  constexpr size_t kChannelGranule = 16;  // a cache line of floats per row
-  kernels::parallel_ranges(static_cast<size_t>(channels), kChannelGranule, elements,
+  kernels::parallel_ranges(static_cast<size_t>(channels), kernels::kChannelGranule, elements,
                            [&](size_t c0, size_t c1) { body(static_cast<int>(c0), static_cast<int>(c1)); });
 }
 
