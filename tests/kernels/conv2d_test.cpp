@@ -204,6 +204,24 @@ TEST_CASE("depthwise backward equals the reference backward") {
   compare_backward_with_reference(large, rng);
 }
 
+TEST_CASE("stride-1 depthwise backward with multiplier 1 (the gathering path) equals the reference") {
+  Rng rng(16);
+  for (int trial = 0; trial < 30; ++trial) {
+    ConvGeometry g = random_geometry(rng, true);
+    g.out_c = g.in_c = pick(rng, {1, 5, 16, 17, 33});  // whole blocks of 16 channels, and what is left over
+    g.stride_h = g.stride_w = 1;
+    g.out_h = g.in_h + g.pad.top + g.pad.bottom - (g.kernel_h - 1) * g.dilation_h;
+    g.out_w = g.in_w + g.pad.left + g.pad.right - (g.kernel_w - 1) * g.dilation_w;
+    if (g.out_h < 1 || g.out_w < 1) continue;
+    compare_backward_with_reference(g, rng);
+  }
+  ConvGeometry emotion = pointwise_geometry(2, 15, 15, 128, 128);  // an emotion separable conv, batch 2
+  emotion.depthwise = true;
+  emotion.kernel_h = emotion.kernel_w = 3;
+  emotion.pad = {1, 1, 1, 1};
+  compare_backward_with_reference(emotion, rng);
+}
+
 TEST_CASE("conv_forward through the cache equals the reference and follows geometry changes") {
   // 1e-4 relative: XNNPACK / SIMD128 sum in another order (and may use FMA).
   Rng rng(8);

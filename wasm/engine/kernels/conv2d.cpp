@@ -244,9 +244,62 @@ size_t depthwise_work(const ConvGeometry& g) {
   return static_cast<size_t>(g.batch) * pixels_out(g) * g.kernel_h * g.kernel_w * g.out_c;
 }
 
+// Most kernel taps a depthwise layer has for the gathering backward below (7x7).
+constexpr int kMaxGatheredTaps = 49;
+
+// Stride 1, multiplier 1: each d_in pixel gathers its taps' d_out * weight in a block of channels
+// held in registers, then adds it to d_in once. Scattering each tap into d_in instead costs a load
+// and a store of d_in per tap, and in WebAssembly ran at a fifth of the forward's speed.
+void depthwise_backward_input_gathered(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g) {
+  constexpr size_t kBlock = kChannelGranule;
+  const size_t channels = g.in_c;
+  parallel_ranges(channels, kChannelGranule, depthwise_work(g), [&](size_t c0, size_t c1) {
+    const float* tap_grads[kMaxGatheredTaps];
+    const float* tap_weights[kMaxGatheredTaps];
+    for (int n = 0; n < g.batch; ++n)
+      for (int iy = 0; iy < g.in_h; ++iy)
+        for (int ix = 0; ix < g.in_w; ++ix) {
+          int taps = 0;
+          for (int ky = 0; ky < g.kernel_h; ++ky) {
+            const int oy = iy + g.pad.top - ky * g.dilation_h;
+            if (oy < 0 || oy >= g.out_h) continue;
+            for (int kx = 0; kx < g.kernel_w; ++kx) {
+              const int ox = ix + g.pad.left - kx * g.dilation_w;
+              if (ox < 0 || ox >= g.out_w) continue;
+              tap_grads[taps] = d_out + ((static_cast<size_t>(n) * g.out_h + oy) * g.out_w + ox) * channels;
+              tap_weights[taps++] = filter + static_cast<size_t>(ky * g.kernel_w + kx) * channels;
+            }
+          }
+          float* dst = d_in + ((static_cast<size_t>(n) * g.in_h + iy) * g.in_w + ix) * channels;
+          size_t c = c0;
+          for (; c + kBlock <= c1; c += kBlock) {
+            float sum[kBlock] = {};
+            for (int t = 0; t < taps; ++t) {
+              const float* grad = tap_grads[t] + c;
+              const float* weights = tap_weights[t] + c;
+              // Kept a loop so it becomes vector arithmetic; unrolled first, GCC vectorised the
+              // loop over taps instead, with gathers, 4x slower than scattering.
+#pragma GCC unroll 1
+              for (size_t j = 0; j < kBlock; ++j) sum[j] += grad[j] * weights[j];
+            }
+            for (size_t j = 0; j < kBlock; ++j) dst[c + j] += sum[j];
+          }
+          for (; c < c1; ++c) {
+            float sum = 0.0f;
+            for (int t = 0; t < taps; ++t) sum += tap_grads[t][c] * tap_weights[t][c];
+            dst[c] += sum;
+          }
+        }
+  });
+}
+
 // Channel ranges are of input channels; with a multiplier m, input channel c owns outputs c*m .. c*m+m-1.
 void depthwise_backward_input(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g) {
   int multiplier = g.multiplier();
+  if (multiplier == 1 && g.stride_h == 1 && g.stride_w == 1 && g.kernel_h * g.kernel_w <= kMaxGatheredTaps) {
+    depthwise_backward_input_gathered(d_in, d_out, filter, g);
+    return;
+  }
   parallel_ranges(g.in_c, kChannelGranule, depthwise_work(g), [&](size_t c0, size_t c1) {
     for_each_depthwise_tap(g, [&](size_t out_pixel, int tap, size_t in_pixel) {
       const float* grad = d_out + out_pixel * g.out_c;
