@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "kernels/conv2d.h"
+#include "kernels/parallel.h"
 #include "kernels/simd128/gemm_packed.h"
 
 namespace camlens::kernels {
@@ -121,28 +122,33 @@ class DepthwiseConvForward final : public ConvForward {
   DepthwiseConvForward(const ConvGeometry& g, const float* filter, const float* bias)
       : geometry_(g),
         filter_(filter, filter + static_cast<size_t>(g.kernel_h) * g.kernel_w * g.out_c),
-        bias_(g.out_c, 0.0f),
-        taps_(static_cast<size_t>(g.kernel_h) * g.kernel_w) {
+        bias_(g.out_c, 0.0f) {
     if (bias) std::copy(bias, bias + g.out_c, bias_.begin());
   }
 
   bool accepts(const ConvGeometry& g) const override { return same_except_batch(g, geometry_); }
 
+  // Threads take ranges of output rows (of every image in turn); each pixel's sum is the same.
   void run(float* out, const float* in, const ConvGeometry& g) override {
     const Clamp clamp(g.activation);
-    for (int n = 0; n < g.batch; ++n) {
-      const float* image = in + n * image_floats_in(g);
-      float* out_pixel = out + n * image_floats_out(g);
-      for (int oy = 0; oy < g.out_h; ++oy)
+    const size_t rows = static_cast<size_t>(g.batch) * g.out_h;
+    const size_t work = rows * g.out_w * g.kernel_h * g.kernel_w * g.out_c;
+    parallel_ranges(rows, 1, work, [&](size_t row_begin, size_t row_end) {
+      std::vector<Tap> taps(static_cast<size_t>(g.kernel_h) * g.kernel_w);
+      for (size_t row = row_begin; row < row_end; ++row) {
+        const int n = static_cast<int>(row / g.out_h), oy = static_cast<int>(row % g.out_h);
+        const float* image = in + n * image_floats_in(g);
+        float* out_pixel = out + n * image_floats_out(g) + static_cast<size_t>(oy) * g.out_w * g.out_c;
         for (int ox = 0; ox < g.out_w; ++ox, out_pixel += g.out_c) {
-          const int count = gather_taps(image, oy, ox);
+          const int count = gather_taps(taps.data(), image, oy, ox);
           if (g.multiplier() == 1) {
-            pixel_multiplier_one(out_pixel, count, clamp);
+            pixel_multiplier_one(out_pixel, taps.data(), count, clamp);
           } else {
-            pixel_any_multiplier(out_pixel, count, clamp);
+            pixel_any_multiplier(out_pixel, taps.data(), count, clamp);
           }
         }
-    }
+      }
+    });
   }
 
  private:
@@ -152,27 +158,27 @@ class DepthwiseConvForward final : public ConvForward {
     const float* w;
   };
 
-  // Lists the current pixel's in-bounds taps once, so every channel block just walks the list.
-  int gather_taps(const float* image, int oy, int ox) {
+  // Lists the pixel's in-bounds taps once, so every channel block just walks the list.
+  int gather_taps(Tap* taps, const float* image, int oy, int ox) const {
     const ConvGeometry& g = geometry_;
     const TapRange range = tap_range(g, oy, ox);
     int count = 0;
     for (int ky = range.ky0; ky < range.ky1; ++ky)
       for (int kx = range.kx0; kx < range.kx1; ++kx) {
         const size_t pixel = static_cast<size_t>(input_y(g, oy, ky)) * g.in_w + input_x(g, ox, kx);
-        taps_[count++] = {image + pixel * g.in_c, filter_.data() + (static_cast<size_t>(ky) * g.kernel_w + kx) * g.out_c};
+        taps[count++] = {image + pixel * g.in_c, filter_.data() + (static_cast<size_t>(ky) * g.kernel_w + kx) * g.out_c};
       }
     return count;
   }
 
   // Channels [c, c + 4 * V) of one output pixel in V vectors.
   template <int V>
-  void channel_block(float* out_pixel, int count, int c, const Clamp& clamp) const {
+  void channel_block(float* out_pixel, const Tap* taps, int count, int c, const Clamp& clamp) const {
     v128_t acc[V];
     for (int v = 0; v < V; ++v) acc[v] = wasm_v128_load(bias_.data() + c + 4 * v);
     for (int t = 0; t < count; ++t) {
-      const float* x = taps_[t].x + c;
-      const float* w = taps_[t].w + c;
+      const float* x = taps[t].x + c;
+      const float* w = taps[t].w + c;
       for (int v = 0; v < V; ++v)
         acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(wasm_v128_load(x + 4 * v), wasm_v128_load(w + 4 * v)));
     }
@@ -180,29 +186,30 @@ class DepthwiseConvForward final : public ConvForward {
   }
 
   // Output channel c reads input channel c: 16 channels per pass, then 4, then one at a time.
-  void pixel_multiplier_one(float* out_pixel, int count, const Clamp& clamp) const {
+  void pixel_multiplier_one(float* out_pixel, const Tap* taps, int count, const Clamp& clamp) const {
     const int channels = geometry_.out_c;
     int c = 0;
-    for (; c + 16 <= channels; c += 16) channel_block<4>(out_pixel, count, c, clamp);
-    for (; c + 4 <= channels; c += 4) channel_block<1>(out_pixel, count, c, clamp);
-    for (; c < channels; ++c) out_pixel[c] = clamp(channel_sum(count, c, c));
+    for (; c + 16 <= channels; c += 16) channel_block<4>(out_pixel, taps, count, c, clamp);
+    for (; c + 4 <= channels; c += 4) channel_block<1>(out_pixel, taps, count, c, clamp);
+    for (; c < channels; ++c) out_pixel[c] = clamp(channel_sum(taps, count, c, c));
   }
 
   // Output channel o reads input channel o / multiplier; a plain loop, as no model here needs speed.
-  void pixel_any_multiplier(float* out_pixel, int count, const Clamp& clamp) const {
-    for (int o = 0; o < geometry_.out_c; ++o) out_pixel[o] = clamp(channel_sum(count, o / geometry_.multiplier(), o));
+  void pixel_any_multiplier(float* out_pixel, const Tap* taps, int count, const Clamp& clamp) const {
+    for (int o = 0; o < geometry_.out_c; ++o) {
+      out_pixel[o] = clamp(channel_sum(taps, count, o / geometry_.multiplier(), o));
+    }
   }
 
-  float channel_sum(int count, int in_channel, int out_channel) const {
+  float channel_sum(const Tap* taps, int count, int in_channel, int out_channel) const {
     float sum = bias_[out_channel];
-    for (int t = 0; t < count; ++t) sum += taps_[t].x[in_channel] * taps_[t].w[out_channel];
+    for (int t = 0; t < count; ++t) sum += taps[t].x[in_channel] * taps[t].w[out_channel];
     return sum;
   }
 
   ConvGeometry geometry_;
   std::vector<float> filter_;
   std::vector<float> bias_;
-  std::vector<Tap> taps_;  // the current output pixel's in-bounds taps
 };
 
 }  // namespace

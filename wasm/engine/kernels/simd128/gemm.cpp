@@ -3,7 +3,7 @@
 // memory (load32_splat) against two vector loads of the panel row, like XNNPACK's
 // f32-gemm-4x8-wasmsimd. It was measured against 3, 5 and 6 rows and the lane-shuffle broadcast:
 // 4 rows with load-splat is the fastest in V8 on x86-64, whose 16 vector registers it fits.
-// Rows of A come straight from a matrix, down its columns (gemm_tn, no transposed copy) or
+// Threads split the rows of C. Rows of A come straight from a matrix, down its columns (gemm_tn, no transposed copy) or
 // through an indirection table (convolutions, no im2col copy);
 // the epilogue either accumulates into C (the generic gemm_* contracts) or adds the bias and
 // clamps for a fused ReLU/ReLU6 (the forward layers).
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 #include "kernels/simd128/gemm_packed.h"
 
 namespace camlens::kernels {
@@ -158,16 +159,28 @@ void row_block(const Rows& rows, int i0, int n, const float* panels, size_t pane
     tile<R>(rows, i0, panels + p * panel_stride, p, std::min(kPanelWidth, n - p * kPanelWidth), out);
 }
 
+// Rows [begin, end) of the product, in tiles of kTileRows and a shorter one at the end.
 template <class Rows, class Epilogue>
-void run_tiles(int m, int n, const Rows& rows, const float* panels, size_t panel_stride, const Epilogue& out) {
-  int i0 = 0;
-  for (; i0 + kTileRows <= m; i0 += kTileRows) row_block<kTileRows>(rows, i0, n, panels, panel_stride, out);
-  switch (m - i0) {
+void run_row_range(int begin, int end, int n, const Rows& rows, const float* panels, size_t panel_stride,
+                   const Epilogue& out) {
+  int i0 = begin;
+  for (; i0 + kTileRows <= end; i0 += kTileRows) row_block<kTileRows>(rows, i0, n, panels, panel_stride, out);
+  switch (end - i0) {
     case 3: row_block<3>(rows, i0, n, panels, panel_stride, out); break;
     case 2: row_block<2>(rows, i0, n, panels, panel_stride, out); break;
     case 1: row_block<1>(rows, i0, n, panels, panel_stride, out); break;
     default: break;
   }
+}
+
+// Threads (kernels::set_thread_count) take ranges of whole row tiles: every element is summed by
+// the same tile in the same order whatever the thread count, so the bits do not change.
+template <class Rows, class Epilogue>
+void run_tiles(int m, int n, const Rows& rows, const float* panels, size_t panel_stride, const Epilogue& out) {
+  const size_t work = static_cast<size_t>(m) * n * rows.taps() * rows.kc();
+  parallel_ranges(static_cast<size_t>(m), kTileRows, work, [&](size_t begin, size_t end) {
+    run_row_range(static_cast<int>(begin), static_cast<int>(end), n, rows, panels, panel_stride, out);
+  });
 }
 
 // Packs rows [k0, k0 + depth) of op(B) into panels; element (p, j) of op(B) is b_at(p, j).
