@@ -305,7 +305,9 @@ function barFill(probability) {
 
 function showPrediction(prediction) {
   state.prediction = prediction;
-  ui.forwardTime.textContent = `forward ${formatMs(prediction.timings.forward)}`;
+  // The thread count says why the same photo runs faster on an isolated page (tools/serve.mjs).
+  const threads = engine.threads > 1 ? ` · ${engine.threads} threads` : '';
+  ui.forwardTime.textContent = `forward ${formatMs(prediction.timings.forward)}${threads}`;
   const explained = state.classIndex ?? prediction.classes[0].index;
   ui.predictions.replaceChildren(...prediction.classes.map((entry, rank) => el('li', {},
     el('button', {
