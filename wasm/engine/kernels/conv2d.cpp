@@ -96,7 +96,7 @@ void conv_backward_input_gemm(float* d_in, const float* d_out, const float* filt
     return;
   }
   // Images write disjoint parts of d_in: threads take whole images (one image: the GEMM splits instead).
-  const size_t parts = std::min<size_t>(thread_count(), g.batch);
+  const size_t parts = std::min<size_t>(parallel_thread_count(), g.batch);
   parallel_for(parts, [&](size_t part) {
     const Range images = split_range(g.batch, parts, part);
     int band = rows_per_band(g);

@@ -15,6 +15,8 @@ void set_thread_count(int threads) {
 
 int thread_count() { return 1; }
 
+int parallel_thread_count() { return 1; }
+
 void parallelize(size_t count, ParallelTask task, void* context) {
   for (size_t i = 0; i < count; ++i) task(context, i);
 }
