@@ -95,6 +95,14 @@ void conv_backward_input_gemm(float* d_in, const float* d_out, const float* filt
     gemm_nt(rows, g.in_c, g.out_c, d_out, g.out_c, filter, g.out_c, d_in, g.in_c);
     return;
   }
+  // filter^T (out_c x patch) once per call: the GEMM then packs its B panel from contiguous rows for
+  // each image, where reading the HWIO filter transposed gathered one float at a time (the same
+  // values in the same order, so the same bits).
+  thread_local std::vector<float> transposed;
+  transposed.resize(static_cast<size_t>(k) * g.out_c);
+  for (int p = 0; p < k; ++p)
+    for (int oc = 0; oc < g.out_c; ++oc) transposed[static_cast<size_t>(oc) * k + p] = filter[static_cast<size_t>(p) * g.out_c + oc];
+  const float* filter_t = transposed.data();
   // Images write disjoint parts of d_in: threads take whole images (one image: the GEMM splits instead).
   const size_t parts = std::min<size_t>(parallel_thread_count(), g.batch);
   parallel_for(parts, [&](size_t part) {
@@ -108,7 +116,7 @@ void conv_backward_input_gemm(float* d_in, const float* d_out, const float* filt
         int row_end = std::min(row + band, g.out_h);
         int m = (row_end - row) * g.out_w;
         std::fill_n(columns, static_cast<size_t>(m) * k, 0.0f);
-        gemm_nt(m, k, g.out_c, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c, g.out_c, filter, g.out_c,
+        gemm_nn(m, k, g.out_c, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c, g.out_c, filter_t, k,
                 columns, k);
         col2im_add(image_grad, columns, g, row, row_end);
       }
