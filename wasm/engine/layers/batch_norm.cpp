@@ -20,6 +20,18 @@ float activation_cap(Activation activation) {
   return activation == Activation::relu6 ? 6.0f : std::numeric_limits<float>::infinity();
 }
 
+// masked = d_out where the fused activation passed the gradient, else 0: one pass, split by elements.
+void masked_activation_grad(Tensor& masked, const Tensor& d_out, const Tensor& out, float cap, ReluBackward mode) {
+  const float* g = d_out.data();
+  const float* y = out.data();
+  float* m = masked.data();
+  with_relu_mode(mode, [&]<ReluBackward fixed>() {
+    kernels::parallel_ranges(out.size(), kernels::kChannelGranule, out.size(), [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) m[i] = relu_passes<fixed>(y[i], g[i], cap) ? g[i] : 0.0f;
+    });
+  });
+}
+
 void inverse_std(Tensor& inv_std, const Tensor& variance, float epsilon) {
   inv_std.reshape_storage(variance.shape());
   for (size_t c = 0; c < variance.size(); ++c) inv_std[c] = 1.0f / std::sqrt(variance[c] + epsilon);
@@ -164,8 +176,7 @@ void BatchNorm::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const 
   const Tensor* grad = &d_out;
   if (activation_ != Activation::none) {
     masked_grad_.reshape_storage(d_out.shape());
-    std::copy(d_out.values().begin(), d_out.values().end(), masked_grad_.data());
-    activation_backward_inplace(masked_grad_.data(), out.data(), out.size(), activation_cap(activation_), request.relu);
+    masked_activation_grad(masked_grad_, d_out, out, activation_cap(activation_), request.relu);
     grad = &masked_grad_;
   }
   batch_norm_backward(d_in[0], request.weight_grads ? &gamma_grad_ : nullptr,
