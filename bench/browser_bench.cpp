@@ -17,6 +17,7 @@
 #include "explain/pipeline.h"
 #include "explain/registry.h"
 #include "io/model.h"
+#include "kernels/backend.h"
 #include "train/cnn.h"
 #include "train/loss.h"
 #include "train/random.h"
@@ -145,10 +146,16 @@ class CnnBench {
   camlens::BackwardOptions backward_;
 };
 
+// This module's own engine threads (the page's module has its own): up to Module.maxThreads.
+void set_thread_count(int threads) {
+  js_errors([&] { camlens::kernels::set_thread_count(threads); });
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(camlens_browser_bench) {
   emscripten::function("methodNames", &method_names);
+  emscripten::function("setThreadCount", &set_thread_count);
   emscripten::class_<ExplainBench>("ExplainBench")
       .constructor<const std::string&, const val&, const std::string&, const val&, int, int>()
       .function("explain", &ExplainBench::explain)

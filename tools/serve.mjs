@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The page's own static server: no dependencies, 127.0.0.1 only. It exists for the headers: a CSP
 // that binds the worker too (a <meta> CSP binds only the document) and COOP/COEP, which make the
-// page cross-origin isolated so it has SharedArrayBuffer (used to cancel slow methods).
+// page cross-origin isolated so it has SharedArrayBuffer (the engine's threads; a flag to cancel slow methods).
 //   node tools/serve.mjs [--port N]      (port 0 picks a free one)
 import fs from 'node:fs';
 import http from 'node:http';
@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-// URL prefix -> folder; the longest matching prefix wins. /engine/ exposes the page module only.
+// URL prefix -> folder; the longest matching prefix wins. /engine/ exposes the page modules only: the
+// threaded one with its thread workers' script, and the one-thread one for pages not cross-origin isolated.
 const MOUNTS = [
-  { prefix: '/engine/', dir: path.join(root, 'build/wasm'), only: new Set(['camlens.mjs', 'camlens.wasm']) },
+  { prefix: '/engine/', dir: path.join(root, 'build/wasm'), only: new Set(['camlens.mjs', 'camlens.wasm', 'camlens.worker.js', 'camlens-single.mjs', 'camlens-single.wasm']) },
   { prefix: '/models/', dir: path.join(root, 'models') },
   { prefix: '/', dir: path.join(root, 'web') },
 ];

@@ -3,8 +3,9 @@
 // repository root by bench/browser/run.mjs, which collects window.benchResults.
 //
 // Every figure is a median over timed runs after warm-up, with the 10th and 90th percentiles. A run
-// shorter than a few milliseconds repeats its work inside one sample (the page is not cross-origin
-// isolated, so performance.now() is coarsened to 0.1 ms); the sample is divided back per call.
+// shorter than a few milliseconds repeats its work inside one sample (performance.now() may be
+// coarsened); the sample is divided back per call. camlens runs at 1 thread (the comparison with
+// tfjs-wasm on 1 thread), then again on all the threads it has (the page's setting).
 const LOGITS = 'StatefulPartitionedCall/model_1/global_average_pooling2d_1/Mean';
 const MODEL_DIR = '/models/emotion';
 const PHOTO = '/tests/fixtures/images/astronaut_face.png';
@@ -202,6 +203,8 @@ async function main() {
   // camlens: the page's module and its bridge.
   const { default: createCamlens } = await import('/build/wasm/camlens.mjs');
   const camlens = await createCamlens();
+  camlens.setThreadCount(1);  // the same-threads comparison with tfjs-wasm; all threads further down
+  results.camlens_max_threads = camlens.maxThreads;
   const model = new camlens.Model(modelJson, shards, metadataJson);
   const input = model.preprocess(photo.rgba, photo.width, photo.height, 4);
   const coldStart = performance.now();
@@ -213,12 +216,19 @@ async function main() {
   log(`forward camlens ${results.forward.camlens_wasm.median_ms.toFixed(3)} ms`);
 
   // TensorFlow.js: wasm backend (SIMD, one thread), then cpu; the same weights, the same input.
+  // The page is cross-origin isolated (for camlens's threads), which would let tfjs-wasm load its
+  // threaded build: force the single-thread SIMD build, and record which .wasm it fetched.
   tf.wasm.setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   tf.wasm.setThreadsCount(1);
   await tf.setBackend('wasm');
   await tf.ready();
   results.tfjs = { version: tf.version.tfjs, wasm_simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
-                   wasm_threads: tf.wasm.getThreadsCount() };
+                   wasm_threads: tf.wasm.getThreadsCount(),
+                   wasm_file: performance.getEntriesByType('resource').map((e) => e.name)
+                     .filter((name) => name.includes('tfjs-backend-wasm') && name.endsWith('.wasm'))
+                     .map((name) => name.split('/').pop()) };
+  log(`tfjs-wasm loaded ${results.tfjs.wasm_file.join(', ')}, ${results.tfjs.wasm_threads} thread(s)`);
   results.logit_max_abs_difference = {};
   for (const backend of ['wasm', 'cpu']) {
     await tf.setBackend(backend);
@@ -252,6 +262,7 @@ async function main() {
   // camlens: every method, and the headline four back to back.
   const { default: createBrowserBench } = await import('/build/wasm/camlens_bench_browser.mjs');
   const bench = await createBrowserBench();
+  bench.setThreadCount(1);
   const explainer = new bench.ExplainBench(modelJson, shards, metadataJson, input, photo.height, photo.width);
   results.camlens_methods = {};
   for (const name of bench.methodNames()) {
@@ -267,6 +278,27 @@ async function main() {
   const image = new camlens.Image(photo.rgba, photo.width, photo.height);
   results.headline_explain_many = measure(() => model.explainMany(image, { methods: HEADLINE }), { minMs: 1000 });
   log(`${HEADLINE.join(' + ')} Model.explainMany, camlens ${results.headline_explain_many.median_ms.toFixed(3)} ms`);
+
+  // camlens again on every thread its modules prespawned: the page's own setting (engine.js).
+  const threads = camlens.maxThreads;
+  camlens.setThreadCount(threads);
+  bench.setThreadCount(threads);
+  const threaded = { threads, methods: {} };
+  threaded.forward = measure(() => model.forward(input, 1), { minMs: 1000 });
+  log(`${threads} threads: forward camlens ${threaded.forward.median_ms.toFixed(3)} ms`);
+  for (const name of bench.methodNames()) {
+    threaded.methods[name] = measure(() => explainer.explain(name), { minRuns: 5, minMs: 1000, warmup: 1 });
+    log(`${threads} threads: ${name} camlens ${threaded.methods[name].median_ms.toFixed(3)} ms`);
+  }
+  threaded.headline = measure(() => { for (const name of HEADLINE) explainer.explain(name); }, { minMs: 1000 });
+  threaded.headline_shared = measure(() => explainer.explainAll(HEADLINE), { minMs: 1000 });
+  threaded.headline_explain_many = measure(() => model.explainMany(image, { methods: HEADLINE }), { minMs: 1000 });
+  log(`${threads} threads: ${HEADLINE.join(' + ')} back to back ${threaded.headline.median_ms.toFixed(3)} ms, ` +
+      `explain_all ${threaded.headline_shared.median_ms.toFixed(3)} ms, ` +
+      `Model.explainMany ${threaded.headline_explain_many.median_ms.toFixed(3)} ms`);
+  results.camlens_threads = threaded;
+  camlens.setThreadCount(1);
+  bench.setThreadCount(1);
   image.delete();
 
   // The built-in Fashion-MNIST CNN on a batch of 64.

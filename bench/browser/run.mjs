@@ -4,8 +4,9 @@
 // (no cache) and times navigation start -> the first map drawn in a panel (the first sample loads
 // by itself).
 // Serves the repository root on 127.0.0.1 (the page needs build/wasm, models, node_modules and a
-// fixture photo), without COOP/COEP headers: TensorFlow.js's wasm backend then runs its
-// single-threaded SIMD build, the configuration the comparison states.
+// fixture photo) with COOP/COEP headers, as tools/serve.mjs serves the app: the page is cross-origin
+// isolated, so camlens's modules prespawn their thread workers. The page forces TensorFlow.js's wasm
+// backend to its single-threaded SIMD build (the comparison's configuration) and records its file.
 // Usage: node bench/browser/run.mjs [--out FILE.json]   (after scripts/build.sh)
 import fs from 'node:fs';
 import http from 'node:http';
@@ -31,7 +32,8 @@ function serve() {
       response.writeHead(404).end(`not served: ${relative}`);
       return;
     }
-    response.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+    response.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
     fs.createReadStream(file).pipe(response);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));

@@ -194,3 +194,42 @@ test('explainMany over the worker: one call, the same maps as one explain call p
   assert.equal(result.cancelled, 'CancelledError');
   assert.equal(result.after, 'happy');
 });
+
+// Threads: cross-origin isolated, the engine runs the threaded module on every thread it prespawned
+// (this machine has 2 cores: at least 2), and its maps are those of 1 thread bit for bit; more than
+// it can run is an Error, not a hang. Not isolated, the one-thread module runs and says so.
+async function mapsAtEveryThreadCount() {
+  const { engine } = window;
+  const methods = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
+  const initial = { threads: engine.threads, maxThreads: engine.maxThreads };
+  const mapsAt = async (threads) => {
+    await engine.setThreads(threads);
+    const explained = await engine.explainMany({ methods, crop: null }).promise;
+    return { maps: explained.map((e) => Array.from(e.map.values)), heat: explained.map((e) => Array.from(e.heat.values)),
+      overlays: explained.map((e) => Array.from(e.overlay.data)) };
+  };
+  const all = await mapsAt(initial.maxThreads);
+  const one = await mapsAt(1);
+  const tooMany = await engine.setThreads(initial.maxThreads + 1).then(() => 'resolved', (error) => error.message);
+  return { initial, same: JSON.stringify(all) === JSON.stringify(one), mapCount: one.maps.length,
+    tooMany, after: engine.threads, prediction: (await engine.predict({ top: 1 })).classes[0].label };
+}
+
+test('threads, cross-origin isolated: all prespawned threads by default, the same maps as 1 thread', async () => {
+  const result = await inPage({ isolated: true }, mapsAtEveryThreadCount);
+  assert.ok(result.initial.maxThreads >= 2, `at least 2 threads, got ${result.initial.maxThreads}`);
+  assert.equal(result.initial.threads, result.initial.maxThreads);
+  assert.equal(result.mapCount, 4);
+  assert.ok(result.same, 'maps at all threads equal maps at 1 thread');
+  assert.match(result.tooMany, new RegExp(`asked for ${result.initial.maxThreads + 1} threads, but this WebAssembly module can run ${result.initial.maxThreads}`));
+  assert.equal(result.after, 1, 'a refused count leaves the count as it was');
+  assert.equal(result.prediction, 'happy');
+});
+
+test('threads, not isolated: the one-thread module, which refuses a second thread', async () => {
+  const result = await inPage({ isolated: false }, mapsAtEveryThreadCount);
+  assert.deepEqual(result.initial, { threads: 1, maxThreads: 1 });
+  assert.ok(result.same);
+  assert.match(result.tooMany, /this WebAssembly build runs on one thread, got 2/);
+  assert.equal(result.prediction, 'happy');
+});

@@ -182,6 +182,28 @@ TEST_CASE("GEMM-based conv backward equals the reference backward") {
   }
 }
 
+TEST_CASE("stride-1 conv backward with fewer output than input channels (the turned-filter path) equals the reference") {
+  Rng rng(15);
+  int tried = 0;
+  while (tried < 40) {
+    ConvGeometry g = random_geometry(rng, false);
+    g.stride_h = g.stride_w = 1;
+    g.out_h = g.in_h + g.pad.top + g.pad.bottom - (g.kernel_h - 1) * g.dilation_h;
+    g.out_w = g.in_w + g.pad.left + g.pad.right - (g.kernel_w - 1) * g.dilation_w;
+    if (g.out_c >= g.in_c || g.out_h < 1 || g.out_w < 1) continue;
+    compare_backward_with_reference(g, rng);
+    ++tried;
+  }
+  ConvGeometry class_maps = pointwise_geometry(2, 8, 8, 256, 7);  // the emotion model's last conv, batch 2
+  class_maps.kernel_h = class_maps.kernel_w = 3;
+  class_maps.pad = {1, 1, 1, 1};
+  compare_backward_with_reference(class_maps, rng);
+  ConvGeometry large = large_geometry();  // three bands of d_in rows
+  large.in_c = 33;
+  large.out_c = 16;
+  compare_backward_with_reference(large, rng);
+}
+
 TEST_CASE("depthwise backward equals the reference backward") {
   Rng rng(6);
   for (int trial = 0; trial < 60; ++trial) compare_backward_with_reference(random_geometry(rng, true), rng);
@@ -189,6 +211,24 @@ TEST_CASE("depthwise backward equals the reference backward") {
   large.depthwise = true;
   large.out_c = large.in_c * 2;
   compare_backward_with_reference(large, rng);
+}
+
+TEST_CASE("stride-1 depthwise backward with multiplier 1 (the gathering path) equals the reference") {
+  Rng rng(16);
+  for (int trial = 0; trial < 30; ++trial) {
+    ConvGeometry g = random_geometry(rng, true);
+    g.out_c = g.in_c = pick(rng, {1, 5, 16, 17, 33});  // whole blocks of 16 channels, and what is left over
+    g.stride_h = g.stride_w = 1;
+    g.out_h = g.in_h + g.pad.top + g.pad.bottom - (g.kernel_h - 1) * g.dilation_h;
+    g.out_w = g.in_w + g.pad.left + g.pad.right - (g.kernel_w - 1) * g.dilation_w;
+    if (g.out_h < 1 || g.out_w < 1) continue;
+    compare_backward_with_reference(g, rng);
+  }
+  ConvGeometry emotion = pointwise_geometry(2, 15, 15, 128, 128);  // an emotion separable conv, batch 2
+  emotion.depthwise = true;
+  emotion.kernel_h = emotion.kernel_w = 3;
+  emotion.pad = {1, 1, 1, 1};
+  compare_backward_with_reference(emotion, rng);
 }
 
 TEST_CASE("conv_forward through the cache equals the reference and follows geometry changes") {

@@ -1,6 +1,7 @@
-// The engine-wide thread count (kernels::set_thread_count): natively, threaded GEMMs, explanations
-// and training steps must give exactly the bits one thread gives (work is split by outputs, never
-// inside a sum); the WebAssembly build refuses more than one thread.
+// The engine-wide thread count (kernels::set_thread_count): threaded GEMMs, explanations and (natively)
+// training steps must give exactly the bits one thread gives (work is split by outputs, never inside
+// a sum). The WebAssembly suite runs threaded too (pthreads on Node's worker_threads, two prespawned
+// workers: up to 3 threads) and must refuse more threads than it has workers for, without hanging.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -20,13 +21,14 @@
 #include "train/optimizer.h"
 #include "support/gradcheck.h"
 
+#include "explain/pipeline.h"
+#include "explain/registry.h"
+#include "io/model.h"
+
 #ifndef __EMSCRIPTEN__
 #include <pthread.h>
 #include <sched.h>
 
-#include "explain/pipeline.h"
-#include "explain/registry.h"
-#include "io/model.h"
 #include "train/cnn.h"
 #include "train/random.h"
 #include "train/training.h"
@@ -61,14 +63,16 @@ TEST_CASE("threads: the count starts at 1 and rejects 0") {
 
 #ifdef __EMSCRIPTEN__
 
-TEST_CASE("threads: the WebAssembly build runs on one thread and says so") {
-  set_thread_count(1);
-  CHECK(thread_count() == 1);
-  CHECK_THROWS_WITH_AS(set_thread_count(2), doctest::Contains("the WebAssembly build runs on one thread"), Error);
-  CHECK(thread_count() == 1);
+TEST_CASE("threads: the WebAssembly build refuses more threads than it has workers for, and keeps its count") {
+  ThreadCountScope threads(2);
+  CHECK_THROWS_WITH_AS(set_thread_count(4), doctest::Contains("asked for 4 threads, but this WebAssembly module can run 3"),
+                       Error);
+  CHECK(thread_count() == 2);
+  set_thread_count(3);
+  CHECK(thread_count() == 3);
 }
 
-#else
+#endif
 
 namespace {
 
@@ -91,6 +95,24 @@ TEST_CASE("threads: parallel_for runs every index once, and nested calls run on 
   CHECK(wrong == 0);
 }
 
+TEST_CASE("threads: with n threads, n tasks of one call run at the same time") {
+  for (int threads : {2, 3}) {
+    CAPTURE(threads);
+    ThreadCountScope scope(threads);
+    std::atomic<int> arrived{0}, saw_all{0};
+    parallel_for(threads, [&](size_t) {
+      ++arrived;
+      // Bounded, so that a thread that never came fails the check instead of hanging the suite.
+      for (long spin = 0; spin < (1L << 28) && arrived.load() < threads; ++spin) {
+      }
+      saw_all += arrived.load() == threads;
+    });
+    CHECK(saw_all == threads);
+  }
+}
+
+#ifndef __EMSCRIPTEN__
+
 TEST_CASE("threads: back to 1 thread, the caller may run on every CPU it could before the pool pinned it") {
   cpu_set_t before, after;
   REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof before, &before) == 0);
@@ -101,6 +123,8 @@ TEST_CASE("threads: back to 1 thread, the caller may run on every CPU it could b
   REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof after, &after) == 0);
   CHECK(CPU_EQUAL(&before, &after));
 }
+
+#endif
 
 TEST_CASE("threads: nested parallel calls see one thread; parallel_zero clears every value") {
   ThreadCountScope threads(2);
@@ -238,6 +262,8 @@ TEST_CASE("threads: the emotion model's forward, Grad-CAM and saliency at 2 thre
     CHECK(two.upsampled.front().values == one.upsampled.front().values);
   }
 }
+
+#ifndef __EMSCRIPTEN__
 
 TEST_CASE("threads: training steps at 2 threads give the same losses and weights as 1 thread") {
   // Big enough for every split (kParallelMinWork): batch 48 (images of d_in), BatchNorm over

@@ -31,6 +31,7 @@
 #include "io/layers_model_saver.h"
 #include "io/model.h"
 #include "io/model_input.h"
+#include "kernels/backend.h"
 
 namespace {
 
@@ -597,10 +598,19 @@ class JsModel {
 // WASM heap bytes malloc has handed out and not taken back: flat when nothing leaks.
 size_t heap_bytes_in_use() { return mallinfo().uordblks; }
 
+// How many threads split the engine's passes (kernels::set_thread_count); more than the module has
+// workers for (Module.maxThreads, 1 on a page that is not cross-origin isolated) is an Error.
+void set_thread_count(int threads) {
+  js_errors([&] { camlens::kernels::set_thread_count(threads); });
+}
+int thread_count() { return camlens::kernels::thread_count(); }
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(camlens) {
   emscripten::function("heapBytes", &heap_bytes_in_use);
+  emscripten::function("setThreadCount", &set_thread_count);
+  emscripten::function("threadCount", &thread_count);
   emscripten::class_<JsImage>("Image")
       .constructor(&JsImage::create)
       .function("width", &JsImage::width)

@@ -28,6 +28,7 @@ class Engine {
   #kept = { model: null, image: null };  // what a restarted worker loads again
   #ready = false;  // the module loaded once: a failing worker is restarted from then on
   #terminated = false;
+  #threads = { threads: 1, maxThreads: 1 };  // the engine's thread count, and the most it can run
 
   constructor() {
     if (globalThis.crossOriginIsolated && typeof SharedArrayBuffer === 'function') {
@@ -38,8 +39,22 @@ class Engine {
   // Starts the worker; resolves once the WebAssembly module is ready.
   start() {
     this.#startWorker();
-    return this.#submit('init', { cancelBuffer: this.#cancelFlag?.buffer ?? null }).promise.then(() => {
+    return this.#submit('init', { cancelBuffer: this.#cancelFlag?.buffer ?? null }).promise.then(({ threads, maxThreads }) => {
+      this.#threads = { threads, maxThreads };
       this.#ready = true;
+    });
+  }
+
+  // How many threads the engine runs on (all it has when the page is cross-origin isolated, else 1),
+  // and the most it can run.
+  get threads() { return this.#threads.threads; }
+  get maxThreads() { return this.#threads.maxThreads; }
+
+  // Runs the engine on `threads` threads (1 .. maxThreads; results do not change, only the speed).
+  setThreads(threads) {
+    return this.#submit('setThreads', { threads }).promise.then((result) => {
+      this.#threads.threads = result.threads;
+      return result.threads;
     });
   }
 
@@ -180,7 +195,8 @@ class Engine {
     if (this.#running && error) this.#running.reject(error);
     this.#running = null;
     this.#startWorker();
-    const restore = [{ type: 'init', args: { cancelBuffer: this.#cancelFlag?.buffer ?? null } }];
+    const restore = [{ type: 'init', args: { cancelBuffer: this.#cancelFlag?.buffer ?? null } },
+                     { type: 'setThreads', args: { threads: this.#threads.threads } }];
     if (this.#kept.model) restore.push({ type: 'loadModel', args: this.#kept.model });
     if (this.#kept.image) restore.push({ type: 'setImage', args: this.#kept.image });
     const jobs = restore.map(({ type, args }) => ({

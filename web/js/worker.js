@@ -6,7 +6,10 @@
 // Messages out: {id, progress: {fraction, stage}} while a slow call runs, then
 //               {id, result} or {id, error: {name, message}}.
 // Results are fresh copies out of WASM memory; their buffers are transferred, not copied again.
-import createCamlens from '../engine/camlens.mjs';
+//
+// Threads: on a cross-origin isolated page the threaded module (camlens.mjs, with camlens.worker.js
+// for its thread workers) runs the engine on all the threads it prespawned (Module.maxThreads);
+// elsewhere there is no shared memory, and the one-thread build (camlens-single.mjs) runs it.
 
 let camlens = null;
 let model = null;  // camlens.Model
@@ -15,7 +18,13 @@ let image = null;  // camlens.Image
 // which the progress callback reads between steps. null when the page is not cross-origin isolated.
 let cancelFlag = null;
 
-const loading = createCamlens().then((module) => { camlens = module; });
+const MODULE_URL = self.crossOriginIsolated ? '../engine/camlens.mjs' : '../engine/camlens-single.mjs';
+const loading = import(MODULE_URL)
+  .then(({ default: createCamlens }) => createCamlens())
+  .then((module) => {
+    module.setThreadCount(module.maxThreads ?? 1);
+    camlens = module;
+  });
 
 function needModel() {
   if (!model) throw new Error('no model loaded: call loadModel first');
@@ -62,7 +71,11 @@ function withTotal(call) {
 const handlers = {
   init({ cancelBuffer }) {
     cancelFlag = cancelBuffer ? new Int32Array(cancelBuffer) : null;
-    return { cancellable: cancelFlag !== null };
+    return { cancellable: cancelFlag !== null, threads: camlens.threadCount(), maxThreads: camlens.maxThreads ?? 1 };
+  },
+  setThreads({ threads }) {
+    camlens.setThreadCount(threads);
+    return { threads: camlens.threadCount() };
   },
   loadModel({ modelJson, shards, metadataJson }) {
     const next = new camlens.Model(modelJson, shards, metadataJson ?? '');

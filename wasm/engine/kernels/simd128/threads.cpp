@@ -1,15 +1,181 @@
-// The WebAssembly build runs on one thread: the page's module is built without pthreads.
+// The WebAssembly build's threads (kernels::set_thread_count). Built with -pthread (the atomics
+// feature: shared memory, Web Workers behind std::thread), the engine keeps one pool of persistent
+// workers; the calling thread takes part in every parallel call. Built without, it runs on one thread.
+//
+// Workers are never stopped while the engine lives: a WebAssembly thread that exits hands its Web
+// Worker back only when the main thread next returns to its event loop, so stopping and starting
+// workers inside one call would exhaust the prespawned workers. set_thread_count only changes how
+// many of them take part.
+#include <cstddef>
+
 #include "core/error.h"
 #include "kernels/backend.h"
 #include "kernels/parallel.h"
 
+#if defined(__wasm_atomics__)
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
+#endif
+
 namespace camlens::kernels {
+
+#if defined(__wasm_atomics__)
+
+namespace {
+
+// A worker spins this many polls for the next call before it sleeps, and the caller as long for the
+// workers to finish: tens of microseconds, against a sleep-and-wake round trip through the browser
+// (Atomics.wait / notify) that costs as much again on every one of the dozens of calls per map.
+constexpr int kSpinPolls = 1 << 14;
+
+// True on a thread while it runs parallel tasks: nested parallel calls then run on that thread.
+thread_local bool t_inside_task = false;
+
+class ThreadPool {
+ public:
+  ~ThreadPool() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& worker : workers_) worker.join();
+  }
+
+  size_t workers() const { return workers_.size(); }
+
+  // Starts workers until there are `count`; throws std::system_error when the module has no
+  // thread left to give (its prespawned Web Workers are all taken).
+  void grow(size_t count) {
+    while (workers_.size() < count) {
+      const size_t index = workers_.size();
+      workers_.emplace_back([this, index] { work(index); });
+    }
+  }
+
+  // Runs task(context, i) for i in [0, count) on the caller and the first `helpers` workers.
+  void run(size_t count, ParallelTask task, void* context, size_t helpers) {
+    {
+      std::lock_guard lock(mutex_);
+      task_ = task;
+      context_ = context;
+      count_ = count;
+      next_.store(0, std::memory_order_relaxed);
+      pending_.store(helpers, std::memory_order_relaxed);
+      call_.store(((call_.load(std::memory_order_relaxed) >> kHelperBits) + 1) << kHelperBits | helpers,
+                  std::memory_order_release);
+    }
+    wake_.notify_all();
+    t_inside_task = true;
+    drain();
+    t_inside_task = false;
+    for (int poll = 0; poll < kSpinPolls; ++poll) {
+      if (pending_.load(std::memory_order_acquire) == 0) return;
+    }
+    std::unique_lock lock(mutex_);
+    finished_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+  }
+
+ private:
+  // Claims indices of the current call until none is left.
+  void drain() {
+    for (size_t i = next_.fetch_add(1, std::memory_order_relaxed); i < count_;
+         i = next_.fetch_add(1, std::memory_order_relaxed)) {
+      task_(context_, i);
+    }
+  }
+
+  void work(size_t index) {
+    t_inside_task = true;
+    uint64_t seen = 0;
+    for (;;) {
+      seen = await_call(seen);
+      if (seen == kStop) return;
+      if (index >= (seen & kHelperMask)) continue;  // not asked to help with this call
+      drain();
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard lock(mutex_);  // the caller is either before its check or waiting
+        finished_.notify_one();
+      }
+    }
+  }
+
+  // The call word (call_) of the next call after `seen`, or kStop.
+  uint64_t await_call(uint64_t seen) {
+    for (int poll = 0; poll < kSpinPolls; ++poll) {
+      const uint64_t call = call_.load(std::memory_order_acquire);
+      if (call != seen) return call;
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait(lock, [&] { return stopping_ || call_.load(std::memory_order_acquire) != seen; });
+    return stopping_ ? kStop : call_.load(std::memory_order_acquire);
+  }
+
+  static constexpr uint64_t kStop = ~uint64_t{0};
+  static constexpr int kHelperBits = 8;
+  static constexpr uint64_t kHelperMask = (uint64_t{1} << kHelperBits) - 1;
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, finished_;
+  bool stopping_ = false;
+  // The current call, written before call_ moves on (release), read by its helpers after they see
+  // the new call_ (acquire); the caller changes them again only once every helper is done.
+  ParallelTask task_ = nullptr;
+  void* context_ = nullptr;
+  size_t count_ = 0;
+  std::atomic<size_t> next_{0}, pending_{0};
+  // One word, so that a worker reads a call's number and its helper count together: the call's
+  // sequence number above kHelperBits, how many workers help below.
+  std::atomic<uint64_t> call_{0};
+};
+
+// The call word's helper bits bound the helpers; browsers give far fewer workers anyway.
+constexpr int kMaxThreads = 64;
+int g_thread_count = 1;
+std::unique_ptr<ThreadPool> g_pool;
+
+}  // namespace
+
+void set_thread_count(int threads) {
+  if (threads < 1) fail("set_thread_count: needs at least 1 thread, got ", threads);
+  if (threads > kMaxThreads) fail("set_thread_count: at most ", kMaxThreads, " threads, got ", threads);
+  if (!g_pool) g_pool = std::make_unique<ThreadPool>();
+  try {
+    g_pool->grow(static_cast<size_t>(threads) - 1);
+  } catch (const std::system_error&) {
+    fail("set_thread_count: asked for ", threads, " threads, but this WebAssembly module can run ", g_pool->workers() + 1,
+         ": it prespawns its workers (in a browser, only when the page is cross-origin isolated, i.e. "
+         "served with COOP/COEP headers); use at most ", g_pool->workers() + 1);
+  }
+  g_thread_count = threads;
+}
+
+int thread_count() { return g_thread_count; }
+
+int parallel_thread_count() { return t_inside_task ? 1 : g_thread_count; }
+
+void parallelize(size_t count, ParallelTask task, void* context) {
+  if (g_thread_count <= 1 || count <= 1 || t_inside_task) {
+    for (size_t i = 0; i < count; ++i) task(context, i);
+    return;
+  }
+  g_pool->run(count, task, context, static_cast<size_t>(g_thread_count) - 1);
+}
+
+#else  // no atomics: a module without shared memory has no threads
 
 void set_thread_count(int threads) {
   if (threads < 1) fail("set_thread_count: needs at least 1 thread, got ", threads);
   if (threads > 1) {
-    fail("set_thread_count: the WebAssembly build runs on one thread, got ", threads,
-         "; use the native build (camlens --threads N) for more");
+    fail("set_thread_count: this WebAssembly build runs on one thread, got ", threads,
+         "; build it with -pthread for more");
   }
 }
 
@@ -20,5 +186,7 @@ int parallel_thread_count() { return 1; }
 void parallelize(size_t count, ParallelTask task, void* context) {
   for (size_t i = 0; i < count; ++i) task(context, i);
 }
+
+#endif
 
 }  // namespace camlens::kernels
