@@ -4,9 +4,11 @@
 // workers: up to 3 threads) and must refuse more threads than it has workers for, without hanging.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cfloat>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,9 @@
 #include "kernels/backend.h"
 #include "kernels/gemm.h"
 #include "kernels/parallel.h"
+#include "kernels/pool.h"
+#include "layers/relu.h"
+#include "train/optimizer.h"
 #include "support/gradcheck.h"
 
 #include "explain/pipeline.h"
@@ -120,6 +125,74 @@ TEST_CASE("threads: back to 1 thread, the caller may run on every CPU it could b
 }
 
 #endif
+
+TEST_CASE("threads: nested parallel calls see one thread; parallel_zero clears every value") {
+  ThreadCountScope threads(2);
+  CHECK(parallel_thread_count() == 2);
+  parallel_for(2, [](size_t) { CHECK(parallel_thread_count() == 1); });
+  // Above kParallelMinWork and not a multiple of the 16-float granule, so both parts and the tail run.
+  std::vector<float> values(kParallelMinWork + 37, 1.5f);
+  parallel_zero(values.data(), values.size());
+  CHECK(std::count(values.begin(), values.end(), 0.0f) == static_cast<ptrdiff_t>(values.size()));
+}
+
+TEST_CASE("threads: ReLU, max-pool backward and the Adam and SGD updates equal the reference loops at 1-3 threads") {
+  test::Rng rng(11);
+  // ReLU over more than kParallelMinWork values (an odd count), a quarter of them exactly 0.
+  Tensor x = rng.tensor(Shape{1, static_cast<int>(kParallelMinWork) + 101}, -1.0f, 3.0f);
+  for (size_t i = 0; i < x.size(); i += 4) x[i] = 0.0f;
+  const Tensor g = rng.tensor(x.shape());
+  const Tensor d_start = rng.tensor(x.shape());
+  Tensor want_y(x.shape()), want_dx = d_start.clone();
+  for (size_t i = 0; i < x.size(); ++i) {
+    want_y[i] = std::max(x[i], 0.0f);
+    want_dx[i] += want_y[i] > 0.0f ? g[i] : 0.0f;
+  }
+  // 2x2 max pools over 16 images of 28 x 28 x 64 ReLU outputs with many tied maxima.
+  PoolGeometry pool;
+  pool.batch = 16;
+  pool.in_h = pool.in_w = 28;
+  pool.channels = 64;
+  pool.window_h = pool.window_w = pool.stride_h = pool.stride_w = 2;
+  pool.out_h = pool.out_w = 14;
+  Tensor pool_in = rng.tensor(Shape::nhwc(16, 28, 28, 64));
+  for (float& v : pool_in.values()) v = std::max(0.0f, std::round(v * 4.0f) / 4.0f);
+  const Tensor pool_d_out = rng.tensor(Shape::nhwc(16, 14, 14, 64));
+  Tensor pool_want = rng.tensor(pool_in.shape());
+  const Tensor pool_start = pool_want.clone();
+  max_pool_backward_reference(pool_want.data(), pool_d_out.data(), pool_in.data(), pool);
+  // Optimiser updates of a parameter big enough to split, against the same formulas written out.
+  const Tensor weights = rng.tensor(Shape{256, 300}), grad = rng.tensor(Shape{256, 300});
+  const Tensor m0 = rng.tensor(weights.shape(), -0.1f, 0.1f), v0 = rng.tensor(weights.shape(), 0.0f, 0.1f);
+  const AdamParams adam;
+  Tensor adam_want = weights.clone(), sgd_want = weights.clone();
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const float m = adam.beta1 * m0[i] + (1.0f - adam.beta1) * grad[i];
+    const float v = adam.beta2 * v0[i] + (1.0f - adam.beta2) * grad[i] * grad[i];
+    const float direction = (m / (1.0f - std::pow(adam.beta1, 3.0f))) /
+                            (std::sqrt(v / (1.0f - std::pow(adam.beta2, 3.0f))) + adam.epsilon);
+    adam_want[i] -= 0.01f * (direction + 0.1f * weights[i]);
+    sgd_want[i] -= 0.01f * ((0.9f * m0[i] + grad[i]) + 0.1f * weights[i]);
+  }
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    ThreadCountScope scope(threads);
+    Tensor y(x.shape()), dx = d_start.clone();
+    relu_forward(y, x, std::numeric_limits<float>::infinity());
+    relu_backward(dx, g, y, std::numeric_limits<float>::infinity(), ReluBackward::normal);
+    CHECK(test::max_abs_diff(y, want_y) == 0.0f);
+    CHECK(test::max_abs_diff(dx, want_dx) == 0.0f);
+    Tensor pool_got = pool_start.clone();
+    max_pool_backward(pool_got.data(), pool_d_out.data(), pool_in.data(), pool);
+    CHECK(test::max_abs_diff(pool_got, pool_want) == 0.0f);
+    Tensor adam_got = weights.clone(), m = m0.clone(), v = v0.clone();
+    adam_update(adam_got, grad, m, v, 3, 0.01f, adam, 0.1f);
+    CHECK(test::max_abs_diff(adam_got, adam_want) == 0.0f);
+    Tensor sgd_got = weights.clone(), velocity = m0.clone();
+    sgd_momentum_update(sgd_got, grad, velocity, 0.01f, 0.9f, 0.1f);
+    CHECK(test::max_abs_diff(sgd_got, sgd_want) == 0.0f);
+  }
+}
 
 TEST_CASE("threads: threaded GEMMs equal one thread bit for bit, and the reference loops, on odd shapes") {
   test::Rng rng(7);

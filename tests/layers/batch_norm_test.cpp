@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "layers/relu.h"
 #include "support/gradcheck.h"
 
 using namespace camlens;
@@ -152,6 +153,51 @@ TEST_CASE("BatchNorm training input gradient sums to zero per channel and skips 
   }
   for (Parameter& p : bn.parameters())
     for (float g : p.grad->values()) CHECK(g == 0.0f);
+}
+
+TEST_CASE("BatchNorm with a fused ReLU or ReLU6 equals BatchNorm then the activation layer, forward and backward") {
+  Rng rng(136);
+  // Large enough (64 x 14 x 14 x 32) that the element-wise passes split across threads when run with more.
+  const Shape shape = Shape::nhwc(64, 14, 14, 32);
+  for (Activation activation : {Activation::relu, Activation::relu6}) {
+    const float cap = activation == Activation::relu6 ? 6.0f : Relu::kNoCap;
+    CAPTURE(cap);
+    for (Phase phase : {Phase::training, Phase::inference}) {
+      CAPTURE(phase == Phase::training);
+      for (ReluBackward mode : {ReluBackward::normal, ReluBackward::guided}) {
+        BatchNorm fused("fused", shape.c(), 1e-3f, 0.9f, activation), plain("plain", shape.c(), 1e-3f, 0.9f);
+        Rng weights(7);
+        randomise(fused, weights);
+        Rng same_weights(7);
+        randomise(plain, same_weights);
+        for (float& v : fused.gamma().values()) v *= 4.0f;  // push some outputs past ReLU6's cap
+        for (float& v : plain.gamma().values()) v *= 4.0f;
+        Relu relu("relu", cap);
+        const Tensor x = rng.tensor(shape, -2.0f, 2.0f);
+        const Tensor probe = rng.tensor(shape);
+        const Tensor fused_out = run_forward(fused, {&x}, phase);
+        const Tensor normalised = run_forward(plain, {&x}, phase);
+        const Tensor want_out = run_forward(relu, {&normalised}, phase);
+        CHECK(max_abs_diff(fused_out, want_out) == 0.0f);
+
+        const BackwardRequest request{true, mode};
+        for (Parameter& p : fused.parameters()) p.grad->fill(0.0f);
+        for (Parameter& p : plain.parameters()) p.grad->fill(0.0f);
+        Tensor fused_dx(shape), relu_dx(shape), want_dx(shape);
+        const Tensor* fused_in[] = {&x};
+        Tensor* fused_d_in[] = {&fused_dx};
+        fused.backward(fused_d_in, probe, fused_in, fused_out, request);
+        const Tensor* relu_in[] = {&normalised};
+        Tensor* relu_d_in[] = {&relu_dx};
+        relu.backward(relu_d_in, probe, relu_in, want_out, request);
+        Tensor* plain_d_in[] = {&want_dx};
+        plain.backward(plain_d_in, relu_dx, fused_in, normalised, request);
+        CHECK(max_abs_diff(fused_dx, want_dx) == 0.0f);
+        CHECK(max_abs_diff(*fused.parameters()[0].grad, *plain.parameters()[0].grad) == 0.0f);
+        CHECK(max_abs_diff(*fused.parameters()[1].grad, *plain.parameters()[1].grad) == 0.0f);
+      }
+    }
+  }
 }
 
 TEST_CASE("Folding an inference BatchNorm into the preceding conv gives the same outputs") {

@@ -18,11 +18,14 @@ TEST_CASE("CNN: the Fashion-MNIST architecture ends at 7x7 convolutions, then GA
   Graph graph = build_training_graph(architecture, 1);
   std::vector<std::string> names;
   for (const NodeInfo& node : graph.nodes()) names.push_back(node.name);
-  CHECK(names == std::vector<std::string>{"input", "conv1", "bn1", "relu1", "pool1", "conv2", "bn2", "relu2",
-                                          "conv3", "bn3", "relu3", "pool2", "conv4", "bn4", "relu4", "gap",
-                                          "logits"});
+  // Each BatchNorm carries its stage's ReLU fused.
+  CHECK(names == std::vector<std::string>{"input", "conv1", "bn1", "pool1", "conv2", "bn2", "conv3", "bn3", "pool2",
+                                          "conv4", "bn4", "gap", "logits"});
+  for (const char* bn : {"bn1", "bn2", "bn3", "bn4"}) {
+    CHECK(dynamic_cast<const BatchNorm&>(graph.layer(bn)).activation() == Activation::relu);
+  }
   const std::vector<NodeInfo> nodes = graph.nodes();
-  CHECK(nodes[12].item_shape == Shape{7, 7, 128});  // conv4: the maps CAM explains
+  CHECK(nodes[9].item_shape == Shape{7, 7, 128});  // conv4: the maps CAM explains
   CHECK(architecture.last_conv() == "conv4");
   CHECK(nodes.back().item_shape == Shape{10});
 
@@ -80,6 +83,11 @@ TEST_CASE("CNN: the inference graph saves as a TensorFlow.js layers model and lo
   const Tensor& actual = reloaded.graph.forward(input);
   REQUIRE(actual.shape() == expected.shape());
   for (size_t i = 0; i < expected.size(); ++i) CHECK(actual[i] == expected[i]);  // same weights, same kernels
+}
+
+TEST_CASE("CNN: the training graph (ReLUs fused into its BatchNorms) refuses to save as a layers model") {
+  Graph trained = build_training_graph(CnnArchitecture{Shape{8, 8, 1}, {{4, false}}, 2}, 1);
+  CHECK_THROWS_WITH_AS(save_layers_model(trained), doctest::Contains("BatchNorm 'bn1' has a fused activation"), Error);
 }
 
 TEST_CASE("CNN: a graph of another shape cannot be folded; bad architectures are errors") {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "kernels/parallel.h"
 
 namespace camlens {
 
@@ -300,7 +301,10 @@ NamedTensors Graph::backward(const Tensor& grad, const BackwardOptions& options)
     std::copy(grad.values().begin(), grad.values().end(), start.grad.data());
   }
   for (int i = to; i < from; ++i) {
-    if (needs_grad[i]) nodes_[i].grad.reshape_storage(nodes_[i].activation->shape(), /*zero=*/true);
+    if (!needs_grad[i]) continue;
+    Tensor& node_grad = nodes_[i].grad;
+    node_grad.reshape_storage(nodes_[i].activation->shape());
+    kernels::parallel_zero(node_grad.data(), node_grad.size());
   }
 
   for (int i = from; i > to; --i) {

@@ -171,6 +171,10 @@ class Saver {
   }
 
   void add_batch_norm(const NodeInfo& node, const BatchNorm& bn) {
+    if (bn.activation() != Activation::none) {
+      fail("save_layers_model: BatchNorm '", node.name, "' has a fused activation, which a Keras ",
+           "BatchNormalization layer cannot hold; save the folded inference graph (build_inference_graph) instead");
+    }
     add_layer("BatchNormalization", node.name,
               {{"axis", -1}, {"epsilon", bn.epsilon()}, {"momentum", bn.momentum()}, {"center", true}, {"scale", true}},
               node.inputs);

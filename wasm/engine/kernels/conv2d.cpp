@@ -122,7 +122,7 @@ void conv_backward_input_stride1(float* d_in, const float* d_out, const float* f
   const std::vector<float> turned = turned_filter(filter, g);
   const int k = patch_size(t);
   // Images write disjoint parts of d_in: threads take whole images (one image: the GEMM splits instead).
-  const size_t parts = std::min<size_t>(thread_count(), g.batch);
+  const size_t parts = std::min<size_t>(parallel_thread_count(), g.batch);
   parallel_for(parts, [&](size_t part) {
     const Range images = split_range(g.batch, parts, part);
     const int band = rows_per_band(t);
@@ -157,23 +157,38 @@ void conv_backward_input_gemm(float* d_in, const float* d_out, const float* filt
     conv_backward_input_stride1(d_in, d_out, filter, g);
     return;
   }
+  // filter^T (out_c x patch) once per call: the GEMM then packs its B panel from contiguous rows for
+  // each image, where reading the HWIO filter transposed gathered one float at a time (the same
+  // values in the same order, so the same bits).
+  thread_local std::vector<float> transposed;
+  transposed.resize(static_cast<size_t>(k) * g.out_c);
+  for (int p = 0; p < k; ++p)
+    for (int oc = 0; oc < g.out_c; ++oc) transposed[static_cast<size_t>(oc) * k + p] = filter[static_cast<size_t>(p) * g.out_c + oc];
+  const float* filter_t = transposed.data();
   // Images write disjoint parts of d_in: threads take whole images (one image: the GEMM splits instead).
-  const size_t parts = std::min<size_t>(thread_count(), g.batch);
+  const size_t parts = std::min<size_t>(parallel_thread_count(), g.batch);
+  // Small images (a whole image within the column budget) go several to a GEMM: its B panel, the
+  // filter, is then packed once per group instead of once per image. Each column still sums the
+  // same products in the same order, so grouping does not change the bits.
+  const int band = rows_per_band(g);
+  const size_t group = band == g.out_h ? std::max<size_t>(1, kColumnBudget / (pixels_out(g) * k)) : 1;
   parallel_for(parts, [&](size_t part) {
     const Range images = split_range(g.batch, parts, part);
-    int band = rows_per_band(g);
-    float* columns = column_scratch(static_cast<size_t>(band) * g.out_w * k);
-    for (size_t n = images.begin; n < images.end; ++n) {
-      float* image_grad = d_in + n * pixels_in(g) * g.in_c;
-      const float* image_d_out = d_out + n * pixels_out(g) * g.out_c;
+    float* columns = column_scratch(group * band * g.out_w * k);
+    for (size_t n = images.begin; n < images.end;) {
+      const size_t count = std::min(group, images.end - n);
       for (int row = 0; row < g.out_h; row += band) {
-        int row_end = std::min(row + band, g.out_h);
-        int m = (row_end - row) * g.out_w;
-        std::fill_n(columns, static_cast<size_t>(m) * k, 0.0f);
-        gemm_nt(m, k, g.out_c, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c, g.out_c, filter, g.out_c,
-                columns, k);
-        col2im_add(image_grad, columns, g, row, row_end);
+        const int row_end = std::min(row + band, g.out_h);
+        const size_t image_columns = static_cast<size_t>(row_end - row) * g.out_w * k;
+        const int m = static_cast<int>(count) * (row_end - row) * g.out_w;
+        std::fill_n(columns, count * image_columns, 0.0f);
+        gemm_nn(m, k, g.out_c, d_out + (n * pixels_out(g) + static_cast<size_t>(row) * g.out_w) * g.out_c, g.out_c,
+                filter_t, k, columns, k);
+        for (size_t i = 0; i < count; ++i) {
+          col2im_add(d_in + (n + i) * pixels_in(g) * g.in_c, columns + i * image_columns, g, row, row_end);
+        }
       }
+      n += count;
     }
   });
 }

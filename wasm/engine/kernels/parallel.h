@@ -15,6 +15,11 @@ using ParallelTask = void (*)(void* context, size_t index);
 // Calls task(context, i) once for every i in [0, count), possibly concurrently; returns when all are done.
 void parallelize(size_t count, ParallelTask task, void* context);
 
+// How many threads a parallel call made here runs on: thread_count(), but 1 inside a parallel task
+// (nested calls run in order on the caller, so splitting there only repeats per-part setup, such
+// as a GEMM packing its B panel once per part).
+int parallel_thread_count();
+
 // The same for a callable: body(i) for every i in [0, count).
 template <typename Body>
 void parallel_for(size_t count, const Body& body) {
@@ -44,11 +49,15 @@ constexpr size_t kChannelGranule = 16;
 template <typename Body>
 void parallel_ranges(size_t count, size_t granule, size_t work, const Body& body) {
   const size_t granules = (count + granule - 1) / granule;
-  const size_t parts = work < kParallelMinWork ? 1 : std::min<size_t>(thread_count(), granules);
+  const size_t parts = work < kParallelMinWork ? 1 : std::min<size_t>(parallel_thread_count(), granules);
   parallel_for(parts, [&](size_t part) {
     const Range range = split_range(count, parts, part, granule);
     if (range.begin < range.end) body(range.begin, range.end);
   });
 }
+
+// Sets `count` floats to zero, split across threads when large: clearing the gradient buffers of a
+// training step is about 45 MB of stores, which one core alone does not drive at full bandwidth.
+void parallel_zero(float* data, size_t count);
 
 }  // namespace camlens::kernels

@@ -8,6 +8,7 @@
 #endif
 
 #include "kernels/backend.h"
+#include "kernels/parallel.h"
 
 namespace camlens::kernels {
 
@@ -96,30 +97,34 @@ void max_pool_backward(float* d_in, const float* d_out, const float* in, const P
     return;
   }
   const int channels = g.channels;
-  std::vector<float> best(channels);
-  std::vector<uint32_t> pending(channels);  // all ones until the channel's maximum is found
-  for (int n = 0; n < g.batch; ++n) {
-    const float* image = in + static_cast<size_t>(n) * g.in_h * g.in_w * channels;
-    float* d_image = d_in + static_cast<size_t>(n) * g.in_h * g.in_w * channels;
-    for (int oh = 0; oh < g.out_h; ++oh)
-      for (int ow = 0; ow < g.out_w; ++ow) {
-        const WindowBounds b = window_bounds(g, oh, ow);
-        const size_t first = static_cast<size_t>(b.h0 * g.in_w + b.w0) * channels;
-        std::copy_n(image + first, channels, best.begin());
-        for (int h = b.h0; h < b.h1; ++h)
-          for (int w = b.w0; w < b.w1; ++w) {
-            keep_max(best.data(), image + static_cast<size_t>(h * g.in_w + w) * channels, channels);
-          }
-        const float* g_out = d_out + ((static_cast<size_t>(n) * g.out_h + oh) * g.out_w + ow) * channels;
-        std::fill(pending.begin(), pending.end(), ~0u);
-        for (int h = b.h0; h < b.h1; ++h)
-          for (int w = b.w0; w < b.w1; ++w) {
-            const size_t pixel = static_cast<size_t>(h * g.in_w + w) * channels;
-            route_to_first_max(d_image + pixel, image + pixel, best.data(), pending.data(), g_out, channels);
-          }
-        route_unclaimed(d_image + first, pending.data(), g_out, channels);
-      }
-  }
+  // Overlapping windows of one image may write the same input pixel: threads take whole images.
+  const size_t work = static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.window_h * g.window_w * channels;
+  parallel_ranges(static_cast<size_t>(g.batch), 1, work, [&](size_t first_image, size_t end_image) {
+    std::vector<float> best(channels);
+    std::vector<uint32_t> pending(channels);  // all ones until the channel's maximum is found
+    for (size_t n = first_image; n < end_image; ++n) {
+      const float* image = in + n * g.in_h * g.in_w * channels;
+      float* d_image = d_in + n * g.in_h * g.in_w * channels;
+      for (int oh = 0; oh < g.out_h; ++oh)
+        for (int ow = 0; ow < g.out_w; ++ow) {
+          const WindowBounds b = window_bounds(g, oh, ow);
+          const size_t first = static_cast<size_t>(b.h0 * g.in_w + b.w0) * channels;
+          std::copy_n(image + first, channels, best.begin());
+          for (int h = b.h0; h < b.h1; ++h)
+            for (int w = b.w0; w < b.w1; ++w) {
+              keep_max(best.data(), image + static_cast<size_t>(h * g.in_w + w) * channels, channels);
+            }
+          const float* g_out = d_out + ((n * g.out_h + oh) * g.out_w + ow) * channels;
+          std::fill(pending.begin(), pending.end(), ~0u);
+          for (int h = b.h0; h < b.h1; ++h)
+            for (int w = b.w0; w < b.w1; ++w) {
+              const size_t pixel = static_cast<size_t>(h * g.in_w + w) * channels;
+              route_to_first_max(d_image + pixel, image + pixel, best.data(), pending.data(), g_out, channels);
+            }
+          route_unclaimed(d_image + first, pending.data(), g_out, channels);
+        }
+    }
+  });
 }
 
 void avg_pool_backward(float* d_in, const float* d_out, const PoolGeometry& g) {

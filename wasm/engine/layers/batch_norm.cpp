@@ -1,6 +1,8 @@
 #include "layers/batch_norm.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "core/error.h"
@@ -9,6 +11,26 @@
 namespace camlens {
 
 namespace {
+
+// The fused activation's clamp: [lowest, highest] for none, [0, cap] for ReLU / ReLU6.
+float activation_floor(Activation activation) {
+  return activation == Activation::none ? -std::numeric_limits<float>::infinity() : 0.0f;
+}
+float activation_cap(Activation activation) {
+  return activation == Activation::relu6 ? 6.0f : std::numeric_limits<float>::infinity();
+}
+
+// masked = d_out where the fused activation passed the gradient, else 0: one pass, split by elements.
+void masked_activation_grad(Tensor& masked, const Tensor& d_out, const Tensor& out, float cap, ReluBackward mode) {
+  const float* g = d_out.data();
+  const float* y = out.data();
+  float* m = masked.data();
+  with_relu_mode(mode, [&]<ReluBackward fixed>() {
+    kernels::parallel_ranges(out.size(), kernels::kChannelGranule, out.size(), [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) m[i] = relu_passes<fixed>(y[i], g[i], cap) ? g[i] : 0.0f;
+    });
+  });
+}
 
 void inverse_std(Tensor& inv_std, const Tensor& variance, float epsilon) {
   inv_std.reshape_storage(variance.shape());
@@ -45,14 +67,16 @@ void batch_norm_statistics(Tensor& mean, Tensor& variance, const Tensor& in) {
 }
 
 void batch_norm_forward(Tensor& out, const Tensor& in, const Tensor& gamma, const Tensor& beta, const Tensor& mean,
-                        const Tensor& inv_std) {
+                        const Tensor& inv_std, Activation activation) {
   const int channels = in.shape().c();
   const size_t rows = in.size() / channels;
-  for_channel_ranges(channels, in.size(), [&](int c0, int c1) {
-    for (size_t r = 0; r < rows; ++r)
-      for (int c = c0; c < c1; ++c) {
+  const float floor = activation_floor(activation), cap = activation_cap(activation);
+  // Element-wise: threads take ranges of rows, each streaming through its own part of the tensor.
+  kernels::parallel_ranges(rows, 1, in.size(), [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r)
+      for (int c = 0; c < channels; ++c) {
         const size_t i = r * channels + c;
-        out[i] = (in[i] - mean[c]) * inv_std[c] * gamma[c] + beta[c];
+        out[i] = std::min(std::max((in[i] - mean[c]) * inv_std[c] * gamma[c] + beta[c], floor), cap);
       }
   });
 }
@@ -79,19 +103,20 @@ void batch_norm_backward(Tensor* d_in, Tensor* d_gamma, Tensor* d_beta, const Te
     for (int c = 0; c < channels; ++c) (*d_beta)[c] += sum_dy[c];
   if (d_in == nullptr) return;
   Tensor& dx = *d_in;
+  // The input gradient is element-wise given the sums: threads take ranges of rows.
   if (!through_batch_stats) {
-    for_channel_ranges(channels, in.size(), [&](int c0, int c1) {
-      for (size_t r = 0; r < rows; ++r)
-        for (int c = c0; c < c1; ++c) dx[r * channels + c] += d_out[r * channels + c] * gamma[c] * inv_std[c];
+    kernels::parallel_ranges(rows, 1, in.size(), [&](size_t r0, size_t r1) {
+      for (size_t r = r0; r < r1; ++r)
+        for (int c = 0; c < channels; ++c) dx[r * channels + c] += d_out[r * channels + c] * gamma[c] * inv_std[c];
     });
     return;
   }
   // dx = gamma * inv_std * (dy - mean(dy) - x_hat * mean(dy * x_hat)): the mean and variance
   // depend on every x of the channel, which adds the two centring terms.
   const float count = static_cast<float>(rows);
-  for_channel_ranges(channels, in.size(), [&](int c0, int c1) {
-    for (size_t r = 0; r < rows; ++r)
-      for (int c = c0; c < c1; ++c) {
+  kernels::parallel_ranges(rows, 1, in.size(), [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r)
+      for (int c = 0; c < channels; ++c) {
         const size_t i = r * channels + c;
         const float x_hat = (in[i] - mean[c]) * inv_std[c];
         dx[i] += gamma[c] * inv_std[c] * (d_out[i] - sum_dy[c] / count - x_hat * sum_dy_xhat[c] / count);
@@ -99,8 +124,8 @@ void batch_norm_backward(Tensor* d_in, Tensor* d_gamma, Tensor* d_beta, const Te
   });
 }
 
-BatchNorm::BatchNorm(std::string name, int channels, float epsilon, float momentum)
-    : Layer(std::move(name)), epsilon_(epsilon), momentum_(momentum) {
+BatchNorm::BatchNorm(std::string name, int channels, float epsilon, float momentum, Activation activation)
+    : Layer(std::move(name)), epsilon_(epsilon), momentum_(momentum), activation_(activation) {
   if (channels <= 0) fail("BatchNorm '", this->name(), "': channels must be positive, got ", channels);
   if (!(epsilon > 0.0f)) fail("BatchNorm '", this->name(), "': epsilon must be positive, got ", epsilon);
   if (!(momentum >= 0.0f && momentum <= 1.0f)) {
@@ -130,26 +155,32 @@ void BatchNorm::forward(Tensor& out, Inputs in, Phase phase) {
   if (used_batch_stats_) {
     batch_norm_statistics(batch_mean_, batch_variance_, x);
     inverse_std(inv_std_, batch_variance_, epsilon_);
-    batch_norm_forward(out, x, gamma_, beta_, batch_mean_, inv_std_);
+    batch_norm_forward(out, x, gamma_, beta_, batch_mean_, inv_std_, activation_);
     for (int c = 0; c < channels(); ++c) {
       moving_mean_[c] = momentum_ * moving_mean_[c] + (1.0f - momentum_) * batch_mean_[c];
       moving_variance_[c] = momentum_ * moving_variance_[c] + (1.0f - momentum_) * batch_variance_[c];
     }
   } else {
     inverse_std(inv_std_, moving_variance_, epsilon_);
-    batch_norm_forward(out, x, gamma_, beta_, moving_mean_, inv_std_);
+    batch_norm_forward(out, x, gamma_, beta_, moving_mean_, inv_std_, activation_);
   }
 }
 
-void BatchNorm::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor&,
+void BatchNorm::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
                          const BackwardRequest& request) {
   if (d_in[0] == nullptr && !request.weight_grads) return;
   if (inv_std_.size() != static_cast<size_t>(channels())) {
     fail("BatchNorm '", name(), "': backward needs the statistics of a forward pass; run forward first");
   }
   if (request.weight_grads) allocate_gradients();
+  const Tensor* grad = &d_out;
+  if (activation_ != Activation::none) {
+    masked_grad_.reshape_storage(d_out.shape());
+    masked_activation_grad(masked_grad_, d_out, out, activation_cap(activation_), request.relu);
+    grad = &masked_grad_;
+  }
   batch_norm_backward(d_in[0], request.weight_grads ? &gamma_grad_ : nullptr,
-                      request.weight_grads ? &beta_grad_ : nullptr, d_out, *in[0], gamma_,
+                      request.weight_grads ? &beta_grad_ : nullptr, *grad, *in[0], gamma_,
                       used_batch_stats_ ? batch_mean_ : moving_mean_, inv_std_, used_batch_stats_);
 }
 

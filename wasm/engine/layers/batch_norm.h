@@ -6,15 +6,18 @@
 //   moving = momentum * moving + (1 - momentum) * batch,
 // and its backward carries the gradient through the batch statistics too.
 // Trainable parameters: gamma and beta. The moving statistics are state, not trained.
+// An optional fused ReLU (or ReLU6) clamps y in the same pass: training graphs use it so that a
+// BatchNorm -> ReLU pair costs no separate activation buffer, gradient buffer or passes over them.
+#include "kernels/window.h"
 #include "layers/layer.h"
 
 namespace camlens {
 
 // Per-channel mean and biased variance of `in` over every axis but the last.
 void batch_norm_statistics(Tensor& mean, Tensor& variance, const Tensor& in);
-// out = (in - mean) * inv_std * gamma + beta, per channel.
+// out = (in - mean) * inv_std * gamma + beta, per channel, then the activation (none, ReLU, ReLU6).
 void batch_norm_forward(Tensor& out, const Tensor& in, const Tensor& gamma, const Tensor& beta, const Tensor& mean,
-                        const Tensor& inv_std);
+                        const Tensor& inv_std, Activation activation = Activation::none);
 // Accumulates into d_in, d_gamma, d_beta (each may be null). With `through_batch_stats`, mean and
 // inv_std are taken as functions of `in` (training); otherwise as constants (inference).
 void batch_norm_backward(Tensor* d_in, Tensor* d_gamma, Tensor* d_beta, const Tensor& d_out, const Tensor& in,
@@ -23,7 +26,8 @@ void batch_norm_backward(Tensor* d_in, Tensor* d_gamma, Tensor* d_beta, const Te
 class BatchNorm : public Layer {
  public:
   // Keras' defaults: epsilon 1e-3, momentum 0.99. gamma = 1, beta = 0, moving mean 0, variance 1.
-  BatchNorm(std::string name, int channels, float epsilon = 1e-3f, float momentum = 0.99f);
+  BatchNorm(std::string name, int channels, float epsilon = 1e-3f, float momentum = 0.99f,
+            Activation activation = Activation::none);
 
   const char* kind() const override { return "BatchNorm"; }
   Shape output_shape(std::span<const Shape> inputs) const override;
@@ -35,6 +39,7 @@ class BatchNorm : public Layer {
   int channels() const { return gamma_.shape()[0]; }
   float epsilon() const { return epsilon_; }
   float momentum() const { return momentum_; }
+  Activation activation() const { return activation_; }
   Tensor& gamma() { return gamma_; }
   Tensor& beta() { return beta_; }
   Tensor& moving_mean() { return moving_mean_; }
@@ -48,6 +53,8 @@ class BatchNorm : public Layer {
   void allocate_gradients();
 
   float epsilon_, momentum_;
+  Activation activation_;
+  Tensor masked_grad_;  // d_out through the fused activation's backward, reused between steps
   Tensor gamma_, beta_, moving_mean_, moving_variance_;
   Tensor gamma_grad_, beta_grad_;  // empty until first needed
   // What the last forward normalised with, for backward: the batch's statistics in training,

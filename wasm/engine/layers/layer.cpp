@@ -1,6 +1,7 @@
 #include "layers/layer.h"
 
 #include "core/error.h"
+#include "kernels/parallel.h"
 
 namespace camlens {
 
@@ -14,7 +15,9 @@ void Layer::expect_input_count(size_t given) const {
 
 void activation_backward_inplace(float* grad, const float* out, size_t count, float cap, ReluBackward mode) {
   with_relu_mode(mode, [&]<ReluBackward fixed>() {
-    for (size_t i = 0; i < count; ++i) grad[i] = relu_passes<fixed>(out[i], grad[i], cap) ? grad[i] : 0.0f;
+    kernels::parallel_ranges(count, kernels::kChannelGranule, count, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) grad[i] = relu_passes<fixed>(out[i], grad[i], cap) ? grad[i] : 0.0f;
+    });
   });
 }
 

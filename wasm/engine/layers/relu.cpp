@@ -2,12 +2,18 @@
 
 #include <algorithm>
 
+#include "kernels/parallel.h"
+
 namespace camlens {
 
+// Element-wise, so threads take ranges of elements (a cache line's worth at a time); training
+// steps run these on millions of values.
 void relu_forward(Tensor& out, const Tensor& in, float cap) {
   const float* x = in.data();
   float* y = out.data();
-  for (size_t i = 0, n = in.size(); i < n; ++i) y[i] = std::min(std::max(x[i], 0.0f), cap);
+  kernels::parallel_ranges(in.size(), kernels::kChannelGranule, in.size(), [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) y[i] = std::min(std::max(x[i], 0.0f), cap);
+  });
 }
 
 void relu_backward(Tensor& d_in, const Tensor& d_out, const Tensor& out, float cap, ReluBackward mode) {
@@ -15,7 +21,9 @@ void relu_backward(Tensor& d_in, const Tensor& d_out, const Tensor& out, float c
   const float* y = out.data();
   float* dx = d_in.data();
   with_relu_mode(mode, [&]<ReluBackward fixed>() {
-    for (size_t i = 0, n = out.size(); i < n; ++i) dx[i] += relu_passes<fixed>(y[i], g[i], cap) ? g[i] : 0.0f;
+    kernels::parallel_ranges(out.size(), kernels::kChannelGranule, out.size(), [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) dx[i] += relu_passes<fixed>(y[i], g[i], cap) ? g[i] : 0.0f;
+    });
   });
 }
 

@@ -5,7 +5,7 @@
 // directly, so CAM applies, and Grad-CAM there equals CAM / (H * W).
 //
 // Two graphs share the layer names:
-//   training:  input -> [convK (no bias) -> bnK -> reluK -> (poolJ)]... -> gap -> logits
+//   training:  input -> [convK (no bias) -> bnK (ReLU fused) -> (poolJ)]... -> gap -> logits
 //   inference: input -> [convK (folded BatchNorm as bias, fused ReLU) -> (poolJ)]... -> gap -> logits
 //              -> probabilities (Softmax)
 #include <cstdint>

@@ -11,7 +11,8 @@
 // (M ~ 841, N = 64, K = 288), and in place it is read along a unit stride either way.
 //
 // With more than one thread (kernels::set_thread_count), each thread runs that loop on its own band
-// of rows of C, packing B itself: every element of C sees the same operations in the same order
+// of rows of C, packing B itself (inside a parallel task, e.g. a convolution's backward pass split by
+// images, the GEMM runs as one band: splitting it there would only pack B once more per band): every element of C sees the same operations in the same order
 // whatever the thread count, so results are bit-identical to one thread's.
 #include <immintrin.h>
 
@@ -193,7 +194,7 @@ void gemm_on_one_thread(int m, int n, int k, StridedView a, StridedView b, float
 void gemm(int m, int n, int k, StridedView a, StridedView b, float* c, int ldc) {
   if (m <= 0 || n <= 0 || k <= 0) return;
   const int row_tiles = (m + kRowsPerTile - 1) / kRowsPerTile;
-  const int parts = std::min(thread_count(), row_tiles);
+  const int parts = std::min(parallel_thread_count(), row_tiles);
   if (parts < 2 || static_cast<double>(m) * n * k < kParallelMinWork) {
     gemm_on_one_thread(m, n, k, a, b, c, ldc);
     return;

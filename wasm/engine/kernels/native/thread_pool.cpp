@@ -96,6 +96,8 @@ void set_thread_count(int threads) {
 
 int thread_count() { return g_thread_count; }
 
+int parallel_thread_count() { return t_inside_task ? 1 : g_thread_count; }
+
 pthreadpool_t thread_pool() {
   if (g_thread_count <= 1 || t_inside_task) return nullptr;
   if (!g_pool) {

@@ -159,6 +159,8 @@ void set_thread_count(int threads) {
 
 int thread_count() { return g_thread_count; }
 
+int parallel_thread_count() { return t_inside_task ? 1 : g_thread_count; }
+
 void parallelize(size_t count, ParallelTask task, void* context) {
   if (g_thread_count <= 1 || count <= 1 || t_inside_task) {
     for (size_t i = 0; i < count; ++i) task(context, i);
@@ -178,6 +180,8 @@ void set_thread_count(int threads) {
 }
 
 int thread_count() { return 1; }
+
+int parallel_thread_count() { return 1; }
 
 void parallelize(size_t count, ParallelTask task, void* context) {
   for (size_t i = 0; i < count; ++i) task(context, i);
