@@ -163,7 +163,9 @@ void conv_backward_input_gemm(float* d_in, const float* d_out, const float* filt
   thread_local std::vector<float> transposed;
   transposed.resize(static_cast<size_t>(k) * g.out_c);
   for (int p = 0; p < k; ++p)
-    for (int oc = 0; oc < g.out_c; ++oc) transposed[static_cast<size_t>(oc) * k + p] = filter[static_cast<size_t>(p) * g.out_c + oc];
+    for (int oc = 0; oc < g.out_c; ++oc) {
+      transposed[static_cast<size_t>(oc) * k + p] = filter[static_cast<size_t>(p) * g.out_c + oc];
+    }
   const float* filter_t = transposed.data();
   // Images write disjoint parts of d_in: threads take whole images (one image: the GEMM splits instead).
   const size_t parts = std::min<size_t>(parallel_thread_count(), g.batch);

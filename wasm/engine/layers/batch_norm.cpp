@@ -12,24 +12,9 @@ namespace camlens {
 
 namespace {
 
-// The fused activation's clamp: [lowest, highest] for none, [0, cap] for ReLU / ReLU6.
+// The fused activation's lower clamp: lowest for none, 0 for ReLU / ReLU6 (activation_cap the upper).
 float activation_floor(Activation activation) {
   return activation == Activation::none ? -std::numeric_limits<float>::infinity() : 0.0f;
-}
-float activation_cap(Activation activation) {
-  return activation == Activation::relu6 ? 6.0f : std::numeric_limits<float>::infinity();
-}
-
-// masked = d_out where the fused activation passed the gradient, else 0: one pass, split by elements.
-void masked_activation_grad(Tensor& masked, const Tensor& d_out, const Tensor& out, float cap, ReluBackward mode) {
-  const float* g = d_out.data();
-  const float* y = out.data();
-  float* m = masked.data();
-  with_relu_mode(mode, [&]<ReluBackward fixed>() {
-    kernels::parallel_ranges(out.size(), kernels::kChannelGranule, out.size(), [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) m[i] = relu_passes<fixed>(y[i], g[i], cap) ? g[i] : 0.0f;
-    });
-  });
 }
 
 void inverse_std(Tensor& inv_std, const Tensor& variance, float epsilon) {
@@ -176,7 +161,8 @@ void BatchNorm::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const 
   const Tensor* grad = &d_out;
   if (activation_ != Activation::none) {
     masked_grad_.reshape_storage(d_out.shape());
-    masked_activation_grad(masked_grad_, d_out, out, activation_cap(activation_), request.relu);
+    activation_backward(masked_grad_.data(), d_out.data(), out.data(), d_out.size(), activation_cap(activation_),
+                        request.relu);
     grad = &masked_grad_;
   }
   batch_norm_backward(d_in[0], request.weight_grads ? &gamma_grad_ : nullptr,

@@ -8,7 +8,6 @@
 // Trainable parameters: gamma and beta. The moving statistics are state, not trained.
 // An optional fused ReLU (or ReLU6) clamps y in the same pass: training graphs use it so that a
 // BatchNorm -> ReLU pair costs no separate activation buffer, gradient buffer or passes over them.
-#include "kernels/window.h"
 #include "layers/layer.h"
 
 namespace camlens {

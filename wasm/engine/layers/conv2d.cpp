@@ -1,16 +1,11 @@
 #include "layers/conv2d.h"
 
-#include <limits>
 
 #include "core/error.h"
 
 namespace camlens {
 
 namespace {
-
-float activation_cap(Activation activation) {
-  return activation == Activation::relu6 ? 6.0f : std::numeric_limits<float>::infinity();
-}
 
 const char* kernel_layout(bool depthwise) {
   return depthwise ? "[kernel_h, kernel_w, in_c, multiplier]" : "[kernel_h, kernel_w, in_c, out_c]";
@@ -89,12 +84,12 @@ void convolution_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const 
   }
   if (d_in == nullptr && d_kernel == nullptr) return;
 
-  // The kernels take the gradient before the fused activation, so mask a copy of d_out first.
+  // The kernels take the gradient before the fused activation: d_out masked by it, in one pass.
   Tensor masked;
   const float* grad = d_out.data();
   if (p.activation != Activation::none) {
-    masked = d_out.clone();
-    activation_backward_inplace(masked.data(), out.data(), masked.size(), activation_cap(p.activation), relu);
+    masked.reshape_storage(d_out.shape());
+    activation_backward(masked.data(), d_out.data(), out.data(), masked.size(), activation_cap(p.activation), relu);
     grad = masked.data();
   }
   if (d_in != nullptr) kernels::conv_backward_input(d_in->data(), grad, kernel.data(), g);

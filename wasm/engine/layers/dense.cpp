@@ -1,17 +1,12 @@
 #include "layers/dense.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "core/error.h"
 
 namespace camlens {
 
 namespace {
-
-float activation_cap(Activation activation) {
-  return activation == Activation::relu6 ? 6.0f : std::numeric_limits<float>::infinity();
-}
 
 // The checks that need no input: kernel rank, bias length.
 void check_weights(const Shape& kernel, const Shape* bias, const std::string& who) {
@@ -61,12 +56,12 @@ void dense_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor
   }
   if (d_in == nullptr && d_kernel == nullptr) return;
 
-  // The kernels take the gradient before the fused activation, so mask a copy of d_out first.
+  // The kernels take the gradient before the fused activation: d_out masked by it, in one pass.
   Tensor masked;
   const float* grad = d_out.data();
   if (activation != Activation::none) {
-    masked = d_out.clone();
-    activation_backward_inplace(masked.data(), out.data(), masked.size(), activation_cap(activation), relu);
+    masked.reshape_storage(d_out.shape());
+    activation_backward(masked.data(), d_out.data(), out.data(), masked.size(), activation_cap(activation), relu);
     grad = masked.data();
   }
   if (d_in != nullptr) kernels::dense_backward_input(d_in->data(), grad, kernel.data(), g);

@@ -1,5 +1,7 @@
 #include "layers/layer.h"
 
+#include <limits>
+
 #include "core/error.h"
 #include "kernels/parallel.h"
 
@@ -13,10 +15,15 @@ void Layer::expect_input_count(size_t given) const {
   }
 }
 
-void activation_backward_inplace(float* grad, const float* out, size_t count, float cap, ReluBackward mode) {
+float activation_cap(Activation activation) {
+  return activation == Activation::relu6 ? 6.0f : std::numeric_limits<float>::infinity();
+}
+
+void activation_backward(float* masked, const float* grad, const float* out, size_t count, float cap,
+                         ReluBackward mode) {
   with_relu_mode(mode, [&]<ReluBackward fixed>() {
     kernels::parallel_ranges(count, kernels::kChannelGranule, count, [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) grad[i] = relu_passes<fixed>(out[i], grad[i], cap) ? grad[i] : 0.0f;
+      for (size_t i = begin; i < end; ++i) masked[i] = relu_passes<fixed>(out[i], grad[i], cap) ? grad[i] : 0.0f;
     });
   });
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "kernels/window.h"
 
 namespace camlens {
 
@@ -88,7 +89,12 @@ void with_relu_mode(ReluBackward mode, Loop&& loop) {
   }
 }
 
-// A fused activation's backward, in place on `grad`, from the activation's output `out`.
-void activation_backward_inplace(float* grad, const float* out, size_t count, float cap, ReluBackward mode);
+// The upper clamp of a fused activation: 6 for ReLU6, infinity otherwise (ReLU, or none).
+float activation_cap(Activation activation);
+
+// A fused activation's backward in one pass: masked[i] = grad[i] where the activation (known by its
+// output `out`) passed the gradient, else 0. `masked` may be `grad` itself.
+void activation_backward(float* masked, const float* grad, const float* out, size_t count, float cap,
+                         ReluBackward mode);
 
 }  // namespace camlens

@@ -11,9 +11,10 @@
 // (M ~ 841, N = 64, K = 288), and in place it is read along a unit stride either way.
 //
 // With more than one thread (kernels::set_thread_count), each thread runs that loop on its own band
-// of rows of C, packing B itself (inside a parallel task, e.g. a convolution's backward pass split by
-// images, the GEMM runs as one band: splitting it there would only pack B once more per band): every element of C sees the same operations in the same order
-// whatever the thread count, so results are bit-identical to one thread's.
+// of rows of C, packing B itself: every element of C sees the same operations in the same order
+// whatever the thread count, so results are bit-identical to one thread's. Inside a parallel task
+// (a convolution's backward pass split by images, say) the GEMM runs as one band: splitting it
+// there would only pack B once more per band.
 #include <immintrin.h>
 
 #include <algorithm>
