@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <iterator>
 #include <limits>
 #include <vector>
 
@@ -70,20 +72,58 @@ TEST_CASE("overlay: heat * alpha + image * (1 - alpha), rounded, 0.4 by default"
   CHECK(overlay(std::vector<uint8_t>{0, 0, 0}, white, Colormap::gray, 0.5f) == std::vector<uint8_t>{128, 128, 128});
 }
 
-TEST_CASE("overlay rounds every blend as std::lround does, halves up, over all gray levels and many alphas") {
-  Map levels(1, 256);
-  for (int i = 0; i < 256; ++i) levels.values[i] = (static_cast<float>(i) + 0.5f) / 255.0f;  // gray entry i
-  std::vector<uint8_t> image(256 * 3);
-  for (size_t i = 0; i < image.size(); ++i) image[i] = static_cast<uint8_t>((i * 37) % 256);
-  for (float alpha : {0.0f, 0.1f, 0.25f, 0.4f, 0.5f, 0.7f, 0.75f, 1.0f}) {
-    CAPTURE(alpha);
-    const std::vector<uint8_t> blended = overlay(image, levels, Colormap::gray, alpha);
-    for (size_t i = 0; i < image.size(); ++i) {
-      const float heat = static_cast<float>(i / 3);
-      const float expected = heat * alpha + static_cast<float>(image[i]) * (1.0f - alpha);
-      REQUIRE(blended[i] == std::lround(expected));
+TEST_CASE("overlay rounds every blend as std::lround does, halves up, for every heat and photo byte pair") {
+  Map levels(256, 256);  // column x: gray entry x; row y: photo byte y
+  std::vector<uint8_t> image(256 * 256 * 3);
+  for (int y = 0; y < 256; ++y) {
+    for (int x = 0; x < 256; ++x) {
+      levels.values[y * 256 + x] = (static_cast<float>(x) + 0.5f) / 255.0f;
+      for (int c = 0; c < 3; ++c) image[(y * 256 + x) * 3 + c] = static_cast<uint8_t>(y);
     }
   }
+  for (float alpha : {0.0f, 0.1f, 0.25f, 0.37f, 0.4f, 0.5f, 0.7f, 0.75f, 1.0f}) {
+    CAPTURE(alpha);
+    const std::vector<uint8_t> blended = overlay(image, levels, Colormap::gray, alpha);
+    int wrong = 0;
+    for (size_t i = 0; i < image.size(); ++i) {
+      // Each product rounded to float before the sum: volatile keeps GCC from fusing them into an
+      // FMA (it contracts C++ by default), which would round once, as the engine's WebAssembly cannot.
+      const volatile float heat_part = static_cast<float>((i / 3) % 256) * alpha;
+      const volatile float photo_part = static_cast<float>(image[i]) * (1.0f - alpha);
+      wrong += blended[i] != std::lround(heat_part + photo_part);
+    }
+    CHECK(wrong == 0);
+  }
+}
+
+TEST_CASE("colour_rgba: apply_colormap's colours and overlay's blend as RGBA, from a strided photo") {
+  Map map(3, 4);
+  const float values[] = {0.0f, 0.2f, 0.45f, 1.0f, -1.0f, 2.0f, std::numeric_limits<float>::quiet_NaN(), 0.999f,
+                          0.5f, 0.75f, 0.01f, 0.3f};
+  map.values.assign(std::begin(values), std::end(values));
+  const size_t stride = 5 * 3;  // the photo is 5 pixels wide; the map covers its first 4 columns
+  std::vector<uint8_t> photo(3 * stride), packed;
+  for (size_t i = 0; i < photo.size(); ++i) photo[i] = static_cast<uint8_t>(i * 53 % 256);
+  for (int y = 0; y < 3; ++y) packed.insert(packed.end(), photo.begin() + y * stride, photo.begin() + y * stride + 12);
+  for (Colormap colormap : {Colormap::jet, Colormap::viridis, Colormap::inferno, Colormap::gray}) {
+    CAPTURE(static_cast<int>(colormap));
+    std::vector<uint8_t> heat(12 * 4), blended(12 * 4);
+    colour_rgba(map, photo.data(), stride, colormap, 0.37f, heat.data(), blended.data());
+    const std::vector<uint8_t> colours = apply_colormap(map, colormap);
+    const std::vector<uint8_t> expected_blend = overlay(packed, map, colormap, 0.37f);
+    for (size_t p = 0; p < 12; ++p) {
+      CAPTURE(p);
+      for (size_t c = 0; c < 3; ++c) {
+        CHECK(heat[p * 4 + c] == colours[p * 3 + c]);
+        CHECK(blended[p * 4 + c] == expected_blend[p * 3 + c]);
+      }
+      CHECK(heat[p * 4 + 3] == 255);
+      CHECK(blended[p * 4 + 3] == 255);
+    }
+  }
+  std::vector<uint8_t> out(12 * 4);
+  CHECK_THROWS_WITH_AS(colour_rgba(map, photo.data(), stride, Colormap::jet, -0.1f, out.data(), out.data()),
+                       doctest::Contains("alpha must lie in [0, 1], got -0.1"), Error);
 }
 
 TEST_CASE("overlay and colormap names: errors") {

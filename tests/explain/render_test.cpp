@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "image/channels.h"
 
 using namespace camlens;
 using namespace camlens::explain;
@@ -68,4 +69,28 @@ TEST_CASE("overlay_image: refuses a non-RGB image, a map not of the box's size, 
                        doctest::Contains("a map of the box's size 2 x 3 (height x width), got 2 x 2"), Error);
   CHECK_THROWS_WITH_AS(overlay_image(flat_rgb(4, 4, 0), map, {3, 0, 2, 2}),
                        doctest::Contains("the crop box x=3 y=0 width=2 height=2 is not inside the 4x4 image"), Error);
+}
+
+TEST_CASE("rgba_pictures: heatmap_image and overlay_image over the crop, as RGBA, for every colormap") {
+  Image photo(9, 7, 3);
+  for (size_t i = 0; i < photo.size(); ++i) photo.data()[i] = static_cast<std::uint8_t>(i * 71 % 256);
+  const CropBox box{2, 1, 5, 4};
+  Map map(4, 5);
+  for (size_t i = 0; i < map.values.size(); ++i) map.values[i] = static_cast<float>(i) / 13.0f - 0.2f;  // -0.2..1.26
+  const auto bytes = [](const Image& image) { return std::vector<std::uint8_t>(image.bytes().begin(), image.bytes().end()); };
+  for (Colormap colormap : {Colormap::jet, Colormap::viridis, Colormap::inferno, Colormap::gray}) {
+    for (float alpha : {0.0f, 0.4f, 1.0f}) {
+      CAPTURE(static_cast<int>(colormap));
+      CAPTURE(alpha);
+      const RgbaPictures pictures = rgba_pictures(photo, map, box, colormap, alpha);
+      CHECK(bytes(pictures.heatmap) == bytes(to_rgba(heatmap_image(map, colormap))));
+      CHECK(bytes(pictures.overlay) == bytes(to_rgba(overlay_image(crop_image(photo, box), map, colormap, alpha))));
+    }
+  }
+  CHECK_THROWS_WITH_AS(rgba_pictures(Image(9, 7, 4), map, box, Colormap::jet, 0.4f),
+                       doctest::Contains("rgba_pictures needs an RGB image, got 4 channel(s)"), Error);
+  CHECK_THROWS_WITH_AS(rgba_pictures(photo, map, {2, 1, 4, 5}, Colormap::jet, 0.4f),
+                       doctest::Contains("a map of the box's size 5 x 4 (height x width), got 4 x 5"), Error);
+  CHECK_THROWS_WITH_AS(rgba_pictures(photo, map, {5, 1, 5, 4}, Colormap::jet, 0.4f),
+                       doctest::Contains("rgba_pictures: the crop box x=5 y=1 width=5 height=4 is not inside"), Error);
 }

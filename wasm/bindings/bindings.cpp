@@ -160,13 +160,14 @@ val map_to_js(const ex::Map& map) {
   return out;
 }
 
-// An RGB or gray image as {width, height, data: Uint8ClampedArray RGBA}, ready for ImageData.
+// An image as {width, height, data: Uint8ClampedArray RGBA}, ready for ImageData. The bytes are
+// copied once, into a buffer of their own (a view of the module's memory goes stale when it grows).
 val rgba_to_js(const camlens::Image& image) {
-  const camlens::Image rgba = camlens::to_rgba(image);
+  if (image.channels() != 4) return rgba_to_js(camlens::to_rgba(image));
   val out = val::object();
-  out.set("width", rgba.width());
-  out.set("height", rgba.height());
-  out.set("data", val::global("Uint8ClampedArray").new_(emscripten::typed_memory_view(rgba.size(), rgba.data())));
+  out.set("width", image.width());
+  out.set("height", image.height());
+  out.set("data", val::global("Uint8ClampedArray").new_(copy_to_js(image.data(), image.size())["buffer"]));
   return out;
 }
 
@@ -197,8 +198,9 @@ class JsImage {
 // The heat map coloured alone and over the crop, both RGBA.
 void add_pictures(val& out, const camlens::Image& image, const camlens::CropBox& box, const ex::Map& heat,
                   const Look& look) {
-  out.set("overlay", rgba_to_js(ex::overlay_image(camlens::crop_image(image, box), heat, look.colormap, look.alpha)));
-  out.set("heatmap", rgba_to_js(ex::heatmap_image(heat, look.colormap)));
+  const ex::RgbaPictures pictures = ex::rgba_pictures(image, heat, box, look.colormap, look.alpha);
+  out.set("overlay", rgba_to_js(pictures.overlay));
+  out.set("heatmap", rgba_to_js(pictures.heatmap));
 }
 
 double ms_since(std::chrono::steady_clock::time_point start) {

@@ -36,6 +36,13 @@ std::vector<uint8_t> apply_colormap(const Map& map, Colormap colormap);
 std::vector<uint8_t> overlay(std::span<const uint8_t> image_rgb, const Map& map, Colormap colormap = Colormap::jet,
                              float alpha = 0.4f);
 
+// The page's two pictures of `map` at once, RGBA with alpha 255: `heat_rgba` its colours (as
+// apply_colormap) and `overlay_rgba` them blended over the photo (as overlay()), each map.height *
+// map.width * 4 bytes; the photo's RGB row y starts at photo_rgb + y * photo_stride. One colour
+// lookup a pixel serves both, and no RGB copy is made to widen afterwards.
+void colour_rgba(const Map& map, const uint8_t* photo_rgb, size_t photo_stride, Colormap colormap, float alpha,
+                 uint8_t* heat_rgba, uint8_t* overlay_rgba);
+
 // "jet", "viridis", "inferno", "gray"; an Error listing them for any other name.
 Colormap colormap_named(std::string_view name);
 std::string_view colormap_name(Colormap colormap);

@@ -16,16 +16,25 @@ Image heatmap_image(const Map& map, Colormap colormap) {
   return out;
 }
 
-Image overlay_image(const Image& image, const Map& map, const CropBox& box, Colormap colormap, float alpha) {
+namespace {
+
+void check_overlay(const Image& image, const Map& map, const CropBox& box, const char* caller) {
   if (image.channels() != 3) {
-    fail("explain: overlay_image needs an RGB image, got ", image.channels(),
+    fail("explain: ", caller, " needs an RGB image, got ", image.channels(),
          " channel(s); decode with DecodeOptions::channels = 3");
   }
   if (map.width != box.width || map.height != box.height) {
-    fail("explain: overlay_image needs a map of the box's size ", box.height, " x ", box.width,
+    fail("explain: ", caller, " needs a map of the box's size ", box.height, " x ", box.width,
          " (height x width), got ", map.height, " x ", map.width, "; post-process the map to the box's size");
   }
-  const Image region = crop_image(image, box);  // checks that the box lies inside the image
+  check_crop_box(image, box, caller);
+}
+
+}  // namespace
+
+Image overlay_image(const Image& image, const Map& map, const CropBox& box, Colormap colormap, float alpha) {
+  check_overlay(image, map, box, "overlay_image");
+  const Image region = crop_image(image, box);
   const std::vector<std::uint8_t> blended = overlay(region.bytes(), map, colormap, alpha);
   Image out = image.clone();
   for (int y = 0; y < box.height; ++y) {
@@ -37,6 +46,14 @@ Image overlay_image(const Image& image, const Map& map, const CropBox& box, Colo
 
 Image overlay_image(const Image& image, const Map& map, Colormap colormap, float alpha) {
   return overlay_image(image, map, CropBox{0, 0, image.width(), image.height()}, colormap, alpha);
+}
+
+RgbaPictures rgba_pictures(const Image& image, const Map& map, const CropBox& box, Colormap colormap, float alpha) {
+  check_overlay(image, map, box, "rgba_pictures");
+  RgbaPictures out{Image(box.width, box.height, 4), Image(box.width, box.height, 4)};
+  colour_rgba(map, image.pixel(box.x, box.y), image.row_size(), colormap, alpha, out.heatmap.data(),
+              out.overlay.data());
+  return out;
 }
 
 }  // namespace camlens::explain

@@ -19,4 +19,13 @@ Image overlay_image(const Image& image, const Map& map, const CropBox& box, Colo
 // `map` (the image's size) blended over the whole RGB `image`.
 Image overlay_image(const Image& image, const Map& map, Colormap colormap = Colormap::jet, float alpha = 0.4f);
 
+// What the page draws for one map (the box's size), both RGBA with alpha 255 (ImageData's layout):
+// the same pixels as heatmap_image(map) and overlay_image(crop_image(image, box), map), made in one
+// pass over the map without the RGB copies.
+struct RgbaPictures {
+  Image heatmap;
+  Image overlay;
+};
+RgbaPictures rgba_pictures(const Image& image, const Map& map, const CropBox& box, Colormap colormap, float alpha);
+
 }  // namespace camlens::explain

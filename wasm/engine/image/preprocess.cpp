@@ -26,10 +26,15 @@ void check_spec(const Image& image, const PreprocessSpec& spec) {
   }
 }
 
-// `caller` names the function in the message.
 CropBox checked_crop(const Image& image, const std::optional<CropBox>& crop, std::string_view caller) {
   if (!crop) return CropBox{0, 0, image.width(), image.height()};
-  const CropBox& box = *crop;
+  check_crop_box(image, *crop, caller);
+  return *crop;
+}
+
+}  // namespace
+
+void check_crop_box(const Image& image, const CropBox& box, std::string_view caller) {
   const std::int64_t right = std::int64_t{box.x} + box.width, bottom = std::int64_t{box.y} + box.height;
   if (box.width <= 0 || box.height <= 0 || box.x < 0 || box.y < 0 || right > image.width() ||
       bottom > image.height()) {
@@ -38,14 +43,11 @@ CropBox checked_crop(const Image& image, const std::optional<CropBox>& crop, std
          ", y ", box.y, " to ", bottom, "); a box needs width and height >= 1, x >= 0, y >= 0, x + width <= ",
          image.width(), " and y + height <= ", image.height());
   }
-  return box;
 }
-
-}  // namespace
 
 Image crop_image(const Image& image, const CropBox& box) {
   if (image.empty()) fail("crop_image: the image is empty; decode one first");
-  checked_crop(image, box, "crop_image");
+  check_crop_box(image, box, "crop_image");
   Image out(box.width, box.height, image.channels());
   for (int y = 0; y < box.height; ++y) std::memcpy(out.pixel(0, y), image.pixel(box.x, box.y + y), out.row_size());
   return out;

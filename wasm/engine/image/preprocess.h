@@ -12,6 +12,7 @@
 // i.e. (gray - 0.5) * 2, which float computes identically as gray * 2 - 1 (scaling by 2 is exact).
 #include <array>
 #include <optional>
+#include <string_view>
 
 #include "core/tensor.h"
 #include "image/image.h"
@@ -46,6 +47,9 @@ struct PreprocessSpec {
   std::array<float, 3> std{1.0f, 1.0f, 1.0f};
   std::optional<CropBox> crop;  // in source pixels
 };
+
+// An Error naming `caller` when `box` is not inside `image` (or has no pixels).
+void check_crop_box(const Image& image, const CropBox& box, std::string_view caller);
 
 // The pixels inside `box`, same channels; an Error when the box is not inside the image.
 Image crop_image(const Image& image, const CropBox& box);
