@@ -29,10 +29,14 @@ namespace camlens::kernels {
 
 namespace {
 
-// A worker spins this many polls for the next call before it sleeps, and the caller as long for the
-// workers to finish: tens of microseconds, against a sleep-and-wake round trip through the browser
-// (Atomics.wait / notify) that costs as much again on every one of the dozens of calls per map.
-constexpr int kSpinPolls = 1 << 14;
+// A worker spins this many polls for the next call before it sleeps: a few hundred microseconds,
+// longer than the serial stretches between the parallel calls of one explanation. Waking a sleeping
+// worker goes through Atomics.notify, and the woken worker starts late, so the caller ends up doing
+// most of the call and then waiting for the worker's share: profiled on 2 threads, the caller spent
+// a third of its time in futex wake and wait when workers slept after 16k polls.
+constexpr int kWorkerSpinPolls = 1 << 18;
+// The caller spins this many polls for the workers to finish before it sleeps.
+constexpr int kCallerSpinPolls = 1 << 14;
 
 // True on a thread while it runs parallel tasks: nested parallel calls then run on that thread.
 thread_local bool t_inside_task = false;
@@ -60,26 +64,30 @@ class ThreadPool {
   }
 
   // Runs task(context, i) for i in [0, count) on the caller and the first `helpers` workers.
+  // The caller and the workers each notify only when the other side sleeps: a flag stored, then the
+  // other side's state loaded, both sequentially consistent, so at least one side sees the other (a
+  // sleeper re-checks its condition under the mutex after raising its flag).
   void run(size_t count, ParallelTask task, void* context, size_t helpers) {
-    {
-      std::lock_guard lock(mutex_);
-      task_ = task;
-      context_ = context;
-      count_ = count;
-      next_.store(0, std::memory_order_relaxed);
-      pending_.store(helpers, std::memory_order_relaxed);
-      call_.store(((call_.load(std::memory_order_relaxed) >> kHelperBits) + 1) << kHelperBits | helpers,
-                  std::memory_order_release);
+    task_ = task;
+    context_ = context;
+    count_ = count;
+    next_.store(0, std::memory_order_relaxed);
+    pending_.store(helpers, std::memory_order_relaxed);
+    call_.store(((call_.load(std::memory_order_relaxed) >> kHelperBits) + 1) << kHelperBits | helpers);
+    if (sleeping_workers_.load() > 0) {
+      { std::lock_guard lock(mutex_); }  // a worker that raised the count is now waiting, or sees call_
+      wake_.notify_all();
     }
-    wake_.notify_all();
     t_inside_task = true;
     drain();
     t_inside_task = false;
-    for (int poll = 0; poll < kSpinPolls; ++poll) {
+    for (int poll = 0; poll < kCallerSpinPolls; ++poll) {
       if (pending_.load(std::memory_order_acquire) == 0) return;
     }
     std::unique_lock lock(mutex_);
-    finished_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+    caller_sleeping_.store(true);
+    finished_.wait(lock, [this] { return pending_.load() == 0; });
+    caller_sleeping_.store(false);
   }
 
  private:
@@ -99,8 +107,8 @@ class ThreadPool {
       if (seen == kStop) return;
       if (index >= (seen & kHelperMask)) continue;  // not asked to help with this call
       drain();
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard lock(mutex_);  // the caller is either before its check or waiting
+      if (pending_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
+        std::lock_guard lock(mutex_);  // the caller is now waiting
         finished_.notify_one();
       }
     }
@@ -108,12 +116,14 @@ class ThreadPool {
 
   // The call word (call_) of the next call after `seen`, or kStop.
   uint64_t await_call(uint64_t seen) {
-    for (int poll = 0; poll < kSpinPolls; ++poll) {
+    for (int poll = 0; poll < kWorkerSpinPolls; ++poll) {
       const uint64_t call = call_.load(std::memory_order_acquire);
       if (call != seen) return call;
     }
     std::unique_lock lock(mutex_);
-    wake_.wait(lock, [&] { return stopping_ || call_.load(std::memory_order_acquire) != seen; });
+    sleeping_workers_.fetch_add(1);
+    wake_.wait(lock, [&] { return stopping_ || call_.load() != seen; });
+    sleeping_workers_.fetch_sub(1);
     return stopping_ ? kStop : call_.load(std::memory_order_acquire);
   }
 
@@ -134,6 +144,8 @@ class ThreadPool {
   // One word, so that a worker reads a call's number and its helper count together: the call's
   // sequence number above kHelperBits, how many workers help below.
   std::atomic<uint64_t> call_{0};
+  std::atomic<int> sleeping_workers_{0};
+  std::atomic<bool> caller_sleeping_{false};
 };
 
 // The call word's helper bits bound the helpers; browsers give far fewer workers anyway.
