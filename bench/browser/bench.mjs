@@ -66,6 +66,33 @@ function measure(run, { minRuns = 10, minMs = 500, warmup = 3, warmupMs = 500 } 
            warmup_ms: Math.round(warmupDone - warmupStart) };
 }
 
+// Two calls timed in alternation, sample for sample, once each has warmed up as measure() warms it:
+// a machine that slows down or speeds up during the run moves both sides alike, and the ratio of each
+// round's two samples cancels the drift. Rounds alternate which side goes first. -> {a, b} summaries
+// and ratio {median, p10, p90, rounds} of a's time over b's.
+function measureAlternating(a, b, { minRounds = 20, minMs = 2000 } = {}) {
+  const repeats = [measure(a, { minMs: 300 }), measure(b, { minMs: 300 })].map((t) => t.calls_per_sample);
+  const sample = (run, calls) => {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; ++i) run();
+    return (performance.now() - t0) / calls;
+  };
+  const samplesA = [], samplesB = [], ratios = [];
+  const start = performance.now();
+  while (ratios.length < minRounds || performance.now() - start < minMs) {
+    const aFirst = ratios.length % 2 === 0;
+    const first = aFirst ? sample(a, repeats[0]) : sample(b, repeats[1]);
+    const second = aFirst ? sample(b, repeats[1]) : sample(a, repeats[0]);
+    const [ta, tb] = aFirst ? [first, second] : [second, first];
+    samplesA.push(ta);
+    samplesB.push(tb);
+    ratios.push(ta / tb);
+  }
+  const r = summarize(ratios);
+  return { a: summarize(samplesA), b: summarize(samplesB),
+           ratio: { median: r.median_ms, p10: r.p10_ms, p90: r.p90_ms, rounds: r.runs } };
+}
+
 async function fetchBytes(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
@@ -243,6 +270,16 @@ async function main() {
       y.dispose();
     }, { minMs: 1000 });
     log(`forward tfjs-${backend} ${results.forward[`tfjs_${backend}`].median_ms.toFixed(3)} ms`);
+    if (backend === 'wasm') {
+      const alternating = measureAlternating(() => model.forward(input, 1), () => {
+        const y = graphModel.execute(x, LOGITS);
+        y.dataSync();
+        y.dispose();
+      });
+      results.forward.alternating_with_tfjs_wasm = alternating;
+      log(`forward in alternation: camlens ${alternating.a.median_ms.toFixed(3)} ms, tfjs-wasm ` +
+          `${alternating.b.median_ms.toFixed(3)} ms, ratio ${alternating.ratio.median.toFixed(3)}`);
+    }
     if (backend === 'cpu') {
       const evaluate = makeTfGraph(modelJson, graphModel);
       const size = [photo.height, photo.width];
