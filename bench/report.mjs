@@ -113,7 +113,7 @@ if (m.load_average_at_start) {
 }
 lines.push('Each time is a median over repeated runs after warm-up, with the 10th-90th percentile in brackets. ' +
   'Each ratio compares two things measured in the same process, the same browser session, or (camlens vs ' +
-  'PyTorch) the same script run, one right after the other. camlens runs on one thread, except next to ' +
+  'PyTorch) the same script run, in alternating rounds. camlens runs on one thread, except next to ' +
   'PyTorch, where both get the same thread count in each row, and in Chromium\'s threads column and four-maps ' +
   'targets, which run at the page\'s own setting (all the threads its module has).', '');
 
@@ -167,7 +167,10 @@ if (torch) {
     `${Math.max(...torch.explain.flatMap((e) => Object.values(e.raw_map_max_rel_error))).toExponential(1)} relative); ` +
     'each CAM method the pytorch-grad-cam way: forward with a hook on the target layer, autograd backward, ' +
     'weights, map, the same post-processing. Each row gives camlens (`--threads`) and PyTorch ' +
-    '(`torch.set_num_threads`) the same thread count.', '');
+    '(`torch.set_num_threads`) the same thread count. The two sides are timed in alternating rounds ' +
+    `(${torch.explain[0]?.rounds ?? 1} rounds of camlens's benchmark, then PyTorch's; one epoch each a round for ` +
+    'training): each side\'s figures are the medians over the rounds, and each ratio is the median of the rounds\' ' +
+    'ratios, so that a machine whose speed drifts between rounds moves both sides of a round alike.', '');
   lines.push('| work | threads, each | camlens ms | PyTorch ms | PyTorch / camlens | same, CPU time |',
     '|---|---:|---:|---:|---:|---:|');
   for (const run of torch.explain) {

@@ -303,14 +303,26 @@ class TorchExplainer:
             return raw, scale_map(raw, self.map_size)
 
 
-def explain_comparison(threads, args):
+def run_camlens_explain(threads, args):
     with tempfile.TemporaryDirectory() as tmp:
         camlens_json = os.path.join(tmp, "explain.json")
         subprocess.run([args.explain_binary, "--methods", ",".join(HEADLINE), "--json", camlens_json,
                         "--threads", str(threads)],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        camlens = json.load(open(camlens_json))
+        return json.load(open(camlens_json))
 
+
+def over_rounds(summaries):
+    """One summary for a side timed in several rounds: the median of each statistic over the rounds."""
+    keys = ("median_ms", "p10_ms", "p90_ms", "cpu_median_ms")
+    return {**{k: statistics.median(s[k] for s in summaries) for k in keys}, "runs": sum(s["runs"] for s in summaries),
+            "rounds": len(summaries)}
+
+
+def explain_comparison(threads, args):
+    """camlens's benchmark and PyTorch's timings in alternating rounds; each ratio is the median of the
+    rounds' ratios, so that a machine whose speed drifts between rounds moves both sides of one round alike."""
+    camlens = run_camlens_explain(threads, args)
     model = TfGraphModule(os.path.join(ROOT, "models/emotion"))
     model.eval()
     ref = camlens["reference"]
@@ -341,23 +353,29 @@ def explain_comparison(threads, args):
         with torch.no_grad():
             model(x)
 
-    torch_times = {"forward": measure(forward)}
-    for name, run in methods.items():
-        torch_times[name] = measure(lambda: run(x))
-    camlens_times = {"forward": camlens["forward"]}
-    for m in camlens["methods"]:
-        camlens_times[m["name"]] = m["total"]
+    names = ["forward"] + HEADLINE
+    rounds = []  # per round: ({name: camlens summary}, {name: torch summary})
+    for r in range(args.rounds):
+        if r > 0:
+            camlens = run_camlens_explain(threads, args)
+        camlens_times = {"forward": camlens["forward"], **{m["name"]: m["total"] for m in camlens["methods"]}}
+        torch_times = {"forward": measure(forward)}
+        for name, run in methods.items():
+            torch_times[name] = measure(lambda: run(x))
+        rounds.append((camlens_times, torch_times))
     rows = {}
-    for name in ["forward"] + HEADLINE:
-        ratio = torch_times[name]["median_ms"] / camlens_times[name]["median_ms"]
-        cpu_ratio = torch_times[name]["cpu_median_ms"] / camlens_times[name]["cpu_median_ms"]
-        rows[name] = {"camlens": camlens_times[name], "torch": torch_times[name], "torch_over_camlens": ratio,
-                      "torch_over_camlens_cpu": cpu_ratio}
+    for name in names:
+        ratios = [t[name]["median_ms"] / c[name]["median_ms"] for c, t in rounds]
+        cpu_ratios = [t[name]["cpu_median_ms"] / c[name]["cpu_median_ms"] for c, t in rounds]
+        ratio = statistics.median(ratios)
+        rows[name] = {"camlens": over_rounds([c[name] for c, _ in rounds]), "torch": over_rounds([t[name] for _, t in rounds]),
+                      "torch_over_camlens": ratio, "round_ratios": ratios,
+                      "torch_over_camlens_cpu": statistics.median(cpu_ratios)}
         if name in ("cam", "grad-cam", "grad-cam++"):
             rows[name]["target"] = f">= {CAM_FAMILY_TARGET_RATIO:g}x"
             rows[name]["met"] = ratio >= CAM_FAMILY_TARGET_RATIO
     return {"threads": threads, "camlens_threads": camlens["threads"], "logit_max_abs_error": logit_error, "raw_map_max_rel_error": map_errors,
-            "methods": rows}
+            "rounds": args.rounds, "methods": rows}
 
 
 # ---------------------------------------------------------------- training: the Fashion-MNIST CNN
@@ -434,11 +452,16 @@ def torch_train_epoch(model, images, labels, batches, augment_on, seed):
     return (time.perf_counter() - start) / batches, (time.process_time() - cpu_start) / batches
 
 
+def run_camlens_epoch(threads, args):
+    run = subprocess.run([args.train_binary, "--batches", str(args.train_batches), "--repeats", "1",
+                          "--threads", str(threads)] + ([] if args.augment else ["--no-augment"]),
+                         cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(run.stdout)
+
+
 def train_comparison(threads, args):
-    camlens_run = subprocess.run([args.train_binary, "--batches", str(args.train_batches),
-                                  "--repeats", str(args.train_repeats), "--threads", str(threads)] + ([] if args.augment else ["--no-augment"]),
-                                 cwd=ROOT, check=True, capture_output=True, text=True)
-    camlens = json.loads(camlens_run.stdout)
+    """One shortened epoch each, camlens then PyTorch, for --train-repeats rounds; the ratio is the
+    median of the rounds' ratios (as in explain_comparison)."""
     data = "/usr/share/datasets/fashion-mnist"
     images = torch.from_numpy(read_idx_gz(f"{data}/train-images-idx3-ubyte.gz").astype(np.float32) / 255.0)[:, None]
     labels = torch.from_numpy(read_idx_gz(f"{data}/train-labels-idx1-ubyte.gz").astype(np.int64))
@@ -447,22 +470,24 @@ def train_comparison(threads, args):
     torch.manual_seed(1)
     model = FashionCnn()
     torch_train_epoch(model, images[:320], labels[:320], 5, args.augment, 0)  # warm-up
-    epochs = [torch_train_epoch(model, images, labels, args.train_batches, args.augment, 1 + r)
-              for r in range(args.train_repeats)]
-    torch_step = {**summarize([1000.0 * wall for wall, _ in epochs]),
-                  "cpu_median_ms": summarize([1000.0 * cpu for _, cpu in epochs])["median_ms"]}
-    camlens_step = {"median_ms": camlens["step_ms"]["median"], "p10_ms": camlens["step_ms"]["p10"],
-                    "p90_ms": camlens["step_ms"]["p90"], "runs": camlens["repeats"],
-                    "cpu_median_ms": camlens["step_ms"]["cpu_median"]}
+    camlens_epochs, torch_epochs = [], []
+    for r in range(args.train_repeats):
+        camlens = run_camlens_epoch(threads, args)
+        camlens_epochs.append((camlens["step_ms"]["median"], camlens["step_ms"]["cpu_median"]))
+        wall, cpu = torch_train_epoch(model, images, labels, args.train_batches, args.augment, 1 + r)
+        torch_epochs.append((1000.0 * wall, 1000.0 * cpu))
+    step = lambda epochs: {**summarize([wall for wall, _ in epochs]), "cpu_median_ms": summarize([cpu for _, cpu in epochs])["median_ms"]}
+    camlens_step, torch_step = step(camlens_epochs), step(torch_epochs)
+    ratios = [t[0] / c[0] for c, t in zip(camlens_epochs, torch_epochs)]
+    ratio = statistics.median(ratios)
     full = camlens["full_epoch_steps"]
-    ratio = torch_step["median_ms"] / camlens_step["median_ms"]
     return {"threads": threads, "camlens_threads": camlens["threads"], "batch": 64, "batches_per_timed_epoch": args.train_batches,
             "repeats": args.train_repeats, "augment": args.augment,
             "camlens_step": camlens_step, "torch_step": torch_step,
             "camlens_epoch_seconds": camlens_step["median_ms"] * full / 1000.0,
             "torch_epoch_seconds": torch_step["median_ms"] * full / 1000.0,
-            "torch_over_camlens": ratio,
-            "torch_over_camlens_cpu": torch_step["cpu_median_ms"] / camlens_step["cpu_median_ms"],
+            "torch_over_camlens": ratio, "round_ratios": ratios,
+            "torch_over_camlens_cpu": statistics.median(t[1] / c[1] for c, t in zip(camlens_epochs, torch_epochs)),
             "target": "camlens no slower (ratio >= 1)", "met": ratio >= 1.0}
 
 
@@ -472,7 +497,8 @@ def main():
     parser.add_argument("--explain-binary", default=os.path.join(ROOT, "build/native/camlens_bench_explain"))
     parser.add_argument("--train-binary", default=os.path.join(ROOT, "build/native/camlens_bench_train"))
     parser.add_argument("--train-batches", type=int, default=40, help="batches of 64 per timed epoch")
-    parser.add_argument("--train-repeats", type=int, default=3)
+    parser.add_argument("--train-repeats", type=int, default=3, help="rounds of one epoch each, camlens then PyTorch")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of camlens's explain benchmark, then PyTorch's timings")
     parser.add_argument("--no-augment", dest="augment", action="store_false")
     parser.add_argument("--skip-train", action="store_true")
     parser.add_argument("--out", help="write the results here as JSON")
