@@ -55,6 +55,32 @@ TEST_CASE("threads: split_range covers [0, count) once, in granules") {
   }
 }
 
+TEST_CASE("threads: parallel_chunks visits every granule once, in up to 4 chunks a thread, one below the work floor") {
+  for (int threads : {1, 2, 3}) {
+    ThreadCountScope scope(threads);
+    for (size_t count : {1u, 7u, 64u, 1000u}) {
+      for (size_t granule : {1u, 4u}) {
+        for (size_t work : {size_t{1}, kParallelMinWork}) {
+          CAPTURE(threads);
+          CAPTURE(count);
+          CAPTURE(granule);
+          std::vector<std::atomic<int>> visits(count);
+          std::atomic<int> chunks{0};
+          parallel_chunks(count, granule, work, [&](size_t begin, size_t end) {
+            ++chunks;
+            if (end < count) CHECK((end - begin) % granule == 0);
+            for (size_t i = begin; i < end; ++i) ++visits[i];
+          });
+          CHECK(std::all_of(visits.begin(), visits.end(), [](const std::atomic<int>& v) { return v == 1; }));
+          const size_t granules = (count + granule - 1) / granule;
+          const size_t most = work < kParallelMinWork || threads == 1 ? 1 : std::min<size_t>(granules, 4 * threads);
+          CHECK(static_cast<size_t>(chunks) <= most);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("threads: the count starts at 1 and rejects 0") {
   CHECK(thread_count() == 1);
   CHECK_THROWS_WITH_AS(set_thread_count(0), doctest::Contains("needs at least 1 thread, got 0"), Error);

@@ -56,6 +56,22 @@ void parallel_ranges(size_t count, size_t granule, size_t work, const Body& body
   });
 }
 
+// As parallel_ranges, but in up to kChunksPerThread ranges a thread, each taken by whichever thread
+// comes free: for passes whose ranges need no setup of their own (no packing), so that a thread that
+// starts late (woken from sleep, or descheduled on a busy machine) leaves its chunks to the others
+// instead of holding up the whole call.
+constexpr size_t kChunksPerThread = 4;
+template <typename Body>
+void parallel_chunks(size_t count, size_t granule, size_t work, const Body& body) {
+  const size_t granules = (count + granule - 1) / granule;
+  const size_t threads = work < kParallelMinWork ? 1 : static_cast<size_t>(parallel_thread_count());
+  const size_t parts = threads == 1 ? 1 : std::min(granules, threads * kChunksPerThread);
+  parallel_for(parts, [&](size_t part) {
+    const Range range = split_range(count, parts, part, granule);
+    if (range.begin < range.end) body(range.begin, range.end);
+  });
+}
+
 // Sets `count` floats to zero, split across threads when large: clearing the gradient buffers of a
 // training step is about 45 MB of stores, which one core alone does not drive at full bandwidth.
 void parallel_zero(float* data, size_t count);

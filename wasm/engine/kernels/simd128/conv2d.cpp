@@ -128,12 +128,12 @@ class DepthwiseConvForward final : public ConvForward {
 
   bool accepts(const ConvGeometry& g) const override { return same_except_batch(g, geometry_); }
 
-  // Threads take ranges of output rows (of every image in turn); each pixel's sum is the same.
+  // Threads take chunks of output rows (of every image in turn); each pixel's sum is the same.
   void run(float* out, const float* in, const ConvGeometry& g) override {
     const Clamp clamp(g.activation);
     const size_t rows = static_cast<size_t>(g.batch) * g.out_h;
     const size_t work = rows * g.out_w * g.kernel_h * g.kernel_w * g.out_c;
-    parallel_ranges(rows, 1, work, [&](size_t row_begin, size_t row_end) {
+    parallel_chunks(rows, 1, work, [&](size_t row_begin, size_t row_end) {
       std::vector<Tap> taps(static_cast<size_t>(g.kernel_h) * g.kernel_w);
       for (size_t row = row_begin; row < row_end; ++row) {
         const int n = static_cast<int>(row / g.out_h), oy = static_cast<int>(row % g.out_h);

@@ -173,12 +173,12 @@ void run_row_range(int begin, int end, int n, const Rows& rows, const float* pan
   }
 }
 
-// Threads (kernels::set_thread_count) take ranges of whole row tiles: every element is summed by
+// Threads (kernels::set_thread_count) take chunks of whole row tiles: every element is summed by
 // the same tile in the same order whatever the thread count, so the bits do not change.
 template <class Rows, class Epilogue>
 void run_tiles(int m, int n, const Rows& rows, const float* panels, size_t panel_stride, const Epilogue& out) {
   const size_t work = static_cast<size_t>(m) * n * rows.taps() * rows.kc();
-  parallel_ranges(static_cast<size_t>(m), kTileRows, work, [&](size_t begin, size_t end) {
+  parallel_chunks(static_cast<size_t>(m), kTileRows, work, [&](size_t begin, size_t end) {
     run_row_range(static_cast<int>(begin), static_cast<int>(end), n, rows, panels, panel_stride, out);
   });
 }
