@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "kernels/backend.h"
@@ -202,6 +203,31 @@ TEST_CASE("stride-1 conv backward with fewer output than input channels (the tur
   large.in_c = 33;
   large.out_c = 16;
   compare_backward_with_reference(large, rng);
+}
+
+TEST_CASE("filter gradients of short patches split by output channels: the reference's values, the same bits at 1-3 threads") {
+  // Patches of fewer than 32 entries (the Fashion-MNIST CNN's first conv, 3x3x1; a 3x3x3 RGB conv)
+  // split d_filter by output channels: 32 channels (two 16-channel granules) and 40 (16, 16, 8). Each
+  // above kParallelMinWork multiply-adds, so 2 and 3 threads do split it.
+  for (const auto [in_c, out_c] : {std::pair{1, 32}, std::pair{3, 40}}) {
+    ConvGeometry g = pointwise_geometry(8, 28, 28, in_c, out_c);
+    g.kernel_h = g.kernel_w = 3;
+    g.pad = {1, 1, 1, 1};
+    CAPTURE(in_c);
+    CAPTURE(out_c);
+    std::vector<float> one_thread;
+    for (int threads : {1, 2, 3}) {
+      CAPTURE(threads);
+      ThreadCountScope scope(threads);
+      Rng same_values(18);  // the same inputs and starting gradients at every thread count
+      compare_backward_with_reference(g, same_values);
+      const std::vector<float> in = same_values.values(input_size(g)), d_out = same_values.values(output_size(g));
+      std::vector<float> d_filter(filter_size(g), 0.0f);
+      conv_backward_filter(d_filter.data(), nullptr, d_out.data(), in.data(), g);
+      if (threads == 1) one_thread = d_filter;
+      CHECK(d_filter == one_thread);
+    }
+  }
 }
 
 TEST_CASE("depthwise backward equals the reference backward") {

@@ -35,29 +35,32 @@ int rows_per_band(const ConvGeometry& g) {
   return static_cast<int>(std::clamp<size_t>(kColumnBudget / row_floats, 1, g.out_h));
 }
 
-// Visits every (column row, tap, input pixel) of output rows [row_begin, row_end) of one image:
-// visit(column_offset, input_pixel_or_-1), where -1 marks a tap that falls in the padding.
+// Visits every (patch, tap, input pixel) of output rows [row_begin, row_end) of one image:
+// visit(patch, tap_begin, input_pixel_or_-1), where patch counts output pixels from row_begin,
+// tap_begin = (ky * kernel_w + kx) * in_c is the tap's first entry in the patch, and -1 marks a tap
+// that falls in the padding. (Deriving patch and tap from one running offset took a 64-bit division
+// per tap: with one input channel, most of im2col's time.)
 template <typename Visit>
 void for_each_patch_tap(const ConvGeometry& g, int row_begin, int row_end, Visit visit) {
-  size_t column = 0;
+  size_t patch = 0;
   for (int oy = row_begin; oy < row_end; ++oy)
-    for (int ox = 0; ox < g.out_w; ++ox)
+    for (int ox = 0; ox < g.out_w; ++ox, ++patch) {
+      int tap_begin = 0;
       for (int ky = 0; ky < g.kernel_h; ++ky)
-        for (int kx = 0; kx < g.kernel_w; ++kx, column += g.in_c) {
+        for (int kx = 0; kx < g.kernel_w; ++kx, tap_begin += g.in_c) {
           int iy = oy * g.stride_h - g.pad.top + ky * g.dilation_h;
           int ix = ox * g.stride_w - g.pad.left + kx * g.dilation_w;
           bool inside = iy >= 0 && iy < g.in_h && ix >= 0 && ix < g.in_w;
-          visit(column, inside ? static_cast<ptrdiff_t>(iy) * g.in_w + ix : ptrdiff_t{-1});
+          visit(patch, tap_begin, inside ? static_cast<ptrdiff_t>(iy) * g.in_w + ix : ptrdiff_t{-1});
         }
+    }
 }
 
 // Entries [p0, p1) of each patch (patch entry p = (ky * kernel_w + kx) * in_c + ic):
 // columns[(oy - row_begin) * out_w + ox][p - p0] = image[iy][ix][ic], zero in the padding.
 void im2col(float* columns, const float* image, const ConvGeometry& g, int row_begin, int row_end, int p0, int p1) {
-  const int k = patch_size(g), width = p1 - p0;
-  for_each_patch_tap(g, row_begin, row_end, [&](size_t column, ptrdiff_t pixel) {
-    const size_t patch = column / k;
-    const int tap_begin = static_cast<int>(column % k);
+  const int width = p1 - p0;
+  for_each_patch_tap(g, row_begin, row_end, [&](size_t patch, int tap_begin, ptrdiff_t pixel) {
     const int lo = std::max(tap_begin, p0), hi = std::min(tap_begin + g.in_c, p1);
     if (lo >= hi) return;
     float* dst = columns + patch * width + (lo - p0);
@@ -79,10 +82,11 @@ float* column_scratch(size_t floats) {
 
 // The adjoint of im2col: image[iy][ix][ic] += columns[...] for every tap that read it.
 void col2im_add(float* image, const float* columns, const ConvGeometry& g, int row_begin, int row_end) {
-  for_each_patch_tap(g, row_begin, row_end, [&](size_t column, ptrdiff_t pixel) {
+  const size_t k = patch_size(g);
+  for_each_patch_tap(g, row_begin, row_end, [&](size_t patch, int tap_begin, ptrdiff_t pixel) {
     if (pixel < 0) return;
     float* dst = image + pixel * g.in_c;
-    const float* src = columns + column;
+    const float* src = columns + patch * k + tap_begin;
     for (int ic = 0; ic < g.in_c; ++ic) dst[ic] += src[ic];
   });
 }
@@ -204,9 +208,16 @@ void accumulate_bias_grad(float* d_bias, const float* d_out, const ConvGeometry&
   }
 }
 
-// d_filter += columns^T * d_out, per band of output rows. Threads take disjoint ranges of patch
-// entries (rows of d_filter) and build only their own columns: one parallel region per layer, and
-// each entry's sum over images and pixels runs in the same order for any thread count.
+// Below this many patch entries a filter's gradient splits across threads by output channels, not
+// by patch entries: its rows fit in one or two GEMM row tiles (12 rows on AVX-512), so giving each
+// thread a few rows would have every thread run a whole tile, mostly padding (the first layer's
+// 3x3x1 filter, 9 entries: two threads each computed the full 12-row tile, 0.65x one thread's speed).
+constexpr int kFewPatchEntries = 32;
+
+// d_filter += columns^T * d_out, per band of output rows. Threads take disjoint blocks of d_filter:
+// ranges of patch entries (rows), each building only its own columns, or for a short patch ranges
+// of output channels (columns), each building all columns. One parallel region per layer, and each
+// entry's sum over images and pixels runs in the same order for any thread count.
 void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_out, const float* in,
                                const ConvGeometry& g) {
   accumulate_bias_grad(d_bias, d_out, g);
@@ -216,23 +227,33 @@ void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_ou
     gemm_tn(g.in_c, g.out_c, rows, in, g.in_c, d_out, g.out_c, d_filter, g.out_c);
     return;
   }
-  // One image (inference-time gradients): the GEMM splits its rows itself, over all pixels at once.
-  const size_t work = g.batch == 1 ? 0 : g.batch * pixels_out(g) * k * g.out_c;
-  parallel_ranges(k, 1, work, [&](size_t patch_begin, size_t patch_end) {
-    const int p0 = static_cast<int>(patch_begin), p1 = static_cast<int>(patch_end), width = p1 - p0;
-    int band = rows_per_band(g);
+  // d_filter[p0..p1) x [oc0..oc1) over every image.
+  const auto accumulate_block = [&](int p0, int p1, int oc0, int oc1) {
+    const int width = p1 - p0;
+    const int band = rows_per_band(g);
     float* columns = column_scratch(static_cast<size_t>(band) * g.out_w * width);
     for (int n = 0; n < g.batch; ++n) {
       const float* image = in + n * pixels_in(g) * g.in_c;
-      const float* image_d_out = d_out + n * pixels_out(g) * g.out_c;
+      const float* image_d_out = d_out + n * pixels_out(g) * g.out_c + oc0;
       for (int row = 0; row < g.out_h; row += band) {
         int row_end = std::min(row + band, g.out_h);
         int m = (row_end - row) * g.out_w;
         im2col(columns, image, g, row, row_end, p0, p1);
-        gemm_tn(width, g.out_c, m, columns, width, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c,
-                g.out_c, d_filter + static_cast<size_t>(p0) * g.out_c, g.out_c);
+        gemm_tn(width, oc1 - oc0, m, columns, width, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c,
+                g.out_c, d_filter + static_cast<size_t>(p0) * g.out_c + oc0, g.out_c);
       }
     }
+  };
+  // One image (inference-time gradients): the GEMM splits its rows itself, over all pixels at once.
+  const size_t work = g.batch == 1 ? 0 : g.batch * pixels_out(g) * k * g.out_c;
+  if (k < kFewPatchEntries) {
+    parallel_ranges(g.out_c, kChannelGranule, work, [&](size_t oc0, size_t oc1) {
+      accumulate_block(0, k, static_cast<int>(oc0), static_cast<int>(oc1));
+    });
+    return;
+  }
+  parallel_ranges(k, 1, work, [&](size_t patch_begin, size_t patch_end) {
+    accumulate_block(static_cast<int>(patch_begin), static_cast<int>(patch_end), 0, g.out_c);
   });
 }
 
