@@ -7,7 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <utility>
+#include <tuple>
 #include <vector>
 
 #include "kernels/backend.h"
@@ -205,12 +205,14 @@ TEST_CASE("stride-1 conv backward with fewer output than input channels (the tur
   compare_backward_with_reference(large, rng);
 }
 
-TEST_CASE("filter gradients of short patches split by output channels: the reference's values, the same bits at 1-3 threads") {
+TEST_CASE("filter gradients of short patches (images grouped, threads split output channels): the reference's values, the same bits at 1-3 threads") {
   // Patches of fewer than 32 entries (the Fashion-MNIST CNN's first conv, 3x3x1; a 3x3x3 RGB conv)
-  // split d_filter by output channels: 32 channels (two 16-channel granules) and 40 (16, 16, 8). Each
-  // above kParallelMinWork multiply-adds, so 2 and 3 threads do split it.
-  for (const auto [in_c, out_c] : {std::pair{1, 32}, std::pair{3, 40}}) {
-    ConvGeometry g = pointwise_geometry(8, 28, 28, in_c, out_c);
+  // build the columns of several whole images at once and split d_filter by output channels: 32
+  // channels (two 16-channel granules) and 40 (16, 16, 8). 40 images of 3x3x1 columns make two
+  // groups under the column budget (37 and 3). Each is above kParallelMinWork multiply-adds, so 2
+  // and 3 threads do split it.
+  for (const auto [batch, in_c, out_c] : {std::tuple{40, 1, 32}, std::tuple{8, 3, 40}}) {
+    ConvGeometry g = pointwise_geometry(batch, 28, 28, in_c, out_c);
     g.kernel_h = g.kernel_w = 3;
     g.pad = {1, 1, 1, 1};
     CAPTURE(in_c);

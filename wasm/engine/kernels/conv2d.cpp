@@ -64,7 +64,9 @@ void im2col(float* columns, const float* image, const ConvGeometry& g, int row_b
     const int lo = std::max(tap_begin, p0), hi = std::min(tap_begin + g.in_c, p1);
     if (lo >= hi) return;
     float* dst = columns + patch * width + (lo - p0);
-    if (pixel < 0) {
+    if (hi - lo == 1) {  // one input channel: a library call per float cost more than the copy
+      *dst = pixel < 0 ? 0.0f : image[pixel * g.in_c + (lo - tap_begin)];
+    } else if (pixel < 0) {
       std::fill_n(dst, hi - lo, 0.0f);
     } else {
       std::copy_n(image + pixel * g.in_c + (lo - tap_begin), hi - lo, dst);
@@ -208,15 +210,40 @@ void accumulate_bias_grad(float* d_bias, const float* d_out, const ConvGeometry&
   }
 }
 
-// Below this many patch entries a filter's gradient splits across threads by output channels, not
-// by patch entries: its rows fit in one or two GEMM row tiles (12 rows on AVX-512), so giving each
-// thread a few rows would have every thread run a whole tile, mostly padding (the first layer's
-// 3x3x1 filter, 9 entries: two threads each computed the full 12-row tile, 0.65x one thread's speed).
+// Below this many patch entries (rows of d_filter) a filter's gradient takes the short-patch path
+// below: its rows fit in one or two GEMM row tiles (12 rows on AVX-512), so giving each thread a few
+// of them had every thread run a whole tile, mostly padding (the first layer's 3x3x1 filter, 9
+// entries: two threads each computed the full 12-row tile, 0.65x one thread's speed).
 constexpr int kFewPatchEntries = 32;
 
-// d_filter += columns^T * d_out, per band of output rows. Threads take disjoint blocks of d_filter:
-// ranges of patch entries (rows), each building only its own columns, or for a short patch ranges
-// of output channels (columns), each building all columns. One parallel region per layer, and each
+// d_filter += columns^T * d_out for a patch of fewer than kFewPatchEntries entries on images whose
+// columns fit the column budget: the columns of as many whole images as fit are built at once (threads take images), then one
+// GEMM over all their pixels per range of output channels (threads take channel ranges). Building
+// columns per channel range instead repeated im2col on every thread, and per image each GEMM was
+// too short to pay for its packing. The groups depend on the geometry only, not on the threads.
+void conv_backward_filter_short_patch(float* d_filter, const float* d_out, const float* in, const ConvGeometry& g,
+                                      size_t work) {
+  const int k = patch_size(g);
+  const size_t image_columns = pixels_out(g) * k;
+  const size_t group = std::max<size_t>(1, kColumnBudget / image_columns);
+  float* columns = column_scratch(std::min<size_t>(group, g.batch) * image_columns);
+  for (size_t first = 0; first < static_cast<size_t>(g.batch); first += group) {
+    const size_t count = std::min<size_t>(group, g.batch - first);
+    parallel_ranges(count, 1, work / g.batch * count, [&](size_t n0, size_t n1) {
+      for (size_t n = n0; n < n1; ++n) {
+        im2col(columns + n * image_columns, in + (first + n) * pixels_in(g) * g.in_c, g, 0, g.out_h, 0, k);
+      }
+    });
+    const int pixels = static_cast<int>(count * pixels_out(g));
+    const float* group_d_out = d_out + first * pixels_out(g) * g.out_c;
+    parallel_ranges(g.out_c, kChannelGranule, work / g.batch * count, [&](size_t oc0, size_t oc1) {
+      gemm_tn(k, static_cast<int>(oc1 - oc0), pixels, columns, k, group_d_out + oc0, g.out_c, d_filter + oc0, g.out_c);
+    });
+  }
+}
+
+// d_filter += columns^T * d_out, per band of output rows. Threads take disjoint ranges of patch
+// entries (rows of d_filter) and build only their own columns (a short patch: see above): each
 // entry's sum over images and pixels runs in the same order for any thread count.
 void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_out, const float* in,
                                const ConvGeometry& g) {
@@ -227,33 +254,31 @@ void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_ou
     gemm_tn(g.in_c, g.out_c, rows, in, g.in_c, d_out, g.out_c, d_filter, g.out_c);
     return;
   }
-  // d_filter[p0..p1) x [oc0..oc1) over every image.
-  const auto accumulate_block = [&](int p0, int p1, int oc0, int oc1) {
+  // Rows [p0, p1) of d_filter over every image, building only those entries of each patch.
+  const auto accumulate_rows = [&](int p0, int p1) {
     const int width = p1 - p0;
     const int band = rows_per_band(g);
     float* columns = column_scratch(static_cast<size_t>(band) * g.out_w * width);
     for (int n = 0; n < g.batch; ++n) {
       const float* image = in + n * pixels_in(g) * g.in_c;
-      const float* image_d_out = d_out + n * pixels_out(g) * g.out_c + oc0;
+      const float* image_d_out = d_out + n * pixels_out(g) * g.out_c;
       for (int row = 0; row < g.out_h; row += band) {
         int row_end = std::min(row + band, g.out_h);
         int m = (row_end - row) * g.out_w;
         im2col(columns, image, g, row, row_end, p0, p1);
-        gemm_tn(width, oc1 - oc0, m, columns, width, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c,
-                g.out_c, d_filter + static_cast<size_t>(p0) * g.out_c + oc0, g.out_c);
+        gemm_tn(width, g.out_c, m, columns, width, image_d_out + static_cast<size_t>(row) * g.out_w * g.out_c,
+                g.out_c, d_filter + static_cast<size_t>(p0) * g.out_c, g.out_c);
       }
     }
   };
   // One image (inference-time gradients): the GEMM splits its rows itself, over all pixels at once.
   const size_t work = g.batch == 1 ? 0 : g.batch * pixels_out(g) * k * g.out_c;
-  if (k < kFewPatchEntries) {
-    parallel_ranges(g.out_c, kChannelGranule, work, [&](size_t oc0, size_t oc1) {
-      accumulate_block(0, k, static_cast<int>(oc0), static_cast<int>(oc1));
-    });
+  if (k < kFewPatchEntries && g.batch > 1 && pixels_out(g) * k <= kColumnBudget) {
+    conv_backward_filter_short_patch(d_filter, d_out, in, g, work);
     return;
   }
   parallel_ranges(k, 1, work, [&](size_t patch_begin, size_t patch_end) {
-    accumulate_block(static_cast<int>(patch_begin), static_cast<int>(patch_end), 0, g.out_c);
+    accumulate_rows(static_cast<int>(patch_begin), static_cast<int>(patch_end));
   });
 }
 

@@ -85,6 +85,13 @@ void pack_b(Vec* packed, StridedView b, int p0, int depth, int col0, int cols) {
   for (int sliver = 0; sliver < cols; sliver += kColsPerTile) {
     int valid = std::min(kColsPerTile, cols - sliver);
     for (int p = 0; p < depth; ++p) {
+      // A whole sliver of a row-major B: one fixed-size copy the compiler inlines (a variable-size
+      // memcpy was a library call per row, a tenth of a short GEMM's time).
+      if (b.col_stride == 1 && valid == kColsPerTile) {
+        std::memcpy(packed, &b(p0 + p, col0 + sliver), sizeof(float) * kColsPerTile);
+        packed += kVecsPerSliver;
+        continue;
+      }
       float row[kColsPerTile] = {};
       if (b.col_stride == 1)
         std::memcpy(row, &b(p0 + p, col0 + sliver), valid * sizeof(float));
