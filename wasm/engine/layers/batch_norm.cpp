@@ -37,27 +37,22 @@ void for_channel_ranges(int channels, size_t elements, const Body& body) {
 }
 
 // Per-channel sums over rows for channels [c0, c1): sums[c] += sum over r of term(r, c), each sum
-// in row order. A block of kChannelGranule channels at a time accumulates in locals the compiler
-// keeps in vector registers: accumulating into the output arrays (which it cannot prove distinct
-// from the inputs) loaded and stored them on every row, and the two sums of the backward pass did
-// not vectorise at all. term(r, c, j, block) adds row r of channel c to block[s][j] for each of the
-// kSums sums.
+// in row order. Up to 256 channels at a time accumulate in a local array, in one sweep over the
+// rows: accumulating into the output arrays (which the compiler cannot prove distinct from the
+// inputs) kept the two sums of the backward pass from vectorising, and blocks of 16 channels swept
+// the tensor once per block, each sweep reading every row's cache lines again from L3.
+// term(r, c, j, block) adds row r of channel c to block[s][j] for each of the kSums sums.
 template <int kSums, typename Term>
 void channel_sums(std::array<float*, kSums> sums, size_t rows, int c0, int c1, const Term& term) {
-  constexpr int kBlock = static_cast<int>(kernels::kChannelGranule);
-  int c = c0;
-  for (; c + kBlock <= c1; c += kBlock) {
+  constexpr int kBlock = 256;
+  for (int c = c0; c < c1; c += kBlock) {
+    const int width = std::min(kBlock, c1 - c);
     float block[kSums][kBlock] = {};
     for (size_t r = 0; r < rows; ++r) {
-      for (int j = 0; j < kBlock; ++j) term(r, c + j, j, block);
+      for (int j = 0; j < width; ++j) term(r, c + j, j, block);
     }
     for (int s = 0; s < kSums; ++s)
-      for (int j = 0; j < kBlock; ++j) sums[s][c + j] += block[s][j];
-  }
-  for (; c < c1; ++c) {
-    float block[kSums][1] = {};
-    for (size_t r = 0; r < rows; ++r) term(r, c, 0, block);
-    for (int s = 0; s < kSums; ++s) sums[s][c] += block[s][0];
+      for (int j = 0; j < width; ++j) sums[s][c + j] += block[s][j];
   }
 }
 
