@@ -232,6 +232,31 @@ TEST_CASE("filter gradients of short patches (images grouped, threads split outp
   }
 }
 
+TEST_CASE("filter gradients split by patch entries (each thread builds part of every patch): the reference's values, the same bits at 1-3 threads") {
+  // 3x3x5 patches (45 entries) split into ranges that start and end inside kernel rows and taps;
+  // stride 2, a dilated row, asymmetric padding, so im2col meets rows inside the image (copied in one
+  // run), rows cut by the padding, and rows of the padding. Above kParallelMinWork multiply-adds.
+  ConvGeometry g = pointwise_geometry(16, 15, 15, 5, 24);
+  g.kernel_h = g.kernel_w = 3;
+  g.stride_h = g.stride_w = 2;
+  g.dilation_h = 2;
+  g.pad = {2, 1, 1, 0};
+  g.out_h = (g.in_h + g.pad.top + g.pad.bottom - 5) / 2 + 1;
+  g.out_w = (g.in_w + g.pad.left + g.pad.right - 3) / 2 + 1;
+  std::vector<float> one_thread;
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    ThreadCountScope scope(threads);
+    Rng same_values(19);
+    compare_backward_with_reference(g, same_values);
+    const std::vector<float> in = same_values.values(input_size(g)), d_out = same_values.values(output_size(g));
+    std::vector<float> d_filter(filter_size(g), 0.0f);
+    conv_backward_filter(d_filter.data(), nullptr, d_out.data(), in.data(), g);
+    if (threads == 1) one_thread = d_filter;
+    CHECK(d_filter == one_thread);
+  }
+}
+
 TEST_CASE("depthwise backward equals the reference backward") {
   Rng rng(6);
   for (int trial = 0; trial < 60; ++trial) compare_backward_with_reference(random_geometry(rng, true), rng);

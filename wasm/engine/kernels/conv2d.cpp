@@ -39,7 +39,7 @@ int rows_per_band(const ConvGeometry& g) {
 // visit(patch, tap_begin, input_pixel_or_-1), where patch counts output pixels from row_begin,
 // tap_begin = (ky * kernel_w + kx) * in_c is the tap's first entry in the patch, and -1 marks a tap
 // that falls in the padding. (Deriving patch and tap from one running offset took a 64-bit division
-// per tap: with one input channel, most of im2col's time.)
+// per tap.)
 template <typename Visit>
 void for_each_patch_tap(const ConvGeometry& g, int row_begin, int row_end, Visit visit) {
   size_t patch = 0;
@@ -56,22 +56,56 @@ void for_each_patch_tap(const ConvGeometry& g, int row_begin, int row_end, Visit
     }
 }
 
+// Copies n floats. A library call per run of a few floats (a one-channel input's taps, or a 3x3x1
+// kernel row) cost more than the copy itself.
+inline void copy_floats(float* dst, const float* src, int n) {
+  if (n > 4) {
+    std::copy_n(src, n, dst);
+    return;
+  }
+  for (int i = 0; i < 4; ++i)
+    if (i < n) dst[i] = src[i];
+}
+
 // Entries [p0, p1) of each patch (patch entry p = (ky * kernel_w + kx) * in_c + ic):
 // columns[(oy - row_begin) * out_w + ox][p - p0] = image[iy][ix][ic], zero in the padding.
+// An undilated kernel row that lies inside the image reads kernel_w adjacent pixels: one run of
+// kernel_w * in_c floats, copied at once instead of tap by tap.
 void im2col(float* columns, const float* image, const ConvGeometry& g, int row_begin, int row_end, int p0, int p1) {
-  const int width = p1 - p0;
-  for_each_patch_tap(g, row_begin, row_end, [&](size_t patch, int tap_begin, ptrdiff_t pixel) {
-    const int lo = std::max(tap_begin, p0), hi = std::min(tap_begin + g.in_c, p1);
-    if (lo >= hi) return;
-    float* dst = columns + patch * width + (lo - p0);
-    if (hi - lo == 1) {  // one input channel: a library call per float cost more than the copy
-      *dst = pixel < 0 ? 0.0f : image[pixel * g.in_c + (lo - tap_begin)];
-    } else if (pixel < 0) {
-      std::fill_n(dst, hi - lo, 0.0f);
-    } else {
-      std::copy_n(image + pixel * g.in_c + (lo - tap_begin), hi - lo, dst);
+  const int width = p1 - p0, kernel_row = g.kernel_w * g.in_c;
+  float* patch = columns;
+  for (int oy = row_begin; oy < row_end; ++oy)
+    for (int ox = 0; ox < g.out_w; ++ox, patch += width) {
+      const int ix0 = ox * g.stride_w - g.pad.left;
+      const bool row_inside = g.dilation_w == 1 && ix0 >= 0 && ix0 + g.kernel_w <= g.in_w;
+      for (int ky = 0; ky < g.kernel_h; ++ky) {
+        const int row_first = ky * kernel_row;
+        const int lo = std::max(row_first, p0), hi = std::min(row_first + kernel_row, p1);
+        if (lo >= hi) continue;
+        const int iy = oy * g.stride_h - g.pad.top + ky * g.dilation_h;
+        if (iy < 0 || iy >= g.in_h) {
+          std::fill_n(patch + (lo - p0), hi - lo, 0.0f);
+          continue;
+        }
+        const float* image_row = image + static_cast<ptrdiff_t>(iy) * g.in_w * g.in_c;
+        if (row_inside) {
+          copy_floats(patch + (lo - p0), image_row + static_cast<ptrdiff_t>(ix0) * g.in_c + (lo - row_first), hi - lo);
+          continue;
+        }
+        for (int kx = 0; kx < g.kernel_w; ++kx) {
+          const int tap_first = row_first + kx * g.in_c;
+          const int tap_lo = std::max(tap_first, lo), tap_hi = std::min(tap_first + g.in_c, hi);
+          if (tap_lo >= tap_hi) continue;
+          const int ix = ix0 + kx * g.dilation_w;
+          if (ix < 0 || ix >= g.in_w) {
+            std::fill_n(patch + (tap_lo - p0), tap_hi - tap_lo, 0.0f);
+          } else {
+            copy_floats(patch + (tap_lo - p0), image_row + static_cast<ptrdiff_t>(ix) * g.in_c + (tap_lo - tap_first),
+                        tap_hi - tap_lo);
+          }
+        }
+      }
     }
-  });
 }
 
 // A per-thread im2col buffer of at least `floats`, kept between calls: allocating a fresh one each
