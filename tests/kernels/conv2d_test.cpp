@@ -205,7 +205,7 @@ TEST_CASE("stride-1 conv backward with fewer output than input channels (the tur
   compare_backward_with_reference(large, rng);
 }
 
-TEST_CASE("filter gradients of short patches (images grouped, threads split output channels): the reference's values, the same bits at 1-3 threads") {
+TEST_CASE("short-patch filter gradients (split by output channels) equal the reference, same bits at 1-3 threads") {
   // Patches of fewer than 32 entries (the Fashion-MNIST CNN's first conv, 3x3x1; a 3x3x3 RGB conv)
   // build the columns of several whole images at once and split d_filter by output channels: 32
   // channels (two 16-channel granules) and 40 (16, 16, 8). 40 images of 3x3x1 columns make two
@@ -232,7 +232,7 @@ TEST_CASE("filter gradients of short patches (images grouped, threads split outp
   }
 }
 
-TEST_CASE("filter gradients split by patch entries (each thread builds part of every patch): the reference's values, the same bits at 1-3 threads") {
+TEST_CASE("filter gradients split by patch entries equal the reference, the same bits at 1-3 threads") {
   // 3x3x5 patches (45 entries) split into ranges that start and end inside kernel rows and taps;
   // stride 2, a dilated row, asymmetric padding, so im2col meets rows inside the image (copied in one
   // run), rows cut by the padding, and rows of the padding. Above kParallelMinWork multiply-adds.

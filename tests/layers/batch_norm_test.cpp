@@ -217,7 +217,8 @@ TEST_CASE("BatchNorm statistics and training backward equal plain loops, and 1 t
     const size_t rows = shape.size() / channels;
     const Tensor x = rng.tensor(shape, -1.0f, 3.0f), d_out = rng.tensor(shape), d_in_start = rng.tensor(shape);
     const Tensor gamma = rng.tensor(Shape{channels}, 0.5f, 2.0f);
-    std::vector<float> mean(channels, 0.0f), variance(channels, 0.0f), sum_dy(channels, 0.0f), sum_dy_xhat(channels, 0.0f);
+    std::vector<float> mean(channels, 0.0f), variance(channels, 0.0f);
+    std::vector<float> sum_dy(channels, 0.0f), sum_dy_xhat(channels, 0.0f);
     for (size_t r = 0; r < rows; ++r)
       for (int c = 0; c < channels; ++c) mean[c] += x[r * channels + c];
     for (int c = 0; c < channels; ++c) mean[c] /= static_cast<float>(rows);
@@ -239,11 +240,11 @@ TEST_CASE("BatchNorm statistics and training backward equal plain loops, and 1 t
         sum_dy_xhat[c] += d_out[i] * (x[i] - mean[c]) * inv_std[c];
       }
     Tensor want_d_in = d_in_start.clone();
+    const float count = static_cast<float>(rows);
     for (size_t i = 0; i < x.size(); ++i) {
       const int c = static_cast<int>(i % channels);
       const float x_hat = (x[i] - mean[c]) * inv_std[c];
-      want_d_in[i] += gamma[c] * inv_std[c] *
-                      (d_out[i] - sum_dy[c] / static_cast<float>(rows) - x_hat * sum_dy_xhat[c] / static_cast<float>(rows));
+      want_d_in[i] += gamma[c] * inv_std[c] * (d_out[i] - sum_dy[c] / count - x_hat * sum_dy_xhat[c] / count);
     }
     const auto check_close = [](const std::vector<float>& got, const std::vector<float>& want, const char* what) {
       float scale = 1.0f, worst = 0.0f;
@@ -258,7 +259,8 @@ TEST_CASE("BatchNorm statistics and training backward equal plain loops, and 1 t
       Tensor got_mean, got_variance;
       batch_norm_statistics(got_mean, got_variance, x);
       Tensor d_in = d_in_start.clone(), d_gamma(Shape{channels}), d_beta(Shape{channels});
-      batch_norm_backward(&d_in, &d_gamma, &d_beta, d_out, x, gamma, mean_tensor, inv_std, /*through_batch_stats=*/true);
+      batch_norm_backward(&d_in, &d_gamma, &d_beta, d_out, x, gamma, mean_tensor, inv_std,
+                          /*through_batch_stats=*/true);
       const std::vector<std::vector<float>> got = {as_vector(got_mean), as_vector(got_variance), as_vector(d_gamma),
                                                    as_vector(d_beta), as_vector(d_in)};
       if (threads == 1) {

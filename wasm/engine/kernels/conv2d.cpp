@@ -1,8 +1,8 @@
 // Convolution dispatch: the reference loops when forced, else the optimised forward held in the
 // layer's cache and GEMM-based (standard) or channel-innermost (depthwise) backward passes.
 // Threads (kernels::set_thread_count) split the backward passes by what they write: images of d_in,
-// channels of a depthwise gradient, rows of a GEMM's output; never a sum, so any thread count gives
-// the same bits.
+// channels of a depthwise gradient, rows (patch entries) or, for short patches, columns (output
+// channels) of a filter gradient; never a sum, so any thread count gives the same bits.
 #include "kernels/conv2d.h"
 
 #include <algorithm>
@@ -251,10 +251,11 @@ void accumulate_bias_grad(float* d_bias, const float* d_out, const ConvGeometry&
 constexpr int kFewPatchEntries = 32;
 
 // d_filter += columns^T * d_out for a patch of fewer than kFewPatchEntries entries on images whose
-// columns fit the column budget: the columns of as many whole images as fit are built at once (threads take images), then one
-// GEMM over all their pixels per range of output channels (threads take channel ranges). Building
-// columns per channel range instead repeated im2col on every thread, and per image each GEMM was
-// too short to pay for its packing. The groups depend on the geometry only, not on the threads.
+// columns fit the column budget: the columns of as many whole images as fit are built at once
+// (threads take images), then one GEMM over all their pixels per range of output channels (threads
+// take channel ranges). Building columns per channel range instead repeated im2col on every thread,
+// and per image each GEMM was too short to pay for its packing. The groups depend on the geometry
+// only, not on the threads.
 void conv_backward_filter_short_patch(float* d_filter, const float* d_out, const float* in, const ConvGeometry& g,
                                       size_t work) {
   const int k = patch_size(g);

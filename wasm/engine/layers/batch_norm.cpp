@@ -67,7 +67,8 @@ void batch_norm_statistics(Tensor& mean, Tensor& variance, const Tensor& in) {
   const float* x = in.data();
   float* means = mean.data();
   for_channel_ranges(channels, pass_work(in), [&](int c0, int c1) {
-    channel_sums<1>({means}, rows, c0, c1, [&](size_t r, int c, int j, auto& sum) { sum[0][j] += x[r * channels + c]; });
+    channel_sums<1>({means}, rows, c0, c1,
+                    [&](size_t r, int c, int j, auto& sum) { sum[0][j] += x[r * channels + c]; });
     for (int c = c0; c < c1; ++c) means[c] /= static_cast<float>(rows);
     channel_sums<1>({variance.data()}, rows, c0, c1, [&](size_t r, int c, int j, auto& sum) {
       const float deviation = x[r * channels + c] - means[c];
