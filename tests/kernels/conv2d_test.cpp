@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "kernels/backend.h"
@@ -202,6 +203,58 @@ TEST_CASE("stride-1 conv backward with fewer output than input channels (the tur
   large.in_c = 33;
   large.out_c = 16;
   compare_backward_with_reference(large, rng);
+}
+
+TEST_CASE("short-patch filter gradients (split by output channels) equal the reference, same bits at 1-3 threads") {
+  // Patches of fewer than 32 entries (the Fashion-MNIST CNN's first conv, 3x3x1; a 3x3x3 RGB conv)
+  // build the columns of several whole images at once and split d_filter by output channels: 32
+  // channels (two 16-channel granules) and 40 (16, 16, 8). 40 images of 3x3x1 columns make two
+  // groups under the column budget (37 and 3). Each is above kParallelMinWork multiply-adds, so 2
+  // and 3 threads do split it.
+  for (const auto [batch, in_c, out_c] : {std::tuple{40, 1, 32}, std::tuple{8, 3, 40}}) {
+    ConvGeometry g = pointwise_geometry(batch, 28, 28, in_c, out_c);
+    g.kernel_h = g.kernel_w = 3;
+    g.pad = {1, 1, 1, 1};
+    CAPTURE(in_c);
+    CAPTURE(out_c);
+    std::vector<float> one_thread;
+    for (int threads : {1, 2, 3}) {
+      CAPTURE(threads);
+      ThreadCountScope scope(threads);
+      Rng same_values(18);  // the same inputs and starting gradients at every thread count
+      compare_backward_with_reference(g, same_values);
+      const std::vector<float> in = same_values.values(input_size(g)), d_out = same_values.values(output_size(g));
+      std::vector<float> d_filter(filter_size(g), 0.0f);
+      conv_backward_filter(d_filter.data(), nullptr, d_out.data(), in.data(), g);
+      if (threads == 1) one_thread = d_filter;
+      CHECK(d_filter == one_thread);
+    }
+  }
+}
+
+TEST_CASE("filter gradients split by patch entries equal the reference, the same bits at 1-3 threads") {
+  // 3x3x5 patches (45 entries) split into ranges that start and end inside kernel rows and taps;
+  // stride 2, a dilated row, asymmetric padding, so im2col meets rows inside the image (copied in one
+  // run), rows cut by the padding, and rows of the padding. Above kParallelMinWork multiply-adds.
+  ConvGeometry g = pointwise_geometry(16, 15, 15, 5, 24);
+  g.kernel_h = g.kernel_w = 3;
+  g.stride_h = g.stride_w = 2;
+  g.dilation_h = 2;
+  g.pad = {2, 1, 1, 0};
+  g.out_h = (g.in_h + g.pad.top + g.pad.bottom - 5) / 2 + 1;
+  g.out_w = (g.in_w + g.pad.left + g.pad.right - 3) / 2 + 1;
+  std::vector<float> one_thread;
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    ThreadCountScope scope(threads);
+    Rng same_values(19);
+    compare_backward_with_reference(g, same_values);
+    const std::vector<float> in = same_values.values(input_size(g)), d_out = same_values.values(output_size(g));
+    std::vector<float> d_filter(filter_size(g), 0.0f);
+    conv_backward_filter(d_filter.data(), nullptr, d_out.data(), in.data(), g);
+    if (threads == 1) one_thread = d_filter;
+    CHECK(d_filter == one_thread);
+  }
 }
 
 TEST_CASE("depthwise backward equals the reference backward") {

@@ -2,11 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "kernels/backend.h"
 #include "layers/relu.h"
 #include "support/gradcheck.h"
 
@@ -68,6 +70,8 @@ Tensor naive_conv(const Tensor& in, const Tensor& kernel, const Tensor& bias) {
         }
   return out;
 }
+
+std::vector<float> as_vector(const Tensor& t) { return {t.values().begin(), t.values().end()}; }
 
 }  // namespace
 
@@ -196,6 +200,78 @@ TEST_CASE("BatchNorm with a fused ReLU or ReLU6 equals BatchNorm then the activa
         CHECK(max_abs_diff(*fused.parameters()[0].grad, *plain.parameters()[0].grad) == 0.0f);
         CHECK(max_abs_diff(*fused.parameters()[1].grad, *plain.parameters()[1].grad) == 0.0f);
       }
+    }
+  }
+}
+
+TEST_CASE("BatchNorm statistics and training backward equal plain loops, and 1 thread's bits at 2-3 threads") {
+  // The per-channel sums run in blocks of 16 channels (and a scalar tail): 37 channels is two blocks
+  // and 5 left over, 128 the Fashion-MNIST CNN's last BatchNorm at batch 64. Both are large enough to
+  // split across threads. The plain loops sum each channel in row order, as the kernels do; where the
+  // compiler fuses a multiply and an add may differ between the two loops, hence 1e-4 relative to
+  // the largest value (the sums run over 4096 and 3136 rows), and exact equality across thread counts.
+  Rng rng(133);
+  for (const Shape shape : {Shape::nhwc(16, 16, 16, 37), Shape::nhwc(64, 7, 7, 128)}) {
+    CAPTURE(shape.str());
+    const int channels = shape.c();
+    const size_t rows = shape.size() / channels;
+    const Tensor x = rng.tensor(shape, -1.0f, 3.0f), d_out = rng.tensor(shape), d_in_start = rng.tensor(shape);
+    const Tensor gamma = rng.tensor(Shape{channels}, 0.5f, 2.0f);
+    std::vector<float> mean(channels, 0.0f), variance(channels, 0.0f);
+    std::vector<float> sum_dy(channels, 0.0f), sum_dy_xhat(channels, 0.0f);
+    for (size_t r = 0; r < rows; ++r)
+      for (int c = 0; c < channels; ++c) mean[c] += x[r * channels + c];
+    for (int c = 0; c < channels; ++c) mean[c] /= static_cast<float>(rows);
+    for (size_t r = 0; r < rows; ++r)
+      for (int c = 0; c < channels; ++c) {
+        const float deviation = x[r * channels + c] - mean[c];
+        variance[c] += deviation * deviation;
+      }
+    Tensor inv_std(Shape{channels});
+    for (int c = 0; c < channels; ++c) {
+      variance[c] /= static_cast<float>(rows);
+      inv_std[c] = 1.0f / std::sqrt(variance[c] + 1e-3f);
+    }
+    Tensor mean_tensor(Shape{channels}, mean);
+    for (size_t r = 0; r < rows; ++r)
+      for (int c = 0; c < channels; ++c) {
+        const size_t i = r * channels + c;
+        sum_dy[c] += d_out[i];
+        sum_dy_xhat[c] += d_out[i] * (x[i] - mean[c]) * inv_std[c];
+      }
+    Tensor want_d_in = d_in_start.clone();
+    const float count = static_cast<float>(rows);
+    for (size_t i = 0; i < x.size(); ++i) {
+      const int c = static_cast<int>(i % channels);
+      const float x_hat = (x[i] - mean[c]) * inv_std[c];
+      want_d_in[i] += gamma[c] * inv_std[c] * (d_out[i] - sum_dy[c] / count - x_hat * sum_dy_xhat[c] / count);
+    }
+    const auto check_close = [](const std::vector<float>& got, const std::vector<float>& want, const char* what) {
+      float scale = 1.0f, worst = 0.0f;
+      for (float v : want) scale = std::max(scale, std::fabs(v));
+      for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
+      CHECK_MESSAGE(worst <= 1e-4f * scale, what << ": max diff " << worst << " at scale " << scale);
+    };
+    std::vector<std::vector<float>> one_thread;
+    for (int threads : {1, 2, 3}) {
+      CAPTURE(threads);
+      kernels::ThreadCountScope scope(threads);
+      Tensor got_mean, got_variance;
+      batch_norm_statistics(got_mean, got_variance, x);
+      Tensor d_in = d_in_start.clone(), d_gamma(Shape{channels}), d_beta(Shape{channels});
+      batch_norm_backward(&d_in, &d_gamma, &d_beta, d_out, x, gamma, mean_tensor, inv_std,
+                          /*through_batch_stats=*/true);
+      const std::vector<std::vector<float>> got = {as_vector(got_mean), as_vector(got_variance), as_vector(d_gamma),
+                                                   as_vector(d_beta), as_vector(d_in)};
+      if (threads == 1) {
+        one_thread = got;
+        check_close(got[0], mean, "mean");
+        check_close(got[1], variance, "variance");
+        check_close(got[2], sum_dy_xhat, "d_gamma");
+        check_close(got[3], sum_dy, "d_beta");
+        check_close(got[4], as_vector(want_d_in), "d_in");
+      }
+      CHECK(got == one_thread);
     }
   }
 }

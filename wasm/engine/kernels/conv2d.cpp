@@ -1,8 +1,8 @@
 // Convolution dispatch: the reference loops when forced, else the optimised forward held in the
 // layer's cache and GEMM-based (standard) or channel-innermost (depthwise) backward passes.
 // Threads (kernels::set_thread_count) split the backward passes by what they write: images of d_in,
-// channels of a depthwise gradient, rows of a GEMM's output; never a sum, so any thread count gives
-// the same bits.
+// channels of a depthwise gradient, rows (patch entries) or, for short patches, columns (output
+// channels) of a filter gradient; never a sum, so any thread count gives the same bits.
 #include "kernels/conv2d.h"
 
 #include <algorithm>
@@ -35,38 +35,77 @@ int rows_per_band(const ConvGeometry& g) {
   return static_cast<int>(std::clamp<size_t>(kColumnBudget / row_floats, 1, g.out_h));
 }
 
-// Visits every (column row, tap, input pixel) of output rows [row_begin, row_end) of one image:
-// visit(column_offset, input_pixel_or_-1), where -1 marks a tap that falls in the padding.
+// Visits every (patch, tap, input pixel) of output rows [row_begin, row_end) of one image:
+// visit(patch, tap_begin, input_pixel_or_-1), where patch counts output pixels from row_begin,
+// tap_begin = (ky * kernel_w + kx) * in_c is the tap's first entry in the patch, and -1 marks a tap
+// that falls in the padding. (Deriving patch and tap from one running offset took a 64-bit division
+// per tap.)
 template <typename Visit>
 void for_each_patch_tap(const ConvGeometry& g, int row_begin, int row_end, Visit visit) {
-  size_t column = 0;
+  size_t patch = 0;
   for (int oy = row_begin; oy < row_end; ++oy)
-    for (int ox = 0; ox < g.out_w; ++ox)
+    for (int ox = 0; ox < g.out_w; ++ox, ++patch) {
+      int tap_begin = 0;
       for (int ky = 0; ky < g.kernel_h; ++ky)
-        for (int kx = 0; kx < g.kernel_w; ++kx, column += g.in_c) {
+        for (int kx = 0; kx < g.kernel_w; ++kx, tap_begin += g.in_c) {
           int iy = oy * g.stride_h - g.pad.top + ky * g.dilation_h;
           int ix = ox * g.stride_w - g.pad.left + kx * g.dilation_w;
           bool inside = iy >= 0 && iy < g.in_h && ix >= 0 && ix < g.in_w;
-          visit(column, inside ? static_cast<ptrdiff_t>(iy) * g.in_w + ix : ptrdiff_t{-1});
+          visit(patch, tap_begin, inside ? static_cast<ptrdiff_t>(iy) * g.in_w + ix : ptrdiff_t{-1});
         }
+    }
+}
+
+// Copies n floats. A library call per run of a few floats (a one-channel input's taps, or a 3x3x1
+// kernel row) cost more than the copy itself.
+inline void copy_floats(float* dst, const float* src, int n) {
+  if (n > 4) {
+    std::copy_n(src, n, dst);
+    return;
+  }
+  for (int i = 0; i < 4; ++i)
+    if (i < n) dst[i] = src[i];
 }
 
 // Entries [p0, p1) of each patch (patch entry p = (ky * kernel_w + kx) * in_c + ic):
 // columns[(oy - row_begin) * out_w + ox][p - p0] = image[iy][ix][ic], zero in the padding.
+// An undilated kernel row that lies inside the image reads kernel_w adjacent pixels: one run of
+// kernel_w * in_c floats, copied at once instead of tap by tap.
 void im2col(float* columns, const float* image, const ConvGeometry& g, int row_begin, int row_end, int p0, int p1) {
-  const int k = patch_size(g), width = p1 - p0;
-  for_each_patch_tap(g, row_begin, row_end, [&](size_t column, ptrdiff_t pixel) {
-    const size_t patch = column / k;
-    const int tap_begin = static_cast<int>(column % k);
-    const int lo = std::max(tap_begin, p0), hi = std::min(tap_begin + g.in_c, p1);
-    if (lo >= hi) return;
-    float* dst = columns + patch * width + (lo - p0);
-    if (pixel < 0) {
-      std::fill_n(dst, hi - lo, 0.0f);
-    } else {
-      std::copy_n(image + pixel * g.in_c + (lo - tap_begin), hi - lo, dst);
+  const int width = p1 - p0, kernel_row = g.kernel_w * g.in_c;
+  float* patch = columns;
+  for (int oy = row_begin; oy < row_end; ++oy)
+    for (int ox = 0; ox < g.out_w; ++ox, patch += width) {
+      const int ix0 = ox * g.stride_w - g.pad.left;
+      const bool row_inside = g.dilation_w == 1 && ix0 >= 0 && ix0 + g.kernel_w <= g.in_w;
+      for (int ky = 0; ky < g.kernel_h; ++ky) {
+        const int row_first = ky * kernel_row;
+        const int lo = std::max(row_first, p0), hi = std::min(row_first + kernel_row, p1);
+        if (lo >= hi) continue;
+        const int iy = oy * g.stride_h - g.pad.top + ky * g.dilation_h;
+        if (iy < 0 || iy >= g.in_h) {
+          std::fill_n(patch + (lo - p0), hi - lo, 0.0f);
+          continue;
+        }
+        const float* image_row = image + static_cast<ptrdiff_t>(iy) * g.in_w * g.in_c;
+        if (row_inside) {
+          copy_floats(patch + (lo - p0), image_row + static_cast<ptrdiff_t>(ix0) * g.in_c + (lo - row_first), hi - lo);
+          continue;
+        }
+        for (int kx = 0; kx < g.kernel_w; ++kx) {
+          const int tap_first = row_first + kx * g.in_c;
+          const int tap_lo = std::max(tap_first, lo), tap_hi = std::min(tap_first + g.in_c, hi);
+          if (tap_lo >= tap_hi) continue;
+          const int ix = ix0 + kx * g.dilation_w;
+          if (ix < 0 || ix >= g.in_w) {
+            std::fill_n(patch + (tap_lo - p0), tap_hi - tap_lo, 0.0f);
+          } else {
+            copy_floats(patch + (tap_lo - p0), image_row + static_cast<ptrdiff_t>(ix) * g.in_c + (tap_lo - tap_first),
+                        tap_hi - tap_lo);
+          }
+        }
+      }
     }
-  });
 }
 
 // A per-thread im2col buffer of at least `floats`, kept between calls: allocating a fresh one each
@@ -79,10 +118,11 @@ float* column_scratch(size_t floats) {
 
 // The adjoint of im2col: image[iy][ix][ic] += columns[...] for every tap that read it.
 void col2im_add(float* image, const float* columns, const ConvGeometry& g, int row_begin, int row_end) {
-  for_each_patch_tap(g, row_begin, row_end, [&](size_t column, ptrdiff_t pixel) {
+  const size_t k = patch_size(g);
+  for_each_patch_tap(g, row_begin, row_end, [&](size_t patch, int tap_begin, ptrdiff_t pixel) {
     if (pixel < 0) return;
     float* dst = image + pixel * g.in_c;
-    const float* src = columns + column;
+    const float* src = columns + patch * k + tap_begin;
     for (int ic = 0; ic < g.in_c; ++ic) dst[ic] += src[ic];
   });
 }
@@ -204,9 +244,42 @@ void accumulate_bias_grad(float* d_bias, const float* d_out, const ConvGeometry&
   }
 }
 
+// Below this many patch entries (rows of d_filter) a filter's gradient takes the short-patch path
+// below: its rows fit in one or two GEMM row tiles (12 rows on AVX-512), so giving each thread a few
+// of them had every thread run a whole tile, mostly padding (the first layer's 3x3x1 filter, 9
+// entries: two threads each computed the full 12-row tile, 0.65x one thread's speed).
+constexpr int kFewPatchEntries = 32;
+
+// d_filter += columns^T * d_out for a patch of fewer than kFewPatchEntries entries on images whose
+// columns fit the column budget: the columns of as many whole images as fit are built at once
+// (threads take images), then one GEMM over all their pixels per range of output channels (threads
+// take channel ranges). Building columns per channel range instead repeated im2col on every thread,
+// and per image each GEMM was too short to pay for its packing. The groups depend on the geometry
+// only, not on the threads.
+void conv_backward_filter_short_patch(float* d_filter, const float* d_out, const float* in, const ConvGeometry& g,
+                                      size_t work) {
+  const int k = patch_size(g);
+  const size_t image_columns = pixels_out(g) * k;
+  const size_t group = std::max<size_t>(1, kColumnBudget / image_columns);
+  float* columns = column_scratch(std::min<size_t>(group, g.batch) * image_columns);
+  for (size_t first = 0; first < static_cast<size_t>(g.batch); first += group) {
+    const size_t count = std::min<size_t>(group, g.batch - first);
+    parallel_ranges(count, 1, work / g.batch * count, [&](size_t n0, size_t n1) {
+      for (size_t n = n0; n < n1; ++n) {
+        im2col(columns + n * image_columns, in + (first + n) * pixels_in(g) * g.in_c, g, 0, g.out_h, 0, k);
+      }
+    });
+    const int pixels = static_cast<int>(count * pixels_out(g));
+    const float* group_d_out = d_out + first * pixels_out(g) * g.out_c;
+    parallel_ranges(g.out_c, kChannelGranule, work / g.batch * count, [&](size_t oc0, size_t oc1) {
+      gemm_tn(k, static_cast<int>(oc1 - oc0), pixels, columns, k, group_d_out + oc0, g.out_c, d_filter + oc0, g.out_c);
+    });
+  }
+}
+
 // d_filter += columns^T * d_out, per band of output rows. Threads take disjoint ranges of patch
-// entries (rows of d_filter) and build only their own columns: one parallel region per layer, and
-// each entry's sum over images and pixels runs in the same order for any thread count.
+// entries (rows of d_filter) and build only their own columns (a short patch: see above): each
+// entry's sum over images and pixels runs in the same order for any thread count.
 void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_out, const float* in,
                                const ConvGeometry& g) {
   accumulate_bias_grad(d_bias, d_out, g);
@@ -216,11 +289,10 @@ void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_ou
     gemm_tn(g.in_c, g.out_c, rows, in, g.in_c, d_out, g.out_c, d_filter, g.out_c);
     return;
   }
-  // One image (inference-time gradients): the GEMM splits its rows itself, over all pixels at once.
-  const size_t work = g.batch == 1 ? 0 : g.batch * pixels_out(g) * k * g.out_c;
-  parallel_ranges(k, 1, work, [&](size_t patch_begin, size_t patch_end) {
-    const int p0 = static_cast<int>(patch_begin), p1 = static_cast<int>(patch_end), width = p1 - p0;
-    int band = rows_per_band(g);
+  // Rows [p0, p1) of d_filter over every image, building only those entries of each patch.
+  const auto accumulate_rows = [&](int p0, int p1) {
+    const int width = p1 - p0;
+    const int band = rows_per_band(g);
     float* columns = column_scratch(static_cast<size_t>(band) * g.out_w * width);
     for (int n = 0; n < g.batch; ++n) {
       const float* image = in + n * pixels_in(g) * g.in_c;
@@ -233,6 +305,15 @@ void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_ou
                 g.out_c, d_filter + static_cast<size_t>(p0) * g.out_c, g.out_c);
       }
     }
+  };
+  // One image (inference-time gradients): the GEMM splits its rows itself, over all pixels at once.
+  const size_t work = g.batch == 1 ? 0 : g.batch * pixels_out(g) * k * g.out_c;
+  if (k < kFewPatchEntries && g.batch > 1 && pixels_out(g) * k <= kColumnBudget) {
+    conv_backward_filter_short_patch(d_filter, d_out, in, g, work);
+    return;
+  }
+  parallel_ranges(k, 1, work, [&](size_t patch_begin, size_t patch_end) {
+    accumulate_rows(static_cast<int>(patch_begin), static_cast<int>(patch_end));
   });
 }
 
