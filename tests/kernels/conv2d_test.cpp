@@ -215,8 +215,8 @@ TEST_CASE("short-patch filter gradients (split by output channels) equal the ref
     ConvGeometry g = pointwise_geometry(batch, 28, 28, in_c, out_c);
     g.kernel_h = g.kernel_w = 3;
     g.pad = {1, 1, 1, 1};
-    CAPTURE(in_c);
-    CAPTURE(out_c);
+    CAPTURE(g.in_c);  // not the bindings: CAPTURE's lambda cannot capture them (C++20, clang 14)
+    CAPTURE(g.out_c);
     std::vector<float> one_thread;
     for (int threads : {1, 2, 3}) {
       CAPTURE(threads);
