@@ -31,7 +31,8 @@ namespace camlens::kernels {
 namespace {
 
 // Plain GCC vector types (intrinsic types carry attributes std::vector would drop); the intrinsics
-// give FMA and broadcast, which ISO C++ mode (-ffp-contract=off, no -ffast-math) would not emit.
+// make FMA and broadcast explicit rather than left to GCC's contraction of a * b + c (on by default
+// for C++ even with -std=c++20: -ffp-contract=fast).
 #if defined(__AVX512F__)
 using Vec = float __attribute__((vector_size(64)));
 constexpr int kRowsPerTile = 12;  // 12 x 2 accumulators of the 32 zmm registers
