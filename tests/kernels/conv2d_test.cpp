@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <tuple>
 #include <vector>
 
@@ -205,6 +206,27 @@ TEST_CASE("stride-1 conv backward with fewer output than input channels (the tur
   compare_backward_with_reference(large, rng);
 }
 
+namespace {
+
+// At 1, 2 and 3 threads: the backward passes equal the reference, and the filter gradient has the
+// same bits as on 1 thread (the same inputs at every count, from `seed`).
+void check_filter_gradient_at_1_to_3_threads(const ConvGeometry& g, std::uint32_t seed) {
+  std::vector<float> one_thread;
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    ThreadCountScope scope(threads);
+    Rng same_values(seed);
+    compare_backward_with_reference(g, same_values);
+    const std::vector<float> in = same_values.values(input_size(g)), d_out = same_values.values(output_size(g));
+    std::vector<float> d_filter(filter_size(g), 0.0f);
+    conv_backward_filter(d_filter.data(), nullptr, d_out.data(), in.data(), g);
+    if (threads == 1) one_thread = d_filter;
+    CHECK(d_filter == one_thread);
+  }
+}
+
+}  // namespace
+
 TEST_CASE("short-patch filter gradients (split by output channels) equal the reference, same bits at 1-3 threads") {
   // Patches of fewer than 32 entries (the Fashion-MNIST CNN's first conv, 3x3x1; a 3x3x3 RGB conv)
   // build the columns of several whole images at once and split d_filter by output channels: 32
@@ -217,18 +239,7 @@ TEST_CASE("short-patch filter gradients (split by output channels) equal the ref
     g.pad = {1, 1, 1, 1};
     CAPTURE(g.in_c);  // not the bindings: CAPTURE's lambda cannot capture them (C++20, clang 14)
     CAPTURE(g.out_c);
-    std::vector<float> one_thread;
-    for (int threads : {1, 2, 3}) {
-      CAPTURE(threads);
-      ThreadCountScope scope(threads);
-      Rng same_values(18);  // the same inputs and starting gradients at every thread count
-      compare_backward_with_reference(g, same_values);
-      const std::vector<float> in = same_values.values(input_size(g)), d_out = same_values.values(output_size(g));
-      std::vector<float> d_filter(filter_size(g), 0.0f);
-      conv_backward_filter(d_filter.data(), nullptr, d_out.data(), in.data(), g);
-      if (threads == 1) one_thread = d_filter;
-      CHECK(d_filter == one_thread);
-    }
+    check_filter_gradient_at_1_to_3_threads(g, 18);
   }
 }
 
@@ -243,18 +254,7 @@ TEST_CASE("filter gradients split by patch entries equal the reference, the same
   g.pad = {2, 1, 1, 0};
   g.out_h = (g.in_h + g.pad.top + g.pad.bottom - 5) / 2 + 1;
   g.out_w = (g.in_w + g.pad.left + g.pad.right - 3) / 2 + 1;
-  std::vector<float> one_thread;
-  for (int threads : {1, 2, 3}) {
-    CAPTURE(threads);
-    ThreadCountScope scope(threads);
-    Rng same_values(19);
-    compare_backward_with_reference(g, same_values);
-    const std::vector<float> in = same_values.values(input_size(g)), d_out = same_values.values(output_size(g));
-    std::vector<float> d_filter(filter_size(g), 0.0f);
-    conv_backward_filter(d_filter.data(), nullptr, d_out.data(), in.data(), g);
-    if (threads == 1) one_thread = d_filter;
-    CHECK(d_filter == one_thread);
-  }
+  check_filter_gradient_at_1_to_3_threads(g, 19);
 }
 
 TEST_CASE("depthwise backward equals the reference backward") {
