@@ -289,9 +289,15 @@ void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_ou
     gemm_tn(g.in_c, g.out_c, rows, in, g.in_c, d_out, g.out_c, d_filter, g.out_c);
     return;
   }
-  // Rows [p0, p1) of d_filter over every image, building only those entries of each patch.
-  const auto accumulate_rows = [&](int p0, int p1) {
-    const int width = p1 - p0;
+  // One image (inference-time gradients): the GEMM splits its rows itself, over all pixels at once.
+  const size_t work = g.batch == 1 ? 0 : g.batch * pixels_out(g) * k * g.out_c;
+  if (k < kFewPatchEntries && g.batch > 1 && pixels_out(g) * k <= kColumnBudget) {
+    conv_backward_filter_short_patch(d_filter, d_out, in, g, work);
+    return;
+  }
+  // Each thread: rows [p0, p1) of d_filter over every image, building only those entries of each patch.
+  parallel_ranges(k, 1, work, [&](size_t patch_begin, size_t patch_end) {
+    const int p0 = static_cast<int>(patch_begin), p1 = static_cast<int>(patch_end), width = p1 - p0;
     const int band = rows_per_band(g);
     float* columns = column_scratch(static_cast<size_t>(band) * g.out_w * width);
     for (int n = 0; n < g.batch; ++n) {
@@ -305,15 +311,6 @@ void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_ou
                 g.out_c, d_filter + static_cast<size_t>(p0) * g.out_c, g.out_c);
       }
     }
-  };
-  // One image (inference-time gradients): the GEMM splits its rows itself, over all pixels at once.
-  const size_t work = g.batch == 1 ? 0 : g.batch * pixels_out(g) * k * g.out_c;
-  if (k < kFewPatchEntries && g.batch > 1 && pixels_out(g) * k <= kColumnBudget) {
-    conv_backward_filter_short_patch(d_filter, d_out, in, g, work);
-    return;
-  }
-  parallel_ranges(k, 1, work, [&](size_t patch_begin, size_t patch_end) {
-    accumulate_rows(static_cast<int>(patch_begin), static_cast<int>(patch_end));
   });
 }
 

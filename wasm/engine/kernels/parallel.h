@@ -44,16 +44,22 @@ constexpr size_t kParallelMinWork = 1 << 19;
 // floats, so no two threads write the same line of an NHWC row.
 constexpr size_t kChannelGranule = 16;
 
+// body(begin, end) on each of split_range's `parts` ranges of [0, count), possibly concurrently.
+template <typename Body>
+void parallel_parts(size_t count, size_t granule, size_t parts, const Body& body) {
+  parallel_for(parts, [&](size_t part) {
+    const Range range = split_range(count, parts, part, granule);
+    if (range.begin < range.end) body(range.begin, range.end);
+  });
+}
+
 // Calls body(begin, end) on disjoint ranges covering [0, count), one per thread, each a multiple of
 // `granule` long (but the last); on the caller alone when `work` is below kParallelMinWork.
 template <typename Body>
 void parallel_ranges(size_t count, size_t granule, size_t work, const Body& body) {
   const size_t granules = (count + granule - 1) / granule;
   const size_t parts = work < kParallelMinWork ? 1 : std::min<size_t>(parallel_thread_count(), granules);
-  parallel_for(parts, [&](size_t part) {
-    const Range range = split_range(count, parts, part, granule);
-    if (range.begin < range.end) body(range.begin, range.end);
-  });
+  parallel_parts(count, granule, parts, body);
 }
 
 // As parallel_ranges, but in up to kChunksPerThread ranges a thread, each taken by whichever thread
@@ -66,10 +72,7 @@ void parallel_chunks(size_t count, size_t granule, size_t work, const Body& body
   const size_t granules = (count + granule - 1) / granule;
   const size_t threads = work < kParallelMinWork ? 1 : static_cast<size_t>(parallel_thread_count());
   const size_t parts = threads == 1 ? 1 : std::min(granules, threads * kChunksPerThread);
-  parallel_for(parts, [&](size_t part) {
-    const Range range = split_range(count, parts, part, granule);
-    if (range.begin < range.end) body(range.begin, range.end);
-  });
+  parallel_parts(count, granule, parts, body);
 }
 
 // Sets `count` floats to zero, split across threads when large: clearing the gradient buffers of a
