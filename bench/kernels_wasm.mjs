@@ -3,7 +3,7 @@
 // SIMD, one thread) on the same shape; the backward passes (which the tfjs wasm backend does not
 // have) ours only. Prints a markdown table of medians and ratios; --json FILE also writes them for
 // bench/report.mjs.
-// Usage: node --no-experimental-fetch bench/kernels_wasm.mjs [--json FILE]   (after scripts/build.sh)
+// Usage: node --no-experimental-fetch --experimental-wasm-relaxed-simd bench/kernels_wasm.mjs [--json FILE]   (after scripts/build.sh)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

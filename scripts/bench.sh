@@ -34,7 +34,7 @@ node -e '
 echo "== explanation methods, native"
 build/native/camlens_bench_explain --json "$raw/explain_native.json" | tee "$raw/explain_native.md"
 echo "== explanation methods, WebAssembly in Node"
-node --no-experimental-fetch build/wasm/camlens_bench_explain.js --json "$raw/explain_wasm.json" | tee "$raw/explain_wasm.md"
+node --no-experimental-fetch --experimental-wasm-relaxed-simd build/wasm/camlens_bench_explain.js --json "$raw/explain_wasm.json" | tee "$raw/explain_wasm.md"
 echo "== camlens vs PyTorch, native"
 /usr/bin/python3 bench/torch_compare.py --out "$raw/torch.json"
 echo "== camlens vs TensorFlow.js in Chromium"
@@ -42,7 +42,7 @@ node bench/browser/run.mjs --out "$raw/browser.json"
 echo "== kernels, native"
 build/native/camlens_bench_kernels --json "$raw/kernels_native.json"
 echo "== kernels, WebAssembly in Node"
-node --no-experimental-fetch bench/kernels_wasm.mjs --json "$raw/kernels_wasm.json"
+node --no-experimental-fetch --experimental-wasm-relaxed-simd bench/kernels_wasm.mjs --json "$raw/kernels_wasm.json"
 
 node bench/report.mjs "$raw" bench/results > /dev/null
 echo "camlens: wrote bench/results/results.md and results.json"

@@ -10,7 +10,6 @@ fi
 cmake --build build/native
 
 if [ ! -f build/wasm/build.ninja ]; then
-  emcmake cmake -G Ninja -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release \
-    "-DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node;--no-experimental-fetch"
+  emcmake cmake -G Ninja -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release
 fi
 cmake --build build/wasm

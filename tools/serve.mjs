@@ -11,9 +11,12 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // URL prefix -> folder; the longest matching prefix wins. /engine/ exposes the page modules only: the
-// threaded one with its thread workers' script, and the one-thread one for pages not cross-origin isolated.
+// two threaded ones with their thread workers' scripts, and the one-thread one for pages not
+// cross-origin isolated (web/js/worker.js picks).
+const PAGE_MODULES = ['camlens.mjs', 'camlens.wasm', 'camlens.worker.js', 'camlens-simd128.mjs', 'camlens-simd128.wasm',
+  'camlens-simd128.worker.js', 'camlens-single.mjs', 'camlens-single.wasm'];
 const MOUNTS = [
-  { prefix: '/engine/', dir: path.join(root, 'build/wasm'), only: new Set(['camlens.mjs', 'camlens.wasm', 'camlens.worker.js', 'camlens-single.mjs', 'camlens-single.wasm']) },
+  { prefix: '/engine/', dir: path.join(root, 'build/wasm'), only: new Set(PAGE_MODULES) },
   { prefix: '/models/', dir: path.join(root, 'models') },
   { prefix: '/', dir: path.join(root, 'web') },
 ];

@@ -227,10 +227,14 @@ async function main() {
     fetchBytes(`${MODEL_DIR}/emotion.bin`), decodePhoto(PHOTO)]);
   const shards = [{ name: 'emotion.bin', bytes: weights }];
 
-  // camlens: the page's module and its bridge.
+  // camlens: the page's module in Chromium (relaxed SIMD's fused multiply-add) and its bridge; and
+  // camlens-simd128, the page's module where relaxed SIMD is missing.
   const { default: createCamlens } = await import('/build/wasm/camlens.mjs');
   const camlens = await createCamlens();
   camlens.setThreadCount(1);  // the same-threads comparison with tfjs-wasm; all threads further down
+  const { default: createPlainCamlens } = await import('/build/wasm/camlens-simd128.mjs');
+  const plain = await createPlainCamlens();
+  plain.setThreadCount(1);
   results.camlens_max_threads = camlens.maxThreads;
   const model = new camlens.Model(modelJson, shards, metadataJson);
   const input = model.preprocess(photo.rgba, photo.width, photo.height, 4);
@@ -279,6 +283,17 @@ async function main() {
       results.forward.alternating_with_tfjs_wasm = alternating;
       log(`forward in alternation: camlens ${alternating.a.median_ms.toFixed(3)} ms, tfjs-wasm ` +
           `${alternating.b.median_ms.toFixed(3)} ms, ratio ${alternating.ratio.median.toFixed(3)}`);
+      // The module browsers without relaxed SIMD get: the same engine, multiply and add apart.
+      const plainModel = new plain.Model(modelJson, shards, metadataJson);
+      const plainAlternating = measureAlternating(() => plainModel.forward(input, 1), () => {
+        const y = graphModel.execute(x, LOGITS);
+        y.dataSync();
+        y.dispose();
+      });
+      results.forward.simd128_alternating_with_tfjs_wasm = plainAlternating;
+      log(`forward in alternation: camlens-simd128 ${plainAlternating.a.median_ms.toFixed(3)} ms, tfjs-wasm ` +
+          `${plainAlternating.b.median_ms.toFixed(3)} ms, ratio ${plainAlternating.ratio.median.toFixed(3)}`);
+      plainModel.delete();
     }
     if (backend === 'cpu') {
       const evaluate = makeTfGraph(modelJson, graphModel);

@@ -44,7 +44,7 @@ function sizes(file) {
   return { file, raw_bytes: bytes.length, gzip_bytes: zlib.gzipSync(bytes, { level: 9 }).length };
 }
 
-for (const file of ['build/wasm/camlens.mjs', 'build/wasm/camlens_bench_browser.mjs']) {
+for (const file of ['build/wasm/camlens.mjs', 'build/wasm/camlens-simd128.mjs', 'build/wasm/camlens_bench_browser.mjs']) {
   if (!fs.existsSync(path.join(root, file))) {
     console.error(`bench/browser/run.mjs: ${file} is missing; run scripts/build.sh first`);
     process.exit(1);
@@ -114,6 +114,7 @@ if (results.error) {
 }
 results.wasm_sizes = {
   camlens: sizes('build/wasm/camlens.wasm'),
+  camlens_simd128: sizes('build/wasm/camlens-simd128.wasm'),
   camlens_glue: sizes('build/wasm/camlens.mjs'),
   tfjs_wasm_simd: sizes('node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'),
 };

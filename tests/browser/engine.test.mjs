@@ -197,11 +197,12 @@ test('explainMany over the worker: one call, the same maps as one explain call p
 
 // Threads: cross-origin isolated, the engine runs the threaded module on every thread it prespawned
 // (this machine has 2 cores: at least 2), and its maps are those of 1 thread bit for bit; more than
-// it can run is an Error, not a hang. Not isolated, the one-thread module runs and says so.
+// it can run is an Error, not a hang; Chromium accepts relaxed SIMD, so the worker picks the fused
+// multiply-add build. Not isolated, the one-thread module runs and says so.
 async function mapsAtEveryThreadCount() {
   const { engine } = window;
   const methods = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
-  const initial = { threads: engine.threads, maxThreads: engine.maxThreads };
+  const initial = { threads: engine.threads, maxThreads: engine.maxThreads, moduleName: engine.moduleName };
   const mapsAt = async (threads) => {
     await engine.setThreads(threads);
     const explained = await engine.explainMany({ methods, crop: null }).promise;
@@ -218,6 +219,7 @@ async function mapsAtEveryThreadCount() {
 test('threads, cross-origin isolated: all prespawned threads by default, the same maps as 1 thread', async () => {
   const result = await inPage({ isolated: true }, mapsAtEveryThreadCount);
   assert.ok(result.initial.maxThreads >= 2, `at least 2 threads, got ${result.initial.maxThreads}`);
+  assert.equal(result.initial.moduleName, 'camlens.mjs', 'Chromium accepts relaxed SIMD: the fused multiply-add build');
   assert.equal(result.initial.threads, result.initial.maxThreads);
   assert.equal(result.mapCount, 4);
   assert.ok(result.same, 'maps at all threads equal maps at 1 thread');
@@ -228,7 +230,7 @@ test('threads, cross-origin isolated: all prespawned threads by default, the sam
 
 test('threads, not isolated: the one-thread module, which refuses a second thread', async () => {
   const result = await inPage({ isolated: false }, mapsAtEveryThreadCount);
-  assert.deepEqual(result.initial, { threads: 1, maxThreads: 1 });
+  assert.deepEqual(result.initial, { threads: 1, maxThreads: 1, moduleName: 'camlens-single.mjs' });
   assert.ok(result.same);
   assert.match(result.tooMany, /this WebAssembly build runs on one thread, got 2/);
   assert.equal(result.prediction, 'happy');

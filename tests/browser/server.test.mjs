@@ -41,6 +41,9 @@ test('serves web/, models/ and the page module with their MIME types', async () 
     ['/models/emotion/emotion.bin', 'models/emotion/emotion.bin', 'application/octet-stream'],
     ['/engine/camlens.mjs', 'build/wasm/camlens.mjs', 'text/javascript'],
     ['/engine/camlens.wasm', 'build/wasm/camlens.wasm', 'application/wasm'],
+    ['/engine/camlens-simd128.worker.js', 'build/wasm/camlens-simd128.worker.js', 'text/javascript'],
+    ['/engine/camlens-simd128.wasm', 'build/wasm/camlens-simd128.wasm', 'application/wasm'],
+    ['/engine/camlens-single.wasm', 'build/wasm/camlens-single.wasm', 'application/wasm'],
   ];
   for (const [urlPath, file, type] of cases) {
     const response = await get(urlPath);

@@ -123,7 +123,7 @@ function runEngine(spec) {
     const specPath = path.join(dir, 'spec.json');
     const resultPath = path.join(dir, 'result.json');
     fs.writeFileSync(specPath, JSON.stringify(spec));
-    execFileSync(process.execPath, ['--no-experimental-fetch', runnerPath, specPath, resultPath], { stdio: 'pipe' });
+    execFileSync(process.execPath, ['--no-experimental-fetch', '--experimental-wasm-relaxed-simd', runnerPath, specPath, resultPath], { stdio: 'pipe' });
     return JSON.parse(fs.readFileSync(resultPath, 'utf8'));
   } catch (e) {
     throw new Error(`camlens_graph_runner failed: ${e.stderr?.toString() || e.message}`);

@@ -4,13 +4,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
 
-// The page's module (build/wasm/camlens.mjs), given its .wasm bytes: Node cannot fetch a file path.
-export async function loadCamlens() {
-  const modulePath = path.join(root, 'build/wasm/camlens.mjs');
+// Node 20 accepts relaxed SIMD (camlens.mjs's fused multiply-add) behind a flag.
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+// A page module (build/wasm/NAME.mjs: camlens, camlens-simd128 or camlens-single), given its .wasm
+// bytes: Node cannot fetch a file path.
+export async function loadCamlens(name = 'camlens') {
+  const modulePath = path.join(root, `build/wasm/${name}.mjs`);
   const { default: createCamlens } = await import(modulePath);
   return createCamlens({ wasmBinary: fs.readFileSync(modulePath.replace(/\.mjs$/, '.wasm')) });
 }

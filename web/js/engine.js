@@ -29,6 +29,7 @@ class Engine {
   #ready = false;  // the module loaded once: a failing worker is restarted from then on
   #terminated = false;
   #threads = { threads: 1, maxThreads: 1 };  // the engine's thread count, and the most it can run
+  #moduleName = null;  // the build the worker loaded: camlens.mjs, camlens-simd128.mjs or camlens-single.mjs
 
   constructor() {
     if (globalThis.crossOriginIsolated && typeof SharedArrayBuffer === 'function') {
@@ -39,8 +40,9 @@ class Engine {
   // Starts the worker; resolves once the WebAssembly module is ready.
   start() {
     this.#startWorker();
-    return this.#submit('init', { cancelBuffer: this.#cancelFlag?.buffer ?? null }).promise.then(({ threads, maxThreads }) => {
+    return this.#submit('init', { cancelBuffer: this.#cancelFlag?.buffer ?? null }).promise.then(({ threads, maxThreads, module }) => {
       this.#threads = { threads, maxThreads };
+      this.#moduleName = module;
       this.#ready = true;
     });
   }
@@ -49,6 +51,8 @@ class Engine {
   // and the most it can run.
   get threads() { return this.#threads.threads; }
   get maxThreads() { return this.#threads.maxThreads; }
+  // Which WebAssembly build runs the engine (web/js/worker.js picks it from what the browser offers).
+  get moduleName() { return this.#moduleName; }
 
   // Runs the engine on `threads` threads (1 .. maxThreads; results do not change, only the speed).
   setThreads(threads) {

@@ -7,9 +7,11 @@
 //               {id, result} or {id, error: {name, message}}.
 // Results are fresh copies out of WASM memory; their buffers are transferred, not copied again.
 //
-// Threads: on a cross-origin isolated page the threaded module (camlens.mjs, with camlens.worker.js
-// for its thread workers) runs the engine on all the threads it prespawned (Module.maxThreads);
-// elsewhere there is no shared memory, and the one-thread build (camlens-single.mjs) runs it.
+// Threads: on a cross-origin isolated page a threaded module (with NAME.worker.js for its thread
+// workers) runs the engine on all the threads it prespawned (Module.maxThreads); elsewhere there is
+// no shared memory, and the one-thread build (camlens-single.mjs) runs it. Of the threaded two,
+// camlens.mjs multiplies with relaxed SIMD's fused multiply-add, which a browser may not accept;
+// camlens-simd128.mjs is the same engine on SIMD128 alone.
 
 let camlens = null;
 let model = null;  // camlens.Model
@@ -18,7 +20,17 @@ let image = null;  // camlens.Image
 // which the progress callback reads between steps. null when the page is not cross-origin isolated.
 let cancelFlag = null;
 
-const MODULE_URL = self.crossOriginIsolated ? '../engine/camlens.mjs' : '../engine/camlens-single.mjs';
+// A module of one function, (a, b, c) => f32x4.relaxed_madd(a, b, c): valid where relaxed SIMD is.
+const RELAXED_SIMD_PROBE = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 8, 1, 0x60, 3, 0x7b, 0x7b, 0x7b, 1,
+  0x7b, 3, 2, 1, 0, 10, 13, 1, 11, 0, 0x20, 0, 0x20, 1, 0x20, 2, 0xfd, 0x85, 0x02, 0x0b]);
+
+function moduleName() {
+  if (!self.crossOriginIsolated) return 'camlens-single.mjs';
+  return WebAssembly.validate(RELAXED_SIMD_PROBE) ? 'camlens.mjs' : 'camlens-simd128.mjs';
+}
+
+const MODULE_NAME = moduleName();
+const MODULE_URL = `../engine/${MODULE_NAME}`;
 const loading = import(MODULE_URL)
   .then(({ default: createCamlens }) => createCamlens())
   .then((module) => {
@@ -71,7 +83,8 @@ function withTotal(call) {
 const handlers = {
   init({ cancelBuffer }) {
     cancelFlag = cancelBuffer ? new Int32Array(cancelBuffer) : null;
-    return { cancellable: cancelFlag !== null, threads: camlens.threadCount(), maxThreads: camlens.maxThreads ?? 1 };
+    return { cancellable: cancelFlag !== null, threads: camlens.threadCount(), maxThreads: camlens.maxThreads ?? 1,
+             module: MODULE_NAME };
   },
   setThreads({ threads }) {
     camlens.setThreadCount(threads);

@@ -7,6 +7,8 @@
 // through an indirection table (convolutions, no im2col copy);
 // the epilogue either accumulates into C (the generic gemm_* contracts) or adds the bias and
 // clamps for a fused ReLU/ReLU6 (the forward layers).
+// Built with -mrelaxed-simd, each multiply-add is one relaxed_madd, a fused vfmadd in V8 on x86
+// with FMA3 (CMakeLists.txt builds this file both ways; the page picks by what the browser accepts).
 #include <wasm_simd128.h>
 
 #include <algorithm>
@@ -123,6 +125,15 @@ struct BiasActivation {
   }
 };
 
+// a * b + c, rounded once or twice: relaxed_madd leaves that to the engine.
+inline v128_t multiply_add(v128_t a, v128_t b, v128_t c) {
+#ifdef __wasm_relaxed_simd__
+  return __builtin_wasm_fma_f32x4(a, b, c);  // written with LLVM 14's prototype opcode: see tools/finalize_relaxed_simd.mjs
+#else
+  return wasm_f32x4_add(c, wasm_f32x4_mul(a, b));
+#endif
+}
+
 // The microkernel: rows i0 .. i0 + R - 1 of A times panel `panel` of B.
 template <int R, class Rows, class Epilogue>
 void tile(const Rows& rows, int i0, const float* panel_data, int panel, int columns, const Epilogue& out) {
@@ -143,8 +154,8 @@ void tile(const Rows& rows, int i0, const float* panel_data, int panel, int colu
       w += kPanelWidth;
       for (int r = 0; r < R; ++r) {
         const v128_t a_rp = wasm_v128_load32_splat(a[r] + p * step);
-        acc_lo[r] = wasm_f32x4_add(acc_lo[r], wasm_f32x4_mul(a_rp, b_lo));
-        acc_hi[r] = wasm_f32x4_add(acc_hi[r], wasm_f32x4_mul(a_rp, b_hi));
+        acc_lo[r] = multiply_add(a_rp, b_lo, acc_lo[r]);
+        acc_hi[r] = multiply_add(a_rp, b_hi, acc_hi[r]);
       }
     }
   }
