@@ -82,7 +82,10 @@ void route_to_first_max(float* __restrict d_x, const float* __restrict x, const 
 
 void route_unclaimed(float* __restrict d_first, const uint32_t* __restrict pending, const float* __restrict g_out,
                      int channels) {
-  for (int c = 0; c < channels; ++c) d_first[c] += pending[c] != 0 ? g_out[c] : 0.0f;
+  for (int c = 0; c < channels; ++c) {
+    const float g = g_out[c];  // read whatever pending says: a select, not a branch
+    d_first[c] += pending[c] != 0 ? g : 0.0f;
+  }
 }
 
 }  // namespace

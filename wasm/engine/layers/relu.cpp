@@ -21,8 +21,12 @@ void relu_backward(Tensor& d_in, const Tensor& d_out, const Tensor& out, float c
   const float* y = out.data();
   float* dx = d_in.data();
   with_relu_mode(mode, [&]<ReluBackward fixed>() {
-    kernels::parallel_ranges(out.size(), kernels::kChannelGranule, out.size(), [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) dx[i] += relu_passes<fixed>(y[i], g[i], cap) ? g[i] : 0.0f;
+    // As in activation_backward (layer.cpp): by value, and g[i] read unconditionally, for vector selects.
+    kernels::parallel_ranges(out.size(), kernels::kChannelGranule, out.size(), [=](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        const float gi = g[i];
+        dx[i] += relu_passes<fixed>(y[i], gi, cap) ? gi : 0.0f;
+      }
     });
   });
 }
