@@ -110,23 +110,28 @@ TEST_CASE("max pool backward sends a tied window's gradient to its first maximum
   }
 }
 
-TEST_CASE("max pool backward equals the reference exactly on the emotion model's shapes, ties included") {
+TEST_CASE("max pool backward equals the reference exactly on the emotion model's shapes, ties included, at 1-3 threads") {
   // ReLU outputs: a quarter of the values are 0 and the rest take 8 levels, so most windows hold
   // tied maxima in some channels; 128 and 256 channels run the vector loop, 131 its remainder too.
-  Rng rng(23);
-  for (const std::array<int, 2>& shape : std::vector<std::array<int, 2>>{{29, 128}, {15, 256}, {15, 131}}) {
-    const int side = shape[0], channels = shape[1];
-    CAPTURE(side);
-    CAPTURE(channels);
-    const PoolGeometry g = geometry(1, side, side, channels, 3, 2, {1, 1, 1, 1});  // TensorFlow's SAME
-    Tensor in = rng.tensor(in_shape(g));
-    for (float& v : in.values()) v = std::max(0.0f, std::round(v * 8.0f) / 8.0f - 0.25f);
-    Tensor d_out = rng.tensor(out_shape(g));
-    Tensor d_in_expected = rng.tensor(in.shape());
-    Tensor d_in_actual = d_in_expected.clone();
-    max_pool_backward_reference(d_in_expected.data(), d_out.data(), in.data(), g);
-    max_pool_backward(d_in_actual.data(), d_out.data(), in.data(), g);
-    CHECK(max_abs_diff(d_in_actual, d_in_expected) == 0.0f);
+  // Threads split the channels (131: ranges that are not whole vectors).
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    ThreadCountScope scope(threads);
+    Rng rng(23);
+    for (const std::array<int, 2>& shape : std::vector<std::array<int, 2>>{{29, 128}, {15, 256}, {15, 131}}) {
+      const int side = shape[0], channels = shape[1];
+      CAPTURE(side);
+      CAPTURE(channels);
+      const PoolGeometry g = geometry(1, side, side, channels, 3, 2, {1, 1, 1, 1});  // TensorFlow's SAME
+      Tensor in = rng.tensor(in_shape(g));
+      for (float& v : in.values()) v = std::max(0.0f, std::round(v * 8.0f) / 8.0f - 0.25f);
+      Tensor d_out = rng.tensor(out_shape(g));
+      Tensor d_in_expected = rng.tensor(in.shape());
+      Tensor d_in_actual = d_in_expected.clone();
+      max_pool_backward_reference(d_in_expected.data(), d_out.data(), in.data(), g);
+      max_pool_backward(d_in_actual.data(), d_out.data(), in.data(), g);
+      CHECK(max_abs_diff(d_in_actual, d_in_expected) == 0.0f);
+    }
   }
 }
 

@@ -99,35 +99,45 @@ void max_pool_backward(float* d_in, const float* d_out, const float* in, const P
     max_pool_backward_reference(d_in, d_out, in, g);
     return;
   }
-  const int channels = g.channels;
-  // Overlapping windows of one image may write the same input pixel: threads take whole images.
-  const size_t work = static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.window_h * g.window_w * channels;
-  parallel_ranges(static_cast<size_t>(g.batch), 1, work, [&](size_t first_image, size_t end_image) {
-    std::vector<float> best(channels);
-    std::vector<uint32_t> pending(channels);  // all ones until the channel's maximum is found
-    for (size_t n = first_image; n < end_image; ++n) {
-      const float* image = in + n * g.in_h * g.in_w * channels;
-      float* d_image = d_in + n * g.in_h * g.in_w * channels;
+  const size_t channels = static_cast<size_t>(g.channels);
+  // Images [n0, n1), channels [c0, c1).
+  auto sweep = [&](size_t n0, size_t n1, size_t c0, size_t c1) {
+    const int width = static_cast<int>(c1 - c0);
+    std::vector<float> best(width);
+    std::vector<uint32_t> pending(width);  // all ones until the channel's maximum is found
+    for (size_t n = n0; n < n1; ++n) {
+      const float* image = in + n * g.in_h * g.in_w * channels + c0;
+      float* d_image = d_in + n * g.in_h * g.in_w * channels + c0;
       for (int oh = 0; oh < g.out_h; ++oh)
         for (int ow = 0; ow < g.out_w; ++ow) {
           const WindowBounds b = window_bounds(g, oh, ow);
           const size_t first = static_cast<size_t>(b.h0 * g.in_w + b.w0) * channels;
-          std::copy_n(image + first, channels, best.begin());
+          std::copy_n(image + first, width, best.begin());
           for (int h = b.h0; h < b.h1; ++h)
             for (int w = b.w0; w < b.w1; ++w) {
-              keep_max(best.data(), image + static_cast<size_t>(h * g.in_w + w) * channels, channels);
+              keep_max(best.data(), image + static_cast<size_t>(h * g.in_w + w) * channels, width);
             }
-          const float* g_out = d_out + ((n * g.out_h + oh) * g.out_w + ow) * channels;
+          const float* g_out = d_out + ((n * g.out_h + oh) * g.out_w + ow) * channels + c0;
           std::fill(pending.begin(), pending.end(), ~0u);
           for (int h = b.h0; h < b.h1; ++h)
             for (int w = b.w0; w < b.w1; ++w) {
               const size_t pixel = static_cast<size_t>(h * g.in_w + w) * channels;
-              route_to_first_max(d_image + pixel, image + pixel, best.data(), pending.data(), g_out, channels);
+              route_to_first_max(d_image + pixel, image + pixel, best.data(), pending.data(), g_out, width);
             }
-          route_unclaimed(d_image + first, pending.data(), g_out, channels);
+          route_unclaimed(d_image + first, pending.data(), g_out, width);
         }
     }
-  });
+  };
+  // Overlapping windows of one image may write the same input pixel, never across images or
+  // channels: threads take whole images, or ranges of channels when there are fewer images than
+  // threads (an explanation's one image would otherwise leave the other threads idle).
+  const size_t batch = static_cast<size_t>(g.batch);
+  const size_t work = batch * g.out_h * g.out_w * g.window_h * g.window_w * channels;
+  if (batch >= static_cast<size_t>(parallel_thread_count())) {
+    parallel_ranges(batch, 1, work, [&](size_t n0, size_t n1) { sweep(n0, n1, 0, channels); });
+  } else {
+    parallel_ranges(channels, kChannelGranule, work, [&](size_t c0, size_t c1) { sweep(0, batch, c0, c1); });
+  }
 }
 
 void avg_pool_backward(float* d_in, const float* d_out, const PoolGeometry& g) {
