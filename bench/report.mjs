@@ -39,6 +39,29 @@ function machine() {
   };
 }
 
+// Each stage's steal time (scripts/bench.sh records /proc/stat's cpu line around it): the share of
+// the CPU time its work wanted that the hypervisor gave to other guests instead.
+function stealByStage() {
+  const file = path.join(rawDir, 'cpu_stat.txt');
+  if (!fs.existsSync(file)) return [];
+  const begins = new Map(), stages = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const match = /^(begin|end) (.+) cpu +([\d ]+)$/.exec(line);
+    if (!match) continue;
+    // user nice system idle iowait irq softirq steal
+    const [user, nice, system, , , irq, softirq, steal] = match[3].trim().split(/ +/).map(Number);
+    const sample = { busy: user + nice + system + irq + softirq, steal };
+    if (match[1] === 'begin') {
+      begins.set(match[2], sample);
+    } else if (begins.has(match[2])) {
+      const before = begins.get(match[2]);
+      const busy = sample.busy - before.busy, stolen = sample.steal - before.steal;
+      stages.push({ stage: match[2], steal_share: busy + stolen > 0 ? stolen / (busy + stolen) : 0 });
+    }
+  }
+  return stages;
+}
+
 const ms = (t) => (t ? `${t.median_ms.toFixed(3)} [${t.p10_ms.toFixed(3)}-${t.p90_ms.toFixed(3)}]` : 'n/a');
 const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
 const verdict = (met) => (met === undefined ? 'not measured' : met ? 'met' : 'NOT met');
@@ -110,6 +133,11 @@ if (m.load_average_at_start) {
   lines.push(`The machine was shared: 1-minute load average ${m.load_average_at_start[0]} when the run started and ` +
     `${m.load_average_at_report[0]} at its end, on ${m.logical_cpus} CPUs. Wall-clock medians include other ` +
     'processes\' time slices; the 10th percentiles are closer to what the work costs on an idle machine.', '');
+}
+const steal = stealByStage();
+if (steal.length) {
+  lines.push('Steal time, the share of the CPU time each stage wanted that the hypervisor gave to other guests ' +
+    `instead (from /proc/stat; 0% on a host of its own): ${steal.map((s) => `${s.stage} ${(100 * s.steal_share).toFixed(0)}%`).join(', ')}.`, '');
 }
 lines.push('Each time is a median over repeated runs after warm-up, with the 10th-90th percentile in brackets. ' +
   'Each ratio compares two things measured in the same process, the same browser session, or (camlens vs ' +
@@ -310,7 +338,7 @@ if (chartGroups.length) {
 }
 fs.writeFileSync(path.join(outDir, 'results.md'), lines.join('\n'));
 fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({
-  date: now.toISOString(), machine: m, targets, explain_native: explainNative && { ...explainNative, reference: undefined },
+  date: now.toISOString(), machine: m, steal_by_stage: steal, targets, explain_native: explainNative && { ...explainNative, reference: undefined },
   explain_wasm: explainWasm && { ...explainWasm, reference: undefined }, torch, browser,
 }, null, 1));
 console.log(lines.join('\n'));

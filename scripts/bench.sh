@@ -17,7 +17,7 @@ fi
 if [ -f build/native/build.ninja ] && [ -f build/wasm/build.ninja ]; then
   export NODE_PATH=/usr/share/nodejs
   cmake --build build/native --target camlens_bench_explain camlens_bench_train camlens_bench_kernels
-  cmake --build build/wasm --target camlens_node camlens_bench_explain camlens_bench_browser camlens_bench_kernels
+  cmake --build build/wasm --target camlens_node camlens_simd128 camlens_bench_explain camlens_bench_browser camlens_bench_kernels
 else
   scripts/build.sh
 fi
@@ -31,18 +31,27 @@ node -e '
     emscripten: run("em++ --version")?.match(/\d+\.\d+\.\d+/)?.[0], gxx: run("g++ --version")?.split("\n")[0],
     load_average_at_start: require("os").loadavg().map((x) => Math.round(x * 100) / 100)}));' > "$raw/versions.json"
 
-echo "== explanation methods, native"
-build/native/camlens_bench_explain --json "$raw/explain_native.json" | tee "$raw/explain_native.md"
-echo "== explanation methods, WebAssembly in Node"
-node --no-experimental-fetch --experimental-wasm-relaxed-simd build/wasm/camlens_bench_explain.js --json "$raw/explain_wasm.json" | tee "$raw/explain_wasm.md"
-echo "== camlens vs PyTorch, native"
-/usr/bin/python3 bench/torch_compare.py --out "$raw/torch.json"
-echo "== camlens vs TensorFlow.js in Chromium"
-node bench/browser/run.mjs --out "$raw/browser.json"
-echo "== kernels, native"
-build/native/camlens_bench_kernels --json "$raw/kernels_native.json"
-echo "== kernels, WebAssembly in Node"
-node --no-experimental-fetch --experimental-wasm-relaxed-simd bench/kernels_wasm.mjs --json "$raw/kernels_wasm.json"
+# /proc/stat's cpu line before and after each stage: the report gives each stage's steal time, CPU
+# time the hypervisor gave other guests while ours waited to run, which no load average shows.
+: > "$raw/cpu_stat.txt"
+stage() {  # stage NAME COMMAND...
+  local name=$1
+  shift
+  echo "== $name"
+  echo "begin $name $(head -1 /proc/stat)" >> "$raw/cpu_stat.txt"
+  "$@"
+  echo "end $name $(head -1 /proc/stat)" >> "$raw/cpu_stat.txt"
+}
+
+stage "explanation methods, native" \
+  bash -c "set -o pipefail; build/native/camlens_bench_explain --json $raw/explain_native.json | tee $raw/explain_native.md"
+stage "explanation methods, WebAssembly in Node" \
+  bash -c "set -o pipefail; node --no-experimental-fetch --experimental-wasm-relaxed-simd build/wasm/camlens_bench_explain.js --json $raw/explain_wasm.json | tee $raw/explain_wasm.md"
+stage "camlens vs PyTorch, native" /usr/bin/python3 bench/torch_compare.py --out "$raw/torch.json"
+stage "camlens vs TensorFlow.js in Chromium" node bench/browser/run.mjs --out "$raw/browser.json"
+stage "kernels, native" build/native/camlens_bench_kernels --json "$raw/kernels_native.json"
+stage "kernels, WebAssembly in Node" \
+  node --no-experimental-fetch --experimental-wasm-relaxed-simd bench/kernels_wasm.mjs --json "$raw/kernels_wasm.json"
 
 node bench/report.mjs "$raw" bench/results > /dev/null
 echo "camlens: wrote bench/results/results.md and results.json"
