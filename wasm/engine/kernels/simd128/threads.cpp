@@ -63,39 +63,57 @@ class ThreadPool {
     }
   }
 
-  // Runs task(context, i) for i in [0, count) on the caller and the first `helpers` workers.
-  // The caller and the workers each notify only when the other side sleeps: a flag stored, then the
-  // other side's state loaded, both sequentially consistent, so at least one side sees the other (a
-  // sleeper re-checks its condition under the mutex after raising its flag).
+  // Runs task(context, i) for i in [0, count) on the caller and the first `helpers` workers: each
+  // thread claims indices until none is left, and the caller returns once every claimed index has
+  // run, without waiting for a worker that woke too late to claim one (on a shared host, one
+  // descheduled for a while). The caller and the workers each notify only when the other side
+  // sleeps: a flag stored, then the other side's state loaded, both sequentially consistent, so at
+  // least one side sees the other (a sleeper re-checks its condition under the mutex).
   void run(size_t count, ParallelTask task, void* context, size_t helpers) {
+    if (count > kIndexMask) fail("a parallel call of ", count, " tasks: at most ", kIndexMask);
+    const uint64_t call = (call_.load(std::memory_order_relaxed) >> kHelperBits) + 1;
+    // A new call number in claim_ first: a late worker of the last call can no longer claim, so
+    // the fields below are the caller's to write until the workers see call_.
+    claim_.store(claim_word(call));
     task_ = task;
     context_ = context;
-    count_ = count;
-    next_.store(0, std::memory_order_relaxed);
-    pending_.store(helpers, std::memory_order_relaxed);
-    call_.store(((call_.load(std::memory_order_relaxed) >> kHelperBits) + 1) << kHelperBits | helpers);
+    count_.store(count);
+    done_.store(0);
+    call_.store(call << kHelperBits | helpers);
     if (sleeping_workers_.load() > 0) {
       { std::lock_guard lock(mutex_); }  // a worker that raised the count is now waiting, or sees call_
       wake_.notify_all();
     }
     t_inside_task = true;
-    drain();
+    drain(call);
     t_inside_task = false;
     for (int poll = 0; poll < kCallerSpinPolls; ++poll) {
-      if (pending_.load(std::memory_order_acquire) == 0) return;
+      if (done_.load(std::memory_order_acquire) == count) return;
     }
     std::unique_lock lock(mutex_);
     caller_sleeping_.store(true);
-    finished_.wait(lock, [this] { return pending_.load() == 0; });
+    finished_.wait(lock, [&] { return done_.load() == count; });
     caller_sleeping_.store(false);
   }
 
  private:
-  // Claims indices of the current call until none is left.
-  void drain() {
-    for (size_t i = next_.fetch_add(1, std::memory_order_relaxed); i < count_;
-         i = next_.fetch_add(1, std::memory_order_relaxed)) {
-      task_(context_, i);
+  // Claims and runs indices of call number `call` until none is left or a newer call began.
+  void drain(uint64_t call) {
+    for (;;) {
+      uint64_t word = claim_.load();
+      size_t count = 0;
+      do {
+        count = count_.load();
+        // Another call's number, or this call's last index gone (a count read from a newer call
+        // fails the exchange below: claim_ changed first).
+        if ((word & ~kIndexMask) != claim_word(call) || (word & kIndexMask) >= count) return;
+      } while (!claim_.compare_exchange_weak(word, word + 1));
+      // Claimed: the caller waits for this index, so the call's fields stay as they are.
+      task_(context_, static_cast<size_t>(word & kIndexMask));
+      if (done_.fetch_add(1) + 1 == count && caller_sleeping_.load()) {
+        std::lock_guard lock(mutex_);  // the caller is now waiting
+        finished_.notify_one();
+      }
     }
   }
 
@@ -106,11 +124,7 @@ class ThreadPool {
       seen = await_call(seen);
       if (seen == kStop) return;
       if (index >= (seen & kHelperMask)) continue;  // not asked to help with this call
-      drain();
-      if (pending_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
-        std::lock_guard lock(mutex_);  // the caller is now waiting
-        finished_.notify_one();
-      }
+      drain(seen >> kHelperBits);
     }
   }
 
@@ -130,17 +144,22 @@ class ThreadPool {
   static constexpr uint64_t kStop = ~uint64_t{0};
   static constexpr int kHelperBits = 8;
   static constexpr uint64_t kHelperMask = (uint64_t{1} << kHelperBits) - 1;
+  // claim_: the call number's low bits above kIndexBits, the next unclaimed index below.
+  static constexpr int kIndexBits = 32;
+  static constexpr uint64_t kIndexMask = (uint64_t{1} << kIndexBits) - 1;
+  static uint64_t claim_word(uint64_t call) { return call << kIndexBits; }
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_, finished_;
   bool stopping_ = false;
-  // The current call, written before call_ moves on (release), read by its helpers after they see
-  // the new call_ (acquire); the caller changes them again only once every helper is done.
+  // The current call, written after claim_ takes its number and before call_ does; task_ and
+  // context_ are read only by a thread that claimed an index of the call, which the caller waits for.
   ParallelTask task_ = nullptr;
   void* context_ = nullptr;
-  size_t count_ = 0;
-  std::atomic<size_t> next_{0}, pending_{0};
+  std::atomic<size_t> count_{0};
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<size_t> done_{0};  // indices of the current call that have run
   // One word, so that a worker reads a call's number and its helper count together: the call's
   // sequence number above kHelperBits, how many workers help below.
   std::atomic<uint64_t> call_{0};
