@@ -13,10 +13,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import v8 from 'node:v8';
 
+import { RELAXED_MADD, RELAXED_SIMD_PROBE } from '../web/js/relaxed-simd.js';
+
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');  // Node 20 ships relaxed SIMD behind it
 
 const PROTOTYPE_FMA = [0xfd, 0xaf, 0x01];
-const RELAXED_MADD = [0xfd, 0x85, 0x02];
 const CODE_SECTION = 10;
 
 function readUnsignedLeb(bytes, at) {
@@ -53,8 +54,7 @@ function relaxedInstructionOffsets(file) {
 }
 
 function finalize(file) {
-  if (!WebAssembly.validate(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 8, 1, 0x60, 3, 0x7b, 0x7b, 0x7b, 1, 0x7b,
-    3, 2, 1, 0, 10, 13, 1, 11, 0, 0x20, 0, 0x20, 1, 0x20, 2, ...RELAXED_MADD, 0x0b])))
+  if (!WebAssembly.validate(RELAXED_SIMD_PROBE))
     throw new Error('this Node does not accept relaxed SIMD (0xfd 0x85 0x02) even with --experimental-wasm-relaxed-simd');
   const bytes = fs.readFileSync(file);
   const code = codeSectionStart(bytes);

@@ -13,16 +13,14 @@
 // camlens.mjs multiplies with relaxed SIMD's fused multiply-add, which a browser may not accept;
 // camlens-simd128.mjs is the same engine on SIMD128 alone.
 
+import { RELAXED_SIMD_PROBE } from './relaxed-simd.js';
+
 let camlens = null;
 let model = null;  // camlens.Model
 let image = null;  // camlens.Image
 // An Int32Array over a SharedArrayBuffer: engine.js stores 1 in it to cancel the running call,
 // which the progress callback reads between steps. null when the page is not cross-origin isolated.
 let cancelFlag = null;
-
-// A module of one function, (a, b, c) => f32x4.relaxed_madd(a, b, c): valid where relaxed SIMD is.
-const RELAXED_SIMD_PROBE = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 8, 1, 0x60, 3, 0x7b, 0x7b, 0x7b, 1,
-  0x7b, 3, 2, 1, 0, 10, 13, 1, 11, 0, 0x20, 0, 0x20, 1, 0x20, 2, 0xfd, 0x85, 0x02, 0x0b]);
 
 function moduleName() {
   if (!self.crossOriginIsolated) return 'camlens-single.mjs';
