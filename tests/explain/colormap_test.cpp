@@ -96,6 +96,28 @@ TEST_CASE("overlay rounds every blend as std::lround does, halves up, for every 
   }
 }
 
+TEST_CASE("apply_colormap and colour_rgba on rows longer than a vector: each pixel is colormap_color's") {
+  // Rows of 37: the WebAssembly build indexes 16 values at a time, then one by one.
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  Map map(3, 37);
+  for (size_t i = 0; i < map.values.size(); ++i) map.values[i] = static_cast<float>(i * 37 % 101) / 100.0f;
+  const float edges[] = {nan, -0.0f, -1.0f, 1.5f, inf, -inf, 1.0f, 0.0f, 1.0f / 255.0f, 254.0f / 255.0f,
+                         std::nextafter(1.0f / 255.0f, 0.0f), 0.5f, 1e-30f, -1e-30f, nan, 0.9999999f};
+  for (size_t i = 0; i < std::size(edges); ++i) map.values[3 + 7 * i] = edges[i];
+  std::vector<uint8_t> photo(map.values.size() * 3, 90), heat(map.values.size() * 4), blended(heat.size());
+  for (Colormap colormap : {Colormap::jet, Colormap::inferno}) {
+    const std::vector<uint8_t> colours = apply_colormap(map, colormap);
+    colour_rgba(map, photo.data(), 37 * 3, colormap, 0.4f, heat.data(), blended.data());
+    for (size_t p = 0; p < map.values.size(); ++p) {
+      CAPTURE(p);
+      CAPTURE(map.values[p]);
+      const Rgb8 expected = colormap_color(colormap, map.values[p]);
+      CHECK(Rgb8{colours[p * 3], colours[p * 3 + 1], colours[p * 3 + 2]} == expected);
+      CHECK(Rgb8{heat[p * 4], heat[p * 4 + 1], heat[p * 4 + 2]} == expected);
+    }
+  }
+}
+
 TEST_CASE("colour_rgba: apply_colormap's colours and overlay's blend as RGBA, from a strided photo") {
   Map map(3, 4);
   const float values[] = {0.0f, 0.2f, 0.45f, 1.0f, -1.0f, 2.0f, std::numeric_limits<float>::quiet_NaN(), 0.999f,

@@ -37,6 +37,23 @@ TEST_CASE("min-max: x -= min; x /= 1e-7 + max") {
   check_values(flat, {0.0f, 0.0f, 0.0f});  // a constant map carries no location: all zeros, no NaN
 }
 
+TEST_CASE("min-max and ReLU on maps longer than a vector: as the plain loops") {
+  // 53 values: the WebAssembly build takes them 16 (min/max) or 4 (ReLU) at a time, then one by one.
+  std::vector<float> values(53);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(static_cast<int>(i * 29 % 53) - 20) / 7.0f;
+  values[50] = -9.5f;  // the least, in the scalar tail
+  values[17] = 8.25f;  // the largest, in a vector lane
+  Map m = map_of(1, 53, values);
+  min_max_normalize(m);
+  for (size_t i = 0; i < values.size(); ++i) {
+    CAPTURE(i);
+    CHECK(m.values[i] == (values[i] - -9.5f) / (1e-7f + (8.25f - -9.5f)));
+  }
+  Map r = map_of(53, 1, values);
+  relu_inplace(r);
+  for (size_t i = 0; i < values.size(); ++i) CHECK(r.values[i] == (values[i] < 0.0f ? 0.0f : values[i]));
+}
+
 TEST_CASE("normalized: ReLU before min-max, so negative evidence becomes 0") {
   check_values(normalized(map_of(2, 2, {-1.0f, 1.0f, 3.0f, 5.0f})), {0.0f, 0.2f, 0.6f, 1.0f});
   // All negative: ReLU leaves zeros and min-max keeps them.
