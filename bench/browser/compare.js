@@ -1,0 +1,92 @@
+// Two builds of the page's module (camlens.mjs, served at /a/ and /b/ by compare.mjs) in one page,
+// timed in alternation call for call: Model.explainMany of the four headline maps as the page asks
+// for them, and Model.predict, at 1 thread and at all the threads the module has. Sets
+// window.compareResults.
+const HEADLINE = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
+const params = new URLSearchParams(location.search);
+const ROUNDS = Number(params.get('rounds') ?? 40);
+const WARMUP_ROUNDS = 10;  // V8 tiers WebAssembly up from baseline code in the first seconds
+
+const logElement = document.getElementById('log');
+function log(line) {
+  console.log(line);
+  logElement.textContent += `${line}\n`;
+}
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function decodePhoto(url) {
+  const bitmap = await createImageBitmap(new Blob([await fetchBytes(url)]));
+  const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d');
+  context.drawImage(bitmap, 0, 0);
+  return { width: bitmap.width, height: bitmap.height, rgba: context.getImageData(0, 0, bitmap.width, bitmap.height).data };
+}
+
+function quantiles(samples) {
+  const s = [...samples].sort((x, y) => x - y);
+  const pick = (q) => s[Math.floor(q * (s.length - 1))];
+  return { median: pick(0.5), p10: pick(0.1), p90: pick(0.9), runs: s.length };
+}
+
+function time(run) {
+  const start = performance.now();
+  run();
+  return performance.now() - start;
+}
+
+async function loadBuild(side, files) {
+  const { default: create } = await import(`/${side}/camlens.mjs`);
+  const camlens = await create();
+  const model = new camlens.Model(files.modelJson, [{ name: 'emotion.bin', bytes: files.weights }], files.metadataJson);
+  const image = new camlens.Image(files.photo.rgba, files.photo.width, files.photo.height);
+  return {
+    camlens,
+    explainMany: () => model.explainMany(image, { methods: HEADLINE }),
+    predict: () => model.predict(image, null, 1),
+  };
+}
+
+// a and b in alternation, which goes first alternating; per round the ratio b / a.
+function alternate(a, b, work) {
+  const times = { a: [], b: [], ratio: [] };
+  for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; ++round) {
+    const [first, second] = round % 2 ? [b, a] : [a, b];
+    const t1 = time(first[work]), t2 = time(second[work]);
+    if (round < WARMUP_ROUNDS) continue;
+    const [ta, tb] = round % 2 ? [t2, t1] : [t1, t2];
+    times.a.push(ta);
+    times.b.push(tb);
+    times.ratio.push(tb / ta);
+  }
+  return { a: quantiles(times.a), b: quantiles(times.b), b_over_a: quantiles(times.ratio) };
+}
+
+async function main() {
+  const files = {
+    modelJson: await (await fetch('/models/emotion/model.json')).text(),
+    metadataJson: await (await fetch('/models/emotion/metadata.json')).text(),
+    weights: await fetchBytes('/models/emotion/emotion.bin'),
+    photo: await decodePhoto('/tests/fixtures/images/astronaut_face.png'),
+  };
+  const a = await loadBuild('a', files), b = await loadBuild('b', files);
+  const maxThreads = Math.min(a.camlens.maxThreads, b.camlens.maxThreads);
+  const results = { userAgent: navigator.userAgent, rounds: ROUNDS, runs: [] };
+  for (const threads of [...new Set([1, maxThreads])]) {
+    a.camlens.setThreadCount(threads);
+    b.camlens.setThreadCount(threads);
+    for (const work of ['explainMany', 'predict']) {
+      const r = alternate(a, b, work);
+      results.runs.push({ threads, work, ...r });
+      log(`${threads} thread(s), ${work}: a ${r.a.median.toFixed(2)} ms, b ${r.b.median.toFixed(2)} ms, ` +
+          `b / a ${r.b_over_a.median.toFixed(3)} [${r.b_over_a.p10.toFixed(3)}-${r.b_over_a.p90.toFixed(3)}]`);
+    }
+  }
+  return results;
+}
+
+main().then((results) => { window.compareResults = results; },
+            (error) => { log(`failed: ${error.message}`); window.compareResults = { error: error.message }; });

@@ -1,0 +1,64 @@
+// Times two builds of the page's WebAssembly module against each other in one headless Chromium
+// session (bench/browser/compare.html): Model.explainMany of the four headline maps and
+// Model.predict, alternated call for call, at 1 thread and at all threads, with the per-round
+// ratio b / a. A change to the engine is measured this way on a shared machine, whose speed drifts
+// more between two runs than most changes move it.
+// Usage: node bench/browser/compare.mjs DIR_A DIR_B [--rounds N]
+//   each DIR holds camlens.mjs, camlens.wasm and camlens.worker.js (a copy of build/wasm's, say
+//   from another commit).
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { root, launchBrowser } from '../../tests/browser/support.mjs';
+
+const args = process.argv.slice(2);
+const roundsIndex = args.indexOf('--rounds');
+const rounds = roundsIndex >= 0 ? Number(args.splice(roundsIndex, 2)[1]) : 40;
+const [dirA, dirB] = args;
+if (!dirB || !(rounds > 0)) {
+  console.error('usage: node bench/browser/compare.mjs DIR_A DIR_B [--rounds N]');
+  process.exit(2);
+}
+for (const dir of [dirA, dirB]) {
+  for (const file of ['camlens.mjs', 'camlens.wasm', 'camlens.worker.js']) {
+    if (!fs.existsSync(path.join(dir, file))) {
+      console.error(`bench/browser/compare.mjs: ${path.join(dir, file)} is missing`);
+      process.exit(2);
+    }
+  }
+}
+
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
+               '.json': 'application/json' };
+// URL prefix -> directory; COOP/COEP on, so the modules get their threads.
+const MOUNTS = [['/a/', path.resolve(dirA)], ['/b/', path.resolve(dirB)], ['/bench/browser/', path.join(root, 'bench/browser')],
+                ['/models/', path.join(root, 'models')], ['/tests/fixtures/', path.join(root, 'tests/fixtures')]];
+
+const server = http.createServer((request, response) => {
+  const url = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+  const mount = MOUNTS.find(([prefix]) => url.startsWith(prefix));
+  const file = mount && path.resolve(mount[1], url.slice(mount[0].length));
+  if (!file || !file.startsWith(mount[1] + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    response.writeHead(404).end(`not served: ${url}`);
+    return;
+  }
+  response.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+    'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
+  fs.createReadStream(file).pipe(response);
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const browser = await launchBrowser();
+let results;
+try {
+  const page = await browser.newPage();
+  page.on('console', (message) => {
+    if (!message.text().startsWith('Blocking on the main thread')) console.log(`  [page] ${message.text()}`);
+  });
+  await page.goto(`http://127.0.0.1:${server.address().port}/bench/browser/compare.html?rounds=${rounds}`);
+  await page.waitForFunction(() => window.compareResults !== undefined, null, { timeout: 30 * 60 * 1000, polling: 500 });
+  results = await page.evaluate(() => window.compareResults);
+} finally {
+  await browser.close();
+  server.close();
+}
+if (results.error) process.exit(1);
