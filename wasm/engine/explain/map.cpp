@@ -53,6 +53,7 @@ float extreme(const std::vector<float>& values, Better better) {
   size_t i = 0;
 #ifdef __wasm_simd128__
   constexpr bool kLeast = std::is_same_v<Better, std::less<float>>;
+  static_assert(kLeast || std::is_same_v<Better, std::greater<float>>, "extreme: std::less or std::greater only");
   v128_t lane[kLanes / 4];
   for (v128_t& l : lane) l = wasm_f32x4_splat(values[0]);
   for (; i + kLanes <= values.size(); i += kLanes) {
