@@ -307,6 +307,23 @@ test('download gives a valid PNG per panel and for the whole grid', async () => 
     assert.equal(grid.suggestedFilename(), 'astronaut.happy.grid.png');
     const gridPng = decodePng(fs.readFileSync(await grid.path()));
     assert.ok(gridPng.width > 4 * 256 && gridPng.height > 256, `${gridPng.width}x${gridPng.height}: four maps side by side`);
+
+    // A photo larger than the panels: drawn at the panels' size, downloaded at the crop's.
+    await page.setInputFiles('#image-file-input', path.join(root, 'web/samples/camera.jpg'));
+    await idle(page);
+    const drawn = await page.evaluate(() => window.camlens.panels().map(({ method, explanation }) => ({
+      method, crop: explanation.crop.width, sizes: [explanation.overlay.width, explanation.overlay.height, explanation.heat.width, explanation.heat.height],
+    })));
+    for (const { method, crop, sizes } of drawn) {
+      assert.equal(crop, 512, 'the default crop of the 512x512 photo');
+      assert.ok(sizes.every((side) => side === sizes[0] && side >= 256 && side < 512), `${method} drawn at ${sizes}`);
+    }
+    const [full] = await Promise.all([page.waitForEvent('download'), page.locator('#panels .panel').nth(1).getByRole('button', { name: /Download/ }).click()]);
+    const fullPng = decodePng(fs.readFileSync(await full.path()));
+    assert.deepEqual([fullPng.width, fullPng.height], [512, 512], 'the PNG has the crop\'s full size');
+    let [low, high] = [255, 0];
+    for (let i = 0; i < fullPng.width * fullPng.height; ++i) [low, high] = [Math.min(low, fullPng.pixels[i * fullPng.channels]), Math.max(high, fullPng.pixels[i * fullPng.channels])];
+    assert.ok(high - low > 50, `the PNG is not blank (red from ${low} to ${high})`);
   } finally {
     await context.close();
   }

@@ -94,3 +94,29 @@ TEST_CASE("rgba_pictures: heatmap_image and overlay_image over the crop, as RGBA
   CHECK_THROWS_WITH_AS(rgba_pictures(photo, map, {5, 1, 5, 4}, Colormap::jet, 0.4f),
                        doctest::Contains("rgba_pictures: the crop box x=5 y=1 width=5 height=4 is not inside"), Error);
 }
+
+TEST_CASE("rgba_pictures over a region of the map's size: the same pixels as over that box of a photo") {
+  Image photo(9, 7, 3);
+  for (size_t i = 0; i < photo.size(); ++i) photo.data()[i] = static_cast<std::uint8_t>(i * 53 % 256);
+  const CropBox box{3, 2, 5, 4};
+  Map map(4, 5);
+  for (size_t i = 0; i < map.values.size(); ++i) map.values[i] = static_cast<float>(i) / 19.0f;
+  const auto bytes = [](const Image& image) { return std::vector<std::uint8_t>(image.bytes().begin(), image.bytes().end()); };
+  const RgbaPictures over_box = rgba_pictures(photo, map, box, Colormap::viridis, 0.6f);
+  const RgbaPictures over_region = rgba_pictures(crop_image(photo, box), map, Colormap::viridis, 0.6f);
+  CHECK(bytes(over_region.overlay) == bytes(over_box.overlay));
+  CHECK(bytes(over_region.heatmap) == bytes(over_box.heatmap));
+  CHECK_THROWS_WITH_AS(rgba_pictures(crop_image(photo, {0, 0, 4, 4}), map, Colormap::jet, 0.4f),
+                       doctest::Contains("a map of the box's size 4 x 4 (height x width), got 4 x 5"), Error);
+}
+
+TEST_CASE("drawn_size: the box's own size up to max_side, else its longer side max_side, aspect kept") {
+  CHECK(drawn_size({0, 0, 140, 140}, 0) == MapSize{140, 140});
+  CHECK(drawn_size({0, 0, 140, 140}, 512) == MapSize{140, 140});
+  CHECK(drawn_size({5, 7, 512, 512}, 512) == MapSize{512, 512});
+  CHECK(drawn_size({0, 0, 2048, 2048}, 512) == MapSize{512, 512});
+  CHECK(drawn_size({0, 0, 3000, 2000}, 512) == MapSize{341, 512});  // 2000 * 512 / 3000 = 341.3
+  CHECK(drawn_size({0, 0, 1000, 3000}, 300) == MapSize{300, 100});
+  CHECK(drawn_size({0, 0, 5000, 3}, 100) == MapSize{1, 100});  // never 0 pixels high
+  CHECK(drawn_size({0, 0, 3000, 2000}, -1) == MapSize{2000, 3000});
+}

@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -161,4 +163,56 @@ TEST_CASE("crop_image copies the box's pixels and refuses a box outside the imag
   CHECK_THROWS_WITH_AS(crop_image(image, {2, 0, 3, 1}), doctest::Contains("crop_image: the crop box x=2 y=0 width=3"),
                        Error);
   CHECK_THROWS_WITH_AS(crop_image(Image(), {0, 0, 1, 1}), doctest::Contains("crop_image: the image is empty"), Error);
+}
+
+namespace {
+
+// The plain loop: every source pixel of the box adds its share of each output pixel it overlaps.
+std::vector<double> area_average(const Image& image, const CropBox& box, int width, int height) {
+  const int channels = image.channels();
+  std::vector<double> out(static_cast<size_t>(width) * height * channels, 0.0);
+  const double sx = static_cast<double>(box.width) / width, sy = static_cast<double>(box.height) / height;
+  auto overlap = [](double a0, double a1, double b0, double b1) { return std::max(0.0, std::min(a1, b1) - std::max(a0, b0)); };
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x)
+      for (int v = 0; v < box.height; ++v)
+        for (int u = 0; u < box.width; ++u) {
+          const double share = overlap(x * sx, (x + 1) * sx, u, u + 1) * overlap(y * sy, (y + 1) * sy, v, v + 1) / (sx * sy);
+          for (int c = 0; c < channels; ++c)
+            out[(static_cast<size_t>(y) * width + x) * channels + c] += share * image.pixel(box.x + u, box.y + v)[c];
+        }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("crop_image to a smaller size averages the area each pixel covers, as the plain loop does") {
+  Image image(23, 17, 3);
+  for (size_t i = 0; i < image.size(); ++i) image.data()[i] = static_cast<std::uint8_t>(i * 97 % 256);
+  const CropBox box{2, 3, 19, 13};
+  for (const std::pair<int, int> size : {std::pair{19, 13}, {10, 7}, {7, 13}, {19, 2}, {6, 5}, {1, 1}}) {
+    const int width = size.first, height = size.second;
+    CAPTURE(width);
+    CAPTURE(height);
+    const Image shrunk = crop_image(image, box, width, height);
+    REQUIRE(shrunk.width() == width);
+    REQUIRE(shrunk.height() == height);
+    const std::vector<double> expected = area_average(image, box, width, height);
+    for (size_t i = 0; i < expected.size(); ++i) {
+      CAPTURE(i);
+      CHECK(std::abs(shrunk.data()[i] - expected[i]) <= 0.5 + 1e-3);  // rounded to the nearest byte
+    }
+  }
+  // Whole multiples average plain blocks: 2x2 -> 1 of 10, 20, 30, 41 is 25.25, rounded 25.
+  Image block(2, 2, 1);
+  const std::uint8_t values[] = {10, 20, 30, 41};
+  std::copy(values, values + 4, block.data());
+  CHECK(crop_image(block, {0, 0, 2, 2}, 1, 1).data()[0] == 25);
+  // White stays white: the shares sum to 1 up to rounding and nothing wraps past 255.
+  Image white(9, 9, 3);
+  std::fill(white.data(), white.data() + white.size(), std::uint8_t{255});
+  const Image shrunk_white = crop_image(white, {0, 0, 9, 9}, 4, 4);
+  CHECK(std::all_of(shrunk_white.data(), shrunk_white.data() + shrunk_white.size(), [](std::uint8_t v) { return v == 255; }));
+  CHECK_THROWS_WITH_AS(crop_image(image, box, 20, 13), doctest::Contains("cannot shrink a 19x13 box to 20x13"), Error);
+  CHECK_THROWS_WITH_AS(crop_image(image, box, 0, 5), doctest::Contains("the size must be from 1x1"), Error);
 }

@@ -180,7 +180,53 @@ test('render recolours without explaining again: from the raw map (smooth or not
   assert.deepEqual(cells.heat.values, model.explain(image, { method: 'grad-cam', crop: CROP, smooth: false }).heat.values);
 
   expectError(() => model.render(image, { crop: CROP }), /needs map .* or heat/);
-  expectError(() => model.render(image, { heat: e.heat, crop: null }), /needs a map of the box's size 140 x 140/);
+  expectError(() => model.render(image, { heat: e.heat, crop: null }), /neither the crop's size 140 x 140 nor that crop shrunk/);
+});
+
+// The crop's RGB averaged down to width x height, each source pixel weighted by how much of an
+// output pixel it covers: what the overlay is blended over when maxSide shrinks it.
+function areaAverage(box, width, height) {
+  const out = new Float64Array(width * height * 3);
+  const sx = box.width / width, sy = box.height / height;
+  const overlap = (a0, a1, b0, b1) => Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
+  for (let y = 0; y < height; ++y) for (let x = 0; x < width; ++x) {
+    for (let v = Math.floor(y * sy); v < Math.min(box.height, Math.ceil((y + 1) * sy)); ++v) {
+      for (let u = Math.floor(x * sx); u < Math.min(box.width, Math.ceil((x + 1) * sx)); ++u) {
+        const share = overlap(x * sx, (x + 1) * sx, u, u + 1) * overlap(y * sy, (y + 1) * sy, v, v + 1) / (sx * sy);
+        const source = ((box.y + v) * SIDE + box.x + u) * 3;
+        for (let c = 0; c < 3; ++c) out[(y * width + x) * 3 + c] += share * rgb[source + c];
+      }
+    }
+  }
+  return out;
+}
+
+test('maxSide: the heat and pictures drawn with the longer side at most maxSide, over the crop averaged down', () => {
+  const full = model.explain(image, { method: 'grad-cam', crop: CROP });
+  const small = model.explain(image, { method: 'grad-cam', crop: CROP, maxSide: 48, alpha: 0 });
+  const [width, height] = [48, 44];  // 120 x 110 scaled by 48 / 120, rounded
+  assert.deepEqual(small.map, full.map, 'the raw map does not depend on how it is drawn');
+  for (const picture of [small.heat, small.overlay, small.heatmap]) assert.deepEqual([picture.width, picture.height], [width, height]);
+  assert.deepEqual(small.heat.values, model.render(image, { map: full.map, crop: CROP, maxSide: 48 }).heat.values);
+  const expected = areaAverage(CROP, width, height);
+  for (let p = 0; p < width * height; ++p) {
+    for (let c = 0; c < 3; ++c) {
+      assert.ok(Math.abs(small.overlay.data[p * 4 + c] - expected[p * 3 + c]) <= 0.5 + 1e-3,
+        `alpha 0 shows the crop averaged down: pixel ${p} channel ${c}`);
+    }
+  }
+  const roomy = model.explain(image, { method: 'grad-cam', crop: CROP, maxSide: 120 });
+  assert.deepEqual([roomy.heat.values, roomy.overlay.data], [full.heat.values, full.overlay.data], 'a crop within maxSide is drawn at its size');
+
+  const recoloured = model.render(image, { heat: small.heat, crop: CROP, colormap: 'inferno', alpha: 0.7 });
+  assert.deepEqual([recoloured.overlay.width, recoloured.overlay.height], [width, height], 'a heat is drawn at its own size');
+  for (const e of model.explainMany(image, { methods: ['cam', 'saliency'], crop: CROP, maxSide: 48 })) {
+    assert.deepEqual([e.heat.width, e.heat.height, e.overlay.width, e.overlay.height], [width, height, width, height], e.method);
+  }
+  expectError(() => model.explain(image, { method: 'cam', maxSide: 0 }), /maxSide must be at least 1 pixel, got 0/);
+  expectError(() => model.explain(image, { method: 'cam', maxSide: 2.5 }), /maxSide must be a whole number/);
+  expectError(() => model.render(image, { heat: small.heat, crop: { x: 0, y: 0, width: 140, height: 70 } }),
+    /options.heat is 44 x 48 .* neither the crop's size 70 x 140/);
 });
 
 test('top-K from one forward pass; the layer sweep at every explainable layer in graph order', () => {

@@ -133,11 +133,13 @@ ex::ProgressCallback progress_from(const val& on_progress) {
   };
 }
 
-// How a map is drawn: colormap, opacity of the heat, smooth (bilinear) or the raw cells (nearest).
+// How a map is drawn: colormap, opacity of the heat, smooth (bilinear) or the raw cells (nearest),
+// and the longest side it is drawn at (0: the crop's own size).
 struct Look {
   ex::Colormap colormap = ex::Colormap::jet;
   float alpha = 0.4f;
   ex::Upsampling upsampling = ex::Upsampling::bilinear;
+  int max_side = 0;
 };
 
 Look look_from(const val& options, const char* what) {
@@ -151,6 +153,10 @@ Look look_from(const val& options, const char* what) {
   const val smooth = options["smooth"];
   if (!is_absent(smooth) && !smooth.isTrue() && !smooth.isFalse()) camlens::fail(what, ".smooth must be true or false");
   look.upsampling = smooth.isFalse() ? ex::Upsampling::nearest : ex::Upsampling::bilinear;
+  if (!is_absent(options["maxSide"])) {
+    look.max_side = whole_field(options, "maxSide", what);
+    if (look.max_side < 1) camlens::fail(what, ".maxSide must be at least 1 pixel, got ", look.max_side);
+  }
   return look;
 }
 
@@ -192,15 +198,35 @@ class JsImage {
   int height() const { return rgb_.height(); }
   const camlens::Image& rgb() const { return rgb_; }
 
+  // The crop shrunk to `size`, kept for the next call: a page recolours and re-explains the same
+  // crop at the same size many times, and shrinking a big photo reads all of it.
+  const camlens::Image& shrunk_crop(const camlens::CropBox& box, ex::MapSize size) const {
+    const bool same = box.x == shrunk_box_.x && box.y == shrunk_box_.y && box.width == shrunk_box_.width &&
+                      box.height == shrunk_box_.height && size == shrunk_size_;
+    if (!same || shrunk_.empty()) {
+      shrunk_ = camlens::crop_image(rgb_, box, size.width, size.height);
+      shrunk_box_ = box;
+      shrunk_size_ = size;
+    }
+    return shrunk_;
+  }
+
  private:
   explicit JsImage(camlens::Image rgb) : rgb_(std::move(rgb)) {}
   camlens::Image rgb_;
+  mutable camlens::Image shrunk_;
+  mutable camlens::CropBox shrunk_box_;
+  mutable ex::MapSize shrunk_size_;
 };
 
-// The heat map coloured alone and over the crop, both RGBA.
-void add_pictures(val& out, const camlens::Image& image, const camlens::CropBox& box, const ex::Map& heat,
+// The heat map coloured alone and over the crop, both RGBA, at the heat's size: the crop's own,
+// or the crop shrunk to it (options.maxSide).
+void add_pictures(val& out, const JsImage& image, const camlens::CropBox& box, const ex::Map& heat,
                   const Look& look) {
-  const ex::RgbaPictures pictures = ex::rgba_pictures(image, heat, box, look.colormap, look.alpha);
+  const bool full_size = heat.width == box.width && heat.height == box.height;
+  const ex::RgbaPictures pictures =
+      full_size ? ex::rgba_pictures(image.rgb(), heat, box, look.colormap, look.alpha)
+                : ex::rgba_pictures(image.shrunk_crop(box, {heat.height, heat.width}), heat, look.colormap, look.alpha);
   out.set("overlay", rgba_to_js(pictures.overlay));
   out.set("heatmap", rgba_to_js(pictures.heatmap));
 }
@@ -295,7 +321,8 @@ class JsModel {
   }
 
   // options: {method, classIndex (null: top-1), layer (null: default), crop (null: default),
-  // colormap, alpha, smooth, params}; on_progress(fraction, stage) returns false to cancel.
+  // colormap, alpha, smooth, maxSide (null: the crop's size; else heat and pictures shrunk to this
+  // longest side), params}; on_progress(fraction, stage) returns false to cancel.
   val explain(const JsImage& image, const val& options, const val& on_progress) {
     return js_errors([&] {
       Request request = request_from(image, options, "explain: options", on_progress);
@@ -346,8 +373,9 @@ class JsModel {
     });
   }
 
-  // Recolours without explaining again. options: {map (raw, to post-process) or heat (0..1 at the
-  // crop's size), crop, colormap, alpha, smooth} -> {heat, overlay, heatmap}.
+  // Recolours without explaining again. options: {map (raw, to post-process) or heat (0..1, as an
+  // explanation gave it), crop, colormap, alpha, smooth, maxSide} -> {heat, overlay, heatmap}. The
+  // pictures are drawn at the heat's size: a heat given is drawn at its own, a raw map at maxSide's.
   val render(const JsImage& image, const val& options) const {
     return js_errors([&] {
       const camlens::CropBox box =
@@ -356,15 +384,16 @@ class JsModel {
       ex::Map heat;
       if (!is_absent(options["map"])) {
         const ex::Map raw = map_from(options["map"], "render: options.map");
-        heat = ex::postprocess(raw, {box.height, box.width}, look.upsampling);
+        heat = ex::postprocess(raw, ex::drawn_size(box, look.max_side), look.upsampling);
       } else if (!is_absent(options["heat"])) {
         heat = map_from(options["heat"], "render: options.heat");
+        check_drawn_size(heat, box);
       } else {
         camlens::fail("render: options needs map (the raw map, post-processed again) or heat (the post-processed map)");
       }
       val out = val::object();
       out.set("heat", map_to_js(heat));
-      add_pictures(out, image.rgb(), box, heat, look);
+      add_pictures(out, image, box, heat, look);
       return out;
     });
   }
@@ -480,7 +509,7 @@ class JsModel {
     request.input = model_input(image, request.box);
     request.look = look_from(options, what);
     request.options.layer = string_field(options, "layer", what, "");
-    request.options.sizes = {{request.box.height, request.box.width}};
+    request.options.sizes = {ex::drawn_size(request.box, request.look.max_side)};
     request.options.upsampling = request.look.upsampling;
     request.options.progress = progress_from(on_progress);
     return request;
@@ -520,6 +549,16 @@ class JsModel {
     return camlens::preprocess_image(image.rgb(), camlens::preprocess_spec(model_.metadata, box));
   }
 
+  // A heat drawn over `box` is the box's size or the box shrunk, as maxSide shrinks it.
+  static void check_drawn_size(const ex::Map& heat, const camlens::CropBox& box) {
+    const ex::MapSize size{heat.height, heat.width};
+    if (!(size == ex::drawn_size(box, std::max(heat.width, heat.height)))) {
+      camlens::fail("render: options.heat is ", heat.height, " x ", heat.width,
+                    " (height x width), neither the crop's size ", box.height, " x ", box.width,
+                    " nor that crop shrunk with its aspect kept; pass the heat an explanation of this crop gave");
+    }
+  }
+
   static ex::Map map_from(const val& map, const char* what) {
     const int width = whole_field(map, "width", what), height = whole_field(map, "height", what);
     ex::Map out(height, width);
@@ -542,7 +581,7 @@ class JsModel {
     out.set("map", map_to_js(e.raw));
     const ex::Map& heat = e.upsampled.front();
     out.set("heat", map_to_js(heat));
-    add_pictures(out, image.rgb(), request.box, heat, request.look);
+    add_pictures(out, image, request.box, heat, request.look);
     out.set("weights",
             e.channel_weights.empty() ? val::null() : copy_to_js(e.channel_weights.data(), e.channel_weights.size()));
     val timings = val::object();

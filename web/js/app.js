@@ -349,6 +349,7 @@ function makePanel(method) {
     onRemove: removePanel,
     onRetry: (panel) => track(runPanel(panel, generation)),
     fileName: () => state.image?.name.replace(/\.[^.]+$/, '') ?? 'image',
+    fullSizeOverlay,
   });
 }
 
@@ -397,7 +398,24 @@ function viewOptions() {
     colormap: state.colormap,
     alpha: state.alpha,
     smooth: state.smooth,
+    maxSide: drawnSide(),
   };
+}
+
+// Maps are drawn as large as the panels show them on this screen, not as large as the photo: four
+// overlays of a 2048-pixel crop took 15 times as long as the network that explains them. A PNG
+// download draws its map again at the crop's full size. Steps of 128 keep a small resize from
+// changing the size.
+function drawnSide() {
+  const widest = Math.max(256, ...panels.map((panel) => panel.canvas.clientWidth));
+  return Math.min(1024, Math.ceil((widest * devicePixelRatio) / 128) * 128);
+}
+
+// The overlay of a shown explanation at the crop's full size, in the current colours.
+function fullSizeOverlay(explanation) {
+  const { map, crop } = explanation;
+  return engine.render({ map, crop, colormap: state.colormap, alpha: state.alpha, smooth: state.smooth })
+    .then((rendered) => rendered.overlay);
 }
 
 function explainOptions(method, overrides = {}) {

@@ -41,11 +41,12 @@ export function attachHoverReadout(canvas, readout, getExplanation, idleText) {
 
 export class MethodPanel {
   // method: {name, title, summary, perPixel, slow, applies, why}
-  constructor(method, { onRemove, onRetry, fileName }) {
+  constructor(method, { onRemove, onRetry, fileName, fullSizeOverlay }) {
     this.method = method;
     this.explanation = null;
     this.job = null;
     this.fileName = fileName;
+    this.fullSizeOverlay = fullSizeOverlay;
     this.canvas = el('canvas', { class: 'panel-canvas', tabindex: '0', role: 'img', 'aria-label': `${method.title}: not computed yet` });
     this.time = el('span', { class: 'panel-time', 'aria-label': `${method.title} time` });
     this.status = el('div', { class: 'panel-status', role: 'status' });
@@ -146,10 +147,14 @@ export class MethodPanel {
     this.job?.cancel();
   }
 
+  // The PNG holds the map at the crop's full size, which the panel may show smaller.
   async download() {
-    if (!this.explanation) return;
-    const blob = await canvasToPngBlob(this.canvas);
-    saveBlob(blob, `${fileSafe(this.fileName())}.${fileSafe(this.method.name)}.${fileSafe(this.explanation.label)}.png`);
+    const explanation = this.explanation;
+    if (!explanation) return;
+    const canvas = el('canvas');
+    drawRgba(canvas, await this.fullSizeOverlay(explanation));
+    const blob = await canvasToPngBlob(canvas);
+    saveBlob(blob, `${fileSafe(this.fileName())}.${fileSafe(this.method.name)}.${fileSafe(explanation.label)}.png`);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "explain/render.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -30,6 +32,13 @@ void check_overlay(const Image& image, const Map& map, const CropBox& box, const
   check_crop_box(image, box, caller);
 }
 
+RgbaPictures coloured_pictures(const std::uint8_t* photo, size_t photo_row_size, const Map& map, Colormap colormap,
+                               float alpha) {
+  RgbaPictures out{Image(map.width, map.height, 4), Image(map.width, map.height, 4)};
+  colour_rgba(map, photo, photo_row_size, colormap, alpha, out.heatmap.data(), out.overlay.data());
+  return out;
+}
+
 }  // namespace
 
 Image overlay_image(const Image& image, const Map& map, const CropBox& box, Colormap colormap, float alpha) {
@@ -50,10 +59,20 @@ Image overlay_image(const Image& image, const Map& map, Colormap colormap, float
 
 RgbaPictures rgba_pictures(const Image& image, const Map& map, const CropBox& box, Colormap colormap, float alpha) {
   check_overlay(image, map, box, "rgba_pictures");
-  RgbaPictures out{Image(box.width, box.height, 4), Image(box.width, box.height, 4)};
-  colour_rgba(map, image.pixel(box.x, box.y), image.row_size(), colormap, alpha, out.heatmap.data(),
-              out.overlay.data());
-  return out;
+  return coloured_pictures(image.pixel(box.x, box.y), image.row_size(), map, colormap, alpha);
+}
+
+RgbaPictures rgba_pictures(const Image& region, const Map& map, Colormap colormap, float alpha) {
+  check_overlay(region, map, {0, 0, region.width(), region.height()}, "rgba_pictures");
+  return coloured_pictures(region.data(), region.row_size(), map, colormap, alpha);
+}
+
+MapSize drawn_size(const CropBox& box, int max_side) {
+  const int longer = std::max(box.width, box.height);
+  if (max_side <= 0 || longer <= max_side) return {box.height, box.width};
+  const double scale = static_cast<double>(max_side) / longer;
+  auto side = [&](int length) { return std::max(1, static_cast<int>(std::lround(length * scale))); };
+  return {side(box.height), side(box.width)};
 }
 
 }  // namespace camlens::explain

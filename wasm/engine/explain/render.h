@@ -27,5 +27,14 @@ struct RgbaPictures {
   Image overlay;
 };
 RgbaPictures rgba_pictures(const Image& image, const Map& map, const CropBox& box, Colormap colormap, float alpha);
+// The same over `region`, an RGB picture of the map's own size: a crop shrunk to the map with
+// crop_image(image, box, width, height), for a big photo drawn small.
+RgbaPictures rgba_pictures(const Image& region, const Map& map, Colormap colormap, float alpha);
+
+// The size a map is drawn at over `box`: the box's own when its longer side is at most max_side
+// (or max_side <= 0), else shrunk to a longer side of max_side, the aspect ratio kept (each side
+// rounded, at least 1). A page asks for the size it shows: drawing four 2048x2048 overlays
+// costs far more than the network that explains them.
+MapSize drawn_size(const CropBox& box, int max_side);
 
 }  // namespace camlens::explain

@@ -1,5 +1,7 @@
 #include "image/preprocess.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -26,6 +28,33 @@ void check_spec(const Image& image, const PreprocessSpec& spec) {
   }
 }
 
+// How one axis of in_size pixels shrinks to out_size: output i covers [i * scale, (i + 1) * scale)
+// of the source (scale = in_size / out_size), and each source pixel in it counts by its overlap.
+struct AreaTaps {
+  std::vector<int> first;  // per output: its first source pixel
+  std::vector<int> count;  // per output: how many source pixels it reads
+  std::vector<int> start;  // per output: where its weights begin in `weights`
+  std::vector<float> weights;
+};
+
+AreaTaps area_taps(int in_size, int out_size) {
+  AreaTaps taps;
+  const double scale = static_cast<double>(in_size) / out_size;
+  for (int i = 0; i < out_size; ++i) {
+    const double begin = i * scale, end = (i + 1) * scale;
+    const int first = static_cast<int>(begin);
+    const int last = std::min(in_size, static_cast<int>(std::ceil(end)));
+    taps.first.push_back(first);
+    taps.count.push_back(last - first);
+    taps.start.push_back(static_cast<int>(taps.weights.size()));
+    for (int j = first; j < last; ++j) {
+      const double overlap = std::min<double>(j + 1, end) - std::max<double>(j, begin);
+      taps.weights.push_back(static_cast<float>(overlap / scale));
+    }
+  }
+  return taps;
+}
+
 CropBox checked_crop(const Image& image, const std::optional<CropBox>& crop, std::string_view caller) {
   if (!crop) return CropBox{0, 0, image.width(), image.height()};
   check_crop_box(image, *crop, caller);
@@ -50,6 +79,38 @@ Image crop_image(const Image& image, const CropBox& box) {
   check_crop_box(image, box, "crop_image");
   Image out(box.width, box.height, image.channels());
   for (int y = 0; y < box.height; ++y) std::memcpy(out.pixel(0, y), image.pixel(box.x, box.y + y), out.row_size());
+  return out;
+}
+
+Image crop_image(const Image& image, const CropBox& box, int width, int height) {
+  if (width == box.width && height == box.height) return crop_image(image, box);
+  if (image.empty()) fail("crop_image: the image is empty; decode one first");
+  check_crop_box(image, box, "crop_image");
+  if (width <= 0 || height <= 0 || width > box.width || height > box.height) {
+    fail("crop_image: cannot shrink a ", box.width, "x", box.height, " box to ", width, "x", height,
+         "; the size must be from 1x1 to the box's own");
+  }
+  const AreaTaps rows = area_taps(box.height, height), cols = area_taps(box.width, width);
+  const int channels = image.channels();
+  Image out(width, height, channels);
+  std::vector<float> sums(static_cast<size_t>(width) * channels);
+  for (int y = 0; y < height; ++y) {
+    std::fill(sums.begin(), sums.end(), 0.0f);
+    for (int k = 0; k < rows.count[y]; ++k) {
+      const float row_weight = rows.weights[rows.start[y] + k];
+      const std::uint8_t* source = image.pixel(box.x, box.y + rows.first[y] + k);
+      for (int x = 0; x < width; ++x) {
+        float* sum = sums.data() + static_cast<size_t>(x) * channels;
+        for (int t = 0; t < cols.count[x]; ++t) {
+          const float weight = row_weight * cols.weights[cols.start[x] + t];
+          const std::uint8_t* pixel = source + static_cast<size_t>(cols.first[x] + t) * channels;
+          for (int c = 0; c < channels; ++c) sum[c] += weight * pixel[c];
+        }
+      }
+    }
+    std::uint8_t* row = out.pixel(0, y);
+    for (size_t i = 0; i < sums.size(); ++i) row[i] = static_cast<std::uint8_t>(std::min(255.0f, sums[i] + 0.5f));
+  }
   return out;
 }
 

@@ -53,6 +53,11 @@ void check_crop_box(const Image& image, const CropBox& box, std::string_view cal
 
 // The pixels inside `box`, same channels; an Error when the box is not inside the image.
 Image crop_image(const Image& image, const CropBox& box);
+// The box shrunk to width x height (at most the box's size), each pixel the mean of the source
+// area it covers, partly covered pixels weighted by their share: what a map is drawn over when a
+// big photo is shown small. Reading every pixel of the box, it does not alias as a bilinear
+// shrink would.
+Image crop_image(const Image& image, const CropBox& box, int width, int height);
 
 // out becomes [1, spec.height, spec.width, 1 (gray) or 3 (rgb)]; its storage is reused when it fits.
 void preprocess_image(Tensor& out, const Image& image, const PreprocessSpec& spec);
