@@ -179,6 +179,15 @@ if (explainNative || explainWasm || browser) {
     'coloured over the crop as RGBA and copied out).' + (threaded ? ` The last column runs the WebAssembly engine ` +
     `on ${threaded.threads} threads (pthreads on Web Workers, the bench page cross-origin isolated), what the page ` +
     'does when it is; the others on 1.' : ''), '');
+  const big = threaded?.big_photo;
+  if (big) {
+    const { a, b, ratio } = big.alternating;
+    lines.push(`A dropped photo of ${big.side}x${big.side} pixels (the face scaled up), the same four maps through ` +
+      `\`Model.explainMany\` on ${threaded.threads} threads, timed in alternation (${ratio.rounds} rounds): drawn at ` +
+      `${big.max_side} pixels a side as the page asks (\`maxSide\`, a 256-CSS-pixel panel at 2 device pixels per CSS ` +
+      `pixel) ${ms(a)} ms, drawn at the crop's full ${big.side} ${ms(b)} ms; per round ${ratio.median.toFixed(3)}x ` +
+      `[${ratio.p10.toFixed(3)}-${ratio.p90.toFixed(3)}] of the time.`, '');
+  }
   const forward = browser?.forward;
   if (forward?.camlens_cold_ms !== undefined) {
     lines.push('Chromium runs WebAssembly first as baseline (Liftoff) code and swaps in optimised code per function ' +

@@ -12,6 +12,10 @@ const PHOTO = '/tests/fixtures/images/astronaut_face.png';
 const HEADLINE = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
 const GRADIENT_METHODS = ['grad-cam', 'grad-cam++', 'saliency'];
 const CNN_BATCH = 64;
+// A dropped phone photo's crop, and what the page draws it at on a 256-CSS-pixel panel with 2
+// device pixels per CSS pixel (web/js/app.js, drawnSide).
+const BIG_PHOTO_SIDE = 2048;
+const PANEL_SIDE = 512;
 
 const logElement = document.getElementById('log');
 function log(line) {
@@ -103,6 +107,16 @@ async function fetchText(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return response.text();
+}
+
+// The photo drawn at side x side (smoothed): a stand-in for a phone photo's size.
+async function scaledPhoto(url, side) {
+  const bitmap = await createImageBitmap(new Blob([await fetchBytes(url)]));
+  const canvas = new OffscreenCanvas(side, side);
+  const context = canvas.getContext('2d');
+  context.imageSmoothingQuality = 'high';
+  context.drawImage(bitmap, 0, 0, side, side);
+  return { width: side, height: side, rgba: context.getImageData(0, 0, side, side).data };
 }
 
 async function decodePhoto(url) {
@@ -348,6 +362,17 @@ async function main() {
   log(`${threads} threads: ${HEADLINE.join(' + ')} back to back ${threaded.headline.median_ms.toFixed(3)} ms, ` +
       `explain_all ${threaded.headline_shared.median_ms.toFixed(3)} ms, ` +
       `Model.explainMany ${threaded.headline_explain_many.median_ms.toFixed(3)} ms`);
+  // A big photo, as a user drops one: the four maps drawn at a panel's size (what the page asks,
+  // maxSide) and at the crop's full size, in alternation.
+  const big = await scaledPhoto(PHOTO, BIG_PHOTO_SIDE);
+  const bigImage = new camlens.Image(big.rgba, big.width, big.height);
+  const bigAlternating = measureAlternating(
+    () => model.explainMany(bigImage, { methods: HEADLINE, maxSide: PANEL_SIDE }),
+    () => model.explainMany(bigImage, { methods: HEADLINE }), { minRounds: 10, minMs: 3000 });
+  threaded.big_photo = { side: BIG_PHOTO_SIDE, max_side: PANEL_SIDE, alternating: bigAlternating };
+  log(`${threads} threads: ${BIG_PHOTO_SIDE}x${BIG_PHOTO_SIDE} photo, Model.explainMany drawn at ${PANEL_SIDE} ` +
+      `${bigAlternating.a.median_ms.toFixed(3)} ms, at ${BIG_PHOTO_SIDE} ${bigAlternating.b.median_ms.toFixed(3)} ms`);
+  bigImage.delete();
   results.camlens_threads = threaded;
   camlens.setThreadCount(1);
   bench.setThreadCount(1);
