@@ -201,9 +201,7 @@ class JsImage {
   // The crop shrunk to `size`, kept for the next call: a page recolours and re-explains the same
   // crop at the same size many times, and shrinking a big photo reads all of it.
   const camlens::Image& shrunk_crop(const camlens::CropBox& box, ex::MapSize size) const {
-    const bool same = box.x == shrunk_box_.x && box.y == shrunk_box_.y && box.width == shrunk_box_.width &&
-                      box.height == shrunk_box_.height && size == shrunk_size_;
-    if (!same || shrunk_.empty()) {
+    if (shrunk_.empty() || !(box == shrunk_box_ && size == shrunk_size_)) {
       shrunk_ = camlens::crop_image(rgb_, box, size.width, size.height);
       shrunk_box_ = box;
       shrunk_size_ = size;

@@ -33,6 +33,7 @@ struct CropBox {
   int y = 0;
   int width = 0;
   int height = 0;
+  bool operator==(const CropBox&) const = default;
 };
 
 struct PreprocessSpec {
