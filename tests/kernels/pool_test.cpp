@@ -108,6 +108,27 @@ TEST_CASE("max pool backward sends a tied window's gradient to its first maximum
     max_pool_backward(d_nan, d_out, nan_first, g);
     CHECK(std::vector<float>(d_nan, d_nan + 4) == std::vector<float>{5, 0, 0, 0});
   }
+  // The same windows in 37 channels (WebAssembly: two blocks of 16 in registers and 5 more), a
+  // different case in each: ties, a NaN first, a later NaN, a later maximum.
+  const PoolGeometry wide = geometry(1, 2, 2, 37, 2, 2, {});
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<std::array<float, 4>> cases{{3, 3, 3, 3}, {nan, 7, 3, 1}, {1, nan, 3, 2}, {1, 2, 9, 4}};
+  std::vector<float> pixels(4 * 37), gradients(37);
+  for (int c = 0; c < 37; ++c) {
+    for (int p = 0; p < 4; ++p) pixels[p * 37 + c] = cases[c % 4][p];
+    gradients[c] = static_cast<float>(c + 1);
+  }
+  for (bool forced : {true, false}) {
+    CAPTURE(forced);
+    ReferenceScope scope(forced);
+    std::vector<float> d_pixels(4 * 37, 0.0f);
+    max_pool_backward(d_pixels.data(), gradients.data(), pixels.data(), wide);
+    for (int c = 0; c < 37; ++c) {
+      CAPTURE(c);
+      const int first_max[] = {0, 0, 2, 2};  // a tie goes first; a NaN that leads keeps it; a later NaN is passed over
+      for (int p = 0; p < 4; ++p) CHECK(d_pixels[p * 37 + c] == (p == first_max[c % 4] ? c + 1.0f : 0.0f));
+    }
+  }
 }
 
 TEST_CASE("max pool backward equals the reference exactly on the emotion model's shapes, ties included, at 1-3 threads") {

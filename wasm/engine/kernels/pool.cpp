@@ -88,12 +88,59 @@ void route_unclaimed(float* __restrict d_first, const uint32_t* __restrict pendi
   }
 }
 
+#ifdef __wasm_simd128__
+// The two sweeps for 16 channels of one window, their maxima and pending flags held in registers
+// (kept in memory, the flags' loads and stores made the backward 5x slower than the forward).
+// The same operations in the same order as keep_max, route_to_first_max and route_unclaimed.
+constexpr int kRegisterBlock = 16;
+
+void route_window_block(float* d_image, const float* image, const WindowBounds& b, int in_w, size_t channels,
+                        const float* g_out) {
+  constexpr int kVectors = kRegisterBlock / 4;
+  auto at = [&](auto* base, int h, int w) { return base + static_cast<size_t>(h * in_w + w) * channels; };
+  v128_t best[kVectors], pending[kVectors], gradient[kVectors];
+  for (int v = 0; v < kVectors; ++v) {
+    best[v] = wasm_v128_load(at(image, b.h0, b.w0) + 4 * v);
+    pending[v] = wasm_i32x4_splat(-1);
+    gradient[v] = wasm_v128_load(g_out + 4 * v);
+  }
+  for (int h = b.h0; h < b.h1; ++h)
+    for (int w = b.w0; w < b.w1; ++w)
+      for (int v = 0; v < kVectors; ++v) best[v] = wasm_f32x4_pmax(best[v], wasm_v128_load(at(image, h, w) + 4 * v));
+  for (int h = b.h0; h < b.h1; ++h)
+    for (int w = b.w0; w < b.w1; ++w) {
+      const float* x = at(image, h, w);
+      float* d_x = at(d_image, h, w);
+      for (int v = 0; v < kVectors; ++v) {
+        const v128_t take = wasm_v128_and(wasm_f32x4_eq(wasm_v128_load(x + 4 * v), best[v]), pending[v]);
+        wasm_v128_store(d_x + 4 * v, wasm_f32x4_add(wasm_v128_load(d_x + 4 * v), wasm_v128_and(gradient[v], take)));
+        pending[v] = wasm_v128_andnot(pending[v], take);
+      }
+    }
+  float* d_first = at(d_image, b.h0, b.w0);
+  for (int v = 0; v < kVectors; ++v) {
+    wasm_v128_store(d_first + 4 * v,
+                    wasm_f32x4_add(wasm_v128_load(d_first + 4 * v), wasm_v128_and(gradient[v], pending[v])));
+  }
+}
+#endif
+
+// How many of `width` channels go through route_window_block: whole blocks in WebAssembly; none
+// natively, where the compiler vectorises the two sweeps by itself.
+size_t register_blocked([[maybe_unused]] size_t width) {
+#ifdef __wasm_simd128__
+  return width / kRegisterBlock * kRegisterBlock;
+#else
+  return 0;
+#endif
+}
+
 }  // namespace
 
 // Branch-free in two sweeps so the channel loops vectorise: first each channel's window maximum,
 // then the gradient goes to the first pixel holding it (the reference's tie rule). A channel
 // whose maximum no pixel equals (a NaN first in the window) routes it to the first pixel, as the
-// reference's strict > does.
+// reference's strict > does. In WebAssembly, whole blocks of 16 channels run in registers.
 void max_pool_backward(float* d_in, const float* d_out, const float* in, const PoolGeometry& g) {
   if (reference_forced()) {
     max_pool_backward_reference(d_in, d_out, in, g);
@@ -102,7 +149,8 @@ void max_pool_backward(float* d_in, const float* d_out, const float* in, const P
   const size_t channels = static_cast<size_t>(g.channels);
   // Images [n0, n1), channels [c0, c1).
   auto sweep = [&](size_t n0, size_t n1, size_t c0, size_t c1) {
-    const int width = static_cast<int>(c1 - c0);
+    const size_t blocked = register_blocked(c1 - c0);
+    const int width = static_cast<int>(c1 - c0 - blocked);
     std::vector<float> best(width);
     std::vector<uint32_t> pending(width);  // all ones until the channel's maximum is found
     for (size_t n = n0; n < n1; ++n) {
@@ -111,17 +159,23 @@ void max_pool_backward(float* d_in, const float* d_out, const float* in, const P
       for (int oh = 0; oh < g.out_h; ++oh)
         for (int ow = 0; ow < g.out_w; ++ow) {
           const WindowBounds b = window_bounds(g, oh, ow);
-          const size_t first = static_cast<size_t>(b.h0 * g.in_w + b.w0) * channels;
+          const float* g_window = d_out + ((n * g.out_h + oh) * g.out_w + ow) * channels + c0;
+#ifdef __wasm_simd128__
+          for (size_t c = 0; c < blocked; c += kRegisterBlock)
+            route_window_block(d_image + c, image + c, b, g.in_w, channels, g_window + c);
+#endif
+          if (width == 0) continue;
+          const size_t first = static_cast<size_t>(b.h0 * g.in_w + b.w0) * channels + blocked;
           std::copy_n(image + first, width, best.begin());
           for (int h = b.h0; h < b.h1; ++h)
             for (int w = b.w0; w < b.w1; ++w) {
-              keep_max(best.data(), image + static_cast<size_t>(h * g.in_w + w) * channels, width);
+              keep_max(best.data(), image + static_cast<size_t>(h * g.in_w + w) * channels + blocked, width);
             }
-          const float* g_out = d_out + ((n * g.out_h + oh) * g.out_w + ow) * channels + c0;
+          const float* g_out = g_window + blocked;
           std::fill(pending.begin(), pending.end(), ~0u);
           for (int h = b.h0; h < b.h1; ++h)
             for (int w = b.w0; w < b.w1; ++w) {
-              const size_t pixel = static_cast<size_t>(h * g.in_w + w) * channels;
+              const size_t pixel = static_cast<size_t>(h * g.in_w + w) * channels + blocked;
               route_to_first_max(d_image + pixel, image + pixel, best.data(), pending.data(), g_out, width);
             }
           route_unclaimed(d_image + first, pending.data(), g_out, width);
