@@ -39,27 +39,6 @@ int rows_per_band(const ConvGeometry& g) {
   return static_cast<int>(std::clamp<size_t>(kColumnBudget / row_floats, 1, g.out_h));
 }
 
-// Visits every (patch, tap, input pixel) of output rows [row_begin, row_end) of one image:
-// visit(patch, tap_begin, input_pixel_or_-1), where patch counts output pixels from row_begin,
-// tap_begin = (ky * kernel_w + kx) * in_c is the tap's first entry in the patch, and -1 marks a tap
-// that falls in the padding. (Deriving patch and tap from one running offset took a 64-bit division
-// per tap.)
-template <typename Visit>
-void for_each_patch_tap(const ConvGeometry& g, int row_begin, int row_end, Visit visit) {
-  size_t patch = 0;
-  for (int oy = row_begin; oy < row_end; ++oy)
-    for (int ox = 0; ox < g.out_w; ++ox, ++patch) {
-      int tap_begin = 0;
-      for (int ky = 0; ky < g.kernel_h; ++ky)
-        for (int kx = 0; kx < g.kernel_w; ++kx, tap_begin += g.in_c) {
-          int iy = oy * g.stride_h - g.pad.top + ky * g.dilation_h;
-          int ix = ox * g.stride_w - g.pad.left + kx * g.dilation_w;
-          bool inside = iy >= 0 && iy < g.in_h && ix >= 0 && ix < g.in_w;
-          visit(patch, tap_begin, inside ? static_cast<ptrdiff_t>(iy) * g.in_w + ix : ptrdiff_t{-1});
-        }
-    }
-}
-
 // Copies n floats. A library call per run of a few floats (a one-channel input's taps, or a 3x3x1
 // kernel row) cost more than the copy itself.
 inline void copy_floats(float* dst, const float* src, int n) {
@@ -120,15 +99,36 @@ float* column_scratch(size_t floats) {
   return columns.data();
 }
 
-// The adjoint of im2col: image[iy][ix][ic] += columns[...] for every tap that read it.
+// dst[i] += src[i] for n floats; a plain loop for a run of a few (a one-channel input's taps).
+inline void add_floats(float* __restrict dst, const float* __restrict src, int n) {
+  for (int i = 0; i < n; ++i) dst[i] += src[i];
+}
+
+// The adjoint of im2col: image[iy][ix][ic] += columns[...] for every tap that read it. As in im2col,
+// an undilated kernel row inside the image adds one run of kernel_w * in_c floats (a one-channel
+// input's taps one at a time cost 15 ns each); every pixel still gets its terms in patch, then tap order.
 void col2im_add(float* image, const float* columns, const ConvGeometry& g, int row_begin, int row_end) {
-  const size_t k = patch_size(g);
-  for_each_patch_tap(g, row_begin, row_end, [&](size_t patch, int tap_begin, ptrdiff_t pixel) {
-    if (pixel < 0) return;
-    float* dst = image + pixel * g.in_c;
-    const float* src = columns + patch * k + tap_begin;
-    for (int ic = 0; ic < g.in_c; ++ic) dst[ic] += src[ic];
-  });
+  const int kernel_row = g.kernel_w * g.in_c;
+  const float* patch = columns;
+  for (int oy = row_begin; oy < row_end; ++oy)
+    for (int ox = 0; ox < g.out_w; ++ox, patch += patch_size(g)) {
+      const int ix0 = ox * g.stride_w - g.pad.left;
+      const bool row_inside = g.dilation_w == 1 && ix0 >= 0 && ix0 + g.kernel_w <= g.in_w;
+      for (int ky = 0; ky < g.kernel_h; ++ky) {
+        const int iy = oy * g.stride_h - g.pad.top + ky * g.dilation_h;
+        if (iy < 0 || iy >= g.in_h) continue;
+        float* image_row = image + static_cast<ptrdiff_t>(iy) * g.in_w * g.in_c;
+        const float* taps = patch + ky * kernel_row;
+        if (row_inside) {
+          add_floats(image_row + static_cast<ptrdiff_t>(ix0) * g.in_c, taps, kernel_row);
+          continue;
+        }
+        for (int kx = 0; kx < g.kernel_w; ++kx) {
+          const int ix = ix0 + kx * g.dilation_w;
+          if (ix >= 0 && ix < g.in_w) add_floats(image_row + static_cast<ptrdiff_t>(ix) * g.in_c, taps + kx * g.in_c, g.in_c);
+        }
+      }
+    }
 }
 
 // A stride-1 convolution's input gradient is itself a stride-1 convolution: d_out correlated with
