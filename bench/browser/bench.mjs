@@ -109,22 +109,16 @@ async function fetchText(url) {
   return response.text();
 }
 
-// The photo drawn at side x side (smoothed): a stand-in for a phone photo's size.
-async function scaledPhoto(url, side) {
+// The photo's RGBA at its own size, or drawn at side x side (smoothed): a stand-in for a phone
+// photo's size.
+async function decodePhoto(url, side) {
   const bitmap = await createImageBitmap(new Blob([await fetchBytes(url)]));
-  const canvas = new OffscreenCanvas(side, side);
+  const width = side ?? bitmap.width, height = side ?? bitmap.height;
+  const canvas = new OffscreenCanvas(width, height);
   const context = canvas.getContext('2d');
   context.imageSmoothingQuality = 'high';
-  context.drawImage(bitmap, 0, 0, side, side);
-  return { width: side, height: side, rgba: context.getImageData(0, 0, side, side).data };
-}
-
-async function decodePhoto(url) {
-  const bitmap = await createImageBitmap(new Blob([await fetchBytes(url)]));
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const context = canvas.getContext('2d');
-  context.drawImage(bitmap, 0, 0);
-  return { width: bitmap.width, height: bitmap.height, rgba: context.getImageData(0, 0, bitmap.width, bitmap.height).data };
+  context.drawImage(bitmap, 0, 0, width, height);
+  return { width, height, rgba: context.getImageData(0, 0, width, height).data };
 }
 
 function maxAbsDifference(a, b) {
@@ -364,7 +358,7 @@ async function main() {
       `Model.explainMany ${threaded.headline_explain_many.median_ms.toFixed(3)} ms`);
   // A big photo, as a user drops one: the four maps drawn at a panel's size (what the page asks,
   // maxSide) and at the crop's full size, in alternation.
-  const big = await scaledPhoto(PHOTO, BIG_PHOTO_SIDE);
+  const big = await decodePhoto(PHOTO, BIG_PHOTO_SIDE);
   const bigImage = new camlens.Image(big.rgba, big.width, big.height);
   const bigAlternating = measureAlternating(
     () => model.explainMany(bigImage, { methods: HEADLINE, maxSide: PANEL_SIDE }),
