@@ -132,7 +132,7 @@ class DepthwiseConvForward final : public ConvForward {
   void run(float* out, const float* in, const ConvGeometry& g) override {
     const Clamp clamp(g.activation);
     const size_t rows = static_cast<size_t>(g.batch) * g.out_h;
-    const size_t work = rows * g.out_w * g.kernel_h * g.kernel_w * g.out_c;
+    const size_t work = kDepthwiseTapWork * rows * g.out_w * g.kernel_h * g.kernel_w * g.out_c;
     parallel_chunks(rows, 1, work, [&](size_t row_begin, size_t row_end) {
       std::vector<Tap> taps(static_cast<size_t>(g.kernel_h) * g.kernel_w);
       for (size_t row = row_begin; row < row_end; ++row) {
