@@ -1,16 +1,16 @@
-// Two builds of the page's module (camlens.mjs, served at /a/ and /b/ by compare.mjs) in one page,
-// timed in alternation call for call: Model.explainMany of the four headline maps as the page asks
-// for them, and Model.predict, at 1 thread and at all the threads the module has. Sets
-// window.compareResults.
+// Two builds of the page's module (camlens.mjs, served at /a/ and /b/ by compare.mjs), timed in
+// alternation call for call: Model.explainMany of the four headline maps as the page asks for them,
+// and Model.predict, at 1 thread and at all the threads the module has. Runs in a Web Worker, as
+// the page's engine does: on a page's main thread, which may not block, every wait for a thread
+// spins. Posts {line} for progress, then {results}.
 const HEADLINE = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
 const params = new URLSearchParams(location.search);
 const ROUNDS = Number(params.get('rounds') ?? 40);
+const GAP_MS = Number(params.get('gap') ?? 0);
 const WARMUP_ROUNDS = 10;  // V8 tiers WebAssembly up from baseline code in the first seconds
 
-const logElement = document.getElementById('log');
 function log(line) {
-  console.log(line);
-  logElement.textContent += `${line}\n`;
+  postMessage({ line });
 }
 
 async function fetchBytes(url) {
@@ -50,12 +50,18 @@ async function loadBuild(side, files) {
   };
 }
 
-// a and b in alternation, which goes first alternating; per round the ratio b / a.
-function alternate(a, b, work) {
+const idle = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// a and b in alternation, which goes first alternating, GAP_MS idle before each call; per round
+// the ratio b / a.
+async function alternate(a, b, work) {
   const times = { a: [], b: [], ratio: [] };
   for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; ++round) {
     const [first, second] = round % 2 ? [b, a] : [a, b];
-    const t1 = time(first[work]), t2 = time(second[work]);
+    if (GAP_MS > 0) await idle(GAP_MS);
+    const t1 = time(first[work]);
+    if (GAP_MS > 0) await idle(GAP_MS);
+    const t2 = time(second[work]);
     if (round < WARMUP_ROUNDS) continue;
     const [ta, tb] = round % 2 ? [t2, t1] : [t1, t2];
     times.a.push(ta);
@@ -78,8 +84,11 @@ async function main() {
   for (const threads of [...new Set([1, maxThreads])]) {
     a.camlens.setThreadCount(threads);
     b.camlens.setThreadCount(threads);
+    // A new thread starts only once this one returns to its event loop: until then the calls
+    // below would run on this thread alone.
+    await idle(100);
     for (const work of ['explainMany', 'predict']) {
-      const r = alternate(a, b, work);
+      const r = await alternate(a, b, work);
       results.runs.push({ threads, work, ...r });
       log(`${threads} thread(s), ${work}: a ${r.a.median.toFixed(2)} ms, b ${r.b.median.toFixed(2)} ms, ` +
           `b / a ${r.b_over_a.median.toFixed(3)} [${r.b_over_a.p10.toFixed(3)}-${r.b_over_a.p90.toFixed(3)}]`);
@@ -88,5 +97,5 @@ async function main() {
   return results;
 }
 
-main().then((results) => { window.compareResults = results; },
-            (error) => { log(`failed: ${error.message}`); window.compareResults = { error: error.message }; });
+main().then((results) => postMessage({ results }),
+            (error) => { log(`failed: ${error.message}`); postMessage({ results: { error: error.message } }); });
