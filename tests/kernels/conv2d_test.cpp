@@ -310,6 +310,40 @@ TEST_CASE("conv_forward through the cache equals the reference and follows geome
   }
 }
 
+TEST_CASE("conv_backward_input through the prepared filter equals the reference and follows geometry changes") {
+  // 1e-4 relative, as the GEMM backward. WebAssembly prepares a filter for 1x1 stride-1 unpadded
+  // convolutions; natively, and for other geometries, the plain path runs and the cache stays empty.
+#ifdef __EMSCRIPTEN__
+  constexpr bool kPreparesPointwise = true;
+#else
+  constexpr bool kPreparesPointwise = false;
+#endif
+  Rng rng(10);
+  std::vector<ConvGeometry> geometries = {pointwise_geometry(1, 15, 15, 128, 256), pointwise_geometry(2, 7, 5, 13, 9),
+                                          pointwise_geometry(1, 3, 4, 5, 300)};
+  ConvGeometry strided = pointwise_geometry(1, 9, 9, 16, 24);
+  strided.stride_h = strided.stride_w = 2;
+  strided.out_h = strided.out_w = 5;
+  geometries.push_back(strided);
+  geometries.push_back(random_geometry(rng, false));
+  for (const ConvGeometry& g : geometries) {
+    const bool pointwise = g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad == Padding{};
+    std::vector<float> filter = rng.values(filter_size(g));
+    std::unique_ptr<ConvBackwardInput> cache;
+    // The same cache serves this batch and then a larger one.
+    for (int batch : {g.batch, g.batch + 2}) {
+      ConvGeometry run_g = g;
+      run_g.batch = batch;
+      std::vector<float> d_out = rng.values(output_size(run_g)), start = rng.values(input_size(run_g));
+      std::vector<float> want = start, got = start;
+      conv2d_backward_input_reference(want.data(), d_out.data(), filter.data(), run_g);
+      conv_backward_input(cache, got.data(), d_out.data(), filter.data(), run_g);
+      CHECK((cache != nullptr) == (kPreparesPointwise && pointwise));
+      check_close(got, want, 1e-4, "backward input", run_g);
+    }
+  }
+}
+
 TEST_CASE("conv_forward runs the reference and leaves the cache alone when the reference is forced") {
   Rng rng(9);
   ConvGeometry g = random_geometry(rng, false);

@@ -284,6 +284,27 @@ TEST_CASE("Conv2D forward through the cached kernel equals the reference and fol
   CHECK(max_abs_diff(run_forward(conv, {&x}), reference_output()) <= 1e-4f);
 }
 
+TEST_CASE("Conv2D backward through the prepared filter equals the reference and follows new weights") {
+  // A 1x1 convolution, whose input gradient WebAssembly runs on the filter transposed and packed
+  // once; 1e-4 absolute, as above.
+  Rng rng(13);
+  Case c{"", 2, 6, 5, 12, 20, 1, 1, 1, 1, PaddingMode::valid, {}};
+  Conv2D conv = random_layer(c, rng, Activation::relu);
+  Tensor x = rng.tensor(Shape::nhwc(c.batch, c.h, c.w, c.in_c), -2.0f, 2.0f);
+  Tensor d_out = rng.tensor(Shape::nhwc(c.batch, c.h, c.w, c.out_c));
+  auto d_in = [&](bool reference) {
+    kernels::ReferenceScope scope(reference);
+    return Tensor(x.shape(), backward_of(conv, x, d_out, ReluBackward::normal).d_in);
+  };
+  const Tensor before = d_in(false);
+  CHECK(max_abs_diff(before, d_in(true)) <= 1e-4f);
+  conv.parameters()[0].value->fill(0.25f);
+  conv.parameters_changed();
+  const Tensor after = d_in(false);
+  CHECK(max_abs_diff(after, d_in(true)) <= 1e-4f);
+  CHECK(max_abs_diff(after, before) > 0.1f);  // the new weights were used, not a stale packing
+}
+
 TEST_CASE("Conv2D rejects mismatched shapes with messages naming the layer and shapes") {
   ConvParams p = params(3, 3);
   SUBCASE("input channels differ from the kernel's") {

@@ -488,6 +488,18 @@ void conv_backward_input(float* d_in, const float* d_out, const float* filter, c
   }
 }
 
+void conv_backward_input(std::unique_ptr<ConvBackwardInput>& cache, float* d_in, const float* d_out,
+                         const float* filter, const ConvGeometry& g) {
+  if (!g.depthwise && !reference_forced()) {
+    if (cache == nullptr || !cache->accepts(g)) cache = make_conv_backward_input(g, filter);
+    if (cache != nullptr) {
+      cache->run(d_in, d_out, g);
+      return;
+    }
+  }
+  conv_backward_input(d_in, d_out, filter, g);
+}
+
 void conv_backward_filter(float* d_filter, float* d_bias, const float* d_out, const float* in,
                           const ConvGeometry& g) {
   if (g.depthwise) {

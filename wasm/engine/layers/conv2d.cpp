@@ -72,7 +72,8 @@ void convolution_forward(Tensor& out, const Tensor& in, const Tensor& kernel, co
 
 void convolution_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
                           const Tensor& out, const Tensor& kernel, const ConvParams& p, bool depthwise,
-                          ReluBackward relu, const std::string& who) {
+                          ReluBackward relu, std::unique_ptr<kernels::ConvBackwardInput>& packed_backward,
+                          const std::string& who) {
   kernels::ConvGeometry g =
       conv_geometry(in.shape(), kernel.shape(), d_bias ? &d_bias->shape() : nullptr, p, depthwise, who);
   expect_shape(out.shape(), output_shape_of(g), who + " output");
@@ -92,21 +93,10 @@ void convolution_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const 
     activation_backward(masked.data(), d_out.data(), out.data(), masked.size(), activation_cap(p.activation), relu);
     grad = masked.data();
   }
-  if (d_in != nullptr) kernels::conv_backward_input(d_in->data(), grad, kernel.data(), g);
+  if (d_in != nullptr) kernels::conv_backward_input(packed_backward, d_in->data(), grad, kernel.data(), g);
   if (d_kernel != nullptr) {
     kernels::conv_backward_filter(d_kernel->data(), d_bias ? d_bias->data() : nullptr, grad, in.data(), g);
   }
-}
-
-void conv2d_forward(Tensor& out, const Tensor& in, const Tensor& kernel, const Tensor* bias, const ConvParams& p,
-                    std::unique_ptr<kernels::ConvForward>& packed, const std::string& who) {
-  convolution_forward(out, in, kernel, bias, p, /*depthwise=*/false, packed, who);
-}
-
-void conv2d_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
-                     const Tensor& out, const Tensor& kernel, const ConvParams& p, ReluBackward relu,
-                     const std::string& who) {
-  convolution_backward(d_in, d_kernel, d_bias, d_out, in, out, kernel, p, /*depthwise=*/false, relu, who);
 }
 
 ConvolutionLayer::ConvolutionLayer(std::string name, Tensor kernel, Tensor bias, ConvParams params, bool depthwise)
@@ -132,7 +122,7 @@ void ConvolutionLayer::backward(InputGrads d_in, const Tensor& d_out, Inputs in,
   expect_input_count(in.size());
   const LinearWeights::Grads grads = weights_.grads_for(request);
   convolution_backward(d_in[0], grads.kernel, grads.bias, d_out, *in[0], out, weights_.kernel(), params_, depthwise_,
-                       request.relu, who());
+                       request.relu, packed_backward_, who());
 }
 
 std::vector<Parameter> ConvolutionLayer::parameters() { return weights_.parameters(); }

@@ -26,22 +26,18 @@ kernels::ConvGeometry conv_geometry(const Shape& in, const Shape& kernel, const 
                                     bool depthwise, const std::string& who);
 
 // The two passes for either kind (depthwise picks the kernel layout). `packed` caches the
-// optimised forward kernel between calls; reset it when the weights change.
+// optimised forward kernel between calls, `packed_backward` the filter prepared for the input
+// gradient; reset them when the weights change.
 // Backward: d_out is the gradient of the activated output; any of d_in, d_kernel, d_bias may be
 // null (not wanted); each one given receives +=.
 void convolution_forward(Tensor& out, const Tensor& in, const Tensor& kernel, const Tensor* bias, const ConvParams& p,
                          bool depthwise, std::unique_ptr<kernels::ConvForward>& packed, const std::string& who);
 void convolution_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
                           const Tensor& out, const Tensor& kernel, const ConvParams& p, bool depthwise,
-                          ReluBackward relu, const std::string& who);
+                          ReluBackward relu, std::unique_ptr<kernels::ConvBackwardInput>& packed_backward,
+                          const std::string& who);
 
-void conv2d_forward(Tensor& out, const Tensor& in, const Tensor& kernel, const Tensor* bias, const ConvParams& p,
-                    std::unique_ptr<kernels::ConvForward>& packed, const std::string& who = "Conv2D");
-void conv2d_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
-                     const Tensor& out, const Tensor& kernel, const ConvParams& p, ReluBackward relu,
-                     const std::string& who = "Conv2D");
-
-// What Conv2D and DepthwiseConv2D share: weights, their gradients, the packed forward kernel.
+// What Conv2D and DepthwiseConv2D share: weights, their gradients, the packed kernels.
 class ConvolutionLayer : public Layer {
  public:
   const char* kind() const override { return depthwise_ ? "DepthwiseConv2D" : "Conv2D"; }
@@ -51,7 +47,10 @@ class ConvolutionLayer : public Layer {
                 const BackwardRequest& request) override;
   // "kernel" and, when the layer has one, "bias".
   std::vector<Parameter> parameters() override;
-  void parameters_changed() override { packed_.reset(); }
+  void parameters_changed() override {
+    packed_.reset();
+    packed_backward_.reset();
+  }
 
   const Tensor& kernel() const { return weights_.kernel(); }
   bool has_bias() const { return weights_.has_bias(); }
@@ -70,6 +69,7 @@ class ConvolutionLayer : public Layer {
   ConvParams params_;
   LinearWeights weights_;
   std::unique_ptr<kernels::ConvForward> packed_;
+  std::unique_ptr<kernels::ConvBackwardInput> packed_backward_;
 };
 
 class Conv2D final : public ConvolutionLayer {

@@ -7,13 +7,6 @@
 
 namespace camlens {
 
-void depthwise_conv2d_forward(Tensor& out, const Tensor& in, const Tensor& kernel, const Tensor* bias,
-                              const ConvParams& p, std::unique_ptr<kernels::ConvForward>& packed,
-                              const std::string& who = "DepthwiseConv2D");
-void depthwise_conv2d_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
-                               const Tensor& out, const Tensor& kernel, const ConvParams& p, ReluBackward relu,
-                               const std::string& who = "DepthwiseConv2D");
-
 class DepthwiseConv2D final : public ConvolutionLayer {
  public:
   // kernel [kernel_h, kernel_w, in_c, multiplier]; bias [in_c * multiplier] or an empty Tensor for none.

@@ -3,7 +3,7 @@
 // convolution reads the input as the matrix directly; any other reads it through an indirection
 // table of per-tap row offsets (XNNPACK's indirect GEMM), so no im2col copy is ever written.
 // Depthwise convolutions sweep each output pixel's in-bounds taps, channels 16, then 4, then one
-// at a time.
+// at a time. A 1x1 convolution's input gradient keeps its transposed filter packed the same way.
 #include <wasm_simd128.h>
 
 #include <algorithm>
@@ -212,7 +212,39 @@ class DepthwiseConvForward final : public ConvForward {
   std::vector<float> bias_;
 };
 
+// A 1x1 stride-1 unpadded convolution's input gradient: d_in (pixels x in_c) += d_out (pixels x
+// out_c) * filter^T, the filter transposed and packed once.
+class PointwiseBackwardInput final : public ConvBackwardInput {
+ public:
+  PointwiseBackwardInput(const ConvGeometry& g, const float* filter) : geometry_(g) {
+    // filter [in_c, out_c] -> its transpose [out_c, in_c], the B the GEMM packs row by row.
+    std::vector<float> transposed(static_cast<size_t>(g.out_c) * g.in_c);
+    for (int ic = 0; ic < g.in_c; ++ic)
+      for (int oc = 0; oc < g.out_c; ++oc) transposed[static_cast<size_t>(oc) * g.in_c + ic] = filter[static_cast<size_t>(ic) * g.out_c + oc];
+    weights_ = simd128::PackedWeights(g.out_c, g.in_c, transposed.data(), g.in_c, nullptr);
+  }
+
+  static bool takes(const ConvGeometry& g) {
+    return !g.depthwise && g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad == Padding{};
+  }
+
+  bool accepts(const ConvGeometry& g) const override { return same_except_batch(g, geometry_); }
+
+  void run(float* d_in, const float* d_out, const ConvGeometry& g) override {
+    simd128::gemm_packed_accumulate(g.batch * g.in_h * g.in_w, d_out, g.out_c, weights_, d_in, g.in_c);
+  }
+
+ private:
+  ConvGeometry geometry_;
+  simd128::PackedWeights weights_;
+};
+
 }  // namespace
+
+std::unique_ptr<ConvBackwardInput> make_conv_backward_input(const ConvGeometry& g, const float* filter) {
+  if (!PointwiseBackwardInput::takes(g)) return nullptr;
+  return std::make_unique<PointwiseBackwardInput>(g, filter);
+}
 
 std::unique_ptr<ConvForward> make_conv_forward(const ConvGeometry& g, const float* filter, const float* bias) {
   if (g.depthwise) {

@@ -235,6 +235,12 @@ void gemm_packed(int m, const float* a, int lda, const PackedWeights& b, float* 
             BiasActivation(c, ldc, b, activation));
 }
 
+void gemm_packed_accumulate(int m, const float* a, int lda, const PackedWeights& b, float* c, int ldc) {
+  if (m <= 0 || b.n() <= 0) return;
+  run_tiles(m, b.n(), DirectRows{a, lda, b.k()}, b.panel(0), static_cast<size_t>(b.k()) * kPanelWidth,
+            AccumulateInto{c, ldc});
+}
+
 void igemm_packed(int m, const IndirectRows& a, const PackedWeights& b, float* c, int ldc, Activation activation) {
   if (m <= 0 || b.n() <= 0) return;
   run_tiles(m, b.n(), TableRows{a}, b.panel(0), static_cast<size_t>(b.k()) * kPanelWidth,

@@ -35,6 +35,9 @@ class PackedWeights {
 // C (M x N, ldc) = activation(A (M x K, lda) * B + bias): C is overwritten.
 void gemm_packed(int m, const float* a, int lda, const PackedWeights& b, float* c, int ldc, Activation activation);
 
+// C (M x N, ldc) += A (M x K, lda) * B; b's bias is not read.
+void gemm_packed_accumulate(int m, const float* a, int lda, const PackedWeights& b, float* c, int ldc);
+
 // The left matrix of a convolution without im2col: row i is the concatenation over `taps` of
 // `kc`-float segments, segment t read at base + offsets[i * taps + t], or from `zero` when that
 // offset is negative (a tap in the padding). b.k() must equal taps * kc.
