@@ -311,12 +311,12 @@ TEST_CASE("conv_forward through the cache equals the reference and follows geome
 }
 
 TEST_CASE("conv_backward_input through the prepared filter equals the reference and follows geometry changes") {
-  // 1e-4 relative, as the GEMM backward. WebAssembly prepares a filter for 1x1 stride-1 unpadded
-  // convolutions; natively, and for other geometries, the plain path runs and the cache stays empty.
+  // 1e-4 relative, as the GEMM backward. WebAssembly prepares a filter for stride-1 convolutions;
+  // natively, and for strided ones, the plain path runs and the cache stays empty.
 #ifdef __EMSCRIPTEN__
-  constexpr bool kPreparesPointwise = true;
+  constexpr bool kPreparesStrideOne = true;
 #else
-  constexpr bool kPreparesPointwise = false;
+  constexpr bool kPreparesStrideOne = false;
 #endif
   Rng rng(10);
   std::vector<ConvGeometry> geometries = {pointwise_geometry(1, 15, 15, 128, 256), pointwise_geometry(2, 7, 5, 13, 9),
@@ -325,9 +325,17 @@ TEST_CASE("conv_backward_input through the prepared filter equals the reference 
   strided.stride_h = strided.stride_w = 2;
   strided.out_h = strided.out_w = 5;
   geometries.push_back(strided);
-  geometries.push_back(random_geometry(rng, false));
+  ConvGeometry emotion_3x3 = pointwise_geometry(1, 31, 31, 32, 64);  // valid: 29x29 out
+  emotion_3x3.kernel_h = emotion_3x3.kernel_w = 3;
+  emotion_3x3.out_h = emotion_3x3.out_w = 29;
+  geometries.push_back(emotion_3x3);
+  ConvGeometry same_to_few = pointwise_geometry(1, 8, 8, 256, 7);  // the emotion model's last, padded
+  same_to_few.kernel_h = same_to_few.kernel_w = 3;
+  same_to_few.pad = {1, 1, 1, 1};
+  geometries.push_back(same_to_few);
+  for (int trial = 0; trial < 20; ++trial) geometries.push_back(random_geometry(rng, false));
   for (const ConvGeometry& g : geometries) {
-    const bool pointwise = g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad == Padding{};
+    const bool stride_one = g.stride_h == 1 && g.stride_w == 1;
     std::vector<float> filter = rng.values(filter_size(g));
     std::unique_ptr<ConvBackwardInput> cache;
     // The same cache serves this batch and then a larger one.
@@ -338,7 +346,7 @@ TEST_CASE("conv_backward_input through the prepared filter equals the reference 
       std::vector<float> want = start, got = start;
       conv2d_backward_input_reference(want.data(), d_out.data(), filter.data(), run_g);
       conv_backward_input(cache, got.data(), d_out.data(), filter.data(), run_g);
-      CHECK((cache != nullptr) == (kPreparesPointwise && pointwise));
+      CHECK((cache != nullptr) == (kPreparesStrideOne && stride_one));
       check_close(got, want, 1e-4, "backward input", run_g);
     }
   }

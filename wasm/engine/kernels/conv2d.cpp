@@ -131,21 +131,18 @@ void col2im_add(float* image, const float* columns, const ConvGeometry& g, int r
     }
 }
 
-// A stride-1 convolution's input gradient is itself a stride-1 convolution: d_out correlated with
-// the filter turned 180 degrees, its in and out channels swapped. The geometry of that convolution:
-// d_out is its input, d_in its output, and the padding moves to the other side of each window.
+}  // namespace
+
 ConvGeometry transposed_geometry(const ConvGeometry& g) {
   ConvGeometry t = g;
   t.in_h = g.out_h, t.in_w = g.out_w, t.in_c = g.out_c;
   t.out_h = g.in_h, t.out_w = g.in_w, t.out_c = g.in_c;
   t.pad.top = (g.kernel_h - 1) * g.dilation_h - g.pad.top;
   t.pad.left = (g.kernel_w - 1) * g.dilation_w - g.pad.left;
-  t.pad.bottom = t.pad.right = 0;  // im2col bounds every tap by the input size; these are never read
+  t.pad.bottom = t.pad.right = 0;
   return t;
 }
 
-// The filter of transposed_geometry as a (kernel_h * kernel_w * out_c) x in_c matrix:
-// turned[ky][kx][oc][ic] = filter[kernel_h - 1 - ky][kernel_w - 1 - kx][ic][oc].
 std::vector<float> turned_filter(const float* filter, const ConvGeometry& g) {
   std::vector<float> turned(static_cast<size_t>(patch_size(g)) * g.out_c);
   float* dst = turned.data();
@@ -158,6 +155,8 @@ std::vector<float> turned_filter(const float* filter, const ConvGeometry& g) {
     }
   return turned;
 }
+
+namespace {
 
 // d_in += im2col(d_out) * turned filter, per band of d_in rows: every d_in entry is one dot product,
 // so nothing is scattered and no column buffer needs clearing first.

@@ -9,6 +9,7 @@
 // Forward applies the fused activation. Backward takes the gradient *before* the activation
 // (the layer masks it) and accumulates (+=) into what it writes.
 #include <memory>
+#include <vector>
 
 #include "kernels/window.h"
 
@@ -60,10 +61,21 @@ void conv_forward(std::unique_ptr<ConvForward>& cache, float* out, const float* 
 // ---- optimised backward (GEMM-based; SIMD128 in WebAssembly), reference when forced ----
 void conv_backward_input(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g);
 
+// A stride-1 convolution's input gradient is itself a stride-1 convolution: d_out correlated with
+// the filter turned 180 degrees, its in and out channels swapped. The geometry of that convolution:
+// d_out is its input, d_in its output, and the padding moves to the other side of each window
+// (its bottom and right padding are left 0: every tap is bounded by the input's size anyway).
+ConvGeometry transposed_geometry(const ConvGeometry& g);
+// The filter of transposed_geometry as a (kernel_h * kernel_w * out_c) x in_c matrix:
+// turned[ky][kx][oc][ic] = filter[kernel_h - 1 - ky][kernel_w - 1 - kx][ic][oc].
+std::vector<float> turned_filter(const float* filter, const ConvGeometry& g);
+
 // A standard convolution's input gradient with its filter prepared once, where a backend gains by
-// it: in WebAssembly a 1x1 convolution's input gradient is one GEMM by the filter transposed, and
-// packing that on every call ran on one thread, 0.3 ms of an explanation's 10-13 on 2 threads.
-// make_conv_backward_input returns null where nothing is gained (natively; other geometries).
+// it: in WebAssembly a stride-1 convolution's input gradient is one GEMM (1x1) or indirect GEMM by
+// the filter transposed or turned (transposed_geometry), packed once; packed on every call, that ran
+// on one thread (0.3 ms of an explanation's 10-13 on 2 threads), and so did the column buffer other
+// kernels scattered back. make_conv_backward_input returns null where nothing is gained (natively;
+// strided convolutions).
 class ConvBackwardInput {
  public:
   virtual ~ConvBackwardInput() = default;

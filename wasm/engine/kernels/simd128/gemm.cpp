@@ -247,6 +247,11 @@ void igemm_packed(int m, const IndirectRows& a, const PackedWeights& b, float* c
             BiasActivation(c, ldc, b, activation));
 }
 
+void igemm_packed_accumulate(int m, const IndirectRows& a, const PackedWeights& b, float* c, int ldc) {
+  if (m <= 0 || b.n() <= 0) return;
+  run_tiles(m, b.n(), TableRows{a}, b.panel(0), static_cast<size_t>(b.k()) * kPanelWidth, AccumulateInto{c, ldc});
+}
+
 }  // namespace simd128
 
 void gemm_nn(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {

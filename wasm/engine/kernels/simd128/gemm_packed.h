@@ -52,4 +52,7 @@ struct IndirectRows {
 // C (M x N, ldc) = activation(A * B + bias) with A given by IndirectRows.
 void igemm_packed(int m, const IndirectRows& a, const PackedWeights& b, float* c, int ldc, Activation activation);
 
+// C (M x N, ldc) += A * B with A given by IndirectRows; b's bias is not read.
+void igemm_packed_accumulate(int m, const IndirectRows& a, const PackedWeights& b, float* c, int ldc);
+
 }  // namespace camlens::kernels::simd128
