@@ -29,11 +29,6 @@ size_t pixels_in(const ConvGeometry& g) { return static_cast<size_t>(g.in_h) * g
 size_t pixels_out(const ConvGeometry& g) { return static_cast<size_t>(g.out_h) * g.out_w; }
 int patch_size(const ConvGeometry& g) { return g.kernel_h * g.kernel_w * g.in_c; }
 
-// A 1x1 stride-1 unpadded convolution is a plain matrix product over pixels: no im2col needed.
-bool is_pointwise(const ConvGeometry& g) {
-  return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad == Padding{};
-}
-
 int rows_per_band(const ConvGeometry& g) {
   size_t row_floats = static_cast<size_t>(g.out_w) * patch_size(g);
   return static_cast<int>(std::clamp<size_t>(kColumnBudget / row_floats, 1, g.out_h));
@@ -187,7 +182,7 @@ void conv_backward_input_stride1(float* d_in, const float* d_out, const float* f
 // d_in = d_out * filter^T, per band of output rows: columns = d_out_band * filter^T, then col2im.
 void conv_backward_input_gemm(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g) {
   int k = patch_size(g);
-  if (is_pointwise(g)) {
+  if (g.pointwise()) {
     int rows = static_cast<int>(g.batch * pixels_in(g));
     gemm_nt(rows, g.in_c, g.out_c, d_out, g.out_c, filter, g.out_c, d_in, g.in_c);
     return;
@@ -287,7 +282,7 @@ void conv_backward_filter_gemm(float* d_filter, float* d_bias, const float* d_ou
                                const ConvGeometry& g) {
   accumulate_bias_grad(d_bias, d_out, g);
   int k = patch_size(g);
-  if (is_pointwise(g)) {
+  if (g.pointwise()) {
     int rows = static_cast<int>(g.batch * pixels_in(g));
     gemm_tn(g.in_c, g.out_c, rows, in, g.in_c, d_out, g.out_c, d_filter, g.out_c);
     return;

@@ -23,6 +23,10 @@ struct ConvGeometry {
   Activation activation = Activation::none;
   bool depthwise = false;  // out_c = in_c * multiplier
   int multiplier() const { return out_c / in_c; }
+  // A 1x1 stride-1 unpadded convolution: a plain matrix product over pixels, read with no im2col.
+  bool pointwise() const {
+    return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && pad == Padding{};
+  }
   bool operator==(const ConvGeometry&) const = default;
 };
 

@@ -28,11 +28,6 @@ bool same_except_batch(ConvGeometry a, ConvGeometry b) {
   return a == b;
 }
 
-// A 1x1 stride-1 unpadded convolution reads its input as a matrix of pixels by channels.
-bool is_pointwise(const ConvGeometry& g) {
-  return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad == Padding{};
-}
-
 size_t image_floats_in(const ConvGeometry& g) { return static_cast<size_t>(g.in_h) * g.in_w * g.in_c; }
 size_t image_floats_out(const ConvGeometry& g) { return static_cast<size_t>(g.out_h) * g.out_w * g.out_c; }
 
@@ -72,16 +67,15 @@ class StandardConvForward final : public ConvForward {
  public:
   StandardConvForward(const ConvGeometry& g, const float* filter, const float* bias)
       : geometry_(g),
-        weights_(g.kernel_h * g.kernel_w * g.in_c, g.out_c, filter, g.out_c, bias),
-        pointwise_(is_pointwise(g)) {
-    if (!pointwise_) indirection_.emplace(g);
+        weights_(g.kernel_h * g.kernel_w * g.in_c, g.out_c, filter, g.out_c, bias) {
+    if (!g.pointwise()) indirection_.emplace(g);
   }
 
   bool accepts(const ConvGeometry& g) const override { return same_except_batch(g, geometry_); }
 
   void run(float* out, const float* in, const ConvGeometry& g) override {
-    if (pointwise_) {
-      // Pixels of every image are consecutive rows of one matrix.
+    if (!indirection_) {
+      // Pointwise: pixels of every image are consecutive rows of one matrix.
       simd128::gemm_packed(g.batch * g.in_h * g.in_w, in, g.in_c, weights_, out, g.out_c, g.activation);
       return;
     }
@@ -95,8 +89,7 @@ class StandardConvForward final : public ConvForward {
  private:
   ConvGeometry geometry_;
   simd128::PackedWeights weights_;
-  bool pointwise_;
-  std::optional<Indirection> indirection_;
+  std::optional<Indirection> indirection_;  // absent for a pointwise convolution
 };
 
 // Clamp bounds of the fused activation, as vectors and scalars.
@@ -259,9 +252,8 @@ class TurnedBackwardInput final : public ConvBackwardInput {
  public:
   TurnedBackwardInput(const ConvGeometry& g, const float* filter)
       : geometry_(g),
-        turned_(transposed_geometry(g)),
         weights_(g.kernel_h * g.kernel_w * g.out_c, g.in_c, turned_filter(filter, g).data(), g.in_c, nullptr),
-        indirection_(turned_) {}
+        indirection_(transposed_geometry(g)) {}
 
   bool accepts(const ConvGeometry& g) const override { return same_except_batch(g, geometry_); }
 
@@ -274,7 +266,7 @@ class TurnedBackwardInput final : public ConvBackwardInput {
   }
 
  private:
-  ConvGeometry geometry_, turned_;
+  ConvGeometry geometry_;
   simd128::PackedWeights weights_;
   Indirection indirection_;
 };
@@ -283,7 +275,7 @@ class TurnedBackwardInput final : public ConvBackwardInput {
 
 std::unique_ptr<ConvBackwardInput> make_conv_backward_input(const ConvGeometry& g, const float* filter) {
   if (g.depthwise || g.stride_h != 1 || g.stride_w != 1) return nullptr;
-  if (is_pointwise(g)) return std::make_unique<PointwiseBackwardInput>(g, filter);
+  if (g.pointwise()) return std::make_unique<PointwiseBackwardInput>(g, filter);
   return std::make_unique<TurnedBackwardInput>(g, filter);
 }
 
