@@ -122,13 +122,15 @@ Timing time_case(const KernelCase& c, Pass pass, bool reference, int min_runs, d
   Tensor out = random_values(static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.out_c, 4);
   Tensor d_in(in.shape()), d_filter(filter.shape()), d_bias(bias.shape());
   std::unique_ptr<kernels::ConvForward> cache;
+  std::unique_ptr<kernels::ConvBackwardInput> backward_cache;  // as the layer holds it: prepared once
   switch (pass) {
     case Pass::forward:
       return measure([&] { kernels::conv_forward(cache, out.data(), in.data(), filter.data(), bias.data(), g); },
                      min_runs, min_seconds);
     case Pass::backward_input:  // `out` stands in for the output gradient
-      return measure([&] { kernels::conv_backward_input(d_in.data(), out.data(), filter.data(), g); }, min_runs,
-                     min_seconds);
+      return measure(
+          [&] { kernels::conv_backward_input(backward_cache, d_in.data(), out.data(), filter.data(), g); }, min_runs,
+          min_seconds);
     case Pass::backward_filter:
       return measure([&] { kernels::conv_backward_filter(d_filter.data(), d_bias.data(), out.data(), in.data(), g); },
                      min_runs, min_seconds);

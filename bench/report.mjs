@@ -287,7 +287,9 @@ if (kernelsNative) {
   lines.push('## Native kernels per layer shape and pass: reference loops vs optimised', '',
     `Measured peak of this machine: **${peak['1'].toFixed(1)} GFLOP/s on 1 thread, ${peak['2'].toFixed(1)} GFLOP/s on ` +
     `2 threads** (independent ${kernelsNative.vector_floats}-float fused multiply-add chains, bench/peak.cpp). ` +
-    `Optimised: XNNPACK forward; our GEMM-based backward (kernels/native/gemm.cpp), ${onThreads}. ` +
+    `Optimised: XNNPACK forward and, for standard convolutions with overlapping windows or 1x1, backward to input (its ` +
+    'deconvolution, the filter prepared once as the layer holds it); our GEMM-based backward (kernels/native/gemm.cpp) ' +
+    `for the rest; ${onThreads}. ` +
     'Backward passes do as many multiply-adds as the forward.', '',
     '| shape | pass | MFLOP | reference ms | optimised ms | speed-up | GFLOP/s | of peak |', '|---|---|---:|---:|---:|---:|---:|---:|');
   for (const c of kernelsNative.cases) {
@@ -300,7 +302,7 @@ if (kernelsNative) {
 if (kernelsWasm) {
   const native = (c) => kernelsNative?.cases.find((n) => n.shape === c.shape && n.pass === c.pass)?.optimized;
   lines.push('## WebAssembly kernels per layer shape and pass in Node: reference vs SIMD128 vs TensorFlow.js wasm', '',
-    'Next to the native optimised kernel on the same shape and pass (XNNPACK forward, our AVX-512 GEMMs backward) as ' +
+    'Next to the native optimised kernel on the same shape and pass (XNNPACK forward and most input gradients, our AVX-512 GEMMs the rest) as ' +
     'the yardstick: V8 exposes no FMA to WebAssembly, and a register loop under-reports what SIMD128 reaches. ' +
     'TensorFlow.js\'s wasm backend has no convolution backward.', '',
     '| shape | pass | MFLOP | reference ms | simd128 ms | tfjs-wasm ms | simd / reference speed-up | simd / tfjs-wasm time | ' +

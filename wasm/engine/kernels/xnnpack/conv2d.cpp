@@ -6,21 +6,26 @@
 #include "core/error.h"
 #include "kernels/conv2d.h"
 #include "kernels/native/thread_pool.h"
+#include "kernels/parallel.h"
 #include "kernels/xnnpack/operator.h"
 
 namespace camlens::kernels {
 
 namespace {
 
-// XNNPACK's standard convolution takes OHWI filters; ours are HWIO (TensorFlow's layout).
-std::vector<float> hwio_to_ohwi(const float* filter, const ConvGeometry& g) {
-  int taps = g.kernel_h * g.kernel_w;
-  std::vector<float> ohwi(static_cast<size_t>(taps) * g.in_c * g.out_c);
-  for (int tap = 0; tap < taps; ++tap)
-    for (int ic = 0; ic < g.in_c; ++ic)
-      for (int oc = 0; oc < g.out_c; ++oc)
-        ohwi[(static_cast<size_t>(oc) * taps + tap) * g.in_c + ic] = filter[(static_cast<size_t>(tap) * g.in_c + ic) * g.out_c + oc];
-  return ohwi;
+// Our HWIO filter (TensorFlow's layout) in XNNPACK's [outer][kh][kw][inner]: OHWI, our output
+// channels outermost, for its convolution; IHWO, our input channels outermost, for its deconvolution.
+enum class Outer { out_channels, in_channels };
+std::vector<float> xnnpack_filter(const float* filter, const ConvGeometry& g, Outer outer) {
+  const size_t taps = static_cast<size_t>(g.kernel_h) * g.kernel_w;
+  std::vector<float> laid_out(taps * g.in_c * g.out_c);
+  for (size_t tap = 0; tap < taps; ++tap)
+    for (size_t ic = 0; ic < static_cast<size_t>(g.in_c); ++ic)
+      for (size_t oc = 0; oc < static_cast<size_t>(g.out_c); ++oc) {
+        const size_t at = outer == Outer::out_channels ? (oc * taps + tap) * g.in_c + ic : (ic * taps + tap) * g.out_c + oc;
+        laid_out[at] = filter[(tap * g.in_c + ic) * g.out_c + oc];
+      }
+  return laid_out;
 }
 
 // The output size XNNPACK derives from the input size and the operator's window.
@@ -42,7 +47,7 @@ class XnnpackConvForward final : public ConvForward {
     xnnpack::OutputRange range = xnnpack::output_range(g.activation);
     // Depthwise: one group per input channel, `multiplier` outputs each; TensorFlow's
     // [kh, kw, in_c, multiplier] filter is exactly XNNPACK's depthwise (HWGo) layout.
-    std::vector<float> ohwi = g.depthwise ? std::vector<float>{} : hwio_to_ohwi(filter, g);
+    std::vector<float> ohwi = g.depthwise ? std::vector<float>{} : xnnpack_filter(filter, g, Outer::out_channels);
     const float* kernel = g.depthwise ? filter : ohwi.data();
     uint32_t groups = g.depthwise ? g.in_c : 1;
     size_t group_in = g.depthwise ? 1 : g.in_c;
@@ -78,13 +83,65 @@ class XnnpackConvForward final : public ConvForward {
   xnnpack::Operator op_;
 };
 
+// A convolution's input gradient is XNNPACK's deconvolution (transposed convolution) of d_out by
+// the same filter: d_in[y * stride + k * dilation - pad] += d_out[y] * filter[k], with the filter's
+// in and out channels swapped. XNNPACK writes its output, so it goes to a scratch buffer added to
+// d_in. Against the GEMM path, alternated in one process: the emotion model's saliency 0.93x on 2
+// threads and 0.95x on 1; a Fashion-MNIST training step 0.96x and 0.95x.
+class XnnpackConvBackwardInput final : public ConvBackwardInput {
+ public:
+  XnnpackConvBackwardInput(const ConvGeometry& g, const float* filter) : created_for_(g) {
+    xnnpack::ensure_initialized();
+    xnnpack::OutputRange range = xnnpack::output_range(Activation::none);
+    const std::vector<float> ihwo = xnnpack_filter(filter, g, Outer::in_channels);
+    xnnpack::check(xnn_create_deconvolution2d_nhwc_f32(g.pad.top, g.pad.right, g.pad.bottom, g.pad.left, g.kernel_h,
+                                                       g.kernel_w, g.stride_h, g.stride_w, g.dilation_h, g.dilation_w,
+                                                       1, g.out_c, g.in_c, g.out_c, g.in_c, ihwo.data(), nullptr,
+                                                       range.min, range.max, 0, op_.receive()),
+                   "xnn_create_deconvolution2d_nhwc_f32", "Conv2D backward to input");
+  }
+
+  bool accepts(const ConvGeometry& g) const override {
+    ConvGeometry forward_only = g;  // the fused activation does not enter the input gradient
+    forward_only.activation = created_for_.activation;
+    return xnnpack::same_but_batch_and_size(created_for_, forward_only);
+  }
+
+  void run(float* d_in, const float* d_out, const ConvGeometry& g) override {
+    const char* who = "Conv2D backward to input";
+    if (!accepts(g)) fail(who, ": this operator was built for other channels, window or padding; build a new one");
+    // The input rows and columns past the last window's reach: the deconvolution's adjustment.
+    const int spare_h = (g.in_h + g.pad.top + g.pad.bottom - (g.kernel_h - 1) * g.dilation_h - 1) % g.stride_h;
+    const int spare_w = (g.in_w + g.pad.left + g.pad.right - (g.kernel_w - 1) * g.dilation_w - 1) % g.stride_w;
+    const size_t size = static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.in_c;
+    scratch_.resize(size);
+    xnnpack::check(xnn_setup_deconvolution2d_nhwc_f32(op_.get(), g.batch, g.out_h, g.out_w, spare_h, spare_w, d_out,
+                                                      scratch_.data(), thread_pool()),
+                   "xnn_setup_deconvolution2d_nhwc_f32", who);
+    xnnpack::check(xnn_run_operator(op_.get(), thread_pool()), "xnn_run_operator", who);
+    parallel_chunks(size, kChannelGranule, size, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) d_in[i] += scratch_[i];
+    });
+  }
+
+ private:
+  ConvGeometry created_for_;
+  xnnpack::Operator op_;
+  std::vector<float> scratch_;
+};
+
 }  // namespace
 
 std::unique_ptr<ConvForward> make_conv_forward(const ConvGeometry& g, const float* filter, const float* bias) {
   return std::make_unique<XnnpackConvForward>(g, filter, bias);
 }
 
-// The native GEMM packs from the filter in place as fast as from a prepared copy.
-std::unique_ptr<ConvBackwardInput> make_conv_backward_input(const ConvGeometry&, const float*) { return nullptr; }
+std::unique_ptr<ConvBackwardInput> make_conv_backward_input(const ConvGeometry& g, const float* filter) {
+  // Windows that do not overlap (a strided 1x1 shortcut) leave most of d_in untouched: XNNPACK
+  // writes it all, and the scratch added back doubled the GEMM path's 0.03 ms (64->128, 29x29).
+  const bool windows_overlap = g.kernel_h > g.stride_h || g.kernel_w > g.stride_w;
+  if (g.depthwise || !(windows_overlap || g.pointwise())) return nullptr;
+  return std::make_unique<XnnpackConvBackwardInput>(g, filter);
+}
 
 }  // namespace camlens::kernels
