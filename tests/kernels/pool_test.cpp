@@ -134,16 +134,19 @@ TEST_CASE("max pool backward sends a tied window's gradient to its first maximum
 TEST_CASE("max pool backward equals the reference exactly on the emotion model's shapes, ties included, at 1-3 threads") {
   // ReLU outputs: a quarter of the values are 0 and the rest take 8 levels, so most windows hold
   // tied maxima in some channels; 128 and 256 channels run the vector loop, 131 its remainder too.
-  // Threads split the channels (131: ranges that are not whole vectors).
+  // Threads split the rows, of windows and then of input pixels: an input pixel on the border of
+  // two threads' rows still sums the windows it won in the reference's order.
   for (int threads : {1, 2, 3}) {
     CAPTURE(threads);
     ThreadCountScope scope(threads);
     Rng rng(23);
-    for (const std::array<int, 2>& shape : std::vector<std::array<int, 2>>{{29, 128}, {15, 256}, {15, 131}}) {
-      const int side = shape[0], channels = shape[1];
+    // {batch, side, channels}: rows of two images split as one range.
+    for (const std::array<int, 3>& shape : std::vector<std::array<int, 3>>{{1, 29, 128}, {1, 15, 256}, {1, 15, 131}, {2, 15, 131}}) {
+      const int batch = shape[0], side = shape[1], channels = shape[2];
+      CAPTURE(batch);
       CAPTURE(side);
       CAPTURE(channels);
-      const PoolGeometry g = geometry(1, side, side, channels, 3, 2, {1, 1, 1, 1});  // TensorFlow's SAME
+      const PoolGeometry g = geometry(batch, side, side, channels, 3, 2, {1, 1, 1, 1});  // TensorFlow's SAME
       Tensor in = rng.tensor(in_shape(g));
       for (float& v : in.values()) v = std::max(0.0f, std::round(v * 8.0f) / 8.0f - 0.25f);
       Tensor d_out = rng.tensor(out_shape(g));

@@ -45,6 +45,10 @@ constexpr size_t kParallelMinWork = 1 << 19;
 // multiply-adds. Counted as one, a 29x29x64 3x3 depthwise pass (0.23 ms) stayed on one thread.
 constexpr size_t kDepthwiseTapWork = 4;
 
+// A max-pool backward tap (a compare and a select, or a masked add) in those units: 0.34 ns natively
+// against 0.017 ns for a GEMM multiply-add, about 1 ns in V8 against 0.08.
+constexpr size_t kPoolTapWork = 8;
+
 // Per-channel passes (depthwise backward, BatchNorm) split channels in granules of a cache line of
 // floats, so no two threads write the same line of an NHWC row.
 constexpr size_t kChannelGranule = 16;
