@@ -78,9 +78,10 @@ std::vector<float> turned_filter(const float* filter, const ConvGeometry& g);
 // it. In WebAssembly a stride-1 convolution's input gradient is one GEMM (1x1) or indirect GEMM by
 // the filter transposed or turned (transposed_geometry), packed once; packed on every call, that ran
 // on one thread (0.3 ms of an explanation's 10-13 on 2 threads), and so did the column buffer other
-// kernels scattered back. Natively it is XNNPACK's deconvolution by the same filter, for every
-// convolution whose windows overlap or that is pointwise. make_conv_backward_input returns null
-// where nothing is gained (strided convolutions in WebAssembly; natively, strided 1x1 ones).
+// kernels scattered back; an unpadded strided 1x1 convolution's is the same GEMM, added to every
+// stride-th pixel. Natively it is XNNPACK's deconvolution by the same filter, for every convolution
+// whose windows overlap or that is pointwise. make_conv_backward_input returns null where nothing is
+// gained (in WebAssembly, other strided convolutions; natively, strided 1x1 ones).
 class ConvBackwardInput {
  public:
   virtual ~ConvBackwardInput() = default;
