@@ -81,6 +81,24 @@ TEST_CASE("threads: parallel_chunks visits every granule once, in up to 4 chunks
   }
 }
 
+TEST_CASE("threads: ChunkClaims hands the caller the front chunks and the others the back ones, each once") {
+  ChunkClaims in_order(5);
+  CHECK(in_order.claim(true) == 0);
+  CHECK(in_order.claim(false) == 4);
+  CHECK(in_order.claim(false) == 3);
+  CHECK(in_order.claim(true) == 1);
+  CHECK(in_order.claim(true) == 2);
+  // Claimed concurrently, from either end by task index: still every chunk exactly once.
+  for (int threads : {2, 3}) {
+    ThreadCountScope scope(threads);
+    constexpr size_t kParts = 1000;
+    ChunkClaims claims(kParts);
+    std::vector<std::atomic<int>> claimed(kParts);
+    parallel_for(kParts, [&](size_t i) { ++claimed[claims.claim(i % 3 == 0)]; });
+    CHECK(std::all_of(claimed.begin(), claimed.end(), [](const std::atomic<int>& c) { return c == 1; }));
+  }
+}
+
 TEST_CASE("threads: the count starts at 1 and rejects 0") {
   CHECK(thread_count() == 1);
   CHECK_THROWS_WITH_AS(set_thread_count(0), doctest::Contains("needs at least 1 thread, got 0"), Error);

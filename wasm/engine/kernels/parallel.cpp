@@ -13,6 +13,15 @@ Range split_range(size_t count, size_t parts, size_t part, size_t granule) {
   return {begin, end};
 }
 
+size_t ChunkClaims::claim(bool from_front) {
+  uint64_t ends = ends_.load();
+  for (;;) {
+    const uint64_t front = ends & 0xffffffffu, back = ends >> 32;
+    const uint64_t claimed = from_front ? ends + 1 : ends - (uint64_t{1} << 32);
+    if (ends_.compare_exchange_weak(ends, claimed)) return from_front ? front : back - 1;
+  }
+}
+
 void parallel_zero(float* data, size_t count) {
   parallel_ranges(count, kChannelGranule, count,
                   [&](size_t begin, size_t end) { std::memset(data + begin, 0, (end - begin) * sizeof(float)); });

@@ -4,7 +4,10 @@
 // calls), they run in order on the calling thread. Split work by what it writes, never inside a
 // sum, and results do not depend on the thread count.
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <thread>
 
 #include "kernels/backend.h"
 
@@ -71,8 +74,21 @@ void parallel_ranges(size_t count, size_t granule, size_t work, const Body& body
   parallel_parts(count, granule, parts, body);
 }
 
-// As parallel_ranges, but in up to kChunksPerThread ranges a thread, each taken by whichever thread
-// comes free: for passes whose ranges need no setup of their own (no packing), so that a thread that
+// Hands out chunks [0, parts) from both ends: the calling thread takes them from the front, the
+// other threads from the back. So a thread keeps mostly the same rows pass after pass, and reads
+// what it wrote from its own core's cache, while one that starts late still leaves its chunks to
+// the others. Each claim returns a chunk no other claim did; make exactly `parts` claims.
+class ChunkClaims {
+ public:
+  explicit ChunkClaims(size_t parts) : ends_(static_cast<uint64_t>(parts) << 32) {}
+  size_t claim(bool from_front);
+
+ private:
+  std::atomic<uint64_t> ends_;  // the next front chunk in the low 32 bits, one past the back in the high
+};
+
+// As parallel_ranges, but in up to kChunksPerThread ranges a thread, claimed as ChunkClaims hands
+// them out: for passes whose ranges need no setup of their own (no packing), so that a thread that
 // starts late (woken from sleep, or descheduled on a busy machine) leaves its chunks to the others
 // instead of holding up the whole call.
 constexpr size_t kChunksPerThread = 4;
@@ -81,7 +97,16 @@ void parallel_chunks(size_t count, size_t granule, size_t work, const Body& body
   const size_t granules = (count + granule - 1) / granule;
   const size_t threads = work < kParallelMinWork ? 1 : static_cast<size_t>(parallel_thread_count());
   const size_t parts = threads == 1 ? 1 : std::min(granules, threads * kChunksPerThread);
-  parallel_parts(count, granule, parts, body);
+  if (parts <= 1) {
+    parallel_parts(count, granule, parts, body);
+    return;
+  }
+  ChunkClaims claims(parts);
+  const std::thread::id caller = std::this_thread::get_id();
+  parallel_for(parts, [&](size_t) {
+    const Range range = split_range(count, parts, claims.claim(std::this_thread::get_id() == caller), granule);
+    if (range.begin < range.end) body(range.begin, range.end);
+  });
 }
 
 // Sets `count` floats to zero, split across threads when large: clearing the gradient buffers of a
