@@ -9,6 +9,7 @@
 #include <cfloat>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -178,6 +179,18 @@ TEST_CASE("threads: nested parallel calls see one thread; parallel_zero clears e
   std::vector<float> values(kParallelMinWork + 37, 1.5f);
   parallel_zero(values.data(), values.size());
   CHECK(std::count(values.begin(), values.end(), 0.0f) == static_cast<ptrdiff_t>(values.size()));
+  // Buffers each below the floor but above it together (split), and a total below it (one thread):
+  // every float of every buffer cleared, and the floats between them kept.
+  for (size_t each : {kParallelMinWork / 3 + 5, size_t{7}}) {
+    std::vector<float> memory(4 * (each + 1), 2.5f);
+    std::vector<std::span<float>> buffers;
+    for (size_t b = 0; b < 4; ++b) buffers.emplace_back(memory.data() + b * (each + 1), each);
+    parallel_zero(buffers);
+    for (size_t b = 0; b < 4; ++b) {
+      CHECK(std::all_of(buffers[b].begin(), buffers[b].end(), [](float v) { return v == 0.0f; }));
+      CHECK(memory[b * (each + 1) + each] == 2.5f);
+    }
+  }
 }
 
 TEST_CASE("threads: ReLU, max-pool backward and the Adam and SGD updates equal the reference loops at 1-3 threads") {

@@ -1,6 +1,8 @@
 #include "graph/graph.h"
 
 #include <algorithm>
+#include <span>
+#include <vector>
 
 #include "core/error.h"
 #include "kernels/parallel.h"
@@ -300,12 +302,14 @@ NamedTensors Graph::backward(const Tensor& grad, const BackwardOptions& options)
     start.grad.reshape_storage(grad.shape());
     std::copy(grad.values().begin(), grad.values().end(), start.grad.data());
   }
+  std::vector<std::span<float>> cleared;
   for (int i = to; i < from; ++i) {
     if (!needs_grad[i]) continue;
     Tensor& node_grad = nodes_[i].grad;
     node_grad.reshape_storage(nodes_[i].activation->shape());
-    kernels::parallel_zero(node_grad.data(), node_grad.size());
+    cleared.emplace_back(node_grad.data(), node_grad.size());
   }
+  kernels::parallel_zero(cleared);  // one parallel call, each thread clearing what it mostly writes next
 
   for (int i = from; i > to; --i) {
     Node& node = nodes_[i];

@@ -22,9 +22,16 @@ size_t ChunkClaims::claim(bool from_front) {
   }
 }
 
-void parallel_zero(float* data, size_t count) {
-  parallel_ranges(count, kChannelGranule, count,
-                  [&](size_t begin, size_t end) { std::memset(data + begin, 0, (end - begin) * sizeof(float)); });
+void parallel_zero(std::span<const std::span<float>> buffers) {
+  size_t total = 0;
+  for (const std::span<float>& buffer : buffers) total += buffer.size();
+  const size_t parts = total < kParallelMinWork ? 1 : static_cast<size_t>(parallel_thread_count());
+  parallel_claimed(parts, [&](size_t part) {
+    for (const std::span<float>& buffer : buffers) {
+      const Range range = split_range(buffer.size(), parts, part, kChannelGranule);
+      std::memset(buffer.data() + range.begin, 0, (range.end - range.begin) * sizeof(float));
+    }
+  });
 }
 
 }  // namespace camlens::kernels

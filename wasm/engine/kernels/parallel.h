@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <thread>
 
 #include "kernels/backend.h"
@@ -87,6 +88,19 @@ class ChunkClaims {
   std::atomic<uint64_t> ends_;  // the next front chunk in the low 32 bits, one past the back in the high
 };
 
+// body(part) for every part in [0, parts), possibly concurrently, each part claimed as ChunkClaims
+// hands them out.
+template <typename Body>
+void parallel_claimed(size_t parts, const Body& body) {
+  if (parts <= 1) {
+    if (parts == 1) body(0);
+    return;
+  }
+  ChunkClaims claims(parts);
+  const std::thread::id caller = std::this_thread::get_id();
+  parallel_for(parts, [&](size_t) { body(claims.claim(std::this_thread::get_id() == caller)); });
+}
+
 // As parallel_ranges, but in up to kChunksPerThread ranges a thread, claimed as ChunkClaims hands
 // them out: for passes whose ranges need no setup of their own (no packing), so that a thread that
 // starts late (woken from sleep, or descheduled on a busy machine) leaves its chunks to the others
@@ -97,20 +111,21 @@ void parallel_chunks(size_t count, size_t granule, size_t work, const Body& body
   const size_t granules = (count + granule - 1) / granule;
   const size_t threads = work < kParallelMinWork ? 1 : static_cast<size_t>(parallel_thread_count());
   const size_t parts = threads == 1 ? 1 : std::min(granules, threads * kChunksPerThread);
-  if (parts <= 1) {
-    parallel_parts(count, granule, parts, body);
-    return;
-  }
-  ChunkClaims claims(parts);
-  const std::thread::id caller = std::this_thread::get_id();
-  parallel_for(parts, [&](size_t) {
-    const Range range = split_range(count, parts, claims.claim(std::this_thread::get_id() == caller), granule);
+  parallel_claimed(parts, [&](size_t part) {
+    const Range range = split_range(count, parts, part, granule);
     if (range.begin < range.end) body(range.begin, range.end);
   });
 }
 
-// Sets `count` floats to zero, split across threads when large: clearing the gradient buffers of a
-// training step is about 45 MB of stores, which one core alone does not drive at full bandwidth.
-void parallel_zero(float* data, size_t count);
+// Sets every float of `buffers` to zero in one parallel call when they hold kParallelMinWork floats
+// or more: each thread clears its part of every buffer, the calling thread the front ones, as
+// parallel_chunks hands out rows, so that a thread mostly clears what it writes next. Clearing the
+// gradient buffers of a training step is about 45 MB of stores, which one core alone does not
+// drive at full bandwidth.
+void parallel_zero(std::span<const std::span<float>> buffers);
+inline void parallel_zero(float* data, size_t count) {
+  const std::span<float> buffer(data, count);
+  parallel_zero(std::span<const std::span<float>>(&buffer, 1));
+}
 
 }  // namespace camlens::kernels
