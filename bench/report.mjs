@@ -287,7 +287,7 @@ if (kernelsNative) {
   lines.push('## Native kernels per layer shape and pass: reference loops vs optimised', '',
     `Measured peak of this machine: **${peak['1'].toFixed(1)} GFLOP/s on 1 thread, ${peak['2'].toFixed(1)} GFLOP/s on ` +
     `2 threads** (independent ${kernelsNative.vector_floats}-float fused multiply-add chains, bench/peak.cpp). ` +
-    `Optimised: XNNPACK forward and, for standard convolutions with overlapping windows or 1x1, backward to input (its ` +
+    `Optimised: XNNPACK forward and, for standard convolutions of stride 1 or with overlapping windows, backward to input (its ` +
     'deconvolution, the filter prepared once as the layer holds it); our GEMM-based backward (kernels/native/gemm.cpp) ' +
     `for the rest; ${onThreads}. ` +
     'Backward passes do as many multiply-adds as the forward.', '',

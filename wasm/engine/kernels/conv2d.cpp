@@ -153,48 +153,10 @@ std::vector<float> turned_filter(const float* filter, const ConvGeometry& g) {
 
 namespace {
 
-// d_in += im2col(d_out) * turned filter, per band of d_in rows: every d_in entry is one dot product,
-// so nothing is scattered and no column buffer needs clearing first.
-void conv_backward_input_stride1(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g) {
-  const ConvGeometry t = transposed_geometry(g);
-  const std::vector<float> turned = turned_filter(filter, g);
-  const int k = patch_size(t);
-  // Images write disjoint parts of d_in: threads take whole images (one image: the GEMM splits instead).
-  const size_t parts = std::min<size_t>(parallel_thread_count(), g.batch);
-  parallel_for(parts, [&](size_t part) {
-    const Range images = split_range(g.batch, parts, part);
-    const int band = rows_per_band(t);
-    float* columns = column_scratch(static_cast<size_t>(band) * t.out_w * k);
-    for (size_t n = images.begin; n < images.end; ++n) {
-      const float* image_d_out = d_out + n * pixels_out(g) * g.out_c;
-      float* image_grad = d_in + n * pixels_in(g) * g.in_c;
-      for (int row = 0; row < t.out_h; row += band) {
-        const int row_end = std::min(row + band, t.out_h);
-        const int m = (row_end - row) * t.out_w;
-        im2col(columns, image_d_out, t, row, row_end, 0, k);
-        gemm_nn(m, t.out_c, k, columns, k, turned.data(), t.out_c,
-                image_grad + static_cast<size_t>(row) * t.out_w * t.out_c, t.out_c);
-      }
-    }
-  });
-}
-
 // d_in = d_out * filter^T, per band of output rows: columns = d_out_band * filter^T, then col2im.
+// Every stride-1 convolution's input gradient runs on a prepared filter instead (ConvBackwardInput).
 void conv_backward_input_gemm(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g) {
   int k = patch_size(g);
-  if (g.pointwise()) {
-    int rows = static_cast<int>(g.batch * pixels_in(g));
-    gemm_nt(rows, g.in_c, g.out_c, d_out, g.out_c, filter, g.out_c, d_in, g.in_c);
-    return;
-  }
-  // With fewer output than input channels the column GEMM below sums over only out_c terms per
-  // entry and then scatters a column buffer kernel_h * kernel_w times larger than d_in; the turned
-  // convolution sums over kernel_h * kernel_w * out_c (3x3 256->7 on 8x8: 3x faster). With more
-  // output channels the two measured alike, and with one input channel the turned GEMM is 1 wide.
-  if (g.stride_h == 1 && g.stride_w == 1 && g.out_c < g.in_c) {
-    conv_backward_input_stride1(d_in, d_out, filter, g);
-    return;
-  }
   // filter^T (out_c x patch) once per call: the GEMM then packs its B panel from contiguous rows for
   // each image, where reading the HWIO filter transposed gathered one float at a time (the same
   // values in the same order, so the same bits).

@@ -80,8 +80,9 @@ std::vector<float> turned_filter(const float* filter, const ConvGeometry& g);
 // on one thread (0.3 ms of an explanation's 10-13 on 2 threads), and so did the column buffer other
 // kernels scattered back; an unpadded strided 1x1 convolution's is the same GEMM, added to every
 // stride-th pixel. Natively it is XNNPACK's deconvolution by the same filter, for every convolution
-// whose windows overlap or that is pointwise. make_conv_backward_input returns null where nothing is
-// gained (in WebAssembly, other strided convolutions; natively, strided 1x1 ones).
+// of stride 1 or whose windows overlap. make_conv_backward_input returns null where nothing is
+// gained (in WebAssembly, other strided convolutions; natively, strided 1x1 ones): the plain GEMM
+// path runs those.
 class ConvBackwardInput {
  public:
   virtual ~ConvBackwardInput() = default;

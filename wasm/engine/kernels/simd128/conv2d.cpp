@@ -3,8 +3,8 @@
 // convolution reads the input as the matrix directly; any other reads it through an indirection
 // table of per-tap row offsets (XNNPACK's indirect GEMM), so no im2col copy is ever written.
 // Depthwise convolutions sweep each output pixel's in-bounds taps, channels 16, then 4, then one
-// at a time. A stride-1 convolution's input gradient runs the same GEMMs on its filter transposed
-// (1x1) or turned (any other kernel), packed once.
+// at a time. An unpadded 1x1 or a stride-1 convolution's input gradient runs the same GEMMs on its
+// filter transposed (1x1) or turned (any other kernel), packed once.
 #include <wasm_simd128.h>
 
 #include <algorithm>
@@ -225,9 +225,9 @@ class DepthwiseConvForward final : public ConvForward {
 // is added there. That replaced, for the emotion model's strided shortcuts, a filter transposed and
 // packed on every call and a column buffer cleared and scattered on one thread: 0.13 ms on 2 threads
 // for 128->256 on 15x15, twice its forward's time.
-class PointwiseBackwardInput final : public ConvBackwardInput {
+class OneByOneBackwardInput final : public ConvBackwardInput {
  public:
-  PointwiseBackwardInput(const ConvGeometry& g, const float* filter) : geometry_(g) {
+  OneByOneBackwardInput(const ConvGeometry& g, const float* filter) : geometry_(g) {
     // filter [in_c, out_c] -> its transpose [out_c, in_c], the B the GEMM packs row by row.
     std::vector<float> transposed(static_cast<size_t>(g.out_c) * g.in_c);
     for (int ic = 0; ic < g.in_c; ++ic)
@@ -296,7 +296,7 @@ class TurnedBackwardInput final : public ConvBackwardInput {
 
 std::unique_ptr<ConvBackwardInput> make_conv_backward_input(const ConvGeometry& g, const float* filter) {
   if (g.depthwise) return nullptr;
-  if (PointwiseBackwardInput::takes(g)) return std::make_unique<PointwiseBackwardInput>(g, filter);
+  if (OneByOneBackwardInput::takes(g)) return std::make_unique<OneByOneBackwardInput>(g, filter);
   if (g.stride_h != 1 || g.stride_w != 1) return nullptr;
   return std::make_unique<TurnedBackwardInput>(g, filter);
 }

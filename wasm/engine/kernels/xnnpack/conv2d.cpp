@@ -137,10 +137,11 @@ std::unique_ptr<ConvForward> make_conv_forward(const ConvGeometry& g, const floa
 }
 
 std::unique_ptr<ConvBackwardInput> make_conv_backward_input(const ConvGeometry& g, const float* filter) {
-  // Windows that do not overlap (a strided 1x1 shortcut) leave most of d_in untouched: XNNPACK
-  // writes it all, and the scratch added back doubled the GEMM path's 0.03 ms (64->128, 29x29).
+  // Strided windows that do not overlap (a strided 1x1 shortcut) leave most of d_in untouched:
+  // XNNPACK writes it all, and the scratch added back doubled the GEMM path's 0.03 ms (64->128, 29x29).
+  const bool stride_one = g.stride_h == 1 && g.stride_w == 1;
   const bool windows_overlap = g.kernel_h > g.stride_h || g.kernel_w > g.stride_w;
-  if (g.depthwise || !(windows_overlap || g.pointwise())) return nullptr;
+  if (g.depthwise || !(stride_one || windows_overlap)) return nullptr;
   return std::make_unique<XnnpackConvBackwardInput>(g, filter);
 }
 
