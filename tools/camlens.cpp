@@ -28,16 +28,18 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "explain/activation_maximization.h"
+#include "explain/explainer.h"
 #include "explain/json.h"
 #include "explain/pipeline.h"
-#include "explain/predict.h"
 #include "explain/registry.h"
 #include "explain/render.h"
 #include "explain/run.h"
+#include "graph/paths.h"
 #include "image/decode.h"
+#include "image/channels.h"
 #include "image/encode.h"
 #include "io/model.h"
-#include "io/model_input.h"
 #include "kernels/backend.h"
 
 namespace fs = std::filesystem;
@@ -61,6 +63,7 @@ Usage:
   camlens explain IMAGE|FOLDER... --out DIR  heat maps of what the model looked at, as PNGs
   camlens layers [--model DIR]              the model's layers; which ones can be explained
   camlens methods                           the explanation methods
+  camlens visualize --class K --out FILE    an image the model finds most like a class (or a channel)
   camlens <command> --help                  a command's options
 
 The model is models/emotion (found from the executable's repository, else the current
@@ -80,7 +83,7 @@ Options:
   --top K           how many classes to show (default 3)
   --crop x,y,w,h    the box of the image the model sees, in pixels (default: the model's
                     metadata, e.g. the largest centred square)
-  --json            print one JSON document instead of text
+  --json            print one JSON document instead of text (docs/result.schema.json)
   --threads N       threads for the model's kernels (default: the CPU's, here %THREADS%)
   --help            this text
 )";
@@ -93,7 +96,7 @@ every method and every class explained, writes into DIR:
   NAME.METHOD.CLASS.crop.png      the map over that box alone
   NAME.METHOD.CLASS.heatmap.png   the coloured map, the box's size
   NAME.json                       with --json: prediction, raw maps at layer resolution,
-                                  channel weights, layer and timings
+                                  channel weights, layer and timings (docs/result.schema.json)
 Files found in a folder keep their subfolder under DIR. An unreadable image is reported and
 skipped; the others are still written (exit code 3).
 
@@ -114,14 +117,37 @@ Options:
   --help                  this text
 )";
 
-constexpr const char* kLayersHelp = R"(Usage: camlens layers [--model DIR]
+constexpr const char* kLayersHelp = R"(Usage: camlens layers [--model DIR] [--json]
 
-Lists every layer of the model: its kind, its output shape per image, and whether a CAM method
-can explain it (a spatial map feeding the logits). The default layer is marked.
+Lists every layer of the model: its kind, its output shape per image, how many layers lie
+between it and the output (the farther a layer is from the head, the less class-specific its
+maps), and whether a CAM method can explain it (a spatial map feeding the logits). The default
+layer is marked.
 
 Options:
   --model DIR   the model folder (default: models/emotion)
+  --json        print the model's description (docs/result.schema.json, kind "model")
   --help        this text
+)";
+
+constexpr const char* kVisualizeHelp = R"(Usage: camlens visualize (--class K | --channel LAYER:C) --out FILE.png [options]
+
+Activation maximisation: starting from a gray (or noisy) image, gradient ascent on the input
+makes an image the model scores highly for class K (an index or a label), or one that excites
+channel C of LAYER (a layer name, or a unique part of it, from 'camlens layers'). Jitter, blur
+and L2 decay keep it a picture rather than noise. Written as a PNG at the model's input size.
+
+Options:
+  --out FILE.png    where to write the image; required
+  --model DIR       the model folder (default: models/emotion)
+  --class K         the class to maximise ...
+  --channel LAYER:C ... or a channel of a layer
+  --steps N         gradient steps (default 128)
+  --start KIND      gray or noise (default gray)
+  --seed N          jitter and start noise (default 0): the same seed gives the same image
+  --scale N         also enlarge the PNG N times, pixels as blocks (default 1)
+  --threads N       threads for the model's kernels (default: the CPU's, here %THREADS%)
+  --help            this text
 )";
 
 constexpr const char* kMethodsHelp = R"(Usage: camlens methods
@@ -338,28 +364,18 @@ std::vector<ImageInput> collect_images(const std::vector<std::string>& arguments
 
 struct Photo {
   Image image;
-  CropBox box;
-  Tensor input;
-  double decode_ms = 0.0, preprocess_ms = 0.0;
+  double decode_ms = 0.0;
 };
 
 double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Decodes, crops and preprocesses; any failure is an InputError naming the file.
-Photo load_photo(const fs::path& path, const Model& model, const std::optional<CropBox>& crop) {
+// Any failure is an InputError naming the file.
+template <typename Body>
+auto as_input_error(const fs::path& path, Body body) -> decltype(body()) {
   try {
-    if (!fs::exists(path)) throw Error("no such file");
-    Photo photo;
-    auto start = std::chrono::steady_clock::now();
-    photo.image = decode_image_file(path.string(), {.channels = 3});
-    photo.decode_ms = ms_since(start);
-    photo.box = crop ? *crop : default_crop_box(model.metadata.crop, photo.image.width(), photo.image.height());
-    start = std::chrono::steady_clock::now();
-    photo.input = preprocess_image(photo.image, preprocess_spec(model.metadata, photo.box));
-    photo.preprocess_ms = ms_since(start);
-    return photo;
+    return body();
   } catch (const Error& e) {
     const std::string message = e.what();
     // The decoder's messages already name the file.
@@ -367,8 +383,25 @@ Photo load_photo(const fs::path& path, const Model& model, const std::optional<C
   }
 }
 
-json box_json(const CropBox& box) {
-  return {{"x", box.x}, {"y", box.y}, {"width", box.width}, {"height", box.height}};
+Photo load_photo(const fs::path& path) {
+  return as_input_error(path, [&] {
+    if (!fs::exists(path)) throw Error("no such file");
+    Photo photo;
+    const auto start = std::chrono::steady_clock::now();
+    photo.image = decode_image_file(path.string(), {.channels = 3});
+    photo.decode_ms = ms_since(start);
+    return photo;
+  });
+}
+
+// The photo in the explainer, cropped as asked (default: the model's box).
+CropBox show_photo(explain::Explainer& explainer, const fs::path& path, Photo& photo,
+                   const std::optional<CropBox>& crop) {
+  return as_input_error(path, [&] {
+    explainer.set_image(std::move(photo.image));
+    if (crop) explainer.set_crop(*crop);
+    return explainer.crop();
+  });
 }
 
 std::string box_text(const CropBox& box) {
@@ -389,46 +422,50 @@ int run_predict(const Arguments& args) {
   const int top = args.has("top") ? parse_int(*args.get("top"), "top", 1) : 3;
   const std::optional<CropBox> crop = args.has("crop") ? std::optional(parse_crop(*args.get("crop"))) : std::nullopt;
   LoadedModel loaded = load_model_argument(args.get("model"));
-  Model& model = loaded.model;
-  const std::vector<std::string>& labels = model.metadata.labels;
+  explain::Explainer explainer(std::move(loaded.model));
+  const std::vector<std::string>& labels = explainer.model().metadata.labels;
   const bool as_json = args.has("json");
 
   int bad_inputs = 0;
   json images = json::array();
   for (const std::string& argument : args.positional) {
     try {
-      const Photo photo = load_photo(argument, model, crop);
-      const explain::Prediction prediction = explain::predict(model, photo.input);
+      Photo photo = load_photo(argument);
+      const int width = photo.image.width(), height = photo.image.height();
+      const CropBox box = show_photo(explainer, argument, photo, crop);
+      explain::ViewRequest request;
+      request.pictures = false;
+      const explain::Prediction prediction = as_input_error(argument, [&] { return *explainer.view(request).prediction; });
       if (as_json) {
-        images.push_back({{"image", argument},
-                          {"width", photo.image.width()},
-                          {"height", photo.image.height()},
-                          {"crop", box_json(photo.box)},
+        images.push_back({{"image", {{"name", argument}, {"width", width}, {"height", height}}},
+                          {"crop", explain::box_json(box)},
                           {"prediction", explain::prediction_json(prediction, labels, top)}});
         continue;
       }
-      std::cout << argument << "  (" << photo.image.width() << "x" << photo.image.height() << ", crop "
-                << box_text(photo.box) << ")\n";
-      size_t width = 0;
-      for (const std::string& label : labels) width = std::max(width, label.size());
+      std::cout << argument << "  (" << width << "x" << height << ", crop " << box_text(box) << ")\n";
+      size_t label_width = 0;
+      for (const std::string& label : labels) label_width = std::max(label_width, label.size());
       const int shown = std::min<int>(top, static_cast<int>(labels.size()));
       for (int rank = 0; rank < shown; ++rank) {
         const int c = prediction.ranking[rank];
         const float p = prediction.probabilities[c];
         std::string label = labels[c];
-        label.resize(width, ' ');
-        const std::string bar(std::lround(30.0f * p), '#');
+        label.resize(label_width, ' ');
+        const std::string bar(std::lround(30.0f * std::clamp(p, 0.0f, 1.0f)), '#');
         std::cout << "  " << label << "  " << percent(p) << (bar.empty() ? "" : "  " + bar) << "\n";
       }
     } catch (const InputError& e) {
       ++bad_inputs;
       std::cout.flush();  // keep the report in order with the lines before it
       std::cerr << "camlens predict: " << e.what() << "\n";
-      if (as_json) images.push_back({{"image", argument}, {"error", e.what()}});
+      if (as_json) images.push_back({{"image", {{"name", argument}}}, {"error", e.what()}});
     }
   }
   if (as_json) {
-    std::cout << json{{"model", loaded.path.parent_path().string()}, {"images", images}}.dump(2) << "\n";
+    json document = explain::result_header("prediction");
+    document["model"] = loaded.path.parent_path().string();
+    document["images"] = images;
+    std::cout << document.dump(2) << "\n";
   }
   return bad_inputs > 0 ? kExitBadInput : kExitOk;
 }
@@ -438,33 +475,38 @@ int run_predict(const Arguments& args) {
 int run_layers(const Arguments& args) {
   if (!args.positional.empty()) throw UsageError("unexpected argument '" + args.positional.front() + "'");
   LoadedModel loaded = load_model_argument(args.get("model"));
-  const Model& model = loaded.model;
-  const std::vector<NodeInfo> nodes = model.graph.nodes();
-  const std::vector<std::string> explainable = explain::spatial_layers_feeding(nodes, model.logits);
-  const std::string default_layer = explainable.empty() ? "" : explain::default_layer(model);
-
-  std::cout << loaded.path.string() << ": input '" << model.input() << "' " << nodes.front().item_shape.str() << ", "
-            << model.metadata.labels.size() << " classes, logits '" << model.logits << "'\n";
+  const explain::Explainer explainer(std::move(loaded.model));
+  const explain::ModelDescription description = explainer.describe();
+  if (args.has("json")) {
+    std::cout << explain::model_json(description, metadata_to_json(explainer.model().metadata)).dump(2) << "\n";
+    return kExitOk;
+  }
+  const std::vector<NodeInfo> nodes = explainer.model().graph.nodes();
+  std::cout << loaded.path.string() << ": input '" << explainer.model().input() << "' " << nodes.front().item_shape.str()
+            << ", " << description.labels.size() << " classes, logits '" << explainer.model().logits << "'\n";
   size_t name_width = 5, kind_width = 4, shape_width = 6;
-  for (const NodeInfo& node : nodes) {
-    name_width = std::max(name_width, node.name.size());
-    kind_width = std::max(kind_width, node.kind.size());
-    shape_width = std::max(shape_width, node.item_shape.str().size());
+  for (const explain::LayerInfo& layer : description.layers) {
+    name_width = std::max(name_width, layer.name.size());
+    kind_width = std::max(kind_width, layer.kind.size());
+    shape_width = std::max(shape_width, layer.shape.str().size());
   }
   auto padded = [](std::string text, size_t width) {
     text.resize(std::max(width, text.size()), ' ');
     return text;
   };
   std::cout << " #  " << padded("layer", name_width) << "  " << padded("kind", kind_width) << "  "
-            << padded("output", shape_width) << "  explainable\n";
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    const NodeInfo& node = nodes[i];
-    const bool can = std::find(explainable.begin(), explainable.end(), node.name) != explainable.end();
-    char index[24];
-    std::snprintf(index, sizeof(index), "%2zu", i);
-    std::string line = std::string(index) + "  " + padded(node.name, name_width) + "  " +
-                       padded(node.kind, kind_width) + "  " + padded(node.item_shape.str(), shape_width) + "  " +
-                       (node.name == default_layer ? "yes (default)" : can ? "yes" : "");
+            << padded("output", shape_width) << "  to out  explainable\n";
+  const std::string input_row = " 0  " + padded(explainer.model().input(), name_width) + "  " + padded("Input", kind_width) +
+                                "  " + nodes.front().item_shape.str();
+  std::cout << input_row << "\n";
+  for (size_t i = 0; i < description.layers.size(); ++i) {
+    const explain::LayerInfo& layer = description.layers[i];
+    char index[24], depth[24];
+    std::snprintf(index, sizeof(index), "%2zu", i + 1);
+    std::snprintf(depth, sizeof(depth), "%6s", layer.depth < 0 ? "-" : std::to_string(layer.depth).c_str());
+    std::string line = std::string(index) + "  " + padded(layer.name, name_width) + "  " + padded(layer.kind, kind_width) +
+                       "  " + padded(layer.shape.str(), shape_width) + "  " + depth + "  " +
+                       (layer.name == description.default_layer ? "yes (default)" : layer.explainable ? "yes" : "");
     line.erase(line.find_last_not_of(' ') + 1);
     std::cout << line << "\n";
   }
@@ -545,7 +587,7 @@ std::vector<std::string> method_names(const std::string& argument) {
 
 // A layer by its full name, or by a part of it that only one explainable layer's name contains.
 std::string resolve_layer(const Model& model, const std::string& argument) {
-  const std::vector<std::string> layers = explain::spatial_layers_feeding(model.graph.nodes(), model.logits);
+  const std::vector<std::string> layers = GraphPaths(model.graph.nodes()).spatial_layers_feeding(model.logits);
   if (model.graph.contains(argument)) {
     try {
       explain::check_layer(model, argument);
@@ -657,86 +699,78 @@ void write_json_file(const json& document, const fs::path& path) {
   if (!file.flush()) throw Error("cannot write " + path.string());
 }
 
-// Explains one photo with every method and target; writes its PNGs (and JSON).
-ImageResult explain_photo(const ImageInput& input, const Photo& photo, const fs::path& stem, Model& model,
-                          const ExplainSettings& s, ProgressBar& bar, double units_done) {
-  const std::vector<std::string>& labels = model.metadata.labels;
+// Explains the explainer's photo with every method and target; writes its PNGs (and JSON).
+ImageResult explain_photo(const ImageInput& input, const Photo& photo, const fs::path& stem,
+                          explain::Explainer& explainer, const ExplainSettings& s, ProgressBar& bar, double units_done) {
+  const std::vector<std::string>& labels = explainer.model().metadata.labels;
   const fs::path folder = s.out / stem.parent_path();
   fs::create_directories(folder);
   ImageResult result;
-  json explanations = json::array();
-  explain::Prediction prediction;
-  double render_ms = 0.0;
-
   const auto report_failure = [&](const std::string& what, const std::string& why) {
     bar.clear();
     std::cout.flush();
     std::cerr << "camlens explain: " << input.path.string() << ": " << what << " failed: " << why << "\n";
   };
-  // Methods that cannot apply are reported up front; the others share one forward pass.
-  std::vector<std::unique_ptr<explain::Method>> methods;
-  std::vector<explain::Method*> applicable;
-  std::string names;  // of the applicable ones, for a message if they fail together
-  for (const std::string& name : s.methods) {
-    std::unique_ptr<explain::Method> method = explain::make_method(name);
-    if (const std::optional<std::string> why = explain::why_not_applicable(model, *method, s.layer)) {
-      report_failure(name, *why);
-      ++result.failed_methods;
-      continue;
-    }
-    applicable.push_back(method.get());
-    names += (names.empty() ? "" : ",") + name;
-    methods.push_back(std::move(method));
-  }
-  explain::ExplainOptions options;
-  options.layer = s.layer;
-  options.sizes = {{photo.box.height, photo.box.width}};
-  options.progress = [&](const explain::Progress& p) {
+
+  explain::ViewRequest request;
+  request.targets = s.targets;
+  request.layer = s.layer;
+  for (const std::string& name : s.methods) request.methods.push_back({name, nullptr});
+  request.pictures = false;  // drawn below at the crop's full size, over the whole photo too
+  request.look.colormap = s.colormap;
+  request.look.alpha = s.alpha;
+  explain::ViewCallbacks callbacks;
+  callbacks.progress = [&](const explain::Progress& p) {
     bar.draw(units_done + p.fraction, input.path.filename().string() + " " + std::string(p.stage));
     return true;
   };
-  std::vector<explain::Explanation> results;
-  if (!applicable.empty()) {
-    try {
-      results = explain::explain_all(model, photo.input, applicable, s.targets, options);
-    } catch (const Error& e) {
-      report_failure(names, e.what());
-      result.failed_methods += static_cast<int>(applicable.size());
-    }
+  explain::ViewResult view;
+  try {
+    view = explainer.view(request, callbacks);
+  } catch (const Error& e) {
+    std::string names;
+    for (const std::string& name : s.methods) names += (names.empty() ? "" : ",") + name;
+    report_failure(names, e.what());
+    result.failed_methods = static_cast<int>(s.methods.size());
+    return result;
   }
-  for (const explain::Explanation& e : results) {
+  for (const explain::MethodFailure& failure : view.failures) {
+    report_failure(failure.method, failure.message);
+    ++result.failed_methods;
+  }
+
+  const CropBox& box = view.crop;
+  const Image& image = explainer.image();
+  double render_ms = 0.0;
+  json explanations = json::array();
+  for (const explain::ViewMap& map : view.explanations) {
+    const explain::Explanation& e = map.explanation;
     const auto start = std::chrono::steady_clock::now();
     const std::string base = stem.filename().string() + "." + file_name_part(e.method) + "." +
                              file_name_part(labels[e.target_class]);
-    const explain::Map& map = e.upsampled.front();  // the crop box's size
+    const explain::Map& heat = e.upsampled.front();  // the crop box's size
     const json files = {
         {"overlay", base + ".overlay.png"}, {"crop", base + ".crop.png"}, {"heatmap", base + ".heatmap.png"}};
-    write_png_file(explain::overlay_image(photo.image, map, photo.box, s.colormap, s.alpha),
+    write_png_file(explain::overlay_image(image, heat, box, s.colormap, s.alpha),
                    (folder / files["overlay"].get<std::string>()).string());
-    write_png_file(explain::overlay_image(crop_image(photo.image, photo.box), map, s.colormap, s.alpha),
+    write_png_file(explain::overlay_image(crop_image(image, box), heat, s.colormap, s.alpha),
                    (folder / files["crop"].get<std::string>()).string());
-    write_png_file(explain::heatmap_image(map, s.colormap), (folder / files["heatmap"].get<std::string>()).string());
+    write_png_file(explain::heatmap_image(heat, s.colormap), (folder / files["heatmap"].get<std::string>()).string());
     result.files_written += 3;
     render_ms += ms_since(start);
-    json entry = explain::explanation_json(e, labels);
+    json entry = explain::view_map_json(map);
     entry["files"] = files;
     explanations.push_back(std::move(entry));
-    prediction = e.prediction;
   }
-  if (!prediction.ranking.empty()) {
-    result.top_label = labels[prediction.ranking.front()];
-    result.top_probability = prediction.probabilities[prediction.ranking.front()];
-  }
+  const explain::Prediction& prediction = *view.prediction;
+  result.top_label = labels[prediction.ranking.front()];
+  result.top_probability = prediction.probabilities[prediction.ranking.front()];
   if (s.json && !explanations.empty()) {
-    const json document = {
-        {"image", input.path.string()},
-        {"width", photo.image.width()},
-        {"height", photo.image.height()},
-        {"crop", box_json(photo.box)},
-        {"prediction", explain::prediction_json(prediction, labels, static_cast<int>(labels.size()))},
-        {"explanations", explanations},
-        {"timings_ms",
-         {{"decode", photo.decode_ms}, {"preprocess", photo.preprocess_ms}, {"render_and_write", render_ms}}}};
+    json document = explain::view_json(view, labels);
+    document["image"] = {{"name", input.path.string()}, {"width", image.width()}, {"height", image.height()}};
+    document["explanations"] = explanations;
+    document["timings_ms"]["decode"] = photo.decode_ms;
+    document["timings_ms"]["render_and_write"] = render_ms;
     write_json_file(document, folder / (stem.filename().string() + ".json"));
     ++result.files_written;
   }
@@ -747,8 +781,8 @@ int run_explain(const Arguments& args) {
   if (args.positional.empty()) throw UsageError("give at least one image or folder");
   if (!args.has("out")) throw UsageError("--out DIR is required: the folder the PNGs are written to");
   LoadedModel loaded = load_model_argument(args.get("model"));
-  Model& model = loaded.model;
-  const ExplainSettings s = explain_settings(args, model);
+  const ExplainSettings s = explain_settings(args, loaded.model);
+  explain::Explainer explainer(std::move(loaded.model));
   const std::vector<ImageInput> inputs = collect_images(args.positional);
   if (inputs.empty()) throw InputError("no images (.png .jpg .jpeg .bmp .gif) in the folder(s) given");
 
@@ -760,12 +794,13 @@ int run_explain(const Arguments& args) {
     const ImageInput& input = inputs[i];
     bar.draw(static_cast<double>(i), input.path.filename().string());
     try {
-      const Photo photo = load_photo(input.path, model, s.crop);
+      Photo photo = load_photo(input.path);
+      show_photo(explainer, input.path, photo, s.crop);
       const fs::path stem = names.claim(input);
-      const ImageResult result = explain_photo(input, photo, stem, model, s, bar, static_cast<double>(i));
+      const ImageResult result = explain_photo(input, photo, stem, explainer, s, bar, static_cast<double>(i));
       files += result.files_written;
       failed_methods += result.failed_methods;
-      if (result.failed_methods < static_cast<int>(s.methods.size())) ++explained;
+      if (result.failed_methods < static_cast<int>(s.methods.size() * s.targets.size())) ++explained;
       if (!s.quiet && !result.top_label.empty()) {
         bar.clear();
         std::cout << input.path.string() << ": " << result.top_label << percent(result.top_probability) << " -> "
@@ -791,6 +826,77 @@ int run_explain(const Arguments& args) {
   }
   if (!bad_inputs.empty()) return kExitBadInput;
   return failed_methods > 0 ? kExitFailed : kExitOk;
+}
+
+// ---- visualize ----
+
+// Each pixel as a scale x scale block: a 64x64 input stays readable on screen.
+Image enlarged(const Image& image, int scale) {
+  Image out(image.width() * scale, image.height() * scale, image.channels());
+  for (int y = 0; y < out.height(); ++y) {
+    for (int x = 0; x < out.width(); ++x) {
+      std::copy_n(image.pixel(x / scale, y / scale), image.channels(), out.pixel(x, y));
+    }
+  }
+  return out;
+}
+
+// "LAYER:C": a layer (full name or unique part, as --layer) and a channel index within it.
+std::pair<std::string, int> parse_channel(const Model& model, const std::string& text);
+
+int run_visualize(const Arguments& args) {
+  if (!args.positional.empty()) throw UsageError("unexpected argument '" + args.positional.front() + "'");
+  if (!args.has("out")) throw UsageError("--out FILE.png is required: where the image is written");
+  if (args.has("class") == args.has("channel")) throw UsageError("give --class K or --channel LAYER:C (one of them)");
+  LoadedModel loaded = load_model_argument(args.get("model"));
+  explain::ActivationMaximizationOptions options;
+  std::string what;
+  if (args.has("class")) {
+    options.index = class_index(loaded.model, *args.get("class"));
+    what = "class " + loaded.model.metadata.labels[options.index];
+  } else {
+    std::tie(options.layer, options.index) = parse_channel(loaded.model, *args.get("channel"));
+    what = "channel " + std::to_string(options.index) + " of " + options.layer;
+  }
+  if (args.has("steps")) options.steps = parse_int(*args.get("steps"), "steps", 1);
+  if (args.has("seed")) options.seed = static_cast<std::uint32_t>(parse_int(*args.get("seed"), "seed", 0));
+  const std::string start = args.get("start").value_or("gray");
+  if (start != "gray" && start != "noise") throw UsageError("--start must be gray or noise, got '" + start + "'");
+  options.start = start == "gray" ? explain::ActivationMaximizationOptions::Start::gray
+                                  : explain::ActivationMaximizationOptions::Start::noise;
+  const int scale = args.has("scale") ? parse_int(*args.get("scale"), "scale", 1) : 1;
+  ProgressBar bar(isatty(STDERR_FILENO), options.steps);
+  int step = 0;
+  options.progress = [&](const explain::Progress& p) {
+    bar.draw(p.fraction * options.steps, "step " + std::to_string(++step));
+    return true;
+  };
+  explain::Explainer explainer(std::move(loaded.model));
+  const explain::ActivationMaximizationResult result = explainer.visualize(options);
+  bar.clear();
+  Image picture = to_rgb(result.image);
+  if (scale > 1) picture = enlarged(picture, scale);
+  const fs::path out = *args.get("out");
+  if (out.has_parent_path()) fs::create_directories(out.parent_path());
+  write_png_file(picture, out.string());
+  std::printf("%s: objective %.4g -> %.4g after %d steps -> %s\n", what.c_str(), result.initial_objective,
+              result.final_objective, options.steps, out.string().c_str());
+  return kExitOk;
+}
+
+std::pair<std::string, int> parse_channel(const Model& model, const std::string& text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    throw UsageError("--channel needs LAYER:C, e.g. conv2d_3:5, got '" + text + "'");
+  }
+  const std::string layer = resolve_layer(model, text.substr(0, colon));
+  const int channel = parse_int(text.substr(colon + 1), "channel", 0);
+  const int channels = GraphPaths(model.graph.nodes()).nodes()[GraphPaths(model.graph.nodes()).index_of(layer)].item_shape.c();
+  if (channel >= channels) {
+    throw UsageError("--channel: layer " + layer + " has " + std::to_string(channels) + " channels (0.." +
+                     std::to_string(channels - 1) + "), got " + std::to_string(channel));
+  }
+  return {layer, channel};
 }
 
 // ---- commands ----
@@ -823,8 +929,20 @@ const std::vector<Command>& commands() {
         {"quiet", false},
         {"threads", true}},
        run_explain},
-      {"layers", kLayersHelp, {{"model", true}}, run_layers},
+      {"layers", kLayersHelp, {{"model", true}, {"json", false}}, run_layers},
       {"methods", kMethodsHelp, {}, run_methods},
+      {"visualize",
+       kVisualizeHelp,
+       {{"out", true},
+        {"model", true},
+        {"class", true},
+        {"channel", true},
+        {"steps", true},
+        {"start", true},
+        {"seed", true},
+        {"scale", true},
+        {"threads", true}},
+       run_visualize},
   };
   return table;
 }

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodePng } from './png.mjs';
+import { checkResult } from '../schema.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = process.env.CAMLENS_CLI || path.join(root, 'build/native/camlens');
@@ -54,9 +55,9 @@ test('the test PNG decoder reads the face fixture as its raw RGB twin', () => {
 test('--help and <command> --help print usage and exit 0', () => {
   const main = camlens('--help');
   assert.equal(main.code, 0);
-  for (const command of ['predict', 'explain', 'layers', 'methods']) assert.match(main.stdout, new RegExp(`camlens ${command}`));
+  for (const command of ['predict', 'explain', 'layers', 'methods', 'visualize']) assert.match(main.stdout, new RegExp(`camlens ${command}`));
   assert.match(main.stdout, /Exit codes/);
-  for (const command of ['predict', 'explain', 'layers', 'methods']) {
+  for (const command of ['predict', 'explain', 'layers', 'methods', 'visualize']) {
     const help = camlens(command, '--help');
     assert.equal(help.code, 0, command);
     assert.match(help.stdout, new RegExp(`^Usage: camlens ${command}`), command);
@@ -80,42 +81,40 @@ test('predict prints the top classes, aligned, happy first for the astronaut', (
 test('predict --json holds the image, the crop and the prediction, in one JSON document', () => {
   const { code, stdout } = camlens('predict', FACE, '--json', '--top', '2', '--crop', '20,30,100,90');
   assert.equal(code, 0);
-  const result = JSON.parse(stdout);
+  const result = checkResult(JSON.parse(stdout));
+  assert.equal(result.kind, 'prediction');
   assert.match(result.model, /models\/emotion$/);
   assert.equal(result.images.length, 1);
   const [image] = result.images;
-  assert.equal(image.image, FACE);
-  assert.deepEqual([image.width, image.height], [140, 140]);
+  assert.deepEqual(image.image, { name: FACE, width: 140, height: 140 });
   assert.deepEqual(image.crop, { x: 20, y: 30, width: 100, height: 90 });
-  const { top, logits, probabilities } = image.prediction;
+  const top = image.prediction.classes;
   assert.equal(top.length, 2);
-  assert.equal(logits.length, 7);
-  assert.equal(probabilities.length, 7);
-  assert.ok(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-5);
-  for (const entry of top) {
-    assert.equal(entry.label, LABELS[entry.class]);
-    assert.equal(entry.probability, probabilities[entry.class]);
-    assert.equal(entry.logit, logits[entry.class]);
-  }
+  for (const entry of top) assert.equal(entry.label, LABELS[entry.class]);
   assert.ok(top[0].probability >= top[1].probability);
-  assert.equal(Math.max(...probabilities), top[0].probability);
 
-  // Without --crop, the metadata's "center" crop of a square image is all of it.
-  const whole = JSON.parse(camlens('predict', FACE, '--json').stdout).images[0];
+  // Without --crop, the metadata's "center" crop of a square image is all of it. Every class, best
+  // first, with probabilities that sum to 1.
+  const whole = checkResult(JSON.parse(camlens('predict', FACE, '--json', '--top', '7').stdout)).images[0];
   assert.deepEqual(whole.crop, { x: 0, y: 0, width: 140, height: 140 });
-  assert.equal(whole.prediction.top[0].label, 'happy');
-  assert.ok(whole.prediction.top[0].probability > 0.999);
-  assert.notDeepEqual(whole.prediction.logits, logits);  // the crop changed what the model saw
+  const all = whole.prediction.classes;
+  assert.equal(all.length, 7);
+  assert.equal(all[0].label, 'happy');
+  assert.ok(all[0].probability > 0.999);
+  assert.ok(Math.abs(all.reduce((sum, entry) => sum + entry.probability, 0) - 1) < 1e-5);
+  for (let rank = 1; rank < 7; ++rank) assert.ok(all[rank - 1].probability >= all[rank].probability);
+  const logit = (entries, label) => entries.find((entry) => entry.label === label)?.logit;
+  assert.notEqual(logit(all, top[0].label), logit(top, top[0].label));  // the crop changed what the model saw
 });
 
 test('predict: a bad image among good ones is reported, the others printed, exit 3', () => {
   const { code, stdout, stderr } = camlens('predict', TRUNCATED, FACE, '--json');
   assert.equal(code, 3);
   assert.match(stderr, /truncated\.jpg/);
-  const result = JSON.parse(stdout);
+  const result = checkResult(JSON.parse(stdout));
   assert.equal(result.images.length, 2);
   assert.match(result.images[0].error, /cannot decode .*truncated\.jpg/);
-  assert.equal(result.images[1].prediction.top[0].label, 'happy');
+  assert.equal(result.images[1].prediction.classes[0].label, 'happy');
   const missing = camlens('predict', path.join(images, 'no_such_image.png'));
   assert.equal(missing.code, 3);
   assert.match(missing.stderr, /no_such_image\.png: no such file/);
@@ -126,13 +125,24 @@ test('layers lists every layer with kind and shape, the last feature layer as th
   assert.equal(code, 0);
   const lines = stdout.trimEnd().split('\n');
   assert.match(lines[0], /input 'input_1' \[64, 64, 1\], 7 classes/);
+  assert.match(lines[1], /to out\s+explainable$/);
   const rows = lines.slice(2);
   assert.equal(rows.length, 21);  // the input and 20 layers
-  assert.match(rows.find((row) => row.includes(HEAD_CONV)), /Conv2D\s+\[8, 8, 7\]\s+yes$/);
-  assert.match(rows.find((row) => row.includes(LAST_FEATURES)), /Add\s+\[8, 8, 256\]\s+yes \(default\)$/);
+  // The head conv is two layers from the output (the global average pool, then the logits' Mean).
+  assert.match(rows.find((row) => row.includes(HEAD_CONV)), /Conv2D\s+\[8, 8, 7\]\s+1\s+yes$/);
+  assert.match(rows.find((row) => row.includes(LAST_FEATURES)), /Add\s+\[8, 8, 256\]\s+2\s+yes \(default\)$/);
   assert.equal(rows.filter((row) => row.endsWith('(default)')).length, 1);
-  assert.match(rows.find((row) => row.includes('global_average_pooling2d_1/Mean')), /GlobalAveragePool\s+\[7\]$/);
+  assert.match(rows.find((row) => row.includes('global_average_pooling2d_1/Mean')), /GlobalAveragePool\s+\[7\]\s+0$/);
   assert.match(rows[0], /^ 0 {2}input_1\s+Input\s+\[64, 64, 1\]$/);
+
+  const description = checkResult(JSON.parse(camlens('layers', '--json').stdout));
+  assert.equal(description.kind, 'model');
+  assert.deepEqual(description.labels, LABELS);
+  assert.deepEqual(description.input, { height: 64, width: 64, channels: 1, color: 'gray' });
+  assert.equal(description.default_layer, LAST_FEATURES);
+  assert.equal(description.layers.length, 20);
+  assert.equal(description.layers.find((layer) => layer.name === HEAD_CONV).depth, 1);
+  assert.equal(description.methods.find((method) => method.name === 'cam').layer, HEAD_CONV);
 });
 
 test('methods lists the registry, and explain --method all runs each of them', () => {
@@ -175,11 +185,14 @@ test('explain on a folder: PNGs and JSON for the good image, the truncated JPEG 
     assert.ok(!Buffer.from(overlay.pixels).equals(Buffer.from(face.pixels)), 'the overlay differs from the photo');
   }
 
-  const report = JSON.parse(fs.readFileSync(path.join(out, 'face.json'), 'utf8'));
-  assert.equal(report.image, path.join(input, 'face.png'));
+  const report = checkResult(JSON.parse(fs.readFileSync(path.join(out, 'face.json'), 'utf8')));
+  assert.equal(report.kind, 'view');
+  assert.deepEqual(report.image, { name: path.join(input, 'face.png'), width: 140, height: 140 });
   assert.deepEqual(report.crop, { x: 0, y: 0, width: 140, height: 140 });
-  assert.equal(report.prediction.top[0].label, 'happy');
-  assert.equal(report.prediction.top.length, 7);
+  assert.equal(report.prediction.classes[0].label, 'happy');
+  assert.equal(report.prediction.classes.length, 7);
+  assert.deepEqual(report.failures, []);
+  assert.deepEqual(report.passes, { forward: 1, backward: 1 });
   assert.deepEqual(report.explanations.map((e) => e.method), ['grad-cam', 'eigen-cam']);
   for (const e of report.explanations) {
     assert.equal(e.layer, HEAD_CONV);
@@ -192,7 +205,7 @@ test('explain on a folder: PNGs and JSON for the good image, the truncated JPEG 
   }
   // Grad-CAM at the head conv weights channel k by the mean gradient: 1/64 on the happy channel only.
   assert.deepEqual(report.explanations[0].channel_weights, [0, 0, 0, 1 / 64, 0, 0, 0]);
-  for (const step of ['decode', 'preprocess', 'render_and_write']) assert.ok(report.timings_ms[step] >= 0, step);
+  for (const step of ['forward', 'total', 'decode', 'render_and_write']) assert.ok(report.timings_ms[step] > 0, step);
   assert.ok(!fs.existsSync(path.join(out, 'truncated.json')));
 });
 
@@ -237,8 +250,14 @@ test('explain draws a progress bar when stderr is a terminal, and not with --qui
     { cwd: root, encoding: 'utf8' });
   const shown = onTerminal('explain', FACE, '--out', out, '--method', 'grad-cam,score-cam');
   assert.equal(shown.status, 0, shown.stdout);
-  assert.match(shown.stdout, /\r\x1b\[K\[#{15}\.{15}\] 0\/1 {2}astronaut_face\.png grad-cam/);  // half done
-  assert.match(shown.stdout, /\[#{22}\.{8}\] 0\/1 {2}\.\.\.naut_face\.png score-cam masks 128\/256/);  // its steps
+  // Grad-CAM's stage, then Score-CAM's steps, the bar filling as they go.
+  const bars = [...shown.stdout.matchAll(/\r\x1b\[K\[(#*)(\.*)\] 0\/1 {2}(?:\.\.\.)?\S*\.png (.*?)(?=\r|$)/gm)];
+  const stage = (pattern) => bars.find((bar) => pattern.test(bar[3]));
+  assert.ok(stage(/^grad-cam$/), shown.stdout);
+  const half = stage(/^score-cam masks 128\/256$/);
+  assert.ok(half, shown.stdout);
+  assert.equal(half[1].length + half[2].length, 30);
+  assert.ok(half[1].length > stage(/^grad-cam$/)[1].length && half[2].length > 0, half[0]);
   assert.match(shown.stdout, /explained 1 of 1 image/);
   const quiet = onTerminal('explain', FACE, '--out', out, '--quiet');
   assert.equal(quiet.status, 0);
@@ -249,7 +268,7 @@ test('--threads changes nothing but the speed: the same logits and maps on 1 and
   const predictions = ['1', '2'].map((threads) => {
     const { code, stdout } = camlens('predict', FACE, '--json', '--threads', threads);
     assert.equal(code, 0);
-    return JSON.parse(stdout).images[0].prediction.logits;
+    return JSON.parse(stdout).images[0].prediction.classes;
   });
   assert.deepEqual(predictions[1], predictions[0]);
   const maps = ['1', '2'].map((threads) => {
@@ -313,4 +332,32 @@ test('a bad --model exits 3 and says why', () => {
   const broken = camlens('predict', FACE, '--model', notModel);
   assert.equal(broken.code, 3);
   assert.match(broken.stderr, /model\.json is not valid JSON/);
+});
+
+test('visualize: an image that raises a class, or a channel, written as a PNG at the input size times --scale', () => {
+  const out = tempDir('visualize');
+  const happy = camlens('visualize', '--class', 'happy', '--out', path.join(out, 'happy.png'), '--steps', '24', '--scale', '2');
+  assert.equal(happy.code, 0, happy.stderr);
+  const [, before, after] = happy.stdout.match(/^class happy: objective (\S+) -> (\S+) after 24 steps -> .*happy\.png$/m);
+  assert.ok(Number(after) > Number(before) + 1, happy.stdout);  // the ascent raised the logit
+  const picture = decodePng(fs.readFileSync(path.join(out, 'happy.png')));
+  assert.deepEqual([picture.width, picture.height], [128, 128]);
+  assert.ok(colourCount(picture) > 20, 'a picture, not a flat gray');
+
+  const channel = camlens('visualize', '--channel', `${HEAD_CONV}:3`, '--out', path.join(out, 'channel.png'), '--steps', '8');
+  assert.equal(channel.code, 0, channel.stderr);
+  assert.match(channel.stdout, /^channel 3 of .*conv2d_5.*: objective/m);
+  assert.deepEqual([decodePng(fs.readFileSync(path.join(out, 'channel.png'))).width], [64]);
+
+  for (const [args, message] of [
+    [['--out', path.join(out, 'x.png')], /give --class K or --channel LAYER:C/],
+    [['--class', 'happy'], /--out FILE\.png is required/],
+    [['--class', 'elated', '--out', path.join(out, 'x.png')], /neither a class index nor a label/],
+    [['--channel', `${HEAD_CONV}:7`, '--out', path.join(out, 'x.png')], /has 7 channels \(0\.\.6\), got 7/],
+    [['--channel', 'conv2d_5', '--out', path.join(out, 'x.png')], /--channel needs LAYER:C/],
+  ]) {
+    const run = camlens('visualize', ...args);
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.stderr, message);
+  }
 });

@@ -116,7 +116,7 @@ TEST_CASE("CAM explains the layer its global average pool reads when no layer is
   const std::string pooled = explain_target(model, input, *cam).layer;
   // Another default layer in the metadata moves Grad-CAM there, but not CAM.
   std::string other;
-  for (const std::string& layer : spatial_layers_feeding(model.graph.nodes(), model.logits)) {
+  for (const std::string& layer : GraphPaths(model.graph.nodes()).spatial_layers_feeding(model.logits)) {
     if (layer != pooled) other = layer;
   }
   REQUIRE(!other.empty());

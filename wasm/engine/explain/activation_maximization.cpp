@@ -110,7 +110,7 @@ ActivationMaximizationResult maximize_activation(Model& model, const ActivationM
          item.str());
   }
   const Objective objective = make_objective(model, nodes, options);
-  const std::vector<std::string> keep = activations_for_backward(nodes, model.input(), objective.node);
+  const std::vector<std::string> keep = GraphPaths(nodes).activations_for_backward(model.input(), objective.node);
   const int channels = item.c();
   const Levels levels = channel_levels(model.metadata, channels);
 

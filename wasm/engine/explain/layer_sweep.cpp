@@ -11,8 +11,7 @@ std::vector<Explanation> explain_layer_sweep(Model& model, const Tensor& input, 
   if (!needs.layer) {
     fail("explain: the layer sweep needs a layer method (Grad-CAM...); '", method.name(), "' works at the input");
   }
-  const std::vector<NodeInfo> nodes = model.graph.nodes();
-  const std::vector<std::string> layers = spatial_layers_feeding(nodes, model.logits);
+  const std::vector<std::string> layers = GraphPaths(model.graph.nodes()).spatial_layers_feeding(model.logits);
   if (layers.empty()) fail("explain: the model has no spatial layer before its logits '", model.logits, "' to sweep");
 
   Run run(model, input, options, static_cast<int>(layers.size()));

@@ -7,6 +7,7 @@
 
 #include "explain/predict.h"
 #include "explain/run.h"
+#include "graph/paths.h"
 
 namespace camlens::explain {
 
@@ -16,27 +17,9 @@ double ms_between(std::chrono::steady_clock::time_point start, std::chrono::stea
   return std::chrono::duration<double, std::milli>(end - start).count();
 }
 
-int index_of(const std::vector<NodeInfo>& nodes, const std::string& name) {
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (nodes[i].name == name) return static_cast<int>(i);
-  }
-  return -1;
-}
-
-// feeds[i]: node i's output reaches node `to` (or is `to`). Nodes are in topological order.
-std::vector<bool> nodes_feeding(const std::vector<NodeInfo>& nodes, int to) {
-  std::vector<bool> feeds(nodes.size(), false);
-  feeds[to] = true;
-  for (int i = to; i >= 0; --i) {
-    if (!feeds[i]) continue;
-    for (const std::string& input : nodes[i].inputs) feeds[index_of(nodes, input)] = true;
-  }
-  return feeds;
-}
-
-std::string spatial_names(const std::vector<NodeInfo>& nodes, const std::string& logits) {
+std::string spatial_names(const GraphPaths& paths, const std::string& logits) {
   std::string names;
-  for (const std::string& name : spatial_layers_feeding(nodes, logits)) names += (names.empty() ? "'" : ", '") + name + "'";
+  for (const std::string& name : paths.spatial_layers_feeding(logits)) names += (names.empty() ? "'" : ", '") + name + "'";
   return names.empty() ? "none" : names;
 }
 
@@ -65,67 +48,40 @@ void add_once(std::vector<std::string>& names, const std::string& name) {
 
 // Where one backward pass can stop and still give the gradients of all `names`: the earliest of
 // them when it feeds the others, else the graph input, which feeds every node.
-std::string lowest_feeding_all(const std::vector<NodeInfo>& nodes, const std::vector<std::string>& names,
+std::string lowest_feeding_all(const GraphPaths& paths, const std::vector<std::string>& names,
                                const std::string& input) {
-  int lowest = index_of(nodes, names.front());
-  for (const std::string& name : names) lowest = std::min(lowest, index_of(nodes, name));
+  int lowest = paths.index_of(names.front());
+  for (const std::string& name : names) lowest = std::min(lowest, paths.index_of(name));
   for (const std::string& name : names) {
-    if (!nodes_feeding(nodes, index_of(nodes, name))[lowest]) return input;
+    if (!paths.feeding(name)[lowest]) return input;
   }
-  return nodes[lowest].name;
+  return paths.nodes()[lowest].name;
 }
 
 }  // namespace
 
-// ---- graph paths ----
-
-std::vector<std::string> activations_for_backward(const std::vector<NodeInfo>& nodes, const std::string& stop,
-                                                  const std::string& from) {
-  const int low = index_of(nodes, stop), high = index_of(nodes, from);
-  const std::vector<bool> feeds = nodes_feeding(nodes, high);
-  std::vector<bool> above_stop(nodes.size(), false), needed(nodes.size(), false);
-  for (int i = low; i <= high; ++i) {
-    above_stop[i] = i == low || std::any_of(nodes[i].inputs.begin(), nodes[i].inputs.end(),
-                                            [&](const std::string& input) { return above_stop[index_of(nodes, input)]; });
-    if (!above_stop[i] || !feeds[i]) continue;
-    needed[i] = true;
-    for (const std::string& input : nodes[i].inputs) needed[index_of(nodes, input)] = true;
-  }
-  std::vector<std::string> names;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (needed[i]) names.push_back(nodes[i].name);
-  }
-  return names;
-}
-
-std::vector<std::string> spatial_layers_feeding(const std::vector<NodeInfo>& nodes, const std::string& to) {
-  const std::vector<bool> feeds = nodes_feeding(nodes, index_of(nodes, to));
-  std::vector<std::string> names;
-  for (size_t i = 1; i < nodes.size(); ++i) {
-    if (feeds[i] && nodes[i].spatial()) names.push_back(nodes[i].name);
-  }
-  return names;
-}
+// ---- layers ----
 
 void check_layer(const Model& model, const std::string& layer) {
-  const std::vector<NodeInfo> nodes = model.graph.nodes();
-  const int index = index_of(nodes, layer);
+  const GraphPaths paths(model.graph.nodes());
+  const int index = paths.index_of(layer);
   if (index < 0) {
     fail("explain: the model has no layer named '", layer, "'; spatial layers feeding the logits: ",
-         spatial_names(nodes, model.logits));
+         spatial_names(paths, model.logits));
   }
-  if (!nodes[index].spatial()) {
-    fail("explain: layer '", layer, "' (", nodes[index].kind, ") gives ", nodes[index].item_shape.str(),
-         " per image, not a spatial [H, W, C] map; pick one of: ", spatial_names(nodes, model.logits));
+  const NodeInfo& node = paths.nodes()[index];
+  if (!node.spatial()) {
+    fail("explain: layer '", layer, "' (", node.kind, ") gives ", node.item_shape.str(),
+         " per image, not a spatial [H, W, C] map; pick one of: ", spatial_names(paths, model.logits));
   }
-  if (!nodes_feeding(nodes, index_of(nodes, model.logits))[index]) {
+  if (!paths.feeding(model.logits)[index]) {
     fail("explain: layer '", layer, "' does not feed the logits '", model.logits, "'; pick one of: ",
-         spatial_names(nodes, model.logits));
+         spatial_names(paths, model.logits));
   }
 }
 
 std::string default_layer(const Model& model) {
-  const std::vector<std::string> layers = spatial_layers_feeding(model.graph.nodes(), model.logits);
+  const std::vector<std::string> layers = GraphPaths(model.graph.nodes()).spatial_layers_feeding(model.logits);
   // The metadata's layer when it can be explained (its derived default is the last spatial node
   // of the whole graph, which may be a side branch).
   if (std::find(layers.begin(), layers.end(), model.metadata.explain_layer) != layers.end()) {
@@ -217,7 +173,11 @@ MethodMap ElementwiseGradientMethod::compute(ExplainContext& context) {
 // ---- Run ----
 
 Run::Run(Model& model, const Tensor& input, const ExplainOptions& options, int units)
-    : model_(model), input_(input), options_(options), units_(units) {
+    : model_(model),
+      input_(input),
+      options_(options),
+      units_(units),
+      shared_(options.shared_forward != nullptr ? *options.shared_forward : own_forward_) {
   if (input.shape().rank() < 2 || input.shape()[0] != 1) {
     fail("explain: explains one image at a time: the input must have batch 1, got ", input.shape().str());
   }
@@ -230,30 +190,50 @@ Run::Run(Model& model, const Tensor& input, const ExplainOptions& options, int u
 }
 
 void Run::forward(std::vector<std::string> keep) {
-  const std::vector<NodeInfo> nodes = model_.graph.nodes();
+  const GraphPaths paths(model_.graph.nodes());
   for (const auto& [relu, planned] : planned_backward_) {
-    for (std::string& name : activations_for_backward(nodes, planned.stop, model_.logits)) keep.push_back(std::move(name));
+    for (std::string& name : paths.activations_for_backward(planned.stop, model_.logits)) keep.push_back(std::move(name));
   }
   keep.push_back(model_.logits);
   if (!model_.probabilities.empty()) keep.push_back(model_.probabilities);
-  keep_ = std::move(keep);
+  bool kept_already = true;
+  for (std::string& name : keep) {
+    if (std::find(shared_.keep.begin(), shared_.keep.end(), name) != shared_.keep.end()) continue;
+    shared_.keep.push_back(std::move(name));
+    kept_already = false;
+  }
+  if (shared_.graph_holds && kept_already) {  // an earlier call's forward pass of this input
+    prediction_ = shared_.prediction;
+    return;
+  }
   const auto start = Clock::now();
-  model_.graph.forward(input_, {.keep = keep_});
-  graph_holds_shared_forward_ = true;
-  prediction_ = read_prediction(model_);
+  model_.graph.forward(input_, {.keep = shared_.keep});
+  ++shared_.forward_passes;
+  shared_.graph_holds = true;
+  prediction_ = shared_.prediction = read_prediction(model_);
   shared_forward_ms_ += ms_between(start, Clock::now());
 }
 
-int Run::resolve(Target target) const {
-  const int count = class_count();
+void Run::forward_again() {
+  const auto start = Clock::now();
+  model_.graph.forward(input_, {.keep = shared_.keep});
+  ++shared_.forward_passes;
+  shared_.graph_holds = true;
+  unit_forward_ms_ += ms_between(start, Clock::now());
+}
+
+int Run::resolve(Target target) const { return resolve_target(model_, prediction_, target); }
+
+int resolve_target(const Model& model, const Prediction& prediction, Target target) {
+  const int count = static_cast<int>(prediction.logits.size());
   if (target.kind == Target::Kind::rank) {
     if (target.value < 0 || target.value >= count) {
-      fail("explain: target rank ", target.value, " is out of range: the model ranks ", describe_classes(model_, count));
+      fail("explain: target rank ", target.value, " is out of range: the model ranks ", describe_classes(model, count));
     }
-    return prediction_.ranking[target.value];
+    return prediction.ranking[target.value];
   }
   if (target.value < 0 || target.value >= count) {
-    fail("explain: target class ", target.value, " is out of range: the model has ", describe_classes(model_, count));
+    fail("explain: target class ", target.value, " is out of range: the model has ", describe_classes(model, count));
   }
   return target.value;
 }
@@ -267,12 +247,7 @@ const Tensor& Run::gradients(int target_class, ReluBackward relu, const std::str
   if (planned == planned_backward_.end()) fail("explain: no backward pass planned for this ReLU mode (Run::plan_backward)");
   auto [shared, first_use] = shared_gradients_.try_emplace({target_class, relu});
   if (first_use) {
-    if (!graph_holds_shared_forward_) {  // a method's extra pass replaced the activations backward reads
-      const auto start = Clock::now();
-      model_.graph.forward(input_, {.keep = keep_});
-      graph_holds_shared_forward_ = true;
-      unit_forward_ms_ += ms_between(start, Clock::now());
-    }
+    if (!shared_.graph_holds) forward_again();  // a method's extra pass replaced the activations backward reads
     const auto start = Clock::now();
     Tensor one_hot(model_.graph.activation(model_.logits).shape());
     one_hot[target_class] = 1.0f;
@@ -281,6 +256,7 @@ const Tensor& Run::gradients(int target_class, ReluBackward relu, const std::str
                   .to = planned->second.stop,
                   .wanted = planned->second.nodes,
                   .request = {.weight_grads = false, .relu = relu}});
+    ++shared_.backward_passes;
     for (const auto& [name, tensor] : grads) shared->second.by_node.emplace(name, tensor->clone());
     shared->second.ms = ms_between(start, Clock::now());
   }
@@ -292,18 +268,23 @@ const Tensor& Run::gradients(int target_class, ReluBackward relu, const std::str
 
 const Tensor& Run::forward_logits(const Tensor& batch) {
   const auto start = Clock::now();
-  graph_holds_shared_forward_ = false;
+  shared_.graph_holds = false;
   model_.graph.forward(batch, {.keep = std::vector<std::string>{model_.logits}});
+  ++shared_.forward_passes;
   unit_forward_ms_ += ms_between(start, Clock::now());
   return model_.graph.activation(model_.logits);
 }
 
 const Tensor& Run::input_gradients(const Tensor& batch, int target_class, ReluBackward relu) {
   const std::string& input = model_.input();
-  if (input_backward_keep_.empty()) input_backward_keep_ = activations_for_backward(model_.graph.nodes(), input, model_.logits);
+  if (input_backward_keep_.empty()) {
+    input_backward_keep_ = GraphPaths(model_.graph.nodes()).activations_for_backward(input, model_.logits);
+  }
   const auto start = Clock::now();
-  graph_holds_shared_forward_ = false;
+  shared_.graph_holds = false;
   model_.graph.forward(batch, {.keep = input_backward_keep_});
+  ++shared_.forward_passes;
+  ++shared_.backward_passes;
   const auto forward_done = Clock::now();
   Tensor one_hot(model_.graph.activation(model_.logits).shape());  // [N, classes]: each item's own target logit
   const int classes = one_hot.shape().c();
@@ -374,9 +355,9 @@ std::vector<Explanation> explain_all(Model& model, const Tensor& input, std::spa
   }
 
   Run run(model, input, options, static_cast<int>(methods.size() * targets.size()));
-  const std::vector<NodeInfo> nodes = model.graph.nodes();
+  const GraphPaths paths(model.graph.nodes());
   for (auto& [relu, names] : gradient_nodes) {
-    std::string stop = lowest_feeding_all(nodes, names, model.input());
+    std::string stop = lowest_feeding_all(paths, names, model.input());
     run.plan_backward(relu, std::move(stop), std::move(names));
   }
   run.forward(keep);

@@ -37,6 +37,17 @@ struct Prediction {
   std::vector<int> ranking;          // every class index, most probable first (ties: lower index first)
 };
 
+// The forward pass of one input that several explain calls share (the Explainer keeps one per
+// crop): which activations it keeps, whether the graph still holds them, and the prediction.
+// A call that finds the graph holding it runs no forward pass of its own. Calls count the passes
+// they run here, so a caller can tell what a request cost.
+struct SharedForward {
+  std::vector<std::string> keep;  // a superset of what any call needs kept; empty: each call decides
+  bool graph_holds = false;       // the graph's kept activations are this input's
+  Prediction prediction;          // valid while graph_holds, or once computed for this input
+  int forward_passes = 0, backward_passes = 0;
+};
+
 struct ExplainOptions {
   // The layer to explain at; empty: default_layer(model). Ignored by per-pixel methods, which
   // work at the input.
@@ -47,6 +58,8 @@ struct ExplainOptions {
   Upsampling upsampling = Upsampling::bilinear;  // how the maps reach those sizes
   int batch_size = 16;        // inputs per extra pass (Score-CAM, occlusion, SmoothGrad, Integrated Gradients)
   ProgressCallback progress;  // optional: called between steps; returning false cancels
+  // optional: a forward pass of this same input kept from an earlier call (and updated by this one)
+  SharedForward* shared_forward = nullptr;
 };
 
 struct Explanation {
@@ -83,6 +96,8 @@ std::string default_layer(const Model& model);
 // The layer `method` explains: `requested` when given, else the method's own layer if it has one,
 // else default_layer(model).
 std::string layer_for(const Model& model, const Method& method, const std::string& requested);
+// The class `target` names in `prediction` of `model`; an Error when it is out of range.
+int resolve_target(const Model& model, const Prediction& prediction, Target target);
 // Class indices by decreasing score; ties keep the lower index first.
 std::vector<int> rank_classes(std::span<const float> scores);
 

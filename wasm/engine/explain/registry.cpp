@@ -76,7 +76,7 @@ std::unique_ptr<Method> make_method(std::string_view name) {
 
 std::optional<std::string> why_not_applicable(const Model& model, const Method& method, const std::string& layer) {
   if (!method.requirements().layer) return std::nullopt;
-  if (spatial_layers_feeding(model.graph.nodes(), model.logits).empty()) {
+  if (GraphPaths(model.graph.nodes()).spatial_layers_feeding(model.logits).empty()) {
     return std::string(method.name()) + ": the model has no spatial [H, W, C] layer before its logits '" +
            model.logits + "', so no CAM method applies; use a per-pixel method";
   }

@@ -13,6 +13,7 @@
 
 #include "explain/pipeline.h"
 #include "graph/graph.h"
+#include "graph/paths.h"
 
 namespace camlens::explain {
 
@@ -57,14 +58,17 @@ class Run {
  private:
   using Clock = std::chrono::steady_clock;
 
+  // Runs the shared forward pass on the graph again (after an extra pass replaced it).
+  void forward_again();
+
   Model& model_;
   const Tensor& input_;
   const ExplainOptions& options_;
   int units_;
   int unit_ = 0;
-  std::vector<std::string> keep_;  // the shared forward's keep set, to redo it after extra passes
+  SharedForward own_forward_;
+  SharedForward& shared_;  // options.shared_forward, or own_forward_
   std::vector<std::string> input_backward_keep_;  // what input_gradients keeps; computed on first use
-  bool graph_holds_shared_forward_ = false;
   Prediction prediction_;
   struct PlannedBackward {
     std::string stop;
@@ -80,13 +84,6 @@ class Run {
   double unit_forward_ms_ = 0.0, unit_backward_ms_ = 0.0;
 };
 
-// Graph paths, from NodeInfo lists (graph.nodes()).
-// The activations a backward pass from `from` down to `stop` reads: the nodes on a path between
-// them and every input of those nodes.
-std::vector<std::string> activations_for_backward(const std::vector<NodeInfo>& nodes, const std::string& stop,
-                                                  const std::string& from);
-// The spatial nodes (input excluded) whose output reaches `to`, in topological order.
-std::vector<std::string> spatial_layers_feeding(const std::vector<NodeInfo>& nodes, const std::string& to);
 // Throws an Error unless `layer` is a spatial node of the model that feeds its logits.
 void check_layer(const Model& model, const std::string& layer);
 
