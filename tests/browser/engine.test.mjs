@@ -1,5 +1,5 @@
-// web/js/engine.js and web/js/worker.js in Debian's Chromium (playwright-core): the contract's
-// Promise API over the worker, results that are copies, errors that keep what was loaded, and
+// web/js/engine.js and web/js/worker.js in Debian's Chromium (playwright-core): the Promise API
+// over the worker (one request per action, views streamed in parts), results that are copies, errors that keep what was loaded, and
 // cancelling both ways: with a SharedArrayBuffer flag when the page is cross-origin isolated, and
 // by restarting the worker (re-loading model and image) when it is not. A small static server here
 // serves web/js, build/wasm as /engine, models and the test fixture, with or without COOP/COEP.
@@ -52,7 +52,7 @@ test.after(() => browser.close());
 
 // A page on a fresh server; `run` is evaluated in it with the engine created, the emotion model
 // loaded and the astronaut's face set (window.engine, window.description).
-async function inPage({ isolated }, run) {
+async function inPage({ isolated }, run, argument) {
   const server = await serve({ isolated });
   const page = await browser.newPage();
   const errors = [];
@@ -77,7 +77,7 @@ async function inPage({ isolated }, run) {
       const { width, height, data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
       await window.engine.setImage({ width, height, data });
     });
-    const result = await page.evaluate(run);
+    const result = await page.evaluate(run, argument);
     assert.deepEqual(errors, []);
     return result;
   } finally {
@@ -86,114 +86,128 @@ async function inPage({ isolated }, run) {
   }
 }
 
-test('the contract over the worker: predict, explain, render, top-K, sweep, errors that keep the model', async () => {
-  const result = await inPage({ isolated: true }, async () => {
+// Typed arrays as plain arrays, so a result can leave the page and meet the schema.
+const PLAIN = `(function plain(value) {
+  if (ArrayBuffer.isView(value)) return Array.from(value);
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  return value;
+})`;
+
+test('the contract over the worker: one view with every part, schema results, errors that keep the model', async () => {
+  const result = await inPage({ isolated: true }, async (plainSource) => {
+    const plain = eval(plainSource);
     const { engine, description } = window;
-    const prediction = await engine.predict({ crop: null, top: 3 });
     const progress = [];
+    const parts = [];
     const crop = { x: 10, y: 5, width: 120, height: 110 };
-    const job = engine.explain({ method: 'grad-cam', classIndex: null, layer: null, crop, colormap: 'jet', alpha: 0.4,
-      smooth: true }, { onProgress: (fraction, stage) => progress.push([fraction, stage]) });
-    const e = await job.promise;
-    const rendered = await engine.render({ heat: e.heat, crop: e.crop, colormap: 'gray', alpha: 1 });
-    const top = await engine.topK({ k: 3, method: 'cam', crop: null });
-    const sweep = await engine.layerSweep({ classIndex: 3, crop: null });
+    const requestsBefore = engine.requests;
+    const job = engine.view({ crop, methods: ['grad-cam', 'saliency', 'occlusion'], top_k: 3, layer_sweep: true, max_side: 64,
+      thumbnail_side: 32 }, { onProgress: (fraction, stage) => progress.push([fraction, stage]), onPart: (part) => parts.push(part) });
+    const view = await job.promise;
+    const requests = engine.requests - requestsBefore;
+    const recoloured = await engine.view({ crop, methods: ['grad-cam', 'saliency', 'occlusion'], top_k: 3, layer_sweep: true,
+      max_side: 64, thumbnail_side: 32, colormap: 'gray', alpha: 1 }).promise;
     const failures = [];
     for (const call of [
-      () => engine.explain({ method: 'no-such' }).promise,
+      () => engine.view({ methods: ['no-such'] }).promise,
+      () => engine.view({ method: 'grad-cam' }).promise,
       () => engine.loadModel({ modelJson: '{', shards: [] }),
       () => engine.setImage({ width: 10, height: 10, data: new Uint8ClampedArray(7) }),
     ]) {
       failures.push(await call().then(() => 'resolved', (error) => `${error.name}: ${error.message}`));
     }
-    const after = await engine.predict({ top: 1 });
+    const after = await engine.view({}).promise;
+    const e = view.explanations[0];
     return {
-      labels: description.labels, defaultLayer: description.defaultLayer, input: description.input,
-      layers: description.layers.length, methods: description.methods.length,
-      top: prediction.classes.map((c) => c.label), crop: prediction.crop,
-      explained: { method: e.method, classIndex: e.classIndex, map: [e.map.width, e.map.height],
-        mapIsFloat32: e.map.values instanceof Float32Array, overlay: [e.overlay.width, e.overlay.height],
-        overlayIsClamped: e.overlay.data instanceof Uint8ClampedArray, total: e.timings.total },
-      progress: progress.length,
-      gray: new Set(rendered.heatmap.data.subarray(0, 3)).size === 1,
-      top3: top.map((t) => t.classIndex), sweep: sweep.length,
-      failures, after: after.classes[0].label, afterCrop: after.crop,
-      heap: await engine.heapBytes(),
+      description: plain(description), view: plain(view), parts: plain(parts), requests,
+      explained: { method: e.method, class: e.class, raw: [e.raw.width, e.raw.height], rawIsFloat32: e.raw.values instanceof Float32Array,
+        overlay: [e.pictures.overlay.width, e.pictures.overlay.height], overlayIsClamped: e.pictures.overlay.rgba instanceof Uint8ClampedArray },
+      progress: progress.length, lastFraction: progress.at(-1)?.[0],
+      recoloured: { passes: recoloured.passes, reused: recoloured.explanations.every((m) => m.reused),
+        gray: new Set(recoloured.explanations[0].pictures.heatmap.rgba.subarray(0, 3)).size === 1 },
+      failures, after: after.prediction.classes[0].label, afterCrop: after.crop,
     };
-  });
-  assert.equal(result.labels[3], 'happy');
-  assert.equal(result.defaultLayer, 'StatefulPartitionedCall/model_1/add_2/add');
-  assert.deepEqual(result.input, { height: 64, width: 64, channels: 1, color: 'gray' });
-  assert.equal(result.methods, 15);
-  assert.deepEqual(result.top.slice(0, 1), ['happy']);
-  assert.deepEqual(result.crop, { x: 0, y: 0, width: 140, height: 140 });
-  assert.deepEqual(result.explained, { method: 'grad-cam', classIndex: 3, map: [8, 8], mapIsFloat32: true,
-    overlay: [120, 110], overlayIsClamped: true, total: result.explained.total });
-  assert.ok(result.explained.total > 0);
-  assert.ok(result.progress >= 1);
-  assert.ok(result.gray);
-  assert.equal(result.top3[0], 3);
-  assert.ok(result.sweep >= 10);
+  }, PLAIN);
+  const { checkResult } = await import('../schema.mjs');
+  checkResult(result.description);
+  checkResult(result.view);
+  for (const part of result.parts) checkResult(part);
+  assert.equal(result.description.labels[3], 'happy');
+  assert.equal(result.description.default_layer, 'StatefulPartitionedCall/model_1/add_2/add');
+  assert.deepEqual(result.description.input, { height: 64, width: 64, channels: 1, color: 'gray' });
+  assert.equal(result.description.methods.length, 15);
+  assert.equal(result.requests, 1, 'one view, one request');
+  assert.deepEqual(result.view.crop, { x: 10, y: 5, width: 120, height: 110 });
+  assert.equal(result.view.prediction.classes.length, 7);
+  assert.deepEqual(result.view.explanations.map((m) => m.method), ['grad-cam', 'saliency', 'occlusion']);
+  assert.equal(result.view.top_k.length, 3);
+  assert.ok(result.view.layer_sweep.length >= 10);
+  assert.deepEqual(result.parts.map((part) => Object.keys(part).filter((key) => !['version', 'kind', 'part', 'image', 'crop'].includes(key))),
+    [['prediction'], ['explanations'], ['top_k', 'layer_sweep'], ['explanations']]);
+  assert.deepEqual(result.explained, { method: 'grad-cam', class: 3, raw: [8, 8], rawIsFloat32: true, overlay: [64, 59],
+    overlayIsClamped: true });
+  assert.ok(result.progress >= 3);
+  assert.equal(result.lastFraction, 1);
+  assert.deepEqual(result.recoloured, { passes: { forward: 0, backward: 0 }, reused: true, gray: true });
   assert.match(result.failures[0], /^Error: explain: no method named 'no-such'/);
-  assert.match(result.failures[1], /^Error: .+/);
-  assert.match(result.failures[2], /^Error: Image: a 10x10 RGBA image needs 400 bytes \(4 per pixel\), got 7/);
+  assert.match(result.failures[1], /^Error: view request: unknown field 'method'/);
+  assert.match(result.failures[2], /^Error: .+/);
+  assert.match(result.failures[3], /^Error: setImage: a 10x10 RGBA image needs 400 bytes \(4 per pixel\), got 7/);
   assert.equal(result.after, 'happy');
-  assert.deepEqual(result.afterCrop, { x: 0, y: 0, width: 140, height: 140 }, 'the face, not the failed 10x10 image');
-  assert.ok(result.heap > 0);
+  assert.deepEqual(result.afterCrop, { x: 10, y: 5, width: 120, height: 110 }, 'the face and its box, not the failed 10x10 image');
 });
 
-// Cancels a slow SmoothGrad at its first progress report and a queued job before it runs; the
-// engine then still predicts and explains the same image.
+test('one request per action: a model, a photo and its view go to the worker together', async () => {
+  const result = await inPage({ isolated: true }, async () => {
+    const { engine } = window;
+    const bytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const text = async (url) => (await fetch(url)).text();
+    const model = {
+      modelJson: await text('/models/fashion-mnist/model.json'),
+      shards: JSON.parse(await text('/models/fashion-mnist/model.json')).weightsManifest.flatMap((g) => g.paths)
+        .map((name) => ({ name })),
+      metadataJson: null,
+    };
+    for (const shard of model.shards) shard.bytes = await bytes(`/models/fashion-mnist/${shard.name}`);
+    const loaded = [];
+    const before = engine.requests;
+    const { model: description, image, view } = await engine.act({ model, view: { methods: ['cam'] } },
+      { onLoaded: (what) => loaded.push(Object.keys(what).filter((key) => what[key])) }).promise;
+    return { requests: engine.requests - before, labels: description.labels.length, image, loaded,
+      explained: view.explanations.map((m) => m.method) };
+  });
+  assert.equal(result.requests, 1);
+  assert.equal(result.labels, 10);
+  assert.deepEqual(result.loaded, [['model', 'image']], 'the new model is shown the photo already there');
+  assert.deepEqual(result.image.crop, { x: 0, y: 0, width: 140, height: 140 }, 'its default box of that photo');
+  assert.deepEqual(result.explained, ['cam']);
+});
+
+// Cancels a slow SmoothGrad at its first progress report and a queued view before it runs; the
+// engine then still explains the same image, and keeps what the cancelled view had finished.
 async function cancelling() {
   const { engine } = window;
   let job;
-  job = engine.explain({ method: 'smooth-grad', params: { samples: 2000 } }, { onProgress: () => job.cancel() });
-  const queued = engine.explain({ method: 'grad-cam' });
+  job = engine.view({ methods: ['grad-cam', { name: 'smooth-grad', params: { samples: 2000 } }] },
+    { onProgress: (fraction, stage) => { if (stage.startsWith('smooth-grad')) job.cancel(); } });
+  const queued = engine.view({ methods: ['cam'] });
   const outcome = (promise) => promise.then(() => 'resolved', (error) => error.name);
   const settled = Promise.all([outcome(job.promise), outcome(queued.promise)]);
   queued.cancel();
   const outcomes = await settled;
-  const after = await engine.explain({ method: 'saliency' }).promise;
-  const prediction = await engine.predict({ top: 1 });
-  return { outcomes, after: [after.method, after.classIndex], prediction: prediction.classes[0].label };
+  const after = await engine.view({ methods: ['saliency', 'grad-cam'] }).promise;
+  return { outcomes, after: after.explanations.map((m) => [m.method, m.class]), prediction: after.prediction.classes[0].label };
 }
 
 for (const isolated of [true, false]) {
   const how = isolated ? 'through a SharedArrayBuffer flag' : 'by restarting the worker';
   test(`cancel ${how}: CancelledError, then the engine works`, async () => {
     const result = await inPage({ isolated }, cancelling);
-    assert.deepEqual(result,
-      { outcomes: ['CancelledError', 'CancelledError'], after: ['saliency', 3], prediction: 'happy' });
+    assert.deepEqual(result, { outcomes: ['CancelledError', 'CancelledError'], after: [['saliency', 3], ['grad-cam', 3]],
+      prediction: 'happy' });
   });
 }
-
-test('explainMany over the worker: one call, the same maps as one explain call per method, cancellable', async () => {
-  const result = await inPage({ isolated: true }, async () => {
-    const { engine } = window;
-    const methods = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
-    const common = { classIndex: null, layer: null, crop: null, colormap: 'jet', alpha: 0.4, smooth: true };
-    const many = await engine.explainMany({ methods, ...common }).promise;
-    const alone = [];
-    for (const method of methods) alone.push(await engine.explain({ method, ...common, params: {} }).promise);
-    const job = engine.explainMany({ methods: ['cam', 'smooth-grad'], params: { 'smooth-grad': { samples: 2000 } } },
-      { onProgress: () => job.cancel() });
-    const cancelled = await job.promise.then(() => 'resolved', (error) => error.name);
-    return {
-      methods: many.map((e) => e.method),
-      sameMaps: many.map((e, i) => e.map.values.length > 0 && e.map.values.every((v, j) => v === alone[i].map.values[j])),
-      sameOverlays: many.map((e, i) => e.overlay.data.every((v, j) => v === alone[i].overlay.data[j])),
-      totals: many.map((e) => e.timings.total),
-      cancelled,
-      after: (await engine.predict({ top: 1 })).classes[0].label,
-    };
-  });
-  assert.deepEqual(result.methods, ['cam', 'grad-cam', 'grad-cam++', 'saliency']);
-  assert.deepEqual(result.sameMaps, [true, true, true, true]);
-  assert.deepEqual(result.sameOverlays, [true, true, true, true]);
-  assert.ok(result.totals.every((total) => total > 0 && total === result.totals[0]), 'the whole call\'s time on each');
-  assert.equal(result.cancelled, 'CancelledError');
-  assert.equal(result.after, 'happy');
-});
 
 // Threads: cross-origin isolated, the engine runs the threaded module on every thread it prespawned
 // (this machine has 2 cores: at least 2), and its maps are those of 1 thread bit for bit; more than
@@ -203,17 +217,19 @@ async function mapsAtEveryThreadCount() {
   const { engine } = window;
   const methods = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
   const initial = { threads: engine.threads, maxThreads: engine.maxThreads, moduleName: engine.moduleName };
-  const mapsAt = async (threads) => {
+  const mapsAt = async (threads, crop) => {
     await engine.setThreads(threads);
-    const explained = await engine.explainMany({ methods, crop: null }).promise;
-    return { maps: explained.map((e) => Array.from(e.map.values)), heat: explained.map((e) => Array.from(e.heat.values)),
-      overlays: explained.map((e) => Array.from(e.overlay.data)) };
+    const view = await engine.view({ methods, crop }).promise;  // a new crop: nothing kept
+    return { maps: view.explanations.map((e) => Array.from(e.raw.values)), heat: view.explanations.map((e) => Array.from(e.heat.values)),
+      passes: view.passes.forward };
   };
-  const all = await mapsAt(initial.maxThreads);
-  const one = await mapsAt(1);
+  const all = await mapsAt(initial.maxThreads, { x: 1, y: 0, width: 139, height: 140 });
+  const one = await mapsAt(1, { x: 0, y: 0, width: 140, height: 140 });
+  const oneAgain = await mapsAt(1, { x: 1, y: 0, width: 139, height: 140 });
   const tooMany = await engine.setThreads(initial.maxThreads + 1).then(() => 'resolved', (error) => error.message);
-  return { initial, same: JSON.stringify(all) === JSON.stringify(one), mapCount: one.maps.length,
-    tooMany, after: engine.threads, prediction: (await engine.predict({ top: 1 })).classes[0].label };
+  return { initial, same: JSON.stringify(all) === JSON.stringify(oneAgain), differs: JSON.stringify(one) !== JSON.stringify(all),
+    mapCount: one.maps.length, tooMany, after: engine.threads,
+    prediction: (await engine.view({}).promise).prediction.classes[0].label };
 }
 
 test('threads, cross-origin isolated: all prespawned threads by default, the same maps as 1 thread', async () => {
@@ -223,6 +239,7 @@ test('threads, cross-origin isolated: all prespawned threads by default, the sam
   assert.equal(result.initial.threads, result.initial.maxThreads);
   assert.equal(result.mapCount, 4);
   assert.ok(result.same, 'maps at all threads equal maps at 1 thread');
+  assert.ok(result.differs, 'another crop gives other maps');
   assert.match(result.tooMany, new RegExp(`asked for ${result.initial.maxThreads + 1} threads, but this WebAssembly module can run ${result.initial.maxThreads}`));
   assert.equal(result.after, 1, 'a refused count leaves the count as it was');
   assert.equal(result.prediction, 'happy');

@@ -37,12 +37,12 @@ function pageState(page) {
 
 // Each panel's canvas against the plain image inside the crop box, at the same size.
 function plainCropDifferences(page) {
-  return page.evaluate(() => window.camlens.panels().map(({ method, explanation }) => {
-    const { overlay, crop } = explanation;
+  return page.evaluate(() => window.camlens.panels().map(({ method, explanation, crop }) => {
+    const { overlay } = explanation.pictures;
     const image = document.getElementById('image-canvas');
     const plain = image.getContext('2d').getImageData(crop.x, crop.y, crop.width, crop.height).data;
     let sum = 0;
-    for (let i = 0; i < plain.length; ++i) sum += Math.abs(plain[i] - overlay.data[i]);
+    for (let i = 0; i < plain.length; ++i) sum += Math.abs(plain[i] - overlay.rgba[i]);
     return { method, sameSize: overlay.width === crop.width && overlay.height === crop.height, difference: sum / plain.length };
   }));
 }
@@ -217,21 +217,20 @@ test('class, layer, colormap, opacity and smoothing each change the drawn maps',
   const { page, context, log } = await openPage(browser, server.url);
   try {
     let before = await panelPixels(page);
-    // Which engine calls the panels make: the fast ones (all four defaults) share ONE explainMany.
+    // What the page asks the engine: ONE view with every panel's method and both strips.
     await page.evaluate(() => {
       const { engine } = window.camlens;
       window.panelCalls = [];
-      for (const name of ['explain', 'explainMany']) {
-        const original = engine[name].bind(engine);
-        engine[name] = (options, ...rest) => {
-          window.panelCalls.push({ name, methods: options.methods ?? [options.method] });
-          return original(options, ...rest);
-        };
-      }
+      const original = engine.act.bind(engine);
+      engine.act = (action, ...rest) => {
+        window.panelCalls.push({ methods: action.view.methods.map((method) => method.name), top_k: action.view.top_k,
+          layer_sweep: action.view.layer_sweep });
+        return original(action, ...rest);
+      };
     });
     await page.locator('#predictions .prediction').nth(1).click();
     await idle(page);
-    assert.deepEqual(await page.evaluate(() => window.panelCalls), [{ name: 'explainMany', methods: DEFAULT_METHODS }]);
+    assert.deepEqual(await page.evaluate(() => window.panelCalls), [{ methods: DEFAULT_METHODS, top_k: 3, layer_sweep: true }]);
     assert.equal(await page.locator('#predictions .prediction').nth(1).getAttribute('aria-pressed'), 'true');
     assert.match(await page.locator('#explained-class').textContent(), new RegExp((await topClasses(page))[1]));
     let after = await panelsAreMaps(page);
@@ -311,8 +310,8 @@ test('download gives a valid PNG per panel and for the whole grid', async () => 
     // A photo larger than the panels: drawn at the panels' size, downloaded at the crop's.
     await page.setInputFiles('#image-file-input', path.join(root, 'web/samples/camera.jpg'));
     await idle(page);
-    const drawn = await page.evaluate(() => window.camlens.panels().map(({ method, explanation }) => ({
-      method, crop: explanation.crop.width, sizes: [explanation.overlay.width, explanation.overlay.height, explanation.heat.width, explanation.heat.height],
+    const drawn = await page.evaluate(() => window.camlens.panels().map(({ method, explanation, crop }) => ({
+      method, crop: crop.width, sizes: [explanation.pictures.overlay.width, explanation.pictures.overlay.height, explanation.heat.width, explanation.heat.height],
     })));
     for (const { method, crop, sizes } of drawn) {
       assert.equal(crop, 512, 'the default crop of the 512x512 photo');
@@ -418,6 +417,36 @@ test('a phone-sized viewport shows one readable column without sideways scrollin
     await panelsAreMaps(page);
     await screenshot(page, '17-phone');
     await screenshot(page, '17-phone-full', { fullPage: true });
+  } finally {
+    await context.close();
+  }
+});
+
+test('one request to the engine per user action, and a recolour runs no pass', async () => {
+  const { page, context, log } = await openPage(browser, server.url);
+  try {
+    const requests = () => page.evaluate(() => window.camlens.engine.requests);
+    const counted = async (what, action) => {
+      const before = await requests();
+      await action();
+      await idle(page);
+      assert.equal(await requests() - before, 1, `${what}: one request`);
+    };
+    await counted('class', () => page.locator('#predictions .prediction').nth(1).click());
+    await counted('layer', async () => {
+      const layers = await page.$$eval('#layer-select option', (options) => options.map((option) => option.value));
+      await page.selectOption('#layer-select', layers[layers.length - 3]);
+    });
+    await counted('colormap', () => page.selectOption('#colormap-select', 'viridis'));
+    const recoloured = await page.evaluate(() => window.camlens.lastView);
+    assert.deepEqual(recoloured.passes, { forward: 0, backward: 0 }, 'a colour change recolours the kept maps');
+    await counted('opacity', () => page.locator('#opacity').fill('70'));
+    await counted('crop', () => page.evaluate(() => window.camlens.setCrop({ x: 150, y: 40, width: 160, height: 160 })));
+    assert.equal((await page.evaluate(() => window.camlens.lastView)).passes.forward, 1, 'a new box: one forward pass');
+    await counted('add a method', () => page.selectOption('#method-add', 'layer-cam'));
+    await counted('drop a photo', () => page.setInputFiles('#image-file-input', path.join(root, 'tests/fixtures/images/astronaut_face.png')));
+    await counted('switch model', () => page.selectOption('#model-select', 'fashion-mnist'));
+    assert.deepEqual(errorsIn(log), []);
   } finally {
     await context.close();
   }

@@ -203,6 +203,8 @@ TEST_CASE("Explainer: parts stream in order (prediction, fast maps, strips, each
   std::vector<double> fractions;
   ViewCallbacks callbacks;
   callbacks.part = [&](const ViewResult& part) {
+    CHECK(part.image_width == 12);  // every part says which image and box it is of
+    CHECK(part.crop == CropBox{0, 0, 12, 12});
     std::string what;
     if (part.prediction) what += "prediction ";
     for (const ViewMap& map : part.explanations) what += map.explanation.method + " ";

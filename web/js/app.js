@@ -3,7 +3,7 @@
 import { createEngine } from './engine.js';
 import { el, byId, canvasToPngBlob, saveBlob, fileSafe, formatMs, formatPercent, isEditable } from './dom.js';
 import { decodeImage, isImageFile, isModelFile } from './images.js';
-import { CropBox, centerSquare, clampBox, wholeImage } from './crop-box.js';
+import { CropBox, clampBox, wholeImage } from './crop-box.js';
 import { MethodPanel, thumbnail } from './panels.js';
 import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
 
@@ -18,6 +18,7 @@ const state = {
   imageSource: null,     // the gallery the image came from, or 'user'
   sample: null,          // the gallery entry, when the image is one
   crop: null,
+  defaultCrop: null,     // the box the engine (or the sample's face) starts with
   classIndex: null,      // null: the top class
   layer: null,           // null: the model's default layer
   colormap: 'jet',
@@ -148,35 +149,38 @@ function layerInfo(name) {
   return state.description.layers.find((layer) => layer.name === name);
 }
 function currentLayer() {
-  return state.layer ?? state.description.defaultLayer;
+  return state.layer ?? state.description.default_layer;
 }
 
-// Loads `input` into the engine; on failure the previous model stays and the error is shown.
+// Loads `input` into the engine, with `image` (or the photo shown) and its view, in one request;
+// on failure the previous model stays and the error is shown.
 async function useModel(input, { id, name }) {
-  const description = await engine.loadModel(input);
-  state.description = description;
-  state.modelId = id;
-  if (id === 'custom') state.customModelName = name;
-  state.layer = null;
-  state.classIndex = null;
-  buildShortNames(description.layers.map((layer) => layer.name));
-  updateModelSelect();
-  buildLayerSelect();
-  buildPanels(DEFAULT_METHODS);
-  buildGallery();
   const galleries = galleryFor(id);
   const imageFits = state.image && (state.imageSource === 'user' || galleries.includes(state.imageSource));
   const first = samples[galleries[0]]?.[0];
-  if (!imageFits && first) {
-    await loadSample(galleries[0], first);
-    return;
-  }
-  if (state.image) {
-    state.crop = defaultCrop(state.image, state.sample);
-    cropBox.setBox(state.crop);
-    updateCropReadout();
-    await explainAll();
-  }
+  const sample = !imageFits && first ? { gallery: galleries[0], entry: first, image: await fetchSample(first) } : null;
+  await runView({
+    model: input,
+    image: sample?.image ?? null,
+    onLoaded: ({ model: description, image }) => {
+      state.description = description;
+      state.modelId = id;
+      if (id === 'custom') state.customModelName = name;
+      state.layer = null;
+      state.classIndex = null;
+      buildShortNames(description.layers.map((layer) => layer.name));
+      updateModelSelect();
+      buildLayerSelect();
+      buildPanels(panels.length ? panels.map((panel) => panel.method.name) : DEFAULT_METHODS);
+      buildGallery();
+      if (sample) {
+        const crop = faceBox(sample.image, sample.entry, id) ?? image.crop;
+        showImage(sample.image, { source: sample.gallery, sample: sample.entry, crop });
+      }
+      else if (image) showCrop(image.crop);
+    },
+    crop: sample ? faceBox(sample.image, sample.entry, id) : null,
+  });
 }
 
 function stillLoaded() {
@@ -218,27 +222,39 @@ async function loadModelFiles(files) {
 
 // ---- image ----
 
-function defaultCrop(image, sample) {
-  if (BUILTIN_MODELS[state.modelId]?.faceCrop && sample?.face) return clampBox(sample.face, image);
-  const crop = state.description?.defaultCrop;
-  if (crop === 'full') return wholeImage(image);
-  if (crop && typeof crop === 'object') return clampBox(crop, image);
-  return centerSquare(image);
+// A gallery photo's known face, for the face models: their crop starts on it.
+function faceBox(image, sample, modelId = state.modelId) {
+  return BUILTIN_MODELS[modelId]?.faceCrop && sample?.face ? clampBox(sample.face, image) : null;
 }
 
-async function useImage(image, { source, sample = null }) {
-  await engine.setImage({ width: image.width, height: image.height, data: image.data });
+function showCrop(crop) {
+  state.defaultCrop = crop;
+  state.crop = crop;
+  cropBox.setBox(crop);
+  updateCropReadout();
+}
+
+function showImage(image, { source, sample = null, crop }) {
   state.image = image;
   state.imageSource = source;
   state.sample = sample;
-  state.classIndex = null;
-  state.crop = defaultCrop(image, sample);
   ui.viewerEmpty.hidden = true;
-  cropBox.setImage(image, state.crop);
+  state.defaultCrop = crop;
+  state.crop = crop;
+  cropBox.setImage(image, crop);
   ui.imageName.textContent = `${image.name} · ${image.width}×${image.height}`;
   updateCropReadout();
   markGallerySelection();
-  await explainAll();
+}
+
+// Shows `image` and its view in one request; the crop is the sample's face or the model's default.
+async function useImage(image, { source, sample = null }) {
+  state.classIndex = null;
+  await runView({
+    image,
+    crop: faceBox(image, sample),
+    onLoaded: ({ image: shown }) => showImage(image, { source, sample, crop: faceBox(image, sample) ?? shown.crop }),
+  });
 }
 
 async function loadImageFile(file) {
@@ -253,17 +269,20 @@ async function loadImageFile(file) {
   await useImage(image, { source: 'user' });
 }
 
-async function loadSample(gallery, sample) {
+async function fetchSample(sample) {
   const response = await fetch(`samples/${sample.file}`);
   if (!response.ok) throw new Error(`sample ${sample.file} is missing on the server (HTTP ${response.status})`);
-  const image = await decodeImage(await response.blob(), sample.file.split('/').pop());
-  await useImage(image, { source: gallery, sample });
+  return decodeImage(await response.blob(), sample.file.split('/').pop());
+}
+
+async function loadSample(gallery, sample) {
+  await useImage(await fetchSample(sample), { source: gallery, sample });
 }
 
 function setCrop(box) {
   state.crop = clampBox(box, state.image);
   updateCropReadout();
-  track(explainAll());
+  track(runView());
 }
 
 function updateCropReadout() {
@@ -303,32 +322,35 @@ function barFill(probability) {
   return fill;
 }
 
-function showPrediction(prediction) {
+// The classes best first (every class; the list shows the most probable ones).
+const SHOWN_CLASSES = 5;
+function showPrediction(prediction, forwardMs) {
   state.prediction = prediction;
   // The thread count says why the same photo runs faster on an isolated page (tools/serve.mjs).
   const threads = engine.threads > 1 ? ` · ${engine.threads} threads` : '';
-  ui.forwardTime.textContent = `forward ${formatMs(prediction.timings.forward)}${threads}`;
-  const explained = state.classIndex ?? prediction.classes[0].index;
-  ui.predictions.replaceChildren(...prediction.classes.map((entry, rank) => el('li', {},
+  if (forwardMs > 0) ui.forwardTime.textContent = `forward ${formatMs(forwardMs)}${threads}`;
+  const top = prediction.classes[0].class;
+  const explained = state.classIndex ?? top;
+  ui.predictions.replaceChildren(...prediction.classes.slice(0, SHOWN_CLASSES).map((entry) => el('li', {},
     el('button', {
       type: 'button',
-      class: `prediction${entry.index === explained ? ' selected' : ''}`,
-      'aria-pressed': String(entry.index === explained),
+      class: `prediction${entry.class === explained ? ' selected' : ''}`,
+      'aria-pressed': String(entry.class === explained),
       'aria-label': `Explain ${entry.label}, ${formatPercent(entry.probability)}`,
-      onclick: () => selectClass(rank === 0 ? null : entry.index),
+      onclick: () => selectClass(entry.class === top ? null : entry.class),
     },
     el('span', { class: 'prediction-label' }, entry.label),
     el('span', { class: 'prediction-bar', 'aria-hidden': 'true' },
       barFill(entry.probability)),
     el('span', { class: 'prediction-value' }, formatPercent(entry.probability))))));
-  const chosen = prediction.classes.find((entry) => entry.index === explained);
+  const chosen = prediction.classes.find((entry) => entry.class === explained);
   ui.explainedClass.textContent = chosen ? `${chosen.label} ${formatPercent(chosen.probability)}` : state.description.labels[explained];
   ui.explainedNote.textContent = state.classIndex === null ? 'the top class' : `your choice; the top class is ${prediction.classes[0].label}`;
 }
 
 function selectClass(classIndex) {
   state.classIndex = classIndex;
-  track(explainAll());
+  track(runView());
 }
 
 // ---- method panels ----
@@ -347,7 +369,7 @@ function buildPanels(names) {
 function makePanel(method) {
   return new MethodPanel(method, {
     onRemove: removePanel,
-    onRetry: (panel) => track(runPanel(panel, generation)),
+    onRetry: () => track(runView()),
     fileName: () => state.image?.name.replace(/\.[^.]+$/, '') ?? 'image',
     fullSizeOverlay,
   });
@@ -361,13 +383,14 @@ function removePanel(panel) {
   ui.methodAdd.focus();
 }
 
+// The new panel's map in one request: the others are kept by the engine and come back as they were.
 function addPanel(name) {
   const panel = makePanel(methodInfo(name));
   panels.push(panel);
   ui.panels.append(panel.element);
   buildMethodMenu();
   panel.element.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-  track(runPanel(panel, generation));
+  track(runView());
 }
 
 function buildMethodMenu() {
@@ -375,7 +398,7 @@ function buildMethodMenu() {
   const options = state.description.methods.filter((method) => !shown.has(method.name)).map((method) => el('option', {
     value: method.name,
     disabled: !method.applies,
-    title: method.applies ? method.summary : method.why,
+    title: method.applies ? method.summary : method.why_not,
   }, `${method.title}${method.slow ? ' (slow)' : ''}${method.applies ? '' : ' (does not apply)'}`));
   ui.methodAdd.replaceChildren(el('option', { value: '' }, options.length ? 'Choose…' : 'All methods shown'), ...options);
   ui.methodAdd.disabled = options.length === 0;
@@ -384,22 +407,9 @@ function buildMethodMenu() {
 function buildLayerSelect() {
   const spatial = state.description.layers.filter((layer) => layer.spatial);
   ui.layerSelect.replaceChildren(...spatial.map((layer) => el('option', { value: layer.name },
-    `${shortLayer(layer.name)} · ${layer.shape.join('×')}${layer.name === state.description.defaultLayer ? ' (default)' : ''}`)));
+    `${shortLayer(layer.name)} · ${layer.shape.join('×')}${layer.name === state.description.default_layer ? ' (default)' : ''}`)));
   ui.layerSelect.title = currentLayer();
   ui.layerSelect.value = currentLayer();
-}
-
-// What every explanation of the current view asks for, whatever the method.
-function viewOptions() {
-  return {
-    classIndex: state.classIndex,
-    layer: state.layer,
-    crop: state.crop,
-    colormap: state.colormap,
-    alpha: state.alpha,
-    smooth: state.smooth,
-    maxSide: drawnSide(),
-  };
 }
 
 // Maps are drawn as large as the panels show them on this screen, not as large as the photo: four
@@ -410,120 +420,134 @@ function drawnSide() {
   const widest = Math.max(256, ...panels.map((panel) => panel.canvas.clientWidth));
   return Math.min(1024, Math.ceil((widest * devicePixelRatio) / 128) * 128);
 }
+const THUMBNAIL_SIDE = 128;
 
-// The overlay of a shown explanation at the crop's full size, in the current colours.
+// The view as the page shows it now: one request for the prediction, every panel, both strips.
+function viewRequest({ methods = panels.map((panel) => panel.method.name), strips = true, maxSide = drawnSide() } = {}) {
+  const topK = Math.min(3, state.description?.labels.length ?? 3);
+  return {
+    crop: state.crop,
+    class: state.classIndex,
+    layer: state.layer,
+    methods: methods.map((name) => ({ name, params: panels.find((panel) => panel.method.name === name)?.params ?? null })),
+    top_k: strips ? topK : 0,
+    layer_sweep: strips,
+    strip_method: STRIP_METHOD,
+    colormap: state.colormap,
+    alpha: state.alpha,
+    smooth: state.smooth,
+    max_side: maxSide,
+    thumbnail_side: Math.ceil(THUMBNAIL_SIDE * devicePixelRatio),
+  };
+}
+
+// The overlay of a shown explanation at the crop's full size, in the current colours: the engine
+// kept its map, so this runs no pass.
 function fullSizeOverlay(explanation) {
-  const { map, crop } = explanation;
-  return engine.render({ map, crop, colormap: state.colormap, alpha: state.alpha, smooth: state.smooth })
-    .then((rendered) => rendered.overlay);
+  const request = { ...viewRequest({ methods: [explanation.method], strips: false, maxSide: null }), class: explanation.class };
+  return engine.view(request).promise.then((view) => view.explanations[0].pictures.overlay);
 }
 
-function explainOptions(method, overrides = {}) {
-  return { method, ...viewOptions(), params: {}, ...overrides };
-}
+let runningView = null;  // the view request in flight, cancelled by a newer one
+let lastView = null;     // the last view the engine returned (tests read its passes)
 
-async function runPanel(panel, runGeneration) {
-  const { method } = panel;
-  if (!method.applies) {
-    panel.fail(method.why ?? `${method.title} does not apply to this model.`);
-    return;
-  }
-  const crop = state.crop;
-  const job = engine.explain(explainOptions(method.name), { onProgress: (fraction, stage) => panel.onProgress(fraction, stage) });
-  panel.start(job);
-  try {
-    const explanation = await job.promise;
-    if (runGeneration === generation) panel.show({ ...explanation, crop });
-  } catch (error) {
-    if (runGeneration !== generation) return;
-    if (error.name === 'CancelledError') panel.fail('Cancelled.', { cancelled: true });
-    else panel.fail(withShortLayerNames(error.message));
-  }
-}
-
-// The fast panels in ONE engine call (their methods share the forward pass). A panel's cancel
-// (its removal) lets the others' call finish; the call is cancelled once every panel let go. When
-// the call fails, each panel runs alone, so a failure shows on its own panel only.
-async function runFastPanels(fastPanels, runGeneration) {
-  const applicable = fastPanels.filter((panel) => panel.method.applies);
-  for (const panel of fastPanels.filter((other) => !other.method.applies)) await runPanel(panel, runGeneration);
-  if (applicable.length === 0) return;
-  const crop = state.crop;
-  const job = engine.explainMany({ methods: applicable.map((panel) => panel.method.name), ...viewOptions() });
-  const holders = new Set(applicable);
-  for (const panel of applicable) {
-    panel.start({
-      promise: job.promise,
-      cancel() {
-        holders.delete(panel);
-        if (holders.size === 0) job.cancel();
-      },
-    });
-  }
-  let explanations;
-  try {
-    explanations = await job.promise;
-  } catch (error) {
-    if (runGeneration !== generation) return;
-    if (error.name === 'CancelledError') applicable.forEach((panel) => panel.fail('Cancelled.', { cancelled: true }));
-    else for (const panel of applicable) await runPanel(panel, runGeneration);
-    return;
-  }
-  if (runGeneration === generation) {
-    applicable.forEach((panel, i) => panel.show({ ...explanations[i], crop, sharedBy: applicable.length }));
-  }
-}
-
-// Predicts, then explains every fast panel in one call, then the top-3 and layer-sweep strips,
-// then the slow panels one by one (each with its progress and cancel). A newer run cancels this one.
-async function explainAll() {
+// One user action, one request: the model and photo when they change, then the view, whose parts
+// (prediction, fast maps, strips, each slow method) are drawn as they arrive. A newer view cancels
+// this one; the engine keeps the maps it finished, so asking again costs only what was left.
+//   recolor: only the panels already drawn (a colour change must not start a cancelled method).
+async function runView({ model = null, image = null, crop = null, onLoaded = null, recolor = false } = {}) {
   const runGeneration = ++generation;
-  panels.forEach((panel) => panel.cancel());
-  try {
-    const prediction = await engine.predict({ crop: state.crop, top: Math.min(5, state.description.labels.length) });
-    if (runGeneration !== generation) return;
-    showPrediction(prediction);
-    const fast = panels.filter((panel) => !panel.method.slow);
-    const slow = panels.filter((panel) => panel.method.slow);
-    await runFastPanels(fast, runGeneration);
-    if (runGeneration !== generation) return;
-    await refreshStrips(runGeneration);
-    for (const panel of slow) {
-      await runPanel(panel, runGeneration);
+  const fresh = Boolean(model || image);
+  if (!fresh) runningView?.cancel();
+  const drawn = recolor ? panels.filter((panel) => panel.explanation) : panels;
+  const names = (panels.length || !fresh ? drawn.map((panel) => panel.method.name) : DEFAULT_METHODS);
+  const request = fresh
+    ? { ...viewRequest({ methods: names }), crop, class: null, layer: model ? null : state.layer, top_k: 3 }
+    : viewRequest({ methods: names });
+  let waiting = new Set();
+  const shown = new Set();  // the panels this view drew
+  const start = () => {
+    waiting = new Set(recolor ? drawn : panels);
+    for (const panel of waiting) panel.start({ promise: job.promise, cancel: () => job.cancel() });
+  };
+  const job = engine.act({ model, image, view: request }, {
+    onLoaded: (loaded) => {
       if (runGeneration !== generation) return;
-    }
+      onLoaded?.(loaded);
+      start();
+    },
+    onProgress: (fraction, stage) => {
+      if (runGeneration !== generation) return;
+      for (const panel of waiting) if (panel.method.slow) panel.onProgress(fraction, stage);
+    },
+    onPart: (part) => { if (runGeneration === generation) showPart(part, waiting, shown); },
+  });
+  if (!fresh) start();
+  runningView = job;
+  try {
+    const { view } = await job.promise;
+    lastView = view;
+    if (runGeneration !== generation) return;
+    if (view.timings_ms.forward > 0) showPrediction(view.prediction, view.timings_ms.forward);
+    const made = [...shown].filter((panel) => !panel.explanation.reused).length;
+    for (const panel of shown) panel.showCallTime(view, made);
+    for (const panel of waiting) panel.fail(`${panel.method.title} gave no map for this view.`);
   } catch (error) {
-    if (runGeneration === generation) showError(error);
+    if (runGeneration !== generation) return;
+    if (error.name === 'CancelledError') {
+      for (const panel of waiting) panel.fail('Cancelled.', { cancelled: true });
+    } else {
+      for (const panel of waiting) panel.fail(withShortLayerNames(error.message));
+      if (fresh) throw error;
+      showError(withShortLayerNames(error.message));
+    }
   }
+}
+
+// Draws one part of a view as it arrives; `waiting` holds the panels still without a map.
+function showPart(part, waiting, shown) {
+  if (part.prediction) showPrediction(part.prediction, 0);
+  const maps = part.explanations ?? [];
+  for (const explanation of maps) {
+    const panel = [...waiting].find((other) => other.method.name === explanation.method);
+    if (!panel) continue;
+    waiting.delete(panel);
+    shown.add(panel);
+    panel.show(explanation);
+  }
+  for (const failure of part.failures ?? []) {
+    const panel = [...waiting].find((other) => other.method.name === failure.method);
+    if (panel) {
+      waiting.delete(panel);
+      panel.fail(withShortLayerNames(failure.message));
+    } else if (failure.method === STRIP_METHOD) {
+      ui.topk.replaceChildren(el('p', { class: 'muted' }, withShortLayerNames(failure.message)));
+      ui.sweep.replaceChildren();
+    }
+  }
+  if (part.top_k?.length) showTopK(part.top_k);
+  if (part.layer_sweep?.length) showSweep(part.layer_sweep);
 }
 
 // ---- top-3 and layer sweep ----
 
-async function refreshStrips(runGeneration) {
-  const common = { crop: state.crop, colormap: state.colormap, alpha: state.alpha, smooth: state.smooth };
-  const crop = state.crop;
+function showTopK(top) {
   const stripMethod = methodInfo(STRIP_METHOD);
-  if (!stripMethod?.applies) {
-    ui.topk.replaceChildren(el('p', { class: 'muted' }, `${STRIP_METHOD} does not apply to this model.`));
-    ui.sweep.replaceChildren();
-    return;
-  }
-  const top = await engine.topK({ k: Math.min(3, state.description.labels.length), method: STRIP_METHOD, layer: state.layer, ...common });
-  if (runGeneration !== generation) return;
-  ui.topkNote.textContent = `${stripMethod.title} at ${shortLayer(currentLayer())}`;
-  topkThumbs = top.map((explanation) => thumbnail({ ...explanation, crop }, explanation.label, {
-      detail: formatPercent(explanation.probability),
-      selected: explanation.classIndex === (state.classIndex ?? state.prediction.classes[0].index),
-      label: `Explain ${explanation.label}`,
-      onSelect: () => selectClass(explanation.classIndex === state.prediction.classes[0].index ? null : explanation.classIndex),
-    }));
+  ui.topkNote.textContent = `${stripMethod?.title ?? STRIP_METHOD} at ${shortLayer(top[0].layer)}`;
+  const chosen = state.classIndex ?? state.prediction?.classes[0].class;
+  topkThumbs = top.map((explanation) => thumbnail(explanation, explanation.label, {
+    detail: formatPercent(explanation.probability),
+    selected: explanation.class === chosen,
+    label: `Explain ${explanation.label}`,
+    onSelect: () => selectClass(explanation.class === state.prediction.classes[0].class ? null : explanation.class),
+  }));
   ui.topk.replaceChildren(...topkThumbs.map((thumb) => thumb.element));
+}
 
-  const sweep = await engine.layerSweep({ method: STRIP_METHOD, classIndex: state.classIndex, ...common });
-  if (runGeneration !== generation) return;
+function showSweep(sweep) {
   sweepThumbs = sweep.map((explanation) => {
     const info = layerInfo(explanation.layer);
-    return thumbnail({ ...explanation, crop }, shortLayer(explanation.layer), {
+    return thumbnail(explanation, shortLayer(explanation.layer), {
       detail: info ? info.shape.join('×') : '',
       selected: explanation.layer === currentLayer(),
       label: `Explain at layer ${shortLayer(explanation.layer)}`,
@@ -534,37 +558,10 @@ async function refreshStrips(runGeneration) {
 }
 
 function selectLayer(name) {
-  state.layer = name === state.description.defaultLayer ? null : name;
+  state.layer = name === state.description.default_layer ? null : name;
   ui.layerSelect.value = currentLayer();
   ui.layerSelect.title = currentLayer();
-  track(explainAll());
-}
-
-// ---- colour: recolour what is drawn, no recomputation ----
-
-let recolorRunning = false;
-let recolorAgain = false;
-async function recolorAll() {
-  if (recolorRunning) {
-    recolorAgain = true;
-    return;
-  }
-  recolorRunning = true;
-  try {
-    do {
-      recolorAgain = false;
-      const style = { colormap: state.colormap, alpha: state.alpha, smooth: state.smooth };
-      const targets = [...panels, ...topkThumbs, ...sweepThumbs].filter((target) => target.explanation);
-      for (const target of targets) {
-        const { heat, crop } = target.explanation;
-        target.recolor(await engine.render({ heat, crop, ...style }));
-      }
-    } while (recolorAgain);
-  } catch (error) {
-    showError(error);
-  } finally {
-    recolorRunning = false;
-  }
+  track(runView());
 }
 
 // ---- downloads ----
@@ -582,7 +579,7 @@ async function downloadGrid() {
   shown.forEach((panel, i) => {
     const x = gap + (i % columns) * (cell + gap);
     const y = gap + Math.floor(i / columns) * (cell + caption + gap);
-    context.imageSmoothingEnabled = panel.explanation.overlay.width >= 128;
+    context.imageSmoothingEnabled = panel.explanation.pictures.overlay.width >= 128;
     context.drawImage(panel.canvas, x, y + caption, cell, cell);
     context.fillStyle = '#1d2330';
     context.font = '600 15px system-ui, sans-serif';
@@ -677,7 +674,7 @@ function setupControls() {
   });
   ui.cropReset.addEventListener('click', () => {
     if (!state.image) return;
-    cropBox.setBox(defaultCrop(state.image, state.sample));
+    cropBox.setBox(state.defaultCrop);
     setCrop(cropBox.box);
   });
   ui.cropFull.addEventListener('click', () => {
@@ -688,16 +685,16 @@ function setupControls() {
   ui.layerSelect.addEventListener('change', () => selectLayer(ui.layerSelect.value));
   ui.colormapSelect.addEventListener('change', () => {
     state.colormap = ui.colormapSelect.value;
-    track(recolorAll());
+    track(runView({ recolor: true }));
   });
   ui.opacity.addEventListener('input', () => {
     state.alpha = Number(ui.opacity.value) / 100;
     ui.opacityValue.textContent = `${ui.opacity.value}%`;
-    track(recolorAll());
+    track(runView({ recolor: true }));
   });
   ui.smooth.addEventListener('change', () => {
     state.smooth = ui.smooth.checked;
-    track(explainAll());
+    track(runView({ recolor: true }));
   });
   ui.methodAdd.addEventListener('change', () => {
     const name = ui.methodAdd.value;
@@ -726,7 +723,8 @@ window.camlens = {
   whenIdle,
   get engine() { return engine; },
   get state() { return state; },
-  panels: () => panels.map((panel) => ({ method: panel.method.name, explanation: panel.explanation })),
+  panels: () => panels.map((panel) => ({ method: panel.method.name, explanation: panel.explanation, crop: state.crop })),
+  get lastView() { return lastView; },
   setCrop: (box) => {
     cropBox.setBox(box);
     setCrop(cropBox.box);

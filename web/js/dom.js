@@ -16,11 +16,11 @@ export function el(tag, attributes = {}, ...children) {
 
 export const byId = (id) => document.getElementById(id);
 
-// Draws {width, height, data: RGBA} into `canvas`, resizing it to the image.
-export function drawRgba(canvas, image) {
-  canvas.width = image.width;
-  canvas.height = image.height;
-  const pixels = new ImageData(new Uint8ClampedArray(image.data), image.width, image.height);
+// Draws a picture of the result schema ({width, height, rgba}) into `canvas`, resizing it to the picture.
+export function drawRgba(canvas, picture) {
+  canvas.width = picture.width;
+  canvas.height = picture.height;
+  const pixels = new ImageData(new Uint8ClampedArray(picture.rgba), picture.width, picture.height);
   canvas.getContext('2d').putImageData(pixels, 0, 0);
 }
 

@@ -1,6 +1,7 @@
-// The one main-thread module that talks to the engine (the contract: /work/bridge-api.md). The
-// WebAssembly module lives in a Web Worker (worker.js); every call here is a Promise, and requests
-// run one at a time in the order they were made.
+// The one main-thread module that talks to the engine. The WebAssembly module lives in a Web Worker
+// (worker.js); every call here is a Promise, and requests run one at a time in the order they were
+// made. A page makes one request per user action: a view request returns everything the view shows
+// (docs/result.schema.json), streamed in parts as they are ready.
 //
 // Cancelling: when the page is cross-origin isolated, a SharedArrayBuffer flag that the engine's
 // progress callback reads stops a slow method between two steps. Otherwise the worker is
@@ -30,6 +31,7 @@ class Engine {
   #terminated = false;
   #threads = { threads: 1, maxThreads: 1 };  // the engine's thread count, and the most it can run
   #moduleName = null;  // the build the worker loaded: camlens.mjs, camlens-simd128.mjs or camlens-single.mjs
+  #requests = 0;  // requests posted to the worker, restarts excluded: one per user action
 
   constructor() {
     if (globalThis.crossOriginIsolated && typeof SharedArrayBuffer === 'function') {
@@ -62,62 +64,48 @@ class Engine {
     });
   }
 
-  loadModel({ modelJson, shards, metadataJson }) {
-    const spec = { modelJson, shards, metadataJson };
-    return this.#submit('loadModel', spec).promise.then((description) => {
-      this.#kept.model = spec;
-      return description;
-    });
-  }
+  // How many requests the page made of the worker (a test counts them per user action).
+  get requests() { return this.#requests; }
 
-  setImage({ width, height, data }) {
-    const kept = { width, height, data: new Uint8ClampedArray(data) };
-    return this.#submit('setImage', kept).promise.then((result) => {
-      this.#kept.image = kept;
+  // One user action in one request: {model, image, view}, each optional, done in that order.
+  //   model: {modelJson, shards: [{name, bytes}], metadataJson} -> result.model, its description
+  //          (kind "model"); a model that fails to load leaves the last one, with its photo.
+  //   image: {width, height, data: RGBA bytes} -> result.image, {width, height, crop}: crop is
+  //          the model's default box of it. A new model without an image is shown the last photo.
+  //   view:  what the view shows (explain/request_json.h lists the fields: crop, class, layer,
+  //          methods, top_k, layer_sweep, colormap, alpha, smooth, max_side, thumbnail_side...)
+  //          -> result.view (kind "view"); onPart(part) receives the prediction, the fast maps, the
+  //          strips and each slow method's maps as they are ready.
+  // onLoaded({model, image}) is called once the model and photo are in, before any part.
+  // -> {promise, cancel()}
+  act({ model = null, image = null, view = null }, { onProgress, onPart, onLoaded } = {}) {
+    const args = { model, image: image && { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) }, view };
+    const job = this.#submit('act', args, onProgress, onPart, onLoaded);
+    job.promise = job.promise.then((result) => {
+      if (model) this.#kept.model = model;
+      if (args.image) this.#kept.image = args.image;
       return result;
     });
+    return job;
   }
 
-  predict({ crop = null, top = 5 } = {}) {
-    return this.#submit('predict', { crop, top }).promise;
+  loadModel(model) {
+    return this.act({ model }).promise.then((result) => result.model);
   }
 
-  // -> {promise, cancel()}
-  explain(options, { onProgress } = {}) {
-    return this.#submit('explain', options, onProgress);
+  setImage(image) {
+    return this.act({ image }).promise.then((result) => result.image);
   }
 
-  // Several methods after one shared forward pass: options as explain's, with `methods` (names)
-  // instead of `method` and `params` keyed by method name. -> {promise (one explanation per
-  // method, in order; timings.total is the whole call on each), cancel()}
-  explainMany(options, { onProgress } = {}) {
-    return this.#submit('explainMany', options, onProgress);
+  view(request, callbacks = {}) {
+    const job = this.act({ view: request }, callbacks);
+    return { promise: job.promise.then((result) => result.view), cancel: job.cancel };
   }
 
-  render(options) {
-    return this.#submit('render', options).promise;
-  }
-
-  topK(options) {
-    return this.#submit('topK', options).promise;
-  }
-
-  layerSweep(options) {
-    return this.#submit('layerSweep', { method: 'grad-cam', ...options }).promise;
-  }
-
-  // -> {promise, cancel()}
-  activationMaximization(options, { onProgress } = {}) {
-    return this.#submit('activationMaximization', options, onProgress);
-  }
-
-  // The methods with whether each applies at `layer` (null: the model's default layer).
-  methods(layer = null) {
-    return this.#submit('methods', { layer }).promise;
-  }
-
-  heapBytes() {
-    return this.#submit('heapBytes', {}).promise;
+  // Activation maximisation: {class} or {layer, channel}, steps, start, seed.
+  // -> {promise ({width, height, rgba, initial_objective, final_objective}), cancel()}
+  visualize(options, { onProgress } = {}) {
+    return this.#submit('visualize', options, onProgress);
   }
 
   terminate() {
@@ -144,9 +132,10 @@ class Engine {
     };
   }
 
-  #submit(type, args, onProgress) {
+  #submit(type, args, onProgress, onPart, onLoaded) {
     if (this.#terminated) return { promise: Promise.reject(new Error('the engine was terminated')), cancel() {} };
-    const job = { id: this.#nextId++, type, args, onProgress, settled: false };
+    if (type !== 'init') ++this.#requests;
+    const job = { id: this.#nextId++, type, args, onProgress, onPart, onLoaded, settled: false };
     job.promise = new Promise((resolve, reject) => {
       job.resolve = (value) => { job.settled = true; resolve(value); };
       job.reject = (error) => { job.settled = true; reject(error); };
@@ -164,11 +153,15 @@ class Engine {
     this.#worker.postMessage({ id: job.id, type: job.type, args: job.args });
   }
 
-  #onMessage({ id, progress, result, error }) {
+  #onMessage({ id, progress, loaded, part, result, error }) {
     const job = this.#running;
     if (!job || job.id !== id) return;  // from a job cancelled with its worker
     if (progress) {
       if (!job.settled) job.onProgress?.(progress.fraction, progress.stage);
+      return;
+    }
+    if (part || loaded) {
+      if (!job.settled) (part ? job.onPart : job.onLoaded)?.(part ?? loaded);
       return;
     }
     this.#running = null;
@@ -201,8 +194,7 @@ class Engine {
     this.#startWorker();
     const restore = [{ type: 'init', args: { cancelBuffer: this.#cancelFlag?.buffer ?? null } },
                      { type: 'setThreads', args: { threads: this.#threads.threads } }];
-    if (this.#kept.model) restore.push({ type: 'loadModel', args: this.#kept.model });
-    if (this.#kept.image) restore.push({ type: 'setImage', args: this.#kept.image });
+    if (this.#kept.model) restore.push({ type: 'act', args: { model: this.#kept.model, image: this.#kept.image } });
     const jobs = restore.map(({ type, args }) => ({
       id: this.#nextId++, type, args, settled: false, resolve() {}, reject() {},
     }));

@@ -26,9 +26,9 @@ export function attachHoverReadout(canvas, readout, getExplanation, idleText) {
     const v = (event.clientY - rect.top) / rect.height;
     if (u < 0 || u >= 1 || v < 0 || v >= 1) return;
     const heat = sample(explanation.heat, u, v);
-    const raw = sample(explanation.map, u, v);
+    const raw = sample(explanation.raw, u, v);
     readout.textContent = `${Math.round(heat.value * 100)}% · raw ${formatValue(raw.value)}`;
-    readout.title = `${Math.round(heat.value * 100)}% of the map's maximum here; raw map value ${raw.value} at cell (${raw.x}, ${raw.y}) of ${explanation.map.width}×${explanation.map.height}`;
+    readout.title = `${Math.round(heat.value * 100)}% of the map's maximum here; raw map value ${raw.value} at cell (${raw.x}, ${raw.y}) of ${explanation.raw.width}×${explanation.raw.height}`;
     readout.classList.add('live');
   };
   canvas.addEventListener('pointermove', show);
@@ -40,7 +40,7 @@ export function attachHoverReadout(canvas, readout, getExplanation, idleText) {
 }
 
 export class MethodPanel {
-  // method: {name, title, summary, perPixel, slow, applies, why}
+  // method: a model description's method ({name, title, summary, per_pixel, slow, applies, why_not, layer})
   constructor(method, { onRemove, onRetry, fileName, fullSizeOverlay }) {
     this.method = method;
     this.explanation = null;
@@ -97,23 +97,28 @@ export class MethodPanel {
   show(explanation) {
     this.#settle();
     this.explanation = explanation;
-    drawRgba(this.canvas, explanation.overlay);
-    this.canvas.classList.toggle('pixelated', explanation.overlay.width < 128);
-    // Maps made in one shared call carry that call's time: say so, or each would look that slow.
-    const shared = explanation.sharedBy > 1;
-    this.time.textContent = `${shared ? `${explanation.sharedBy} maps · ` : ''}${formatMs(explanation.timings.total)}`;
-    this.time.title = (shared ? `one call for ${explanation.sharedBy} maps, sharing the forward and backward passes: ` : '') +
-      Object.entries(explanation.timings).map(([step, ms]) => `${step} ${formatMs(ms)}`).join(' · ');
+    const overlay = explanation.pictures.overlay;
+    drawRgba(this.canvas, overlay);
+    this.canvas.classList.toggle('pixelated', overlay.width < 128);
+    this.time.textContent = '';
     this.canvas.setAttribute('aria-label', `${this.method.title} map for ${explanation.label} at ${explanation.layer}`);
     this.readout.textContent = this.#idleText();
     this.downloadButton.disabled = false;
   }
 
-  // New colours for the same map (colormap or opacity changed).
-  recolor(rendered) {
-    if (!this.explanation) return;
-    this.explanation = { ...this.explanation, ...rendered };
-    drawRgba(this.canvas, rendered.overlay);
+  // The time of the request that drew this map with `maps` others: they share its passes, so each
+  // map's own steps are in the title and the request's total is shown.
+  showCallTime(view, maps) {
+    const explanation = this.explanation;
+    if (!explanation) return;
+    const own = Object.entries(explanation.timings_ms).map(([step, ms]) => `${step} ${formatMs(ms)}`).join(' · ');
+    if (explanation.reused) {
+      this.time.textContent = 'kept';
+      this.time.title = `made by an earlier request on this crop and redrawn (its steps: ${own})`;
+      return;
+    }
+    this.time.textContent = `${maps > 1 ? `${maps} maps · ` : ''}${formatMs(view.timings_ms.total)}`;
+    this.time.title = `${maps > 1 ? `one request for ${maps} maps, sharing the forward and backward passes; ` : ''}this map: ${own}`;
   }
 
   fail(message, { cancelled = false } = {}) {
@@ -162,8 +167,8 @@ export class MethodPanel {
 // that the pointer's map value replaces while it hovers.
 export function thumbnail(explanation, caption, { detail = '', onSelect, selected = false, label } = {}) {
   const canvas = el('canvas', { class: 'thumb-canvas' });
-  drawRgba(canvas, explanation.overlay);
-  canvas.classList.toggle('pixelated', explanation.overlay.width < 128);
+  drawRgba(canvas, explanation.pictures.overlay);
+  canvas.classList.toggle('pixelated', explanation.pictures.overlay.width < 128);
   const readout = el('span', { class: 'thumb-readout small muted' }, detail);
   const body = [canvas, el('span', { class: 'thumb-caption', title: caption }, caption), readout];
   const element = onSelect
@@ -173,10 +178,6 @@ export function thumbnail(explanation, caption, { detail = '', onSelect, selecte
   attachHoverReadout(canvas, readout, () => state.explanation, () => detail);
   return {
     element,
-    recolor(rendered) {
-      state.explanation = { ...state.explanation, ...rendered };
-      drawRgba(canvas, rendered.overlay);
-    },
     get explanation() { return state.explanation; },
   };
 }

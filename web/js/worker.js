@@ -1,11 +1,13 @@
 // The Web Worker that owns the WebAssembly engine: the page never blocks on a forward or backward
-// pass. It keeps the current model and image as engine handles (deleted as soon as they are
-// replaced) and answers one request at a time; web/js/engine.js is the only module that talks to it.
+// pass. It keeps one camlens.Explainer (the model, the image, the crop and the maps already made)
+// and answers one request at a time; web/js/engine.js is the only module that talks to it.
 //
 // Messages in:  {id, type, args}
-// Messages out: {id, progress: {fraction, stage}} while a slow call runs, then
+// Messages out: {id, loaded: {model, image}} once a model or photo is in, {id, progress: {fraction,
+//               stage}} and {id, part} while a view runs, then
 //               {id, result} or {id, error: {name, message}}.
-// Results are fresh copies out of WASM memory; their buffers are transferred, not copied again.
+// Results and parts are in the result schema (docs/result.schema.json); their typed arrays are
+// fresh copies out of WASM memory, so their buffers are transferred, not copied again.
 //
 // Threads: on a cross-origin isolated page a threaded module (with NAME.worker.js for its thread
 // workers) runs the engine on all the threads it prespawned (Module.maxThreads); elsewhere there is
@@ -16,8 +18,7 @@
 import { RELAXED_SIMD_PROBE } from './relaxed-simd.js';
 
 let camlens = null;
-let model = null;  // camlens.Model
-let image = null;  // camlens.Image
+let explainer = null;  // camlens.Explainer
 // An Int32Array over a SharedArrayBuffer: engine.js stores 1 in it to cancel the running call,
 // which the progress callback reads between steps. null when the page is not cross-origin isolated.
 let cancelFlag = null;
@@ -28,22 +29,26 @@ function moduleName() {
 }
 
 const MODULE_NAME = moduleName();
-const MODULE_URL = `../engine/${MODULE_NAME}`;
-const loading = import(MODULE_URL)
+const loading = import(`../engine/${MODULE_NAME}`)
   .then(({ default: createCamlens }) => createCamlens())
   .then((module) => {
     module.setThreadCount(module.maxThreads ?? 1);
     camlens = module;
   });
 
-function needModel() {
-  if (!model) throw new Error('no model loaded: call loadModel first');
-  return model;
+function needExplainer() {
+  if (!explainer) throw new Error('no model loaded: call loadModel first');
+  return explainer;
 }
 
-function needImage() {
-  if (!image) throw new Error('no image set: call setImage first');
-  return image;
+// Every ArrayBuffer inside a result, to transfer rather than copy.
+function buffersOf(value, found = new Set()) {
+  if (ArrayBuffer.isView(value)) {
+    found.add(value.buffer);
+  } else if (value && typeof value === 'object') {
+    for (const item of Object.values(value)) buffersOf(item, found);
+  }
+  return found;
 }
 
 // The progress callback the engine calls between steps of call `id`; false cancels.
@@ -54,29 +59,23 @@ function progressOf(id) {
   };
 }
 
-// The engine's description, in the contract's shape (see /work/bridge-api.md).
-function description(info) {
-  const [height, width, channels] = info.inputShape;
-  const explainable = new Set(info.explainable);
-  return {
-    labels: info.labels,
-    input: { height, width, channels, color: info.metadata.input.color },
-    defaultLayer: info.defaultLayer,
-    defaultCrop: info.metadata.crop,
-    layers: info.nodes.slice(1).map(({ name, kind, shape, spatial }) =>
-      ({ name, kind, shape, spatial, explainable: explainable.has(name) })),
-    methods: info.methods,
-  };
+// A new model replaces the current one only once it loaded, and with the photo given (or the
+// current one) set: a model or photo that fails leaves the page's engine as it was.
+function withModel({ modelJson, shards, metadataJson }, image) {
+  const next = new camlens.Explainer(modelJson, shards, metadataJson ?? '');
+  try {
+    const description = next.describe();
+    const photo = image ?? currentImage;
+    const shown = photo ? next.setImage(photo.data, photo.width, photo.height) : null;
+    explainer?.delete();
+    explainer = next;
+    return { description, shown };
+  } catch (error) {
+    next.delete();
+    throw error;
+  }
 }
-
-// Wall time of the whole call, beside the engine's own per-step timings.
-function withTotal(call) {
-  const start = performance.now();
-  const result = call();
-  const total = performance.now() - start;
-  for (const explanation of Array.isArray(result) ? result : [result]) explanation.timings.total = total;
-  return result;
-}
+let currentImage = null;  // {width, height, data}: what a new model is shown
 
 const handlers = {
   init({ cancelBuffer }) {
@@ -88,63 +87,30 @@ const handlers = {
     camlens.setThreadCount(threads);
     return { threads: camlens.threadCount() };
   },
-  loadModel({ modelJson, shards, metadataJson }) {
-    const next = new camlens.Model(modelJson, shards, metadataJson ?? '');
-    let described;
-    try {
-      described = description(next.describe());
-    } catch (error) {
-      next.delete();
-      throw error;
+  // One user action, in one message: a model to load, a photo to show, a view to compute (each
+  // optional, in that order). -> {model (its description), image ({width, height, crop}), view}
+  act({ model, image, view }, id) {
+    const out = {};
+    if (model) {
+      const { description, shown } = withModel(model, image);
+      out.model = description;
+      if (shown) out.image = shown;
+    } else if (image) {
+      out.image = needExplainer().setImage(image.data, image.width, image.height);
     }
-    model?.delete();
-    model = next;
-    return described;
+    if (image) currentImage = image;
+    // The page sets up its panels and crop box from these before the view's parts arrive.
+    if (model || image) self.postMessage({ id, loaded: { model: out.model, image: out.image } });
+    if (view) {
+      const part = (piece) => self.postMessage({ id, part: piece }, [...buffersOf(piece)]);
+      out.view = needExplainer().view(view, progressOf(id), part);
+    }
+    return out;
   },
-  setImage({ width, height, data }) {
-    const next = new camlens.Image(data, width, height);
-    image?.delete();
-    image = next;
-    return { width, height };
-  },
-  methods({ layer }) {
-    return needModel().methods(layer ?? '');
-  },
-  predict({ crop, top }) {
-    return needModel().predict(needImage(), crop ?? null, top ?? 5);
-  },
-  explain(options, id) {
-    return withTotal(() => needModel().explain(needImage(), options, progressOf(id)));
-  },
-  explainMany(options, id) {
-    return withTotal(() => needModel().explainMany(needImage(), options, progressOf(id)));
-  },
-  topK(options) {
-    return withTotal(() => needModel().topK(needImage(), options));
-  },
-  layerSweep(options) {
-    return withTotal(() => needModel().layerSweep(needImage(), options));
-  },
-  render(options) {
-    return needModel().render(needImage(), options);
-  },
-  activationMaximization(options, id) {
-    return needModel().activationMaximization(options, progressOf(id));
-  },
-  heapBytes() {
-    return camlens.heapBytes();
+  visualize(options, id) {
+    return needExplainer().visualize(options, progressOf(id));
   },
 };
-
-// Every ArrayBuffer inside a result, to transfer rather than copy.
-function buffersOf(value, found = new Set()) {
-  if (ArrayBuffer.isView(value)) {
-    found.add(value.buffer);
-  } else if (value && typeof value === 'object') {
-    for (const item of Object.values(value)) buffersOf(item, found);
-  }
-  return found;
-}
 
 self.onmessage = async ({ data: { id, type, args } }) => {
   try {

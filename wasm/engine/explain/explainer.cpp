@@ -151,6 +151,22 @@ const Prediction& Explainer::ensure_forward(ViewResult& result) {
   return forward_.prediction;
 }
 
+void Explainer::forget_unused_maps(const ViewResult& result) {
+  if (kept_.size() <= kMostKeptMaps) return;
+  std::set<std::string> shown;
+  for (const auto* maps : {&result.explanations, &result.top_k, &result.layer_sweep}) {
+    for (const ViewMap& map : *maps) {
+      for (const auto& [key, kept] : kept_) {
+        if (kept.method == map.explanation.method && kept.layer == map.explanation.layer &&
+            kept.target_class == map.explanation.target_class) {
+          shown.insert(key);
+        }
+      }
+    }
+  }
+  std::erase_if(kept_, [&](const auto& entry) { return !shown.contains(entry.first); });
+}
+
 ExplainOptions Explainer::options_for(const MapSize& size, const ProgressCallback& progress) {
   ExplainOptions options;
   options.sizes = {size};
@@ -198,6 +214,9 @@ ViewResult Explainer::view(const ViewRequest& request, const ViewCallbacks& call
   };
   const auto emit = [&](ViewResult& part, ViewResult& whole) {
     const bool empty = part.explanations.empty() && part.top_k.empty() && part.layer_sweep.empty() && part.failures.empty();
+    part.image_width = whole.image_width;
+    part.image_height = whole.image_height;
+    part.crop = whole.crop;
     if (callbacks.part && !empty) callbacks.part(part);
     for (ViewMap& map : part.explanations) whole.explanations.push_back(std::move(map));
     for (ViewMap& map : part.top_k) whole.top_k.push_back(std::move(map));
@@ -360,6 +379,7 @@ ViewResult Explainer::view(const ViewRequest& request, const ViewCallbacks& call
     emit(part, result);
   }
 
+  forget_unused_maps(result);
   result.forward_passes = forward_.forward_passes - forward_before;
   result.backward_passes = forward_.backward_passes - backward_before;
   result.total_ms = ms_since(start);

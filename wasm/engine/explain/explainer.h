@@ -145,6 +145,10 @@ class Explainer {
   // The request's crop's forward pass, once per crop.
   const Prediction& ensure_forward(ViewResult& result);
   ExplainOptions options_for(const MapSize& size, const ProgressCallback& progress);
+  // Past kMostKeptMaps kept maps, those `result` did not show are dropped: clicking through every
+  // class and layer of a big model must not hold every map it ever made.
+  void forget_unused_maps(const ViewResult& result);
+  static constexpr size_t kMostKeptMaps = 256;
   // The heat coloured alone and over the crop (shrunk to the heat's size when drawn small).
   RgbaPictures pictures_of(const Map& heat, const Look& look);
 
