@@ -284,7 +284,7 @@ class JsModel {
   }
 
   // The registered methods, each with whether it applies at `layer` and, when not, why:
-  // [{name, title, summary, perPixel, slow, applies, why?}].
+  // [{name, title, summary, perPixel, slow, applies, why?, ownLayer?}].
   val methods(const std::string& layer) const {
     return js_errors([&] { return methods_at(layer); });
   }
@@ -611,6 +611,7 @@ class JsModel {
       entry.set("slow", info.slow);
       entry.set("applies", !why.has_value());
       if (why) entry.set("why", *why);
+      if (std::optional<std::string> own = method->own_layer(model_)) entry.set("ownLayer", *own);
       out.call<void>("push", entry);
     }
     return out;

@@ -63,8 +63,9 @@ function description(info) {
     input: { height, width, channels, color: info.metadata.input.color },
     defaultLayer: info.defaultLayer,
     defaultCrop: info.metadata.crop,
-    layers: info.nodes.slice(1).map(({ name, kind, shape, spatial }) =>
-      ({ name, kind, shape, spatial, explainable: explainable.has(name) })),
+    metadata: info.metadata,
+    layers: info.nodes.slice(1).map(({ name, kind, inputs, shape, spatial }) =>
+      ({ name, kind, inputs, shape, spatial, explainable: explainable.has(name) })),
     methods: info.methods,
   };
 }
