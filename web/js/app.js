@@ -2,13 +2,18 @@
 // and draws what it returns. UI state lives here; pixels and maps come from the engine.
 import { createEngine } from './engine.js';
 import { el, byId, canvasToPngBlob, saveBlob, fileSafe, formatMs, formatPercent, isEditable } from './dom.js';
-import { decodeImage, isImageFile, isModelFile } from './images.js';
+import { MAX_SIDE, decodeImage, isImageFile, isModelFile } from './images.js';
 import { CropBox, centerSquare, clampBox, wholeImage } from './crop-box.js';
 import { MethodPanel, thumbnail } from './panels.js';
 import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
+import { clearErrors, sentence, showError, showNotice } from './messages.js';
+import { readUrlState, writeUrlState } from './url-state.js';
+import { DISTANCE_NOTE, distanceText, distancesToOutput } from './layers.js';
+import { assumedDefaultsNotice } from './model-notes.js';
 
 const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
 const STRIP_METHOD = 'grad-cam';
+const SHOWN_CLASSES = 5;  // the prediction list's length until the user asks for every class
 
 const state = {
   modelId: null,         // 'emotion', 'fashion-mnist' or 'custom'
@@ -32,12 +37,14 @@ let panels = [];
 let topkThumbs = [];
 let sweepThumbs = [];
 let generation = 0;  // bumped by every new explanation run; older runs drop their results
+let restoring = null;  // what the address asked for, until the first model and image have taken it
+let showAllClasses = false;
+let layerDistances = new Map();
 
 const ui = {
   modelSelect: byId('model-select'),
   modelFilesButton: byId('model-files-button'),
   modelFilesInput: byId('model-files-input'),
-  messages: byId('messages'),
   imageName: byId('image-name'),
   viewer: byId('viewer'),
   viewerEmpty: byId('viewer-empty'),
@@ -57,6 +64,12 @@ const ui = {
   opacityValue: byId('opacity-value'),
   smooth: byId('smooth'),
   methodAdd: byId('method-add'),
+  methodAddButton: byId('method-add-button'),
+  moreClasses: byId('more-classes'),
+  layerNote: byId('layer-note'),
+  modelNote: byId('model-note'),
+  viewerProgress: byId('viewer-progress'),
+  viewerProgressText: byId('viewer-progress-text'),
   downloadGrid: byId('download-grid'),
   panels: byId('panels'),
   topk: byId('topk'),
@@ -81,6 +94,7 @@ function track(promise) {
   document.body.dataset.busy = 'true';
   return promise.finally(() => {
     if (--busyCount > 0) return;
+    saveUrlState();
     document.body.dataset.busy = 'false';
     const waiters = idleWaiters;
     idleWaiters = [];
@@ -91,26 +105,20 @@ function whenIdle() {
   return busyCount === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
 }
 
-// ---- messages ----
+// ---- the address: the view, kept for a link or a bookmark ----
 
-function showError(message) {
-  const text = message instanceof Error ? message.message : String(message);
-  console.warn(`camlens: ${text}`);  // a warning, not an error: the page handled it
-  ui.messages.replaceChildren(el('div', { class: 'message error', role: 'alert' },
-    el('p', {}, text),
-    el('button', { type: 'button', class: 'icon-button', 'aria-label': 'Dismiss this message', onclick: clearMessages }, '×')));
-}
-function showNotice(text) {
-  ui.messages.replaceChildren(el('div', { class: 'message notice', role: 'status' },
-    el('p', {}, text),
-    el('button', { type: 'button', class: 'icon-button', 'aria-label': 'Dismiss this message', onclick: clearMessages }, '×')));
-}
-// Messages are joined as sentences: end each with a full stop.
-function sentence(text) {
-  return /[.!?]$/.test(text) ? text : `${text}.`;
-}
-function clearMessages() {
-  ui.messages.replaceChildren();
+function saveUrlState() {
+  if (!state.description || !state.crop || restoring) return;
+  writeUrlState({
+    model: state.modelId === 'custom' ? null : state.modelId,
+    sample: state.imageSource === 'user' ? null : state.sample?.file,
+    crop: state.crop,
+    classIndex: state.classIndex,
+    layer: state.layer,
+    methods: panels.map((panel) => panel.method.name),
+    colormap: state.colormap,
+    alpha: state.alpha,
+  });
 }
 
 // ---- model ----
@@ -151,22 +159,45 @@ function currentLayer() {
   return state.layer ?? state.description.defaultLayer;
 }
 
-// Loads `input` into the engine; on failure the previous model stays and the error is shown.
+// Loads `input` into the engine; on failure the previous model stays and the error is shown. The
+// user's panels stay when the new model has their methods; the notice names those that could not.
 async function useModel(input, { id, name }) {
   const description = await engine.loadModel(input);
+  const previous = state.description ? panels.map((panel) => ({ name: panel.method.name, params: panel.params })) : null;
   state.description = description;
   state.modelId = id;
   if (id === 'custom') state.customModelName = name;
   state.layer = null;
   state.classIndex = null;
   buildShortNames(description.layers.map((layer) => layer.name));
+  layerDistances = distancesToOutput(description.layers);
+  if (restoring?.layer && description.layers.some((layer) => layer.spatial && layer.name === restoring.layer)) {
+    state.layer = restoring.layer === description.defaultLayer ? null : restoring.layer;
+  }
   updateModelSelect();
   buildLayerSelect();
-  buildPanels(DEFAULT_METHODS);
+  if (previous) {
+    const dropped = previous.filter((panel) => !methodInfo(panel.name)?.applies);
+    const kept = previous.filter((panel) => !dropped.includes(panel));
+    buildPanels(kept.map((panel) => panel.name));
+    panels.forEach((panel, i) => { panel.params = kept[i].params; });
+    if (dropped.length) {
+      showNotice(`Your panels stay, except ${dropped.map((panel) => droppedReason(panel.name)).join('; ')}.`);
+    }
+  } else {
+    buildPanels(restoring?.methods ?? DEFAULT_METHODS);
+  }
   buildGallery();
   const galleries = galleryFor(id);
   const imageFits = state.image && (state.imageSource === 'user' || galleries.includes(state.imageSource));
+  const wanted = restoring?.sample && galleries
+    .map((gallery) => ({ gallery, sample: samples[gallery]?.find((entry) => entry.file === restoring.sample) }))
+    .find((found) => found.sample);
   const first = samples[galleries[0]]?.[0];
+  if (wanted) {
+    await loadSample(wanted.gallery, wanted.sample);
+    return;
+  }
   if (!imageFits && first) {
     await loadSample(galleries[0], first);
     return;
@@ -177,6 +208,13 @@ async function useModel(input, { id, name }) {
     updateCropReadout();
     await explainAll();
   }
+}
+
+// Why the panel of method `name` could not follow the user to the new model.
+function droppedReason(name) {
+  const method = methodInfo(name);
+  if (!method) return `${name}, which this model's engine does not know`;
+  return `${method.title}, which does not apply to this model${method.why ? ` (${withShortLayerNames(method.why).replace(/\.$/, '')})` : ''}`;
 }
 
 function stillLoaded() {
@@ -199,6 +237,7 @@ function updateModelSelect() {
 async function selectBuiltinModel(id) {
   try {
     await useModel(await fetchBuiltinModel(id), { id });
+    ui.modelNote.hidden = true;
   } catch (error) {
     ui.modelSelect.value = state.modelId;
     showError(`Could not switch to ${BUILTIN_MODELS[id].title}: ${sentence(error.message)} ${stillLoaded()}`);
@@ -211,6 +250,10 @@ async function loadModelFiles(files) {
     await useModel(input, { id: 'custom', name });
     showNotice(`Loaded your model '${name}': ${state.description.labels.length} classes, ` +
       `input ${state.description.input.width}×${state.description.input.height} ${state.description.input.color}.`);
+    const assumed = assumedDefaultsNotice(name, input, state.description);
+    if (assumed) showNotice(assumed);
+    ui.modelNote.hidden = !assumed;
+    ui.modelNote.title = assumed ?? '';
   } catch (error) {
     showError(`Could not load that model: ${sentence(error.message)} ${stillLoaded()}`);
   }
@@ -233,9 +276,15 @@ async function useImage(image, { source, sample = null }) {
   state.sample = sample;
   state.classIndex = null;
   state.crop = defaultCrop(image, sample);
+  if (restoring) {
+    if (restoring.crop && sample?.file === restoring.sample) state.crop = clampBox(restoring.crop, image);
+    if (restoring.classIndex < state.description.labels.length) state.classIndex = restoring.classIndex;
+    restoring = null;
+  }
   ui.viewerEmpty.hidden = true;
   cropBox.setImage(image, state.crop);
-  ui.imageName.textContent = `${image.name} · ${image.width}×${image.height}`;
+  const shrunk = image.sourceWidth > image.width ? ` (from ${image.sourceWidth}×${image.sourceHeight})` : '';
+  ui.imageName.textContent = `${image.name} · ${image.width}×${image.height}${shrunk}`;
   updateCropReadout();
   markGallerySelection();
   await explainAll();
@@ -243,14 +292,31 @@ async function useImage(image, { source, sample = null }) {
 
 async function loadImageFile(file) {
   let image;
+  showDecoding(`Reading ${file.name}…`);
   try {
-    image = await decodeImage(file);
+    image = await decodeImage(file, file.name, {
+      onSize: (width, height) => showDecoding(`Decoding ${file.name} (${width}×${height})…`),
+    });
   } catch (error) {
     showError(`${sentence(error.message)} ${state.image ? `The previous image (${state.image.name}) is still loaded.` : ''}`);
     return;
+  } finally {
+    showDecoding(null);
   }
-  clearMessages();
+  clearErrors();
+  if (image.sourceWidth > image.width) {
+    const { input } = state.description;
+    showNotice(`'${image.name}' is ${image.sourceWidth}×${image.sourceHeight}: it was shrunk to ${image.width}×${image.height} ` +
+      `for display (camlens shows images at most ${MAX_SIDE} pixels a side); the model sees the box resized to its ` +
+      `${input.width}×${input.height} input anyway.`);
+  }
   await useImage(image, { source: 'user' });
+}
+
+// The viewer's progress while a file decodes (a large photo takes seconds); null hides it.
+function showDecoding(text) {
+  ui.viewerProgress.hidden = text === null;
+  ui.viewerProgressText.textContent = text ?? '';
 }
 
 async function loadSample(gallery, sample) {
@@ -309,7 +375,12 @@ function showPrediction(prediction) {
   const threads = engine.threads > 1 ? ` · ${engine.threads} threads` : '';
   ui.forwardTime.textContent = `forward ${formatMs(prediction.timings.forward)}${threads}`;
   const explained = state.classIndex ?? prediction.classes[0].index;
-  ui.predictions.replaceChildren(...prediction.classes.map((entry, rank) => el('li', {},
+  // Every class can be explained: the list shows the most probable, and the rest on request (or
+  // when the class explained is among them).
+  const explainedRank = prediction.classes.findIndex((entry) => entry.index === explained);
+  const showAll = showAllClasses || explainedRank >= SHOWN_CLASSES;
+  const shown = showAll ? prediction.classes : prediction.classes.slice(0, SHOWN_CLASSES);
+  ui.predictions.replaceChildren(...shown.map((entry, rank) => el('li', {},
     el('button', {
       type: 'button',
       class: `prediction${entry.index === explained ? ' selected' : ''}`,
@@ -321,6 +392,10 @@ function showPrediction(prediction) {
     el('span', { class: 'prediction-bar', 'aria-hidden': 'true' },
       barFill(entry.probability)),
     el('span', { class: 'prediction-value' }, formatPercent(entry.probability))))));
+  const hidden = prediction.classes.length - SHOWN_CLASSES;
+  ui.moreClasses.hidden = hidden <= 0 || explainedRank >= SHOWN_CLASSES;
+  ui.moreClasses.setAttribute('aria-expanded', String(showAll));
+  ui.moreClasses.textContent = showAll ? `Show the top ${SHOWN_CLASSES} only` : `Show ${hidden} more class${hidden > 1 ? 'es' : ''}`;
   const chosen = prediction.classes.find((entry) => entry.index === explained);
   ui.explainedClass.textContent = chosen ? `${chosen.label} ${formatPercent(chosen.probability)}` : state.description.labels[explained];
   ui.explainedNote.textContent = state.classIndex === null ? 'the top class' : `your choice; the top class is ${prediction.classes[0].label}`;
@@ -350,7 +425,26 @@ function makePanel(method) {
     onRetry: (panel) => track(runPanel(panel, generation)),
     fileName: () => state.image?.name.replace(/\.[^.]+$/, '') ?? 'image',
     fullSizeOverlay,
+    describeLayer: (explanation) => describePanelLayer(method, explanation),
   });
+}
+
+// A method with a layer of its own (CAM: the one its global average pool reads) explains there
+// whichever layer the menu names; the panel says so.
+function keepsOwnLayer(method) {
+  return Boolean(method.ownLayer) && state.layer !== null && state.layer !== method.ownLayer;
+}
+
+// What a panel says of the layer its map was made at (per-pixel methods explain the input).
+function describePanelLayer(method, explanation) {
+  if (method.perPixel) return { layer: null, note: null };
+  const layer = shortLayer(explanation.layer);
+  return { layer, note: keepsOwnLayer(method) ? `${method.title} is defined only at ${layer}, so it is shown there.` : null };
+}
+
+// What a panel's own request changes in the view's: its options, and its own layer if it keeps one.
+function panelOverrides(panel) {
+  return { params: panel.params, ...(keepsOwnLayer(panel.method) ? { layer: null } : {}) };
 }
 
 function removePanel(panel) {
@@ -359,6 +453,7 @@ function removePanel(panel) {
   panels = panels.filter((other) => other !== panel);
   buildMethodMenu();
   ui.methodAdd.focus();
+  saveUrlState();
 }
 
 function addPanel(name) {
@@ -370,6 +465,12 @@ function addPanel(name) {
   track(runPanel(panel, generation));
 }
 
+// Adding happens on the button only: arrow keys on the menu merely choose.
+function addChosenPanel() {
+  const name = ui.methodAdd.value;
+  if (name && methodInfo(name)?.applies) addPanel(name);
+}
+
 function buildMethodMenu() {
   const shown = new Set(panels.map((panel) => panel.method.name));
   const options = state.description.methods.filter((method) => !shown.has(method.name)).map((method) => el('option', {
@@ -377,16 +478,26 @@ function buildMethodMenu() {
     disabled: !method.applies,
     title: method.applies ? method.summary : method.why,
   }, `${method.title}${method.slow ? ' (slow)' : ''}${method.applies ? '' : ' (does not apply)'}`));
-  ui.methodAdd.replaceChildren(el('option', { value: '' }, options.length ? 'Choose…' : 'All methods shown'), ...options);
+  ui.methodAdd.replaceChildren(...(options.length ? options : [el('option', { value: '' }, 'All methods shown')]));
+  const firstApplicable = options.find((option) => !option.disabled);
+  if (firstApplicable) ui.methodAdd.value = firstApplicable.value;
   ui.methodAdd.disabled = options.length === 0;
+  ui.methodAddButton.disabled = !firstApplicable;
 }
 
 function buildLayerSelect() {
   const spatial = state.description.layers.filter((layer) => layer.spatial);
   ui.layerSelect.replaceChildren(...spatial.map((layer) => el('option', { value: layer.name },
-    `${shortLayer(layer.name)} · ${layer.shape.join('×')}${layer.name === state.description.defaultLayer ? ' (default)' : ''}`)));
+    `${shortLayer(layer.name)} · ${layer.shape.join('×')} · ${distanceText(layerDistances.get(layer.name))}` +
+    `${layer.name === state.description.defaultLayer ? ' (default)' : ''}`)));
+  showLayerChoice();
+}
+
+function showLayerChoice() {
   ui.layerSelect.title = currentLayer();
   ui.layerSelect.value = currentLayer();
+  const distance = distanceText(layerDistances.get(currentLayer()));
+  ui.layerNote.textContent = `${distance ? `${shortLayer(currentLayer())} is ${distance}. ` : ''}${DISTANCE_NOTE}`;
 }
 
 // What every explanation of the current view asks for, whatever the method.
@@ -429,7 +540,8 @@ async function runPanel(panel, runGeneration) {
     return;
   }
   const crop = state.crop;
-  const job = engine.explain(explainOptions(method.name), { onProgress: (fraction, stage) => panel.onProgress(fraction, stage) });
+  const job = engine.explain(explainOptions(method.name, panelOverrides(panel)),
+    { onProgress: (fraction, stage) => panel.onProgress(fraction, stage) });
   panel.start(job);
   try {
     const explanation = await job.promise;
@@ -480,12 +592,14 @@ async function explainAll() {
   const runGeneration = ++generation;
   panels.forEach((panel) => panel.cancel());
   try {
-    const prediction = await engine.predict({ crop: state.crop, top: Math.min(5, state.description.labels.length) });
+    const prediction = await engine.predict({ crop: state.crop, top: state.description.labels.length });
     if (runGeneration !== generation) return;
     showPrediction(prediction);
-    const fast = panels.filter((panel) => !panel.method.slow);
+    const fast = panels.filter((panel) => !panel.method.slow && !keepsOwnLayer(panel.method));
+    const alone = panels.filter((panel) => !panel.method.slow && keepsOwnLayer(panel.method));
     const slow = panels.filter((panel) => panel.method.slow);
     await runFastPanels(fast, runGeneration);
+    for (const panel of alone) await runPanel(panel, runGeneration);
     if (runGeneration !== generation) return;
     await refreshStrips(runGeneration);
     for (const panel of slow) {
@@ -535,8 +649,7 @@ async function refreshStrips(runGeneration) {
 
 function selectLayer(name) {
   state.layer = name === state.description.defaultLayer ? null : name;
-  ui.layerSelect.value = currentLayer();
-  ui.layerSelect.title = currentLayer();
+  showLayerChoice();
   track(explainAll());
 }
 
@@ -609,7 +722,12 @@ function handleFiles(files) {
     track(loadModelFiles(files.filter(isModelFile)));
     return;
   }
-  const image = files.find(isImageFile) ?? files[0];
+  const images = files.filter(isImageFile);
+  const image = images[0] ?? files[0];
+  if (images.length > 1) {
+    showNotice(`You gave ${images.length} images; camlens explains one at a time, so it opened '${image.name}'. ` +
+      'Drop the others one by one.');
+  }
   track(loadImageFile(image));
 }
 
@@ -699,9 +817,11 @@ function setupControls() {
     state.smooth = ui.smooth.checked;
     track(explainAll());
   });
-  ui.methodAdd.addEventListener('change', () => {
-    const name = ui.methodAdd.value;
-    if (name) addPanel(name);
+  ui.methodAddButton.addEventListener('click', addChosenPanel);
+  ui.modelNote.addEventListener('click', () => showNotice(ui.modelNote.title));
+  ui.moreClasses.addEventListener('click', () => {
+    showAllClasses = ui.moreClasses.getAttribute('aria-expanded') !== 'true';
+    showPrediction(state.prediction);
   });
   ui.downloadGrid.addEventListener('click', () => track(downloadGrid().catch(showError)));
 }
@@ -712,13 +832,22 @@ async function start() {
   setupControls();
   setupDropAnywhere();
   setupPaste();
+  restoring = readUrlState();
+  const modelId = restoring.model in BUILTIN_MODELS ? restoring.model : 'emotion';
+  state.colormap = restoring.colormap ?? state.colormap;
+  state.alpha = restoring.alpha ?? state.alpha;
+  ui.colormapSelect.value = state.colormap;
   ui.opacity.value = String(Math.round(state.alpha * 100));
   ui.opacityValue.textContent = `${ui.opacity.value}%`;
   const samplesReady = fetch('samples/samples.json').then((response) => response.json());
-  const [createdEngine, modelInput, loadedSamples] = await Promise.all([createEngine(), fetchBuiltinModel('emotion'), samplesReady]);
+  const [createdEngine, modelInput, loadedSamples] = await Promise.all([createEngine(), fetchBuiltinModel(modelId), samplesReady]);
   engine = createdEngine;
   samples = loadedSamples;
-  await useModel(modelInput, { id: 'emotion' });
+  try {
+    await useModel(modelInput, { id: modelId });
+  } finally {
+    restoring = null;
+  }
 }
 
 // The tests' window into the page: the engine and what each panel drew.
