@@ -153,7 +153,8 @@ test('each panel names its layer; on another layer CAM stays at its own and says
     assert.equal(await layerOf('grad-cam'), 'at add_2');
     assert.equal(await layerOf('saliency'), 'on the input pixels');
     const options = await page.locator('#layer-select option').allTextContents();
-    assert.ok(options.every((text) => /\d+ layers? from the output/.test(text)), options.join(' | '));
+    assert.ok(options.every((text) => / · \d+ from output/.test(text)), options.join(' | '));
+    assert.match(options.find((text) => text.startsWith('add_2')), /^add_2 · 8×8×256 · 3 from output \(default\)$/);
     assert.match(await page.locator('#layer-note').textContent(), /farther a layer is from the head, the less class-specific its maps/);
 
     const other = await page.evaluate(() => window.camlens.state.description.layers.find((layer) => layer.spatial && /\/add_1\//.test(layer.name)).name);
@@ -352,6 +353,20 @@ test('a slow method\'s options re-run its panel with the engine\'s params', asyn
     assert.equal(await panel.locator('.panel-layer').textContent(), 'on the input pixels · patch 4 px, stride 2 px');
     const after = (await panelPixels(page)).find((entry) => entry.method === 'occlusion');
     assert.ok(meanDifference(before.pixels, after.pixels) > 0.5, 'a finer occlusion map');
+
+    // Options run again while a run is under way: the newer run replaces it, showing its progress,
+    // not the older run's "Cancelled".
+    for (const [patch, stride] of [['2', '1'], ['8', '3']]) {
+      await panel.getByRole('button', { name: 'Occlusion options' }).click();
+      await panel.getByLabel('Occlusion patch').fill(patch);
+      await panel.getByLabel('Occlusion stride').fill(stride);
+      await panel.getByRole('button', { name: 'Run', exact: true }).click();
+    }
+    await page.waitForTimeout(200);
+    assert.equal(await panel.locator('.panel-message').count(), 0, 'no "Cancelled" while the newer run works');
+    await idle(page);
+    assert.equal(await panel.locator('.panel-message').count(), 0);
+    assert.equal(await panel.locator('.panel-layer').textContent(), 'on the input pixels · patch 8 px, stride 3 px');
 
     await page.selectOption('#method-add', 'smooth-grad');
     await page.click('#method-add-button');

@@ -8,7 +8,7 @@ import { MethodPanel, thumbnail } from './panels.js';
 import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
 import { clearErrors, sentence, showError, showNotice } from './messages.js';
 import { readUrlState, writeUrlState } from './url-state.js';
-import { DISTANCE_NOTE, distanceText, distancesToOutput } from './layers.js';
+import { DISTANCE_NOTE, distanceLabel, distanceText, distancesToOutput } from './layers.js';
 import { assumedDefaultsNotice } from './model-notes.js';
 
 const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
@@ -488,7 +488,7 @@ function buildMethodMenu() {
 function buildLayerSelect() {
   const spatial = state.description.layers.filter((layer) => layer.spatial);
   ui.layerSelect.replaceChildren(...spatial.map((layer) => el('option', { value: layer.name },
-    `${shortLayer(layer.name)} · ${layer.shape.join('×')} · ${distanceText(layerDistances.get(layer.name))}` +
+    `${shortLayer(layer.name)} · ${layer.shape.join('×')} · ${distanceLabel(layerDistances.get(layer.name))}` +
     `${layer.name === state.description.defaultLayer ? ' (default)' : ''}`)));
   showLayerChoice();
 }
@@ -543,11 +543,13 @@ async function runPanel(panel, runGeneration) {
   const job = engine.explain(explainOptions(method.name, panelOverrides(panel)),
     { onProgress: (fraction, stage) => panel.onProgress(fraction, stage) });
   panel.start(job);
+  // A newer run of this panel alone (new options) supersedes this one, as a newer generation does.
+  const current = () => runGeneration === generation && panel.job === job;
   try {
     const explanation = await job.promise;
-    if (runGeneration === generation) panel.show({ ...explanation, crop });
+    if (current()) panel.show({ ...explanation, crop });
   } catch (error) {
-    if (runGeneration !== generation) return;
+    if (!current()) return;
     if (error.name === 'CancelledError') panel.fail('Cancelled.', { cancelled: true });
     else panel.fail(withShortLayerNames(error.message));
   }

@@ -26,4 +26,9 @@ export function distanceText(distance) {
   return distance === 1 ? '1 layer from the output' : `${distance} layers from the output`;
 }
 
+// The same, short enough for a menu entry beside the layer's name and shape.
+export function distanceLabel(distance) {
+  return distance === undefined ? '' : `${distance} from output`;
+}
+
 export const DISTANCE_NOTE = 'The farther a layer is from the head, the less class-specific its maps.';

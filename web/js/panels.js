@@ -112,6 +112,7 @@ export class MethodPanel {
       this.optionsBox.replaceChildren(optionsForm(this.method, this.params, (params) => {
         this.params = params;
         this.#toggle(this.optionsBox, this.optionsButton);
+        this.cancel();  // a run with the old options would only be replaced
         this.onRetry(this);
       }));
     }
