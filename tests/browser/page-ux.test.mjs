@@ -380,6 +380,18 @@ test('a slow method\'s options re-run its panel with the engine\'s params', asyn
     const last = await page.evaluate(() => window.explainRequests.at(-1));
     assert.deepEqual([last.method, last.params], ['smooth-grad', { samples: 3, sigma: 0.3 }]);
     assert.equal(await smooth.locator('.panel-message').count(), 0);
+
+    await page.selectOption('#method-add', 'integrated-gradients');
+    await page.click('#method-add-button');
+    await idle(page);
+    const integrated = page.locator('.panel[data-method="integrated-gradients"]');
+    await integrated.getByRole('button', { name: 'Integrated Gradients options' }).click();
+    await integrated.getByLabel('Integrated Gradients steps').fill('8');
+    await integrated.getByRole('button', { name: 'Run', exact: true }).click();
+    await idle(page);
+    const steps = await page.evaluate(() => window.explainRequests.at(-1));
+    assert.deepEqual([steps.method, steps.params], ['integrated-gradients', { steps: 8 }]);
+    assert.equal(await integrated.locator('.panel-layer').textContent(), 'on the input pixels · steps 8');
     await screenshot(page, 'ux-09-options-run');
     assert.deepEqual(errorsIn(log), []);
   } finally {
