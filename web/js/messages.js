@@ -1,4 +1,4 @@
-// Errors and notices in a region fixed to the top of the screen: a message about a file dropped
+// Errors and notices in a region fixed to a corner of the screen: a message about a file dropped
 // while the page is scrolled down is seen where the user is. Each stays until dismissed or replaced.
 import { el, byId } from './dom.js';
 
