@@ -223,6 +223,7 @@ test('a 12000×12000 image decodes off the main thread with progress and a messa
     assert.match(await page.locator('#messages .message.error').textContent(),
       /'thin\.png' is 70000×1: its shorter side would be under 1 pixel once shown at most 1024 pixels a side, under the 8 a box needs.*big\.png\) is still loaded/);
     assert.equal(await page.evaluate(() => window.camlens.state.image.name), 'big.png');
+    assert.match(await page.locator('#image-limits').textContent(), /at most 1024 pixels a side .*up to 250 megapixels/);
     await screenshot(page, 'ux-05-thin-image');
     fs.rmSync(path.dirname(big), { recursive: true });
   } finally {

@@ -2,7 +2,7 @@
 // and draws what it returns. UI state lives here; pixels and maps come from the engine.
 import { createEngine } from './engine.js';
 import { el, byId, canvasToPngBlob, saveBlob, fileSafe, formatMs, formatPercent, isEditable } from './dom.js';
-import { MAX_SIDE, decodeImage, isImageFile, isModelFile } from './images.js';
+import { MAX_SIDE, SIZE_LIMITS, decodeImage, isImageFile, isModelFile } from './images.js';
 import { CropBox, centerSquare, clampBox, wholeImage } from './crop-box.js';
 import { MethodPanel, thumbnail } from './panels.js';
 import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
@@ -834,6 +834,7 @@ async function start() {
   setupControls();
   setupDropAnywhere();
   setupPaste();
+  byId('image-limits').textContent = SIZE_LIMITS;
   restoring = readUrlState();
   const modelId = restoring.model in BUILTIN_MODELS ? restoring.model : 'emotion';
   state.colormap = restoring.colormap ?? state.colormap;

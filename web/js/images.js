@@ -1,9 +1,12 @@
 // Reading images the user gives us: decoded by the browser in a worker (EXIF orientation applied)
 // into RGBA, shrunk to at most MAX_SIDE pixels a side. Nothing is uploaded: the bytes go from the
 // File to a worker in this tab.
-import { MAX_SIDE, displaySize, formatOf, imageSize, jpegLooksTruncated, pngProblem } from './image-format.js';
+import { MAX_PIXELS, MAX_SIDE, displaySize, formatOf, imageSize, jpegLooksTruncated, pngProblem } from './image-format.js';
 
 export { MAX_SIDE };
+
+export const SIZE_LIMITS = `Images are shown at most ${MAX_SIDE} pixels a side (larger ones are shrunk, up to ` +
+  `${MAX_PIXELS / 1e6} megapixels).`;
 
 const DECODER_URL = new URL('./decode-worker.js', import.meta.url);
 
