@@ -244,8 +244,12 @@ test('class, layer, colormap, opacity and smoothing each change the drawn maps',
     await page.selectOption('#layer-select', other);
     await idle(page);
     after = await panelPixels(page);
-    // Layer methods move with the layer; per-pixel methods (saliency) work at the input and do not.
-    const layerMethods = before.filter((panel) => panel.method !== 'saliency').map((panel) => panel.method);
+    // Layer methods move with the layer; per-pixel methods (saliency) work at the input and do not,
+    // nor does CAM, which is defined at its own layer only.
+    const layerMethods = before.filter((panel) => !['saliency', 'cam'].includes(panel.method)).map((panel) => panel.method);
+    const [camBefore, camAfter] = [before, after].map((panels) => panels.find((panel) => panel.method === 'cam'));
+    assert.ok(meanDifference(camBefore.pixels, camAfter.pixels) < 0.5, 'CAM keeps its map at its own layer');
+    assert.match(await page.locator('.panel[data-method="cam"] .panel-note').textContent(), /CAM is defined only at conv2d_5/);
     for (const method of layerMethods) {
       const [b, a] = [before, after].map((panels) => panels.find((panel) => panel.method === method));
       const failed = await page.locator(`.panel[data-method="${method}"] .panel-message`).count();
@@ -334,6 +338,7 @@ test('a slow method added from the menu shows its progress and can be cancelled'
     const slow = await page.evaluate(() => window.camlens.state.description.methods.filter((m) => m.slow && m.applies).map((m) => m.name));
     assert.ok(slow.includes('occlusion'), `slow methods: ${slow}`);
     await page.selectOption('#method-add', 'occlusion');
+    await page.click('#method-add-button');
     const panel = page.locator('.panel[data-method="occlusion"]');
     await panel.locator('progress').waitFor();
     await screenshot(page, '14-slow-method');
@@ -346,7 +351,7 @@ test('a slow method added from the menu shows its progress and can be cancelled'
     await idle(page);
     assert.equal(await panel.locator('.panel-message').count(), 0);
     assert.match(await panel.locator('.panel-time').textContent(), /\d( ms| s)$/);
-    await page.locator('.panel[data-method="occlusion"] .icon-button').click();
+    await panel.getByRole('button', { name: 'Remove Occlusion' }).click();
     assert.equal(await page.locator('.panel[data-method="occlusion"]').count(), 0);
     assert.deepEqual(errorsIn(log), []);
   } finally {
@@ -443,7 +448,8 @@ test('one request to the engine per user action, and a recolour runs no pass', a
     await counted('opacity', () => page.locator('#opacity').fill('70'));
     await counted('crop', () => page.evaluate(() => window.camlens.setCrop({ x: 150, y: 40, width: 160, height: 160 })));
     assert.equal((await page.evaluate(() => window.camlens.lastView)).passes.forward, 1, 'a new box: one forward pass');
-    await counted('add a method', () => page.selectOption('#method-add', 'layer-cam'));
+    await page.selectOption('#method-add', 'layer-cam');
+    await counted('add a method', () => page.click('#method-add-button'));
     await counted('drop a photo', () => page.setInputFiles('#image-file-input', path.join(root, 'tests/fixtures/images/astronaut_face.png')));
     await counted('switch model', () => page.selectOption('#model-select', 'fashion-mnist'));
     assert.deepEqual(errorsIn(log), []);

@@ -315,6 +315,21 @@ TEST_CASE("graph model: damaged files are Errors that say what is wrong") {
                        doctest::Contains("model.json has no \"weightsManifest\""), Error);
 }
 
+TEST_CASE("graph model: a cycle is reported as a cycle, also when it leaves the input unread") {
+  GraphModelBuilder b = small_classifier();
+  for (json& n : b.nodes) {
+    if (n["name"] == "conv/Conv2D") n["input"][0] = "conv/out";  // reads its own Relu through the alias
+  }
+  CHECK_THROWS_WITH_AS(
+      b.load(),
+      doctest::Contains("the graph has a cycle: conv/Conv2D -> conv/BiasAdd -> conv/Relu -> conv/out -> conv/Conv2D"),
+      Error);
+
+  // With the output named by the signature, the walk from the output meets the cycle.
+  b.signature_output("Identity");
+  CHECK_THROWS_WITH_AS(b.load(), doctest::Contains("the graph has a cycle through"), Error);
+}
+
 TEST_CASE("emotion model: loads from models/emotion with the expected nodes, shapes and metadata") {
   Model model = load_model_file("models/emotion/model.json");
   const std::vector<NodeInfo> nodes = model.graph.nodes();

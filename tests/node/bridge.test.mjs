@@ -85,6 +85,9 @@ test('describe: labels, default layer, explainable layers and the method registr
   assert.equal(byName['grad-cam'].perPixel, false);
   assert.equal(byName['score-cam'].slow, true);
   assert.equal(byName.cam.slow, false);
+  // CAM names the one layer it is defined at, so the page can explain it there whatever layer is chosen.
+  assert.equal(byName.cam.ownLayer, HEAD_CONV);
+  assert.equal(byName['grad-cam'].ownLayer, undefined);
 
   // CAM holds only where the global average pool reads; everything else still applies there.
   const earlier = model.methods(info.explainable[0]);

@@ -6,6 +6,8 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <cmath>
+#include <cstdint>
 #include <exception>
 #include <string>
 #include <vector>
@@ -57,7 +59,12 @@ nlohmann::json json_from(const val& value, int depth = 0) {
   const std::string type = value.typeOf().as<std::string>();
   if (value.isNull() || value.isUndefined()) return nullptr;
   if (type == "boolean") return value.as<bool>();
-  if (type == "number") return value.as<double>();
+  if (type == "number") {
+    // Whole numbers stay whole, so messages quote 7, not 7.0.
+    const double number = value.as<double>();
+    if (std::trunc(number) == number && std::abs(number) < 9.0e15) return static_cast<std::int64_t>(number);
+    return number;
+  }
   if (type == "string") return value.as<std::string>();
   if (type != "object") camlens::fail("request: a ", type, " cannot be sent to the engine");
   if (val::global("Array").call<bool>("isArray", value)) {
@@ -121,9 +128,14 @@ ex::ProgressCallback progress_from(const val& on_progress) {
 
 class JsExplainer {
  public:
-  // shards: an array of {name: string, bytes: Uint8Array}; metadata_json may be "" (none).
-  static JsExplainer* create(const std::string& model_json, const val& shards, const std::string& metadata_json) {
+  // shards: an array of {name: string, bytes: Uint8Array}; metadata_json may be "" (none). The texts
+  // come as JS values and become strings inside js_errors: a thrown JS error skips the destructors
+  // of Embind's own argument copies, so a failed load would leak them.
+  static JsExplainer* create(const val& model_json_text, const val& shards, const val& metadata_json_text) {
     return js_errors([&] {
+      if (!model_json_text.isString()) camlens::fail("Explainer: model.json must be given as text");
+      const std::string model_json = model_json_text.as<std::string>();
+      const std::string metadata_json = metadata_json_text.isString() ? metadata_json_text.as<std::string>() : std::string();
       std::vector<camlens::ShardFile> files;
       const size_t count = shards["length"].as<size_t>();
       for (size_t i = 0; i < count; ++i) {
@@ -178,6 +190,7 @@ class JsExplainer {
     });
   }
   val view_quietly(const val& request) { return view(request, val::undefined(), val::undefined()); }
+  val view_with_progress(const val& request, const val& on_progress) { return view(request, on_progress, val::undefined()); }
 
   // Activation maximisation (explain/request_json.h) -> {width, height, rgba, initial_objective, final_objective}.
   val visualize(const val& options, const val& on_progress) {
@@ -221,6 +234,7 @@ EMSCRIPTEN_BINDINGS(camlens) {
       .function("describe", &JsExplainer::describe)
       .function("setImage", &JsExplainer::set_image)
       .function("view", &JsExplainer::view_quietly)
+      .function("view", &JsExplainer::view_with_progress)
       .function("view", &JsExplainer::view)
       .function("visualize", &JsExplainer::visualize_quietly)
       .function("visualize", &JsExplainer::visualize);

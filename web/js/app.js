@@ -2,18 +2,23 @@
 // and draws what it returns. UI state lives here; pixels and maps come from the engine.
 import { createEngine } from './engine.js';
 import { el, byId, canvasToPngBlob, saveBlob, fileSafe, formatMs, formatPercent, isEditable } from './dom.js';
-import { decodeImage, isImageFile, isModelFile } from './images.js';
+import { MAX_SIDE, SIZE_LIMITS, decodeImage, isImageFile, isModelFile } from './images.js';
 import { CropBox, clampBox, wholeImage } from './crop-box.js';
 import { MethodPanel, thumbnail } from './panels.js';
 import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
+import { clearErrors, sentence, showError, showNotice } from './messages.js';
+import { readUrlState, writeUrlState } from './url-state.js';
+import { DISTANCE_NOTE, distanceLabel, distanceText } from './layers.js';
+import { assumedDefaultsNotice } from './model-notes.js';
 
 const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
 const STRIP_METHOD = 'grad-cam';
+const SHOWN_CLASSES = 5;  // the prediction list's length until the user asks for every class
 
 const state = {
   modelId: null,         // 'emotion', 'fashion-mnist' or 'custom'
   customModelName: null,
-  description: null,     // engine.loadModel's answer
+  description: null,     // the model's description (docs/result.schema.json, kind "model")
   image: null,           // {width, height, data, name}
   imageSource: null,     // the gallery the image came from, or 'user'
   sample: null,          // the gallery entry, when the image is one
@@ -33,12 +38,14 @@ let panels = [];
 let topkThumbs = [];
 let sweepThumbs = [];
 let generation = 0;  // bumped by every new explanation run; older runs drop their results
+let restoring = null;  // what the address asked for, until the first model and image have taken it
+let showAllClasses = false;
+let layerDistances = new Map();  // layer name -> layers between it and the logits (the engine's depth)
 
 const ui = {
   modelSelect: byId('model-select'),
   modelFilesButton: byId('model-files-button'),
   modelFilesInput: byId('model-files-input'),
-  messages: byId('messages'),
   imageName: byId('image-name'),
   viewer: byId('viewer'),
   viewerEmpty: byId('viewer-empty'),
@@ -58,6 +65,12 @@ const ui = {
   opacityValue: byId('opacity-value'),
   smooth: byId('smooth'),
   methodAdd: byId('method-add'),
+  methodAddButton: byId('method-add-button'),
+  moreClasses: byId('more-classes'),
+  layerNote: byId('layer-note'),
+  modelNote: byId('model-note'),
+  viewerProgress: byId('viewer-progress'),
+  viewerProgressText: byId('viewer-progress-text'),
   downloadGrid: byId('download-grid'),
   panels: byId('panels'),
   topk: byId('topk'),
@@ -82,6 +95,7 @@ function track(promise) {
   document.body.dataset.busy = 'true';
   return promise.finally(() => {
     if (--busyCount > 0) return;
+    saveUrlState();
     document.body.dataset.busy = 'false';
     const waiters = idleWaiters;
     idleWaiters = [];
@@ -92,26 +106,20 @@ function whenIdle() {
   return busyCount === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
 }
 
-// ---- messages ----
+// ---- the address: the view, kept for a link or a bookmark ----
 
-function showError(message) {
-  const text = message instanceof Error ? message.message : String(message);
-  console.warn(`camlens: ${text}`);  // a warning, not an error: the page handled it
-  ui.messages.replaceChildren(el('div', { class: 'message error', role: 'alert' },
-    el('p', {}, text),
-    el('button', { type: 'button', class: 'icon-button', 'aria-label': 'Dismiss this message', onclick: clearMessages }, '×')));
-}
-function showNotice(text) {
-  ui.messages.replaceChildren(el('div', { class: 'message notice', role: 'status' },
-    el('p', {}, text),
-    el('button', { type: 'button', class: 'icon-button', 'aria-label': 'Dismiss this message', onclick: clearMessages }, '×')));
-}
-// Messages are joined as sentences: end each with a full stop.
-function sentence(text) {
-  return /[.!?]$/.test(text) ? text : `${text}.`;
-}
-function clearMessages() {
-  ui.messages.replaceChildren();
+function saveUrlState() {
+  if (!state.description || !state.crop || restoring) return;
+  writeUrlState({
+    model: state.modelId === 'custom' ? null : state.modelId,
+    sample: state.imageSource === 'user' ? null : state.sample?.file,
+    crop: state.crop,
+    classIndex: state.classIndex,
+    layer: state.layer,
+    methods: panels.map((panel) => panel.method.name),
+    colormap: state.colormap,
+    alpha: state.alpha,
+  });
 }
 
 // ---- model ----
@@ -152,16 +160,25 @@ function currentLayer() {
   return state.layer ?? state.description.default_layer;
 }
 
-// Loads `input` into the engine, with `image` (or the photo shown) and its view, in one request;
-// on failure the previous model stays and the error is shown.
+// Loads `input` into the engine with a photo (a sample when the one shown does not suit the model)
+// and its view, in one request; on failure the previous model stays and the error is shown. The
+// user's panels stay when the new model has their methods; the notice names those that could not.
 async function useModel(input, { id, name }) {
+  const previous = state.description ? panels.map((panel) => ({ name: panel.method.name, params: panel.params })) : null;
   const galleries = galleryFor(id);
   const imageFits = state.image && (state.imageSource === 'user' || galleries.includes(state.imageSource));
+  const wanted = restoring?.sample && galleries
+    .map((gallery) => ({ gallery, entry: samples[gallery]?.find((entry) => entry.file === restoring.sample) }))
+    .find((found) => found.entry);
   const first = samples[galleries[0]]?.[0];
-  const sample = !imageFits && first ? { gallery: galleries[0], entry: first, image: await fetchSample(first) } : null;
+  const chosen = wanted ?? (!imageFits && first ? { gallery: galleries[0], entry: first } : null);
+  const sample = chosen ? { ...chosen, image: await fetchSample(chosen.entry) } : null;
+  const crop = sample ? restoredCrop(sample.image, sample.entry) ?? faceBox(sample.image, sample.entry, id) : null;
   await runView({
     model: input,
     image: sample?.image ?? null,
+    methods: previous ? previous.map((panel) => panel.name) : restoring?.methods ?? DEFAULT_METHODS,
+    view: { crop, class: restoring?.classIndex ?? null, layer: restoring?.layer ?? null },
     onLoaded: ({ model: description, image }) => {
       state.description = description;
       state.modelId = id;
@@ -169,18 +186,37 @@ async function useModel(input, { id, name }) {
       state.layer = null;
       state.classIndex = null;
       buildShortNames(description.layers.map((layer) => layer.name));
+      layerDistances = new Map(description.layers.filter((layer) => layer.depth >= 0).map((layer) => [layer.name, layer.depth]));
+      if (restoring?.layer && description.layers.some((layer) => layer.spatial && layer.name === restoring.layer)) {
+        state.layer = restoring.layer === description.default_layer ? null : restoring.layer;
+      }
+      if (restoring?.classIndex < description.labels.length) state.classIndex = restoring.classIndex;
       updateModelSelect();
       buildLayerSelect();
-      buildPanels(panels.length ? panels.map((panel) => panel.method.name) : DEFAULT_METHODS);
-      buildGallery();
-      if (sample) {
-        const crop = faceBox(sample.image, sample.entry, id) ?? image.crop;
-        showImage(sample.image, { source: sample.gallery, sample: sample.entry, crop });
+      if (previous) {
+        const dropped = previous.filter((panel) => !methodInfo(panel.name)?.applies);
+        const kept = previous.filter((panel) => !dropped.includes(panel));
+        buildPanels(kept.map((panel) => panel.name));
+        panels.forEach((panel, i) => { panel.params = kept[i].params; });
+        if (dropped.length) {
+          showNotice(`Your panels stay, except ${dropped.map((panel) => droppedReason(panel.name)).join('; ')}.`);
+        }
+      } else {
+        buildPanels(restoring?.methods ?? DEFAULT_METHODS);
       }
+      buildGallery();
+      if (sample) showImage(sample.image, { source: sample.gallery, sample: sample.entry, crop: crop ?? image.crop });
       else if (image) showCrop(image.crop);
+      restoring = null;
     },
-    crop: sample ? faceBox(sample.image, sample.entry, id) : null,
   });
+}
+
+// Why the panel of method `name` could not follow the user to the new model.
+function droppedReason(name) {
+  const method = methodInfo(name);
+  if (!method) return `${name}, which this model's engine does not know`;
+  return `${method.title}, which does not apply to this model${method.why_not ? ` (${withShortLayerNames(method.why_not).replace(/\.$/, '')})` : ''}`;
 }
 
 function stillLoaded() {
@@ -203,6 +239,7 @@ function updateModelSelect() {
 async function selectBuiltinModel(id) {
   try {
     await useModel(await fetchBuiltinModel(id), { id });
+    ui.modelNote.hidden = true;
   } catch (error) {
     ui.modelSelect.value = state.modelId;
     showError(`Could not switch to ${BUILTIN_MODELS[id].title}: ${sentence(error.message)} ${stillLoaded()}`);
@@ -215,6 +252,10 @@ async function loadModelFiles(files) {
     await useModel(input, { id: 'custom', name });
     showNotice(`Loaded your model '${name}': ${state.description.labels.length} classes, ` +
       `input ${state.description.input.width}×${state.description.input.height} ${state.description.input.color}.`);
+    const assumed = assumedDefaultsNotice(name, input, state.description);
+    if (assumed) showNotice(assumed);
+    ui.modelNote.hidden = !assumed;
+    ui.modelNote.title = assumed ?? '';
   } catch (error) {
     showError(`Could not load that model: ${sentence(error.message)} ${stillLoaded()}`);
   }
@@ -225,6 +266,11 @@ async function loadModelFiles(files) {
 // A gallery photo's known face, for the face models: their crop starts on it.
 function faceBox(image, sample, modelId = state.modelId) {
   return BUILTIN_MODELS[modelId]?.faceCrop && sample?.face ? clampBox(sample.face, image) : null;
+}
+
+// The box the address asked for, when it is of this sample.
+function restoredCrop(image, sample) {
+  return restoring?.crop && sample?.file === restoring.sample ? clampBox(restoring.crop, image) : null;
 }
 
 function showCrop(crop) {
@@ -239,34 +285,55 @@ function showImage(image, { source, sample = null, crop }) {
   state.imageSource = source;
   state.sample = sample;
   ui.viewerEmpty.hidden = true;
-  state.defaultCrop = crop;
+  state.defaultCrop = faceBox(image, sample) ?? crop;
   state.crop = crop;
   cropBox.setImage(image, crop);
-  ui.imageName.textContent = `${image.name} · ${image.width}×${image.height}`;
+  const shrunk = image.sourceWidth > image.width ? ` (from ${image.sourceWidth}×${image.sourceHeight})` : '';
+  ui.imageName.textContent = `${image.name} · ${image.width}×${image.height}${shrunk}`;
   updateCropReadout();
   markGallerySelection();
 }
 
 // Shows `image` and its view in one request; the crop is the sample's face or the model's default.
 async function useImage(image, { source, sample = null }) {
-  state.classIndex = null;
+  const crop = faceBox(image, sample);
   await runView({
     image,
-    crop: faceBox(image, sample),
-    onLoaded: ({ image: shown }) => showImage(image, { source, sample, crop: faceBox(image, sample) ?? shown.crop }),
+    view: { crop, class: null },
+    onLoaded: ({ image: shown }) => {
+      state.classIndex = null;
+      showImage(image, { source, sample, crop: crop ?? shown.crop });
+    },
   });
 }
 
 async function loadImageFile(file) {
   let image;
+  showDecoding(`Reading ${file.name}…`);
   try {
-    image = await decodeImage(file);
+    image = await decodeImage(file, file.name, {
+      onSize: (width, height) => showDecoding(`Decoding ${file.name} (${width}×${height})…`),
+    });
   } catch (error) {
     showError(`${sentence(error.message)} ${state.image ? `The previous image (${state.image.name}) is still loaded.` : ''}`);
     return;
+  } finally {
+    showDecoding(null);
   }
-  clearMessages();
+  clearErrors();
+  if (image.sourceWidth > image.width) {
+    const { input } = state.description;
+    showNotice(`'${image.name}' is ${image.sourceWidth}×${image.sourceHeight}: it was shrunk to ${image.width}×${image.height} ` +
+      `for display (camlens shows images at most ${MAX_SIDE} pixels a side); the model sees the box resized to its ` +
+      `${input.width}×${input.height} input anyway.`);
+  }
   await useImage(image, { source: 'user' });
+}
+
+// The viewer's progress while a file decodes (a large photo takes seconds); null hides it.
+function showDecoding(text) {
+  ui.viewerProgress.hidden = text === null;
+  ui.viewerProgressText.textContent = text ?? '';
 }
 
 async function fetchSample(sample) {
@@ -322,27 +389,34 @@ function barFill(probability) {
   return fill;
 }
 
-// The classes best first (every class; the list shows the most probable ones).
-const SHOWN_CLASSES = 5;
-function showPrediction(prediction, forwardMs) {
+// The prediction (every class, best first); forwardMs: the forward pass, when the view ran one.
+function showPrediction(prediction, forwardMs = 0) {
   state.prediction = prediction;
   // The thread count says why the same photo runs faster on an isolated page (tools/serve.mjs).
   const threads = engine.threads > 1 ? ` · ${engine.threads} threads` : '';
   if (forwardMs > 0) ui.forwardTime.textContent = `forward ${formatMs(forwardMs)}${threads}`;
-  const top = prediction.classes[0].class;
-  const explained = state.classIndex ?? top;
-  ui.predictions.replaceChildren(...prediction.classes.slice(0, SHOWN_CLASSES).map((entry) => el('li', {},
+  const explained = state.classIndex ?? prediction.classes[0].class;
+  // Every class can be explained: the list shows the most probable, and the rest on request (or
+  // when the class explained is among them).
+  const explainedRank = prediction.classes.findIndex((entry) => entry.class === explained);
+  const showAll = showAllClasses || explainedRank >= SHOWN_CLASSES;
+  const shown = showAll ? prediction.classes : prediction.classes.slice(0, SHOWN_CLASSES);
+  ui.predictions.replaceChildren(...shown.map((entry, rank) => el('li', {},
     el('button', {
       type: 'button',
       class: `prediction${entry.class === explained ? ' selected' : ''}`,
       'aria-pressed': String(entry.class === explained),
       'aria-label': `Explain ${entry.label}, ${formatPercent(entry.probability)}`,
-      onclick: () => selectClass(entry.class === top ? null : entry.class),
+      onclick: () => selectClass(rank === 0 ? null : entry.class),
     },
     el('span', { class: 'prediction-label' }, entry.label),
     el('span', { class: 'prediction-bar', 'aria-hidden': 'true' },
       barFill(entry.probability)),
     el('span', { class: 'prediction-value' }, formatPercent(entry.probability))))));
+  const hidden = prediction.classes.length - SHOWN_CLASSES;
+  ui.moreClasses.hidden = hidden <= 0 || explainedRank >= SHOWN_CLASSES;
+  ui.moreClasses.setAttribute('aria-expanded', String(showAll));
+  ui.moreClasses.textContent = showAll ? `Show the top ${SHOWN_CLASSES} only` : `Show ${hidden} more class${hidden > 1 ? 'es' : ''}`;
   const chosen = prediction.classes.find((entry) => entry.class === explained);
   ui.explainedClass.textContent = chosen ? `${chosen.label} ${formatPercent(chosen.probability)}` : state.description.labels[explained];
   ui.explainedNote.textContent = state.classIndex === null ? 'the top class' : `your choice; the top class is ${prediction.classes[0].label}`;
@@ -372,7 +446,15 @@ function makePanel(method) {
     onRetry: () => track(runView()),
     fileName: () => state.image?.name.replace(/\.[^.]+$/, '') ?? 'image',
     fullSizeOverlay,
+    describeLayer: (explanation) => describePanelLayer(method, explanation),
   });
+}
+
+// What a panel says of the layer its map was made at (per-pixel methods explain the input), and
+// the engine's note when that is not the layer asked for (CAM stays at its own layer).
+function describePanelLayer(method, explanation) {
+  if (method.per_pixel) return { layer: null, note: null };
+  return { layer: shortLayer(explanation.layer), note: explanation.note ? withShortLayerNames(explanation.note) : null };
 }
 
 function removePanel(panel) {
@@ -381,9 +463,10 @@ function removePanel(panel) {
   panels = panels.filter((other) => other !== panel);
   buildMethodMenu();
   ui.methodAdd.focus();
+  saveUrlState();
 }
 
-// The new panel's map in one request: the others are kept by the engine and come back as they were.
+// The new panel's map in one request: the engine keeps the others' and sends them back as they were.
 function addPanel(name) {
   const panel = makePanel(methodInfo(name));
   panels.push(panel);
@@ -393,6 +476,12 @@ function addPanel(name) {
   track(runView());
 }
 
+// Adding happens on the button only: arrow keys on the menu merely choose.
+function addChosenPanel() {
+  const name = ui.methodAdd.value;
+  if (name && methodInfo(name)?.applies) addPanel(name);
+}
+
 function buildMethodMenu() {
   const shown = new Set(panels.map((panel) => panel.method.name));
   const options = state.description.methods.filter((method) => !shown.has(method.name)).map((method) => el('option', {
@@ -400,16 +489,26 @@ function buildMethodMenu() {
     disabled: !method.applies,
     title: method.applies ? method.summary : method.why_not,
   }, `${method.title}${method.slow ? ' (slow)' : ''}${method.applies ? '' : ' (does not apply)'}`));
-  ui.methodAdd.replaceChildren(el('option', { value: '' }, options.length ? 'Choose…' : 'All methods shown'), ...options);
+  ui.methodAdd.replaceChildren(...(options.length ? options : [el('option', { value: '' }, 'All methods shown')]));
+  const firstApplicable = options.find((option) => !option.disabled);
+  if (firstApplicable) ui.methodAdd.value = firstApplicable.value;
   ui.methodAdd.disabled = options.length === 0;
+  ui.methodAddButton.disabled = !firstApplicable;
 }
 
 function buildLayerSelect() {
   const spatial = state.description.layers.filter((layer) => layer.spatial);
   ui.layerSelect.replaceChildren(...spatial.map((layer) => el('option', { value: layer.name },
-    `${shortLayer(layer.name)} · ${layer.shape.join('×')}${layer.name === state.description.default_layer ? ' (default)' : ''}`)));
+    `${shortLayer(layer.name)} · ${layer.shape.join('×')} · ${distanceLabel(layerDistances.get(layer.name))}` +
+    `${layer.name === state.description.default_layer ? ' (default)' : ''}`)));
+  showLayerChoice();
+}
+
+function showLayerChoice() {
   ui.layerSelect.title = currentLayer();
   ui.layerSelect.value = currentLayer();
+  const distance = distanceText(layerDistances.get(currentLayer()));
+  ui.layerNote.textContent = `${distance ? `${shortLayer(currentLayer())} is ${distance}. ` : ''}${DISTANCE_NOTE}`;
 }
 
 // Maps are drawn as large as the panels show them on this screen, not as large as the photo: four
@@ -454,16 +553,16 @@ let lastView = null;     // the last view the engine returned (tests read its pa
 // One user action, one request: the model and photo when they change, then the view, whose parts
 // (prediction, fast maps, strips, each slow method) are drawn as they arrive. A newer view cancels
 // this one; the engine keeps the maps it finished, so asking again costs only what was left.
-//   recolor: only the panels already drawn (a colour change must not start a cancelled method).
-async function runView({ model = null, image = null, crop = null, onLoaded = null, recolor = false } = {}) {
+//   methods: the panels' methods by default; view: fields that replace the page's (a new model's
+//   or photo's view starts from its own crop, class and layer); recolor: only the panels already
+//   drawn (a colour change must not start a cancelled method again).
+async function runView({ model = null, image = null, methods = null, view = {}, onLoaded = null, recolor = false } = {}) {
   const runGeneration = ++generation;
   const fresh = Boolean(model || image);
   if (!fresh) runningView?.cancel();
   const drawn = recolor ? panels.filter((panel) => panel.explanation) : panels;
-  const names = (panels.length || !fresh ? drawn.map((panel) => panel.method.name) : DEFAULT_METHODS);
-  const request = fresh
-    ? { ...viewRequest({ methods: names }), crop, class: null, layer: model ? null : state.layer, top_k: 3 }
-    : viewRequest({ methods: names });
+  const request = { ...viewRequest({ methods: methods ?? drawn.map((panel) => panel.method.name) }),
+    ...(model ? { layer: null, top_k: 3 } : {}), ...view };
   let waiting = new Set();
   const shown = new Set();  // the panels this view drew
   const start = () => {
@@ -485,12 +584,12 @@ async function runView({ model = null, image = null, crop = null, onLoaded = nul
   if (!fresh) start();
   runningView = job;
   try {
-    const { view } = await job.promise;
-    lastView = view;
+    const result = (await job.promise).view;
+    lastView = result;
     if (runGeneration !== generation) return;
-    if (view.timings_ms.forward > 0) showPrediction(view.prediction, view.timings_ms.forward);
+    if (result.timings_ms.forward > 0) showPrediction(result.prediction, result.timings_ms.forward);
     const made = [...shown].filter((panel) => !panel.explanation.reused).length;
-    for (const panel of shown) panel.showCallTime(view, made);
+    for (const panel of shown) panel.showCallTime(result, made);
     for (const panel of waiting) panel.fail(`${panel.method.title} gave no map for this view.`);
   } catch (error) {
     if (runGeneration !== generation) return;
@@ -559,8 +658,7 @@ function showSweep(sweep) {
 
 function selectLayer(name) {
   state.layer = name === state.description.default_layer ? null : name;
-  ui.layerSelect.value = currentLayer();
-  ui.layerSelect.title = currentLayer();
+  showLayerChoice();
   track(runView());
 }
 
@@ -606,7 +704,12 @@ function handleFiles(files) {
     track(loadModelFiles(files.filter(isModelFile)));
     return;
   }
-  const image = files.find(isImageFile) ?? files[0];
+  const images = files.filter(isImageFile);
+  const image = images[0] ?? files[0];
+  if (images.length > 1) {
+    showNotice(`You gave ${images.length} images; camlens explains one at a time, so it opened '${image.name}'. ` +
+      'Drop the others one by one.');
+  }
   track(loadImageFile(image));
 }
 
@@ -696,9 +799,11 @@ function setupControls() {
     state.smooth = ui.smooth.checked;
     track(runView({ recolor: true }));
   });
-  ui.methodAdd.addEventListener('change', () => {
-    const name = ui.methodAdd.value;
-    if (name) addPanel(name);
+  ui.methodAddButton.addEventListener('click', addChosenPanel);
+  ui.modelNote.addEventListener('click', () => showNotice(ui.modelNote.title));
+  ui.moreClasses.addEventListener('click', () => {
+    showAllClasses = ui.moreClasses.getAttribute('aria-expanded') !== 'true';
+    showPrediction(state.prediction);  // the forward time stays as it is
   });
   ui.downloadGrid.addEventListener('click', () => track(downloadGrid().catch(showError)));
 }
@@ -709,13 +814,23 @@ async function start() {
   setupControls();
   setupDropAnywhere();
   setupPaste();
+  byId('image-limits').textContent = SIZE_LIMITS;
+  restoring = readUrlState();
+  const modelId = restoring.model in BUILTIN_MODELS ? restoring.model : 'emotion';
+  state.colormap = restoring.colormap ?? state.colormap;
+  state.alpha = restoring.alpha ?? state.alpha;
+  ui.colormapSelect.value = state.colormap;
   ui.opacity.value = String(Math.round(state.alpha * 100));
   ui.opacityValue.textContent = `${ui.opacity.value}%`;
   const samplesReady = fetch('samples/samples.json').then((response) => response.json());
-  const [createdEngine, modelInput, loadedSamples] = await Promise.all([createEngine(), fetchBuiltinModel('emotion'), samplesReady]);
+  const [createdEngine, modelInput, loadedSamples] = await Promise.all([createEngine(), fetchBuiltinModel(modelId), samplesReady]);
   engine = createdEngine;
   samples = loadedSamples;
-  await useModel(modelInput, { id: 'emotion' });
+  try {
+    await useModel(modelInput, { id: modelId });
+  } finally {
+    restoring = null;
+  }
 }
 
 // The tests' window into the page: the engine and what each panel drew.

@@ -13,8 +13,9 @@ function parseModelJson(modelJson, source) {
   } catch (error) {
     throw new Error(`${source} is not valid JSON (${error.message})`);
   }
-  if (!parsed || !Array.isArray(parsed.weightsManifest)) {
-    throw new Error(`${source} has no weightsManifest: it is not a TensorFlow.js model.json`);
+  if (!parsed || typeof parsed !== 'object' || !Array.isArray(parsed.weightsManifest)) {
+    throw new Error(`${source} has no weightsManifest list: it is not a TensorFlow.js model.json (converters write one ` +
+      'naming the .bin files)');
   }
   return parsed;
 }
@@ -59,6 +60,9 @@ export async function readModelFiles(files) {
   const metadata = texts.find(({ file }) => file.name.toLowerCase() === 'metadata.json');
   const models = texts.filter((entry) => entry !== metadata && /"weightsManifest"/.test(entry.text));
   if (models.length === 0) {
+    // A lone .json that is no model: say what is wrong with it rather than that it is missing.
+    const others = texts.filter((entry) => entry !== metadata);
+    if (others.length === 1) parseModelJson(others[0].text, others[0].file.name);
     throw new Error('No model.json among the files: give a TensorFlow.js model.json (with a weightsManifest) and its .bin files');
   }
   if (models.length > 1) {

@@ -1,6 +1,9 @@
 // One method's panel in the grid: its overlay on a canvas, the time it took, the map value under
 // the pointer, a PNG download, and while a slow method runs, its progress and a cancel button.
 import { el, drawRgba, canvasToPngBlob, saveBlob, fileSafe, formatMs } from './dom.js';
+import { describeParams, hasOptions, optionsForm } from './method-options.js';
+
+let panelCount = 0;  // makes the ids the panels' buttons point to unique
 
 // Map values span many orders of magnitude (gradients ~1e-3, CAM ~10): print 3 significant digits.
 export function formatValue(value) {
@@ -41,35 +44,84 @@ export function attachHoverReadout(canvas, readout, getExplanation, idleText) {
 
 export class MethodPanel {
   // method: a model description's method ({name, title, summary, per_pixel, slow, applies, why_not, layer})
-  constructor(method, { onRemove, onRetry, fileName, fullSizeOverlay }) {
+  // describeLayer(explanation) -> {layer, note}: the layer the map was made at, as the page names
+  // it, and a sentence when that is not the layer the user chose (null when it is).
+  constructor(method, { onRemove, onRetry, fileName, fullSizeOverlay, describeLayer }) {
     this.method = method;
     this.explanation = null;
     this.job = null;
+    this.params = {};  // the method's options (method-options.js); empty: the engine's defaults
     this.fileName = fileName;
     this.fullSizeOverlay = fullSizeOverlay;
+    this.describeLayer = describeLayer;
     this.canvas = el('canvas', { class: 'panel-canvas', tabindex: '0', role: 'img', 'aria-label': `${method.title}: not computed yet` });
     this.time = el('span', { class: 'panel-time', 'aria-label': `${method.title} time` });
     this.status = el('div', { class: 'panel-status', role: 'status' });
     this.readout = el('p', { class: 'panel-readout muted small' }, this.#idleText());
+    this.layerLine = el('p', { class: 'panel-layer muted small' });
+    this.note = el('p', { class: 'panel-note small', hidden: true });
     this.downloadButton = el('button', {
       type: 'button', class: 'button button-small', disabled: true,
       'aria-label': `Download the ${method.title} map as PNG`, onclick: () => this.download(),
     }, 'PNG');
     this.onRetry = onRetry;
+    // The summary is text on the panel, not a tooltip only: a touch screen has no hover.
+    const summaryId = `summary-${method.name}-${++panelCount}`;
+    this.summary = el('p', { class: 'panel-summary small', id: summaryId, hidden: true }, method.summary);
+    this.infoButton = el('button', {
+      type: 'button', class: 'icon-button info-button', 'aria-label': `What ${method.title} shows`,
+      'aria-expanded': 'false', 'aria-controls': summaryId, title: 'What this method shows',
+      onclick: () => this.#toggle(this.summary, this.infoButton),
+    }, 'i');
+    this.optionsBox = null;
+    this.optionsButton = null;
+    if (hasOptions(method.name)) {
+      const optionsId = `options-${method.name}-${panelCount}`;
+      this.optionsBox = el('div', { class: 'panel-options', id: optionsId, hidden: true });
+      this.optionsButton = el('button', {
+        type: 'button', class: 'icon-button options-button', 'aria-expanded': 'false', 'aria-controls': optionsId,
+        'aria-label': `${method.title} options`, title: 'Options: set and run again', onclick: () => this.#toggleOptions(),
+      }, '⚙');
+    }
     this.element = el('article', { class: 'panel', dataset: { method: method.name } },
       el('header', { class: 'panel-head' },
-        el('h3', { title: method.summary }, method.title),
+        el('div', { class: 'panel-title' },
+          el('h3', { title: method.summary }, method.title),
+          this.layerLine),
+        this.optionsButton,
+        this.infoButton,
         el('button', {
           type: 'button', class: 'icon-button', 'aria-label': `Remove ${method.title}`, title: 'Remove this panel',
           onclick: () => onRemove(this),
         }, '×')),
+      this.summary,
+      this.optionsBox,
       el('div', { class: 'panel-figure' }, this.canvas, this.status),
-      el('footer', { class: 'panel-foot' }, this.time, this.readout, this.downloadButton));
+      this.note,
+      el('footer', { class: 'panel-foot' }, this.time, this.downloadButton, this.readout));
     attachHoverReadout(this.canvas, this.readout, () => this.explanation, () => this.#idleText());
   }
 
+  #toggle(box, button) {
+    box.hidden = !box.hidden;
+    button.setAttribute('aria-expanded', String(!box.hidden));
+  }
+
+  #toggleOptions() {
+    if (this.optionsBox.hidden) {
+      this.optionsBox.replaceChildren(optionsForm(this.method, this.params, (params) => {
+        this.params = params;
+        this.#toggle(this.optionsBox, this.optionsButton);
+        this.cancel();  // a run with the old options would only be replaced
+        this.onRetry(this);
+      }));
+    }
+    this.#toggle(this.optionsBox, this.optionsButton);
+    this.optionsBox.querySelector('input')?.focus();
+  }
+
   #idleText() {
-    return '';
+    return this.explanation ? 'Point at the map for values' : '';
   }
 
   // Shown while the job runs; slow methods get a progress bar and a cancel button.
@@ -97,11 +149,16 @@ export class MethodPanel {
   show(explanation) {
     this.#settle();
     this.explanation = explanation;
-    const overlay = explanation.pictures.overlay;
+    const { overlay } = explanation.pictures;
     drawRgba(this.canvas, overlay);
     this.canvas.classList.toggle('pixelated', overlay.width < 128);
     this.time.textContent = '';
-    this.canvas.setAttribute('aria-label', `${this.method.title} map for ${explanation.label} at ${explanation.layer}`);
+    const { layer, note } = this.describeLayer(explanation);
+    const params = describeParams(this.method.name, this.params);
+    this.layerLine.textContent = [layer ? `at ${layer}` : 'on the input pixels', params].filter(Boolean).join(' · ');
+    this.note.textContent = note ?? '';
+    this.note.hidden = !note;
+    this.canvas.setAttribute('aria-label', `${this.method.title} map for ${explanation.label} ${layer ? `at ${layer}` : 'on the input pixels'}`);
     this.readout.textContent = this.#idleText();
     this.downloadButton.disabled = false;
   }
@@ -134,6 +191,7 @@ export class MethodPanel {
   // Nothing drawn: the method failed, was cancelled or does not apply.
   #clear() {
     this.explanation = null;
+    this.note.hidden = true;
     this.canvas.width = this.canvas.height = 0;
     this.time.textContent = '';
     this.time.title = '';

@@ -122,6 +122,7 @@ void Explainer::use_crop(const CropBox& box) {
   forward_valid_ = false;
   forward_.graph_holds = false;
   kept_.clear();
+  kept_upsampling_.clear();
   shrunk_crops_.clear();
 }
 
@@ -165,11 +166,13 @@ void Explainer::forget_unused_maps(const ViewResult& result) {
     }
   }
   std::erase_if(kept_, [&](const auto& entry) { return !shown.contains(entry.first); });
+  std::erase_if(kept_upsampling_, [&](const auto& entry) { return !shown.contains(entry.first); });
 }
 
-ExplainOptions Explainer::options_for(const MapSize& size, const ProgressCallback& progress) {
+ExplainOptions Explainer::options_for(const MapSize& size, Upsampling upsampling, const ProgressCallback& progress) {
   ExplainOptions options;
   options.sizes = {size};
+  options.upsampling = upsampling;
   options.progress = progress;
   options.shared_forward = &forward_;
   return options;
@@ -246,17 +249,21 @@ ViewResult Explainer::view(const ViewRequest& request, const ViewCallbacks& call
   for (const Target& target : request.targets) classes.push_back(resolve_target(model_, prediction, target));
 
   std::set<std::string> made_now;  // keys of the maps this request made
+  // The heat each map was made with is kept too: drawn again at the same size and mode, it is reused.
   const auto keep = [&](const std::string& key, Explanation&& e) {
-    e.upsampled.clear();  // a view draws its own heat from the raw map
     kept_[key] = std::move(e);
+    kept_upsampling_[key] = look.upsampling;
     made_now.insert(key);
   };
 
   // A map as the view shows it: the kept explanation with its heat at `size`, and its pictures.
-  const auto view_map = [&](const Explanation& kept, const MapSize& size, std::string note, bool reused) {
+  const auto view_map = [&](const std::string& key, const MapSize& size, std::string note, bool reused) {
+    const Explanation& kept = kept_.at(key);
+    const bool same_heat = kept.upsampled.size() == 1 && kept.upsampled.front().height == size.height &&
+                           kept.upsampled.front().width == size.width && kept_upsampling_.at(key) == look.upsampling;
     ViewMap map;
     map.explanation = kept;
-    map.explanation.upsampled = {postprocess(kept.raw, size, look.upsampling)};
+    if (!same_heat) map.explanation.upsampled = {postprocess(kept.raw, size, look.upsampling)};
     map.label = model_.metadata.labels[kept.target_class];
     map.probability = prediction.probabilities[kept.target_class];
     map.note = std::move(note);
@@ -292,7 +299,7 @@ ViewResult Explainer::view(const ViewRequest& request, const ViewCallbacks& call
       for (PlannedMethod* p : group) pointers.push_back(p->method.get());
       std::vector<Target> targets;
       for (int c : missing) targets.push_back(Target::of_class(c));
-      ExplainOptions options = options_for(size, progress);
+      ExplainOptions options = options_for(size, look.upsampling, progress);
       options.layer = layer;
       std::vector<Explanation> made = explain_all(model_, input_, pointers, targets, options);
       for (size_t m = 0; m < group.size(); ++m) {
@@ -308,7 +315,7 @@ ViewResult Explainer::view(const ViewRequest& request, const ViewCallbacks& call
       const std::string layer = resolved_layer(*p);
       for (int c : classes) {
         const std::string key = map_key(p->choice, layer, c);
-        part.explanations.push_back(view_map(kept_.at(key), size, p->note, !made_now.contains(key)));
+        part.explanations.push_back(view_map(key, size, p->note, !made_now.contains(key)));
       }
     }
   };
@@ -341,7 +348,7 @@ ViewResult Explainer::view(const ViewRequest& request, const ViewCallbacks& call
           }
         }
         if (!missing.empty()) {
-          ExplainOptions options = options_for(strip_size, progress);
+          ExplainOptions options = options_for(strip_size, look.upsampling, progress);
           options.layer = request.layer;
           for (Explanation& e : explain_targets(model_, input_, *method, missing, options)) {
             keep(map_key(strip, e.layer, e.target_class), std::move(e));
@@ -349,7 +356,7 @@ ViewResult Explainer::view(const ViewRequest& request, const ViewCallbacks& call
         }
         for (int rank = 0; rank < k; ++rank) {
           const std::string key = map_key(strip, layer, prediction.ranking[rank]);
-          part.top_k.push_back(view_map(kept_.at(key), strip_size, {}, !made_now.contains(key)));
+          part.top_k.push_back(view_map(key, strip_size, {}, !made_now.contains(key)));
         }
       }
       if (request.layer_sweep && !classes.empty()) {
@@ -359,13 +366,13 @@ ViewResult Explainer::view(const ViewRequest& request, const ViewCallbacks& call
         });
         if (!all_kept) {
           for (Explanation& e : explain_layer_sweep(model_, input_, *method, Target::of_class(classes.front()),
-                                                    options_for(strip_size, progress))) {
+                                                    options_for(strip_size, look.upsampling, progress))) {
             keep(map_key(strip, e.layer, e.target_class), std::move(e));
           }
         }
         for (const std::string& layer : layers) {
           const std::string key = map_key(strip, layer, classes.front());
-          part.layer_sweep.push_back(view_map(kept_.at(key), strip_size, {}, !made_now.contains(key)));
+          part.layer_sweep.push_back(view_map(key, strip_size, {}, !made_now.contains(key)));
         }
       }
     }

@@ -144,7 +144,7 @@ class Explainer {
   void use_crop(const CropBox& box);
   // The request's crop's forward pass, once per crop.
   const Prediction& ensure_forward(ViewResult& result);
-  ExplainOptions options_for(const MapSize& size, const ProgressCallback& progress);
+  ExplainOptions options_for(const MapSize& size, Upsampling upsampling, const ProgressCallback& progress);
   // Past kMostKeptMaps kept maps, those `result` did not show are dropped: clicking through every
   // class and layer of a big model must not hold every map it ever made.
   void forget_unused_maps(const ViewResult& result);
@@ -160,6 +160,7 @@ class Explainer {
   bool forward_valid_ = false;  // forward_.prediction is the current crop's
   // Maps already made for the current crop, by method, options, class and layer.
   std::map<std::string, Explanation> kept_;
+  std::map<std::string, Upsampling> kept_upsampling_;  // how each kept map's heat was upsampled
   // The crop shrunk to the sizes pictures were drawn at (a big photo is drawn small), kept because
   // shrinking reads the whole box and a view draws many maps at one or two sizes.
   std::vector<std::pair<MapSize, Image>> shrunk_crops_;

@@ -123,9 +123,9 @@ std::string list_str(const std::vector<int>& values) {
   return text + "]";
 }
 
-std::string join(const std::vector<std::string>& items) {
+std::string join(const std::vector<std::string>& items, const std::string& separator = ", ") {
   std::string text;
-  for (const std::string& item : items) text += (text.empty() ? "" : ", ") + item;
+  for (const std::string& item : items) text += (text.empty() ? "" : separator) + item;
   return text;
 }
 
@@ -217,10 +217,51 @@ class GraphImporter {
       }
     }
     if (candidates.size() != 1) {
+      // A cycle hides the output or leaves a node unread: name the cycle, the real fault.
+      const std::vector<std::string> cycle = find_cycle();
+      if (!cycle.empty()) {
+        fail("graph model: the graph has a cycle: ", join(cycle, " -> "),
+             "; each node must read only nodes computed before it");
+      }
       fail("graph model: camlens needs exactly one output, found ", candidates.size(),
            candidates.empty() ? "" : ": " + join({candidates.begin(), candidates.end()}));
     }
     return &nodes_[index_.at(*candidates.begin())];
+  }
+
+  // The nodes of one cycle, its first node repeated at the end, or empty when the graph has none.
+  std::vector<std::string> find_cycle() const {
+    std::vector<int> state(nodes_.size(), 0);  // 1: on the stack, 2: done
+    for (size_t start = 0; start < nodes_.size(); ++start) {
+      if (state[start] != 0) continue;
+      std::vector<std::pair<size_t, size_t>> stack{{start, 0}};
+      state[start] = 1;
+      while (!stack.empty()) {
+        auto& [current, next_input] = stack.back();
+        if (next_input == nodes_[current].inputs.size()) {
+          state[current] = 2;
+          stack.pop_back();
+          continue;
+        }
+        const auto input = index_.find(nodes_[current].inputs[next_input++]);
+        if (input == index_.end()) continue;  // a missing node is reported where it is read
+        if (state[input->second] == 1) {
+          std::vector<std::string> cycle;
+          size_t first = 0;
+          while (stack[first].first != input->second) ++first;
+          for (size_t i = first; i < stack.size(); ++i) cycle.push_back(nodes_[stack[i].first].name);
+          cycle.push_back(nodes_[input->second].name);
+          // The stack runs from readers to what they read; a cycle reads better in data-flow order.
+          std::reverse(cycle.begin(), cycle.end());
+          return cycle;
+        }
+        if (state[input->second] == 0) {
+          state[input->second] = 1;
+          stack.emplace_back(input->second, 0);
+        }
+      }
+    }
+    return {};
   }
 
   // Nodes the output depends on, each after its inputs (Const and Identity excluded).

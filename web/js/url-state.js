@@ -1,0 +1,48 @@
+// The view in the page's address (its hash), so a link or a bookmark opens the same explanation:
+// model, sample, box, class, layer, methods, colormap and opacity. A user's own image never goes
+// in it: it does not leave the machine, so neither its name nor its box do.
+//   #model=emotion&sample=astronaut.jpg&crop=158,48,140,140&class=3&layer=...&methods=cam,saliency&colormap=jet&opacity=40
+
+const COLORMAPS = new Set(['jet', 'viridis', 'inferno', 'gray']);
+
+function wholeNumber(text, min = 0) {
+  const value = Number(text);
+  return Number.isInteger(value) && value >= min ? value : null;
+}
+
+// What the hash asks for; fields it lacks or that are malformed are left out.
+export function readUrlState(hash = location.hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const saved = {};
+  if (params.get('model')) saved.model = params.get('model');
+  if (params.get('sample')) saved.sample = params.get('sample');
+  const crop = (params.get('crop') ?? '').split(',').map((part) => wholeNumber(part));
+  if (crop.length === 4 && crop.every((value) => value !== null) && crop[2] > 0 && crop[3] > 0) {
+    saved.crop = { x: crop[0], y: crop[1], width: crop[2], height: crop[3] };
+  }
+  const classIndex = wholeNumber(params.get('class') ?? '');
+  if (params.has('class') && classIndex !== null) saved.classIndex = classIndex;
+  if (params.get('layer')) saved.layer = params.get('layer');
+  if (params.has('methods')) saved.methods = params.get('methods').split(',').filter(Boolean);
+  if (COLORMAPS.has(params.get('colormap'))) saved.colormap = params.get('colormap');
+  const opacity = wholeNumber(params.get('opacity') ?? '');
+  if (params.has('opacity') && opacity !== null && opacity <= 100) saved.alpha = opacity / 100;
+  return saved;
+}
+
+// Replaces the address's hash with `view` (no history entry: the back button leaves the page).
+export function writeUrlState({ model, sample, crop, classIndex, layer, methods, colormap, alpha }) {
+  const params = new URLSearchParams();
+  if (model) params.set('model', model);
+  if (sample) {
+    params.set('sample', sample);
+    if (crop) params.set('crop', [crop.x, crop.y, crop.width, crop.height].join(','));
+  }
+  if (classIndex !== null && classIndex !== undefined) params.set('class', String(classIndex));
+  if (layer) params.set('layer', layer);
+  params.set('methods', methods.join(','));
+  params.set('colormap', colormap);
+  params.set('opacity', String(Math.round(alpha * 100)));
+  const hash = `#${params.toString()}`;
+  if (hash !== location.hash) history.replaceState(null, '', hash);
+}
