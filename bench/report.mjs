@@ -90,10 +90,10 @@ if (browser) {
   const headline = page.headline.median_ms;
   target(`Chromium: CAM + Grad-CAM + Grad-CAM++ + saliency under 10 ms, back to back (${on})`, `${headline.toFixed(3)} ms`,
     headline / 10, headline < 10);
-  const many = page.headline_explain_many?.median_ms;
-  if (many !== undefined) {
-    target('Chromium: the same four in one call as the page makes it (Model.explainMany: one shared forward pass, ' +
-      `maps drawn as pictures) under 10 ms (${on})`, `${many.toFixed(3)} ms`, many / 10, many < 10);
+  const view = page.headline_view?.median_ms;
+  if (view !== undefined) {
+    target('Chromium: the same four in one view as the page asks for it (Explainer.view: one shared forward pass, ' +
+      `maps drawn as pictures) under 10 ms (${on})`, `${view.toFixed(3)} ms`, view / 10, view < 10);
   }
 }
 if (explainNative) {
@@ -168,25 +168,30 @@ if (explainNative || explainWasm || browser) {
     explainWasm?.headline.back_to_back, browser?.headline, threaded?.headline);
   row('**the same four after one shared forward pass (explain_all)**', explainNative?.headline.shared_forward,
     explainWasm?.headline.shared_forward, browser?.headline_shared, threaded?.headline_shared);
-  if (browser?.headline_explain_many) {
-    row('**the same four through the page\'s bridge, one call (Model.explainMany)**', undefined, undefined,
-      browser.headline_explain_many, threaded?.headline_explain_many);
+  if (browser?.headline_view) {
+    row('**the same four through the page\'s bridge, one view (Explainer.view)**', undefined, undefined,
+      browser.headline_view, threaded?.headline_view);
+    row('the same view recoloured (another colormap: no pass, the kept maps drawn again)', undefined, undefined,
+      browser.headline_recolour, threaded?.headline_recolour);
   }
   lines.push('');
-  lines.push('Chromium times of forward only go through the page\'s Embind bridge (`Model.forward`, input copied in ' +
-    'and logits copied out); the methods through bench/browser_bench.cpp, the same engine call as `camlens explain`; ' +
-    '`Model.explainMany` is the call the page\'s worker makes for its fast panels (explain_all, then each map ' +
-    'coloured over the crop as RGBA and copied out).' + (threaded ? ` The last column runs the WebAssembly engine ` +
+  lines.push('Chromium times of forward only go through an Embind bridge (`TestModel.forward` of camlens-test.mjs, ' +
+    'the page\'s module plus test hooks: input copied in and logits copied out); the methods through ' +
+    'bench/browser_bench.cpp, the same engine call as `camlens explain`; `Explainer.view` is the call the page\'s ' +
+    'worker makes for its fast panels (explain_all, then each map coloured over the crop as RGBA and copied out), ' +
+    'each call on a crop one pixel off the last one\'s, so that it makes the maps again instead of reusing the kept ' +
+    'ones.' + (threaded ? ` The last column runs the WebAssembly engine ` +
     `on ${threaded.threads} threads (pthreads on Web Workers, the bench page cross-origin isolated), what the page ` +
     'does when it is; the others on 1.' : ''), '');
   const big = threaded?.big_photo;
   if (big) {
     const { a, b, ratio } = big.alternating;
     lines.push(`A dropped photo of ${big.side}x${big.side} pixels (the face scaled up), the same four maps through ` +
-      `\`Model.explainMany\` on ${threaded.threads} threads, timed in alternation (${ratio.rounds} rounds): drawn at ` +
-      `${big.max_side} pixels a side as the page asks (\`maxSide\`, a 256-CSS-pixel panel at 2 device pixels per CSS ` +
+      `\`Explainer.view\` on ${threaded.threads} threads, timed in alternation (${ratio.rounds} rounds): drawn at ` +
+      `${big.max_side} pixels a side as the page asks (\`max_side\`, a 256-CSS-pixel panel at 2 device pixels per CSS ` +
       `pixel) ${ms(a)} ms, drawn at the crop's full ${big.side} ${ms(b)} ms; per round ${ratio.median.toFixed(3)}x ` +
-      `[${ratio.p10.toFixed(3)}-${ratio.p90.toFixed(3)}] of the time.`, '');
+      `[${ratio.p10.toFixed(3)}-${ratio.p90.toFixed(3)}] of the time.` +
+      (big.recolour ? ` Recoloured at ${big.max_side} (no pass): ${ms(big.recolour)} ms.` : ''), '');
   }
   const forward = browser?.forward;
   if (forward?.camlens_cold_ms !== undefined) {
@@ -240,8 +245,11 @@ if (browser) {
   lines.push('| emotion forward | ms | time / camlens |', '|---|---:|---:|');
   const tfjsWasm = `TensorFlow.js ${browser.tfjs.version} wasm (XNNPACK, SIMD ${browser.tfjs.wasm_simd ? 'on' : 'OFF'}, ` +
     `${browser.tfjs.wasm_threads} thread${browser.tfjs.wasm_file ? `, ${browser.tfjs.wasm_file.join(', ')}` : ''})`;
-  const rows = [['camlens_wasm', 'camlens WASM (SIMD128 + relaxed SIMD\'s fused multiply-add), through the page\'s bridge'], ['tfjs_wasm', tfjsWasm],
+  const rows = [['camlens_wasm', 'camlens WASM (SIMD128 + relaxed SIMD\'s fused multiply-add), through an Embind bridge'], ['tfjs_wasm', tfjsWasm],
     ['tfjs_cpu', 'TensorFlow.js cpu']];
+  if (f.camlens_prediction_view) {
+    rows.splice(1, 0, ['camlens_prediction_view', 'camlens WASM, a view of the prediction alone (Explainer.view: crop preprocessed, forward, classes copied out)']);
+  }
   for (const [key, label] of rows) {
     lines.push(`| ${label} | ${ms(f[key])} | ${ratio(f[key].median_ms / f.camlens_wasm.median_ms)} |`);
   }
@@ -254,8 +262,10 @@ if (browser) {
   if (f.simd128_alternating_with_tfjs_wasm) {
     const { a, b, ratio: q } = f.simd128_alternating_with_tfjs_wasm;
     lines.push('', `Browsers without relaxed SIMD get camlens-simd128.wasm, the same engine with multiply and add apart ` +
-      `(TensorFlow.js's wasm build has no fused multiply-add either). Timed the same way (${q.rounds} rounds): ` +
-      `camlens-simd128 ${ms(a)} ms, TensorFlow.js wasm ${ms(b)} ms; per round ${q.median.toFixed(3)} [${q.p10.toFixed(3)}-${q.p90.toFixed(3)}].`);
+      `(TensorFlow.js's wasm build has no fused multiply-add either). It has no raw forward call: its view of the ` +
+      `prediction alone (crop preprocessed, forward, classes copied out), timed the same way against TensorFlow.js's ` +
+      `forward (${q.rounds} rounds): camlens-simd128 ${ms(a)} ms, TensorFlow.js wasm ${ms(b)} ms; per round ` +
+      `${q.median.toFixed(3)} [${q.p10.toFixed(3)}-${q.p90.toFixed(3)}].`);
   }
   lines.push('', `Same input (camlens's preprocessing of the photo); TensorFlow.js logits within ` +
     `${Math.max(...Object.values(browser.logit_max_abs_difference)).toExponential(1)} of ours.`, '');

@@ -1,6 +1,6 @@
 // Two builds of the page's module (camlens.mjs, served at /a/ and /b/ by compare.mjs), timed in
-// alternation call for call: Model.explainMany of the four headline maps as the page asks for them,
-// and Model.predict, at 1 thread and at all the threads the module has. Runs in a Web Worker, as
+// alternation call for call: a view of the four headline maps as the page asks for them, and a view
+// of the prediction alone (Explainer.view), at 1 thread and at all the threads the module has. Runs in a Web Worker, as
 // the page's engine does: on a page's main thread, which may not block, every wait for a thread
 // spins. Posts {line} for progress, then {results}.
 const HEADLINE = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
@@ -41,12 +41,18 @@ function time(run) {
 async function loadBuild(side, files) {
   const { default: create } = await import(`/${side}/camlens.mjs`);
   const camlens = await create();
-  const model = new camlens.Model(files.modelJson, [{ name: 'emotion.bin', bytes: files.weights }], files.metadataJson);
-  const image = new camlens.Image(files.photo.rgba, files.photo.width, files.photo.height);
+  const explainer = new camlens.Explainer(files.modelJson, [{ name: 'emotion.bin', bytes: files.weights }], files.metadataJson);
+  const { width, height } = files.photo;
+  explainer.setImage(files.photo.rgba, width, height);
+  // The explainer keeps the forward pass and the maps of its crop: each call moves the crop by a
+  // pixel, so each runs the forward pass (and the maps) again, as a new photo or crop would.
+  const crops = [{ x: 0, y: 0, width, height }, { x: 1, y: 1, width: width - 1, height: height - 1 }];
+  let calls = 0;
+  const crop = () => crops[calls++ % 2];
   return {
     camlens,
-    explainMany: () => model.explainMany(image, { methods: HEADLINE }),
-    predict: () => model.predict(image, null, 1),
+    view: () => explainer.view({ crop: crop(), methods: HEADLINE }),
+    predict: () => explainer.view({ crop: crop(), pictures: false }),
   };
 }
 
@@ -87,7 +93,7 @@ async function main() {
     // A new thread starts only once this one returns to its event loop: until then the calls
     // below would run on this thread alone.
     await idle(100);
-    for (const work of ['explainMany', 'predict']) {
+    for (const work of ['view', 'predict']) {
       const r = await alternate(a, b, work);
       results.runs.push({ threads, work, ...r });
       log(`${threads} thread(s), ${work}: a ${r.a.median.toFixed(2)} ms, b ${r.b.median.toFixed(2)} ms, ` +

@@ -1,6 +1,6 @@
 // Times two builds of the page's WebAssembly module against each other in one headless Chromium
-// session (bench/browser/compare.html): Model.explainMany of the four headline maps and
-// Model.predict, alternated call for call, at 1 thread and at all threads, with the per-round
+// session (bench/browser/compare.html): a view of the four headline maps and a view of the
+// prediction alone (Explainer.view), alternated call for call, at 1 thread and at all threads, with the per-round
 // ratio b / a. A change to the engine is measured this way on a shared machine, whose speed drifts
 // more between two runs than most changes move it.
 // Usage: node bench/browser/compare.mjs DIR_A DIR_B [--rounds N] [--gap-ms MS]

@@ -44,7 +44,8 @@ function sizes(file) {
   return { file, raw_bytes: bytes.length, gzip_bytes: zlib.gzipSync(bytes, { level: 9 }).length };
 }
 
-for (const file of ['build/wasm/camlens.mjs', 'build/wasm/camlens-simd128.mjs', 'build/wasm/camlens_bench_browser.mjs']) {
+for (const file of ['build/wasm/camlens.mjs', 'build/wasm/camlens-test.mjs', 'build/wasm/camlens-simd128.mjs',
+  'build/wasm/camlens_bench_browser.mjs']) {
   if (!fs.existsSync(path.join(root, file))) {
     console.error(`bench/browser/run.mjs: ${file} is missing; run scripts/build.sh first`);
     process.exit(1);

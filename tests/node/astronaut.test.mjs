@@ -1,6 +1,6 @@
 // The astronaut check: on the face crop of scikit-image's astronaut photo
-// (tests/fixtures/images/astronaut_face.rgb, 140x140 RGB bytes), our WebAssembly module, with its
-// own preprocessing from the model's metadata, gives the logits TensorFlow.js gives with the same
+// (tests/fixtures/images/astronaut_face.rgb, 140x140 RGB bytes), our WebAssembly module (the tests'
+// module's TestModel, the page's engine), with its own preprocessing from the model's metadata, gives the logits TensorFlow.js gives with the same
 // preprocessing written in TensorFlow.js: bilinear resize to 64x64 with half-pixel centres
 // (tf.image.resizeBilinear(..., alignCorners=false, halfPixelCenters=true), the convention both sides
 // use), /255, gray = 0.2989 R + 0.5870 G + 0.1140 B, then (gray - 0.5) * 2. Both call it happy.
@@ -17,7 +17,7 @@ const HAPPY = 3;
 const SIDE = 140;
 const face = new Uint8Array(fs.readFileSync(path.join(root, 'tests/fixtures/images/astronaut_face.rgb')));
 
-const camlens = await loadCamlens();
+const camlens = await loadCamlens('camlens-test');
 const tf = await loadTf();
 
 // TensorFlow.js's side of the preprocessing: [1, 64, 64, 1].
@@ -34,9 +34,9 @@ function tfInput(rgb, crop) {
 test('astronaut face: our preprocessing and logits match TensorFlow.js; both say happy with p > 0.999', async () => {
   assert.equal(face.length, SIDE * SIDE * 3);
   const reference = await tf.loadGraphModel(tf.io.fromMemory(tfArtifacts(modelJson, weights)));
-  const model = new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
+  const model = new camlens.TestModel(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
   try {
-    const ourInput = model.preprocess(face, SIDE, SIDE, 3);  // the metadata's "center" crop: the whole square
+    const ourInput = model.preprocess(face, SIDE, SIDE, 3, null);  // the metadata's "center" crop: the whole square
     const ourLogits = model.forward(ourInput, 1);
 
     const x = tfInput(face);
@@ -61,7 +61,7 @@ test('astronaut face: our preprocessing and logits match TensorFlow.js; both say
 
 test('astronaut face, an off-centre crop: preprocess(..., crop) matches tf.slice then resizeBilinear', async () => {
   const reference = await tf.loadGraphModel(tf.io.fromMemory(tfArtifacts(modelJson, weights)));
-  const model = new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
+  const model = new camlens.TestModel(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
   try {
     const crop = { x: 20, y: 30, width: 100, height: 90 };
     const ourInput = model.preprocess(face, SIDE, SIDE, 3, crop);
@@ -75,8 +75,8 @@ test('astronaut face, an off-centre crop: preprocess(..., crop) matches tf.slice
 
     assert.throws(() => model.preprocess(face, SIDE, SIDE, 3, { x: 100, y: 100, width: 60, height: 60 }),
       (e) => e instanceof Error && /the crop box x=100 y=100 width=60 height=60 is not inside the 140x140 image/.test(e.message));
-    assert.throws(() => model.preprocess(face.subarray(0, 100), SIDE, SIDE, 3),
-      (e) => e instanceof Error && /a 140x140x3 image needs 58800 bytes, got 100/.test(e.message));
+    assert.throws(() => model.preprocess(face.subarray(0, 100), SIDE, SIDE, 3, null),
+      (e) => e instanceof Error && /a 140x140x3 image needs 58800 bytes/.test(e.message));
   } finally {
     model.delete();
     reference.dispose();

@@ -4,21 +4,20 @@
 // four maps to 1e-4 (maps are scaled to [0, 1]), the same top class.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { loadCamlens, readModelFiles, astronautFace, FACE_SIDE, maxAbsDiff } from './support.mjs';
+import { loadCamlens, maxAbsDiff, emotionExplainer } from './support.mjs';
 
-const { modelJson, weights, metadataJson } = readModelFiles('models/emotion');
-const { rgba } = astronautFace();
 const METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
 
 async function runBuild(name) {
   const camlens = await loadCamlens(name);
-  const model = new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
-  const image = new camlens.Image(rgba, FACE_SIDE, FACE_SIDE);
-  const { classes } = model.predict(image, null, 7);
+  const explainer = emotionExplainer(camlens);
+  const view = explainer.view({ methods: METHODS });
+  explainer.delete();
+  const { classes } = view.prediction;
   const logits = new Float32Array(classes.length);
-  for (const { index, logit } of classes) logits[index] = logit;
-  const maps = model.explainMany(image, { methods: METHODS }).map((e) => e.map.values);
-  return { logits, top: classes[0].label, maps };
+  for (const { class: index, logit } of classes) logits[index] = logit;
+  assert.deepEqual(view.explanations.map((e) => e.method), METHODS);
+  return { logits, top: classes[0].label, maps: view.explanations.map((e) => e.raw.values) };
 }
 
 const fused = await runBuild('camlens');

@@ -26,31 +26,33 @@ function inputs() {
   return { data, batch };
 }
 
-const camlens = await loadCamlens();
+const camlens = await loadCamlens('camlens-test');
 const tf = await loadTf();
 
-test('emotion: describe() reports labels, the input, the logits node and the default layer', () => {
-  const model = new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
+test('emotion: the input, logits and probabilities nodes; describe() reports labels and the default layer', () => {
+  const model = new camlens.TestModel(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
+  const explainer = new camlens.Explainer(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
   try {
-    const info = model.describe();
+    assert.deepEqual(model.names(), { input: 'input_1', inputShape: [64, 64, 1], logits: LOGITS,
+                                      probabilities: 'StatefulPartitionedCall/model_1/predictions/Softmax' });
+    const info = explainer.describe();
     assert.deepEqual(info.labels, ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral']);
-    assert.deepEqual(info.inputShape, [64, 64, 1]);
-    assert.equal(info.input, 'input_1');
-    assert.equal(info.logits, LOGITS);
-    assert.equal(info.probabilities, 'StatefulPartitionedCall/model_1/predictions/Softmax');
+    assert.deepEqual(info.input, { height: 64, width: 64, channels: 1, color: 'gray' });
     assert.equal(info.metadata.explain_layer, 'StatefulPartitionedCall/model_1/add_2/add');
+    assert.equal(info.default_layer, info.metadata.explain_layer);
     assert.deepEqual(info.metadata.scaling, { scale: 2, offset: -1 });
-    const features = info.nodes.find((node) => node.name === info.metadata.explain_layer);
+    const features = info.layers.find((layer) => layer.name === info.metadata.explain_layer);
     assert.deepEqual({ kind: features.kind, shape: features.shape, spatial: features.spatial }, { kind: 'Add', shape: [8, 8, 256], spatial: true });
-    assert.equal(info.nodes.at(-1).kind, 'Softmax');
+    assert.equal(info.layers.at(-1).kind, 'Softmax');
   } finally {
     model.delete();
+    explainer.delete();
   }
 });
 
 test('emotion: our logits match TensorFlow.js (graph model, cpu backend) within 1e-4', async () => {
   const reference = await tf.loadGraphModel(tf.io.fromMemory(tfArtifacts(modelJson, weights)));
-  const model = new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
+  const model = new camlens.TestModel(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
   try {
     const { data, batch } = inputs();
     const ours = model.forward(data, batch);
@@ -74,7 +76,7 @@ test('emotion: our logits match TensorFlow.js (graph model, cpu backend) within 
 });
 
 test('emotion: saved by our layers-model saver, it loads in tf.loadLayersModel and gives the same logits', async () => {
-  const model = new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
+  const model = new camlens.TestModel(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
   try {
     const saved = model.saveLayersModel();
     assert.equal(saved.weightsFile, 'weights.bin');
@@ -87,8 +89,11 @@ test('emotion: saved by our layers-model saver, it loads in tf.loadLayersModel a
     console.log(`emotion as a layers model in tfjs: max |ours - tfjs| = ${worst.toExponential(2)}`);
     assert.ok(worst <= 1e-4, `max difference ${worst}`);
     // The saved file carries the metadata back to us.
-    const reloaded = new camlens.Model(saved.modelJson, [{ name: saved.weightsFile, bytes: saved.weights }]);
-    assert.deepEqual(reloaded.describe().labels, model.describe().labels);
+    const reloaded = new camlens.Explainer(saved.modelJson, [{ name: saved.weightsFile, bytes: saved.weights }], '');
+    const original = new camlens.Explainer(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
+    assert.deepEqual(reloaded.describe().metadata, original.describe().metadata);
+    assert.equal(reloaded.describe().labels[3], 'happy');
+    original.delete();
     reloaded.delete();
     tf.dispose([x, theirs]);
     layersModel.dispose();
@@ -99,14 +104,14 @@ test('emotion: saved by our layers-model saver, it loads in tf.loadLayersModel a
 
 test('a corrupt model.json or weights file gives a JS Error carrying our message', () => {
   const shards = [{ name: 'emotion.bin', bytes: weights }];
-  assert.throws(() => new camlens.Model(modelJson.slice(0, 5000), shards),
+  assert.throws(() => new camlens.TestModel(modelJson.slice(0, 5000), shards),
     (e) => e instanceof Error && /model\.json is not valid JSON/.test(e.message));
-  assert.throws(() => new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights.subarray(0, 1000) }]),
+  assert.throws(() => new camlens.TestModel(modelJson, [{ name: 'emotion.bin', bytes: weights.subarray(0, 1000) }]),
     (e) => e instanceof Error && /shard file 'emotion\.bin' is too short: tensor '/.test(e.message));
-  assert.throws(() => new camlens.Model(modelJson, []),
+  assert.throws(() => new camlens.TestModel(modelJson, []),
     (e) => e instanceof Error && /needs the shard file 'emotion\.bin', which was not given/.test(e.message));
-  const model = new camlens.Model(modelJson, shards, metadataJson);
+  const model = new camlens.TestModel(modelJson, shards, metadataJson);
   assert.throws(() => model.forward(new Float32Array(10), 1),
-    (e) => e instanceof Error && /Model\.forward: 1 input\(s\) of \[64, 64, 1\] need 4096 values, got 10/.test(e.message));
+    (e) => e instanceof Error && /TestModel\.forward: 1 input\(s\) of \[64, 64, 1\] need 4096 values, got 10/.test(e.message));
   model.delete();
 });

@@ -2,14 +2,15 @@
 // emotion model computed with TensorFlow.js (cpu backend, tf.grad through its own graph-model
 // executor) and the formulas of /work/shared/DESIGN.md written here in JS, compared with our raw
 // (un-normalised) maps from the WebAssembly module within 1e-4 of the map's largest |value|.
-// Both sides read the same input: our Model.preprocess of the astronaut's face.
+// Both sides read the same input: our preprocessing of the astronaut's face (TestModel.preprocess
+// in the tests' module); our maps come from Explainer.view on the same face.
 //
 // The gradient at a layer: TensorFlow.js runs the graph model from that layer on, fed with the
 // activation as if it were an input (model.execute({[layer]: a}, logits)), and tf.grad takes
 // d sum(logits * one-hot) / d a. Saliency: the same from the graph's input.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { loadCamlens, loadTf, tfArtifacts, readModelFiles, astronautFace, FACE_SIDE } from './support.mjs';
+import { loadCamlens, loadTf, tfArtifacts, readModelFiles, astronautFace, FACE_SIDE, emotionExplainer } from './support.mjs';
 
 const { modelJson, weights, metadataJson } = readModelFiles('models/emotion');
 const LOGITS = 'StatefulPartitionedCall/model_1/global_average_pooling2d_1/Mean';
@@ -29,18 +30,18 @@ const CASES = [
 ];
 const HAPPY = 3;
 
-const { rgb, rgba } = astronautFace();
+const { rgb } = astronautFace();
 
-const camlens = await loadCamlens();
+const camlens = await loadCamlens('camlens-test');
 const tf = await loadTf();
 const reference = await tf.loadGraphModel(tf.io.fromMemory(tfArtifacts(modelJson, weights)));
-const model = new camlens.Model(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
-const image = new camlens.Image(rgba, SIDE, SIDE);
-const input = tf.tensor4d(model.preprocess(rgb, SIDE, SIDE, 3), [1, 64, 64, 1]);  // the metadata's crop: all 140x140
+const model = new camlens.TestModel(modelJson, [{ name: 'emotion.bin', bytes: weights }], metadataJson);
+const explainer = emotionExplainer(camlens);  // the metadata's crop, as preprocess below
+const input = tf.tensor4d(model.preprocess(rgb, SIDE, SIDE, 3, null), [1, 64, 64, 1]);  // the metadata's crop: all 140x140
 
 test.after(() => {
   model.delete();
-  image.delete();
+  explainer.delete();
   reference.dispose();
   input.dispose();
 });
@@ -120,9 +121,11 @@ function relativeError(ours, oracle) {
 }
 
 function compare(method, classIndex, layer, oracle, [h, w]) {
-  const ours = model.explain(image, { method, classIndex, layer });
-  assert.deepEqual([ours.map.height, ours.map.width], [h, w], `${method} map size`);
-  const error = relativeError(ours.map.values, oracle);
+  const view = explainer.view({ methods: [method], class: classIndex, layer, pictures: false });
+  assert.deepEqual(view.crop, { x: 0, y: 0, width: SIDE, height: SIDE });
+  const ours = view.explanations[0];
+  assert.deepEqual([ours.class, ours.raw.height, ours.raw.width], [classIndex, h, w], `${method} map size`);
+  const error = relativeError(ours.raw.values, oracle);
   console.log(`${method} class ${classIndex}${layer ? ` at ${layer.split('/').slice(-2).join('/')}` : ''}: ` +
     `max |ours - TensorFlow.js| = ${error.toExponential(2)} of max |map|`);
   assert.ok(error <= TOLERANCE, `${method}, class ${classIndex}, ${layer}: error ${error} of max |map|`);

@@ -5,7 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCamlens, loadTf, seededRandom, maxAbsDiff, tfArtifacts } from './support.mjs';
 
-const camlens = await loadCamlens();
+const camlens = await loadCamlens('camlens-test');
 const tf = await loadTf();
 
 function buildModel() {
@@ -66,12 +66,12 @@ function images(batch) {
 test('a tfjs-saved layers model loads in our module with the same logits, and our saver writes it back for tfjs', async () => {
   const original = buildModel();
   const { modelJson, weights } = await saveWithTf(original);
-  const ours = new camlens.Model(modelJson, [{ name: 'group1-shard1of1.bin', bytes: weights }]);
+  const ours = new camlens.TestModel(modelJson, [{ name: 'group1-shard1of1.bin', bytes: weights }]);
+  const explainer = new camlens.Explainer(modelJson, [{ name: 'group1-shard1of1.bin', bytes: weights }], '');
   try {
-    const info = ours.describe();
-    assert.equal(info.logits, 'fc');
-    assert.equal(info.probabilities, 'probs');
-    assert.deepEqual(info.nodes.map((n) => n.name).slice(0, 4), ['img', 'rescale', 'pad', 'conv']);
+    const names = ours.names();
+    assert.deepEqual([names.input, names.inputShape, names.logits, names.probabilities], ['img', [9, 8, 3], 'fc', 'probs']);
+    assert.deepEqual(explainer.describe().layers.map((n) => n.name).slice(0, 3), ['rescale', 'pad', 'conv']);
 
     const batch = 5;
     const data = images(batch);
@@ -94,6 +94,7 @@ test('a tfjs-saved layers model loads in our module with the same logits, and ou
     reloaded.dispose();
   } finally {
     ours.delete();
+    explainer.delete();
     original.dispose();
   }
 });

@@ -1,10 +1,11 @@
-// Shared by the Node tests: the repository root, our WebAssembly module, TensorFlow.js on its cpu
-// backend (the independent reference), seeded random numbers and comparisons.
+// Shared by the Node tests: the repository root, our WebAssembly modules, TensorFlow.js on its cpu
+// backend (the independent reference), seeded random numbers, comparisons and error checks.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import v8 from 'node:v8';
+import assert from 'node:assert/strict';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
@@ -12,8 +13,9 @@ const require = createRequire(import.meta.url);
 // Node 20 accepts relaxed SIMD (camlens.mjs's fused multiply-add) behind a flag.
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-// A page module (build/wasm/NAME.mjs: camlens, camlens-simd128 or camlens-single), given its .wasm
-// bytes: Node cannot fetch a file path.
+// A module of build/wasm/NAME.mjs, given its .wasm bytes (Node cannot fetch a file path): a page
+// module (camlens, camlens-simd128 or camlens-single: Explainer and the thread count), or the tests'
+// module camlens-test (all that, plus TestModel's raw forward passes and heapBytes).
 export async function loadCamlens(name = 'camlens') {
   const modulePath = path.join(root, `build/wasm/${name}.mjs`);
   const { default: createCamlens } = await import(modulePath);
@@ -59,7 +61,7 @@ export function softmaxRows(logits, classes) {
 }
 
 // The astronaut's face (tests/fixtures/images/astronaut_face.rgb: FACE_SIDE x FACE_SIDE): its RGB
-// bytes, and as opaque RGBA, the layout of ImageData and of the page's Image.
+// bytes, and as opaque RGBA, the layout of ImageData, which Explainer.setImage takes.
 export const FACE_SIDE = 140;
 export function astronautFace() {
   const rgb = new Uint8Array(fs.readFileSync(path.join(root, 'tests/fixtures/images/astronaut_face.rgb')));
@@ -68,7 +70,7 @@ export function astronautFace() {
 }
 
 // A model folder under the repository (e.g. 'models/emotion'): model.json's text, its weight shards
-// as {name, bytes} (what our Model takes), all their bytes in manifest order (what tfArtifacts
+// as {name, bytes} (what Explainer and TestModel take), all their bytes in manifest order (what tfArtifacts
 // takes), and metadata.json's text when there is one.
 export function readModelFiles(folder) {
   const dir = path.join(root, folder);
@@ -77,7 +79,7 @@ export function readModelFiles(folder) {
     .map((name) => ({ name, bytes: new Uint8Array(fs.readFileSync(path.join(dir, name))) }));
   const weights = new Uint8Array(Buffer.concat(shards.map((shard) => shard.bytes)));
   const metadataPath = path.join(dir, 'metadata.json');
-  const metadataJson = fs.existsSync(metadataPath) ? fs.readFileSync(metadataPath, 'utf8') : undefined;
+  const metadataJson = fs.existsSync(metadataPath) ? fs.readFileSync(metadataPath, 'utf8') : '';
   return { modelJson, shards, weights, metadataJson };
 }
 
@@ -89,4 +91,22 @@ export function tfArtifacts(modelJsonText, weightBytes) {
     weightSpecs: model.weightsManifest.flatMap((group) => group.weights),
     weightData: weightBytes.buffer.slice(weightBytes.byteOffset, weightBytes.byteOffset + weightBytes.byteLength),
   };
+}
+
+// `call` throws a JS Error (of `name`: 'CancelledError' for a cancelled call) whose message matches `pattern`.
+export function expectError(call, pattern, name = 'Error') {
+  assert.throws(call, (e) => {
+    assert.ok(e instanceof Error, `expected an Error, got ${typeof e} ${e}`);
+    assert.equal(e.name, name, e.message);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+// An Explainer of the emotion model (models/emotion) in `camlens`, holding the astronaut's face.
+export function emotionExplainer(camlens) {
+  const { modelJson, shards, metadataJson } = readModelFiles('models/emotion');
+  const explainer = new camlens.Explainer(modelJson, shards, metadataJson);
+  explainer.setImage(astronautFace().rgba, FACE_SIDE, FACE_SIDE);
+  return explainer;
 }
