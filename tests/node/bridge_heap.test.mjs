@@ -38,7 +38,10 @@ test('the WASM heap stays flat over 1,050 views', () => {
   const after = { inUse: camlens.heapBytes(), memory: camlens.HEAP8.length };
   console.log(`heap over 1,050 views: ${before.inUse} -> ${after.inUse} bytes in use, ` +
     `WASM memory ${before.memory} -> ${after.memory} bytes`);
-  assert.deepEqual(after, before);
+  // Allocation order may shift a block by a few bytes; a leak of even one map or one string per
+  // view would add hundreds of kilobytes over 1,050 views.
+  assert.ok(Math.abs(after.inUse - before.inUse) < 1024, `heap in use moved by ${after.inUse - before.inUse} bytes`);
+  assert.equal(after.memory, before.memory);
 });
 
 // `cycle` 20 times leaves the heap as one warm-up cycle left it.
@@ -63,9 +66,7 @@ test('replacing the explainer and the image (as the worker does), errors and can
   });
 });
 
-test('a model that fails to load leaves the heap as it was', {
-  todo: 'bindings.cpp: a JS Error thrown through the constructor skips freeing its std::string arguments (model.json)',
-}, () => {
+test('a model that fails to load leaves the heap as it was', () => {
   assertHeapFlat(() => {
     assert.throws(() => new camlens.Explainer(modelJson, [], metadataJson), /was not given/);
   });

@@ -80,9 +80,7 @@ test('parts stream in order (the prediction, the fast maps, the strips, each slo
   assert.deepEqual(view.explanations.map((e) => e.method), ['grad-cam', 'saliency', 'occlusion']);
 });
 
-test('every streamed part follows the result schema, with the view\'s image and crop', {
-  todo: 'explainer.cpp streams the parts after the prediction with image 0x0 and crop 0,0,0x0',
-}, () => {
+test('every streamed part follows the result schema, with the view\'s image and crop', () => {
   const { view, parts } = streamedView();
   for (const part of parts) {
     checkResult(part);
