@@ -471,3 +471,43 @@ test('each method\'s summary opens on its panel with a tap', async () => {
     await context.close();
   }
 });
+
+test('what the model looks for: an image grown for a class, with progress, cancel and a PNG', async () => {
+  const { page, context, log } = await openPage(browser, server.url);
+  try {
+    await page.locator('#visualize-section summary').click();
+    const targets = await page.locator('#visualize-target option').allTextContents();
+    assert.ok(targets.includes('class happy'), targets.slice(0, 8).join(' | '));
+    assert.ok(targets.some((text) => /conv2d_5 channel 3/.test(text)), 'channels of the explainable layers');
+    // A long run, cancelled at once: the view says so and stays usable.
+    await page.locator('#visualize-steps').fill('1024');
+    await page.click('#visualize-run');
+    await page.locator('#visualize-section progress').waitFor();
+    await page.locator('#visualize-section').getByRole('button', { name: 'Cancel' }).click();
+    await idle(page);
+    assert.equal(await page.locator('#visualize-status').textContent(), 'Cancelled.');
+
+    await page.selectOption('#visualize-target', { label: 'class happy' });
+    await page.locator('#visualize-steps').fill('32');
+    await page.click('#visualize-run');
+    await idle(page);
+    const status = await page.locator('#visualize-status').textContent();
+    const [, before, after] = status.match(/^class happy: objective (\S+) → (\S+)\.$/);
+    assert.ok(Number(after) > Number(before) + 1, status);
+    const picture = await page.evaluate(() => {
+      const canvas = document.getElementById('visualize-canvas');
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      return { width: canvas.width, levels: new Set(Array.from(data).filter((_, i) => i % 4 === 0)).size };
+    });
+    assert.deepEqual(picture.width, 64, 'the model\'s input size');
+    assert.ok(picture.levels > 20, `an image, not a flat gray (${picture.levels} levels)`);
+    await page.locator('#visualize-section').scrollIntoViewIfNeeded();
+    await screenshot(page, 'ux-13-visualize');
+    const [download] = await Promise.all([page.waitForEvent('download'),
+      page.locator('#visualize-section').getByRole('button', { name: 'PNG' }).click()]);
+    assert.equal(download.suggestedFilename(), 'class-happy.visualized.png');
+    assert.deepEqual(errorsIn(log), []);
+  } finally {
+    await context.close();
+  }
+});

@@ -10,6 +10,7 @@ import { clearErrors, sentence, showError, showNotice } from './messages.js';
 import { readUrlState, writeUrlState } from './url-state.js';
 import { DISTANCE_NOTE, distanceLabel, distanceText } from './layers.js';
 import { assumedDefaultsNotice } from './model-notes.js';
+import { VisualizeView } from './visualize.js';
 
 const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
 const STRIP_METHOD = 'grad-cam';
@@ -41,6 +42,7 @@ let generation = 0;  // bumped by every new explanation run; older runs drop the
 let restoring = null;  // what the address asked for, until the first model and image have taken it
 let showAllClasses = false;
 let layerDistances = new Map();  // layer name -> layers between it and the logits (the engine's depth)
+let visualizeView = null;  // "What the model looks for" (visualize.js)
 
 const ui = {
   modelSelect: byId('model-select'),
@@ -193,6 +195,7 @@ async function useModel(input, { id, name }) {
       if (restoring?.classIndex < description.labels.length) state.classIndex = restoring.classIndex;
       updateModelSelect();
       buildLayerSelect();
+      visualizeView?.setModel(description, shortLayer);
       if (previous) {
         const dropped = previous.filter((panel) => !methodInfo(panel.name)?.applies);
         const kept = previous.filter((panel) => !dropped.includes(panel));
@@ -826,6 +829,7 @@ async function start() {
   const [createdEngine, modelInput, loadedSamples] = await Promise.all([createEngine(), fetchBuiltinModel(modelId), samplesReady]);
   engine = createdEngine;
   samples = loadedSamples;
+  visualizeView = new VisualizeView({ root: byId('visualize'), engine, track, onError: showError });
   try {
     await useModel(modelInput, { id: modelId });
   } finally {
