@@ -7,25 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  dropFiles, fileFrom, idle, launchBrowser, meanDifference, openPage, panelPixels, root, screenshot, spread, startServer,
+  dropFiles, fileFrom, idle, meanDifference, openPage, panelPixels, root, screenshot, spread,
+  errorsIn, serverAndBrowser,
 } from './support.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
-function errorsIn(log) {
-  return [...log.pageErrors, ...log.console.filter((message) => message.type === 'error').map((message) => message.text)];
-}
+const shared = serverAndBrowser();
 
 const CRC_TABLE = new Uint32Array(256).map((_, n) => {
   let c = n;
@@ -79,7 +67,7 @@ async function isOnScreen(page, locator) {
 }
 
 test('a message is on screen wherever the page is scrolled, with its role, and can be dismissed', async () => {
-  const { page, context } = await openPage(browser, server.url, { viewport: { width: 1280, height: 700 } });
+  const { page, context } = await openPage(shared.browser, shared.server.url, { viewport: { width: 1280, height: 700 } });
   try {
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
     assert.ok(await page.evaluate(() => window.scrollY) > 300, 'the page scrolled down');
@@ -98,7 +86,7 @@ test('a message is on screen wherever the page is scrolled, with its role, and c
 
 for (const width of [1366, 1920]) {
   test(`hovering a main panel shows the map value beside room enough to read it (${width} px wide)`, async () => {
-    const { page, context } = await openPage(browser, server.url, { viewport: { width, height: 900 } });
+    const { page, context } = await openPage(shared.browser, shared.server.url, { viewport: { width, height: 900 } });
     try {
       const panels = page.locator('#panels .panel');
       for (let i = 0; i < await panels.count(); ++i) {
@@ -117,7 +105,7 @@ for (const width of [1366, 1920]) {
 }
 
 test('every class can be explained: all seven emotions and all ten Fashion-MNIST classes are offered', async () => {
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(shared.browser, shared.server.url);
   try {
     assert.equal(await page.locator('#predictions .prediction').count(), 5);
     await page.getByRole('button', { name: 'Show 2 more classes' }).click();
@@ -146,7 +134,7 @@ test('every class can be explained: all seven emotions and all ten Fashion-MNIST
 });
 
 test('each panel names its layer; on another layer CAM stays at its own and says so; the menu gives distances', async () => {
-  const { page, context, log } = await openPage(browser, server.url);
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
     const layerOf = (method) => page.locator(`.panel[data-method="${method}"] .panel-layer`).textContent();
     assert.equal(await layerOf('cam'), 'at conv2d_5');
@@ -177,7 +165,7 @@ test('each panel names its layer; on another layer CAM stays at its own and says
 });
 
 test('a 12000×12000 image decodes off the main thread with progress and a message; a 70000×1 one is refused', async () => {
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(shared.browser, shared.server.url);
   try {
     // A file on disk: Chromium reads it natively, where a file made of bytes in the page would
     // stall the page itself while it is built.
@@ -244,7 +232,7 @@ function emotionWithCycle() {
 }
 
 test('messages say what is wrong: a broken model.json, an empty one, a cycle, a damaged PNG', async () => {
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(shared.browser, shared.server.url);
   try {
     const weights = fileFrom(path.join(root, 'models/emotion/emotion.bin'));
     const json = (text) => ({ name: 'model.json', mimeType: 'application/json', buffer: Buffer.from(text) });
@@ -279,7 +267,7 @@ test('messages say what is wrong: a broken model.json, an empty one, a cycle, a 
 });
 
 test('a model without metadata.json says which defaults were assumed and how to give them', async () => {
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(shared.browser, shared.server.url);
   try {
     await page.setInputFiles('#model-files-input', [fileFrom(path.join(root, 'models/emotion/model.json'), 'application/json'),
       fileFrom(path.join(root, 'models/emotion/emotion.bin'))]);
@@ -296,7 +284,7 @@ test('a model without metadata.json says which defaults were assumed and how to 
 });
 
 test('panels are added by the Add button only; they survive a model switch; two images dropped say which opened', async () => {
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(shared.browser, shared.server.url);
   try {
     const count = () => page.locator('#panels .panel').count();
     const before = await count();
@@ -328,7 +316,7 @@ test('panels are added by the Add button only; they survive a model switch; two 
 });
 
 test('a slow method\'s options re-run its panel with the engine\'s params', async () => {
-  const { page, context, log } = await openPage(browser, server.url);
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
     await page.evaluate(() => {
       const { engine } = window.camlens;
@@ -403,7 +391,7 @@ test('a slow method\'s options re-run its panel with the engine\'s params', asyn
 });
 
 test('the view is kept in the address and a new tab opened on it shows the same explanation', async () => {
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(shared.browser, shared.server.url);
   let copy;
   try {
     await page.locator('#gallery .gallery-item').nth(1).click();
@@ -431,7 +419,7 @@ test('the view is kept in the address and a new tab opened on it shows the same 
     assert.ok(expected.classIndex !== null && expected.layer !== null, JSON.stringify(expected));
     const pixels = await panelPixels(page);
 
-    copy = await openPage(browser, url);
+    copy = await openPage(shared.browser, url);
     assert.deepEqual(await view(copy.page), expected);
     assert.equal(await copy.page.locator('#colormap-select').inputValue(), 'viridis');
     assert.equal(await copy.page.locator('#opacity').inputValue(), '70');
@@ -452,10 +440,10 @@ test('the view is kept in the address and a new tab opened on it shows the same 
 });
 
 test('each method\'s summary opens on its panel with a tap', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const context = await shared.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   const page = await context.newPage();
   try {
-    await page.goto(server.url);
+    await page.goto(shared.server.url);
     await idle(page);
     const panel = page.locator('.panel[data-method="grad-cam"]');
     const summary = panel.locator('.panel-summary');
@@ -473,7 +461,7 @@ test('each method\'s summary opens on its panel with a tap', async () => {
 });
 
 test('what the model looks for: an image grown for a class, with progress, cancel and a PNG', async () => {
-  const { page, context, log } = await openPage(browser, server.url);
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
     await page.locator('#visualize-section summary').click();
     const targets = await page.locator('#visualize-target option').allTextContents();

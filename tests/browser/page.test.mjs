@@ -3,30 +3,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { decodePng } from '../tools/png.mjs';
 import {
-  dropFiles, fileFrom, idle, launchBrowser, meanDifference, openPage, panelPixels, root, screenshot, spread, startServer,
+  dropFiles, fileFrom, idle, meanDifference, openPage, panelPixels, root, screenshot, spread,
   topClasses,
+  errorsIn, serverAndBrowser,
 } from './support.mjs';
 
 const FIXTURES = path.join(root, 'tests/fixtures/images');
 const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
-function errorsIn(log) {
-  return [...log.pageErrors, ...log.console.filter((message) => message.type === 'error').map((message) => message.text)];
-}
+const shared = serverAndBrowser();
 
 function pageState(page) {
   return page.evaluate(() => {
@@ -64,11 +52,11 @@ function assertChanged(before, after, what) {
 
 test('loads with no console error, only same-origin requests, and the default explanation drawn', async () => {
   const started = Date.now();
-  const { page, context, log } = await openPage(browser, server.url);
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
   const loadMs = Date.now() - started;
   try {
     assert.deepEqual(errorsIn(log), []);
-    const origin = new URL(server.url).origin;
+    const origin = new URL(shared.server.url).origin;
     const foreign = log.requests.filter((url) => new URL(url).origin !== origin && !/^(blob|data):/.test(url));
     assert.deepEqual(foreign, []);
     // The worker's own fetches are recorded too: the module, its .wasm and the model.
@@ -113,7 +101,7 @@ test('loads with no console error, only same-origin requests, and the default ex
 });
 
 test('dropping, picking and pasting a photo each change the predictions and the maps; EXIF orientation is applied', async () => {
-  const { page, context, log } = await openPage(browser, server.url);
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
     const before = await panelPixels(page);
     const beforeClasses = await topClasses(page);
@@ -167,7 +155,7 @@ test('dropping, picking and pasting a photo each change the predictions and the 
 });
 
 test('a truncated JPEG and a bad model each show an error, and what was loaded stays', async () => {
-  const { page, context, log } = await openPage(browser, server.url);
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
     const before = await panelPixels(page);
     const beforeState = await pageState(page);
@@ -214,7 +202,7 @@ test('a truncated JPEG and a bad model each show an error, and what was loaded s
 });
 
 test('class, layer, colormap, opacity and smoothing each change the drawn maps', async () => {
-  const { page, context, log } = await openPage(browser, server.url);
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
     let before = await panelPixels(page);
     // What the page asks the engine: ONE view with every panel's method and both strips.
@@ -290,7 +278,7 @@ test('class, layer, colormap, opacity and smoothing each change the drawn maps',
 });
 
 test('download gives a valid PNG per panel and for the whole grid', async () => {
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(shared.browser, shared.server.url);
   try {
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#panels .panel').nth(1).getByRole('button', { name: /Download/ }).click()]);
     assert.equal(download.suggestedFilename(), 'astronaut.grad-cam.happy.png');
@@ -333,7 +321,7 @@ test('download gives a valid PNG per panel and for the whole grid', async () => 
 });
 
 test('a slow method added from the menu shows its progress and can be cancelled', async () => {
-  const { page, context, log } = await openPage(browser, server.url);
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
     const slow = await page.evaluate(() => window.camlens.state.description.methods.filter((m) => m.slow && m.applies).map((m) => m.name));
     assert.ok(slow.includes('occlusion'), `slow methods: ${slow}`);
@@ -360,7 +348,7 @@ test('a slow method added from the menu shows its progress and can be cancelled'
 });
 
 test('the model selector switches to Fashion-MNIST with its samples, or says why it cannot', async () => {
-  const { page, context, log } = await openPage(browser, server.url);
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
     const present = fs.existsSync(path.join(root, 'models/fashion-mnist/model.json'));
     await page.selectOption('#model-select', 'fashion-mnist');
@@ -388,7 +376,7 @@ test('the model selector switches to Fashion-MNIST with its samples, or says why
 });
 
 test('keyboard: the crop box moves with arrow keys, and every control has a name', async () => {
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(shared.browser, shared.server.url);
   try {
     const before = await panelPixels(page);
     await page.focus('#crop-box');
@@ -413,7 +401,7 @@ test('keyboard: the crop box moves with arrow keys, and every control has a name
 });
 
 test('a phone-sized viewport shows one readable column without sideways scrolling', async () => {
-  const { page, context } = await openPage(browser, server.url, { viewport: { width: 390, height: 844 } });
+  const { page, context } = await openPage(shared.browser, shared.server.url, { viewport: { width: 390, height: 844 } });
   try {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${overflow}px wider than the screen`);
@@ -428,7 +416,7 @@ test('a phone-sized viewport shows one readable column without sideways scrollin
 });
 
 test('one request to the engine per user action, and a recolour runs no pass', async () => {
-  const { page, context, log } = await openPage(browser, server.url);
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
     const requests = () => page.evaluate(() => window.camlens.engine.requests);
     const counted = async (what, action) => {

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -118,4 +119,24 @@ export async function dropFiles(page, files, { drop = true } = {}) {
 
 export function topClasses(page) {
   return page.$$eval('#predictions .prediction-label', (labels) => labels.map((label) => label.textContent));
+}
+
+// The project's server and a browser for a test file: started before its tests, stopped after them.
+// -> {server, browser}, filled in once the tests start.
+export function serverAndBrowser() {
+  const shared = {};
+  before(async () => {
+    shared.server = await startServer();
+    shared.browser = await launchBrowser();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    shared.server?.stop();
+  });
+  return shared;
+}
+
+// What a page reported as wrong: uncaught errors and console errors.
+export function errorsIn(log) {
+  return [...log.pageErrors, ...log.console.filter((message) => message.type === 'error').map((message) => message.text)];
 }
