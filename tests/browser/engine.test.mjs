@@ -184,6 +184,25 @@ test('one request per action: a model, a photo and its view go to the worker tog
   assert.deepEqual(result.explained, ['cam']);
 });
 
+test('a metadata box in fractions of the photo becomes pixels, once, in the engine', async () => {
+  const result = await inPage({ isolated: true }, async () => {
+    const { engine } = window;
+    const bytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const text = async (url) => (await fetch(url)).text();
+    const metadata = JSON.parse(await text('/models/emotion/metadata.json'));
+    metadata.crop = { x: 0.25, y: 0.1, width: 0.5, height: 0.6 };
+    const { image, view } = await engine.act({
+      model: { modelJson: await text('/models/emotion/model.json'),
+        shards: [{ name: 'emotion.bin', bytes: await bytes('/models/emotion/emotion.bin') }], metadataJson: JSON.stringify(metadata) },
+      view: { methods: ['cam'] },
+    }).promise;
+    return { image, viewCrop: view.crop };
+  });
+  // The astronaut's face is 140x140: the box is 35, 14, 70 x 84 pixels, not 0.25 pixels wide.
+  assert.deepEqual(result.image.crop, { x: 35, y: 14, width: 70, height: 84 });
+  assert.deepEqual(result.viewCrop, result.image.crop);
+});
+
 // Cancels a slow SmoothGrad at its first progress report and a queued view before it runs; the
 // engine then still explains the same image, and keeps what the cancelled view had finished.
 async function cancelling() {
