@@ -13,14 +13,7 @@ if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "camlens: installing python3-torch for the PyTorch comparison"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch
 fi
-# Configured builds (scripts/build.sh has run): only the benchmarks and what they load.
-if [ -f build/native/build.ninja ] && [ -f build/wasm/build.ninja ]; then
-  export NODE_PATH=/usr/share/nodejs
-  cmake --build build/native --target camlens_bench_explain camlens_bench_train camlens_bench_kernels
-  cmake --build build/wasm --target camlens_node camlens_simd128 camlens_bench_explain camlens_bench_browser camlens_bench_kernels
-else
-  scripts/build.sh
-fi
+scripts/build.sh bench
 
 raw=build/bench
 mkdir -p "$raw"
