@@ -1,5 +1,5 @@
 #pragma once
-// The layer shapes of the emotion model (a 64x64x1 mini-Xception, see RECIPES), each pass timed
+// The layer shapes of the emotion model (a 64x64x1 mini-Xception, models/emotion/README.md), each pass timed
 // with the reference loops and with this build's optimised kernels. Shared by the native benchmark and the
 // WebAssembly one (which Node drives next to TensorFlow.js).
 #include <string>

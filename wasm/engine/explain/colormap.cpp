@@ -142,8 +142,8 @@ uint8_t round_byte(float value) noexcept {
 }
 
 // heat * alpha + photo * (1 - alpha), rounded, for every pair of bytes: 64 KiB made from the same
-// float products as computing each blend, so a channel costs one load. Blending in floats per pixel
-// cost about 25 ns a pixel in WebAssembly, as much as the page's four maps took to explain.
+// float products as computing each blend, so a channel costs one load instead of a float blend,
+// which in WebAssembly costs as much as explaining the maps.
 class BlendTable {
  public:
   // The table of `alpha`, made once per thread while the alpha stays the same (the page draws every

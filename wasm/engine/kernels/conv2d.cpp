@@ -100,8 +100,8 @@ inline void add_floats(float* __restrict dst, const float* __restrict src, int n
 }
 
 // The adjoint of im2col: image[iy][ix][ic] += columns[...] for every tap that read it. As in im2col,
-// an undilated kernel row inside the image adds one run of kernel_w * in_c floats (a one-channel
-// input's taps one at a time cost 15 ns each); every pixel still gets its terms in patch, then tap order.
+// an undilated kernel row inside the image adds one run of kernel_w * in_c floats rather than one
+// short run per tap; every pixel still gets its terms in patch, then tap order.
 void col2im_add(float* image, const float* columns, const ConvGeometry& g, int row_begin, int row_end) {
   const int kernel_row = g.kernel_w * g.in_c;
   const float* patch = columns;
@@ -205,17 +205,15 @@ void accumulate_bias_grad(float* d_bias, const float* d_out, const ConvGeometry&
 }
 
 // Below this many patch entries (rows of d_filter) a filter's gradient takes the short-patch path
-// below: its rows fit in one or two GEMM row tiles (12 rows on AVX-512), so giving each thread a few
-// of them had every thread run a whole tile, mostly padding (the first layer's 3x3x1 filter, 9
-// entries: two threads each computed the full 12-row tile, 0.65x one thread's speed).
+// below: its rows fit in one or two GEMM row tiles (12 rows on AVX-512), so splitting them among
+// threads would have every thread compute a whole tile, mostly padding.
 constexpr int kFewPatchEntries = 32;
 
 // d_filter += columns^T * d_out for a patch of fewer than kFewPatchEntries entries on images whose
 // columns fit the column budget: the columns of as many whole images as fit are built at once
 // (threads take images), then one GEMM over all their pixels per range of output channels (threads
-// take channel ranges). Building columns per channel range instead repeated im2col on every thread,
-// and per image each GEMM was too short to pay for its packing. The groups depend on the geometry
-// only, not on the threads.
+// take channel ranges), so that no thread repeats another's im2col and each GEMM is long enough to
+// pay for its packing. The groups depend on the geometry only, not on the threads.
 void conv_backward_filter_short_patch(float* d_filter, const float* d_out, const float* in, const ConvGeometry& g,
                                       size_t work) {
   const int k = patch_size(g);
@@ -319,8 +317,8 @@ inline void add_tap_products(float* dst, const float* const* grads, const float*
   for (int t = 0; t < taps; ++t) {
     const float* grad = grads[t] + c;
     const float* w = weights[t] + c;
-    // Kept a loop so it becomes vector arithmetic; unrolled first, GCC vectorised the loop over
-    // taps instead, with gathers, 4x slower than scattering.
+    // Kept a loop so it becomes vector arithmetic: unrolled, GCC vectorises the loop over taps
+    // instead, with gathers.
 #pragma GCC unroll 1
     for (size_t j = 0; j < kChannelGranule; ++j) sum[j] += grad[j] * w[j];
   }
@@ -329,11 +327,8 @@ inline void add_tap_products(float* dst, const float* const* grads, const float*
 }
 
 // Stride 1, multiplier 1: each d_in pixel gathers its taps' d_out * weight in a block of channels
-// held in registers, then adds it to d_in once. Scattering each tap into d_in instead costs a load
-// and a store of d_in per tap, and in WebAssembly ran at a fifth of the forward's speed.
-// Every d_in pixel is one thread's, so threads take chunks of rows. Split by channels, two threads
-// wrote alternate halves of every pixel and ran slower side by side than alone (29x29x128 in Node,
-// 1 and 2 threads alternated call by call: 2 threads 1.4x one's speed by channels, 1.6x by rows).
+// held in registers, then adds it to d_in once, where scattering each tap would load and store d_in
+// per tap. Threads take chunks of rows, so that no two threads write parts of the same pixel.
 void depthwise_backward_input_gathered(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g) {
   constexpr size_t kBlock = kChannelGranule;
   const size_t channels = g.in_c;

@@ -76,9 +76,8 @@ std::vector<float> turned_filter(const float* filter, const ConvGeometry& g);
 
 // A standard convolution's input gradient with its filter prepared once, where a backend gains by
 // it. In WebAssembly a stride-1 convolution's input gradient is one GEMM (1x1) or indirect GEMM by
-// the filter transposed or turned (transposed_geometry), packed once; packed on every call, that ran
-// on one thread (0.3 ms of an explanation's 10-13 on 2 threads), and so did the column buffer other
-// kernels scattered back; an unpadded strided 1x1 convolution's is the same GEMM, added to every
+// the filter transposed or turned (transposed_geometry), packed once rather than on every call, with
+// no column buffer to scatter back; an unpadded strided 1x1 convolution's is the same GEMM, added to every
 // stride-th pixel. Natively it is XNNPACK's deconvolution by the same filter, for every convolution
 // of stride 1 or whose windows overlap. make_conv_backward_input returns null where nothing is
 // gained (in WebAssembly, other strided convolutions; natively, strided 1x1 ones): the plain GEMM

@@ -222,9 +222,8 @@ class DepthwiseConvForward final : public ConvForward {
 // An unpadded 1x1 convolution's input gradient: d_out (pixels x out_c) * filter^T, the filter
 // transposed and packed once. At stride 1 it is added straight into d_in (pixels x in_c). At stride s,
 // d_out's pixel (y, x) lands on d_in's (y * s, x * s) alone: the product goes to a scratch buffer and
-// is added there. That replaced, for the emotion model's strided shortcuts, a filter transposed and
-// packed on every call and a column buffer cleared and scattered on one thread: 0.13 ms on 2 threads
-// for 128->256 on 15x15, twice its forward's time.
+// is added there, so a strided shortcut never packs its filter per call nor scatters a column
+// buffer on one thread.
 class OneByOneBackwardInput final : public ConvBackwardInput {
  public:
   OneByOneBackwardInput(const ConvGeometry& g, const float* filter) : geometry_(g) {
@@ -266,9 +265,8 @@ class OneByOneBackwardInput final : public ConvBackwardInput {
 };
 
 // Any other stride-1 convolution's input gradient: the convolution of d_out by the turned filter
-// (transposed_geometry), on the forward's indirect GEMM, its filter packed once. No column buffer is
-// cleared, filled or scattered back, all of which ran on one thread (the emotion model's 3x3 32->64
-// convolution: 1.4 ms on 2 threads, against its forward's 1.0).
+// (transposed_geometry), on the forward's indirect GEMM, its filter packed once, so no column buffer
+// is cleared, filled or scattered back on one thread.
 class TurnedBackwardInput final : public ConvBackwardInput {
  public:
   TurnedBackwardInput(const ConvGeometry& g, const float* filter)
