@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every benchmark and writes bench/results/results.md and results.json (the raw pieces go to
-# build/bench/). About 10 minutes on 2 cores; run it on an otherwise idle machine.
+# Runs every benchmark and writes one dated run to bench/results/ (DATE-TIME-CPU.md, .json and a
+# speed-up chart; earlier runs stay; the raw pieces go to build/bench/). About 10 minutes on 2
+# cores; run it on an otherwise idle machine.
 #   explanation methods natively and as WebAssembly in Node (bench/explain_bench.cpp);
 #   camlens vs PyTorch natively: emotion forward, CAM family, saliency, a training epoch (bench/torch_compare.py);
 #   camlens vs TensorFlow.js in headless Chromium (bench/browser/);
@@ -46,5 +47,4 @@ stage "kernels, native" build/native/camlens_bench_kernels --json "$raw/kernels_
 stage "kernels, WebAssembly in Node" \
   node --no-experimental-fetch --experimental-wasm-relaxed-simd bench/kernels_wasm.mjs --json "$raw/kernels_wasm.json"
 
-node bench/report.mjs "$raw" bench/results > /dev/null
-echo "camlens: wrote bench/results/results.md and results.json"
+node bench/report.mjs "$raw" bench/results
