@@ -227,7 +227,7 @@ void check_weights_gradient_at_1_to_3_threads(const ConvGeometry& g, std::uint32
 
 }  // namespace
 
-TEST_CASE("short-patch weights gradients (split by output channels) equal the reference, same bits at 1-3 threads") {
+TEST_CASE("short-patch weight gradients (split by output channels) equal the reference, same bits at 1-3 threads") {
   // Patches of fewer than 32 entries (the Fashion-MNIST CNN's first conv, 3x3x1; a 3x3x3 RGB conv)
   // build the columns of several whole images at once and split d_weights by output channels: 32
   // channels (two 16-channel granules) and 40 (16, 16, 8). 40 images of 3x3x1 columns make two
@@ -243,7 +243,7 @@ TEST_CASE("short-patch weights gradients (split by output channels) equal the re
   }
 }
 
-TEST_CASE("weights gradients split by patch entries equal the reference, the same bits at 1-3 threads") {
+TEST_CASE("weight gradients split by patch entries equal the reference, the same bits at 1-3 threads") {
   // 3x3x5 patches (45 entries) split into ranges that start and end inside kernel rows and taps;
   // stride 2, a dilated row, asymmetric padding, so im2col meets rows inside the image (copied in one
   // run), rows cut by the padding, and rows of the padding. Above kParallelMinWork multiply-adds.

@@ -2,7 +2,7 @@
 // standard convolutions and channel-innermost loops for depthwise ones, on kernels/gemm.h, so both
 // builds run them with their own GEMM. Threads (kernels::set_thread_count) split each pass by what
 // it writes: images of d_in, channels of a depthwise gradient, rows (patch entries) or, for short
-// patches, columns (output channels) of a weights gradient; never a sum, so any thread count gives
+// patches, columns (output channels) of a weight gradient; never a sum, so any thread count gives
 // the same bits.
 #include "kernels/portable/conv2d.h"
 
