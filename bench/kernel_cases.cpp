@@ -93,12 +93,12 @@ const char* pass_name(Pass pass) {
   switch (pass) {
     case Pass::forward: return "forward";
     case Pass::backward_input: return "backward to input";
-    case Pass::backward_filter: return "backward to filter";
+    case Pass::backward_weights: return "backward to weights";
   }
   return "?";
 }
 
-bool has_pass(const KernelCase& c, Pass pass) { return c.kind != KernelCase::Kind::max_pool || pass != Pass::backward_filter; }
+bool has_pass(const KernelCase& c, Pass pass) { return c.kind != KernelCase::Kind::max_pool || pass != Pass::backward_weights; }
 
 Timing time_case(const KernelCase& c, Pass pass, bool reference, int min_runs, double min_seconds) {
   kernels::ReferenceScope scope(reference);
@@ -115,24 +115,24 @@ Timing time_case(const KernelCase& c, Pass pass, bool reference, int min_runs, d
     return measure([&] { kernels::max_pool_backward(d_in.data(), out.data(), in.data(), g); }, min_runs, min_seconds);
   }
   const kernels::ConvGeometry& g = c.conv;
-  size_t filter_size = static_cast<size_t>(g.kernel_h) * g.kernel_w * g.in_c * (g.depthwise ? g.multiplier() : g.out_c);
+  size_t weights_size = static_cast<size_t>(g.kernel_h) * g.kernel_w * g.in_c * (g.depthwise ? g.multiplier() : g.out_c);
   Tensor in = random_values(static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.in_c, 1);
-  Tensor filter = random_values(filter_size, 2);
+  Tensor weights = random_values(weights_size, 2);
   Tensor bias = random_values(static_cast<size_t>(g.out_c), 3);
   Tensor out = random_values(static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.out_c, 4);
-  Tensor d_in(in.shape()), d_filter(filter.shape()), d_bias(bias.shape());
+  Tensor d_in(in.shape()), d_weights(weights.shape()), d_bias(bias.shape());
   std::unique_ptr<kernels::ConvForward> cache;
   std::unique_ptr<kernels::ConvBackwardInput> backward_cache;  // as the layer holds it: prepared once
   switch (pass) {
     case Pass::forward:
-      return measure([&] { kernels::conv_forward(cache, out.data(), in.data(), filter.data(), bias.data(), g); },
+      return measure([&] { kernels::conv_forward(cache, out.data(), in.data(), weights.data(), bias.data(), g); },
                      min_runs, min_seconds);
     case Pass::backward_input:  // `out` stands in for the output gradient
       return measure(
-          [&] { kernels::conv_backward_input(backward_cache, d_in.data(), out.data(), filter.data(), g); }, min_runs,
+          [&] { kernels::conv_backward_input(backward_cache, d_in.data(), out.data(), weights.data(), g); }, min_runs,
           min_seconds);
-    case Pass::backward_filter:
-      return measure([&] { kernels::conv_backward_filter(d_filter.data(), d_bias.data(), out.data(), in.data(), g); },
+    case Pass::backward_weights:
+      return measure([&] { kernels::conv_backward_weights(d_weights.data(), d_bias.data(), out.data(), in.data(), g); },
                      min_runs, min_seconds);
   }
   return {};

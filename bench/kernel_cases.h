@@ -1,5 +1,5 @@
 #pragma once
-// The layer shapes of the emotion model (a 64x64x1 mini-Xception, see RECIPES), each pass timed
+// The layer shapes of the emotion model (a 64x64x1 mini-Xception, models/emotion/README.md), each pass timed
 // with the reference loops and with this build's optimised kernels. Shared by the native benchmark and the
 // WebAssembly one (which Node drives next to TensorFlow.js).
 #include <string>
@@ -22,10 +22,10 @@ struct KernelCase {
 std::vector<KernelCase> emotion_model_cases();
 
 // The passes a layer runs: forward; backward to its input (saliency, Grad-CAM below the head,
-// training); backward to its filter (training only). A pool has no filter. Each pass does the same
+// training); backward to its weights (training only). A pool has no weights. Each pass does the same
 // multiply-adds as the forward, so mflop() holds for all three.
-enum class Pass { forward, backward_input, backward_filter };
-inline constexpr Pass kPasses[] = {Pass::forward, Pass::backward_input, Pass::backward_filter};
+enum class Pass { forward, backward_input, backward_weights };
+inline constexpr Pass kPasses[] = {Pass::forward, Pass::backward_input, Pass::backward_weights};
 const char* pass_name(Pass pass);
 bool has_pass(const KernelCase& c, Pass pass);
 

@@ -25,6 +25,7 @@ json timing_json(const bench::Timing& t) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  kernels::pin_threads_to_cpus(true);  // as the CLI and the trainer run
   std::string json_path;
   int threads = 1;
   for (int i = 1; i < argc; ++i) {

@@ -31,8 +31,8 @@ emscripten::val describe(int index) {
   return out;
 }
 
-// pass: 0 forward, 1 backward to input, 2 backward to filter (bench::kPasses); null when the case
-// has no such pass (a pool has no filter).
+// pass: 0 forward, 1 backward to input, 2 backward to weights (bench::kPasses); null when the case
+// has no such pass (a pool has no weights).
 emscripten::val time_case(int index, int pass_index, bool reference) {
   const KernelCase& c = cases().at(index);
   const camlens::bench::Pass pass = camlens::bench::kPasses[pass_index];

@@ -1,6 +1,7 @@
-// Assembles the benchmark results (scripts/bench.sh writes the pieces to build/bench/) into
-// bench/results/results.json and bench/results/results.md: the date, the machine, every median with
-// its spread, the ratios, and each target stated as met or not.
+// Assembles the benchmark results (scripts/bench.sh writes the pieces to build/bench/) into one
+// dated run in OUT_DIR, named after its time and machine (e.g. 2026-11-27-1349-amd-epyc): RUN.md,
+// RUN.json and RUN-speedups.svg, with the date, the machine, every median with its spread, the
+// ratios, and each target stated as met or not. Earlier runs stay beside it.
 // Usage: node bench/report.mjs RAW_DIR OUT_DIR
 import fs from 'node:fs';
 import os from 'node:os';
@@ -120,10 +121,20 @@ for (const run of torch?.train ?? []) {
     run.torch_over_camlens, run.met);
 }
 
+// The run's file stem: its UTC date and time, then the processor's vendor and family, e.g.
+// "2026-11-27-1349-amd-epyc" for "AMD EPYC 9R14 96-Core Processor".
+function runStem(date, cpu) {
+  const words = (cpu ?? 'unknown cpu').replace(/\((R|TM)\)/gi, ' ').replace(/\bCPU\b.*$/i, '').trim().split(/\s+/);
+  const slug = words.slice(0, 2).join('-').toLowerCase().replace(/[^a-z0-9-]/g, '');
+  const stamp = date.toISOString().slice(0, 16).replace('T', '-').replace(':', '');
+  return `${stamp}-${slug || 'unknown'}`;
+}
+
 // ---- markdown ----
 const lines = [];
 const now = new Date();
 const m = machine();
+const stem = runStem(now, m.cpu);
 lines.push('# camlens benchmark results', '');
 lines.push(`Measured ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`scripts/bench.sh\` on ${m.cpu}, ` +
   `${m.logical_cpus} logical CPUs (${m.simd.join(', ')}), ${m.memory_gb} GB, Linux ${m.kernel}` +
@@ -358,11 +369,12 @@ if (torch?.train.length) {
 
 fs.mkdirSync(outDir, { recursive: true });
 if (chartGroups.length) {
-  fs.writeFileSync(path.join(outDir, 'speedups.svg'), speedupChart(`camlens speed-ups over the peers, ${now.toISOString().slice(0, 10)} (log scale)`, chartGroups));
+  lines.push('## Speed-ups over the peers', '', `![Speed-ups over the peers, log scale](${stem}-speedups.svg)`, '');
+  fs.writeFileSync(path.join(outDir, `${stem}-speedups.svg`), speedupChart(`camlens speed-ups over the peers, ${now.toISOString().slice(0, 10)} (log scale)`, chartGroups));
 }
-fs.writeFileSync(path.join(outDir, 'results.md'), lines.join('\n'));
-fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({
+fs.writeFileSync(path.join(outDir, `${stem}.md`), lines.join('\n'));
+fs.writeFileSync(path.join(outDir, `${stem}.json`), JSON.stringify({
   date: now.toISOString(), machine: m, steal_by_stage: steal, targets, explain_native: explainNative && { ...explainNative, reference: undefined },
   explain_wasm: explainWasm && { ...explainWasm, reference: undefined }, torch, browser,
 }, null, 1));
-console.log(lines.join('\n'));
+console.log(`camlens: wrote ${path.join(outDir, stem)}.md and .json`);

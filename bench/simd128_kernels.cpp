@@ -1,6 +1,6 @@
 // The WebAssembly SIMD128 GEMMs against the reference loops on the emotion model's matrix shapes:
 // the forward 1x1/3x3 convolutions as packed GEMMs (gemm_packed) and the backward passes' products
-// (gemm_nt for input gradients, gemm_tn for filter gradients, gemm_nn). Layer-level timings next
+// (gemm_nt for input gradients, gemm_tn for weight gradients, gemm_nn). Layer-level timings next
 // to TensorFlow.js are in bench/kernels_wasm.mjs; this one isolates the matrix kernels.
 // Run: node --no-experimental-fetch build/wasm/camlens_bench_gemm.js   (after scripts/build.sh)
 #include <algorithm>
@@ -104,9 +104,9 @@ int main() {
       {"gemm_nn 1x1 128->128 on 29x29", Kind::nn, 841, 128, 128},
       {"gemm_nt input grad, 1x1 128->128 on 29x29", Kind::nt, 841, 128, 128},
       {"gemm_nt input grad, 3x3 32->64 on 29x29", Kind::nt, 841, 288, 64},
-      {"gemm_tn filter grad, 1x1 128->128 on 29x29", Kind::tn, 128, 128, 841},
-      {"gemm_tn filter grad, 3x3 32->64 on 29x29", Kind::tn, 288, 64, 841},
-      {"gemm_tn filter grad, 1x1 256->256 on 15x15", Kind::tn, 256, 256, 225},
+      {"gemm_tn weights grad, 1x1 128->128 on 29x29", Kind::tn, 128, 128, 841},
+      {"gemm_tn weights grad, 3x3 32->64 on 29x29", Kind::tn, 288, 64, 841},
+      {"gemm_tn weights grad, 1x1 256->256 on 15x15", Kind::tn, 256, 256, 225},
   };
   std::printf("| product | m x n x k | MFLOP | reference ms | simd128 ms | speed-up | simd128 GFLOP/s |\n");
   std::printf("|---|---|---:|---:|---:|---:|---:|\n");

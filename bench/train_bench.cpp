@@ -65,6 +65,7 @@ Arguments parse(int argc, char** argv) {
 
 int main(int argc, char** argv) try {
   const Arguments args = parse(argc, argv);
+  kernels::pin_threads_to_cpus(true);  // as the CLI and the trainer run
   kernels::set_thread_count(args.threads);
   const FashionMnist data = load_fashion_mnist(args.data);
   const CnnArchitecture architecture = fashion_mnist_architecture();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every benchmark and writes bench/results/results.md and results.json (the raw pieces go to
-# build/bench/). About 10 minutes on 2 cores; run it on an otherwise idle machine.
+# Runs every benchmark and writes one dated run to bench/results/ (DATE-TIME-CPU.md, .json and a
+# speed-up chart; earlier runs stay; the raw pieces go to build/bench/). About 10 minutes on 2
+# cores; run it on an otherwise idle machine.
 #   explanation methods natively and as WebAssembly in Node (bench/explain_bench.cpp);
 #   camlens vs PyTorch natively: emotion forward, CAM family, saliency, a training epoch (bench/torch_compare.py);
 #   camlens vs TensorFlow.js in headless Chromium (bench/browser/);
@@ -13,14 +14,7 @@ if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "camlens: installing python3-torch for the PyTorch comparison"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch
 fi
-# Configured builds (scripts/build.sh has run): only the benchmarks and what they load.
-if [ -f build/native/build.ninja ] && [ -f build/wasm/build.ninja ]; then
-  export NODE_PATH=/usr/share/nodejs
-  cmake --build build/native --target camlens_bench_explain camlens_bench_train camlens_bench_kernels
-  cmake --build build/wasm --target camlens_node camlens_simd128 camlens_bench_explain camlens_bench_browser camlens_bench_kernels
-else
-  scripts/build.sh
-fi
+scripts/build.sh bench
 
 raw=build/bench
 mkdir -p "$raw"
@@ -53,5 +47,4 @@ stage "kernels, native" build/native/camlens_bench_kernels --json "$raw/kernels_
 stage "kernels, WebAssembly in Node" \
   node --no-experimental-fetch --experimental-wasm-relaxed-simd bench/kernels_wasm.mjs --json "$raw/kernels_wasm.json"
 
-node bench/report.mjs "$raw" bench/results > /dev/null
-echo "camlens: wrote bench/results/results.md and results.json"
+node bench/report.mjs "$raw" bench/results

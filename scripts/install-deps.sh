@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Installs whatever camlens needs that this Debian 12 machine lacks. Idempotent, no prompts.
+#   scripts/install-deps.sh [all|app]
+#     all  Debian packages and the npm packages the tests and benchmarks use (the default)
+#     app  Debian packages only: the page and the CLI need no npm package
 set -euo pipefail
 cd "$(dirname "$0")/.."
+what=${1:-all}
+case "$what" in
+  all|app) ;;
+  *) echo "usage: scripts/install-deps.sh [all|app] (got '$what')" >&2; exit 2 ;;
+esac
 
 packages=(cmake ninja-build g++ python3 zlib1g-dev emscripten libstb-dev doctest-dev libxnnpack-dev libpthreadpool-dev
           nlohmann-json3-dev dataset-fashion-mnist chromium chromium-driver)
@@ -19,6 +27,6 @@ if ((${#missing[@]})); then
 fi
 
 # npm ci only when the lock file changed since the last install.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ "$what" = all ] && { [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   npm ci --no-audit --no-fund
 fi

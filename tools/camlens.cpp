@@ -987,4 +987,7 @@ int run(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return run(std::vector<std::string>(argv + 1, argv + argc)); }
+int main(int argc, char** argv) {
+  kernels::pin_threads_to_cpus(true);  // the CLI owns its process, so its threads may have CPUs of their own
+  return run(std::vector<std::string>(argv + 1, argv + argc));
+}

@@ -160,6 +160,7 @@ std::filesystem::path epoch_folder(const std::filesystem::path& out, int epoch) 
 int main(int argc, char** argv) {
   try {
     Arguments args = parse(argc, argv);
+    kernels::pin_threads_to_cpus(true);  // the trainer owns its process, so its threads may have CPUs of their own
     kernels::set_thread_count(args.threads);
     FashionMnist data = load_fashion_mnist(args.data);
     if (args.limit > 0) data.train = take_first(data.train, args.limit);

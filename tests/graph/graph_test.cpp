@@ -491,7 +491,7 @@ Window2D window(int kernel, int stride, PaddingMode padding) {
   return w;
 }
 
-// The composite graph on an 8x8x2 input:
+// A composite graph (strided, depthwise and 1x1 convolutions, pooling, a shortcut, a dense head) on an 8x8x2 input:
 //   conv1 3x3 s2 SAME (pads 0/1) + ReLU -> depthwise 3x3 SAME -> maxpool 3x3 s2 SAME (pads 0/1)
 //   shortcut 1x1 s2 from conv1 ---------------------------------------------> add
 //   -> conv2 3x3 SAME -> global average pool -> dense -> softmax

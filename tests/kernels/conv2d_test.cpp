@@ -22,7 +22,7 @@ namespace {
 
 size_t input_size(const ConvGeometry& g) { return static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.in_c; }
 size_t output_size(const ConvGeometry& g) { return static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.out_c; }
-size_t filter_size(const ConvGeometry& g) {
+size_t weights_size(const ConvGeometry& g) {
   return static_cast<size_t>(g.kernel_h) * g.kernel_w * (g.depthwise ? 1 : g.in_c) * g.out_c;
 }
 
@@ -106,37 +106,37 @@ void check_close(const std::vector<float>& got, const std::vector<float>& want, 
                                             << (g.depthwise ? " depthwise" : ""));
 }
 
-void forward_reference(std::vector<float>& out, const std::vector<float>& in, const std::vector<float>& filter,
+void forward_reference(std::vector<float>& out, const std::vector<float>& in, const std::vector<float>& weights,
                        const float* bias, const ConvGeometry& g) {
   if (g.depthwise) {
-    depthwise_conv2d_forward_reference(out.data(), in.data(), filter.data(), bias, g);
+    depthwise_conv2d_forward_reference(out.data(), in.data(), weights.data(), bias, g);
   } else {
-    conv2d_forward_reference(out.data(), in.data(), filter.data(), bias, g);
+    conv2d_forward_reference(out.data(), in.data(), weights.data(), bias, g);
   }
 }
 
-// Optimised backward (input and filter, both accumulating onto random starting values) against
+// Optimised backward (input and weights, both accumulating onto random starting values) against
 // the reference, 1e-4 relative: both sum the same products, only in a different order.
 void compare_backward_with_reference(const ConvGeometry& g, Rng& rng) {
-  std::vector<float> in = rng.values(input_size(g)), filter = rng.values(filter_size(g));
+  std::vector<float> in = rng.values(input_size(g)), weights = rng.values(weights_size(g));
   std::vector<float> d_out = rng.values(output_size(g));
   std::vector<float> d_in_start = rng.values(input_size(g));
-  std::vector<float> d_filter_start = rng.values(filter_size(g));
+  std::vector<float> d_weights_start = rng.values(weights_size(g));
   std::vector<float> d_bias_start = rng.values(g.out_c);
 
-  auto run = [&](bool reference, std::vector<float>& d_in, std::vector<float>& d_filter, std::vector<float>& d_bias) {
+  auto run = [&](bool reference, std::vector<float>& d_in, std::vector<float>& d_weights, std::vector<float>& d_bias) {
     ReferenceScope scope(reference);
     d_in = d_in_start;
-    d_filter = d_filter_start;
+    d_weights = d_weights_start;
     d_bias = d_bias_start;
-    conv_backward_input(d_in.data(), d_out.data(), filter.data(), g);
-    conv_backward_filter(d_filter.data(), d_bias.data(), d_out.data(), in.data(), g);
+    conv_backward_input(d_in.data(), d_out.data(), weights.data(), g);
+    conv_backward_weights(d_weights.data(), d_bias.data(), d_out.data(), in.data(), g);
   };
-  std::vector<float> d_in_ref, d_filter_ref, d_bias_ref, d_in_opt, d_filter_opt, d_bias_opt;
-  run(true, d_in_ref, d_filter_ref, d_bias_ref);
-  run(false, d_in_opt, d_filter_opt, d_bias_opt);
+  std::vector<float> d_in_ref, d_weights_ref, d_bias_ref, d_in_opt, d_weights_opt, d_bias_opt;
+  run(true, d_in_ref, d_weights_ref, d_bias_ref);
+  run(false, d_in_opt, d_weights_opt, d_bias_opt);
   check_close(d_in_opt, d_in_ref, 1e-4, "d_in", g);
-  check_close(d_filter_opt, d_filter_ref, 1e-4, "d_filter", g);
+  check_close(d_weights_opt, d_weights_ref, 1e-4, "d_weights", g);
   check_close(d_bias_opt, d_bias_ref, 1e-4, "d_bias", g);
 }
 
@@ -149,7 +149,7 @@ TEST_CASE("reference conv backward loops are the adjoints of the forward loop") 
   for (bool depthwise : {false, true}) {
     for (int trial = 0; trial < 25; ++trial) {
       ConvGeometry g = random_geometry(rng, depthwise);
-      std::vector<float> x = rng.values(input_size(g)), w = rng.values(filter_size(g));
+      std::vector<float> x = rng.values(input_size(g)), w = rng.values(weights_size(g));
       std::vector<float> y = rng.values(output_size(g)), bias = rng.values(g.out_c);
       std::vector<float> out(output_size(g)), out_bias(output_size(g));
       forward_reference(out, x, w, nullptr, g);
@@ -157,10 +157,10 @@ TEST_CASE("reference conv backward loops are the adjoints of the forward loop") 
       std::vector<float> d_x(x.size(), 0.0f), d_w(w.size(), 0.0f), d_bias(g.out_c, 0.0f);
       if (depthwise) {
         depthwise_conv2d_backward_input_reference(d_x.data(), y.data(), w.data(), g);
-        depthwise_conv2d_backward_filter_reference(d_w.data(), d_bias.data(), y.data(), x.data(), g);
+        depthwise_conv2d_backward_weights_reference(d_w.data(), d_bias.data(), y.data(), x.data(), g);
       } else {
         conv2d_backward_input_reference(d_x.data(), y.data(), w.data(), g);
-        conv2d_backward_filter_reference(d_w.data(), d_bias.data(), y.data(), x.data(), g);
+        conv2d_backward_weights_reference(d_w.data(), d_bias.data(), y.data(), x.data(), g);
       }
       double forward_dot = dot(out, y);
       double scale = 1.0;
@@ -184,7 +184,7 @@ TEST_CASE("GEMM-based conv backward equals the reference backward") {
   }
 }
 
-TEST_CASE("stride-1 conv backward with fewer output than input channels (the turned-filter path) equals the reference") {
+TEST_CASE("stride-1 conv backward with fewer output than input channels (the turned-weights path) equals the reference") {
   Rng rng(15);
   int tried = 0;
   while (tried < 40) {
@@ -208,9 +208,9 @@ TEST_CASE("stride-1 conv backward with fewer output than input channels (the tur
 
 namespace {
 
-// At 1, 2 and 3 threads: the backward passes equal the reference, and the filter gradient has the
+// At 1, 2 and 3 threads: the backward passes equal the reference, and the weight gradient has the
 // same bits as on 1 thread (the same inputs at every count, from `seed`).
-void check_filter_gradient_at_1_to_3_threads(const ConvGeometry& g, std::uint32_t seed) {
+void check_weights_gradient_at_1_to_3_threads(const ConvGeometry& g, std::uint32_t seed) {
   std::vector<float> one_thread;
   for (int threads : {1, 2, 3}) {
     CAPTURE(threads);
@@ -218,18 +218,18 @@ void check_filter_gradient_at_1_to_3_threads(const ConvGeometry& g, std::uint32_
     Rng same_values(seed);
     compare_backward_with_reference(g, same_values);
     const std::vector<float> in = same_values.values(input_size(g)), d_out = same_values.values(output_size(g));
-    std::vector<float> d_filter(filter_size(g), 0.0f);
-    conv_backward_filter(d_filter.data(), nullptr, d_out.data(), in.data(), g);
-    if (threads == 1) one_thread = d_filter;
-    CHECK(d_filter == one_thread);
+    std::vector<float> d_weights(weights_size(g), 0.0f);
+    conv_backward_weights(d_weights.data(), nullptr, d_out.data(), in.data(), g);
+    if (threads == 1) one_thread = d_weights;
+    CHECK(d_weights == one_thread);
   }
 }
 
 }  // namespace
 
-TEST_CASE("short-patch filter gradients (split by output channels) equal the reference, same bits at 1-3 threads") {
+TEST_CASE("short-patch weight gradients (split by output channels) equal the reference, same bits at 1-3 threads") {
   // Patches of fewer than 32 entries (the Fashion-MNIST CNN's first conv, 3x3x1; a 3x3x3 RGB conv)
-  // build the columns of several whole images at once and split d_filter by output channels: 32
+  // build the columns of several whole images at once and split d_weights by output channels: 32
   // channels (two 16-channel granules) and 40 (16, 16, 8). 40 images of 3x3x1 columns make two
   // groups under the column budget (37 and 3). Each is above kParallelMinWork multiply-adds, so 2
   // and 3 threads do split it.
@@ -239,11 +239,11 @@ TEST_CASE("short-patch filter gradients (split by output channels) equal the ref
     g.pad = {1, 1, 1, 1};
     CAPTURE(g.in_c);  // not the bindings: CAPTURE's lambda cannot capture them (C++20, clang 14)
     CAPTURE(g.out_c);
-    check_filter_gradient_at_1_to_3_threads(g, 18);
+    check_weights_gradient_at_1_to_3_threads(g, 18);
   }
 }
 
-TEST_CASE("filter gradients split by patch entries equal the reference, the same bits at 1-3 threads") {
+TEST_CASE("weight gradients split by patch entries equal the reference, the same bits at 1-3 threads") {
   // 3x3x5 patches (45 entries) split into ranges that start and end inside kernel rows and taps;
   // stride 2, a dilated row, asymmetric padding, so im2col meets rows inside the image (copied in one
   // run), rows cut by the padding, and rows of the padding. Above kParallelMinWork multiply-adds.
@@ -254,7 +254,7 @@ TEST_CASE("filter gradients split by patch entries equal the reference, the same
   g.pad = {2, 1, 1, 0};
   g.out_h = (g.in_h + g.pad.top + g.pad.bottom - 5) / 2 + 1;
   g.out_w = (g.in_w + g.pad.left + g.pad.right - 3) / 2 + 1;
-  check_filter_gradient_at_1_to_3_threads(g, 19);
+  check_weights_gradient_at_1_to_3_threads(g, 19);
 }
 
 TEST_CASE("depthwise backward equals the reference backward") {
@@ -291,7 +291,7 @@ TEST_CASE("conv_forward through the cache equals the reference and follows geome
     for (int trial = 0; trial < 30; ++trial) {
       ConvGeometry g = random_geometry(rng, depthwise);
       g.activation = static_cast<Activation>(trial % 3);
-      std::vector<float> filter = rng.values(filter_size(g)), bias = rng.values(g.out_c);
+      std::vector<float> weights = rng.values(weights_size(g)), bias = rng.values(g.out_c);
       const float* bias_or_null = trial % 2 ? bias.data() : nullptr;
       std::unique_ptr<ConvForward> cache;
       // The same cache serves this geometry and then a taller input (rebuilt if it cannot take it).
@@ -301,8 +301,8 @@ TEST_CASE("conv_forward through the cache equals the reference and follows geome
         run_g.out_h += extra_rows;
         std::vector<float> in = rng.values(input_size(run_g));
         std::vector<float> want(output_size(run_g)), got(output_size(run_g));
-        forward_reference(want, in, filter, bias_or_null, run_g);
-        conv_forward(cache, got.data(), in.data(), filter.data(), bias_or_null, run_g);
+        forward_reference(want, in, weights, bias_or_null, run_g);
+        conv_forward(cache, got.data(), in.data(), weights.data(), bias_or_null, run_g);
         REQUIRE(cache != nullptr);
         check_close(got, want, 1e-4, "forward", run_g);
       }
@@ -310,8 +310,8 @@ TEST_CASE("conv_forward through the cache equals the reference and follows geome
   }
 }
 
-TEST_CASE("conv_backward_input through the prepared filter equals the reference and follows geometry changes") {
-  // 1e-4 relative, as the GEMM backward. WebAssembly prepares a filter for stride-1 and unpadded
+TEST_CASE("conv_backward_input through the prepared weights equals the reference and follows geometry changes") {
+  // 1e-4 relative, as the GEMM backward. WebAssembly prepares the weights for stride-1 and unpadded
   // 1x1 convolutions, natively XNNPACK for stride-1 ones and those whose windows overlap; elsewhere
   // the plain path runs and the cache stays empty.
   auto prepares = [](const ConvGeometry& g) {
@@ -339,7 +339,7 @@ TEST_CASE("conv_backward_input through the prepared filter equals the reference 
   geometries.push_back(same_to_few);
   for (int trial = 0; trial < 20; ++trial) geometries.push_back(random_geometry(rng, false));
   for (const ConvGeometry& g : geometries) {
-    std::vector<float> filter = rng.values(filter_size(g));
+    std::vector<float> weights = rng.values(weights_size(g));
     std::unique_ptr<ConvBackwardInput> cache;
     // The same cache serves this batch and then a larger one.
     for (int batch : {g.batch, g.batch + 2}) {
@@ -347,8 +347,8 @@ TEST_CASE("conv_backward_input through the prepared filter equals the reference 
       run_g.batch = batch;
       std::vector<float> d_out = rng.values(output_size(run_g)), start = rng.values(input_size(run_g));
       std::vector<float> want = start, got = start;
-      conv2d_backward_input_reference(want.data(), d_out.data(), filter.data(), run_g);
-      conv_backward_input(cache, got.data(), d_out.data(), filter.data(), run_g);
+      conv2d_backward_input_reference(want.data(), d_out.data(), weights.data(), run_g);
+      conv_backward_input(cache, got.data(), d_out.data(), weights.data(), run_g);
       CHECK((cache != nullptr) == prepares(g));
       check_close(got, want, 1e-4, "backward input", run_g);
     }
@@ -358,12 +358,12 @@ TEST_CASE("conv_backward_input through the prepared filter equals the reference 
 TEST_CASE("conv_forward runs the reference and leaves the cache alone when the reference is forced") {
   Rng rng(9);
   ConvGeometry g = random_geometry(rng, false);
-  std::vector<float> in = rng.values(input_size(g)), filter = rng.values(filter_size(g));
+  std::vector<float> in = rng.values(input_size(g)), weights = rng.values(weights_size(g));
   std::vector<float> want(output_size(g)), got(output_size(g));
-  conv2d_forward_reference(want.data(), in.data(), filter.data(), nullptr, g);
+  conv2d_forward_reference(want.data(), in.data(), weights.data(), nullptr, g);
   std::unique_ptr<ConvForward> cache;
   ReferenceScope scope;
-  conv_forward(cache, got.data(), in.data(), filter.data(), nullptr, g);
+  conv_forward(cache, got.data(), in.data(), weights.data(), nullptr, g);
   CHECK(cache == nullptr);
   CHECK(got == want);
 }

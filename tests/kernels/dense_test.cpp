@@ -30,31 +30,31 @@ TEST_CASE("dense kernels match the reference loops on edge and odd sizes") {
     CAPTURE(g.in_c);
     CAPTURE(g.out_c);
     Tensor in = rng.tensor(Shape{g.batch, g.in_c});
-    Tensor weight = rng.tensor(Shape{g.in_c, g.out_c});
+    Tensor weights = rng.tensor(Shape{g.in_c, g.out_c});
     Tensor bias = rng.tensor(Shape{g.out_c});
     Tensor d_out = rng.tensor(Shape{g.batch, g.out_c});
 
     for (const float* b : {static_cast<const float*>(bias.data()), static_cast<const float*>(nullptr)}) {
       Tensor expected(d_out.shape()), actual(d_out.shape());
-      dense_forward_reference(expected.data(), in.data(), weight.data(), b, g);
+      dense_forward_reference(expected.data(), in.data(), weights.data(), b, g);
       std::unique_ptr<DenseForward> cache;
-      dense_forward(cache, actual.data(), in.data(), weight.data(), b, g);
+      dense_forward(cache, actual.data(), in.data(), weights.data(), b, g);
       CHECK(max_abs_diff(actual, expected) <= sum_tolerance(g.in_c));
     }
 
     // Both start from the same non-zero gradient: the kernels accumulate.
     Tensor d_in_expected = rng.tensor(in.shape());
     Tensor d_in_actual = d_in_expected.clone();
-    dense_backward_input_reference(d_in_expected.data(), d_out.data(), weight.data(), g);
-    dense_backward_input(d_in_actual.data(), d_out.data(), weight.data(), g);
+    dense_backward_input_reference(d_in_expected.data(), d_out.data(), weights.data(), g);
+    dense_backward_input(d_in_actual.data(), d_out.data(), weights.data(), g);
     CHECK(max_abs_diff(d_in_actual, d_in_expected) <= sum_tolerance(g.out_c));
 
-    Tensor d_weight_expected = rng.tensor(weight.shape());
+    Tensor d_weight_expected = rng.tensor(weights.shape());
     Tensor d_weight_actual = d_weight_expected.clone();
     Tensor d_bias_expected = rng.tensor(bias.shape());
     Tensor d_bias_actual = d_bias_expected.clone();
-    dense_backward_weight_reference(d_weight_expected.data(), d_bias_expected.data(), d_out.data(), in.data(), g);
-    dense_backward_weight(d_weight_actual.data(), d_bias_actual.data(), d_out.data(), in.data(), g);
+    dense_backward_weights_reference(d_weight_expected.data(), d_bias_expected.data(), d_out.data(), in.data(), g);
+    dense_backward_weights(d_weight_actual.data(), d_bias_actual.data(), d_out.data(), in.data(), g);
     CHECK(max_abs_diff(d_weight_actual, d_weight_expected) <= sum_tolerance(g.batch));
     CHECK(max_abs_diff(d_bias_actual, d_bias_expected) <= sum_tolerance(g.batch));
   }
@@ -62,30 +62,30 @@ TEST_CASE("dense kernels match the reference loops on edge and odd sizes") {
 
 TEST_CASE("dense forward rebuilds its cached kernel when the geometry changes") {
   Rng rng(12);
-  Tensor weight = rng.tensor(Shape{4, 3});
+  Tensor weights = rng.tensor(Shape{4, 3});
   std::unique_ptr<DenseForward> cache;
   for (int batch : {1, 3}) {
     DenseGeometry g{batch, 4, 3};
     Tensor in = rng.tensor(Shape{batch, 4});
     Tensor expected(Shape{batch, 3}), actual(Shape{batch, 3});
-    dense_forward_reference(expected.data(), in.data(), weight.data(), nullptr, g);
-    dense_forward(cache, actual.data(), in.data(), weight.data(), nullptr, g);
+    dense_forward_reference(expected.data(), in.data(), weights.data(), nullptr, g);
+    dense_forward(cache, actual.data(), in.data(), weights.data(), nullptr, g);
     CHECK(max_abs_diff(actual, expected) <= sum_tolerance(4));
   }
 }
 
 TEST_CASE("dense reference loops on a hand-worked case") {
-  // in [1, 2] x weight [[1, 2, 3], [4, 5, 6]] + bias [0.5, 0, -1] = [9.5, 12, 14]
+  // in [1, 2] x weights [[1, 2, 3], [4, 5, 6]] + bias [0.5, 0, -1] = [9.5, 12, 14]
   DenseGeometry g{1, 2, 3};
-  const float in[] = {1, 2}, weight[] = {1, 2, 3, 4, 5, 6}, bias[] = {0.5f, 0, -1};
+  const float in[] = {1, 2}, weights[] = {1, 2, 3, 4, 5, 6}, bias[] = {0.5f, 0, -1};
   float out[3];
-  dense_forward_reference(out, in, weight, bias, g);
+  dense_forward_reference(out, in, weights, bias, g);
   CHECK(std::vector<float>(out, out + 3) == std::vector<float>{9.5f, 12, 14});
   const float d_out[] = {1, 0, -1};
-  float d_in[2] = {0, 0}, d_weight[6] = {}, d_bias[3] = {};
-  dense_backward_input_reference(d_in, d_out, weight, g);
+  float d_in[2] = {0, 0}, d_weights[6] = {}, d_bias[3] = {};
+  dense_backward_input_reference(d_in, d_out, weights, g);
   CHECK(std::vector<float>(d_in, d_in + 2) == std::vector<float>{-2, -2});
-  dense_backward_weight_reference(d_weight, d_bias, d_out, in, g);
-  CHECK(std::vector<float>(d_weight, d_weight + 6) == std::vector<float>{1, 0, -1, 2, 0, -2});
+  dense_backward_weights_reference(d_weights, d_bias, d_out, in, g);
+  CHECK(std::vector<float>(d_weights, d_weights + 6) == std::vector<float>{1, 0, -1, 2, 0, -2});
   CHECK(std::vector<float>(d_bias, d_bias + 3) == std::vector<float>{1, 0, -1});
 }

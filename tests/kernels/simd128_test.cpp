@@ -110,16 +110,16 @@ std::string describe(const ConvGeometry& g) {
          " activation " + std::to_string(static_cast<int>(g.activation));
 }
 
-void conv_reference(float* out, const float* in, const float* filter, const float* bias, const ConvGeometry& g) {
+void conv_reference(float* out, const float* in, const float* weights, const float* bias, const ConvGeometry& g) {
   if (g.depthwise) {
-    depthwise_conv2d_forward_reference(out, in, filter, bias, g);
+    depthwise_conv2d_forward_reference(out, in, weights, bias, g);
   } else {
-    conv2d_forward_reference(out, in, filter, bias, g);
+    conv2d_forward_reference(out, in, weights, bias, g);
   }
 }
 
 // Runs `conv` (built for `built`, possibly another batch size) on geometry g against the reference.
-void check_conv_run(ConvForward& conv, const ConvGeometry& g, const std::vector<float>& filter,
+void check_conv_run(ConvForward& conv, const ConvGeometry& g, const std::vector<float>& weights,
                     const std::vector<float>& bias, Rng& rng) {
   REQUIRE(conv.accepts(g));
   std::vector<float> in = rng.values(static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.in_c);
@@ -127,23 +127,23 @@ void check_conv_run(ConvForward& conv, const ConvGeometry& g, const std::vector<
   const size_t out_size = static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.out_c;
   std::vector<float> actual(out_size, -99.0f), expected(out_size), scale(out_size);
   conv.run(actual.data(), in.data(), g);
-  conv_reference(expected.data(), in.data(), filter.data(), bias.data(), g);
+  conv_reference(expected.data(), in.data(), weights.data(), bias.data(), g);
   ConvGeometry linear = g;
   linear.activation = Activation::none;
-  conv_reference(scale.data(), magnitudes(in).data(), magnitudes(filter).data(), magnitudes(bias).data(), linear);
+  conv_reference(scale.data(), magnitudes(in).data(), magnitudes(weights).data(), magnitudes(bias).data(), linear);
   const int depth = g.kernel_h * g.kernel_w * (g.depthwise ? 1 : g.in_c);
   check_close(actual, expected, scale, depth, describe(g));
 }
 
 // Builds the SIMD128 forward for g, runs it on g and on the other batch size (1 <-> 2).
 void check_conv(const ConvGeometry& g, Rng& rng) {
-  const size_t filter_size = static_cast<size_t>(g.kernel_h) * g.kernel_w * (g.depthwise ? 1 : g.in_c) * g.out_c;
-  const std::vector<float> filter = rng.values(filter_size), bias = rng.values(g.out_c);
-  std::unique_ptr<ConvForward> conv = make_conv_forward(g, filter.data(), bias.data());
-  check_conv_run(*conv, g, filter, bias, rng);
+  const size_t weights_size = static_cast<size_t>(g.kernel_h) * g.kernel_w * (g.depthwise ? 1 : g.in_c) * g.out_c;
+  const std::vector<float> weights = rng.values(weights_size), bias = rng.values(g.out_c);
+  std::unique_ptr<ConvForward> conv = make_conv_forward(g, weights.data(), bias.data());
+  check_conv_run(*conv, g, weights, bias, rng);
   ConvGeometry other_batch = g;
   other_batch.batch = g.batch == 1 ? 2 : 1;
-  check_conv_run(*conv, other_batch, filter, bias, rng);
+  check_conv_run(*conv, other_batch, weights, bias, rng);
 }
 
 template <typename T>
@@ -312,8 +312,8 @@ TEST_CASE("SIMD128 depthwise convolutions match the reference, reused across bat
 
 TEST_CASE("SIMD128 convolutions refuse a different geometry and a bad depthwise channel count") {
   ConvGeometry g = conv_geometry(1, 5, 5, 3, 4, 3, 3, 1, 1, PaddingMode::same, {}, Activation::none, false);
-  const std::vector<float> filter(3 * 3 * 3 * 4, 0.5f), bias(4, 0.0f);
-  std::unique_ptr<ConvForward> conv = make_conv_forward(g, filter.data(), bias.data());
+  const std::vector<float> weights(3 * 3 * 3 * 4, 0.5f), bias(4, 0.0f);
+  std::unique_ptr<ConvForward> conv = make_conv_forward(g, weights.data(), bias.data());
   ConvGeometry other = g;
   other.in_h = other.out_h = 6;
   CHECK_FALSE(conv->accepts(other));
@@ -321,7 +321,7 @@ TEST_CASE("SIMD128 convolutions refuse a different geometry and a bad depthwise 
   other.activation = Activation::relu;
   CHECK_FALSE(conv->accepts(other));
   ConvGeometry depthwise = conv_geometry(1, 5, 5, 3, 4, 3, 3, 1, 1, PaddingMode::same, {}, Activation::none, true);
-  CHECK_THROWS_WITH_AS(make_conv_forward(depthwise, filter.data(), bias.data()),
+  CHECK_THROWS_WITH_AS(make_conv_forward(depthwise, weights.data(), bias.data()),
                        doctest::Contains("out_c 4 must be a multiple of in_c 3"), Error);
 }
 

@@ -158,14 +158,46 @@ TEST_CASE("threads: with n threads, n tasks of one call run at the same time") {
 
 #ifndef __EMSCRIPTEN__
 
-TEST_CASE("threads: back to 1 thread, the caller may run on every CPU it could before the pool pinned it") {
-  cpu_set_t before, after;
-  REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof before, &before) == 0);
+namespace {
+
+cpu_set_t caller_cpus() {
+  cpu_set_t cpus;
+  REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof cpus, &cpus) == 0);
+  return cpus;
+}
+
+// Pins or not for its lifetime, then restores the previous choice.
+class PinningScope {
+ public:
+  explicit PinningScope(bool pin) : previous_(threads_pinned_to_cpus()) { pin_threads_to_cpus(pin); }
+  ~PinningScope() { pin_threads_to_cpus(previous_); }
+
+ private:
+  bool previous_;
+};
+
+}  // namespace
+
+TEST_CASE("threads: by default the pool leaves the calling thread's CPUs alone") {
+  CHECK_FALSE(threads_pinned_to_cpus());
+  cpu_set_t before = caller_cpus();
+  ThreadCountScope threads(2);
+  parallel_for(2, [](size_t) {});
+  cpu_set_t during = caller_cpus();
+  CHECK(CPU_EQUAL(&before, &during));
+}
+
+TEST_CASE("threads: pinning on, the caller runs on one CPU while the pool lives and on all it could after") {
+  cpu_set_t before = caller_cpus();
+  if (CPU_COUNT(&before) < 2) return;  // one CPU allowed: nothing to pin apart
+  PinningScope pinning(true);
   {
     ThreadCountScope threads(2);
     parallel_for(2, [](size_t) {});
+    cpu_set_t during = caller_cpus();
+    CHECK(CPU_COUNT(&during) == 1);
   }
-  REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof after, &after) == 0);
+  cpu_set_t after = caller_cpus();
   CHECK(CPU_EQUAL(&before, &after));
 }
 
@@ -324,7 +356,7 @@ TEST_CASE("threads: the emotion model's forward, Grad-CAM and saliency at 2 thre
 
 TEST_CASE("threads: training steps at 2 threads give the same losses and weights as 1 thread") {
   // Big enough for every split (kParallelMinWork): batch 48 (images of d_in), BatchNorm over
-  // 48 x 28 x 28 x 16 values (channels), patch rows of a 144-deep filter gradient.
+  // 48 x 28 x 28 x 16 values (channels), patch rows of a 144-deep weight gradient.
   const CnnArchitecture architecture{Shape{28, 28, 1}, {{16, true}, {32, false}}, 4};
   SeededRandom random(5);
   Dataset data;

@@ -50,7 +50,7 @@ void check_within_rounding(const std::vector<float>& got, const std::vector<floa
 
 size_t input_size(const ConvGeometry& g) { return static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.in_c; }
 size_t output_size(const ConvGeometry& g) { return static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.out_c; }
-size_t filter_size(const ConvGeometry& g) {
+size_t weights_size(const ConvGeometry& g) {
   return static_cast<size_t>(g.kernel_h) * g.kernel_w * (g.depthwise ? 1 : g.in_c) * g.out_c;
 }
 
@@ -109,35 +109,35 @@ ConvGeometry random_conv_geometry(Rng& rng, bool depthwise) {
   }
 }
 
-void conv_reference(float* out, const float* in, const float* filter, const float* bias, const ConvGeometry& g) {
+void conv_reference(float* out, const float* in, const float* weights, const float* bias, const ConvGeometry& g) {
   if (g.depthwise) {
-    depthwise_conv2d_forward_reference(out, in, filter, bias, g);
+    depthwise_conv2d_forward_reference(out, in, weights, bias, g);
   } else {
-    conv2d_forward_reference(out, in, filter, bias, g);
+    conv2d_forward_reference(out, in, weights, bias, g);
   }
 }
 
 // Runs `op` on a fresh random input of geometry g and compares with the reference.
-void check_conv_run(ConvForward& op, const ConvGeometry& g, const std::vector<float>& filter,
+void check_conv_run(ConvForward& op, const ConvGeometry& g, const std::vector<float>& weights,
                     const std::vector<float>& bias, bool with_bias, Rng& rng) {
   std::vector<float> in = rng.values(input_size(g));
   std::vector<float> got(output_size(g)), want(output_size(g)), magnitude(output_size(g));
   op.run(got.data(), in.data(), g);
-  conv_reference(want.data(), in.data(), filter.data(), with_bias ? bias.data() : nullptr, g);
-  // The magnitude bound: the same sum over |in|, |filter|, |bias|, before the activation (which
+  conv_reference(want.data(), in.data(), weights.data(), with_bias ? bias.data() : nullptr, g);
+  // The magnitude bound: the same sum over |in|, |weights|, |bias|, before the activation (which
   // only clamps, so it cannot widen a difference).
   ConvGeometry linear = g;
   linear.activation = Activation::none;
-  std::vector<float> abs_in = magnitudes(in), abs_filter = magnitudes(filter), abs_bias = magnitudes(bias);
-  conv_reference(magnitude.data(), abs_in.data(), abs_filter.data(), with_bias ? abs_bias.data() : nullptr, linear);
+  std::vector<float> abs_in = magnitudes(in), abs_weights = magnitudes(weights), abs_bias = magnitudes(bias);
+  conv_reference(magnitude.data(), abs_in.data(), abs_weights.data(), with_bias ? abs_bias.data() : nullptr, linear);
   int terms = g.kernel_h * g.kernel_w * (g.depthwise ? 1 : g.in_c);
   check_within_rounding(got, want, magnitude, terms, describe(g));
 }
 
 void check_conv(const ConvGeometry& g, Rng& rng, bool with_bias) {
-  std::vector<float> filter = rng.values(filter_size(g)), bias = rng.values(g.out_c);
-  std::unique_ptr<ConvForward> op = make_conv_forward(g, filter.data(), with_bias ? bias.data() : nullptr);
-  check_conv_run(*op, g, filter, bias, with_bias, rng);
+  std::vector<float> weights = rng.values(weights_size(g)), bias = rng.values(g.out_c);
+  std::unique_ptr<ConvForward> op = make_conv_forward(g, weights.data(), with_bias ? bias.data() : nullptr);
+  check_conv_run(*op, g, weights, bias, with_bias, rng);
 }
 
 // ---- pooling ----
@@ -238,13 +238,13 @@ TEST_CASE("an XNNPACK convolution serves other batch sizes, input sizes and buff
     w.explicit_padding = {1, 0, 1, 2};
     w.padding_mode = PaddingMode::explicit_pads;
     ConvGeometry g = conv_geometry(2, 9, 7, 5, depthwise ? 10 : 17, w, Activation::relu6, depthwise);
-    std::vector<float> filter = rng.values(filter_size(g)), bias = rng.values(g.out_c);
-    std::unique_ptr<ConvForward> op = make_conv_forward(g, filter.data(), bias.data());
+    std::vector<float> weights = rng.values(weights_size(g)), bias = rng.values(g.out_c);
+    std::unique_ptr<ConvForward> op = make_conv_forward(g, weights.data(), bias.data());
     ConvGeometry smaller = conv_geometry(1, 5, 11, 5, g.out_c, w, Activation::relu6, depthwise);
     REQUIRE(op->accepts(smaller));
-    check_conv_run(*op, g, filter, bias, true, rng);
-    check_conv_run(*op, smaller, filter, bias, true, rng);
-    check_conv_run(*op, g, filter, bias, true, rng);
+    check_conv_run(*op, g, weights, bias, true, rng);
+    check_conv_run(*op, smaller, weights, bias, true, rng);
+    check_conv_run(*op, g, weights, bias, true, rng);
   }
 }
 
@@ -252,8 +252,8 @@ TEST_CASE("an XNNPACK convolution accepts only its own channels, window, padding
   Window2D w;
   w.kernel_h = w.kernel_w = 3;
   ConvGeometry g = conv_geometry(1, 7, 7, 3, 4, w, Activation::none, false);
-  std::vector<float> filter(filter_size(g), 0.5f);
-  std::unique_ptr<ConvForward> op = make_conv_forward(g, filter.data(), nullptr);
+  std::vector<float> weights(weights_size(g), 0.5f);
+  std::unique_ptr<ConvForward> op = make_conv_forward(g, weights.data(), nullptr);
   CHECK(op->accepts(g));
   auto changed = [&](auto change) {
     ConvGeometry other = g;
@@ -280,20 +280,20 @@ TEST_CASE("an XNNPACK convolution accepts only its own channels, window, padding
 TEST_CASE("an XNNPACK failure throws an Error naming the call and the status") {
   ConvGeometry g;
   g.kernel_h = 0;  // XNNPACK refuses an empty kernel
-  float filter[1] = {1.0f};
-  CHECK_THROWS_WITH_AS(make_conv_forward(g, filter, nullptr),
+  float weights[1] = {1.0f};
+  CHECK_THROWS_WITH_AS(make_conv_forward(g, weights, nullptr),
                        doctest::Contains("Conv2D: XNNPACK xnn_create_convolution2d_nhwc_f32 failed: "
                                          "xnn_status_invalid_parameter"),
                        Error);
   DenseGeometry dense{1, 0, 3};  // no input channels
-  CHECK_THROWS_WITH_AS(make_dense_forward(dense, filter, nullptr),
+  CHECK_THROWS_WITH_AS(make_dense_forward(dense, weights, nullptr),
                        doctest::Contains("xnn_create_fully_connected_nc_f32 failed: xnn_status_invalid_parameter"),
                        Error);
   ConvGeometry uneven;
   uneven.depthwise = true;
   uneven.in_c = 2;
   uneven.out_c = 3;
-  CHECK_THROWS_WITH_AS(make_conv_forward(uneven, filter, nullptr), doctest::Contains("multiple of in_c 2"), Error);
+  CHECK_THROWS_WITH_AS(make_conv_forward(uneven, weights, nullptr), doctest::Contains("multiple of in_c 2"), Error);
 }
 
 TEST_CASE("XNNPACK dense equals the reference loop and serves other batch sizes") {

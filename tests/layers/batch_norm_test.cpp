@@ -52,10 +52,10 @@ void check_training_gradient(BatchNorm& bn, Tensor& x, Tensor& target, const Ten
   }
 }
 
-// out[n, y, x, o] = bias[o] + sum kernel[ky, kx, i, o] * in[n, y + ky, x + kx, i]  (VALID, stride 1)
-Tensor naive_conv(const Tensor& in, const Tensor& kernel, const Tensor& bias) {
+// out[n, y, x, o] = bias[o] + sum weights[ky, kx, i, o] * in[n, y + ky, x + kx, i]  (VALID, stride 1)
+Tensor naive_conv(const Tensor& in, const Tensor& weights, const Tensor& bias) {
   const Shape& s = in.shape();
-  const int kh = kernel.shape()[0], kw = kernel.shape()[1], in_c = kernel.shape()[2], out_c = kernel.shape()[3];
+  const int kh = weights.shape()[0], kw = weights.shape()[1], in_c = weights.shape()[2], out_c = weights.shape()[3];
   Tensor out(Shape::nhwc(s.n(), s.h() - kh + 1, s.w() - kw + 1, out_c));
   for (int n = 0; n < s.n(); ++n)
     for (int y = 0; y < out.shape().h(); ++y)
@@ -65,7 +65,7 @@ Tensor naive_conv(const Tensor& in, const Tensor& kernel, const Tensor& bias) {
           for (int ky = 0; ky < kh; ++ky)
             for (int kx = 0; kx < kw; ++kx)
               for (int i = 0; i < in_c; ++i)
-                sum += kernel[((static_cast<size_t>(ky) * kw + kx) * in_c + i) * out_c + o] * in.at(n, y + ky, x + kx, i);
+                sum += weights[((static_cast<size_t>(ky) * kw + kx) * in_c + i) * out_c + o] * in.at(n, y + ky, x + kx, i);
           out.at(n, y, x, o) = sum;
         }
   return out;
@@ -279,33 +279,33 @@ TEST_CASE("BatchNorm statistics and training backward equal plain loops, and 1 t
 TEST_CASE("Folding an inference BatchNorm into the preceding conv gives the same outputs") {
   Rng rng(134);
   Tensor x = rng.tensor(Shape::nhwc(2, 5, 6, 3));
-  Tensor kernel = rng.tensor(Shape::nhwc(3, 3, 3, 5));  // [kh, kw, in_c, out_c]
+  Tensor weights = rng.tensor(Shape::nhwc(3, 3, 3, 5));  // [kh, kw, in_c, out_c]
   Tensor bias = rng.tensor(Shape{5});
   BatchNorm bn("bn", 5);
   randomise(bn, rng);
 
-  Tensor conv_out = naive_conv(x, kernel, bias);
+  Tensor conv_out = naive_conv(x, weights, bias);
   Tensor expected = run_forward(bn, {&conv_out});
-  FoldedConv folded = fold_batch_norm(kernel, &bias, bn);
+  FoldedConv folded = fold_batch_norm(weights, &bias, bn);
   // Same arithmetic regrouped: 27-term sums of values in [-2, 2] differ by float rounding only.
-  CHECK(max_abs_diff(naive_conv(x, folded.kernel, folded.bias), expected) <= 1e-4f);
+  CHECK(max_abs_diff(naive_conv(x, folded.weights, folded.bias), expected) <= 1e-4f);
 
   Tensor zero_bias(Shape{5});
-  Tensor unbiased_out = naive_conv(x, kernel, zero_bias);
+  Tensor unbiased_out = naive_conv(x, weights, zero_bias);
   Tensor expected_unbiased = run_forward(bn, {&unbiased_out});
-  FoldedConv folded_unbiased = fold_batch_norm(kernel, nullptr, bn);
-  CHECK(max_abs_diff(naive_conv(x, folded_unbiased.kernel, folded_unbiased.bias), expected_unbiased) <= 1e-4f);
+  FoldedConv folded_unbiased = fold_batch_norm(weights, nullptr, bn);
+  CHECK(max_abs_diff(naive_conv(x, folded_unbiased.weights, folded_unbiased.bias), expected_unbiased) <= 1e-4f);
 }
 
-TEST_CASE("BatchNorm rejects inputs and kernels with the wrong channel count") {
+TEST_CASE("BatchNorm rejects inputs and weights with the wrong channel count") {
   BatchNorm bn("bn", 8);
   const Shape wrong[] = {Shape::nhwc(2, 4, 4, 16)};
   CHECK_THROWS_WITH_AS(bn.output_shape(wrong),
                        doctest::Contains("BatchNorm 'bn': expected an input [N, H, W, 8] or [N, 8], got [2, 4, 4, 16]"),
                        Error);
-  Tensor kernel(Shape::nhwc(3, 3, 8, 4));
-  CHECK_THROWS_WITH_AS(fold_batch_norm(kernel, nullptr, bn),
-                       doctest::Contains("BatchNorm 'bn' has 8 channels but the kernel has shape [3, 3, 8, 4]"), Error);
+  Tensor weights(Shape::nhwc(3, 3, 8, 4));
+  CHECK_THROWS_WITH_AS(fold_batch_norm(weights, nullptr, bn),
+                       doctest::Contains("BatchNorm 'bn' has 8 channels but the weights have shape [3, 3, 8, 4]"), Error);
   Tensor bias(Shape{4});
   CHECK_THROWS_WITH_AS(fold_batch_norm(Tensor(Shape::nhwc(1, 1, 2, 8)), &bias, bn),
                        doctest::Contains("needs a bias of shape [8], got [4]"), Error);

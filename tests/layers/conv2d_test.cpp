@@ -35,7 +35,7 @@ Tensor image_1_to_9() { return tensor(Shape::nhwc(1, 3, 3, 1), {1, 2, 3, 4, 5, 6
 Tensor kernel_1_to_4() { return tensor(Shape{2, 2, 1, 1}, {1, 2, 3, 4}); }
 
 struct BackwardResult {
-  std::vector<float> d_in, d_kernel, d_bias;
+  std::vector<float> d_in, d_weights, d_bias;
 };
 
 // Backward of `layer` on `x` with `d_out`, from zeroed gradients.
@@ -142,21 +142,21 @@ TEST_CASE("Conv2D backward through the fused activation, hand-worked") {
   SUBCASE("relu masks the first output") {
     // d_out after the mask [0, 1, 1, 1]; d_in[y][x] sums kernel[y-oy][x-ox] over unmasked outputs,
     // e.g. d_in[1][1] = 3 (from out(0,1)) + 2 (out(1,0)) + 1 (out(1,1)) = 6.
-    // d_kernel[ky][kx] sums x[oy+ky][ox+kx] over unmasked outputs: k00 = 2+4+5 = 11, k01 = 3+5+6 = 14,
+    // d_weights[ky][kx] sums x[oy+ky][ox+kx] over unmasked outputs: k00 = 2+4+5 = 11, k01 = 3+5+6 = 14,
     // k10 = 5+7+8 = 20, k11 = 6+8+9 = 23; d_bias = 3.
     Conv2D conv("c", kernel_1_to_4(), tensor(Shape{1}, {-40}), params(2, 2, PaddingMode::valid, 1, Activation::relu));
     BackwardResult r = backward_of(conv, x, ones, ReluBackward::normal);
     CHECK(r.d_in == std::vector<float>{0, 1, 2, 1, 6, 6, 3, 7, 4});
-    CHECK(r.d_kernel == std::vector<float>{11, 14, 20, 23});
+    CHECK(r.d_weights == std::vector<float>{11, 14, 20, 23});
     CHECK(r.d_bias == std::vector<float>{3});
   }
   SUBCASE("relu6 masks outputs at the cap") {
     // Bias -32: pre-activation [5, 15, 35, 45] -> [5, 6, 6, 6]; only out(0,0) passes, so d_in is
-    // the kernel at the top-left and d_kernel the top-left 2x2 of the image.
+    // the kernel at the top-left and d_weights the top-left 2x2 of the image.
     Conv2D conv("c", kernel_1_to_4(), tensor(Shape{1}, {-32}), params(2, 2, PaddingMode::valid, 1, Activation::relu6));
     BackwardResult r = backward_of(conv, x, ones, ReluBackward::normal);
     CHECK(r.d_in == std::vector<float>{1, 2, 0, 3, 4, 0, 0, 0, 0});
-    CHECK(r.d_kernel == std::vector<float>{1, 2, 4, 5});
+    CHECK(r.d_weights == std::vector<float>{1, 2, 4, 5});
     CHECK(r.d_bias == std::vector<float>{1});
   }
   SUBCASE("guided mode reaches through the fused relu") {
@@ -179,7 +179,7 @@ TEST_CASE("Conv2D with a fused activation equals Conv2D then ReLU, in every back
     Conv2D fused = random_layer(c, rng, activation);
     ConvParams linear_params = fused.params();
     linear_params.activation = Activation::none;
-    Conv2D linear("linear", fused.kernel().clone(), fused.bias().clone(), linear_params);
+    Conv2D linear("linear", fused.weights().clone(), fused.bias().clone(), linear_params);
     Relu relu("relu", activation == Activation::relu6 ? 6.0f : Relu::kNoCap);
     Tensor x = rng.tensor(Shape::nhwc(c.batch, c.h, c.w, c.in_c), -3.0f, 3.0f);
     Tensor pre = run_forward(linear, {&x});
@@ -250,7 +250,7 @@ TEST_CASE("Conv2D backward computes weight gradients only when asked, and accumu
     for (Parameter& p : conv.parameters()) p.grad->fill(0.0f);
     Tensor* d_in[] = {nullptr};
     conv.backward(d_in, d_out, in, y, BackwardRequest{true});
-    CHECK(values_of(*conv.parameters()[0].grad) == fresh.d_kernel);
+    CHECK(values_of(*conv.parameters()[0].grad) == fresh.d_weights);
   }
   SUBCASE("every gradient accumulates (+=)") {
     // Starting from 1 instead of 0 adds exactly 1 (up to one float rounding per element).
@@ -263,7 +263,7 @@ TEST_CASE("Conv2D backward computes weight gradients only when asked, and accumu
       for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(from_zero[i] + 1.0f).epsilon(1e-6));
     };
     check_plus_one(values_of(d_x), fresh.d_in);
-    check_plus_one(values_of(*conv.parameters()[0].grad), fresh.d_kernel);
+    check_plus_one(values_of(*conv.parameters()[0].grad), fresh.d_weights);
     check_plus_one(values_of(*conv.parameters()[1].grad), fresh.d_bias);
   }
 }
@@ -284,8 +284,8 @@ TEST_CASE("Conv2D forward through the cached kernel equals the reference and fol
   CHECK(max_abs_diff(run_forward(conv, {&x}), reference_output()) <= 1e-4f);
 }
 
-TEST_CASE("Conv2D backward through the prepared filter equals the reference and follows new weights") {
-  // A 1x1 convolution, whose input gradient WebAssembly runs on the filter transposed and packed
+TEST_CASE("Conv2D backward through the prepared weights equals the reference and follows new weights") {
+  // A 1x1 convolution, whose input gradient WebAssembly runs on the weights transposed and packed
   // once; 1e-4 absolute, as above.
   Rng rng(13);
   Case c{"", 2, 6, 5, 12, 20, 1, 1, 1, 1, PaddingMode::valid, {}};

@@ -66,7 +66,7 @@ TEST_CASE("Dense backward matches finite differences") {
     // Weights up to 3 let ReLU6 pre-activations pass 6, so the cap is exercised too.
     Dense dense = random_dense(rng, c.in_c, c.out_c, c.use_bias, c.activation, 3.0f);
     Tensor x = rng.tensor(Shape{c.batch, c.in_c});
-    Dense linear("fc_linear", dense.kernel().clone(), dense.bias().clone(), Activation::none);
+    Dense linear("fc_linear", dense.weights().clone(), dense.bias().clone(), Activation::none);
     // Finite differences move a pre-activation by at most 3 * eps = 0.03: stay clear of the kinks.
     if (c.activation != Activation::none) REQUIRE(distance_from_kinks(run_forward(linear, {&x})) > 0.05f);
 

@@ -81,7 +81,7 @@ TEST_CASE("DepthwiseConv2D forward on hand-worked cases") {
 
     // Backward with d_out = 1: the relu masks oc3 (its output is 0), so the mask is [1, 1, 1, 0].
     // d_in: p0 = [1 + 2, 3 + 0] = [3, 3], p1 = [5 + 6, 7 + 0] = [11, 7].
-    // d_kernel[tap][c][m] = x[tap][c] where unmasked: tap0 = [[1, 1], [2, 0]], tap1 = [[3, 3], [4, 0]].
+    // d_weights[tap][c][m] = x[tap][c] where unmasked: tap0 = [[1, 1], [2, 0]], tap1 = [[3, 3], [4, 0]].
     for (Parameter& p : dw.parameters()) p.grad->fill(0.0f);
     Tensor d_out = tensor(y.shape(), {1, 1, 1, 1});
     Tensor d_x(x.shape());
@@ -159,12 +159,12 @@ TEST_CASE("DepthwiseConv2D backward computes weight gradients only when asked, a
   // Twice more, now with weight gradients: the input gradient triples and the parameter
   // gradients grow by twice one pass (up to float rounding, 1e-5 relative).
   dw.backward(d_in, d_out, in, y, BackwardRequest{true});
-  std::vector<float> kernel_grad_once = values_of(*dw.parameters()[0].grad);
+  std::vector<float> weights_grad_once = values_of(*dw.parameters()[0].grad);
   dw.backward(d_in, d_out, in, y, BackwardRequest{true});
   for (size_t i = 0; i < d_x.size(); ++i) CHECK(d_x[i] == doctest::Approx(3 * d_x_once[i]).epsilon(1e-5));
-  const Tensor& kernel_grad = *dw.parameters()[0].grad;
-  for (size_t i = 0; i < kernel_grad.size(); ++i) {
-    CHECK(kernel_grad[i] - 7.0f == doctest::Approx(2 * (kernel_grad_once[i] - 7.0f)).epsilon(1e-5));
+  const Tensor& weights_grad = *dw.parameters()[0].grad;
+  for (size_t i = 0; i < weights_grad.size(); ++i) {
+    CHECK(weights_grad[i] - 7.0f == doctest::Approx(2 * (weights_grad_once[i] - 7.0f)).epsilon(1e-5));
   }
 }
 

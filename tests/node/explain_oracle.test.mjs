@@ -1,6 +1,6 @@
 // Explanation maps against an independent oracle: Grad-CAM, Grad-CAM++ and vanilla saliency on the
 // emotion model computed with TensorFlow.js (cpu backend, tf.grad through its own graph-model
-// executor) and the formulas of /work/shared/DESIGN.md written here in JS, compared with our raw
+// executor) and the formulas of pytorch-grad-cam (base_cam.py) written here in JS, compared with our raw
 // (un-normalised) maps from the WebAssembly module within 1e-4 of the map's largest |value|.
 // Both sides read the same input: our preprocessing of the astronaut's face (TestModel.preprocess
 // in the tests' module); our maps come from Explainer.view on the same face.
@@ -59,7 +59,7 @@ function activationAndGradient(layer, classIndex) {
   return [activation, gradient];
 }
 
-// DESIGN.md's formulas on [H, W, C] arrays; each returns the raw map, H * W values, row-major.
+// pytorch-grad-cam's formulas on [H, W, C] arrays; each returns the raw map, H * W values, row-major.
 function weightedSum(activation, weights) {
   const [, h, w, c] = activation.shape;
   const a = activation.dataSync();

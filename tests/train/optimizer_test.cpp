@@ -112,8 +112,8 @@ TEST_CASE("Optimizer: steps every graph parameter, decays kernels only, repacks 
 
   // kernel: w -= 0.5 (1 + 0.1 w) -> [1 - 0.55, 2 - 0.6] = [0.45, 1.4]; bias (not decayed): 0.5 - 0.5 = 0.
   const Dense& fc = dynamic_cast<const Dense&>(graph.layer("fc"));
-  CHECK(fc.kernel()[0] == doctest::Approx(0.45f));
-  CHECK(fc.kernel()[1] == doctest::Approx(1.4f));
+  CHECK(fc.weights()[0] == doctest::Approx(0.45f));
+  CHECK(fc.weights()[1] == doctest::Approx(1.4f));
   CHECK(fc.bias()[0] == doctest::Approx(0.0f));
   // A forward after the step sees the new weights (the packed kernel was rebuilt): 0.45 + 1.4 + 0.
   CHECK(graph.forward(x)[0] == doctest::Approx(1.85f));

@@ -17,7 +17,7 @@ using namespace camlens::test;
 TEST_CASE("emotion model: integrated gradients is complete within 1% at 32 steps from the black baseline") {
   // Class 0's logit falls by about 5.9 from black to this input. The ReLU / max-pool kinks make
   // the estimate converge unevenly: the error is 5.7%, 2.0%, 0.02%, 0.36% and 0.14% at 8, 16, 32,
-  // 64 and 128 steps (measured); 32 steps keep this test fast in WebAssembly (about 40 ms a pass).
+  // 64 and 128 steps (measured); 32 steps keep this test fast in WebAssembly.
   // Where the path's swings nearly cancel (class 3 here: +0.17 net over swings of +-2), even 128
   // steps leave a larger relative error.
   Model model = load_model_file("models/emotion/model.json");

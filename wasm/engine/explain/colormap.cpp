@@ -5,11 +5,11 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
-#ifdef __wasm_simd128__
-#include <wasm_simd128.h>
-#endif
 
 #include "core/error.h"
+#ifdef __wasm_simd128__
+#include "kernels/simd128/map_values.h"
+#endif
 
 namespace camlens::explain {
 
@@ -114,22 +114,13 @@ int table_index(float value) noexcept {
   return static_cast<int>(255.0f * clamped);
 }
 
-// table_index of values[0 .. n). In WebAssembly 16 at a time: clang leaves the clamp's selects
-// scalar there, and they cost more than the lookups. pmax(0, v) = 0 < v ? v : 0 maps NaN to 0 and
-// pmin(1, x) = x < 1 ? x : 1, so each index is table_index's.
+// table_index of values[0 .. n). In WebAssembly 16 at a time, since clang leaves the clamp's selects
+// scalar there and they cost more than the lookups; each index is table_index's.
 void table_indices(const float* values, size_t n, uint8_t* out) {
-  size_t i = 0;
 #ifdef __wasm_simd128__
-  const v128_t zero = wasm_f32x4_splat(0.0f), one = wasm_f32x4_splat(1.0f), scale = wasm_f32x4_splat(255.0f);
-  auto indices4 = [&](const float* v) {
-    const v128_t clamped = wasm_f32x4_pmin(one, wasm_f32x4_pmax(zero, wasm_v128_load(v)));
-    return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_mul(scale, clamped));
-  };
-  for (; i + 16 <= n; i += 16) {
-    const v128_t low = wasm_u16x8_narrow_i32x4(indices4(values + i), indices4(values + i + 4));
-    const v128_t high = wasm_u16x8_narrow_i32x4(indices4(values + i + 8), indices4(values + i + 12));
-    wasm_v128_store(out + i, wasm_u8x16_narrow_i16x8(low, high));
-  }
+  size_t i = kernels::simd128::byte_indices16(values, n, out);
+#else
+  size_t i = 0;
 #endif
   for (; i < n; ++i) out[i] = static_cast<uint8_t>(table_index(values[i]));
 }
@@ -142,8 +133,8 @@ uint8_t round_byte(float value) noexcept {
 }
 
 // heat * alpha + photo * (1 - alpha), rounded, for every pair of bytes: 64 KiB made from the same
-// float products as computing each blend, so a channel costs one load. Blending in floats per pixel
-// cost about 25 ns a pixel in WebAssembly, as much as the page's four maps took to explain.
+// float products as computing each blend, so a channel costs one load instead of a float blend,
+// which in WebAssembly costs as much as explaining the maps.
 class BlendTable {
  public:
   // The table of `alpha`, made once per thread while the alpha stays the same (the page draws every

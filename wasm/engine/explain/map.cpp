@@ -5,11 +5,11 @@
 #include <functional>
 #include <iterator>
 #include <type_traits>
-#ifdef __wasm_simd128__
-#include <wasm_simd128.h>
-#endif
 
 #include "core/error.h"
+#ifdef __wasm_simd128__
+#include "kernels/simd128/map_values.h"
+#endif
 
 namespace camlens::explain {
 
@@ -42,28 +42,19 @@ std::vector<Tap> source_taps(int in_size, int out_size, PixelCentres centres) {
 
 // The least (or, with Greater, the largest) value, exactly as std::min_element finds it on finite
 // values, but in independent lanes the compiler turns into vector min/max: a single running compare
-// is a latency-bound chain that made normalising a 140x140 map cost more than resizing it. Clang's
-// WebAssembly cost model leaves those selects scalar, so there they are spelled as pmin/pmax, which
-// are the same select: pmin(a, b) = b < a ? b : a.
+// is a latency-bound chain that would make normalising a map cost more than resizing it. In
+// WebAssembly the lanes are explicit vectors (kernels/simd128/map_values.h).
 template <typename Better>
 float extreme(const std::vector<float>& values, Better better) {
   constexpr size_t kLanes = 16;
   float lanes[kLanes];
   std::fill(std::begin(lanes), std::end(lanes), values[0]);
-  size_t i = 0;
 #ifdef __wasm_simd128__
   constexpr bool kLeast = std::is_same_v<Better, std::less<float>>;
   static_assert(kLeast || std::is_same_v<Better, std::greater<float>>, "extreme: std::less or std::greater only");
-  v128_t lane[kLanes / 4];
-  for (v128_t& l : lane) l = wasm_f32x4_splat(values[0]);
-  for (; i + kLanes <= values.size(); i += kLanes) {
-    for (size_t j = 0; j < kLanes / 4; ++j) {
-      const v128_t v = wasm_v128_load(values.data() + i + 4 * j);
-      lane[j] = kLeast ? wasm_f32x4_pmin(lane[j], v) : wasm_f32x4_pmax(lane[j], v);
-    }
-  }
-  for (size_t j = 0; j < kLanes / 4; ++j) wasm_v128_store(lanes + 4 * j, lane[j]);
+  size_t i = kernels::simd128::fold_extremes16<kLeast>(lanes, values.data(), values.size());
 #else
+  size_t i = 0;
   for (; i + kLanes <= values.size(); i += kLanes) {
     for (size_t j = 0; j < kLanes; ++j) lanes[j] = better(values[i + j], lanes[j]) ? values[i + j] : lanes[j];
   }
@@ -83,10 +74,10 @@ Map::Map(int height, int width) : height(height), width(width), values(static_ca
 void relu_inplace(Map& map) {
   float* v = map.values.data();
   const size_t n = map.values.size();
-  size_t i = 0;
 #ifdef __wasm_simd128__
-  // std::max(v, 0) is v < 0 ? 0 : v, as pmax (a NaN stays); clang leaves the select scalar.
-  for (; i + 4 <= n; i += 4) wasm_v128_store(v + i, wasm_f32x4_pmax(wasm_v128_load(v + i), wasm_f32x4_splat(0.0f)));
+  size_t i = kernels::simd128::relu4(v, n);
+#else
+  size_t i = 0;
 #endif
   for (; i < n; ++i) v[i] = std::max(v[i], 0.0f);
 }

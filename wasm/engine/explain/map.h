@@ -44,7 +44,7 @@ enum class Upsampling {
 // Nearest-neighbour resize with half-pixel centres: output pixel x reads source floor((x + 0.5) * in / out).
 Map resize_nearest(const Map& map, MapSize size);
 
-// ReLU -> min-max -> resize (bilinear with half-pixel centres, as DESIGN.md states, or nearest) to
+// ReLU -> min-max -> resize (bilinear with half-pixel centres, as pytorch-grad-cam does, or nearest) to
 // `size` -> min-max.
 Map postprocess(const Map& raw, MapSize size, Upsampling upsampling = Upsampling::bilinear);
 // ReLU -> min-max at the map's own resolution.

@@ -112,11 +112,11 @@ class Saver {
       add_convolution(node, *conv);
     } else if (const auto* dense = dynamic_cast<const Dense*>(&layer)) {
       add_layer("Dense", node.name,
-                {{"units", dense->kernel().shape()[1]},
+                {{"units", dense->weights().shape()[1]},
                  {"activation", activation_name(dense->activation())},
                  {"use_bias", dense->has_bias()}},
                 node.inputs);
-      add_weight(node.name, "kernel", dense->kernel());
+      add_weight(node.name, "kernel", dense->weights());
       if (dense->has_bias()) add_weight(node.name, "bias", dense->bias());
     } else if (node.kind == "MaxPool" || node.kind == "AvgPool") {
       const Window2D& window = dynamic_cast<const WindowPoolLayer&>(layer).window();
@@ -161,12 +161,12 @@ class Saver {
     config["activation"] = activation_name(conv.params().activation);
     config["use_bias"] = conv.has_bias();
     if (depthwise) {
-      config["depth_multiplier"] = conv.kernel().shape()[3];
+      config["depth_multiplier"] = conv.weights().shape()[3];
     } else {
-      config["filters"] = conv.kernel().shape()[3];
+      config["filters"] = conv.weights().shape()[3];
     }
     add_layer(depthwise ? "DepthwiseConv2D" : "Conv2D", node.name, config, {input});
-    add_weight(node.name, depthwise ? "depthwise_kernel" : "kernel", conv.kernel());
+    add_weight(node.name, depthwise ? "depthwise_kernel" : "kernel", conv.weights());
     if (conv.has_bias()) add_weight(node.name, "bias", conv.bias());
   }
 

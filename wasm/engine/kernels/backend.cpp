@@ -4,10 +4,14 @@ namespace camlens::kernels {
 
 namespace {
 bool g_reference_forced = false;
-}
+bool g_pin_threads = false;
+}  // namespace
 
 void force_reference(bool forced) { g_reference_forced = forced; }
 bool reference_forced() { return g_reference_forced; }
+
+void pin_threads_to_cpus(bool pin) { g_pin_threads = pin; }
+bool threads_pinned_to_cpus() { return g_pin_threads; }
 
 const char* optimized_backend_name() {
 #ifdef __EMSCRIPTEN__

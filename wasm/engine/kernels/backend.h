@@ -13,11 +13,16 @@ const char* optimized_backend_name();
 // default. Natively one thread pool, created on first use with n > 1, serves the whole engine.
 // The WebAssembly build has no threads: there set_thread_count(n > 1) throws. Results do not depend
 // on the count: work is split by outputs, never inside a sum. Not safe to call while a kernel runs.
-// With n > 1 the pool pins the calling thread and each worker to CPUs of their own (a worker woken
-// on the caller's CPU otherwise waits a scheduler tick per layer on a busy machine); setting 1 again
-// restores the caller's CPU set.
 void set_thread_count(int threads);
 int thread_count();
+
+// Whether the native pool pins the calling thread and each worker to CPUs of their own, so that on a
+// busy machine a worker woken for a parallel call is never queued behind the caller on one CPU. Off
+// by default, since a library must not change its host program's affinity: programs that own their
+// process (the CLI, the trainer, the benchmarks) turn it on. Takes effect when the pool is next
+// created; going back to 1 thread restores the caller's CPU set. The WebAssembly build cannot pin.
+void pin_threads_to_cpus(bool pin);
+bool threads_pinned_to_cpus();
 
 // Forces the reference kernels for its lifetime, then restores the previous choice.
 class ReferenceScope {

@@ -1,5 +1,5 @@
 #pragma once
-// Dense (fully connected) kernels: in [N, in_c], weight [in_c, out_c] (TensorFlow's layout),
+// Dense (fully connected) kernels: in [N, in_c], weights [in_c, out_c] (TensorFlow's layout),
 // bias [out_c] or null, out [N, out_c]. Backward accumulates (+=).
 #include <memory>
 
@@ -10,10 +10,10 @@ struct DenseGeometry {
   bool operator==(const DenseGeometry&) const = default;
 };
 
-void dense_forward_reference(float* out, const float* in, const float* weight, const float* bias,
+void dense_forward_reference(float* out, const float* in, const float* weights, const float* bias,
                              const DenseGeometry& g);
-void dense_backward_input_reference(float* d_in, const float* d_out, const float* weight, const DenseGeometry& g);
-void dense_backward_weight_reference(float* d_weight, float* d_bias, const float* d_out, const float* in,
+void dense_backward_input_reference(float* d_in, const float* d_out, const float* weights, const DenseGeometry& g);
+void dense_backward_weights_reference(float* d_weights, float* d_bias, const float* d_out, const float* in,
                                      const DenseGeometry& g);
 
 class DenseForward {
@@ -22,12 +22,12 @@ class DenseForward {
   virtual void run(float* out, const float* in, const DenseGeometry& g) = 0;
   virtual bool accepts(const DenseGeometry& g) const = 0;  // same in_c/out_c
 };
-std::unique_ptr<DenseForward> make_dense_forward(const DenseGeometry& g, const float* weight, const float* bias);
+std::unique_ptr<DenseForward> make_dense_forward(const DenseGeometry& g, const float* weights, const float* bias);
 
-void dense_forward(std::unique_ptr<DenseForward>& cache, float* out, const float* in, const float* weight,
+void dense_forward(std::unique_ptr<DenseForward>& cache, float* out, const float* in, const float* weights,
                    const float* bias, const DenseGeometry& g);
-void dense_backward_input(float* d_in, const float* d_out, const float* weight, const DenseGeometry& g);
-void dense_backward_weight(float* d_weight, float* d_bias, const float* d_out, const float* in,
+void dense_backward_input(float* d_in, const float* d_out, const float* weights, const DenseGeometry& g);
+void dense_backward_weights(float* d_weights, float* d_bias, const float* d_out, const float* in,
                            const DenseGeometry& g);
 
 }  // namespace camlens::kernels

@@ -39,18 +39,16 @@ struct Range {
 };
 Range split_range(size_t count, size_t parts, size_t part, size_t granule = 1);
 
-// Below this many multiply-adds (or comparable element operations), about 10 us of work, a pass
-// stays on one thread: waking another costs a few microseconds on an idle machine and much more on a
-// busy one (single-image saliency got slower with 2 threads at 1 << 16).
+// Below this many multiply-adds (or comparable element operations) a pass stays on one thread,
+// since waking another costs more than such a pass gains on a busy machine.
 constexpr size_t kParallelMinWork = 1 << 19;
 
-// A depthwise tap in those units: it loads its input and its weight for every multiply-add, where a
-// GEMM reuses both from registers; in V8, 2.2 G taps/s on one thread against 12 G GEMM
-// multiply-adds. Counted as one, a 29x29x64 3x3 depthwise pass (0.23 ms) stayed on one thread.
+// A depthwise tap in those units: it loads its input and its weights for every multiply-add, where a
+// GEMM reuses both from registers, so a tap costs several GEMM multiply-adds.
 constexpr size_t kDepthwiseTapWork = 4;
 
-// A max-pool backward tap (a compare and a select, or a masked add) in those units: 0.34 ns natively
-// against 0.017 ns for a GEMM multiply-add, about 1 ns in V8 against 0.08.
+// A max-pool backward tap (a compare and a select, or a masked add) in those units: it costs an
+// order of magnitude more than a GEMM multiply-add in both builds.
 constexpr size_t kPoolTapWork = 8;
 
 // Per-channel passes (depthwise backward, BatchNorm) split channels in granules of a cache line of

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <vector>
-#ifdef __wasm_simd128__
-#include <wasm_simd128.h>
-#endif
 
 #include "kernels/backend.h"
 #include "kernels/parallel.h"
+#ifdef __wasm_simd128__
+#include "kernels/simd128/max_pool_blocks.h"
+#endif
 
 namespace camlens::kernels {
 
@@ -52,10 +52,7 @@ void pool_forward(std::unique_ptr<PoolForward>& cache, PoolKind kind, float* out
 // The max-pool backward runs in two passes, each split by rows, so that no two threads write the
 // same floats and every input pixel sums its gradients in the reference's order at any thread
 // count: first each window's winner per channel, then each input pixel's sum over the windows it
-// won, in window order. The single sweep it replaces routed each window's gradient as it went, so
-// threads could only split channels; and with a tap counted as one multiply-add, the emotion
-// model's pools stayed on one thread. Saliency, alternated in one process: 0.98x natively and in
-// WebAssembly on 2 threads, 0.99x and 1.00x on 1.
+// won, in window order.
 
 namespace {
 
@@ -87,47 +84,11 @@ void add_won_scalar(float* __restrict d_x, const int32_t* __restrict winners, co
   for (size_t c = c0; c < c1; ++c) d_x[c] += winners[c] == pixel ? g_out[c] : 0.0f;
 }
 
-#ifdef __wasm_simd128__
-// The same in WebAssembly for 16 channels at a time held in registers: clang's cost model declines
-// to vectorise the selects above.
-constexpr size_t kBlock = 16;
-
-void find_winners_block(int32_t* winners, const float* image, const WindowBounds& b, int in_w, size_t channels) {
-  constexpr int kVectors = kBlock / 4;
-  const int32_t first = b.h0 * in_w + b.w0;
-  v128_t best[kVectors], winner[kVectors];
-  for (int v = 0; v < kVectors; ++v) {
-    best[v] = wasm_v128_load(image + static_cast<size_t>(first) * channels + 4 * v);
-    winner[v] = wasm_i32x4_splat(first);
-  }
-  for (int h = b.h0; h < b.h1; ++h)
-    for (int w = b.w0; w < b.w1; ++w) {
-      const int32_t pixel = h * in_w + w;
-      const float* x = image + static_cast<size_t>(pixel) * channels;
-      const v128_t index = wasm_i32x4_splat(pixel);
-      for (int v = 0; v < kVectors; ++v) {
-        const v128_t value = wasm_v128_load(x + 4 * v);
-        const v128_t greater = wasm_f32x4_gt(value, best[v]);
-        best[v] = wasm_v128_bitselect(value, best[v], greater);
-        winner[v] = wasm_v128_bitselect(index, winner[v], greater);
-      }
-    }
-  for (int v = 0; v < kVectors; ++v) wasm_v128_store(winners + 4 * v, winner[v]);
-}
-
-void add_won_block(float* d_x, const int32_t* winners, const float* g_out, int32_t pixel) {
-  const v128_t index = wasm_i32x4_splat(pixel);
-  for (size_t c = 0; c < kBlock; c += 4) {
-    const v128_t won = wasm_i32x4_eq(wasm_v128_load(winners + c), index);
-    wasm_v128_store(d_x + c, wasm_f32x4_add(wasm_v128_load(d_x + c), wasm_v128_and(wasm_v128_load(g_out + c), won)));
-  }
-}
-#endif
-
-// How many leading channels go through the blocks above: whole blocks in WebAssembly; none natively.
+// How many leading channels go through blocks of 16 (kernels/simd128/max_pool_blocks.h): whole
+// blocks in WebAssembly; none natively, where the scalar loops vectorise.
 size_t blocked_channels([[maybe_unused]] size_t channels) {
 #ifdef __wasm_simd128__
-  return channels / kBlock * kBlock;
+  return channels / simd128::kMaxPoolBlock * simd128::kMaxPoolBlock;
 #else
   return 0;
 #endif
@@ -168,7 +129,9 @@ void max_pool_backward(float* d_in, const float* d_out, const float* in, const P
         int32_t* won = winners + (row * g.out_w + ow) * channels;
         const float* image = in + n * in_image;
 #ifdef __wasm_simd128__
-        for (size_t c = 0; c < blocked; c += kBlock) find_winners_block(won + c, image + c, b, g.in_w, channels);
+        for (size_t c = 0; c < blocked; c += simd128::kMaxPoolBlock) {
+          simd128::find_winners16(won + c, image + c, b.h0, b.h1, b.w0, b.w1, g.in_w, channels);
+        }
 #endif
         find_winners_scalar(won, best.data(), image, b, g.in_w, channels, blocked, channels);
       }
@@ -189,8 +152,8 @@ void max_pool_backward(float* d_in, const float* d_out, const float* in, const P
           for (int ow = columns.first; ow <= columns.last; ++ow) {
             const size_t window = ((n * g.out_h + oh) * g.out_w + ow) * channels;
 #ifdef __wasm_simd128__
-            for (size_t c = 0; c < blocked; c += kBlock)
-              add_won_block(d_x + c, winners + window + c, d_out + window + c, pixel);
+            for (size_t c = 0; c < blocked; c += simd128::kMaxPoolBlock)
+              simd128::add_won16(d_x + c, winners + window + c, d_out + window + c, pixel);
 #endif
             add_won_scalar(d_x, winners + window, d_out + window, pixel, blocked, channels);
           }

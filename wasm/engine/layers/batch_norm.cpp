@@ -24,8 +24,8 @@ void inverse_std(Tensor& inv_std, const Tensor& variance, float epsilon) {
 }
 
 // The work of one pass over `in` in kParallelMinWork's units: each element takes about four
-// arithmetic operations (centre, scale, shift, clamp; or the two gradient sums). Counted as one per
-// element, the last layer's 7x7x128 maps at batch 64 (401k values, ~0.2 ms a pass) stayed on one thread.
+// arithmetic operations (centre, scale, shift, clamp; or the two gradient sums), so a training
+// batch's pass is big enough to split across threads.
 size_t pass_work(const Tensor& in) { return 4 * in.size(); }
 
 // Runs body(c0, c1) on ranges of channels, across threads when `elements` is large: every
@@ -207,24 +207,24 @@ std::vector<Parameter> BatchNorm::parameters() {
   return {{"gamma", &gamma_, &gamma_grad_}, {"beta", &beta_, &beta_grad_}};
 }
 
-FoldedConv fold_batch_norm(const Tensor& kernel, const Tensor* bias, const BatchNorm& bn) {
+FoldedConv fold_batch_norm(const Tensor& weights, const Tensor* bias, const BatchNorm& bn) {
   const int channels = bn.channels();
-  if (kernel.empty() || kernel.shape().c() != channels) {
-    fail("fold_batch_norm: BatchNorm '", bn.name(), "' has ", channels, " channels but the kernel has shape ",
-         kernel.shape().str(), "; its last axis must be the ", channels, " output channels");
+  if (weights.empty() || weights.shape().c() != channels) {
+    fail("fold_batch_norm: BatchNorm '", bn.name(), "' has ", channels, " channels but the weights have shape ",
+         weights.shape().str(), "; its last axis must be the ", channels, " output channels");
   }
   if (bias != nullptr && bias->shape() != Shape{channels}) {
     fail("fold_batch_norm: BatchNorm '", bn.name(), "' needs a bias of shape [", channels, "], got ",
          bias->shape().str());
   }
-  FoldedConv folded{kernel.clone(), Tensor(Shape{channels})};
+  FoldedConv folded{weights.clone(), Tensor(Shape{channels})};
   std::vector<float> scale(channels);
   for (int c = 0; c < channels; ++c) {
     scale[c] = bn.gamma()[c] / std::sqrt(bn.moving_variance()[c] + bn.epsilon());
     const float original_bias = bias != nullptr ? (*bias)[c] : 0.0f;
     folded.bias[c] = (original_bias - bn.moving_mean()[c]) * scale[c] + bn.beta()[c];
   }
-  for (size_t i = 0; i < folded.kernel.size(); ++i) folded.kernel[i] *= scale[i % channels];
+  for (size_t i = 0; i < folded.weights.size(); ++i) folded.weights[i] *= scale[i % channels];
   return folded;
 }
 

@@ -62,14 +62,14 @@ class BatchNorm : public Layer {
   bool used_batch_stats_ = false;
 };
 
-// A convolution (or dense) kernel and bias with an inference BatchNorm folded in, so that
-// conv(x, kernel, bias) = bn(conv(x, original kernel, original bias)).
+// A convolution's (or dense layer's) weights and bias with an inference BatchNorm folded in, so that
+// conv(x, weights, bias) = bn(conv(x, original weights, original bias)).
 struct FoldedConv {
-  Tensor kernel;
+  Tensor weights;
   Tensor bias;
 };
-// `kernel`'s last axis is the output channel (Conv2D [kh, kw, in_c, out_c], Dense [in_c, out_c]);
+// The weights' last axis is the output channel (Conv2D [kh, kw, in_c, out_c], Dense [in_c, out_c]);
 // `bias` [out_c] may be null (zero).
-FoldedConv fold_batch_norm(const Tensor& kernel, const Tensor* bias, const BatchNorm& bn);
+FoldedConv fold_batch_norm(const Tensor& weights, const Tensor* bias, const BatchNorm& bn);
 
 }  // namespace camlens

@@ -63,27 +63,27 @@ kernels::ConvGeometry conv_geometry(const Shape& in, const Shape& kernel, const 
   return g;
 }
 
-void convolution_forward(Tensor& out, const Tensor& in, const Tensor& kernel, const Tensor* bias, const ConvParams& p,
+void convolution_forward(Tensor& out, const Tensor& in, const Tensor& weights, const Tensor* bias, const ConvParams& p,
                          bool depthwise, std::unique_ptr<kernels::ConvForward>& packed, const std::string& who) {
-  kernels::ConvGeometry g = conv_geometry(in.shape(), kernel.shape(), bias ? &bias->shape() : nullptr, p, depthwise, who);
+  kernels::ConvGeometry g = conv_geometry(in.shape(), weights.shape(), bias ? &bias->shape() : nullptr, p, depthwise, who);
   expect_shape(out.shape(), output_shape_of(g), who + " output");
-  kernels::conv_forward(packed, out.data(), in.data(), kernel.data(), bias ? bias->data() : nullptr, g);
+  kernels::conv_forward(packed, out.data(), in.data(), weights.data(), bias ? bias->data() : nullptr, g);
 }
 
-void convolution_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
-                          const Tensor& out, const Tensor& kernel, const ConvParams& p, bool depthwise,
+void convolution_backward(Tensor* d_in, Tensor* d_weights, Tensor* d_bias, const Tensor& d_out, const Tensor& in,
+                          const Tensor& out, const Tensor& weights, const ConvParams& p, bool depthwise,
                           ReluBackward relu, std::unique_ptr<kernels::ConvBackwardInput>& packed_backward,
                           const std::string& who) {
   kernels::ConvGeometry g =
-      conv_geometry(in.shape(), kernel.shape(), d_bias ? &d_bias->shape() : nullptr, p, depthwise, who);
+      conv_geometry(in.shape(), weights.shape(), d_bias ? &d_bias->shape() : nullptr, p, depthwise, who);
   expect_shape(out.shape(), output_shape_of(g), who + " output");
   expect_shape(d_out.shape(), output_shape_of(g), who + " output gradient");
   if (d_in != nullptr) expect_shape(d_in->shape(), in.shape(), who + " input gradient");
-  if (d_kernel != nullptr) expect_shape(d_kernel->shape(), kernel.shape(), who + " kernel gradient");
-  if (d_bias != nullptr && d_kernel == nullptr) {
-    fail(who, ": a bias gradient is computed together with the kernel gradient; pass both");
+  if (d_weights != nullptr) expect_shape(d_weights->shape(), weights.shape(), who + " weight gradient");
+  if (d_bias != nullptr && d_weights == nullptr) {
+    fail(who, ": a bias gradient is computed together with the weight gradient; pass both");
   }
-  if (d_in == nullptr && d_kernel == nullptr) return;
+  if (d_in == nullptr && d_weights == nullptr) return;
 
   // The kernels take the gradient before the fused activation: d_out masked by it, in one pass.
   Tensor masked;
@@ -93,15 +93,15 @@ void convolution_backward(Tensor* d_in, Tensor* d_kernel, Tensor* d_bias, const 
     activation_backward(masked.data(), d_out.data(), out.data(), masked.size(), activation_cap(p.activation), relu);
     grad = masked.data();
   }
-  if (d_in != nullptr) kernels::conv_backward_input(packed_backward, d_in->data(), grad, kernel.data(), g);
-  if (d_kernel != nullptr) {
-    kernels::conv_backward_filter(d_kernel->data(), d_bias ? d_bias->data() : nullptr, grad, in.data(), g);
+  if (d_in != nullptr) kernels::conv_backward_input(packed_backward, d_in->data(), grad, weights.data(), g);
+  if (d_weights != nullptr) {
+    kernels::conv_backward_weights(d_weights->data(), d_bias ? d_bias->data() : nullptr, grad, in.data(), g);
   }
 }
 
-ConvolutionLayer::ConvolutionLayer(std::string name, Tensor kernel, Tensor bias, ConvParams params, bool depthwise)
-    : Layer(std::move(name)), depthwise_(depthwise), params_(params), weights_(std::move(kernel), std::move(bias)) {
-  check_weights(weights_.kernel().shape(), weights_.bias_shape_or_null(), params_, depthwise_, who());
+ConvolutionLayer::ConvolutionLayer(std::string name, Tensor weights, Tensor bias, ConvParams params, bool depthwise)
+    : Layer(std::move(name)), depthwise_(depthwise), params_(params), linear_weights_(std::move(weights), std::move(bias)) {
+  check_weights(linear_weights_.weights().shape(), linear_weights_.bias_shape_or_null(), params_, depthwise_, who());
 }
 
 std::string ConvolutionLayer::who() const { return std::string(kind()) + " '" + name() + "'"; }
@@ -109,22 +109,22 @@ std::string ConvolutionLayer::who() const { return std::string(kind()) + " '" + 
 Shape ConvolutionLayer::output_shape(std::span<const Shape> inputs) const {
   expect_input_count(inputs.size());
   return output_shape_of(
-      conv_geometry(inputs[0], weights_.kernel().shape(), weights_.bias_shape_or_null(), params_, depthwise_, who()));
+      conv_geometry(inputs[0], linear_weights_.weights().shape(), linear_weights_.bias_shape_or_null(), params_, depthwise_, who()));
 }
 
 void ConvolutionLayer::forward(Tensor& out, Inputs in, Phase) {
   expect_input_count(in.size());
-  convolution_forward(out, *in[0], weights_.kernel(), weights_.bias_or_null(), params_, depthwise_, packed_, who());
+  convolution_forward(out, *in[0], linear_weights_.weights(), linear_weights_.bias_or_null(), params_, depthwise_, packed_, who());
 }
 
 void ConvolutionLayer::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
                                 const BackwardRequest& request) {
   expect_input_count(in.size());
-  const LinearWeights::Grads grads = weights_.grads_for(request);
-  convolution_backward(d_in[0], grads.kernel, grads.bias, d_out, *in[0], out, weights_.kernel(), params_, depthwise_,
+  const LinearWeights::Grads grads = linear_weights_.grads_for(request);
+  convolution_backward(d_in[0], grads.weights, grads.bias, d_out, *in[0], out, linear_weights_.weights(), params_, depthwise_,
                        request.relu, packed_backward_, who());
 }
 
-std::vector<Parameter> ConvolutionLayer::parameters() { return weights_.parameters(); }
+std::vector<Parameter> ConvolutionLayer::parameters() { return linear_weights_.parameters(); }
 
 }  // namespace camlens

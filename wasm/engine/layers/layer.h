@@ -71,7 +71,7 @@ class Layer {
 // Whether a (capped) ReLU passes gradient g back, given its output y: y lies strictly inside
 // (0, cap) exactly where the pre-activation did. The mode is fixed at compile time and nothing
 // short-circuits, so loops over it compile to vector selects: about half of a ReLU's outputs are
-// zero, in no pattern a branch predictor can learn (the branchy loop took 11% of a training step).
+// zero, in no pattern a branch predictor can learn.
 template <ReluBackward mode>
 inline bool relu_passes(float y, float g, float cap) {
   if constexpr (mode == ReluBackward::normal) return (y > 0.0f) & (y < cap);

@@ -87,9 +87,9 @@ Graph build_training_graph(const CnnArchitecture& architecture, uint64_t seed) {
   for (size_t i = 0; i < architecture.stages.size(); ++i) {
     const int out_channels = architecture.stages[i].channels;
     const int fan_in = kKernelSize * kKernelSize * channels;
-    Tensor kernel = uniform_tensor(Shape{kKernelSize, kKernelSize, channels, out_channels},
+    Tensor weights = uniform_tensor(Shape{kKernelSize, kKernelSize, channels, out_channels},
                                    std::sqrt(6.0f / static_cast<float>(fan_in)), random);
-    graph.add(std::make_unique<Conv2D>(numbered("conv", i), std::move(kernel), Tensor(), ConvParams{same_3x3()}),
+    graph.add(std::make_unique<Conv2D>(numbered("conv", i), std::move(weights), Tensor(), ConvParams{same_3x3()}),
               {last});
     // The ReLU fused into the BatchNorm: no activation and gradient buffers of its own to fill,
     // clear and read again (about 7% of a training step as a separate layer).
@@ -116,15 +116,15 @@ Graph build_inference_graph(const CnnArchitecture& architecture, const Graph& tr
   for (size_t i = 0; i < architecture.stages.size(); ++i) {
     const Conv2D& conv = layer_as<Conv2D>(trained, numbered("conv", i));
     const BatchNorm& bn = layer_as<BatchNorm>(trained, numbered("bn", i));
-    FoldedConv folded = fold_batch_norm(conv.kernel(), conv.has_bias() ? &conv.bias() : nullptr, bn);
+    FoldedConv folded = fold_batch_norm(conv.weights(), conv.has_bias() ? &conv.bias() : nullptr, bn);
     ConvParams params{same_3x3(), Activation::relu};
-    graph.add(std::make_unique<Conv2D>(numbered("conv", i), std::move(folded.kernel), std::move(folded.bias), params),
+    graph.add(std::make_unique<Conv2D>(numbered("conv", i), std::move(folded.weights), std::move(folded.bias), params),
               {last});
     last = add_pool_if_any(graph, architecture, i, numbered("conv", i), pools);
   }
   graph.add(std::make_unique<GlobalAveragePool>("gap"), {last});
   const Dense& logits = layer_as<Dense>(trained, "logits");
-  graph.add(std::make_unique<Dense>("logits", logits.kernel().clone(), logits.bias().clone()), {"gap"});
+  graph.add(std::make_unique<Dense>("logits", logits.weights().clone(), logits.bias().clone()), {"gap"});
   graph.add(std::make_unique<Softmax>("probabilities"), {"logits"});
   return graph;
 }

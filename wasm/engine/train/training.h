@@ -14,9 +14,8 @@
 
 namespace camlens {
 
-// Defaults: AdamW with batch 64, which learned fastest per epoch of four settings measured on
-// Fashion-MNIST (one epoch of 20,000 images: SGD b128 78.2%, Adam b128 79.8%, SGD b64 80.5%,
-// Adam b64 81.2% test accuracy).
+// Defaults: AdamW with batch 64, the setting that learns Fashion-MNIST fastest per epoch among SGD
+// and Adam at batches 64 and 128 (bench/results/tuning-notes.md).
 struct TrainOptions {
   int epochs = 7;
   int batch = 64;

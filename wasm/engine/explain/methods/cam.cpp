@@ -87,9 +87,11 @@ class Cam final : public ChannelWeightMethod {
     if (head.dense == nullptr) {
       weights[context.target_class()] = 1.0f;
     } else {
-      const Tensor& kernel = head.dense->kernel();  // [channels, classes]
-      const int classes = kernel.shape()[1];
-      for (int k = 0; k < channels; ++k) weights[k] = kernel[static_cast<size_t>(k) * classes + context.target_class()];
+      const Tensor& dense_weights = head.dense->weights();  // [channels, classes]
+      const int classes = dense_weights.shape()[1];
+      for (int k = 0; k < channels; ++k) {
+        weights[k] = dense_weights[static_cast<size_t>(k) * classes + context.target_class()];
+      }
     }
     return weights;
   }

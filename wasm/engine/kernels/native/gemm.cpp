@@ -87,8 +87,7 @@ void pack_b(Vec* packed, StridedView b, int p0, int depth, int col0, int cols) {
     int valid = std::min(kColsPerTile, cols - sliver);
     for (int p = 0; p < depth; ++p) {
       // A whole sliver of a row-major B: one fixed-size copy the compiler inlines. Partial ones copy
-      // in a loop of fixed length: a variable-size memcpy was a library call per row, a tenth of a
-      // short GEMM's time (a thread's 16 of the first conv's 32 filter-gradient columns, say).
+      // in a loop of fixed length, since a variable-size memcpy is a library call per row.
       if (b.col_stride == 1 && valid == kColsPerTile) {
         std::memcpy(packed, &b(p0 + p, col0 + sliver), sizeof(float) * kColsPerTile);
         packed += kVecsPerSliver;

@@ -50,9 +50,8 @@ void pin_to(int cpu) {
 }
 
 // Pins the creating thread to its current CPU and each worker of the new pool to another CPU of
-// its own. Why: on a busy machine a worker woken for a parallel call was queued on the very CPU
-// where the caller spun waiting for it, and each call took a scheduler tick (about 4 ms) instead of
-// microseconds. With more threads than CPUs the scheduler places them.
+// its own, so that on a busy machine a worker woken for a parallel call is never queued behind the
+// caller spinning on the same CPU. With more threads than CPUs the scheduler places them.
 void pin_threads(pthreadpool_t pool, int threads) {
   cpu_set_t allowed;
   if (pthread_getaffinity_np(pthread_self(), sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < threads) return;
@@ -103,7 +102,7 @@ pthreadpool_t thread_pool() {
   if (!g_pool) {
     g_pool.reset(pthreadpool_create(static_cast<size_t>(g_thread_count)));
     if (!g_pool) fail("set_thread_count: could not create a pool of ", g_thread_count, " threads; use fewer");
-    pin_threads(g_pool.get(), g_thread_count);
+    if (threads_pinned_to_cpus()) pin_threads(g_pool.get(), g_thread_count);
   }
   return g_pool.get();
 }

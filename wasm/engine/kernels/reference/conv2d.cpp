@@ -26,14 +26,14 @@ size_t output_index(const ConvGeometry& g, int n, int y, int x, int c) {
   return ((static_cast<size_t>(n) * g.out_h + y) * g.out_w + x) * g.out_c + c;
 }
 
-// Conv2D filter [kh, kw, in_c, out_c].
-size_t filter_index(const ConvGeometry& g, int ky, int kx, int ic, int oc) {
+// Conv2D weights [kh, kw, in_c, out_c].
+size_t weights_index(const ConvGeometry& g, int ky, int kx, int ic, int oc) {
   return ((static_cast<size_t>(ky) * g.kernel_w + kx) * g.in_c + ic) * g.out_c + oc;
 }
 
-// Depthwise filter [kh, kw, in_c, multiplier] flattens to [kh, kw, out_c]: output channel
-// c * multiplier + m sits at the same offset as filter element (c, m).
-size_t depthwise_filter_index(const ConvGeometry& g, int ky, int kx, int oc) {
+// Depthwise weights [kh, kw, in_c, multiplier] flattens to [kh, kw, out_c]: output channel
+// c * multiplier + m sits at the same offset as weights element (c, m).
+size_t depthwise_weights_index(const ConvGeometry& g, int ky, int kx, int oc) {
   return (static_cast<size_t>(ky) * g.kernel_w + kx) * g.out_c + oc;
 }
 
@@ -76,61 +76,61 @@ void accumulate_bias_grad(float* d_bias, const float* d_out, const ConvGeometry&
 
 }  // namespace
 
-void conv2d_forward_reference(float* out, const float* in, const float* filter, const float* bias,
+void conv2d_forward_reference(float* out, const float* in, const float* weights, const float* bias,
                               const ConvGeometry& g) {
   start_with_bias(out, bias, g);
   for_each_tap(g, [&](int n, int oy, int ox, int ky, int kx, int iy, int ix) {
     for (int oc = 0; oc < g.out_c; ++oc)
       for (int ic = 0; ic < g.in_c; ++ic)
-        out[output_index(g, n, oy, ox, oc)] += in[input_index(g, n, iy, ix, ic)] * filter[filter_index(g, ky, kx, ic, oc)];
+        out[output_index(g, n, oy, ox, oc)] += in[input_index(g, n, iy, ix, ic)] * weights[weights_index(g, ky, kx, ic, oc)];
   });
   apply_activation(out, g);
 }
 
-void conv2d_backward_input_reference(float* d_in, const float* d_out, const float* filter, const ConvGeometry& g) {
+void conv2d_backward_input_reference(float* d_in, const float* d_out, const float* weights, const ConvGeometry& g) {
   for_each_tap(g, [&](int n, int oy, int ox, int ky, int kx, int iy, int ix) {
     for (int oc = 0; oc < g.out_c; ++oc)
       for (int ic = 0; ic < g.in_c; ++ic)
-        d_in[input_index(g, n, iy, ix, ic)] += d_out[output_index(g, n, oy, ox, oc)] * filter[filter_index(g, ky, kx, ic, oc)];
+        d_in[input_index(g, n, iy, ix, ic)] += d_out[output_index(g, n, oy, ox, oc)] * weights[weights_index(g, ky, kx, ic, oc)];
   });
 }
 
-void conv2d_backward_filter_reference(float* d_filter, float* d_bias, const float* d_out, const float* in,
+void conv2d_backward_weights_reference(float* d_weights, float* d_bias, const float* d_out, const float* in,
                                       const ConvGeometry& g) {
   for_each_tap(g, [&](int n, int oy, int ox, int ky, int kx, int iy, int ix) {
     for (int oc = 0; oc < g.out_c; ++oc)
       for (int ic = 0; ic < g.in_c; ++ic)
-        d_filter[filter_index(g, ky, kx, ic, oc)] += d_out[output_index(g, n, oy, ox, oc)] * in[input_index(g, n, iy, ix, ic)];
+        d_weights[weights_index(g, ky, kx, ic, oc)] += d_out[output_index(g, n, oy, ox, oc)] * in[input_index(g, n, iy, ix, ic)];
   });
   accumulate_bias_grad(d_bias, d_out, g);
 }
 
-void depthwise_conv2d_forward_reference(float* out, const float* in, const float* filter, const float* bias,
+void depthwise_conv2d_forward_reference(float* out, const float* in, const float* weights, const float* bias,
                                         const ConvGeometry& g) {
   int multiplier = g.multiplier();
   start_with_bias(out, bias, g);
   for_each_tap(g, [&](int n, int oy, int ox, int ky, int kx, int iy, int ix) {
     for (int oc = 0; oc < g.out_c; ++oc)
-      out[output_index(g, n, oy, ox, oc)] += in[input_index(g, n, iy, ix, oc / multiplier)] * filter[depthwise_filter_index(g, ky, kx, oc)];
+      out[output_index(g, n, oy, ox, oc)] += in[input_index(g, n, iy, ix, oc / multiplier)] * weights[depthwise_weights_index(g, ky, kx, oc)];
   });
   apply_activation(out, g);
 }
 
-void depthwise_conv2d_backward_input_reference(float* d_in, const float* d_out, const float* filter,
+void depthwise_conv2d_backward_input_reference(float* d_in, const float* d_out, const float* weights,
                                                const ConvGeometry& g) {
   int multiplier = g.multiplier();
   for_each_tap(g, [&](int n, int oy, int ox, int ky, int kx, int iy, int ix) {
     for (int oc = 0; oc < g.out_c; ++oc)
-      d_in[input_index(g, n, iy, ix, oc / multiplier)] += d_out[output_index(g, n, oy, ox, oc)] * filter[depthwise_filter_index(g, ky, kx, oc)];
+      d_in[input_index(g, n, iy, ix, oc / multiplier)] += d_out[output_index(g, n, oy, ox, oc)] * weights[depthwise_weights_index(g, ky, kx, oc)];
   });
 }
 
-void depthwise_conv2d_backward_filter_reference(float* d_filter, float* d_bias, const float* d_out,
+void depthwise_conv2d_backward_weights_reference(float* d_weights, float* d_bias, const float* d_out,
                                                 const float* in, const ConvGeometry& g) {
   int multiplier = g.multiplier();
   for_each_tap(g, [&](int n, int oy, int ox, int ky, int kx, int iy, int ix) {
     for (int oc = 0; oc < g.out_c; ++oc)
-      d_filter[depthwise_filter_index(g, ky, kx, oc)] += d_out[output_index(g, n, oy, ox, oc)] * in[input_index(g, n, iy, ix, oc / multiplier)];
+      d_weights[depthwise_weights_index(g, ky, kx, oc)] += d_out[output_index(g, n, oy, ox, oc)] * in[input_index(g, n, iy, ix, oc / multiplier)];
   });
   accumulate_bias_grad(d_bias, d_out, g);
 }

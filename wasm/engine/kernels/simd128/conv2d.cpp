@@ -4,7 +4,7 @@
 // table of per-tap row offsets (XNNPACK's indirect GEMM), so no im2col copy is ever written.
 // Depthwise convolutions sweep each output pixel's in-bounds taps, channels 16, then 4, then one
 // at a time. An unpadded 1x1 or a stride-1 convolution's input gradient runs the same GEMMs on its
-// filter transposed (1x1) or turned (any other kernel), packed once.
+// weights transposed (1x1) or turned (any other kernel), packed once.
 #include <wasm_simd128.h>
 
 #include <algorithm>
@@ -65,9 +65,9 @@ class Indirection {
 
 class StandardConvForward final : public ConvForward {
  public:
-  StandardConvForward(const ConvGeometry& g, const float* filter, const float* bias)
+  StandardConvForward(const ConvGeometry& g, const float* weights, const float* bias)
       : geometry_(g),
-        weights_(g.kernel_h * g.kernel_w * g.in_c, g.out_c, filter, g.out_c, bias) {
+        weights_(g.kernel_h * g.kernel_w * g.in_c, g.out_c, weights, g.out_c, bias) {
     if (!g.pointwise()) indirection_.emplace(g);
   }
 
@@ -125,10 +125,10 @@ TapRange tap_range(const ConvGeometry& g, int oy, int ox) {
 
 class DepthwiseConvForward final : public ConvForward {
  public:
-  // The filter [kh, kw, in_c, multiplier] is [kh * kw, out_c] row-major: kept as is.
-  DepthwiseConvForward(const ConvGeometry& g, const float* filter, const float* bias)
+  // The weights [kh, kw, in_c, multiplier] are [kh * kw, out_c] row-major: kept as is.
+  DepthwiseConvForward(const ConvGeometry& g, const float* weights, const float* bias)
       : geometry_(g),
-        filter_(filter, filter + static_cast<size_t>(g.kernel_h) * g.kernel_w * g.out_c),
+        weights_(weights, weights + static_cast<size_t>(g.kernel_h) * g.kernel_w * g.out_c),
         bias_(g.out_c, 0.0f) {
     if (bias) std::copy(bias, bias + g.out_c, bias_.begin());
   }
@@ -159,7 +159,7 @@ class DepthwiseConvForward final : public ConvForward {
   }
 
  private:
-  // One in-bounds tap of the current output pixel: its input pixel and its filter row.
+  // One in-bounds tap of the current output pixel: its input pixel and its weights row.
   struct Tap {
     const float* x;
     const float* w;
@@ -173,7 +173,7 @@ class DepthwiseConvForward final : public ConvForward {
     for (int ky = range.ky0; ky < range.ky1; ++ky)
       for (int kx = range.kx0; kx < range.kx1; ++kx) {
         const size_t pixel = static_cast<size_t>(input_y(g, oy, ky)) * g.in_w + input_x(g, ox, kx);
-        taps[count++] = {image + pixel * g.in_c, filter_.data() + (static_cast<size_t>(ky) * g.kernel_w + kx) * g.out_c};
+        taps[count++] = {image + pixel * g.in_c, weights_.data() + (static_cast<size_t>(ky) * g.kernel_w + kx) * g.out_c};
       }
     return count;
   }
@@ -215,24 +215,23 @@ class DepthwiseConvForward final : public ConvForward {
   }
 
   ConvGeometry geometry_;
-  std::vector<float> filter_;
+  std::vector<float> weights_;
   std::vector<float> bias_;
 };
 
-// An unpadded 1x1 convolution's input gradient: d_out (pixels x out_c) * filter^T, the filter
+// An unpadded 1x1 convolution's input gradient: d_out (pixels x out_c) * weights^T, the weights
 // transposed and packed once. At stride 1 it is added straight into d_in (pixels x in_c). At stride s,
 // d_out's pixel (y, x) lands on d_in's (y * s, x * s) alone: the product goes to a scratch buffer and
-// is added there. That replaced, for the emotion model's strided shortcuts, a filter transposed and
-// packed on every call and a column buffer cleared and scattered on one thread: 0.13 ms on 2 threads
-// for 128->256 on 15x15, twice its forward's time.
+// is added there, so a strided shortcut never packs its weights per call nor scatters a column
+// buffer on one thread.
 class OneByOneBackwardInput final : public ConvBackwardInput {
  public:
-  OneByOneBackwardInput(const ConvGeometry& g, const float* filter) : geometry_(g) {
-    // filter [in_c, out_c] -> its transpose [out_c, in_c], the B the GEMM packs row by row.
+  OneByOneBackwardInput(const ConvGeometry& g, const float* weights) : geometry_(g) {
+    // weights [in_c, out_c] -> its transpose [out_c, in_c], the B the GEMM packs row by row.
     std::vector<float> transposed(static_cast<size_t>(g.out_c) * g.in_c);
     for (int ic = 0; ic < g.in_c; ++ic)
       for (int oc = 0; oc < g.out_c; ++oc) {
-        transposed[static_cast<size_t>(oc) * g.in_c + ic] = filter[static_cast<size_t>(ic) * g.out_c + oc];
+        transposed[static_cast<size_t>(oc) * g.in_c + ic] = weights[static_cast<size_t>(ic) * g.out_c + oc];
       }
     weights_ = simd128::PackedWeights(g.out_c, g.in_c, transposed.data(), g.in_c, nullptr);
   }
@@ -265,15 +264,14 @@ class OneByOneBackwardInput final : public ConvBackwardInput {
   std::vector<float> scratch_;
 };
 
-// Any other stride-1 convolution's input gradient: the convolution of d_out by the turned filter
-// (transposed_geometry), on the forward's indirect GEMM, its filter packed once. No column buffer is
-// cleared, filled or scattered back, all of which ran on one thread (the emotion model's 3x3 32->64
-// convolution: 1.4 ms on 2 threads, against its forward's 1.0).
+// Any other stride-1 convolution's input gradient: the convolution of d_out by the turned weights
+// (transposed_geometry), on the forward's indirect GEMM, its weights packed once, so no column buffer
+// is cleared, filled or scattered back on one thread.
 class TurnedBackwardInput final : public ConvBackwardInput {
  public:
-  TurnedBackwardInput(const ConvGeometry& g, const float* filter)
+  TurnedBackwardInput(const ConvGeometry& g, const float* weights)
       : geometry_(g),
-        weights_(g.kernel_h * g.kernel_w * g.out_c, g.in_c, turned_filter(filter, g).data(), g.in_c, nullptr),
+        weights_(g.kernel_h * g.kernel_w * g.out_c, g.in_c, turned_weights(weights, g).data(), g.in_c, nullptr),
         indirection_(transposed_geometry(g)) {}
 
   bool accepts(const ConvGeometry& g) const override { return same_except_batch(g, geometry_); }
@@ -294,22 +292,22 @@ class TurnedBackwardInput final : public ConvBackwardInput {
 
 }  // namespace
 
-std::unique_ptr<ConvBackwardInput> make_conv_backward_input(const ConvGeometry& g, const float* filter) {
+std::unique_ptr<ConvBackwardInput> make_conv_backward_input(const ConvGeometry& g, const float* weights) {
   if (g.depthwise) return nullptr;
-  if (OneByOneBackwardInput::takes(g)) return std::make_unique<OneByOneBackwardInput>(g, filter);
+  if (OneByOneBackwardInput::takes(g)) return std::make_unique<OneByOneBackwardInput>(g, weights);
   if (g.stride_h != 1 || g.stride_w != 1) return nullptr;
-  return std::make_unique<TurnedBackwardInput>(g, filter);
+  return std::make_unique<TurnedBackwardInput>(g, weights);
 }
 
-std::unique_ptr<ConvForward> make_conv_forward(const ConvGeometry& g, const float* filter, const float* bias) {
+std::unique_ptr<ConvForward> make_conv_forward(const ConvGeometry& g, const float* weights, const float* bias) {
   if (g.depthwise) {
     if (g.in_c <= 0 || g.out_c % g.in_c != 0) {
       fail("DepthwiseConv2D (WebAssembly SIMD128): out_c ", g.out_c, " must be a multiple of in_c ", g.in_c,
            " (out_c = in_c * depth multiplier)");
     }
-    return std::make_unique<DepthwiseConvForward>(g, filter, bias);
+    return std::make_unique<DepthwiseConvForward>(g, weights, bias);
   }
-  return std::make_unique<StandardConvForward>(g, filter, bias);
+  return std::make_unique<StandardConvForward>(g, weights, bias);
 }
 
 }  // namespace camlens::kernels

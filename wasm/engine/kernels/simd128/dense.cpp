@@ -8,8 +8,8 @@ namespace {
 
 class PackedDenseForward final : public DenseForward {
  public:
-  PackedDenseForward(const DenseGeometry& g, const float* weight, const float* bias)
-      : in_c_(g.in_c), out_c_(g.out_c), weights_(g.in_c, g.out_c, weight, g.out_c, bias) {}
+  PackedDenseForward(const DenseGeometry& g, const float* weights, const float* bias)
+      : in_c_(g.in_c), out_c_(g.out_c), weights_(g.in_c, g.out_c, weights, g.out_c, bias) {}
 
   bool accepts(const DenseGeometry& g) const override { return g.in_c == in_c_ && g.out_c == out_c_; }
 
@@ -24,8 +24,8 @@ class PackedDenseForward final : public DenseForward {
 
 }  // namespace
 
-std::unique_ptr<DenseForward> make_dense_forward(const DenseGeometry& g, const float* weight, const float* bias) {
-  return std::make_unique<PackedDenseForward>(g, weight, bias);
+std::unique_ptr<DenseForward> make_dense_forward(const DenseGeometry& g, const float* weights, const float* bias) {
+  return std::make_unique<PackedDenseForward>(g, weights, bias);
 }
 
 }  // namespace camlens::kernels

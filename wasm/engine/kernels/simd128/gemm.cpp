@@ -1,8 +1,8 @@
 // WebAssembly SIMD128 GEMMs. One register-tiled microkernel serves all of them: 4 rows of A times
 // one 8-column panel of packed B, 8 f32x4 accumulators, each A element broadcast straight from
 // memory (load32_splat) against two vector loads of the panel row, like XNNPACK's
-// f32-gemm-4x8-wasmsimd. It was measured against 3, 5 and 6 rows and the lane-shuffle broadcast:
-// 4 rows with load-splat is the fastest in V8 on x86-64, whose 16 vector registers it fits.
+// f32-gemm-4x8-wasmsimd; 4 rows with load-splat fit x86-64's 16 vector registers, so V8 keeps
+// every accumulator in a register.
 // Threads split the rows of C. Rows of A come straight from a matrix, down its columns (gemm_tn, no transposed copy) or
 // through an indirection table (convolutions, no im2col copy);
 // the epilogue either accumulates into C (the generic gemm_* contracts) or adds the bias and

@@ -29,14 +29,9 @@ namespace camlens::kernels {
 
 namespace {
 
-// A worker spins this many polls (about 180 us in V8) for the next call before it sleeps: long
-// enough to stay awake across the one-thread passes between an explanation's parallel ones, which
-// then start on both threads at once instead of on the caller alone while a worker wakes (the caller
-// claims what no worker has). After a burst's last call it burns at most that long. In Chromium on 2
-// threads, alternated call for call with 1 << 10 polls (3 us) in a worker, 3 ms idle before each
-// call so that neither build's workers were still awake from the other's (bench/browser/compare.mjs
-// --gap-ms 3, 300 rounds): explainMany 0.985x, predict 0.974x. An earlier run on the page's main
-// thread, no idle time, had 1 << 18 polls (700 us) 5-11% slower than 1 << 10.
+// A worker spins this many polls for the next call before it sleeps, long enough to stay awake
+// across the one-thread passes between an explanation's parallel ones and short enough to burn
+// little after a burst's last call.
 constexpr int kWorkerSpinPolls = 1 << 16;
 // The caller spins this many polls for the workers to finish before it sleeps.
 constexpr int kCallerSpinPolls = 1 << 14;

@@ -13,17 +13,17 @@ namespace camlens::kernels {
 
 namespace {
 
-// Our HWIO filter (TensorFlow's layout) in XNNPACK's [outer][kh][kw][inner]: OHWI, our output
+// Our HWIO weights (TensorFlow's layout) in XNNPACK's [outer][kh][kw][inner]: OHWI, our output
 // channels outermost, for its convolution; IHWO, our input channels outermost, for its deconvolution.
 enum class Outer { out_channels, in_channels };
-std::vector<float> xnnpack_filter(const float* filter, const ConvGeometry& g, Outer outer) {
+std::vector<float> xnnpack_weights(const float* weights, const ConvGeometry& g, Outer outer) {
   const size_t taps = static_cast<size_t>(g.kernel_h) * g.kernel_w;
   std::vector<float> laid_out(taps * g.in_c * g.out_c);
   for (size_t tap = 0; tap < taps; ++tap)
     for (size_t ic = 0; ic < static_cast<size_t>(g.in_c); ++ic)
       for (size_t oc = 0; oc < static_cast<size_t>(g.out_c); ++oc) {
         const size_t at = outer == Outer::out_channels ? (oc * taps + tap) * g.in_c + ic : (ic * taps + tap) * g.out_c + oc;
-        laid_out[at] = filter[(tap * g.in_c + ic) * g.out_c + oc];
+        laid_out[at] = weights[(tap * g.in_c + ic) * g.out_c + oc];
       }
   return laid_out;
 }
@@ -39,16 +39,16 @@ const char* kind_of(const ConvGeometry& g) { return g.depthwise ? "DepthwiseConv
 
 class XnnpackConvForward final : public ConvForward {
  public:
-  XnnpackConvForward(const ConvGeometry& g, const float* filter, const float* bias) : created_for_(g) {
+  XnnpackConvForward(const ConvGeometry& g, const float* weights, const float* bias) : created_for_(g) {
     xnnpack::ensure_initialized();
     if (g.depthwise && g.out_c % g.in_c != 0) {
       fail(kind_of(g), ": out_c ", g.out_c, " must be a multiple of in_c ", g.in_c, " (out_c = in_c * multiplier)");
     }
     xnnpack::OutputRange range = xnnpack::output_range(g.activation);
     // Depthwise: one group per input channel, `multiplier` outputs each; TensorFlow's
-    // [kh, kw, in_c, multiplier] filter is exactly XNNPACK's depthwise (HWGo) layout.
-    std::vector<float> ohwi = g.depthwise ? std::vector<float>{} : xnnpack_filter(filter, g, Outer::out_channels);
-    const float* kernel = g.depthwise ? filter : ohwi.data();
+    // [kh, kw, in_c, multiplier] weights are exactly XNNPACK's depthwise (HWGo) layout.
+    std::vector<float> ohwi = g.depthwise ? std::vector<float>{} : xnnpack_weights(weights, g, Outer::out_channels);
+    const float* kernel = g.depthwise ? weights : ohwi.data();
     uint32_t groups = g.depthwise ? g.in_c : 1;
     size_t group_in = g.depthwise ? 1 : g.in_c;
     size_t group_out = g.depthwise ? g.multiplier() : g.out_c;
@@ -84,16 +84,15 @@ class XnnpackConvForward final : public ConvForward {
 };
 
 // A convolution's input gradient is XNNPACK's deconvolution (transposed convolution) of d_out by
-// the same filter: d_in[y * stride + k * dilation - pad] += d_out[y] * filter[k], with the filter's
+// the same weights: d_in[y * stride + k * dilation - pad] += d_out[y] * weights[k], with the weights'
 // in and out channels swapped. XNNPACK writes its output, so it goes to a scratch buffer added to
-// d_in. Against the GEMM path, alternated in one process: the emotion model's saliency 0.93x on 2
-// threads and 0.95x on 1; a Fashion-MNIST training step 0.96x and 0.95x.
+// d_in; XNNPACK's deconvolution outruns the im2col GEMM path on these convolutions.
 class XnnpackConvBackwardInput final : public ConvBackwardInput {
  public:
-  XnnpackConvBackwardInput(const ConvGeometry& g, const float* filter) : created_for_(g) {
+  XnnpackConvBackwardInput(const ConvGeometry& g, const float* weights) : created_for_(g) {
     xnnpack::ensure_initialized();
     xnnpack::OutputRange range = xnnpack::output_range(Activation::none);
-    const std::vector<float> ihwo = xnnpack_filter(filter, g, Outer::in_channels);
+    const std::vector<float> ihwo = xnnpack_weights(weights, g, Outer::in_channels);
     xnnpack::check(xnn_create_deconvolution2d_nhwc_f32(g.pad.top, g.pad.right, g.pad.bottom, g.pad.left, g.kernel_h,
                                                        g.kernel_w, g.stride_h, g.stride_w, g.dilation_h, g.dilation_w,
                                                        1, g.out_c, g.in_c, g.out_c, g.in_c, ihwo.data(), nullptr,
@@ -132,17 +131,17 @@ class XnnpackConvBackwardInput final : public ConvBackwardInput {
 
 }  // namespace
 
-std::unique_ptr<ConvForward> make_conv_forward(const ConvGeometry& g, const float* filter, const float* bias) {
-  return std::make_unique<XnnpackConvForward>(g, filter, bias);
+std::unique_ptr<ConvForward> make_conv_forward(const ConvGeometry& g, const float* weights, const float* bias) {
+  return std::make_unique<XnnpackConvForward>(g, weights, bias);
 }
 
-std::unique_ptr<ConvBackwardInput> make_conv_backward_input(const ConvGeometry& g, const float* filter) {
-  // Strided windows that do not overlap (a strided 1x1 shortcut) leave most of d_in untouched:
-  // XNNPACK writes it all, and the scratch added back doubled the GEMM path's 0.03 ms (64->128, 29x29).
+std::unique_ptr<ConvBackwardInput> make_conv_backward_input(const ConvGeometry& g, const float* weights) {
+  // Strided windows that do not overlap (a strided 1x1 shortcut) leave most of d_in untouched, but
+  // XNNPACK writes all of it and the scratch must be added back: the GEMM path does less work.
   const bool stride_one = g.stride_h == 1 && g.stride_w == 1;
   const bool windows_overlap = g.kernel_h > g.stride_h || g.kernel_w > g.stride_w;
   if (g.depthwise || !(stride_one || windows_overlap)) return nullptr;
-  return std::make_unique<XnnpackConvBackwardInput>(g, filter);
+  return std::make_unique<XnnpackConvBackwardInput>(g, weights);
 }
 
 }  // namespace camlens::kernels

@@ -1,5 +1,5 @@
-// Dense forward through XNNPACK's fully_connected_nc_f32. Our weight is [in_c, out_c], which
-// XNN_FLAG_TRANSPOSE_WEIGHTS takes as is; the operator packs it once at creation.
+// Dense forward through XNNPACK's fully_connected_nc_f32. Our weights are [in_c, out_c], which
+// XNN_FLAG_TRANSPOSE_WEIGHTS takes as is; the operator packs them once at creation.
 #include "core/error.h"
 #include "kernels/dense.h"
 #include "kernels/native/thread_pool.h"
@@ -13,10 +13,10 @@ constexpr const char* kKind = "Dense";
 
 class XnnpackDenseForward final : public DenseForward {
  public:
-  XnnpackDenseForward(const DenseGeometry& g, const float* weight, const float* bias) : created_for_(g) {
+  XnnpackDenseForward(const DenseGeometry& g, const float* weights, const float* bias) : created_for_(g) {
     xnnpack::ensure_initialized();
     xnnpack::OutputRange range = xnnpack::output_range(Activation::none);
-    xnnpack::check(xnn_create_fully_connected_nc_f32(g.in_c, g.out_c, g.in_c, g.out_c, weight, bias, range.min,
+    xnnpack::check(xnn_create_fully_connected_nc_f32(g.in_c, g.out_c, g.in_c, g.out_c, weights, bias, range.min,
                                                      range.max, XNN_FLAG_TRANSPOSE_WEIGHTS, op_.receive()),
                    "xnn_create_fully_connected_nc_f32", kKind);
   }
@@ -42,8 +42,8 @@ class XnnpackDenseForward final : public DenseForward {
 
 }  // namespace
 
-std::unique_ptr<DenseForward> make_dense_forward(const DenseGeometry& g, const float* weight, const float* bias) {
-  return std::make_unique<XnnpackDenseForward>(g, weight, bias);
+std::unique_ptr<DenseForward> make_dense_forward(const DenseGeometry& g, const float* weights, const float* bias) {
+  return std::make_unique<XnnpackDenseForward>(g, weights, bias);
 }
 
 }  // namespace camlens::kernels
