@@ -514,10 +514,9 @@ function showLayerChoice() {
   ui.layerNote.textContent = `${distance ? `${shortLayer(currentLayer())} is ${distance}. ` : ''}${DISTANCE_NOTE}`;
 }
 
-// Maps are drawn as large as the panels show them on this screen, not as large as the photo: four
-// overlays of a 2048-pixel crop took 15 times as long as the network that explains them. A PNG
-// download draws its map again at the crop's full size. Steps of 128 keep a small resize from
-// changing the size.
+// Maps are drawn as large as the panels show them on this screen, not as large as the photo: drawing
+// a big crop's overlays at full size costs more than the network that explains them. A PNG download
+// draws its map again at the crop's full size. Steps of 128 keep a small resize from changing the size.
 function drawnSide() {
   const widest = Math.max(256, ...panels.map((panel) => panel.canvas.clientWidth));
   return Math.min(1024, Math.ceil((widest * devicePixelRatio) / 128) * 128);
