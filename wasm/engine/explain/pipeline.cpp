@@ -241,6 +241,7 @@ void Run::forward(std::vector<std::string> keep) {
   model_.graph.forward(input_, {.keep = keep_});
   graph_holds_shared_forward_ = true;
   prediction_ = read_prediction(model_);
+  check_finite_prediction(model_, input_, prediction_);
   shared_forward_ms_ += ms_between(start, Clock::now());
 }
 
