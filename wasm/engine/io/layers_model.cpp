@@ -479,6 +479,14 @@ class LayersImporter {
     if (jf::bool_or(*layer.config, "center", layer.where(), true)) load(bn->beta(), "beta");
     load(bn->moving_mean(), "moving_mean");
     load(bn->moving_variance(), "moving_variance");
+    const Tensor& variance = bn->moving_variance();
+    for (size_t c = 0; c < variance.size(); ++c) {
+      // A negative variance puts a negative number (or NaN) under the normalisation's square root.
+      if (variance[c] < 0.0f) {
+        fail("layers model: ", layer.who(), " has moving_variance ", variance[c], " for channel ", c,
+             "; a variance cannot be negative, so the weights file is corrupt");
+      }
+    }
     add(std::move(bn), {input});
     finish(layer, layer.name);
   }
