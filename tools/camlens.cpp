@@ -435,6 +435,7 @@ int run_predict(const Arguments& args) {
       const CropBox box = show_photo(explainer, argument, photo, crop);
       explain::ViewRequest request;
       request.pictures = false;
+      // A model whose output is not finite on this image is an input error too (exit 3).
       const explain::Prediction prediction = as_input_error(argument, [&] { return *explainer.view(request).prediction; });
       if (as_json) {
         images.push_back({{"image", {{"name", argument}, {"width", width}, {"height", height}}},
@@ -727,6 +728,8 @@ ImageResult explain_photo(const ImageInput& input, const Photo& photo, const fs:
   explain::ViewResult view;
   try {
     view = explainer.view(request, callbacks);
+  } catch (const NonFiniteError& e) {  // the model, not a method, failed on this image
+    throw InputError(input.path.string() + ": " + e.what());
   } catch (const Error& e) {
     std::string names;
     for (const std::string& name : s.methods) names += (names.empty() ? "" : ",") + name;

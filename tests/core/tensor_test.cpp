@@ -71,3 +71,14 @@ TEST_CASE("expect_shape names the caller") {
   CHECK_THROWS_WITH_AS(expect_shape(Shape{1, 2}, Shape{1, 3}, "Dense 'fc'"),
                        doctest::Contains("Dense 'fc': expected shape [1, 3], got [1, 2]"), Error);
 }
+
+TEST_CASE("Shape refuses more elements than an int can index, before multiplying past 64 bits") {
+  CHECK(Shape({1, INT32_MAX}).size() == size_t{INT32_MAX});
+  CHECK_THROWS_WITH_AS(Shape({2, 1 << 30}), doctest::Contains("shape [2, 1073741824] holds more than 2147483647 elements"),
+                       Error);
+  CHECK_THROWS_WITH_AS(Shape({INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX}),
+                       doctest::Contains("shape [2147483647, 2147483647]... holds more than 2147483647 elements"), Error);
+  CHECK(shape_dimension(int64_t{INT32_MAX}, "height") == INT32_MAX);
+  CHECK_THROWS_WITH_AS(shape_dimension(int64_t{INT32_MAX} + 1, "the padded height"),
+                       doctest::Contains("the padded height would be 2147483648, outside the 1..2147483647"), Error);
+}

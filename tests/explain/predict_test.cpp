@@ -13,6 +13,7 @@
 #include "explain/registry.h"
 #include "image/decode.h"
 #include "io/model_input.h"
+#include "layers/dense.h"
 #include "support/explain_models.h"
 
 using namespace camlens;
@@ -72,4 +73,23 @@ TEST_CASE("emotion model: the astronaut's face is happy with probability > 0.999
   CHECK(p.ranking.front() == happy);
   MESSAGE("astronaut face: p(happy) = ", p.probabilities[happy]);
   CHECK(p.probabilities[happy] > 0.999f);
+}
+
+TEST_CASE("predict: logits that are not finite are a NonFiniteError naming the first layer that overflowed") {
+  Graph graph;
+  graph.add_input("x", Shape{4});
+  Tensor huge(Shape{4, 2});
+  huge.fill(3.4e38f);
+  graph.add(std::make_unique<Dense>("hidden", std::move(huge), Tensor()), {"x"});
+  Tensor ones(Shape{2, 3});
+  ones.fill(1.0f);
+  graph.add(std::make_unique<Dense>("logits", std::move(ones), Tensor()), {"hidden"});
+  Model model{std::move(graph), {}, "logits", ""};
+  Tensor input(Shape{1, 4});
+  input.fill(1.0f);
+  CHECK_THROWS_WITH_AS(predict(model, input), doctest::Contains("output 'logits' holds a NaN or an infinity, first produced by Dense 'hidden'"),
+                       NonFiniteError);
+  std::unique_ptr<Method> saliency = make_method("saliency");
+  CHECK_THROWS_WITH_AS(explain_target(model, input, *saliency), doctest::Contains("first produced by Dense 'hidden'"),
+                       NonFiniteError);
 }

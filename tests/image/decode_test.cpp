@@ -288,3 +288,23 @@ TEST_CASE("what is not a supported image says so") {
   CHECK_THROWS_WITH_AS(decode_image(corrupt), doctest::Contains("its PNG header is truncated or corrupt (stb_image: "),
                        Error);
 }
+
+TEST_CASE("hostile PNGs: an empty first IDAT decodes; bad IHDR fields and chunk types say what is wrong") {
+  const std::string hostile = "tests/fixtures/hostile/";
+  const Image image = decode_image(read_bytes(hostile + "png_empty_first_idat.png"));
+  CHECK(bytes_of(image) == Bytes{255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255});
+  CHECK_THROWS_WITH_AS(decode_image(read_bytes(hostile + "png_compression_method_1.png")),
+                       doctest::Contains("cannot decode image bytes: PNG compression method 1 is not supported"), Error);
+  CHECK_THROWS_WITH_AS(decode_image(read_bytes(hostile + "png_bit_depth_3.png")),
+                       doctest::Contains("cannot decode image bytes: PNG bit depth 3 is invalid for colour type 2; it allows 8, 16"),
+                       Error);
+  CHECK_THROWS_WITH_AS(decode_image(read_bytes(hostile + "png_binary_chunk_type.png")),
+                       doctest::Contains("its PNG data is corrupt: the chunk at byte 33 has the type 49 00 ff 01, which is "
+                                         "not four letters"),
+                       Error);
+  Bytes unknown_critical = read_bytes(hostile + "png_binary_chunk_type.png");
+  std::copy_n("QZXY", 4, unknown_critical.begin() + 37);
+  CHECK_THROWS_WITH_AS(decode_image(unknown_critical), doctest::Contains("(stb_image: QZXY PNG chunk not known)"), Error);
+  Bytes bad_colour = png_header(2, 2, 5);
+  CHECK_THROWS_WITH_AS(decode_image(bad_colour), doctest::Contains("PNG colour type 5 is invalid"), Error);
+}

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@
 #include "io/layers_model_saver.h"
 #include "io/model.h"
 #include "layers/affine.h"
+#include "layers/batch_norm.h"
+#include "layers/dense.h"
 #include "layers/conv2d.h"
 #include "layers/global_average_pool.h"
 #include "layers/max_pool.h"
@@ -261,4 +264,20 @@ TEST_CASE("layers model saver: nodes Keras cannot express are Errors naming them
   padded_pool.add(std::make_unique<MaxPool>("pool", window), {"x"});
   CHECK_THROWS_WITH_AS(save_layers_model(padded_pool),
                        doctest::Contains("MaxPool 'pool' pads explicitly; Keras layers cannot express it"), Error);
+}
+
+TEST_CASE("layers model: a negative BatchNormalization moving_variance is refused at load") {
+  Graph graph;
+  graph.add_input("image", Shape{2, 2, 3});
+  auto bn = std::make_unique<BatchNorm>("bn", 3);
+  bn->moving_variance()[1] = -4.0f;
+  graph.add(std::move(bn), {"image"});
+  graph.add(std::make_unique<GlobalAveragePool>("pool"), {"bn"});
+  Tensor kernel(Shape{3, 2});
+  graph.add(std::make_unique<Dense>("logits", std::move(kernel), Tensor()), {"pool"});
+  const SavedLayersModel saved = save_layers_model(graph);
+  const ShardBytes shards[] = {{saved.weights_file, saved.weights}};
+  CHECK_THROWS_WITH_AS(load_model(saved.model_json, shards),
+                       doctest::Contains("BatchNormalization 'bn' has moving_variance -4 for channel 1; a variance cannot be negative"),
+                       Error);
 }

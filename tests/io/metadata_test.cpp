@@ -89,6 +89,23 @@ TEST_CASE("metadata: values that contradict the graph are Errors saying which") 
   check_error({{"crop", {{"x", 0.5}, {"y", 0}, {"width", 0.6}, {"height", 1}}}}, "must be a non-empty box inside the image");
   check_error({{"crop", "middle"}}, "metadata.json.crop must be \"full\", \"center\" or a box");
   check_error({{"labels", "angry"}}, "metadata.json.labels must be an array, got string");
+  check_error({{"scaling", {{"mean", 0}, {"std", 1e-38}}}},
+              "metadata.json.scaling.std holds 1e-38; it divides the pixels, so it must be at least 1e-06 in magnitude");
+  check_error({{"scaling", {{"scale", 1}, {"offset", 1e38}}}},
+              "metadata.json.scaling.offset is 1e+38; preprocessing values must lie within +-1e+06");
+  check_error({{"scaling", {{"mean", {0, -3e6, 0}}}}}, "metadata.json.scaling.mean is -3000000.0; preprocessing values");
+  check_error({{"input", {{"height", 8}, {"width", 6}, {"gray_weights", {1, 1, 4e37}}}}}, "input.gray_weights is 4e+37");
+  json long_mean = json::array();
+  for (int i = 0; i < 10000; ++i) long_mean.push_back(0.5);
+  const json long_scaling = {{"scaling", {{"mean", long_mean}}}};
+  try {
+    resolve_metadata(nullptr, &long_scaling, graph, "logits");
+    FAIL("a mean of 10000 values was accepted");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    CHECK(message.find("must be a number or a list of 1 or 3 numbers, got [0.5, 0.5,") != std::string::npos);
+    CHECK(message.size() < 200);  // an excerpt of the value, not all of it
+  }
   CHECK_THROWS_WITH_AS(resolve_metadata(nullptr, nullptr, graph, "conv"),
                        doctest::Contains("the logits node 'conv' is [8, 6, 4] per item; camlens needs one logit per class"),
                        Error);

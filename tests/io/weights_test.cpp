@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -145,4 +148,104 @@ TEST_CASE("non-finite weights and unsupported storage are Errors naming the tens
   CHECK_THROWS_WITH_AS(read(json::array({{{"paths", {"b.bin"}}, {"weights", {odd}}}}), bools),
                        doctest::Contains("tensor 'odd' is quantized as \"int4\"; supported quantizations: uint8, uint16, float16"),
                        Error);
+}
+
+TEST_CASE("weights: extreme but finite values are refused at load, naming the tensor") {
+  std::vector<ShardFile> files{{"w.bin", {}}};
+  append<float>(files[0].bytes, {1.0f, 3.4e38f});
+  const json manifest = json::array({{{"paths", {"w.bin"}}, {"weights", {entry("dense/kernel", {2})}}}});
+  CHECK_THROWS_WITH_AS(read(manifest, files),
+                       doctest::Contains("tensor 'dense/kernel' [2] holds 3.4e+38 at value 1, beyond the +-1e+30"), Error);
+
+  std::vector<ShardFile> bytes{{"q.bin", {0, 255}}};
+  json huge_scale = entry("q", {2});
+  huge_scale["quantization"] = {{"dtype", "uint8"}, {"min", 0}, {"scale", 1e35}};
+  CHECK_THROWS_WITH_AS(read(json::array({{{"paths", {"q.bin"}}, {"weights", {huge_scale}}}}), bytes),
+                       doctest::Contains("tensor 'q' has quantization min 0 and scale 1e+35; both must lie within +-1e+30"),
+                       Error);
+}
+
+TEST_CASE("weights: int32 values dequantized outside the int32 range are Errors, not a wrapped cast") {
+  std::vector<ShardFile> bytes{{"q.bin", {0, 1, 255}}};
+  json shape = entry("shape", {3}, "int32");
+  shape["quantization"] = {{"dtype", "uint8"}, {"min", -1}, {"scale", 1e7}};
+  CHECK_THROWS_WITH_AS(read(json::array({{{"paths", {"q.bin"}}, {"weights", {shape}}}}), bytes),
+                       doctest::Contains("tensor 'shape' is int32, but its quantization gives 2.55e+09 at value 2"), Error);
+  shape["quantization"]["scale"] = 2;
+  CHECK(read(json::array({{{"paths", {"q.bin"}}, {"weights", {shape}}}}), bytes).at("shape", "test").ints ==
+        std::vector<int32_t>{-1, 1, 509});
+}
+
+TEST_CASE("weights: a tensor with a zero dimension reads as empty") {
+  std::vector<ShardFile> files{{"w.bin", {}}};
+  append<int32_t>(files[0].bytes, {7});
+  const json manifest = json::array(
+      {{{"paths", {"w.bin"}}, {"weights", {entry("none", {0, 3}), entry("ints", {0}, "int32"), entry("one", {1}, "int32")}}}});
+  const Weights weights = read(manifest, files);
+  CHECK(weights.at("none", "test").floats.empty());
+  CHECK(weights.at("ints", "test").ints.empty());
+  CHECK(weights.at("one", "test").ints == std::vector<int32_t>{7});
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh model folder under the system's temp folder, removed with the object.
+class ModelFolder {
+ public:
+  ModelFolder() : root_(fs::temp_directory_path() / ("camlens_weights_test_" + std::to_string(std::random_device{}()))) {
+    fs::create_directories(root_ / "model" / "sub");
+  }
+  ~ModelFolder() { fs::remove_all(root_); }
+  fs::path model() const { return root_ / "model"; }
+  void write(const fs::path& path, size_t bytes) const {
+    std::ofstream(root_ / path, std::ios::binary) << std::string(bytes, '\0');
+  }
+
+ private:
+  fs::path root_;
+};
+
+json two_floats_from(const std::string& path) {
+  return json::array({{{"paths", {path}}, {"weights", {entry("w", {2})}}}});
+}
+
+}  // namespace
+
+TEST_CASE("weights: shard paths stay inside the model's folder and name regular files") {
+  const ModelFolder folder;
+  folder.write("outside.bin", 8);
+  folder.write("model/sub/w.bin", 8);
+  CHECK(read_shard_files(two_floats_from("sub/w.bin"), folder.model())[0].bytes.size() == 8);
+  CHECK(read_shard_files(two_floats_from("sub/../sub/w.bin"), folder.model())[0].bytes.size() == 8);
+  auto check_refused = [&](const std::string& path, const char* message) {
+    CHECK_THROWS_WITH_AS(read_shard_files(two_floats_from(path), folder.model()), doctest::Contains(message), Error);
+  };
+  check_refused("/dev/zero", "weightsManifest[0].paths[0] is the absolute path '/dev/zero'; shard paths must be relative");
+  check_refused("../outside.bin", "weightsManifest[0].paths[0] '../outside.bin' leads out of the model's folder");
+  check_refused("sub/../../outside.bin", "'sub/../../outside.bin' leads out of the model's folder");
+  check_refused("", "weightsManifest[0].paths[0] is \"\"; give the shard's file name");
+  check_refused(".", "weightsManifest[0].paths[0] '.' is a folder; it must name a shard file");
+  check_refused("sub", "weightsManifest[0].paths[0] 'sub' is a folder");
+  check_refused(std::string("sub/w.bin") + '\0' + "/../../outside.bin", "weightsManifest[0].paths[0] holds a NUL character");
+  check_refused("%s%n", "cannot open shard file '");
+  check_refused("%s%n", "(weightsManifest[0].paths[0]): No such file or directory");
+  fs::create_symlink(fs::path("..") / "outside.bin", folder.model() / "link.bin");
+  check_refused("link.bin", "'link.bin' leads out of the model's folder");
+}
+
+TEST_CASE("weights: shard files are read up to the bytes the manifest needs") {
+  const ModelFolder folder;
+  folder.write("model/big.bin", 1 << 20);
+  const std::vector<ShardFile> files = read_shard_files(two_floats_from("big.bin"), folder.model());
+  CHECK(files[0].bytes.size() == 8);
+  folder.write("model/short.bin", 5);
+  const std::vector<ShardFile> short_files = read_shard_files(two_floats_from("short.bin"), folder.model());
+  CHECK_THROWS_WITH_AS(read(two_floats_from("short.bin"), short_files),
+                       doctest::Contains("shard file 'short.bin' is too short: tensor 'w' [2] needs bytes 0..8 of "
+                                         "weightsManifest[0], which holds 5 bytes (short.bin (5 bytes))"),
+                       Error);
+  CHECK_THROWS_WITH_AS(read_file_bytes(folder.model() / "nothing.json"),
+                       doctest::Contains("nothing.json': No such file or directory"), Error);
 }

@@ -53,3 +53,11 @@ TEST_CASE("Concatenate rejects inputs whose other dimensions differ") {
   const Shape ranks[] = {Shape::nhwc(2, 4, 4, 16), Shape{2, 16}};
   CHECK_THROWS_WITH_AS(cat.output_shape(ranks), doctest::Contains("every dimension except the last"), Error);
 }
+
+TEST_CASE("Concatenate: channel counts are summed without overflow") {
+  Concatenate cat("cat");
+  const Shape inputs[] = {Shape{1, 1, 1, 1 << 30}, Shape{1, 1, 1, 1 << 30}};
+  CHECK_THROWS_WITH_AS(cat.output_shape(inputs),
+                       doctest::Contains("Concatenate 'cat': the output's channel count would be 2147483648, outside"),
+                       Error);
+}

@@ -2,10 +2,12 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "graph/graph.h"
 #include "kernels/backend.h"
 #include "layers/relu.h"
 #include "support/gradcheck.h"
@@ -339,4 +341,20 @@ TEST_CASE("Conv2D rejects mismatched shapes with messages naming the layer and s
     CHECK_THROWS_WITH_AS(conv.backward(d_in, wrong, inputs, y, {}),
                          doctest::Contains("Conv2D 'conv6' output gradient: expected shape [1, 2, 2, 2], got [1, 3, 3, 2]"), Error);
   }
+}
+
+TEST_CASE("Conv2D: a graph refuses huge strides and dilations, blaming the parameter") {
+  auto add_conv = [](int stride, int dilation_w) {
+    Graph graph;
+    graph.add_input("image", Shape{28, 28, 1});
+    ConvParams p = params(3, 3, PaddingMode::same, stride);
+    p.window.dilation_h = 3;
+    p.window.dilation_w = dilation_w;
+    graph.add(std::make_unique<Conv2D>("conv", Tensor(Shape{3, 3, 1, 2}), Tensor(), p), {"image"});
+  };
+  CHECK_THROWS_WITH_AS(add_conv(1, 2147483647),
+                       doctest::Contains("Conv2D 'conv': dilation 2147483647 is larger than 16384, the largest camlens accepts"),
+                       Error);
+  CHECK_THROWS_WITH_AS(add_conv(2147483647, 1), doctest::Contains("Conv2D 'conv': stride 2147483647 is larger than 16384"),
+                       Error);
 }

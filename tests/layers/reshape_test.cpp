@@ -44,3 +44,14 @@ TEST_CASE("Reshape rejects a target with another count per item, naming both sha
   CHECK_THROWS_WITH_AS(Reshape("r3", {-1, -1}), doctest::Contains("at most one target dimension may be -1"), Error);
   CHECK_THROWS_WITH_AS(Reshape("r4", {1, 2, 3, 4}), doctest::Contains("1 to 3 dimensions"), Error);
 }
+
+TEST_CASE("Reshape: a target whose dimensions multiply past 64 bits is refused, not wrapped") {
+  Reshape reshape("r", {65536, 65536, 65536});  // 2^48 values per item; as 32-bit size_t products, 0
+  const Shape in[] = {Shape{1, 4}};
+  CHECK_THROWS_WITH_AS(reshape.output_shape(in),
+                       doctest::Contains("cannot reshape [1, 4] (4 values per batch item) to [N, 65536, 65536, 65536] "
+                                         "(more than 2147483647 values per batch item)"),
+                       Error);
+  Reshape free("f", {-1, 1 << 30, 1 << 30});
+  CHECK_THROWS_WITH_AS(free.output_shape(in), doctest::Contains("(a multiple of more than 2147483647 values"), Error);
+}

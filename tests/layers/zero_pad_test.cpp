@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <climits>
 #include <vector>
 
 #include "core/error.h"
@@ -37,4 +38,16 @@ TEST_CASE("ZeroPad2D rejects negative pads and non-image inputs") {
   const Shape in[] = {Shape{2, 8}};
   CHECK_THROWS_WITH_AS(pad.output_shape(in), doctest::Contains("ZeroPad2D 'p' takes an NHWC rank-4 input, got [2, 8]"),
                        Error);
+}
+
+TEST_CASE("ZeroPad2D refuses pads whose padded size would overflow, before adding them") {
+  CHECK_THROWS_WITH_AS(ZeroPad2D("p", Padding{1 << 30, 1 << 30, 0, 0}),
+                       doctest::Contains("ZeroPad2D 'p': pads must be at most 16384, got top 1073741824"), Error);
+  ZeroPad2D pad("p", Padding{16384, 16384, 0, 0});
+  const Shape tall[] = {Shape{1, INT_MAX - 10, 1, 1}};
+  CHECK_THROWS_WITH_AS(pad.output_shape(tall),
+                       doctest::Contains("ZeroPad2D 'p': the padded height would be 2147516405, outside the 1..2147483647"),
+                       Error);
+  const Shape wide[] = {Shape{1, 1, 100, 1}};
+  CHECK(pad.output_shape(wide) == Shape{1, 32769, 100, 1});
 }

@@ -11,6 +11,13 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A forward pass produced a NaN or an infinity where a result was read (the logits): the model's
+// weights or its input scaling are out of range. Callers may report it apart (the CLI's exit code 3).
+class NonFiniteError : public Error {
+ public:
+  using Error::Error;
+};
+
 // Builds a message from any streamable parts and throws it as an Error.
 template <typename... Parts>
 [[noreturn]] void fail(const Parts&... parts) {

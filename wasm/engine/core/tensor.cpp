@@ -5,13 +5,15 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/memory.h"
 
 namespace camlens {
 
 namespace {
 constexpr size_t kAlignment = 64;
 
-float* allocate_aligned(size_t count) {
+float* allocate_aligned(size_t count, const Shape& shape) {
+  check_allocation(std::uint64_t{count} * sizeof(float), "a " + shape.str() + " tensor");
   size_t bytes = std::max<size_t>(count * sizeof(float), 1);
   bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   void* p = std::aligned_alloc(kAlignment, bytes);
@@ -24,10 +26,23 @@ Shape::Shape(std::initializer_list<int> dims) {
   if (dims.size() == 0 || dims.size() > kMaxRank) {
     fail("a shape needs 1 to ", kMaxRank, " dimensions, got ", dims.size());
   }
+  std::int64_t elements = 1;  // at most INT32_MAX times a dimension: no overflow in 64 bits
   for (int d : dims) {
     if (d <= 0) fail("shape dimensions must be positive, got ", d, " in a rank-", dims.size(), " shape");
     dims_[rank_++] = d;
+    elements *= d;
+    if (elements > kMaxElements) {
+      fail("shape ", str(), (rank_ < static_cast<int>(dims.size()) ? "..." : ""), " holds more than ", kMaxElements,
+           " elements, the most a tensor can hold");
+    }
   }
+}
+
+int shape_dimension(std::int64_t value, std::string_view what) {
+  if (value <= 0 || value > Shape::kMaxElements) {
+    fail(what, " would be ", value, ", outside the 1..", Shape::kMaxElements, " a shape dimension can be");
+  }
+  return static_cast<int>(value);
 }
 
 int Shape::operator[](int axis) const {
@@ -83,7 +98,7 @@ void Tensor::fill(float value) { std::fill_n(data(), size(), value); }
 void Tensor::reshape_storage(const Shape& shape, bool zero) {
   size_t needed = shape.size();
   if (needed > capacity_) {
-    data_.reset(allocate_aligned(needed));
+    data_.reset(allocate_aligned(needed, shape));
     capacity_ = needed;
   }
   shape_ = shape;

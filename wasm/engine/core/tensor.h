@@ -3,16 +3,21 @@
 // weights use whatever rank their layer documents. Copies are explicit (clone), never hidden.
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace camlens {
 
 class Shape {
  public:
   static constexpr int kMaxRank = 4;
+  // Kernels index a tensor's elements with int, so a shape holds at most INT32_MAX of them; every
+  // dimension, and any sum or product of dimensions within one shape, then fits an int too.
+  static constexpr std::int64_t kMaxElements = INT32_MAX;
 
   Shape() = default;
   Shape(std::initializer_list<int> dims);
@@ -74,6 +79,10 @@ class Tensor {
   size_t capacity_ = 0;
   std::unique_ptr<float[], AlignedFree> data_;
 };
+
+// `value` as a shape dimension, computed in 64 bits by the caller; throws an Error naming `what`
+// (e.g. "ZeroPad2D 'pad': the padded height") when it is not in 1..Shape::kMaxElements.
+int shape_dimension(std::int64_t value, std::string_view what);
 
 // Throws an Error naming `who` unless `actual` equals `expected`.
 void expect_shape(const Shape& actual, const Shape& expected, const std::string& who);

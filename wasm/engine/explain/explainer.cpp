@@ -144,8 +144,9 @@ const Prediction& Explainer::ensure_forward(ViewResult& result) {
     const auto start = Clock::now();
     model_.graph.forward(input_, {.keep = forward_.keep});
     ++forward_.forward_passes;
-    forward_.graph_holds = true;
     forward_.prediction = read_prediction(model_);
+    check_finite_prediction(model_, input_, forward_.prediction);
+    forward_.graph_holds = true;
     forward_valid_ = true;
     result.forward_ms = ms_since(start);
   }

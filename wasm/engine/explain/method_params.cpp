@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "explain/methods/pixel_methods.h"
 #include "explain/registry.h"
+#include "io/json_fields.h"
 
 namespace camlens::explain {
 
@@ -23,7 +24,7 @@ class Params {
   Params(std::string_view method, const json& params, std::vector<std::string> known)
       : method_(method), params_(params), known_(std::move(known)) {
     if (!params_.is_null() && !params_.is_object()) {
-      fail(method_, ": parameters must be an object such as {\"samples\": 25}, got ", params_.dump());
+      fail(method_, ": parameters must be an object such as {\"samples\": 25}, got ", json_fields::excerpt(params_));
     }
     if (!params_.is_object()) return;
     for (const auto& [key, value] : params_.items()) {
@@ -38,7 +39,7 @@ class Params {
   double number(const char* key, double min) const {
     const json& value = params_.at(key);
     if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < min) {
-      fail(method_, ": parameter '", key, "' must be a number >= ", min, ", got ", value.dump());
+      fail(method_, ": parameter '", key, "' must be a number >= ", min, ", got ", json_fields::excerpt(value));
     }
     return value.get<double>();
   }
@@ -47,7 +48,7 @@ class Params {
     const json& value = params_.at(key);
     const double number = value.is_number() ? value.get<double>() : NAN;
     if (!(number >= static_cast<double>(min) && number <= static_cast<double>(max)) || number != std::floor(number)) {
-      fail(method_, ": parameter '", key, "' must be a whole number from ", min, " to ", max, ", got ", value.dump());
+      fail(method_, ": parameter '", key, "' must be a whole number from ", min, " to ", max, ", got ", json_fields::excerpt(value));
     }
     return static_cast<long long>(number);
   }
@@ -60,7 +61,7 @@ class Params {
     }
     std::string listed;
     for (const std::string& c : choices) listed += (listed.empty() ? "'" : ", '") + c + "'";
-    fail(method_, ": parameter '", key, "' must be one of ", listed, ", got ", value.dump());
+    fail(method_, ": parameter '", key, "' must be one of ", listed, ", got ", json_fields::excerpt(value));
   }
 
  private:

@@ -209,8 +209,10 @@ void Run::forward(std::vector<std::string> keep) {
   const auto start = Clock::now();
   model_.graph.forward(input_, {.keep = shared_.keep});
   ++shared_.forward_passes;
+  prediction_ = read_prediction(model_);
+  check_finite_prediction(model_, input_, prediction_);  // its search replaces the graph's activations
   shared_.graph_holds = true;
-  prediction_ = shared_.prediction = read_prediction(model_);
+  shared_.prediction = prediction_;
   shared_forward_ms_ += ms_between(start, Clock::now());
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "graph/non_finite.h"
 #include "layers/softmax.h"
 
 namespace camlens::explain {
@@ -15,7 +16,15 @@ Prediction predict(Model& model, const Tensor& input) {
   std::vector<std::string> keep{model.logits};
   if (!model.probabilities.empty()) keep.push_back(model.probabilities);
   model.graph.forward(input, {.keep = std::move(keep)});
-  return read_prediction(model);
+  Prediction prediction = read_prediction(model);
+  check_finite_prediction(model, input, prediction);
+  return prediction;
+}
+
+void check_finite_prediction(Model& model, const Tensor& input, const Prediction& prediction) {
+  check_finite_result(model.graph, input, prediction.logits, model.logits);
+  check_finite_result(model.graph, input, prediction.probabilities,
+                      model.probabilities.empty() ? "softmax of " + model.logits : model.probabilities);
 }
 
 Prediction read_prediction(const Model& model) {

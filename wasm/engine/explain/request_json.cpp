@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "io/json_fields.h"
 
 namespace camlens::explain {
 
@@ -14,11 +15,8 @@ namespace {
 
 using json = nlohmann::json;
 
-// At most this many characters of a bad value in a message: a hostile request may be huge.
-std::string excerpt(const json& value) {
-  std::string text = value.dump();
-  return text.size() <= 40 ? text : text.substr(0, 37) + "...";
-}
+// A bad value, quoted short: a hostile request may be huge.
+std::string excerpt(const json& value) { return json_fields::excerpt(value, 40); }
 
 // Reads the fields of one request object, checking names, types and ranges.
 class Fields {

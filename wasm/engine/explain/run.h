@@ -26,7 +26,8 @@ class Run {
   const Tensor& input() const { return input_; }
   const ExplainOptions& options() const { return options_; }
 
-  // The shared forward pass, keeping `keep` besides the logits and probabilities; reads the prediction.
+  // The shared forward pass, keeping `keep` besides the logits and probabilities; reads the prediction
+  // (a NonFiniteError naming the first layer that gave a NaN or an infinity when it is not finite).
   void forward(std::vector<std::string> keep);
   const Prediction& prediction() const { return prediction_; }
   int class_count() const { return static_cast<int>(prediction_.logits.size()); }

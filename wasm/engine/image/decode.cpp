@@ -1,5 +1,6 @@
 #include "image/decode.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -13,8 +14,11 @@
 #include <string_view>
 #include <vector>
 
-// stb_image is compiled here and only here, limited to the formats camlens accepts. Files are read
-// by decode_image_file so that its errors can name them: stb needs no stdio.
+// stb_image is compiled here and only here, limited to the formats camlens accepts, and guarded:
+// the checks below refuse or repair, before stb sees them, the inputs it mishandles. Guarding keeps
+// BMP and GIF (which the CLI and the tests accept) and adds no library to either build; libpng and
+// libjpeg-turbo would be two more dependencies to port and keep for the page. Files are read by
+// decode_image_file so that its errors can name them: stb needs no stdio.
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
 #define STBI_ONLY_JPEG
@@ -68,12 +72,41 @@ std::string first_bytes_in_hex(std::span<const std::uint8_t> bytes) {
 // leftover from the PNG probe is not passed off as the reason a JPEG, BMP or GIF failed.
 void clear_stb_reason() { stbi__g_failure_reason = nullptr; }
 
+// Bytes as text a terminal shows safely: printable ASCII as is, anything else as \xNN.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7F) {
+      out += c;
+    } else {
+      static const char* digits = "0123456789abcdef";
+      out += {'\\', 'x', digits[byte >> 4], digits[byte & 15]};
+    }
+  }
+  return out;
+}
+
 std::string stb_reason(Format format) {
   const char* reason = stbi_failure_reason();
-  if (reason == nullptr || (format != Format::png && std::strcmp(reason, "bad png sig") == 0)) {
+  if (reason == nullptr || *reason == '\0' || (format != Format::png && std::strcmp(reason, "bad png sig") == 0)) {
     return "stb_image gave no reason";
   }
-  return std::string("stb_image: ") + reason;
+  return "stb_image: " + printable(reason);
+}
+
+// stb's own info call tries every format in turn and, when all fail, reports "unknown image type",
+// losing the reason the file's own format gave: ask that format alone.
+int stb_info(Format format, std::span<const std::uint8_t> bytes, int* width, int* height, int* channels) {
+  stbi__context context;
+  stbi__start_mem(&context, bytes.data(), static_cast<int>(bytes.size()));
+  switch (format) {
+    case Format::png: return stbi__png_info(&context, width, height, channels);
+    case Format::jpeg: return stbi__jpeg_info(&context, width, height, channels);
+    case Format::bmp: return stbi__bmp_info(&context, width, height, channels);
+    case Format::gif: return stbi__gif_info(&context, width, height, channels);
+  }
+  return 0;
 }
 
 void check_size_limits(std::int64_t width, std::int64_t height, const std::string& source) {
@@ -102,6 +135,73 @@ void check_png_size_limits(std::span<const std::uint8_t> png, const std::string&
   if (png.size() >= 24 && std::memcmp(&png[12], "IHDR", 4) == 0) {
     check_size_limits(read_u32_big_endian(&png[16]), read_u32_big_endian(&png[20]), source);
   }
+}
+
+// What is wrong with IHDR's fields (after the size, checked apart), or "" when nothing is: stb
+// reports several of these as one "unknown image type".
+std::string png_ihdr_problem(const std::uint8_t* ihdr) {
+  const int depth = ihdr[8], colour_type = ihdr[9], compression = ihdr[10], filter = ihdr[11], interlace = ihdr[12];
+  if (colour_type != 0 && colour_type != 2 && colour_type != 3 && colour_type != 4 && colour_type != 6) {
+    return "PNG colour type " + std::to_string(colour_type) + " is invalid; PNG defines 0, 2, 3, 4 and 6";
+  }
+  const bool low_depths = colour_type == 0 || colour_type == 3;  // gray and palette also take 1, 2 and 4 bits
+  const bool depth_ok = depth == 8 || (depth == 16 && colour_type != 3) ||
+                        (low_depths && (depth == 1 || depth == 2 || depth == 4));
+  const char* depths = colour_type == 0 ? "1, 2, 4, 8, 16" : colour_type == 3 ? "1, 2, 4, 8" : "8, 16";
+  if (!depth_ok) {
+    return "PNG bit depth " + std::to_string(depth) + " is invalid for colour type " + std::to_string(colour_type) +
+           "; it allows " + depths;
+  }
+  if (compression != 0) return "PNG compression method " + std::to_string(compression) + " is not supported; PNG defines 0 only";
+  if (filter != 0) return "PNG filter method " + std::to_string(filter) + " is not supported; PNG defines 0 only";
+  if (interlace > 1) return "PNG interlace method " + std::to_string(interlace) + " is invalid; PNG defines 0 and 1";
+  return "";
+}
+
+bool is_letter(std::uint8_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+// Walks a PNG's chunks up to IEND or the end of the bytes (a cut-off file is left to stb, which
+// says so): returns what is wrong with them, or "" when nothing is. Sets `empty_idat` when an IDAT
+// chunk holds no bytes, which stb (2022) copies from a null buffer.
+std::string png_chunks_problem(std::span<const std::uint8_t> png, bool& empty_idat) {
+  size_t pos = 8;  // after the signature
+  for (bool first = true; png.size() - pos >= 8; first = false) {
+    const std::uint32_t length = read_u32_big_endian(&png[pos]);
+    const std::uint8_t* type = &png[pos + 4];
+    if (!std::all_of(type, type + 4, is_letter)) {
+      return "its PNG data is corrupt: the chunk at byte " + std::to_string(pos) + " has the type " +
+             first_bytes_in_hex(std::span<const std::uint8_t>(type, 4)) + ", which is not four letters";
+    }
+    const std::string name(type, type + 4);
+    if (length > 0x7FFFFFFFu) {
+      return "its PNG data is corrupt: its " + name + " chunk announces " + std::to_string(length) +
+             " bytes, more than the 2^31 - 1 PNG allows";
+    }
+    if (first && name == "IHDR" && length == 13 && png.size() - pos >= 8 + 13) {
+      const std::string problem = png_ihdr_problem(&png[pos + 8]);
+      if (!problem.empty()) return problem;
+    }
+    if (name == "IDAT" && length == 0) empty_idat = true;
+    if (name == "IEND" || png.size() - pos < 12 + std::uint64_t{length}) break;
+    pos += 12 + size_t{length};
+  }
+  return "";
+}
+
+// The PNG without its empty IDAT chunks: they add no data, so the picture is the same.
+std::vector<std::uint8_t> without_empty_idats(std::span<const std::uint8_t> png) {
+  std::vector<std::uint8_t> out(png.begin(), png.begin() + 8);
+  size_t pos = 8;
+  while (png.size() - pos >= 12) {
+    const size_t chunk = 12 + size_t{read_u32_big_endian(&png[pos])};
+    if (chunk > png.size() - pos) break;
+    if (!(chunk == 12 && std::memcmp(&png[pos + 4], "IDAT", 4) == 0)) {
+      out.insert(out.end(), png.begin() + static_cast<std::ptrdiff_t>(pos), png.begin() + static_cast<std::ptrdiff_t>(pos + chunk));
+    }
+    pos += chunk;
+  }
+  out.insert(out.end(), png.begin() + static_cast<std::ptrdiff_t>(pos), png.end());
+  return out;
 }
 
 // stb reads past the end of a BMP or GIF as zeros and reports success, so a cut-off file would
@@ -205,7 +305,7 @@ int check_header(Format format, std::span<const std::uint8_t> bytes, const std::
   }
   int width = 0, height = 0, stored_channels = 0;
   clear_stb_reason();
-  if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &width, &height, &stored_channels)) {
+  if (!stb_info(format, bytes, &width, &height, &stored_channels)) {
     fail("cannot decode ", source, ": its ", format_name(format), " header is truncated or corrupt (",
          stb_reason(format), ")");
   }
@@ -244,6 +344,17 @@ Image decode_image(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
   }
   if (bytes.size() > static_cast<size_t>(INT_MAX)) {
     fail("cannot decode ", source, ": ", bytes.size(), " bytes is more than an image file can be (2 GiB)");
+  }
+  // A PNG's chunks are checked first; one with empty IDAT chunks is decoded from a copy without them.
+  std::vector<std::uint8_t> repaired;
+  if (*format == Format::png) {
+    bool empty_idat = false;
+    const std::string problem = png_chunks_problem(bytes, empty_idat);
+    if (!problem.empty()) fail("cannot decode ", source, ": ", problem);
+    if (empty_idat) {
+      repaired = without_empty_idats(bytes);
+      bytes = repaired;
+    }
   }
   const int stored_channels = check_header(*format, bytes, source);
   const int channels = wanted != 0 ? wanted : stored_channels == 2 ? 4 : stored_channels;

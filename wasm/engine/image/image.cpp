@@ -1,9 +1,11 @@
 #include "image/image.h"
 
 #include <cstring>
+#include <string>
 #include <utility>
 
 #include "core/error.h"
+#include "core/memory.h"
 
 namespace camlens {
 
@@ -21,7 +23,9 @@ Image::Image(std::unique_ptr<std::uint8_t[], MallocFree> pixels, int width, int 
 
 Image::Image(int width, int height, int channels) {
   check_image_size(width, height, channels);
-  const size_t bytes = static_cast<size_t>(width) * height * channels;
+  const std::uint64_t wanted = std::uint64_t{static_cast<unsigned>(width)} * static_cast<unsigned>(height) * channels;
+  check_allocation(wanted, "a " + std::to_string(width) + "x" + std::to_string(height) + "x" + std::to_string(channels) + " image");
+  const size_t bytes = static_cast<size_t>(wanted);
   pixels_.reset(static_cast<std::uint8_t*>(std::calloc(bytes, 1)));
   if (pixels_ == nullptr) fail("out of memory allocating a ", width, "x", height, "x", channels, " image");
   width_ = width;

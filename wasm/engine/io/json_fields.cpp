@@ -55,7 +55,7 @@ int as_int(const json& value, const std::string& where) {
   const double number = value.get<double>();
   if (number != std::floor(number) || number < std::numeric_limits<int>::min() ||
       number > std::numeric_limits<int>::max()) {
-    fail(where, " must be an integer, got ", value.dump());
+    fail(where, " must be an integer, got ", excerpt(value));
   }
   return static_cast<int>(number);
 }
@@ -111,11 +111,59 @@ double shortest_decimal(float value) {
 }
 
 json parse(std::string_view text, std::string_view what) {
+  // nlohmann's parser keeps its own stack, so depth is checked as values open, before any recursion.
+  const json::parser_callback_t bound_depth = [what](int depth, json::parse_event_t event, json&) {
+    if (depth >= kMaxJsonDepth && (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start)) {
+      fail(what, " nests arrays and objects deeper than ", kMaxJsonDepth, " levels; no model file needs that many");
+    }
+    return true;
+  };
   try {
-    return json::parse(text.begin(), text.end());
+    return json::parse(text.begin(), text.end(), bound_depth);
   } catch (const json::parse_error& e) {
     fail(what, " is not valid JSON (", e.what(), ")");
   }
+}
+
+namespace {
+
+// Appends `value` as JSON until `out` is longer than `limit`. Each level of nesting adds a bracket
+// before it recurses, so the recursion is no deeper than `limit`, whatever the value.
+void append_excerpt(const json& value, std::string& out, size_t limit) {
+  if (out.size() > limit) return;
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    out += json(text.substr(0, limit + 1)).dump(-1, ' ', false, json::error_handler_t::replace);
+  } else if (value.is_array()) {
+    out += '[';
+    for (auto it = value.begin(); it != value.end() && out.size() <= limit; ++it) {
+      if (it != value.begin()) out += ", ";
+      append_excerpt(*it, out, limit);
+    }
+    out += ']';
+  } else if (value.is_object()) {
+    out += '{';
+    for (auto it = value.begin(); it != value.end() && out.size() <= limit; ++it) {
+      if (it != value.begin()) out += ", ";
+      append_excerpt(json(it.key()), out, limit);
+      out += ": ";
+      append_excerpt(it.value(), out, limit);
+    }
+    out += '}';
+  } else {
+    out += value.dump();
+  }
+}
+
+}  // namespace
+
+std::string excerpt(const json& value, size_t max_chars) {
+  std::string text;
+  append_excerpt(value, text, max_chars);
+  if (text.size() <= max_chars) return text;
+  size_t cut = max_chars > 3 ? max_chars - 3 : 0;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+  return text.substr(0, cut) + "...";
 }
 
 }  // namespace camlens::json_fields

@@ -33,7 +33,16 @@ bool bool_or(const json& object, std::string_view key, const std::string& where,
 // The shortest decimal that reads back as `value`, so 0.2989f is written 0.2989, not 0.29890000820159912.
 double shortest_decimal(float value);
 
-// Parses JSON text; throws an Error naming `what` (e.g. "model.json") on malformed text.
+// Deepest nesting parse() accepts: TensorFlow.js files nest a few dozen levels at most, and a
+// bound keeps every recursive walk of a parsed value (dump, compare, copy) off the stack's edge.
+constexpr int kMaxJsonDepth = 128;
+
+// Parses JSON text; throws an Error naming `what` (e.g. "model.json") on malformed text or on
+// arrays and objects nested deeper than kMaxJsonDepth.
 json parse(std::string_view text, std::string_view what);
+
+// At most `max_chars` characters of `value` as JSON, ending in "..." when cut: error messages
+// quote a bad value this way, never whole (it may be megabytes long).
+std::string excerpt(const json& value, size_t max_chars = 60);
 
 }  // namespace camlens::json_fields

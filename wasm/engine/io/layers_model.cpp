@@ -73,7 +73,7 @@ std::pair<int, int> int_pair(const KerasLayer& layer, const std::string& key, in
     return {v, v};
   }
   const std::vector<int> values = jf::as_int_list(*value, where);
-  if (values.size() != 2) fail("layers model: ", layer.who(), " has ", key, " ", value->dump(), "; it needs 2 values");
+  if (values.size() != 2) fail("layers model: ", layer.who(), " has ", key, " ", jf::excerpt(*value), "; it needs 2 values");
   return {values[0], values[1]};
 }
 
@@ -122,7 +122,7 @@ std::vector<int> batch_input_shape(const KerasLayer& layer) {
     dims.push_back(dim.is_null() ? -1 : jf::as_int(dim, layer.where() + ".batch_input_shape"));
   }
   if (dims.empty() || dims.size() > 3 || std::any_of(dims.begin(), dims.end(), [](int d) { return d <= 0; })) {
-    fail("layers model: ", layer.who(), " has batch_input_shape ", shape->dump(),
+    fail("layers model: ", layer.who(), " has batch_input_shape ", jf::excerpt(*shape),
          "; camlens needs [null, H, W, C] (or [null, C]) with fixed sizes");
   }
   return dims;
@@ -199,7 +199,7 @@ class LayersImporter {
     if (!ref.is_array() || ref.size() < 3) fail("layers model: ", where, " must be [layer_name, node_index, tensor_index, ...]");
     const std::string name = jf::as_string(ref[0], where + "[0]");
     if (jf::as_int(ref[1], where + "[1]") != 0 || jf::as_int(ref[2], where + "[2]") != 0) {
-      fail("layers model: ", where, " reads ", ref.dump(), "; layers called more than once (shared layers) are not supported");
+      fail("layers model: ", where, " reads ", jf::excerpt(ref), "; layers called more than once (shared layers) are not supported");
     }
     return name;
   }
@@ -454,7 +454,7 @@ class LayersImporter {
     if (value != nullptr && !value->is_null()) {
       const std::vector<int> axes = value->is_array() ? jf::as_int_list(*value, layer.where() + ".axis")
                                                       : std::vector<int>{jf::as_int(*value, layer.where() + ".axis")};
-      if (axes.size() != 1) fail("layers model: ", layer.who(), " works on axes ", value->dump(), "; supported: the last axis only");
+      if (axes.size() != 1) fail("layers model: ", layer.who(), " works on axes ", jf::excerpt(*value), "; supported: the last axis only");
       axis = axes[0];
     }
     const int rank = shape_of(input).rank() + 1;  // with the batch axis
@@ -479,6 +479,14 @@ class LayersImporter {
     if (jf::bool_or(*layer.config, "center", layer.where(), true)) load(bn->beta(), "beta");
     load(bn->moving_mean(), "moving_mean");
     load(bn->moving_variance(), "moving_variance");
+    const Tensor& variance = bn->moving_variance();
+    for (size_t c = 0; c < variance.size(); ++c) {
+      // A negative variance puts a negative number (or NaN) under the normalisation's square root.
+      if (variance[c] < 0.0f) {
+        fail("layers model: ", layer.who(), " has moving_variance ", variance[c], " for channel ", c,
+             "; a variance cannot be negative, so the weights file is corrupt");
+      }
+    }
     add(std::move(bn), {input});
     finish(layer, layer.name);
   }
@@ -509,10 +517,10 @@ class LayersImporter {
       } else if (value->size() == 2) {
         const std::vector<int> tb = jf::as_int_list((*value)[0], where + "[0]");
         const std::vector<int> lr = jf::as_int_list((*value)[1], where + "[1]");
-        if (tb.size() != 2 || lr.size() != 2) fail("layers model: ", layer.who(), " has padding ", value->dump());
+        if (tb.size() != 2 || lr.size() != 2) fail("layers model: ", layer.who(), " has padding ", jf::excerpt(*value));
         pad = {tb[0], tb[1], lr[0], lr[1]};
       } else {
-        fail("layers model: ", layer.who(), " has padding ", value->dump(),
+        fail("layers model: ", layer.who(), " has padding ", jf::excerpt(*value),
              "; supported: p, [h, w] or [[top, bottom], [left, right]]");
       }
     }

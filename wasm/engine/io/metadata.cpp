@@ -48,17 +48,32 @@ float finite_float(const json& value, const std::string& where) {
   return static_cast<float>(number);
 }
 
+// Preprocessing maps 0..1 pixel values with these; real models use at most a few hundred (mean 123.68,
+// scale 255), and within these bounds every preprocessed value stays below 1e12, far from float's
+// overflow, so a model is never fed an infinity made by its own metadata.
+constexpr double kMaxPreprocessMagnitude = 1e6;
+constexpr double kMinStdMagnitude = 1e-6;
+
+float preprocess_float(const json& value, const std::string& where) {
+  const float v = finite_float(value, where);
+  if (std::fabs(v) > kMaxPreprocessMagnitude) {
+    fail("metadata: ", where, " is ", jf::excerpt(value), "; preprocessing values must lie within +-",
+         kMaxPreprocessMagnitude, " (pixels are 0..1)");
+  }
+  return v;
+}
+
 // One value (repeated for every channel) or three, one per R, G, B.
 std::array<float, 3> three_floats(const json& value, const std::string& where) {
   if (value.is_number()) {
-    const float v = finite_float(value, where);
+    const float v = preprocess_float(value, where);
     return {v, v, v};
   }
   if (!value.is_array() || (value.size() != 1 && value.size() != 3)) {
-    fail("metadata: ", where, " must be a number or a list of 1 or 3 numbers, got ", value.dump());
+    fail("metadata: ", where, " must be a number or a list of 1 or 3 numbers, got ", jf::excerpt(value));
   }
   std::array<float, 3> values{};
-  for (size_t i = 0; i < 3; ++i) values[i] = finite_float(value[value.size() == 1 ? 0 : i], where);
+  for (size_t i = 0; i < 3; ++i) values[i] = preprocess_float(value[value.size() == 1 ? 0 : i], where);
   return values;
 }
 
@@ -104,12 +119,12 @@ void read_scaling(ModelMetadata& m, const Field& field) {
   const bool affine = jf::find(scaling, "scale") != nullptr || jf::find(scaling, "offset") != nullptr;
   const bool standard = jf::find(scaling, "mean") != nullptr || jf::find(scaling, "std") != nullptr;
   if (affine == standard) {
-    fail("metadata: ", field.where, " needs either \"scale\"/\"offset\" or \"mean\"/\"std\", got ", scaling.dump());
+    fail("metadata: ", field.where, " needs either \"scale\"/\"offset\" or \"mean\"/\"std\", got ", jf::excerpt(scaling));
   }
   if (affine) {
     m.scaling = InputScaling::scale_offset;
-    if (const json* scale = jf::find(scaling, "scale")) m.scale = finite_float(*scale, field.where + ".scale");
-    if (const json* offset = jf::find(scaling, "offset")) m.offset = finite_float(*offset, field.where + ".offset");
+    if (const json* scale = jf::find(scaling, "scale")) m.scale = preprocess_float(*scale, field.where + ".scale");
+    if (const json* offset = jf::find(scaling, "offset")) m.offset = preprocess_float(*offset, field.where + ".offset");
     return;
   }
   m.scaling = InputScaling::mean_std;
@@ -117,6 +132,10 @@ void read_scaling(ModelMetadata& m, const Field& field) {
   if (const json* std = jf::find(scaling, "std")) m.std = three_floats(*std, field.where + ".std");
   for (float s : m.std) {
     if (s == 0.0f) fail("metadata: ", field.where, ".std must not be 0");
+    if (std::fabs(s) < kMinStdMagnitude) {
+      fail("metadata: ", field.where, ".std holds ", s, "; it divides the pixels, so it must be at least ", kMinStdMagnitude,
+           " in magnitude");
+    }
   }
 }
 
@@ -139,7 +158,7 @@ void read_crop(ModelMetadata& m, const Field& field) {
   if (m.crop.x < 0 || m.crop.y < 0 || m.crop.width <= 0 || m.crop.height <= 0 || m.crop.x + m.crop.width > 1.0f ||
       m.crop.y + m.crop.height > 1.0f) {
     fail("metadata: ", field.where, " must be a non-empty box inside the image, in fractions of its width and height (0..1), got ",
-         field.value->dump());
+         jf::excerpt(*field.value));
   }
 }
 

@@ -1,9 +1,12 @@
 #include "io/weights.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <limits>
+#include <memory>
+#include <system_error>
 
 #include "core/error.h"
 #include "io/json_fields.h"
@@ -69,6 +72,10 @@ const ShardBytes& find_shard(std::span<const ShardBytes> shards, const std::stri
        given.empty() ? "none" : given, "); pass every file listed in weightsManifest[].paths");
 }
 
+// Trained weights stay within a few thousand; this bound refuses values near float's 3.4e38, where a
+// single product overflows, while leaving genuine but unusual scales (folded batch norms) alone.
+constexpr double kMaxWeightMagnitude = 1e30;
+
 // How one manifest entry is stored.
 struct Storage {
   WeightDType dtype = WeightDType::float32;
@@ -96,6 +103,10 @@ Storage read_storage(const json& entry, const std::string& name, const std::stri
   if (storage.quantized == "uint8" || storage.quantized == "uint16") {
     storage.min = jf::as_number(jf::require(*quantization, "min", qwhere), qwhere + ".min");
     storage.scale = jf::as_number(jf::require(*quantization, "scale", qwhere), qwhere + ".scale");
+    if (std::fabs(storage.min) > kMaxWeightMagnitude || std::fabs(storage.scale) > kMaxWeightMagnitude) {
+      fail("weights: tensor '", name, "' has quantization min ", storage.min, " and scale ", storage.scale,
+           "; both must lie within +-", kMaxWeightMagnitude);
+    }
   } else if (storage.quantized == "float16") {
     if (storage.dtype != WeightDType::float32) {
       fail("weights: tensor '", name, "' is int32 quantized as float16; float16 quantization holds float32 only");
@@ -108,17 +119,28 @@ Storage read_storage(const json& entry, const std::string& name, const std::stri
 }
 
 size_t element_count(const std::vector<int>& shape, const std::string& name) {
-  size_t count = 1;
+  uint64_t count = 1;  // each factor is below 2^31 and the product stays at most 2^31: no wrap in 64 bits
   for (int d : shape) {
     if (d < 0) fail("weights: tensor '", name, "' has a negative dimension in its shape");
-    count *= static_cast<size_t>(d);
-    if (count > (size_t{1} << 31)) fail("weights: tensor '", name, "' has more than 2^31 values");
+    count *= static_cast<uint64_t>(d);
+    if (count > (uint64_t{1} << 31)) fail("weights: tensor '", name, "' has more than 2^31 values");
   }
-  return count;
+  return static_cast<size_t>(count);
+}
+
+// A dequantized int32 value, refused when it does not fit (the float-to-int cast would be undefined).
+int32_t rounded_int32(double value, const std::string& name, size_t i) {
+  const double rounded = std::floor(value + 0.5);
+  if (!(rounded >= std::numeric_limits<int32_t>::min() && rounded <= std::numeric_limits<int32_t>::max())) {
+    fail("weights: tensor '", name, "' is int32, but its quantization gives ", value, " at value ", i,
+         ", outside the int32 range; check its quantization min and scale");
+  }
+  return static_cast<int32_t>(rounded);
 }
 
 // Decodes `count` stored values from `raw` into `weight`.
 void decode(Weight& weight, const Storage& storage, const std::vector<uint8_t>& raw, size_t count) {
+  if (count == 0) return;  // an empty tensor: its buffers may be null, which memcpy must not see
   auto load = [&](auto type_tag, size_t i) {
     decltype(type_tag) value;
     std::memcpy(&value, raw.data() + i * sizeof(value), sizeof(value));  // shards need not be aligned
@@ -146,7 +168,7 @@ void decode(Weight& weight, const Storage& storage, const std::vector<uint8_t>& 
   if (storage.dtype == WeightDType::int32) {
     weight.ints.resize(count);
     for (size_t i = 0; i < count; ++i) {
-      weight.ints[i] = static_cast<int32_t>(std::floor(quantized(i) * storage.scale + storage.min + 0.5));
+      weight.ints[i] = rounded_int32(quantized(i) * storage.scale + storage.min, weight.name, i);
     }
   } else {
     weight.floats.resize(count);
@@ -156,12 +178,64 @@ void decode(Weight& weight, const Storage& storage, const std::vector<uint8_t>& 
 
 void check_finite(const Weight& weight) {
   for (size_t i = 0; i < weight.floats.size(); ++i) {
-    if (!std::isfinite(weight.floats[i])) {
-      fail("weights: tensor '", weight.name, "' ", weight.shape_str(), " holds ",
-           std::isnan(weight.floats[i]) ? "NaN" : "an infinity", " at value ", i,
-           "; the weights file is corrupt or the model diverged in training");
+    const float value = weight.floats[i];
+    if (!std::isfinite(value)) {
+      fail("weights: tensor '", weight.name, "' ", weight.shape_str(), " holds ", std::isnan(value) ? "NaN" : "an infinity",
+           " at value ", i, "; the weights file is corrupt or the model diverged in training");
+    }
+    if (std::fabs(value) > kMaxWeightMagnitude) {
+      fail("weights: tensor '", weight.name, "' ", weight.shape_str(), " holds ", value, " at value ", i,
+           ", beyond the +-", kMaxWeightMagnitude, " a trained weight can hold; the weights file is corrupt");
     }
   }
+}
+
+// Bytes a manifest entry's tensor takes in its shard, in 64 bits: a 32-bit size_t could wrap.
+uint64_t stored_bytes(const json& entry, const std::string& where, std::string& name) {
+  name = jf::as_string(jf::require(entry, "name", where), where + ".name");
+  const std::vector<int> shape = jf::as_int_list(jf::require(entry, "shape", where), where + ".shape");
+  return uint64_t{element_count(shape, name)} * read_storage(entry, name, where).bytes_per_value();
+}
+
+// Every byte the tensors of manifest group `group` take, summed over its entries.
+uint64_t group_bytes(const json& group, const std::string& where) {
+  const json& entries = jf::as_array(jf::require(group, "weights", where), where + ".weights");
+  uint64_t total = 0;
+  std::string name;
+  for (size_t w = 0; w < entries.size(); ++w) total += stored_bytes(entries[w], where + ".weights[" + std::to_string(w) + "]", name);
+  return total;
+}
+
+// `path` (a manifest entry, at `where`) resolved inside `directory`; symbolic links are followed
+// first, so neither ".." nor a link leads out of the model's folder.
+std::filesystem::path confined_shard_path(const std::filesystem::path& directory, const std::string& path,
+                                          const std::string& where) {
+  namespace fs = std::filesystem;
+  if (path.empty()) fail("weights: ", where, " is \"\"; give the shard's file name, relative to model.json's folder");
+  if (path.find('\0') != std::string::npos) fail("weights: ", where, " holds a NUL character; no file name can");
+  const fs::path relative(path);
+  if (relative.has_root_path()) {
+    fail("weights: ", where, " is the absolute path '", path, "'; shard paths must be relative to model.json's folder");
+  }
+  std::error_code error;
+  const fs::path folder = fs::weakly_canonical(directory.empty() ? fs::path(".") : directory, error);
+  const fs::path full = error ? fs::path() : fs::weakly_canonical(folder / relative, error);
+  if (error) fail("weights: cannot resolve ", where, " '", path, "' in '", directory.string(), "': ", error.message());
+  const fs::path inside = full.lexically_relative(folder);
+  if (inside.empty() || *inside.begin() == "..") {
+    fail("weights: ", where, " '", path, "' leads out of the model's folder '", directory.string(),
+         "'; shards must lie in it or below it");
+  }
+  const fs::file_status status = fs::status(full, error);
+  if (!fs::exists(status)) {
+    fail("weights: cannot open shard file '", (directory / relative).string(), "' (", where, "): ",
+         error ? error.message() : std::strerror(ENOENT));
+  }
+  if (!fs::is_regular_file(status)) {
+    fail("weights: ", where, " '", path, "' is ", fs::is_directory(status) ? "a folder" : "not a regular file",
+         "; it must name a shard file");
+  }
+  return full;
 }
 
 }  // namespace
@@ -220,7 +294,7 @@ Weights read_weights(const json& manifest, std::span<const ShardBytes> shards) {
     }
     const json& entries = jf::as_array(jf::require(manifest[g], "weights", where), where + ".weights");
     if (paths.empty() && !entries.empty()) fail("weights: ", where, " lists tensors but no shard files");
-    size_t offset = 0;
+    uint64_t offset = 0;
     std::string last_tensor;
     for (size_t w = 0; w < entries.size(); ++w) {
       const std::string ewhere = where + ".weights[" + std::to_string(w) + "]";
@@ -230,7 +304,7 @@ Weights read_weights(const json& manifest, std::span<const ShardBytes> shards) {
       const Storage storage = read_storage(entries[w], weight.name, ewhere);
       weight.dtype = storage.dtype;
       const size_t count = element_count(weight.shape, weight.name);
-      const size_t bytes = count * storage.bytes_per_value();
+      const uint64_t bytes = uint64_t{count} * storage.bytes_per_value();  // may not fit a 32-bit size_t
       if (offset + bytes > group.size()) {
         fail("weights: shard file '", group.last_file(), "' is too short: tensor '", weight.name, "' ",
              weight.shape_str(), " needs bytes ", offset, "..", offset + bytes, " of ", where, ", which holds ",
@@ -253,11 +327,18 @@ Weights read_weights(const json& manifest, std::span<const ShardBytes> shards) {
   return weights;
 }
 
-std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) fail("cannot open '", path.string(), "'");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (file.bad()) fail("cannot read '", path.string(), "'");
+std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path, uint64_t max_bytes) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (file == nullptr) fail("cannot open '", path.string(), "': ", std::strerror(errno));
+  std::vector<uint8_t> bytes;
+  uint8_t chunk[1 << 16];
+  while (bytes.size() < max_bytes) {
+    const size_t wanted = static_cast<size_t>(std::min<uint64_t>(sizeof chunk, max_bytes - bytes.size()));
+    const size_t got = std::fread(chunk, 1, wanted, file.get());
+    bytes.insert(bytes.end(), chunk, chunk + got);
+    if (got < wanted) break;
+  }
+  if (std::ferror(file.get())) fail("cannot read '", path.string(), "': ", std::strerror(errno));
   return bytes;
 }
 
@@ -267,9 +348,15 @@ std::vector<ShardFile> read_shard_files(const json& manifest, const std::filesys
   for (size_t g = 0; g < manifest.size(); ++g) {
     const std::string where = "weightsManifest[" + std::to_string(g) + "]";
     const json& paths = jf::as_array(jf::require(manifest[g], "paths", where), where + ".paths");
+    // A group's files are read up to the bytes its tensors take, so no file is read beyond them;
+    // read_weights names the file and the counts when they fall short.
+    uint64_t remaining = group_bytes(manifest[g], where);
     for (size_t p = 0; p < paths.size(); ++p) {
-      const std::string path = jf::as_string(paths[p], where + ".paths[" + std::to_string(p) + "]");
-      files.push_back({path, read_file_bytes(directory / path)});
+      const std::string pwhere = where + ".paths[" + std::to_string(p) + "]";
+      const std::string path = jf::as_string(paths[p], pwhere);
+      ShardFile file{path, read_file_bytes(confined_shard_path(directory, path, pwhere), remaining)};
+      remaining -= file.bytes.size();
+      files.push_back(std::move(file));
     }
   }
   return files;

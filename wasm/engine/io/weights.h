@@ -7,6 +7,7 @@
 // on load. Every byte must be accounted for, and float weights must be finite.
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -62,11 +63,15 @@ class Weights {
 // manifest's paths by name (exactly, else by file name without folders).
 Weights read_weights(const nlohmann::json& manifest, std::span<const ShardBytes> shards);
 
-// Reads the shard files `manifest` names from `directory` (where model.json lies).
+// Reads the shard files `manifest` names from `directory` (where model.json lies). Each path must
+// be relative and resolve, links followed, to a regular file inside `directory`; a group's files
+// are read only up to the bytes its tensors take.
 std::vector<ShardFile> read_shard_files(const nlohmann::json& manifest, const std::filesystem::path& directory);
 
-// A whole file's bytes; throws an Error naming the file when it cannot be read.
-std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path);
+// A file's bytes, at most `max_bytes` of them; throws an Error naming the file and the system's
+// reason when it cannot be read.
+std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path,
+                                     uint64_t max_bytes = std::numeric_limits<uint64_t>::max());
 
 // IEEE 754 binary16 -> float (exact: every half is a float).
 float half_to_float(uint16_t half);

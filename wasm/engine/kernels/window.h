@@ -13,6 +13,10 @@ struct Padding {
 
 enum class PaddingMode { valid, same, explicit_pads };
 
+// The largest kernel, stride, dilation, dilated kernel extent and padding camlens accepts: the
+// largest image side it decodes. Checked first, so the geometry's arithmetic cannot overflow.
+inline constexpr int kMaxWindowExtent = 16384;
+
 struct Window2D {
   int kernel_h = 1, kernel_w = 1;
   int stride_h = 1, stride_w = 1;
@@ -24,7 +28,8 @@ struct Window2D {
   Padding pads(int in_h, int in_w) const;
   int out_h(int in_h) const;
   int out_w(int in_w) const;
-  // Throws an Error naming `who` if the window does not fit the input or a field is invalid.
+  // Throws an Error naming `who` and the offending parameter if a field is not positive or above
+  // kMaxWindowExtent, if the padded input does not fit an int, or if the window does not fit the input.
   void validate(int in_h, int in_w, const char* who) const;
 };
 

@@ -1,6 +1,7 @@
 #include "layers/concatenate.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "core/error.h"
 
@@ -45,7 +46,7 @@ void concatenate_backward(InputGrads d_in, const Tensor& d_out, Inputs in) {
 Shape Concatenate::output_shape(std::span<const Shape> inputs) const {
   expect_input_count(inputs.size());
   const Shape& first = inputs[0];
-  int channels = 0;
+  std::int64_t channels = 0;  // a sum of ints: 64 bits cannot overflow
   for (size_t k = 0; k < inputs.size(); ++k) {
     const Shape& s = inputs[k];
     bool same_leading = s.rank() == first.rank();
@@ -56,11 +57,12 @@ Shape Concatenate::output_shape(std::span<const Shape> inputs) const {
     }
     channels += s.c();
   }
+  const int out_c = shape_dimension(channels, "Concatenate '" + name() + "': the output's channel count");
   switch (first.rank()) {
-    case 1: return Shape{channels};
-    case 2: return Shape{first[0], channels};
-    case 3: return Shape{first[0], first[1], channels};
-    default: return Shape{first[0], first[1], first[2], channels};
+    case 1: return Shape{out_c};
+    case 2: return Shape{first[0], out_c};
+    case 3: return Shape{first[0], first[1], out_c};
+    default: return Shape{first[0], first[1], first[2], out_c};
   }
 }
 

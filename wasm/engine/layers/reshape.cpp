@@ -1,6 +1,7 @@
 #include "layers/reshape.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "core/error.h"
 
@@ -36,13 +37,16 @@ std::string Reshape::target_str() const {
 Shape Reshape::output_shape(std::span<const Shape> inputs) const {
   expect_input_count(inputs.size());
   const Shape& in = inputs[0];
-  const size_t per_item = in.size() / in[0];
-  size_t known = 1;
-  for (int d : target_) known *= d == -1 ? 1 : static_cast<size_t>(d);
+  const std::uint64_t per_item = in.size() / in[0];
+  // Saturates just past the most a shape can hold: each factor fits 31 bits, so no product wraps.
+  const std::uint64_t beyond = std::uint64_t{Shape::kMaxElements} + 1;
+  std::uint64_t known = 1;
+  for (int d : target_) known = std::min(known * (d == -1 ? 1 : d), beyond);
   const bool has_free_dim = std::count(target_.begin(), target_.end(), -1) == 1;
   if (has_free_dim ? per_item % known != 0 : per_item != known) {
     fail("Reshape '", name(), "': cannot reshape ", in.str(), " (", per_item, " values per batch item) to ",
-         target_str(), has_free_dim ? " (a multiple of " : " (", known, " values per batch item)");
+         target_str(), has_free_dim ? " (a multiple of " : " (", known == beyond ? "more than " : "",
+         known == beyond ? Shape::kMaxElements : static_cast<std::int64_t>(known), " values per batch item)");
   }
   std::vector<int> dims = target_;
   for (int& d : dims) {

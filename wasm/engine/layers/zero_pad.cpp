@@ -1,8 +1,11 @@
 #include "layers/zero_pad.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 
 #include "core/error.h"
+#include "kernels/window.h"
 
 namespace camlens {
 
@@ -44,13 +47,19 @@ ZeroPad2D::ZeroPad2D(std::string name, const Padding& pad) : Layer(std::move(nam
     fail("ZeroPad2D '", this->name(), "': pads must be >= 0, got top ", pad.top, ", bottom ", pad.bottom, ", left ",
          pad.left, ", right ", pad.right);
   }
+  if (std::max({pad.top, pad.bottom, pad.left, pad.right}) > kMaxWindowExtent) {
+    fail("ZeroPad2D '", this->name(), "': pads must be at most ", kMaxWindowExtent, ", got top ", pad.top, ", bottom ",
+         pad.bottom, ", left ", pad.left, ", right ", pad.right);
+  }
 }
 
 Shape ZeroPad2D::output_shape(std::span<const Shape> inputs) const {
   expect_input_count(inputs.size());
   const Shape& in = inputs[0];
   if (in.rank() != 4) fail("ZeroPad2D '", name(), "' takes an NHWC rank-4 input, got ", in.str());
-  return Shape::nhwc(in.n(), pad_.top + in.h() + pad_.bottom, pad_.left + in.w() + pad_.right, in.c());
+  const std::string who = "ZeroPad2D '" + name() + "': the padded ";
+  return Shape::nhwc(in.n(), shape_dimension(std::int64_t{pad_.top} + in.h() + pad_.bottom, who + "height"),
+                     shape_dimension(std::int64_t{pad_.left} + in.w() + pad_.right, who + "width"), in.c());
 }
 
 void ZeroPad2D::forward(Tensor& out, Inputs in, Phase) { zero_pad_forward(out, *in[0], pad_); }
