@@ -80,6 +80,9 @@ for t in $targets; do
   fi
   elapsed=$(($(date +%s) - start))
   executions=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{sum += $2} END {print sum + 0}')
+  if [ "$executions" = 0 ]; then  # -fork mode prints no final stats: its last "#N" line counts them
+    executions=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+  fi
   coverage=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
   crash=$(grep -o "Test unit written to [^ ]*" "$log" | tail -1 | sed 's/Test unit written to //')
   if [ $status -eq 0 ]; then result=ok; else result="FAILED (exit $status${crash:+, input $crash}; log $log)"; fi

@@ -410,6 +410,12 @@ TEST_CASE("graph model: damaged files are Errors that say what is wrong") {
                        doctest::Contains("model.json is not valid JSON"), Error);
   CHECK_THROWS_WITH_AS(load_model("{\"format\": \"graph-model\"}", shards),
                        doctest::Contains("model.json has no \"weightsManifest\""), Error);
+  // A number beyond a double's range is a JSON error too, in model.json and in metadata.json.
+  CHECK_THROWS_WITH_AS(load_model("{\"format\": \"graph-model\", \"scale\": 1e400}", shards),
+                       doctest::Contains("model.json is not valid JSON ([json.exception.out_of_range.406] number overflow"),
+                       Error);
+  CHECK_THROWS_WITH_AS(load_model(b.model_json(), shards, "{\"scaling\": {\"scale\": 1e400}}"),
+                       doctest::Contains("metadata.json is not valid JSON"), Error);
 }
 
 TEST_CASE("emotion model: loads from models/emotion with the expected nodes, shapes and metadata") {

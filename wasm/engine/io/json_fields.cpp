@@ -113,7 +113,7 @@ double shortest_decimal(float value) {
 json parse(std::string_view text, std::string_view what) {
   try {
     return json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax errors, and numbers beyond a double (1e400)
     fail(what, " is not valid JSON (", e.what(), ")");
   }
 }
