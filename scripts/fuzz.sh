@@ -48,8 +48,6 @@ dictionary() {  # $1: target
   if [ "$1" = image ]; then echo tests/fuzz/image.dict; else echo tests/fuzz/json.dict; fi
 }
 
-# Leaks are findings too, but XNNPACK's thread pool keeps memory until exit: only ASan's errors count.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 # -rss_limit_mb: a parser asked to allocate without bound is a finding, not a machine to fill.
 common_flags=(-timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1)
 

@@ -73,8 +73,7 @@ if [ ! -f build/sanitize/build.ninja ]; then
   cmake -G Ninja -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Release -DCAMLENS_SANITIZE=ON >/dev/null
 fi
 if cmake --build build/sanitize --target camlens_tests; then
-  # XNNPACK's thread pool keeps its memory until exit: leaks are not counted, every other error is.
-  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tally_ctest build/sanitize -E '^tools/'
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tally_ctest build/sanitize -E '^tools/'
 else
   failed=$((failed + 1))
 fi
