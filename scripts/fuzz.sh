@@ -7,7 +7,8 @@
 #                                        e.g. FUZZ_FLAGS="-fork=1 -ignore_crashes=1" to go on past a crash.
 #   scripts/fuzz.sh --regress [TARGET]   what scripts/test.sh runs: each harness once over every seed and
 #                                        every input in tests/fixtures/hostile/TARGET/, then a fixed number
-#                                        of mutations from a fixed random seed. Prints "fuzz regress TARGET: ok".
+#                                        of mutations from a fixed random seed (libFuzzer reads the corpus in
+#                                        directory order, so runs can still differ). Prints "fuzz regress TARGET: ok".
 #
 # Seeds are generated from the repository's fixtures (tests/fuzz/make_corpus.py) into build/fuzz/seeds/;
 # inputs the fuzzer finds new coverage with collect in build/fuzz/corpus/TARGET/, crashing ones in

@@ -55,7 +55,7 @@ tally_node_tests "Node tests" tests/node --no-experimental-fetch
 # needs Node's fetch classes, so no --no-experimental-fetch here.
 tally_node_tests "Browser tests (Chromium)" tests/browser
 
-# Hostile input: the fuzz harnesses over their seeds and tests/fixtures/hostile/ (a short fixed pass),
+# Hostile input: the fuzz harnesses over their seeds and tests/fixtures/hostile/, then a few thousand mutations each,
 # then the native doctest suite built with AddressSanitizer and UBSan (build/sanitize), UBSan's
 # findings fatal. Each fuzz target is one result.
 echo "== Fuzz harnesses over their seeds and regression inputs (build/fuzz)"
