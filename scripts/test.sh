@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs, builds and runs every test: the doctest suite natively and as WebAssembly in Node
-# (through ctest), then the Node tests, then the page's browser tests. Ends with one "N passed, N failed" line.
+# (through ctest), then the Node tests, then the page's browser tests, then the hostile-input stages:
+# each fuzz harness over its seeds and regression inputs, and the native doctest suite under
+# AddressSanitizer and UBSan. Ends with one "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh || exit 1
@@ -8,17 +10,22 @@ scripts/build.sh || exit 1
 
 passed=0
 failed=0
-tally_ctest() {  # $1: build dir
-  local log
+skipped=0
+tally_ctest() {  # $1: build dir, then ctest's options
+  local dir=$1 log
+  shift
   log=$(mktemp)
-  (cd "$1" && ctest -j2 --output-on-failure) | tee "$log"
-  local summary total bad
+  (cd "$dir" && ctest -j2 --output-on-failure "$@") | tee "$log"
+  local summary total bad skips
   summary=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | tail -1)
   total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
   bad=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$summary")
   if [ -z "$summary" ]; then total=1; bad=1; fi
-  passed=$((passed + total - bad))
+  # ctest counts a skipped entry (a missing requirement, tests/support/requirements.h) as passed.
+  skips=$(grep -cE "^\s+[0-9]+ - .* \(Skipped\)$" "$log")
+  passed=$((passed + total - bad - skips))
   failed=$((failed + bad))
+  skipped=$((skipped + skips))
   rm -f "$log"
 }
 
@@ -48,5 +55,29 @@ tally_node_tests "Node tests" tests/node --no-experimental-fetch
 # needs Node's fetch classes, so no --no-experimental-fetch here.
 tally_node_tests "Browser tests (Chromium)" tests/browser
 
+# Hostile input: the fuzz harnesses over their seeds and tests/fixtures/hostile/, then a few thousand mutations each,
+# then the native doctest suite built with AddressSanitizer and UBSan (build/sanitize), UBSan's
+# findings fatal. Each fuzz target is one result.
+echo "== Fuzz harnesses over their seeds and regression inputs (build/fuzz)"
+fuzz_log=$(mktemp)
+scripts/fuzz.sh --regress | tee "$fuzz_log"
+fuzz_pass=$(grep -cE "^fuzz regress [a-z_]+: ok" "$fuzz_log")
+fuzz_fail=$(grep -cE "^fuzz regress [a-z_]+: FAILED" "$fuzz_log")
+if [ $((fuzz_pass + fuzz_fail)) -eq 0 ]; then fuzz_fail=1; fi  # the build failed: nothing ran
+passed=$((passed + fuzz_pass))
+failed=$((failed + fuzz_fail))
+rm -f "$fuzz_log"
+
+echo "== Native doctest suite under AddressSanitizer and UBSan (build/sanitize)"
+if [ ! -f build/sanitize/build.ninja ]; then
+  cmake -G Ninja -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Release -DCAMLENS_SANITIZE=ON >/dev/null
+fi
+if cmake --build build/sanitize --target camlens_tests; then
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tally_ctest build/sanitize -E '^tools/'
+else
+  failed=$((failed + 1))
+fi
+
+[ "$skipped" -eq 0 ] || echo "camlens: $skipped ctest entries skipped a test case for a missing requirement (listed above)"
 echo "camlens: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -6,10 +6,14 @@
 #include <cmath>
 #include <ctime>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "explain/layer_sweep.h"
+#include "image/decode.h"
+#include "image/preprocess.h"
+#include "io/model_input.h"
 #include "explain/pipeline.h"
 #include "explain/registry.h"
 #include "io/model.h"
@@ -33,6 +37,15 @@ void check_finite_map(const Map& map, int height, int width) {
   CHECK(map.width == width);
   REQUIRE(map.values.size() == static_cast<size_t>(height) * width);
   CHECK(std::all_of(map.values.begin(), map.values.end(), [](float v) { return std::isfinite(v); }));
+}
+
+// Values within `tolerance` of TensorFlow.js's, element by element.
+void check_close(std::span<const float> ours, const std::vector<double>& theirs, double tolerance) {
+  REQUIRE(ours.size() == theirs.size());
+  for (size_t i = 0; i < theirs.size(); ++i) {
+    CAPTURE(i);
+    CHECK(std::fabs(ours[i] - theirs[i]) <= tolerance);
+  }
 }
 
 void check_normalized(const Map& map) {
@@ -67,6 +80,50 @@ TEST_CASE("emotion model: every method returns finite maps of the right shape") 
     check_normalized(e.upsampled[1]);
     CHECK(std::all_of(e.channel_weights.begin(), e.channel_weights.end(), [](float w) { return std::isfinite(w); }));
   }
+}
+
+// The reference values below are TensorFlow.js's (cpu backend, tf.loadGraphModel on the same
+// model.json and emotion.bin, the input built with the same float operations): logits with
+// model.execute(x, the Mean node), the head conv's activations with model.execute(x, conv2d_5/BiasAdd).
+// Tolerance 1e-4 on values up to about 18: float32 in both, summed in different orders.
+TEST_CASE("emotion model: on the smooth pattern, logits and CAM's map are TensorFlow.js's") {
+  Model model = load_model_file("models/emotion/model.json");
+  const Tensor input = emotion_input();
+  const std::vector<double> logits{-2.312589, -4.139900, -0.8652919, 0.8092067, 1.453428, -0.1911824, -0.5195033};
+  const Tensor& probabilities = model.graph.forward(input);
+  check_close(model.graph.activation(model.logits).values(), logits, 1e-4);
+  // softmax of those logits: sad (4) with 0.5044, then happy (3) with 0.2649.
+  check_close(probabilities.values(), {0.01167433, 0.001877764, 0.04963468, 0.2648565, 0.5044203, 0.09739738, 0.07013895},
+              1e-5);
+
+  // CAM of the top class is the head conv's "sad" channel, 8x8, before any normalisation.
+  const std::vector<double> sad_channel{
+      -0.3761209, -1.553010, 0.3081033,  1.490814,   1.834649,   1.702208,   1.479625,   0.7423521,
+      -2.294314,  -3.437075, -1.619323,  0.1611212,  2.925995,   2.970781,   2.067193,   1.119973,
+      -1.714283,  -1.697861, 2.637398,   6.079413,   9.120731,   9.256639,   7.219474,   4.392072,
+      1.137557,   2.193091,  4.474449,   3.959236,   2.988118,   2.232074,   0.4481844,  -0.2606254,
+      0.7137099,  1.721434,  3.500600,   2.799875,   1.667524,   -0.1019426, -1.359853,  0.01954145,
+      4.989486,   6.540080,  3.180300,   -0.2868115, -2.709589,  -3.027521,  -2.767866,  -0.2430832,
+      2.899411,   2.103543,  1.164172,   1.263888,   -0.1819170, -0.5128887, -0.9174164, -0.2814939,
+      2.542893,   1.461527,  1.183151,   1.284868,   1.128416,   1.879902,   2.082110,   1.294723};
+  std::unique_ptr<Method> cam = make_method("cam");
+  const Explanation e = explain_target(model, input, *cam, Target::top());
+  CHECK(e.target_class == 4);
+  check_close(e.raw.values, sad_channel, 1e-4);
+}
+
+TEST_CASE("emotion model: the astronaut face fixture is happy with TensorFlow.js's logits") {
+  // TensorFlow.js's side: the RGB bytes resized to 64x64 by tf.image.resizeBilinear with half-pixel
+  // centres, /255, gray = 0.2989 R + 0.587 G + 0.114 B, (gray - 0.5) * 2: the metadata's recipe.
+  Model model = load_model_file("models/emotion/model.json");
+  const Image face = decode_image_file("tests/fixtures/images/astronaut_face.png");
+  REQUIRE((face.width() == 140 && face.height() == 140));
+  const CropBox box = default_crop_box(model.metadata.crop, face.width(), face.height());
+  const Tensor input = preprocess_image(face, preprocess_spec(model.metadata, box));
+  const Tensor& probabilities = model.graph.forward(input);
+  check_close(model.graph.activation(model.logits).values(),
+              {-2.220794, -17.92118, -1.711498, 12.73579, -3.005804, -0.8107466, 1.945001}, 1e-4);
+  CHECK(probabilities[3] == doctest::Approx(0.9999771).epsilon(1e-5));  // happy
 }
 
 TEST_CASE("emotion model: CAM picks the class's channel of the last conv; top-3 and the layer sweep run") {

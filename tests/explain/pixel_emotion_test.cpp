@@ -59,6 +59,29 @@ TEST_CASE("emotion model: every per-pixel method gives finite maps at the input'
   }
 }
 
+// d logit(sad) / d input at a few pixels (row * 64 + column), from TensorFlow.js (cpu backend, tf.grad
+// of model.execute(x, the Mean node) times a one-hot) on the same pattern; pixel 2198 (row 34,
+// column 22) has the largest |gradient|. Tolerance: 1e-4 of that largest value, as the WebAssembly
+// oracle test allows.
+TEST_CASE("emotion model: saliency and gradient x input are TensorFlow.js's gradient of the 'sad' logit") {
+  Model model = load_model_file("models/emotion/model.json");
+  const Tensor input = emotion_pattern();
+  const size_t pixels[] = {0, 660, 2080, 2198, 3207, 4095};
+  const double gradients[] = {0.004719776, -0.01540300, 0.1273006, 0.6435952, 0.05229481, 0.0};
+  const double tolerance = 1e-4 * 0.6435952;
+  const Explanation saliency = explain_target(model, input, *make_method("saliency"), Target::top());
+  const Explanation times_input = explain_target(model, input, *make_method("gradient-x-input"), Target::top());
+  REQUIRE(saliency.target_class == 4);
+  REQUIRE(times_input.target_class == 4);
+  CHECK(*std::max_element(saliency.raw.values.begin(), saliency.raw.values.end()) ==
+        doctest::Approx(gradients[3]).epsilon(1e-4));
+  for (size_t i = 0; i < std::size(pixels); ++i) {
+    CAPTURE(pixels[i]);
+    CHECK(std::fabs(saliency.raw.values[pixels[i]] - std::fabs(gradients[i])) <= tolerance);
+    CHECK(std::fabs(times_input.raw.values[pixels[i]] - gradients[i] * input[pixels[i]]) <= tolerance);
+  }
+}
+
 TEST_CASE("emotion model: activation maximisation raises the 'happy' logit and returns a 64x64 gray image") {
   Model model = load_model_file("models/emotion/model.json");
   const ActivationMaximizationResult r = maximize_activation(model, {.index = 3, .steps = 8});

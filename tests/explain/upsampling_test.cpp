@@ -1,6 +1,7 @@
 // Nearest-neighbour upsampling: the page's "raw cells" view of a map (ExplainOptions::upsampling).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -21,6 +22,15 @@ Map map_of(int height, int width, std::vector<float> values) {
   return m;
 }
 
+// ReLU, then (v - min) / (max - min) with the maps' 1e-7 guard, written out here.
+std::vector<float> relu_min_max(std::vector<float> values) {
+  for (float& v : values) v = std::max(v, 0.0f);
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  const float low = *lo, range = *hi - *lo + 1e-7f;
+  for (float& v : values) v = (v - low) / range;
+  return values;
+}
+
 }  // namespace
 
 TEST_CASE("resize_nearest: each cell becomes a block; shrinking reads the cell under each pixel centre") {
@@ -39,10 +49,11 @@ TEST_CASE("resize_nearest: each cell becomes a block; shrinking reads the cell u
 TEST_CASE("postprocess with nearest upsampling keeps the normalised cells' values; bilinear stays the default") {
   const Map raw = map_of(2, 2, {-1, 2, 4, 6});
   const Map blocks = postprocess(raw, {4, 6}, Upsampling::nearest);
-  const Map cells = normalized(raw);
+  // ReLU gives 0 2 / 4 6; divided by 6: 0, 1/3 / 2/3, 1. Each cell covers 2 rows and 3 columns.
+  const float cells[2][2] = {{0.0f, 1.0f / 3}, {2.0f / 3, 1.0f}};
   REQUIRE((blocks.height == 4 && blocks.width == 6));
   for (int y = 0; y < 4; ++y) {
-    for (int x = 0; x < 6; ++x) CHECK(blocks.at(y, x) == doctest::Approx(cells.at(y / 2, x / 3)).epsilon(1e-6));
+    for (int x = 0; x < 6; ++x) CHECK(blocks.at(y, x) == doctest::Approx(cells[y / 2][x / 3]).epsilon(1e-6));
   }
   CHECK(postprocess(raw, {4, 6}).values == postprocess(raw, {4, 6}, Upsampling::bilinear).values);
   CHECK(postprocess(raw, {4, 6}).values != blocks.values);
@@ -56,5 +67,18 @@ TEST_CASE("the pipeline upsamples with ExplainOptions::upsampling") {
   options.sizes = {{12, 12}};
   options.upsampling = Upsampling::nearest;
   const Explanation e = explain_target(model, image, *method, Target::of_class(0), options);
-  CHECK(e.upsampled.at(0).values == postprocess(e.raw, {12, 12}, Upsampling::nearest).values);
+  // The 6x6 raw map, normalised, each cell a 2x2 block of the 12x12 map, normalised again.
+  REQUIRE((e.raw.height == 6 && e.raw.width == 6));
+  const std::vector<float> cells = relu_min_max(e.raw.values);
+  std::vector<float> blocks;
+  for (int y = 0; y < 12; ++y) {
+    for (int x = 0; x < 12; ++x) blocks.push_back(cells[(y / 2) * 6 + x / 2]);
+  }
+  const std::vector<float> expected = relu_min_max(blocks);
+  const Map& upsampled = e.upsampled.at(0);
+  REQUIRE(upsampled.values.size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    CAPTURE(i);
+    CHECK(upsampled.values[i] == doctest::Approx(expected[i]).epsilon(1e-6));
+  }
 }

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "core/error.h"
-#include "image/resize.h"
 
 using namespace camlens;
 
@@ -93,21 +92,31 @@ TEST_CASE("a crop at the model's size takes exactly the boxed pixels") {
   check_values(preprocess_image(image, spec), {11, 12, 21, 22}, 1e-4);
 }
 
-TEST_CASE("crop then resize equals resize_bilinear of the cut-out crop (clamped at the crop's edges)") {
+TEST_CASE("crop then resize is half-pixel bilinear sampling of the crop alone (clamped at the crop's edges)") {
   Image image(9, 7, 3);
   for (size_t i = 0; i < image.size(); ++i) image.data()[i] = static_cast<std::uint8_t>((i * 53 + 17) % 256);
   const CropBox box{2, 1, 5, 4};
-  Tensor cut(Shape::nhwc(1, box.height, box.width, 3));
-  for (int y = 0; y < box.height; ++y) {
-    for (int x = 0; x < box.width; ++x) {
-      for (int c = 0; c < 3; ++c) cut.at(0, y, x, c) = image.pixel(box.x + x, box.y + y)[c] / 255.0f;
+  const int out_width = 3, out_height = 6;  // non-integer scales on both axes, down and up
+  // Output pixel centre i sits at source position (i + 0.5) * in / out - 0.5, clamped to the crop.
+  auto source = [](int i, int in, int out) { return std::clamp((i + 0.5) * in / out - 0.5, 0.0, in - 1.0); };
+  auto cropped = [&](int x, int y, int c) { return image.pixel(box.x + x, box.y + y)[c] / 255.0; };
+  std::vector<double> expected;
+  for (int y = 0; y < out_height; ++y) {
+    const double sy = source(y, box.height, out_height);
+    const int y0 = static_cast<int>(sy), y1 = std::min(y0 + 1, box.height - 1);
+    for (int x = 0; x < out_width; ++x) {
+      const double sx = source(x, box.width, out_width);
+      const int x0 = static_cast<int>(sx), x1 = std::min(x0 + 1, box.width - 1);
+      for (int c = 0; c < 3; ++c) {
+        const double top = cropped(x0, y0, c) + (sx - x0) * (cropped(x1, y0, c) - cropped(x0, y0, c));
+        const double bottom = cropped(x0, y1, c) + (sx - x0) * (cropped(x1, y1, c) - cropped(x0, y1, c));
+        expected.push_back(top + (sy - y0) * (bottom - top));
+      }
     }
   }
-  Tensor expected;
-  resize_bilinear(expected, cut, 6, 3);  // non-integer scales on both axes, up and down
-  const Tensor out = preprocess_image(image, {.width = 3, .height = 6, .crop = box});
-  CHECK(out.shape() == expected.shape());
-  check_values(out, std::vector<double>(expected.values().begin(), expected.values().end()), 1e-6);
+  const Tensor out = preprocess_image(image, {.width = out_width, .height = out_height, .crop = box});
+  CHECK(out.shape() == Shape::nhwc(1, out_height, out_width, 3));
+  check_values(out, expected, 1e-6);
 }
 
 TEST_CASE("preprocess reuses the output tensor's storage") {

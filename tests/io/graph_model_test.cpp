@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -121,6 +122,48 @@ GraphModelBuilder small_classifier() {
   return b;
 }
 
+// A plain convolution with zero padding: out[y][x][o] = bias[o] + sum over the window of
+// kernel[i][j][c][o] * in[y + i - top][x + j - left][c]. Depthwise: out channel c reads in channel c only.
+struct ReferenceConv {
+  int height, width, channels;  // the input, NHWC with batch 1
+  int kernel_h, kernel_w, out_channels;
+  int top, bottom, left, right;
+  bool depthwise = false;
+
+  int out_height() const { return height + top + bottom - kernel_h + 1; }
+  int out_width() const { return width + left + right - kernel_w + 1; }
+  std::vector<float> run(const std::vector<float>& in, const std::vector<float>& kernel,
+                         const std::vector<float>& bias) const {
+    std::vector<float> out;
+    for (int y = 0; y < out_height(); ++y) {
+      for (int x = 0; x < out_width(); ++x) {
+        for (int o = 0; o < out_channels; ++o) {
+          double sum = bias[o];
+          for (int i = 0; i < kernel_h; ++i) {
+            for (int j = 0; j < kernel_w; ++j) {
+              const int iy = y + i - top, ix = x + j - left;
+              if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
+              for (int c = depthwise ? o : 0; c < (depthwise ? o + 1 : channels); ++c) {
+                const int k = depthwise ? (i * kernel_w + j) * channels + c
+                                        : ((i * kernel_w + j) * channels + c) * out_channels + o;
+                sum += static_cast<double>(kernel[k]) * in[(iy * width + ix) * channels + c];
+              }
+            }
+          }
+          out.push_back(static_cast<float>(sum));
+        }
+      }
+    }
+    return out;
+  }
+};
+
+int count_if(const std::vector<float>& values, float lo, float hi) {
+  int n = 0;
+  for (float v : values) n += v > lo && v < hi;
+  return n;
+}
+
 }  // namespace
 
 TEST_CASE("graph model: a small classifier imports with BiasAdd folded and aliases dropped, and computes right") {
@@ -206,6 +249,60 @@ TEST_CASE("graph model: fused convolutions, depthwise, pools, Add and keep_dims 
   CHECK(depthwise_nodes[2].kind == "DepthwiseConv2D");
   CHECK(depthwise_nodes[2].item_shape == Shape{3, 5, 4});
   CHECK(depthwise_nodes[3].kind == "ReLU6");
+}
+
+TEST_CASE("graph model: fused Relu6 caps at 6 and EXPLICIT pads land on their own sides, by value") {
+  // x [1, 4, 5, 2] -> _FusedConv2D 3x3 (2 -> 3) [BiasAdd, Relu6], pads top 2, bottom 0, left 0, right 1;
+  // x -> FusedDepthwiseConv2dNative 3x3 [BiasAdd, Relu], pads top 0, bottom 1, left 2, right 0 -> Relu6.
+  // The input and kernels have no symmetry, so a swapped pair of pads moves values, not only shapes.
+  const ReferenceConv conv{4, 5, 2, 3, 3, 3, 2, 0, 0, 1};
+  ReferenceConv depthwise{4, 5, 2, 3, 3, 2, 0, 1, 2, 0};
+  depthwise.depthwise = true;
+  std::vector<float> x(4 * 5 * 2), k(3 * 3 * 2 * 3), dk(3 * 3 * 2);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7) % 11) - 3.0f;  // -3 .. 7
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<float>((i * 5) % 9) * 0.25f - 0.75f;
+  for (size_t i = 0; i < dk.size(); ++i) dk[i] = static_cast<float>((i * 4) % 7) * 0.5f - 1.0f;
+  const std::vector<float> bias{0.5f, -1.0f, 2.0f}, depthwise_bias{1.0f, -0.5f};
+
+  GraphModelBuilder b;
+  b.placeholder("x", {1, 4, 5, 2});
+  b.constant("k", {3, 3, 2, 3}, k);
+  b.constant("b", {3}, bias);
+  b.constant("dk", {3, 3, 2, 1}, dk);
+  b.constant("db", {2}, depthwise_bias);
+  json fused = conv_attrs("EXPLICIT");
+  fused["explicit_paddings"] = ints_attr({0, 0, 2, 0, 0, 1, 0, 0});
+  fused["fused_ops"] = {{"list", {{"s", {base64("BiasAdd"), base64("Relu6")}}}}};
+  b.node("conv", "_FusedConv2D", {"x", "k", "b"}, fused);
+  json fused_depthwise = conv_attrs("EXPLICIT");
+  fused_depthwise["explicit_paddings"] = ints_attr({0, 0, 0, 1, 2, 0, 0, 0});
+  fused_depthwise["fused_ops"] = {{"list", {{"s", {base64("BiasAdd"), base64("Relu")}}}}};
+  b.node("dw", "FusedDepthwiseConv2dNative", {"x", "dk", "db"}, fused_depthwise);
+  b.node("dw6", "Relu6", {"dw"});
+  const Tensor input(Shape::nhwc(1, 4, 5, 2), x);
+
+  // The reference's pre-activations span all three pieces of ReLU6, so each piece is checked.
+  const std::vector<float> conv_pre = conv.run(x, k, bias), depthwise_pre = depthwise.run(x, dk, depthwise_bias);
+  REQUIRE(count_if(conv_pre, 6.0f, 1e9f) >= 5);
+  REQUIRE(count_if(conv_pre, 0.0f, 6.0f) >= 5);
+  REQUIRE(count_if(conv_pre, -1e9f, 0.0f) >= 5);
+  REQUIRE(count_if(depthwise_pre, 6.0f, 1e9f) >= 3);
+  REQUIRE(count_if(depthwise_pre, 0.0f, 6.0f) >= 3);
+
+  auto check_relu6 = [&](const std::string& output, const Shape& shape, const std::vector<float>& pre) {
+    CAPTURE(output);
+    b.signature_output(output);
+    Graph graph = b.graph();
+    const Tensor& out = graph.forward(input);
+    REQUIRE(out.shape() == shape);
+    for (size_t i = 0; i < pre.size(); ++i) {
+      CAPTURE(i);
+      // Integers times quarter and half steps: every partial sum is exact in float.
+      CHECK(out[i] == doctest::Approx(std::clamp(pre[i], 0.0f, 6.0f)).epsilon(1e-6));
+    }
+  };
+  check_relu6("conv", Shape::nhwc(1, conv.out_height(), conv.out_width(), 3), conv_pre);
+  check_relu6("dw6", Shape::nhwc(1, depthwise.out_height(), depthwise.out_width(), 2), depthwise_pre);
 }
 
 TEST_CASE("graph model: an unfoldable BiasAdd, Add of a constant, Squeeze, Reshape and a transposed _FusedMatMul") {
@@ -313,6 +410,12 @@ TEST_CASE("graph model: damaged files are Errors that say what is wrong") {
                        doctest::Contains("model.json is not valid JSON"), Error);
   CHECK_THROWS_WITH_AS(load_model("{\"format\": \"graph-model\"}", shards),
                        doctest::Contains("model.json has no \"weightsManifest\""), Error);
+  // A number beyond a double's range is a JSON error too, in model.json and in metadata.json.
+  CHECK_THROWS_WITH_AS(load_model("{\"format\": \"graph-model\", \"scale\": 1e400}", shards),
+                       doctest::Contains("model.json is not valid JSON ([json.exception.out_of_range.406] number overflow"),
+                       Error);
+  CHECK_THROWS_WITH_AS(load_model(b.model_json(), shards, "{\"scaling\": {\"scale\": 1e400}}"),
+                       doctest::Contains("metadata.json is not valid JSON"), Error);
 }
 
 TEST_CASE("graph model: a cycle is reported as a cycle, also when it leaves the input unread") {

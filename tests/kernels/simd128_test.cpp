@@ -1,11 +1,10 @@
-// The WebAssembly SIMD128 kernels against the reference loops, on random shapes with edge sizes.
+// The WebAssembly SIMD128 kernels (WebAssembly build only) against the reference loops, on random
+// shapes with edge sizes.
 //
 // Tolerance: a float sum of K products may differ from another summation order by at most about
 // 2 * K * 2^-24 times the sum of the terms' magnitudes. Each check computes that magnitude by
 // running the reference on |inputs| and allows 2e-7 * (K + 1) times it: the rounding bound, while
 // one missing or doubled term (about magnitude / K) still fails by orders of magnitude.
-#ifdef __EMSCRIPTEN__
-
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -381,5 +380,3 @@ TEST_CASE("SIMD128 dense forward matches the reference, reused across batch size
     CHECK_FALSE(dense->accepts(DenseGeometry{2, in_c, out_c + 1}));
   }
 }
-
-#endif  // __EMSCRIPTEN__

@@ -1,7 +1,5 @@
 // The XNNPACK-backed forward kernels (kernels/xnnpack/, native build only) against the reference
 // loops, built directly through make_*_forward, on random geometries and under reuse.
-#ifndef __EMSCRIPTEN__
-
 #include <doctest/doctest.h>
 
 #include <array>
@@ -395,5 +393,3 @@ TEST_CASE("XNNPACK global average pooling equals the reference loop and serves o
     }
   }
 }
-
-#endif  // __EMSCRIPTEN__

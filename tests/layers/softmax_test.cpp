@@ -58,5 +58,8 @@ TEST_CASE("Softmax backward of a one-hot target is p_i (delta_ik - p_k)") {
   Tensor* d_in[] = {&d_x};
   const Tensor* in[] = {&x};
   softmax.backward(d_in, g, in, y, {});
-  for (int i = 0; i < 3; ++i) CHECK(d_x[i] == doctest::Approx(y[2] * ((i == 2 ? 1.0f : 0.0f) - y[i])));
+  // p = softmax(0.5, -1, 2) in double, from the formula rather than from the layer's forward.
+  const double e[3] = {std::exp(0.5), std::exp(-1.0), std::exp(2.0)}, sum = e[0] + e[1] + e[2];
+  const double p[3] = {e[0] / sum, e[1] / sum, e[2] / sum};
+  for (int i = 0; i < 3; ++i) CHECK(d_x[i] == doctest::Approx(p[2] * ((i == 2 ? 1.0 : 0.0) - p[i])).epsilon(1e-6));
 }

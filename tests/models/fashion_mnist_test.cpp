@@ -2,7 +2,6 @@
 // official test set, and every epoch snapshot of the time-lapse loads as the same architecture.
 // Native only: the IDX reader needs zlib (tests/node/fashion_mnist.test.mjs checks the WebAssembly
 // build and TensorFlow.js on the same model).
-#ifndef __EMSCRIPTEN__
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -49,4 +48,3 @@ TEST_CASE("every epoch snapshot loads with the final model's architecture and ex
   }
   CHECK(snapshots >= 2);
 }
-#endif  // __EMSCRIPTEN__

@@ -53,7 +53,8 @@ void compare_with_numeric(Layer& layer, const std::vector<Tensor*>& inputs, cons
   size_t count = target.size();
   size_t step = std::max<size_t>(1, count / max_checks);
   int failures = 0;
-  for (size_t i = 0; i < count && failures < 5; i += step) {
+  size_t compared = 0;
+  for (size_t i = 0; i < count && failures < 5; i += step, ++compared) {
     float saved = target[i];
     target[i] = saved + tol.eps;
     layer.parameters_changed();
@@ -70,6 +71,8 @@ void compare_with_numeric(Layer& layer, const std::vector<Tensor*>& inputs, cons
       FAIL_CHECK(what << "[" << i << "]: analytic " << analytic[i] << " vs numeric " << numeric);
     }
   }
+  // An empty tensor would otherwise pass without comparing anything.
+  CHECK_MESSAGE(compared > 0, what << ": no element was compared (the tensor has " << count << " elements)");
 }
 
 Tensor random_probe(const Tensor& out) {

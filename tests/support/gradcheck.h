@@ -34,7 +34,8 @@ class Rng {
 Tensor run_forward(Layer& layer, const std::vector<const Tensor*>& inputs, Phase phase = Phase::inference);
 
 // Checks dL/d inputs[which] (every element, or `max_checks` evenly spread ones) against
-// central differences. Reports each failure through doctest with its index.
+// central differences. Reports each failure through doctest with its index, and fails when it
+// compared no element at all.
 void check_input_gradient(Layer& layer, const std::vector<Tensor*>& inputs, int which, Tolerance tol = {},
                           size_t max_checks = 400);
 

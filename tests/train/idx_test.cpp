@@ -1,5 +1,4 @@
 // Native only: the IDX reader needs zlib, which the WebAssembly build does not carry.
-#ifndef __EMSCRIPTEN__
 #include "train/idx.h"
 
 #include <doctest/doctest.h>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "support/requirements.h"
 
 using namespace camlens;
 
@@ -96,11 +96,8 @@ TEST_CASE("IDX: a missing file is an error naming it") {
                        doctest::Contains("apt-get install dataset-fashion-mnist"), Error);
 }
 
-TEST_CASE("IDX: Debian's Fashion-MNIST, when installed") {
-  if (!fs::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz")) {
-    MESSAGE("skipped: Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)");
-    return;
-  }
+TEST_CASE("IDX: Debian's Fashion-MNIST" * test::requires_file(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz",
+                                                               "apt-get install dataset-fashion-mnist")) {
   const FashionMnist data = load_fashion_mnist();
   CHECK(data.train.images.shape() == Shape::nhwc(60000, 28, 28, 1));
   CHECK(data.test.images.shape() == Shape::nhwc(10000, 28, 28, 1));
@@ -110,4 +107,3 @@ TEST_CASE("IDX: Debian's Fashion-MNIST, when installed") {
   CHECK(data.train.labels[0] == 9);
   CHECK(data.test.labels[0] == 9);
 }
-#endif  // __EMSCRIPTEN__

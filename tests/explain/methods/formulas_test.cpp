@@ -58,6 +58,8 @@ Explanation explain_tiny(const char* method) {
   return explain_target(model, tiny_input(), *m, Target::of_class(0), {.layer = "features"});
 }
 
+double mean_gradient(int k) { return (kG[0][k] + kG[1][k] + kG[2][k] + kG[3][k]) / 4.0; }
+
 double activation_sum(int k) {
   double sum = 0.0;
   for (int p = 0; p < 4; ++p) sum += kA[p][k];
@@ -72,11 +74,10 @@ TEST_CASE("Grad-CAM: weights are the mean gradient, map = sum_k w_k A_k") {
   Explanation e = explain_tiny("grad-cam");
   REQUIRE(e.channel_weights.size() == 2);
   for (int k = 0; k < 2; ++k) {
-    const double mean = (kG[0][k] + kG[1][k] + kG[2][k] + kG[3][k]) / 4.0;
-    CHECK(e.channel_weights[k] == doctest::Approx(mean).epsilon(1e-6));
+    CHECK(e.channel_weights[k] == doctest::Approx(mean_gradient(k)).epsilon(1e-6));
   }
   for (int p = 0; p < 4; ++p) {
-    const double expected = e.channel_weights[0] * kA[p][0] + e.channel_weights[1] * kA[p][1];
+    const double expected = mean_gradient(0) * kA[p][0] + mean_gradient(1) * kA[p][1];
     CHECK(e.raw.values[p] == doctest::Approx(expected).epsilon(1e-6));
   }
 }

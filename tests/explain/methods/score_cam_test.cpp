@@ -58,6 +58,61 @@ std::vector<double> direct_weights(Model& model, const Tensor& input, int target
   return scores;
 }
 
+// input 7x7x1 -> "features": 3x3 stride 2 VALID conv, 2 channels, ReLU [3, 3, 2] -> "gap" -> "logits": Dense 2.
+Model smaller_layer_model(Rng& rng) {
+  Graph g;
+  g.add_input("input", Shape{7, 7, 1});
+  Window2D valid;
+  valid.kernel_h = valid.kernel_w = 3;
+  valid.stride_h = valid.stride_w = 2;
+  g.add(std::make_unique<Conv2D>("features", rng.tensor(Shape{3, 3, 1, 2}), rng.tensor(Shape{2}, 0.0f, 0.5f),
+                                 ConvParams{valid, Activation::relu}),
+        {"input"});
+  g.add(std::make_unique<GlobalAveragePool>("gap"), {"features"});
+  g.add(std::make_unique<Dense>("logits", rng.tensor(Shape{2, 2}, -3.0f, 3.0f), rng.tensor(Shape{2})), {"gap"});
+  return make_model(std::move(g), "logits", "");
+}
+
+// Where output sample i of `out` samples reads from `in` samples: PyTorch's UpsamplingBilinear2d
+// (align_corners=True) puts both grids' end samples on each other; half-pixel centres
+// (align_corners=False, TensorFlow's resize) put the grids' edges on each other instead.
+double source_position(int i, int in, int out, bool align_corners) {
+  if (align_corners) return out == 1 ? 0.0 : static_cast<double>(i) * (in - 1) / (out - 1);
+  return std::max(0.0, (i + 0.5) * in / out - 0.5);
+}
+
+// Score-CAM's weights for a 7x7 input and a [3, 3, 2] layer: channel k bilinearly upsampled to 7x7
+// with the given convention, min-max scaled, masking the input; softmax of the target's logits.
+std::vector<double> weights_with_masks(Model& model, const Tensor& input, int target, bool align_corners) {
+  model.graph.forward(input);
+  const Tensor acts = model.graph.activation("features").clone();
+  std::vector<double> scores;
+  for (int k = 0; k < 2; ++k) {
+    std::vector<double> mask;
+    for (int y = 0; y < 7; ++y) {
+      const double sy = source_position(y, 3, 7, align_corners);
+      const int y0 = static_cast<int>(sy), y1 = std::min(y0 + 1, 2);
+      for (int x = 0; x < 7; ++x) {
+        const double sx = source_position(x, 3, 7, align_corners);
+        const int x0 = static_cast<int>(sx), x1 = std::min(x0 + 1, 2);
+        auto a = [&](int row, int col) { return static_cast<double>(acts[(row * 3 + col) * 2 + k]); };
+        const double top = a(y0, x0) + (sx - x0) * (a(y0, x1) - a(y0, x0));
+        const double bottom = a(y1, x0) + (sx - x0) * (a(y1, x1) - a(y1, x0));
+        mask.push_back(top + (sy - y0) * (bottom - top));
+      }
+    }
+    const auto [lo, hi] = std::minmax_element(mask.begin(), mask.end());
+    const double low = *lo, range = *hi - *lo + 1e-8;
+    Tensor masked(input.shape());
+    for (int p = 0; p < 49; ++p) masked[p] = static_cast<float>(input[p] * (mask[p] - low) / range);
+    scores.push_back(model.graph.forward(masked)[target]);
+  }
+  double total = 0.0;
+  for (double& s : scores) total += s = std::exp(s);
+  for (double& s : scores) s /= total;
+  return scores;
+}
+
 }  // namespace
 
 TEST_CASE("Score-CAM: weights are the softmax of the target's logits on the masked inputs, whatever the batch") {
@@ -75,6 +130,24 @@ TEST_CASE("Score-CAM: weights are the softmax of the target's logits on the mask
       // float32 forward passes vs the same passes one at a time: 1e-6.
       for (int k = 0; k < 3; ++k) CHECK(e.channel_weights[k] == doctest::Approx(expected[k]).epsilon(1e-6));
     }
+  }
+}
+
+TEST_CASE("Score-CAM: a layer smaller than the input is upsampled as PyTorch's UpsamplingBilinear2d") {
+  Rng rng(64);
+  Model model = smaller_layer_model(rng);
+  const Tensor input = rng.tensor(Shape::nhwc(1, 7, 7, 1), 0.0f, 1.0f);
+  std::unique_ptr<Method> score = make_method("score-cam");
+  for (int target = 0; target < 2; ++target) {
+    CAPTURE(target);
+    const std::vector<double> expected = weights_with_masks(model, input, target, true);
+    const std::vector<double> half_pixel = weights_with_masks(model, input, target, false);
+    // The two conventions must disagree here, or this test could not tell them apart.
+    REQUIRE(std::fabs(expected[0] - half_pixel[0]) > 1e-3);
+    Explanation e = explain_target(model, input, *score, Target::of_class(target));
+    REQUIRE(e.channel_weights.size() == 2);
+    // float32 masks and forward passes against double masks: 1e-5.
+    for (int k = 0; k < 2; ++k) CHECK(e.channel_weights[k] == doctest::Approx(expected[k]).epsilon(1e-5));
   }
 }
 

@@ -120,7 +120,7 @@ json parse(std::string_view text, std::string_view what) {
   };
   try {
     return json::parse(text.begin(), text.end(), bound_depth);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax errors, and numbers beyond a double (1e400)
     fail(what, " is not valid JSON (", e.what(), ")");
   }
 }
