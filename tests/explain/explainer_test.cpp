@@ -255,6 +255,30 @@ TEST_CASE("Explainer: activation maximisation between views leaves the next view
   CHECK(before.prediction->probabilities == after.prediction->probabilities);
 }
 
+TEST_CASE("Explainer: past its limit of kept maps, a view drops those it did not show") {
+  Rng rng(3);
+  Explainer explainer(residual_model(rng), 4);
+  explainer.set_image(photo_with_patch(8, 8, 1, 1, 3));
+  ViewRequest request = request_of({"grad-cam", "layer-cam"});
+  for (int c : {0, 1, 2}) {
+    request.targets = {Target::of_class(c)};
+    explainer.view(request);  // 2, 4, then 6 maps kept: over the limit, only class 2's stay
+  }
+  CHECK(explainer.view(request).backward_passes == 0);  // class 2: kept
+  request.targets = {Target::of_class(1)};
+  CHECK(explainer.view(request).backward_passes == 1);  // class 1: dropped, made again
+
+  Rng same(3);
+  Explainer roomy(residual_model(same));
+  roomy.set_image(photo_with_patch(8, 8, 1, 1, 3));
+  for (int c : {0, 1, 2}) {
+    request.targets = {Target::of_class(c)};
+    roomy.view(request);
+  }
+  request.targets = {Target::of_class(0)};
+  CHECK(roomy.view(request).backward_passes == 0);  // under the default limit, every map stays
+}
+
 TEST_CASE("Explainer: the metadata's crop in fractions becomes a box in pixels; bad requests say what is wrong") {
   Model model = patch_model();
   model.metadata.crop = {CropMode::box, 0.25f, 0.1f, 0.5f, 0.8f};

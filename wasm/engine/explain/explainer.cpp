@@ -66,7 +66,7 @@ struct PlannedMethod {
 
 }  // namespace
 
-Explainer::Explainer(Model model) : model_(std::move(model)) {
+Explainer::Explainer(Model model, size_t most_kept_maps) : model_(std::move(model)), most_kept_maps_(most_kept_maps) {
   // The one forward pass per crop keeps what every backward pass of a request may read.
   forward_.keep = GraphPaths(model_.graph.nodes()).activations_for_backward(model_.input(), model_.logits);
   forward_.keep.push_back(model_.logits);
@@ -154,7 +154,7 @@ const Prediction& Explainer::ensure_forward(ViewResult& result) {
 }
 
 void Explainer::forget_unused_maps(const ViewResult& result) {
-  if (kept_.size() <= kMostKeptMaps) return;
+  if (kept_.size() <= most_kept_maps_) return;
   std::set<std::string> shown;
   for (const auto* maps : {&result.explanations, &result.top_k, &result.layer_sweep}) {
     for (const ViewMap& map : *maps) {

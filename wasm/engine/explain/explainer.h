@@ -118,7 +118,8 @@ struct ModelDescription {
 
 class Explainer {
  public:
-  explicit Explainer(Model model);
+  // most_kept_maps: past this many kept maps, a view drops those it did not show.
+  explicit Explainer(Model model, size_t most_kept_maps = 256);
 
   const Model& model() const { return model_; }
   ModelDescription describe() const;
@@ -145,14 +146,14 @@ class Explainer {
   // The request's crop's forward pass, once per crop.
   const Prediction& ensure_forward(ViewResult& result);
   ExplainOptions options_for(const MapSize& size, Upsampling upsampling, const ProgressCallback& progress);
-  // Past kMostKeptMaps kept maps, those `result` did not show are dropped: clicking through every
+  // Past most_kept_maps_ kept maps, those `result` did not show are dropped: clicking through every
   // class and layer of a big model must not hold every map it ever made.
   void forget_unused_maps(const ViewResult& result);
-  static constexpr size_t kMostKeptMaps = 256;
   // The heat coloured alone and over the crop (shrunk to the heat's size when drawn small).
   RgbaPictures pictures_of(const Map& heat, const Look& look);
 
   Model model_;
+  size_t most_kept_maps_;
   Image image_;  // RGB
   CropBox crop_;
   Tensor input_;  // the crop preprocessed, [1, ...model input]
