@@ -445,3 +445,21 @@ test('one request to the engine per user action, and a recolour runs no pass', a
     await context.close();
   }
 });
+
+test('a colour change while a new panel computes still draws that panel', async () => {
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
+  try {
+    await page.selectOption('#method-add', 'occlusion');
+    await page.click('#method-add-button');
+    const panel = page.locator('.panel[data-method="occlusion"]');
+    await panel.locator('progress').waitFor();
+    await page.selectOption('#colormap-select', 'inferno');  // cancels the view in flight
+    await idle(page);
+    assert.equal(await panel.locator('.panel-message').count(), 0, 'not "Cancelled"');
+    const drawn = (await panelPixels(page)).find((entry) => entry.method === 'occlusion');
+    assert.ok(drawn.width > 0 && spread(drawn.pixels) > 5, 'the new panel shows its map');
+    assert.deepEqual(errorsIn(log), []);
+  } finally {
+    await context.close();
+  }
+});

@@ -550,6 +550,7 @@ function fullSizeOverlay(explanation) {
 }
 
 let runningView = null;  // the view request in flight, cancelled by a newer one
+let owed = new Set();    // the panels still waiting for that view's maps
 let lastView = null;     // the last view the engine returned (tests read its passes)
 
 // One user action, one request: the model and photo when they change, then the view, whose parts
@@ -562,13 +563,15 @@ async function runView({ model = null, image = null, methods = null, view = {}, 
   const runGeneration = ++generation;
   const fresh = Boolean(model || image);
   if (!fresh) runningView?.cancel();
-  const drawn = recolor ? panels.filter((panel) => panel.explanation) : panels;
+  // A recolour cancels the view in flight, so it asks again for the maps that view still owed.
+  const drawn = recolor ? panels.filter((panel) => panel.explanation || owed.has(panel)) : panels;
   const request = { ...viewRequest({ methods: methods ?? drawn.map((panel) => panel.method.name) }),
     ...(model ? { layer: null, top_k: 3 } : {}), ...view };
   let waiting = new Set();
   const shown = new Set();  // the panels this view drew
   const start = () => {
     waiting = new Set(recolor ? drawn : panels);
+    owed = waiting;
     for (const panel of waiting) panel.start({ promise: job.promise, cancel: () => job.cancel() });
   };
   const job = engine.act({ model, image, view: request }, {
