@@ -97,12 +97,6 @@ ModelDescription Explainer::describe() const {
   return d;
 }
 
-std::optional<std::string> Explainer::why_not(const std::string& method, const std::string& layer) const {
-  const std::unique_ptr<Method> made = make_method(method);
-  const std::optional<std::string> own = made->own_layer(model_);
-  return why_not_applicable(model_, *made, own ? *own : layer);
-}
-
 CropBox Explainer::set_image(Image image) {
   if (image.empty()) fail("explain: the image is empty");
   image_ = image.channels() == 3 ? std::move(image) : to_rgb(image);
@@ -153,19 +147,8 @@ const Prediction& Explainer::ensure_forward(ViewResult& result) {
   return forward_.prediction;
 }
 
-void Explainer::forget_unused_maps(const ViewResult& result) {
+void Explainer::forget_unused_maps(const std::set<std::string>& shown) {
   if (kept_.size() <= most_kept_maps_) return;
-  std::set<std::string> shown;
-  for (const auto* maps : {&result.explanations, &result.top_k, &result.layer_sweep}) {
-    for (const ViewMap& map : *maps) {
-      for (const auto& [key, kept] : kept_) {
-        if (kept.method == map.explanation.method && kept.layer == map.explanation.layer &&
-            kept.target_class == map.explanation.target_class) {
-          shown.insert(key);
-        }
-      }
-    }
-  }
   std::erase_if(kept_, [&](const auto& entry) { return !shown.contains(entry.first); });
   std::erase_if(kept_upsampling_, [&](const auto& entry) { return !shown.contains(entry.first); });
 }
@@ -258,7 +241,9 @@ ViewResult Explainer::view(const ViewRequest& request, const ViewCallbacks& call
   };
 
   // A map as the view shows it: the kept explanation with its heat at `size`, and its pictures.
+  std::set<std::string> shown;  // keys of the maps this view returns
   const auto view_map = [&](const std::string& key, const MapSize& size, std::string note, bool reused) {
+    shown.insert(key);
     const Explanation& kept = kept_.at(key);
     const bool same_heat = kept.upsampled.size() == 1 && kept.upsampled.front().height == size.height &&
                            kept.upsampled.front().width == size.width && kept_upsampling_.at(key) == look.upsampling;
@@ -387,7 +372,7 @@ ViewResult Explainer::view(const ViewRequest& request, const ViewCallbacks& call
     emit(part, result);
   }
 
-  forget_unused_maps(result);
+  forget_unused_maps(shown);
   result.forward_passes = forward_.forward_passes - forward_before;
   result.backward_passes = forward_.backward_passes - backward_before;
   result.total_ms = ms_since(start);

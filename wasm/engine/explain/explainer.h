@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -123,8 +124,6 @@ class Explainer {
 
   const Model& model() const { return model_; }
   ModelDescription describe() const;
-  // Why `method` cannot explain at `layer` (empty: its default), or nullopt.
-  std::optional<std::string> why_not(const std::string& method, const std::string& layer) const;
 
   // The photo to explain (RGB, or anything image/channels.h turns into RGB); the crop becomes the
   // model's default box of it. Returns that box.
@@ -146,9 +145,9 @@ class Explainer {
   // The request's crop's forward pass, once per crop.
   const Prediction& ensure_forward(ViewResult& result);
   ExplainOptions options_for(const MapSize& size, Upsampling upsampling, const ProgressCallback& progress);
-  // Past most_kept_maps_ kept maps, those `result` did not show are dropped: clicking through every
-  // class and layer of a big model must not hold every map it ever made.
-  void forget_unused_maps(const ViewResult& result);
+  // Past most_kept_maps_ kept maps, those a view did not show (`shown`, their keys) are dropped:
+  // clicking through every class and layer of a big model must not hold every map it ever made.
+  void forget_unused_maps(const std::set<std::string>& shown);
   // The heat coloured alone and over the crop (shrunk to the heat's size when drawn small).
   RgbaPictures pictures_of(const Map& heat, const Look& look);
 
