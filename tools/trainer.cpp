@@ -129,8 +129,8 @@ double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC
 void print_epoch(const EpochReport& r, double cpu) {
   std::printf("epoch %d/%d  lr %.4f  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  "
               "%.1f s (+ %.1f s test), %.1f s CPU in all\n",
-              r.epoch, r.epochs, r.learning_rate, r.train.loss, 100.0 * r.train.accuracy, r.test.loss,
-              100.0 * r.test.accuracy, r.train_seconds, r.test_seconds, cpu);
+              r.epoch, r.epochs, r.learning_rate, r.train.loss, 100.0 * r.train.accuracy, r.validation.loss,
+              100.0 * r.validation.accuracy, r.train_seconds, r.validation_seconds, cpu);
   std::fflush(stdout);
 }
 

@@ -378,7 +378,7 @@ TEST_CASE("threads: training steps at 2 threads give the same losses and weights
   const auto [one_report, one_weights] = train(1);
   const auto [two_report, two_weights] = train(2);
   CHECK(two_report.train.loss == one_report.train.loss);
-  CHECK(two_report.test.loss == one_report.test.loss);
+  CHECK(two_report.validation.loss == one_report.validation.loss);
   CHECK(two_weights == one_weights);
 }
 

@@ -139,7 +139,7 @@ TEST_CASE("training: a few steps on a small subset lower the loss") {
   // 2.32 -> 0.81. A 10% drop is well clear of noise and of no learning at all.
   CHECK(after < 0.9f * before);
   CHECK(reports.back().train.loss < reports.front().train.loss);
-  for (const EpochReport& r : reports) CHECK(std::isfinite(r.test.loss));
+  for (const EpochReport& r : reports) CHECK(std::isfinite(r.validation.loss));
 }
 
 TEST_CASE("training: the epoch callback runs once per epoch, after its evaluation") {
@@ -154,8 +154,8 @@ TEST_CASE("training: the epoch callback runs once per epoch, after its evaluatio
       train_classifier(graph, data, data, options, [&](const EpochReport& report, Graph& given) {
         CHECK(&given == &graph);
         CHECK(report.epochs == 3);
-        CHECK(report.test.accuracy >= 0.0);
-        CHECK(report.test.accuracy <= 1.0);
+        CHECK(report.validation.accuracy >= 0.0);
+        CHECK(report.validation.accuracy <= 1.0);
         seen.push_back(report.epoch);
       });
   CHECK(seen == std::vector<int>{1, 2, 3});
@@ -169,7 +169,7 @@ TEST_CASE("training: the epoch callback runs once per epoch, after its evaluatio
   const std::vector<EpochReport> repeated = train_classifier(again, data, data, options);
   for (size_t i = 0; i < reports.size(); ++i) {
     CHECK(repeated[i].train.loss == reports[i].train.loss);
-    CHECK(repeated[i].test.loss == reports[i].test.loss);
+    CHECK(repeated[i].validation.loss == reports[i].validation.loss);
   }
 }
 

@@ -160,6 +160,15 @@ std::vector<Parameter> Graph::parameters() {
   return all;
 }
 
+std::vector<NamedBuffer> Graph::buffers() {
+  std::vector<NamedBuffer> all;
+  for (Node& node : nodes_) {
+    if (node.layer == nullptr) continue;
+    for (NamedBuffer& b : node.layer->buffers()) all.push_back(NamedBuffer{node.name + "/" + b.name, b.value});
+  }
+  return all;
+}
+
 // ---- forward ----
 
 std::vector<bool> Graph::kept_nodes(const ForwardOptions& options) const {

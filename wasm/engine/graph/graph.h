@@ -94,6 +94,8 @@ class Graph {
   std::vector<NodeInfo> nodes() const;
   // Every layer's parameters, in node order, named "<node>/<parameter>".
   std::vector<Parameter> parameters();
+  // Every layer's buffers (state without gradients), in node order, named "<node>/<buffer>".
+  std::vector<NamedBuffer> buffers();
 
  private:
   struct Node {

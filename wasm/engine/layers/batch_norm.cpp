@@ -207,6 +207,10 @@ std::vector<Parameter> BatchNorm::parameters() {
   return {{"gamma", &gamma_, &gamma_grad_}, {"beta", &beta_, &beta_grad_}};
 }
 
+std::vector<NamedBuffer> BatchNorm::buffers() {
+  return {{"moving_mean", &moving_mean_}, {"moving_variance", &moving_variance_}};
+}
+
 FoldedConv fold_batch_norm(const Tensor& weights, const Tensor* bias, const BatchNorm& bn) {
   const int channels = bn.channels();
   if (weights.empty() || weights.shape().c() != channels) {

@@ -34,6 +34,7 @@ class BatchNorm : public Layer {
   void backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
                 const BackwardRequest& request) override;
   std::vector<Parameter> parameters() override;
+  std::vector<NamedBuffer> buffers() override;
 
   int channels() const { return gamma_.shape()[0]; }
   float epsilon() const { return epsilon_; }

@@ -32,6 +32,11 @@ struct Parameter {
   Tensor* grad;      // same shape as value; zeroed by the caller between steps
 };
 
+struct NamedBuffer {
+  std::string name;  // e.g. "moving_mean"
+  Tensor* value;
+};
+
 using Inputs = std::span<const Tensor* const>;
 using InputGrads = std::span<Tensor* const>;  // an entry may be null: that gradient is not wanted
 
@@ -59,6 +64,9 @@ class Layer {
   virtual std::vector<Parameter> parameters() { return {}; }
   // Called after parameters changed (optimiser step, import) so cached packed weights are rebuilt.
   virtual void parameters_changed() {}
+  // State that training updates without gradients (BatchNorm's moving statistics): a resumed run
+  // must restore it along with the parameters.
+  virtual std::vector<NamedBuffer> buffers() { return {}; }
 
  protected:
   // Throws unless exactly `count` inputs were given.

@@ -93,4 +93,20 @@ void Optimizer::step(float learning_rate) {
   for (Layer* layer : layers_) layer->parameters_changed();
 }
 
+std::vector<NamedBuffer> Optimizer::state() {
+  std::vector<NamedBuffer> all;
+  const bool adam = options_.kind == OptimizerKind::adam;
+  for (Slot& slot : slots_) {
+    all.push_back({slot.parameter.name + (adam ? "/m" : "/velocity"), &slot.first_moment});
+    if (adam) all.push_back({slot.parameter.name + "/v", &slot.second_moment});
+  }
+  return all;
+}
+
+void Optimizer::restore(int steps_taken) {
+  if (steps_taken < 0) fail("Optimizer::restore: a step count cannot be negative, got ", steps_taken);
+  steps_ = steps_taken;
+  for (Layer* layer : layers_) layer->parameters_changed();
+}
+
 }  // namespace camlens

@@ -45,6 +45,13 @@ class Optimizer {
   void step(float learning_rate);
   int steps_taken() const { return steps_; }
 
+  // The moments, named "<parameter>/m" and "<parameter>/v" for Adam, "<parameter>/velocity" for
+  // SGD: with the step count, what a resumed run needs to continue exactly.
+  std::vector<NamedBuffer> state();
+  // After state() was written back and the parameters loaded: sets the step count (Adam's bias
+  // correction reads it) and lets every layer repack its weights.
+  void restore(int steps_taken);
+
  private:
   struct Slot {
     Parameter parameter;

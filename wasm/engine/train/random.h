@@ -10,7 +10,9 @@ namespace camlens {
 
 class SeededRandom {
  public:
+  // A seed, or a state() saved earlier: the sequence continues from there.
   explicit SeededRandom(uint64_t seed) : state_(seed) {}
+  uint64_t state() const { return state_; }
 
   uint64_t next();
   // Uniform in [0, bound), bound >= 1 (multiply-shift: bias below 2^-32 for our bounds).

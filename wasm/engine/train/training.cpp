@@ -5,10 +5,12 @@
 #include <cmath>
 #include <numbers>
 #include <numeric>
+#include <optional>
 
 #include "core/error.h"
 #include "train/loss.h"
 #include "train/random.h"
+#include "train/training_state.h"
 
 namespace camlens {
 
@@ -77,61 +79,94 @@ Evaluation evaluate_classifier(Graph& graph, const Dataset& data, int batch, con
   return Evaluation{loss_sum / data.size(), static_cast<double>(correct) / data.size()};
 }
 
-std::vector<EpochReport> train_classifier(Graph& graph, const Dataset& train, const Dataset& test,
-                                          const TrainOptions& options, const EpochCallback& on_epoch) {
+ClassifierTrainer::ClassifierTrainer(Graph& graph, const Dataset& train, const Dataset& validation,
+                                     const TrainOptions& options)
+    : graph_(graph),
+      train_(train),
+      validation_(validation),
+      options_(options),
+      optimizer_(graph, options.optimizer),
+      // Callers often seed the weight initialisation with the same number: draw from another stream.
+      random_(options.seed ^ kTrainingStream),
+      order_(train.size()) {
   check_options(options, train);
+  steps_per_epoch_ = static_cast<int>(train.size() / options.batch);
   const int classes = logit_count(graph, {}, "train_classifier");
   validate_dataset(train, classes, "train_classifier (training set)");
-  validate_dataset(test, classes, "train_classifier (test set)");
+  validate_dataset(validation, classes, "train_classifier (validation set)");
+  std::iota(order_.begin(), order_.end(), size_t{0});
+}
 
-  Optimizer optimizer(graph, options.optimizer);
-  // Callers often seed the weight initialisation with the same number: draw from another stream.
-  SeededRandom random(options.seed ^ kTrainingStream);
-  const int steps_per_epoch = static_cast<int>(train.size() / options.batch);
-  const int total_steps = steps_per_epoch * options.epochs;
-  std::vector<size_t> order(train.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  Tensor images, probabilities, d_logits;
-  std::vector<int> labels;
+std::optional<EpochReport> ClassifierTrainer::run_epoch(const StepProgress& progress, const CancelCheck& cancelled) {
+  if (finished()) fail("ClassifierTrainer: all ", options_.epochs, " epochs are done already");
+  const auto start = std::chrono::steady_clock::now();
+  random_.shuffle(order_);
+  EpochReport report;
+  report.epoch = epochs_done_ + 1;
+  report.epochs = options_.epochs;
+  const int total_steps = steps_per_epoch_ * options_.epochs;
   BackwardOptions backward;
   backward.request.weight_grads = true;
+  double loss_sum = 0.0;
+  size_t correct = 0;
+  for (int step = 0; step < steps_per_epoch_; ++step) {
+    if (cancelled && cancelled()) return std::nullopt;
+    const auto batch_indices =
+        std::span<const size_t>(order_).subspan(static_cast<size_t>(step) * options_.batch, options_.batch);
+    gather_batch(images_, labels_, train_, batch_indices);
+    if (options_.augment) augment_batch(images_, options_.augmentation, random_);
 
+    const Tensor& logits = graph_.forward(images_, ForwardOptions{Phase::training, std::nullopt});
+    loss_sum += softmax_cross_entropy_forward(probabilities_, logits, labels_);
+    correct += count_correct(logits, labels_);
+    d_logits_.reshape_storage(logits.shape(), /*zero=*/true);
+    softmax_cross_entropy_backward(d_logits_, probabilities_, labels_);
+
+    optimizer_.zero_grads();
+    graph_.backward(d_logits_, backward);
+    report.learning_rate = scheduled_learning_rate(options_.learning_rate, epochs_done_ * steps_per_epoch_ + step,
+                                                   total_steps, options_.warmup_steps);
+    optimizer_.step(report.learning_rate);
+    if (progress) progress(step + 1, steps_per_epoch_);
+  }
+  report.train = Evaluation{loss_sum / steps_per_epoch_,
+                            static_cast<double>(correct) / (static_cast<double>(steps_per_epoch_) * options_.batch)};
+  report.train_seconds = seconds_since(start);
+
+  const auto validation_start = std::chrono::steady_clock::now();
+  report.validation = evaluate_classifier(graph_, validation_, options_.eval_batch);
+  report.validation_seconds = seconds_since(validation_start);
+  ++epochs_done_;
+  return report;
+}
+
+std::vector<NamedBuffer> ClassifierTrainer::state_tensors() {
+  std::vector<NamedBuffer> tensors;
+  for (const Parameter& p : graph_.parameters()) tensors.push_back({p.name, p.value});
+  for (const NamedBuffer& b : graph_.buffers()) tensors.push_back(b);
+  for (const NamedBuffer& b : optimizer_.state()) tensors.push_back(b);
+  return tensors;
+}
+
+std::vector<uint8_t> ClassifierTrainer::save_state() {
+  const TrainingCounters counters{epochs_done_, optimizer_.steps_taken(), random_.state()};
+  return encode_training_state(counters, state_tensors(), order_);
+}
+
+void ClassifierTrainer::load_state(std::span<const uint8_t> bytes) {
+  const TrainingCounters counters = decode_training_state(bytes, state_tensors(), order_, steps_per_epoch_);
+  epochs_done_ = counters.epochs_done;
+  random_ = SeededRandom(counters.random_state);
+  optimizer_.restore(counters.steps_taken);
+}
+
+std::vector<EpochReport> train_classifier(Graph& graph, const Dataset& train, const Dataset& validation,
+                                          const TrainOptions& options, const EpochCallback& on_epoch) {
+  ClassifierTrainer trainer(graph, train, validation, options);
   std::vector<EpochReport> reports;
-  for (int epoch = 0; epoch < options.epochs; ++epoch) {
-    const auto start = std::chrono::steady_clock::now();
-    random.shuffle(order);
-    EpochReport report;
-    report.epoch = epoch + 1;
-    report.epochs = options.epochs;
-    double loss_sum = 0.0;
-    size_t correct = 0;
-    for (int step = 0; step < steps_per_epoch; ++step) {
-      const auto batch_indices = std::span<const size_t>(order).subspan(static_cast<size_t>(step) * options.batch,
-                                                                        options.batch);
-      gather_batch(images, labels, train, batch_indices);
-      if (options.augment) augment_batch(images, options.augmentation, random);
-
-      const Tensor& logits = graph.forward(images, ForwardOptions{Phase::training, std::nullopt});
-      loss_sum += softmax_cross_entropy_forward(probabilities, logits, labels);
-      correct += count_correct(logits, labels);
-      d_logits.reshape_storage(logits.shape(), /*zero=*/true);
-      softmax_cross_entropy_backward(d_logits, probabilities, labels);
-
-      optimizer.zero_grads();
-      graph.backward(d_logits, backward);
-      report.learning_rate =
-          scheduled_learning_rate(options.learning_rate, epoch * steps_per_epoch + step, total_steps, options.warmup_steps);
-      optimizer.step(report.learning_rate);
-    }
-    report.train = Evaluation{loss_sum / steps_per_epoch,
-                              static_cast<double>(correct) / (static_cast<double>(steps_per_epoch) * options.batch)};
-    report.train_seconds = seconds_since(start);
-
-    const auto test_start = std::chrono::steady_clock::now();
-    report.test = evaluate_classifier(graph, test, options.eval_batch);
-    report.test_seconds = seconds_since(test_start);
-    reports.push_back(report);
-    if (on_epoch) on_epoch(report, graph);
+  while (!trainer.finished()) {
+    reports.push_back(*trainer.run_epoch());
+    if (on_epoch) on_epoch(reports.back(), graph);
   }
   return reports;
 }

@@ -1,9 +1,12 @@
 #pragma once
 // Training a classifier graph (logits as its last node) with softmax cross-entropy:
 // shuffled mini-batches drawn with a fixed seed, optional augmentation, a cosine learning-rate
-// schedule over all steps, and an evaluation of the test set after every epoch.
+// schedule over all steps, and an evaluation of the validation set after every epoch. One epoch
+// at a time, so a caller can snapshot, explain and show each epoch, cancel, and resume later.
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -11,6 +14,7 @@
 #include "train/augment.h"
 #include "train/dataset.h"
 #include "train/optimizer.h"
+#include "train/random.h"
 
 namespace camlens {
 
@@ -39,9 +43,9 @@ struct EpochReport {
   float learning_rate = 0.0f;  // at the epoch's last step
   // Means over the epoch's steps, in training mode (batch statistics, augmented images).
   Evaluation train;
-  Evaluation test;
+  Evaluation validation;
   double train_seconds = 0.0;
-  double test_seconds = 0.0;
+  double validation_seconds = 0.0;
 };
 
 // Called after each epoch's evaluation, e.g. to print it and save a snapshot of `graph`.
@@ -55,10 +59,55 @@ float scheduled_learning_rate(float peak, int step, int total_steps, int warmup_
 // last node; name it when a Softmax follows the logits).
 Evaluation evaluate_classifier(Graph& graph, const Dataset& data, int batch, const std::string& logits_node = {});
 
-// Trains `graph` in place. Each epoch takes size / batch full batches of a fresh shuffle (the
-// remainder, different every epoch, is left out so BatchNorm always sees a full batch).
-// Throws when the training set holds fewer than `batch` images, or a label does not fit the logits.
-std::vector<EpochReport> train_classifier(Graph& graph, const Dataset& train, const Dataset& test,
+// Called after each training step with the steps done and the epoch's step count.
+using StepProgress = std::function<void(int done, int total)>;
+// Asked before each step: true stops the epoch.
+using CancelCheck = std::function<bool()>;
+
+// Trains `graph` in place, one epoch per run_epoch(). Each epoch takes size / batch full batches
+// of a fresh shuffle (the remainder, different every epoch, is left out so BatchNorm always sees a
+// full batch). The graph and both datasets must outlive the trainer.
+class ClassifierTrainer {
+ public:
+  // Throws when the training set holds fewer than `batch` images, or a label does not fit the logits.
+  ClassifierTrainer(Graph& graph, const Dataset& train, const Dataset& validation, const TrainOptions& options);
+
+  int epochs_done() const { return epochs_done_; }
+  bool finished() const { return epochs_done_ >= options_.epochs; }
+  int steps_per_epoch() const { return steps_per_epoch_; }
+
+  // Trains the next epoch, then evaluates the validation set. Returns nothing when `cancelled`
+  // said so: the graph is then part-way through the epoch, and only a state saved before it
+  // (save_state) holds the last finished epoch.
+  std::optional<EpochReport> run_epoch(const StepProgress& progress = {}, const CancelCheck& cancelled = {});
+
+  // Everything the next epochs depend on (parameters, BatchNorm statistics, the optimiser's
+  // moments and step count, the random stream and the shuffled order), as bytes: a trainer made
+  // with the same graph layout, data and options continues from it exactly as this one would.
+  std::vector<uint8_t> save_state();
+  // Throws an Error saying what does not match (another architecture, data set size or optimiser)
+  // or that the bytes are damaged; the trainer is unchanged then.
+  void load_state(std::span<const uint8_t> bytes);
+
+ private:
+  // Parameters, BatchNorm statistics and optimiser moments, in one fixed order.
+  std::vector<NamedBuffer> state_tensors();
+
+  Graph& graph_;
+  const Dataset& train_;
+  const Dataset& validation_;
+  TrainOptions options_;
+  Optimizer optimizer_;
+  SeededRandom random_;
+  int steps_per_epoch_ = 0;
+  int epochs_done_ = 0;
+  std::vector<size_t> order_;
+  Tensor images_, probabilities_, d_logits_;
+  std::vector<int> labels_;
+};
+
+// Every epoch in one call: `on_epoch` after each.
+std::vector<EpochReport> train_classifier(Graph& graph, const Dataset& train, const Dataset& validation,
                                           const TrainOptions& options, const EpochCallback& on_epoch = {});
 
 }  // namespace camlens
