@@ -280,6 +280,25 @@ TEST_CASE("image folder: a plan is stratified and does not depend on the listing
     CHECK(listing.classes[c].validation == expected);
   }
   CHECK_THROWS_WITH_AS(plan_image_folder(listing), doctest::Contains("is planned already"), Error);
+
+  // The builder reads the plan class by class, each class's files by name, whatever their side.
+  ImageFolderBuilder builder(listing, Shape{1, 1, 1});
+  std::vector<std::string> order;
+  while (!builder.done()) {
+    order.push_back(builder.next_file());
+    builder.add(Image(1, 1, 1));
+  }
+  std::vector<std::string> expected = cats;
+  expected.insert(expected.end(), dogs.begin(), dogs.end());
+  CHECK(order == expected);
+  CHECK_THROWS_WITH_AS(builder.add(Image(1, 1, 1)), doctest::Contains("all 38 files are in; call finish()"), Error);
+  const ImageFolder data = builder.finish();
+  CHECK(data.train.size() == 34);
+  std::vector<std::string> held_out = listing.classes[0].validation;
+  held_out.push_back(listing.classes[1].validation[0]);
+  CHECK(data.validation_files == held_out);
+  CHECK_THROWS_WITH_AS(ImageFolderBuilder(FolderListing{}, Shape{1, 1, 1}),
+                       doctest::Contains("fewer than two classes; plan it first"), Error);
 }
 
 TEST_CASE("image folder: a folder of class subfolders in mixed formats, sizes and colour modes") {
@@ -344,7 +363,8 @@ TEST_CASE("image folder: a folder of class subfolders in mixed formats, sizes an
   }
   std::sort(skipped.begin(), skipped.end());
   CHECK(skipped == std::vector<std::string>{"broken_link.png: unreadable", "cut.png: unreadable",
-                                            "fake.png: not an image", "huge.png: too large", "notes.txt: not an image"});
+                                            "fake.png: not an image", "huge.png: too large",
+                                            "notes.txt: not an image"});
 
   // 16 files read (6 + 3 + 7), progress after each.
   REQUIRE(progress.size() == 16);

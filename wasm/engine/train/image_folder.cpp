@@ -330,13 +330,15 @@ ImageFolderBuilder::ImageFolderBuilder(FolderListing planned, const Shape& input
   first_skip_.resize(classes_.size());
 }
 
-const std::string& ImageFolderBuilder::next_file() const {
+const std::string& ImageFolderBuilder::next_file() const { return next_planned().file; }
+
+const ImageFolderBuilder::PlannedFile& ImageFolderBuilder::next_planned() const {
   if (done()) fail("ImageFolderBuilder: all ", plan_.size(), " files are in; call finish()");
-  return plan_[next_].file;
+  return plan_[next_];
 }
 
 void ImageFolderBuilder::add(const Image& image) {
-  const PlannedFile& planned = plan_.at(next_);
+  const PlannedFile& planned = next_planned();
   ClassCount& count = counts_[planned.label];
   if (planned.validation) {
     validation_.add(image, planned.label);
@@ -351,7 +353,7 @@ void ImageFolderBuilder::add(const Image& image) {
 }
 
 void ImageFolderBuilder::skip(SkipReason reason, std::string detail) {
-  const PlannedFile& planned = plan_.at(next_);
+  const PlannedFile& planned = next_planned();
   if (first_skip_[planned.label].empty()) first_skip_[planned.label] = "'" + planned.file + "': " + detail;
   skipped_.push_back({planned.file, reason, std::move(detail)});
   ++counts_[planned.label].skipped;

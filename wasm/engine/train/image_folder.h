@@ -139,6 +139,7 @@ class ImageFolderBuilder {
     bool validation = false;
     bool last_of_class = false;
   };
+  const PlannedFile& next_planned() const;
   void advance();
   void end_class(int label);
 
