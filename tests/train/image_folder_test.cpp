@@ -415,6 +415,7 @@ TEST_CASE("image folder: the same seed holds out the same files, another seed ot
   const ImageFolder again = load_image_folder(folder.str(), Shape{3, 3, 1}, options);
   CHECK(first.validation_files.size() == 4);  // 2 of each class's 20
   CHECK(first.validation.labels == std::vector<int>{0, 0, 1, 1});
+  CHECK(first_validation_items(first) == std::vector<size_t>{0, 2});
   CHECK(again.validation_files == first.validation_files);
   CHECK(again.train.pixels == first.train.pixels);
   CHECK(again.validation.pixels == first.validation.pixels);
@@ -444,6 +445,7 @@ TEST_CASE("image folder: DIR/train and DIR/val give the split and must list the 
   CHECK(data.train.labels == std::vector<int>{0, 0, 0, 1, 1});
   CHECK(data.validation.labels == std::vector<int>{0, 1, 1});
   CHECK(data.validation_files.front() == (root / "val" / "cat" / "0.png").string());
+  CHECK(first_validation_items(data) == std::vector<size_t>{0, 1});
 
   write_class(root / "train" / "emu", 2);
   write_class(root / "val" / "fox", 2);

@@ -115,6 +115,9 @@ struct ImageFolder {
   bool split_given = false;
 };
 
+// The first validation item of each class, in label order: the default probe images.
+std::vector<size_t> first_validation_items(const ImageFolder& folder);
+
 // Fills the train and validation sets from a planned listing, one file at a time in the order
 // next_file() gives (class by class, by name):
 //   for (ImageFolderBuilder b(listing, shape); !b.done();) b.add(decode(b.next_file()))  (or b.skip)
