@@ -447,6 +447,20 @@ TEST_CASE("image folder: DIR/train and DIR/val give the split and must list the 
   CHECK(data.validation_files.front() == (root / "val" / "cat" / "0.png").string());
   CHECK(first_validation_items(data) == std::vector<size_t>{0, 1});
 
+  fs::create_directories(root / "train" / "emu");
+  fs::create_directories(root / "val" / "emu");
+  write_class(root / "train" / "emu", 2);
+  CHECK_THROWS_WITH_AS(load_image_folder(folder.str(), Shape{2, 2, 1}),
+                       contains("the class folder '" + (root / "val" / "emu").string() +
+                                "' holds no PNG, JPEG, GIF or BMP images; add images to it"),
+                       Error);
+  for (int i = 0; i < 2; ++i) fs::remove(root / "train" / "emu" / (std::to_string(i) + ".png"));
+  CHECK_THROWS_WITH_AS(load_image_folder(folder.str(), Shape{2, 2, 1}),
+                       contains("the class folders '" + (root / "train" / "emu").string() + "', '" +
+                                (root / "val" / "emu").string() + "' hold no PNG, JPEG, GIF or BMP images; add images "
+                                "to each, or remove the folders that are not classes"),
+                       Error);
+  fs::remove_all(root / "val" / "emu");
   write_class(root / "train" / "emu", 2);
   write_class(root / "val" / "fox", 2);
   CHECK_THROWS_WITH_AS(load_image_folder(folder.str(), Shape{2, 2, 1}),
@@ -485,7 +499,7 @@ TEST_CASE("image folder: each bad folder says what is wrong and how to fix it") 
   CHECK_THROWS_WITH_AS(load_image_folder(folder.str(), shape),
                        contains("the class folder '" + (root / "dog").string() +
                                 "' holds no PNG, JPEG, GIF or BMP images (see the skipped files); add images "
-                                "to each, or remove the folders that are not classes"),
+                                "to it, or remove the folder if it is not a class"),
                        Error);
   write_class(root / "dog", 1);
   CHECK_THROWS_WITH_AS(load_image_folder(folder.str(), shape),

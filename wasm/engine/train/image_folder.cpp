@@ -157,15 +157,15 @@ void check_classes(const FolderListing& listing) {
     fail(empty.size() == 1 ? "the class folder " : "the class folders ", quoted_list(empty),
          empty.size() == 1 ? " holds" : " hold", " no PNG, JPEG, GIF or BMP images",
          listing.skipped.empty() ? "" : " (see the skipped files)",
-         "; add images to each, or remove the folders that are not classes");
+         empty.size() == 1 ? "; add images to it, or remove the folder if it is not a class"
+                           : "; add images to each, or remove the folders that are not classes");
   }
   if (listing.split_given) return;
   for (const ClassFiles& files : listing.classes) {
     if (!files.validation.empty()) fail("plan_image_folder: the listing of ", root, " is planned already");
     if (files.train.size() == 1) {
-      fail("the class '", files.name,
-           "' has only 1 image; holding out validation images needs at least 2 in each class:", " add images to '",
-           class_folder(listing, files.name, ""), "', or give train/ and val/ folders");
+      fail("the class '", files.name, "' has only 1 image; holding out validation images needs at least 2 in each",
+           " class: add images to '", class_folder(listing, files.name, ""), "', or give train/ and val/ folders");
     }
   }
 }
