@@ -263,7 +263,7 @@ TEST_CASE("headers claiming 20000x20000 pixels are refused before any pixel buff
                            png_header(20000, 20000, 0), gif_header(20000, 20000), jpeg_header(20000, 20000)};
   for (const Bytes& header : headers) {
     CHECK_THROWS_WITH_AS(decode_image(header, {}, "huge.img"), contains("cannot decode huge.img: " + refusal),
-                         Error);
+                         ImageTooLargeError);
   }
   CHECK_THROWS_WITH_AS(decode_image(bmp_header(16385, 1)), doctest::Contains("16385x1 (0.0 megapixels), over the"),
                        Error);
@@ -277,7 +277,7 @@ TEST_CASE("what is not a supported image says so") {
   const Bytes html{'<', 'h', 't', 'm', 'l', '>', '<', '/', 'h'};
   CHECK_THROWS_WITH_AS(decode_image(html), doctest::Contains("not a PNG, JPEG, BMP or GIF file (it starts with bytes "
                                                              "3c 68 74 6d 6c 3e 3c 2f)"),
-                       Error);
+                       NotAnImageError);
   CHECK_THROWS_WITH_AS(decode_image(Bytes{}), doctest::Contains("cannot decode image bytes: it is empty"), Error);
   CHECK_THROWS_WITH_AS(decode_image_file(kFixtures + "missing.png"),
                        contains("cannot open image file " + kFixtures + "missing.png: No such file"), Error);

@@ -359,9 +359,8 @@ TEST_CASE("threads: training steps at 2 threads give the same losses and weights
   // 48 x 28 x 28 x 16 values (channels), patch rows of a 144-deep weight gradient.
   const CnnArchitecture architecture{Shape{28, 28, 1}, {{16, true}, {32, false}}, 4};
   SeededRandom random(5);
-  Dataset data;
-  data.images = Tensor(Shape::nhwc(96, 28, 28, 1));
-  for (float& v : data.images.values()) v = random.uniform(0.0f, 1.0f);
+  Dataset data = empty_dataset(Shape{28, 28, 1});
+  for (int i = 0; i < 96 * 28 * 28; ++i) data.pixels.push_back(static_cast<uint8_t>(random.below(256)));
   for (int n = 0; n < 96; ++n) data.labels.push_back(n % 4);
   TrainOptions options;
   options.epochs = 1;

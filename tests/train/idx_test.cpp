@@ -63,9 +63,8 @@ TEST_CASE("IDX: a hand-made gzipped file reads back") {
   CHECK(images.values == pixels);
 
   const Dataset data = dataset_from_idx(images, read_idx_gz((dir.path() / "labels.gz").string()), "fixture");
-  CHECK(data.images.shape() == Shape::nhwc(2, 2, 3, 1));
-  CHECK(data.images[1] == doctest::Approx(51.0f / 255.0f));
-  CHECK(data.images[5] == doctest::Approx(1.0f));  // 255
+  CHECK(data.image_shape() == Shape{2, 3, 1});
+  CHECK(data.pixels == pixels);
   CHECK(data.labels == std::vector<int>{7, 3});
 }
 
@@ -99,8 +98,10 @@ TEST_CASE("IDX: a missing file is an error naming it") {
 TEST_CASE("IDX: Debian's Fashion-MNIST" * test::requires_file(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz",
                                                                "apt-get install dataset-fashion-mnist")) {
   const FashionMnist data = load_fashion_mnist();
-  CHECK(data.train.images.shape() == Shape::nhwc(60000, 28, 28, 1));
-  CHECK(data.test.images.shape() == Shape::nhwc(10000, 28, 28, 1));
+  CHECK(data.train.image_shape() == Shape{28, 28, 1});
+  CHECK(data.train.size() == 60000);
+  CHECK(data.test.image_shape() == Shape{28, 28, 1});
+  CHECK(data.test.size() == 10000);
   validate_dataset(data.train, 10, "Fashion-MNIST training set");
   validate_dataset(data.test, 10, "Fashion-MNIST test set");
   // The first training image is an ankle boot (9), the first test image one too.

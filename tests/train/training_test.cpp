@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <numeric>
 #include <vector>
 
 #include "core/error.h"
@@ -21,16 +22,16 @@ namespace {
 // 28x28 images of 4 classes: a bright 8x8 square in the class's quadrant, on noise.
 Dataset synthetic_quadrants(size_t count, uint64_t seed) {
   SeededRandom random(seed);
-  Dataset data;
-  data.images = Tensor(Shape::nhwc(static_cast<int>(count), 28, 28, 1));
+  Dataset data = empty_dataset(Shape{28, 28, 1});
+  data.pixels.resize(count * 28 * 28);
   for (size_t n = 0; n < count; ++n) {
     const int label = static_cast<int>(n % 4);
     data.labels.push_back(label);
-    float* image = data.images.data() + n * 28 * 28;
-    for (int i = 0; i < 28 * 28; ++i) image[i] = random.uniform(0.0f, 0.3f);
+    uint8_t* image = data.pixels.data() + n * 28 * 28;
+    for (int i = 0; i < 28 * 28; ++i) image[i] = static_cast<uint8_t>(random.below(77));  // up to 0.3
     const int top = 3 + 14 * (label / 2), left = 3 + 14 * (label % 2);
     for (int y = top; y < top + 8; ++y)
-      for (int x = left; x < left + 8; ++x) image[y * 28 + x] = 1.0f;
+      for (int x = left; x < left + 8; ++x) image[y * 28 + x] = 255;
   }
   return data;
 }
@@ -51,9 +52,14 @@ CnnArchitecture small_architecture() { return CnnArchitecture{Shape{28, 28, 1}, 
 
 // Mean loss over all of `data` as one batch, BatchNorm using the batch's statistics.
 float training_mode_loss(Graph& graph, const Dataset& data) {
-  const Tensor& logits = graph.forward(data.images, ForwardOptions{Phase::training, std::nullopt});
+  std::vector<size_t> all(data.size());
+  std::iota(all.begin(), all.end(), size_t{0});
+  Tensor images;
+  std::vector<int> labels;
+  gather_batch(images, labels, data, all);
+  const Tensor& logits = graph.forward(images, ForwardOptions{Phase::training, std::nullopt});
   Tensor probabilities;
-  return softmax_cross_entropy_forward(probabilities, logits, data.labels);
+  return softmax_cross_entropy_forward(probabilities, logits, labels);
 }
 
 }  // namespace

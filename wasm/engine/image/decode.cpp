@@ -36,6 +36,14 @@ namespace {
 
 enum class Format { png, jpeg, bmp, gif };
 
+// As fail(), with an Error subclass a caller can catch apart.
+template <typename SpecificError, typename... Parts>
+[[noreturn]] void fail_as(const Parts&... parts) {
+  std::ostringstream message;
+  (message << ... << parts);
+  throw SpecificError(message.str());
+}
+
 const char* format_name(Format format) {
   switch (format) {
     case Format::png: return "PNG";
@@ -115,9 +123,9 @@ void check_size_limits(std::int64_t width, std::int64_t height, const std::strin
   if (width > kMaxImageSide || height > kMaxImageSide || pixels > kMaxImagePixels) {
     std::ostringstream megapixels;
     megapixels << std::fixed << std::setprecision(1) << static_cast<double>(pixels) / 1e6;
-    fail("cannot decode ", source, ": the image is ", width, "x", height, " (", megapixels.str(),
-         " megapixels), over the limits of ", kMaxImageSide, " pixels a side and ", kMaxImagePixels / 1'000'000,
-         " megapixels; downscale it first");
+    fail_as<ImageTooLargeError>("cannot decode ", source, ": the image is ", width, "x", height, " (",
+                                megapixels.str(), " megapixels), over the limits of ", kMaxImageSide,
+                                " pixels a side and ", kMaxImagePixels / 1'000'000, " megapixels; downscale it first");
   }
 }
 
@@ -339,8 +347,8 @@ Image decode_image(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
   if (bytes.empty()) fail("cannot decode ", source, ": it is empty (0 bytes)");
   const std::optional<Format> format = sniff_format(bytes);
   if (!format) {
-    fail("cannot decode ", source, ": not a PNG, JPEG, BMP or GIF file (it starts with bytes ",
-         first_bytes_in_hex(bytes), ")");
+    fail_as<NotAnImageError>("cannot decode ", source, ": not a PNG, JPEG, BMP or GIF file (it starts with bytes ",
+                             first_bytes_in_hex(bytes), ")");
   }
   if (bytes.size() > static_cast<size_t>(INT_MAX)) {
     fail("cannot decode ", source, ": ", bytes.size(), " bytes is more than an image file can be (2 GiB)");

@@ -9,9 +9,20 @@
 #include <span>
 #include <string>
 
+#include "core/error.h"
 #include "image/image.h"
 
 namespace camlens {
+
+// Failures a caller may tell apart from a corrupt file, e.g. to count the files it skips by reason.
+class NotAnImageError : public Error {  // the bytes are not PNG, JPEG, BMP or GIF
+ public:
+  using Error::Error;
+};
+class ImageTooLargeError : public Error {  // over kMaxImageSide or kMaxImagePixels
+ public:
+  using Error::Error;
+};
 
 inline constexpr int kMaxImageSide = 16384;
 inline constexpr std::int64_t kMaxImagePixels = 50'000'000;

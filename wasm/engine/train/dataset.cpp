@@ -1,6 +1,7 @@
 #include "train/dataset.h"
 
 #include <algorithm>
+#include <array>
 
 #include "core/error.h"
 
@@ -8,20 +9,39 @@ namespace camlens {
 
 namespace {
 
-size_t item_size(const Dataset& data) { return data.images.shape().size() / data.images.shape()[0]; }
+// value / 255 for every byte, computed once: the same floats as dividing each pixel.
+const std::array<float, 256>& byte_to_unit() {
+  static const std::array<float, 256> table = [] {
+    std::array<float, 256> values{};
+    for (int v = 0; v < 256; ++v) values[v] = static_cast<float>(v) / 255.0f;
+    return values;
+  }();
+  return table;
+}
 
 }  // namespace
 
-Shape Dataset::image_shape() const {
-  const Shape& s = images.shape();
-  return Shape{s.h(), s.w(), s.c()};
+size_t Dataset::item_bytes() const { return item_shape.rank() == 3 ? item_shape.size() : 0; }
+
+std::span<const std::uint8_t> Dataset::item(size_t index) const {
+  return std::span<const std::uint8_t>(pixels).subspan(index * item_bytes(), item_bytes());
+}
+
+Dataset empty_dataset(const Shape& item_shape) {
+  if (item_shape.rank() != 3 || item_shape[0] < 1 || item_shape[1] < 1 || item_shape[2] < 1) {
+    fail("a data set's items must be [H, W, C] with each at least 1, got ", item_shape.str());
+  }
+  Dataset data;
+  data.item_shape = item_shape;
+  return data;
 }
 
 void validate_dataset(const Dataset& data, int classes, const char* what) {
-  const Shape& s = data.images.shape();
-  if (s.rank() != 4) fail(what, ": images must be [N, H, W, C], got ", s.str());
-  if (static_cast<size_t>(s.n()) != data.labels.size()) {
-    fail(what, ": ", s.n(), " images ", s.str(), " but ", data.labels.size(), " labels; give one label per image");
+  const Shape& s = data.item_shape;
+  if (s.rank() != 3) fail(what, ": items must be [H, W, C], got ", s.str());
+  if (data.pixels.size() != data.labels.size() * data.item_bytes()) {
+    fail(what, ": ", data.pixels.size(), " pixel bytes for items ", s.str(), " but ", data.labels.size(),
+         " labels; give one label per image");
   }
   if (data.labels.empty()) fail(what, ": the data set is empty");
   for (size_t i = 0; i < data.labels.size(); ++i) {
@@ -33,22 +53,27 @@ void validate_dataset(const Dataset& data, int classes, const char* what) {
 
 Dataset take_first(const Dataset& data, size_t count) {
   count = std::min(count, data.size());
-  const Shape& s = data.images.shape();
   Dataset subset;
-  subset.images = Tensor(Shape::nhwc(static_cast<int>(count), s.h(), s.w(), s.c()),
-                         data.images.values().first(count * item_size(data)));
+  subset.item_shape = data.item_shape;
+  subset.pixels.assign(data.pixels.begin(),
+                       data.pixels.begin() + static_cast<std::ptrdiff_t>(count * data.item_bytes()));
   subset.labels.assign(data.labels.begin(), data.labels.begin() + static_cast<std::ptrdiff_t>(count));
   return subset;
 }
 
 void gather_batch(Tensor& images, std::vector<int>& labels, const Dataset& data, std::span<const size_t> indices) {
-  const Shape& s = data.images.shape();
-  const size_t item = item_size(data);
-  images.reshape_storage(Shape::nhwc(static_cast<int>(indices.size()), s.h(), s.w(), s.c()));
+  const Shape& s = data.item_shape;
+  const size_t item = data.item_bytes();
+  const std::array<float, 256>& unit = byte_to_unit();
+  images.reshape_storage(Shape::nhwc(static_cast<int>(indices.size()), s[0], s[1], s[2]));
   labels.resize(indices.size());
   for (size_t i = 0; i < indices.size(); ++i) {
-    if (indices[i] >= data.size()) fail("gather_batch: index ", indices[i], " is past the data set's ", data.size(), " items");
-    std::copy_n(data.images.data() + indices[i] * item, item, images.data() + i * item);
+    if (indices[i] >= data.size()) {
+      fail("gather_batch: index ", indices[i], " is past the data set's ", data.size(), " items");
+    }
+    const std::uint8_t* source = data.pixels.data() + indices[i] * item;
+    float* out = images.data() + i * item;
+    for (size_t k = 0; k < item; ++k) out[k] = unit[source[k]];
     labels[i] = data.labels[indices[i]];
   }
 }

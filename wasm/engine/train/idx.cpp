@@ -86,9 +86,8 @@ Dataset dataset_from_idx(const IdxArray& images, const IdxArray& labels, const s
   if (images.dims[0] != labels.dims[0]) {
     fail(source, ": ", images.dims[0], " images but ", labels.dims[0], " labels; the files do not belong together");
   }
-  Dataset data;
-  data.images = Tensor(Shape::nhwc(images.dims[0], images.dims[1], images.dims[2], 1));
-  for (size_t i = 0; i < images.values.size(); ++i) data.images[i] = images.values[i] / 255.0f;
+  Dataset data = empty_dataset(Shape{images.dims[1], images.dims[2], 1});
+  data.pixels = images.values;
   data.labels.assign(labels.values.begin(), labels.values.end());
   return data;
 }

@@ -25,7 +25,7 @@ IdxArray parse_idx(std::span<const uint8_t> bytes, const std::string& source);
 // Reads and gunzips `path`, then parses it. A missing file is an Error naming it.
 IdxArray read_idx_gz(const std::string& path);
 
-// Images [N, rows, cols] and labels [N] as a Dataset: pixels scaled to [0, 1], one channel.
+// Images [N, rows, cols] and labels [N] as a Dataset of one channel (gather_batch scales to [0, 1]).
 Dataset dataset_from_idx(const IdxArray& images, const IdxArray& labels, const std::string& source);
 
 struct FashionMnist {
