@@ -120,7 +120,8 @@ export class TrainingView {
   urlState() {
     const link = (slot) => this.runs[slot]?.run.source.link ?? null;
     const first = link(0);
-    return { timeline: first === DEFAULT_TIMELINE ? null : first, compare: link(1), epoch: this.epoch, ...this.look };
+    const epoch = this.runs.some(Boolean) ? this.epoch : null;
+    return { timeline: first === DEFAULT_TIMELINE ? null : first, compare: link(1), epoch, ...this.look };
   }
 
   // Shown or hidden with the explain view's tab; a hidden time-lapse does not play on.
@@ -137,9 +138,11 @@ export class TrainingView {
     return this.track(this.#open(() => urlSource(timeline), slot, `the run ${timeline}`, epoch));
   }
 
-  // Opens a run folder the user picked or dropped (its files) in `slot`.
+  // Opens a run folder the user picked or dropped (its files) in `slot`; a run to compare with
+  // none open becomes the first.
   openFiles(files, slot) {
-    return this.track(this.#open(() => filesSource(files), slot, 'that run folder', null));
+    const into = this.runs[0] ? slot : 0;
+    return this.track(this.#open(() => filesSource(files), into, 'that run folder', null));
   }
 
   removeComparison() {
@@ -442,15 +445,11 @@ export class TrainingView {
   }
 
   // A folder (or a run's files) dropped on the view: beside the first run, or as the first.
-  async handleDrop(filesPromise) {
-    let files;
-    try {
-      files = await filesPromise;
-    } catch (error) {
-      this.showError(`Could not read the dropped folder: ${sentenceOf(error.message)}`);
-      return;
-    }
-    if (files.length) await this.openFiles(files, this.runs[0] ? 1 : 0);
+  handleDrop(filesPromise) {
+    return this.track(filesPromise.then((files) => {
+      if (files.length) return this.openFiles(files, 1);
+      return undefined;
+    }, (error) => this.showError(`Could not read the dropped folder: ${sentenceOf(error.message)}`)));
   }
 
   // ---- frames out: the explain view, a GIF ----

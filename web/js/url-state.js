@@ -65,13 +65,13 @@ function replaceAddress(hash) {
 }
 
 // The Training view's address: what readUrlState reads back with view 'training'. `timeline` null:
-// the default run; `compare` null: none (or one from disk).
+// the default run; `compare` null: none (or one from disk); `epoch` null: none shown yet.
 export function writeTrainingUrlState({ timeline, compare, epoch, colormap, alpha, smooth }) {
   const params = new URLSearchParams();
   params.set('view', 'training');
   if (timeline) params.set('timeline', timeline);
   if (compare) params.set('compare', compare);
-  params.set('epoch', String(epoch));
+  if (epoch) params.set('epoch', String(epoch));
   params.set('colormap', colormap);
   params.set('opacity', String(Math.round(alpha * 100)));
   if (!smooth) params.set('smooth', 'off');
