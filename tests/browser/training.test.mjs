@@ -38,7 +38,7 @@ async function writeRun(dir, { architecture = 'vgg', epochs = 2 } = {}) {
   const probes = PROBES.map(([file, trueClass], i) => {
     const image = `probes/0${i + 1}-${file}`;
     fs.copyFileSync(path.join(root, 'web/samples/fashion-mnist', file), path.join(dir, image));
-    return { image, true_class: trueClass, label: labels[trueClass], pixels: rgbaOfPng(path.join(dir, image)) };
+    return { image, true_class: trueClass, pixels: rgbaOfPng(path.join(dir, image)) };
   });
   const entries = [];
   for (let epoch = 1; epoch <= epochs; ++epoch) {
@@ -50,11 +50,11 @@ async function writeRun(dir, { architecture = 'vgg', epochs = 2 } = {}) {
     const explained = probes.map(({ image, true_class: trueClass, pixels }) => {
       explainer.setImage(pixels.rgba, pixels.width, pixels.height);
       const view = explainer.view({ methods: ['cam'], pictures: false });
-      const { layer, raw } = view.explanations[0];
+      const { layer, raw, class: explained } = view.explanations[0];
       return {
         image, true_class: trueClass,
         top: view.prediction.classes.slice(0, 3).map(({ class: c, label, probability }) => ({ class: c, label, probability })),
-        map: { method: 'cam', layer, width: raw.width, height: raw.height, raw: Array.from(raw.values) },
+        map: { method: 'cam', layer, class: explained, width: raw.width, height: raw.height, raw: Array.from(raw.values) },
       };
     });
     explainer.delete();
@@ -64,8 +64,9 @@ async function writeRun(dir, { architecture = 'vgg', epochs = 2 } = {}) {
   const timeline = {
     version: 1, kind: 'timeline',
     run: { architecture, data: 'fashion-mnist', input: [28, 28, 1], labels, epochs, batch: 64, optimizer: 'adam', learning_rate: 0.002,
+      weight_decay: 0.01, augment: true, seed: 1, limit: 0, validation_fraction: 0, train_images: 60000, val_images: 10000,
       method: 'cam', layer: entries[0].probes[0].map.layer },
-    probes: probes.map(({ image, true_class: trueClass, label }) => ({ image, true_class: trueClass, label })),
+    probes: probes.map(({ image, true_class: trueClass }) => ({ image, true_class: trueClass })),
     epochs: entries,
   };
   fs.writeFileSync(path.join(dir, 'timeline.json'), JSON.stringify(timeline));
@@ -167,7 +168,7 @@ test('opens on the run in the address and plays its time-lapse at once', async (
   try {
     const first = await shown(page);
     assert.equal(first.runs.length, 1);
-    assert.equal(first.runs[0].title, 'vgg on fashion-mnist');
+    assert.equal(first.runs[0].title, 'VGG-style CNN on Fashion-MNIST');
     assert.equal(first.playing, true, 'the time-lapse plays without being asked');
     await page.waitForFunction(() => window.camlens.training.epoch === 2 && !window.camlens.training.playing, null, { timeout: 5000 });
     assertFramesOf((await shown(page)).runs[0].frames, 2);
@@ -238,7 +239,7 @@ test('a frame opens its epoch\'s snapshot with its probe image in the explain vi
       return { name: s.customModelName, image: s.image.name, width: s.image.width, prediction: s.prediction.classes.slice(0, 3),
         panels: window.camlens.panels().map((panel) => panel.explanation?.method ?? null) };
     });
-    assert.match(state.name, /epoch 2/);
+    assert.equal(state.name, 'VGG-style CNN epoch 2');
     assert.equal(state.image, '03-bag.png');
     assert.equal(state.width, 28);
     // Epoch 2's snapshot predicts what the timeline recorded for it (epoch 1's differs).
@@ -259,13 +260,13 @@ test('a frame opens its epoch\'s snapshot with its probe image in the explain vi
 });
 
 test('a second run shows beside the first, epoch aligned, the shorter holding its last frame', async () => {
-  const other = path.join(fixture.dir, 'resnet-run');
-  const otherTimeline = await writeRun(other, { architecture: 'resnet', epochs: 1 });
+  const other = path.join(fixture.dir, 'xception-run');
+  const otherTimeline = await writeRun(other, { architecture: 'xception', epochs: 1 });
   const { page, context, log } = await openTraining('&epoch=1');
   try {
     await pickFolder(page, '#training-compare', other);
     let view = await shown(page);
-    assert.deepEqual(view.runs.map((run) => run.title), ['vgg on fashion-mnist', 'resnet on fashion-mnist']);
+    assert.deepEqual(view.runs.map((run) => run.title), ['VGG-style CNN on Fashion-MNIST', 'Mini-Xception on Fashion-MNIST']);
     await page.click('#epoch-forward');
     view = await shown(page);
     assert.equal(view.epoch, 2);
@@ -281,7 +282,7 @@ test('a second run shows beside the first, epoch aligned, the shorter holding it
     await dropFiles(page, [fileFrom(path.join(other, 'timeline.json'), 'application/json')]);
     await page.waitForFunction(() => window.camlens.training.runs[1] !== null);
     await page.evaluate(() => window.camlens.whenIdle());
-    assert.deepEqual((await shown(page)).runs.map((run) => run.title), ['vgg on fashion-mnist', 'resnet on fashion-mnist']);
+    assert.deepEqual((await shown(page)).runs.map((run) => run.title), ['VGG-style CNN on Fashion-MNIST', 'Mini-Xception on Fashion-MNIST']);
     const notices = await page.locator('#messages .message.notice').allTextContents();
     assert.ok(notices.some((text) => /has no snapshot/.test(text)), notices.join('\n'));
   } finally {
@@ -309,7 +310,7 @@ test('a broken timeline gives a message and leaves the view as it was', async ()
       await page.evaluate((url) => window.camlens.training.openUrl(url, { slot: 1 }), timeline);
       const message = await page.locator('#messages .message.error').last().textContent();
       assert.match(message, pattern, timeline);
-      assert.match(message, /still shows vgg on fashion-mnist/, 'the message says what stays');
+      assert.match(message, /still shows VGG-style CNN on Fashion-MNIST/, 'the message says what stays');
       const after = await shown(page);
       assert.equal(after.runs.length, 1, 'no half-made run appears');
       assert.deepEqual(after.runs[0].frames.map((frame) => frame.pixels), before.runs[0].frames.map((frame) => frame.pixels));

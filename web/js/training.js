@@ -42,9 +42,23 @@ export function filesFromDrop(dataTransfer) {
   return Promise.all(entries.map(walk)).then((lists) => lists.flat());
 }
 
+// The architectures `camlens train` builds, by the names its timeline gives them.
+const ARCHITECTURES = {
+  vgg: 'VGG-style CNN',
+  'vgg-quick': 'VGG-style CNN (quick)',
+  xception: 'Mini-Xception',
+  'xception-quick': 'Mini-Xception (quick)',
+};
+
+function architectureName(run) {
+  const { architecture } = run.timeline.run ?? {};
+  return ARCHITECTURES[architecture] ?? (typeof architecture === 'string' && architecture ? architecture : 'unnamed architecture');
+}
+
 function runTitle(run) {
-  const { architecture, data } = run.timeline.run ?? {};
-  return `${architecture ?? 'unnamed architecture'}${data ? ` on ${data}` : ''}`;
+  const { data } = run.timeline.run ?? {};
+  const dataName = data === 'fashion-mnist' ? 'Fashion-MNIST' : data;
+  return `${architectureName(run)}${typeof dataName === 'string' && dataName ? ` on ${dataName}` : ''}`;
 }
 
 function runDetails(run) {
@@ -467,7 +481,7 @@ export class TrainingView {
         const input = await run.source.model(epoch.snapshot);
         await this.onOpenSnapshot({
           input,
-          name: `${run.timeline.run.architecture ?? 'run'} epoch ${epoch.epoch}`,
+          name: `${architectureName(run)} epoch ${epoch.epoch}`,
           image: { ...probe.picture, name: probe.image.split('/').pop() },
         });
       } catch (error) {
@@ -490,7 +504,7 @@ export class TrainingView {
       overlay: probe.picture.missing ? pictures[e][p].heatmap : pictures[e][p].overlay,
       top: epoch.probes[p].top.map((item) => ({ ...item, label: item.label ?? labels[item.class] })),
       trueClass: probe.true_class,
-      caption: `${architecture} · epoch ${epoch.epoch}/${epochs.length} · ${truth}`,
+      caption: `${architectureName(run)} · epoch ${epoch.epoch}/${epochs.length} · ${truth}`,
       smooth: this.look.smooth,
     }));
     return this.track(encodeTimelapse(frames).then((bytes) => {
