@@ -2,7 +2,7 @@
 # Installs whatever camlens needs that this Debian 12 machine lacks. Idempotent, no prompts.
 #   scripts/install-deps.sh [all|app]
 #     all  Debian packages and the npm packages the tests and benchmarks use (the default)
-#     app  Debian packages only: the page and the CLI need no npm package
+#     app  Debian packages only: the CLI and the page need no npm package (the page's GIF export needs gifenc: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}

@@ -12,11 +12,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // URL prefix -> folder; the longest matching prefix wins. /engine/ exposes the page modules only: the
 // two threaded ones with their thread workers' scripts, and the one-thread one for pages not
-// cross-origin isolated (web/js/worker.js picks).
+// cross-origin isolated (web/js/worker.js picks). /vendor/ exposes the one npm file the page
+// imports: gifenc's ES module, for the Training view's GIF export.
 const PAGE_MODULES = ['camlens.mjs', 'camlens.wasm', 'camlens.worker.js', 'camlens-simd128.mjs', 'camlens-simd128.wasm',
   'camlens-simd128.worker.js', 'camlens-single.mjs', 'camlens-single.wasm'];
 const MOUNTS = [
   { prefix: '/engine/', dir: path.join(root, 'build/wasm'), only: new Set(PAGE_MODULES) },
+  { prefix: '/vendor/', dir: path.join(root, 'node_modules/gifenc/dist'), only: new Set(['gifenc.esm.js']) },
   { prefix: '/models/', dir: path.join(root, 'models') },
   { prefix: '/', dir: path.join(root, 'web') },
 ];

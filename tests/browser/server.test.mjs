@@ -1,5 +1,5 @@
 // tools/serve.mjs: the URL mapping, MIME types, security headers on every response, 127.0.0.1 only,
-// and nothing outside the three mounted folders (no traversal, no build files but the page module).
+// and nothing outside the mounted folders (no traversal, no build or npm files but the page module and gifenc).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -44,6 +44,7 @@ test('serves web/, models/ and the page module with their MIME types', async () 
     ['/engine/camlens-simd128.worker.js', 'build/wasm/camlens-simd128.worker.js', 'text/javascript'],
     ['/engine/camlens-simd128.wasm', 'build/wasm/camlens-simd128.wasm', 'application/wasm'],
     ['/engine/camlens-single.wasm', 'build/wasm/camlens-single.wasm', 'application/wasm'],
+    ['/vendor/gifenc.esm.js', 'node_modules/gifenc/dist/gifenc.esm.js', 'text/javascript'],
   ];
   for (const [urlPath, file, type] of cases) {
     const response = await get(urlPath);
@@ -71,6 +72,7 @@ test('refuses traversal, dotfiles and build files other than the page module', a
   const refused = [
     '/../README.md', '/..%2fREADME.md', '/%2e%2e/%2e%2e/etc/passwd', '/models/../README.md', '/models/..%2f..%2fREADME.md',
     '/engine/../CMakeLists.txt', '/engine/CMakeCache.txt', '/engine/build.ninja', '/engine/camlens_graph_runner.js',
+    '/vendor/gifenc.js', '/vendor/../package.json', '/vendor/gifenc.esm.js.map',
     '/js/..%5c..%5cREADME.md', '/.git/config', '/models/emotion/.hidden', '/samples/%00.png', '/missing.html',
   ];
   for (const urlPath of refused) {

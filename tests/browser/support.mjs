@@ -36,8 +36,10 @@ export function launchBrowser() {
 }
 
 // A page on the served app. `log` collects every request URL, console message and page error.
-export async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, waitForIdle = true } = {}) {
+// prepare(context), when given, runs before the page loads (to route requests to fixtures).
+export async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, waitForIdle = true, prepare } = {}) {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
+  await prepare?.(context);
   const page = await context.newPage();
   const log = { requests: [], console: [], pageErrors: [] };
   context.on('request', (request) => log.requests.push(request.url()));

@@ -71,3 +71,12 @@ test('a model that fails to load leaves the heap as it was', () => {
     assert.throws(() => new camlens.Explainer(modelJson, [], metadataJson), /was not given/);
   });
 });
+
+test('drawing kept maps again (renderMap), refused ones included, leaves the heap as it was', () => {
+  const raw = Array.from({ length: 49 }, (_, i) => Math.sin(i));
+  assertHeapFlat(() => {
+    assert.equal(camlens.renderMap(raw, 7, 7, rgba, SIDE, SIDE, { colormap: 'viridis', max_side: 64 }).overlay.width, 64);
+    assert.throws(() => camlens.renderMap(raw, 7, 6, rgba, SIDE, SIDE, {}), /needs 42 values/);
+    assert.throws(() => camlens.renderMap(raw, 7, 7, rgba, SIDE, SIDE, { colour: 'jet' }), /unknown field/);
+  });
+});

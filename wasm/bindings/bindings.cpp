@@ -17,6 +17,8 @@
 #include "core/error.h"
 #include "explain/explainer.h"
 #include "explain/json.h"
+#include "explain/map.h"
+#include "explain/render.h"
 #include "explain/request_json.h"
 #include "image/channels.h"
 #include "image/image.h"
@@ -217,6 +219,48 @@ class JsExplainer {
   ex::Explainer explainer_;
 };
 
+// ---- a kept map drawn again ----
+
+// A map at its layer's resolution (a view's explanations[i].raw.values, as a training timeline keeps
+// it) drawn over an RGBA picture the way a view draws its maps. look: a view request's colormap,
+// alpha, smooth and max_side. -> {heatmap, overlay}, each {width, height, rgba}.
+val render_map(const val& raw, int width, int height, const val& rgba, int image_width, int image_height,
+               const val& look_fields) {
+  return js_errors([&] {
+    const ex::Look look = ex::view_request_from_json(json_from(look_fields)).look;
+    std::vector<float> values = emscripten::convertJSArrayToNumberVector<float>(raw);
+    if (width < 1 || height < 1 || values.size() != static_cast<size_t>(width) * static_cast<size_t>(height)) {
+      camlens::fail("renderMap: a ", width, "x", height, " map needs ", static_cast<std::int64_t>(width) * height,
+                    " values, got ", values.size());
+    }
+    ex::Map map(height, width);
+    map.values = std::move(values);
+    camlens::Image pixels(image_width, image_height, 4);  // checks the sizes
+    if (rgba["length"].as<size_t>() != pixels.size()) {
+      camlens::fail("renderMap: a ", image_width, "x", image_height, " RGBA image needs ", pixels.size(), " bytes, got ",
+                    rgba["length"].as<size_t>());
+    }
+    val(emscripten::typed_memory_view(pixels.size(), pixels.data())).call<void>("set", rgba);
+    const camlens::CropBox whole{0, 0, image_width, image_height};
+    const ex::MapSize size = ex::drawn_size(whole, look.max_side);
+    const camlens::Image region = camlens::crop_image(camlens::to_rgb(pixels), whole, size.width, size.height);
+    const ex::RgbaPictures pictures = ex::rgba_pictures(region, ex::postprocess(map, size, look.upsampling), look.colormap,
+                                                        look.alpha);
+    const auto picture = [](const camlens::Image& image) {
+      val out = val::object();
+      out.set("width", image.width());
+      out.set("height", image.height());
+      const val bytes = val(emscripten::typed_memory_view(image.size(), image.data())).call<val>("slice");
+      out.set("rgba", val::global("Uint8ClampedArray").new_(bytes["buffer"]));
+      return out;
+    };
+    val out = val::object();
+    out.set("heatmap", picture(pictures.heatmap));
+    out.set("overlay", picture(pictures.overlay));
+    return out;
+  });
+}
+
 // How many threads split the engine's passes (kernels::set_thread_count); more than the module has
 // workers for (Module.maxThreads, 1 on a page that is not cross-origin isolated) is an Error.
 void set_thread_count(int threads) {
@@ -229,6 +273,7 @@ int thread_count() { return camlens::kernels::thread_count(); }
 EMSCRIPTEN_BINDINGS(camlens) {
   emscripten::function("setThreadCount", &set_thread_count);
   emscripten::function("threadCount", &thread_count);
+  emscripten::function("renderMap", &render_map);
   emscripten::class_<JsExplainer>("Explainer")
       .constructor(&JsExplainer::create)
       .function("describe", &JsExplainer::describe)

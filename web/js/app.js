@@ -7,10 +7,12 @@ import { CropBox, clampBox, wholeImage } from './crop-box.js';
 import { MethodPanel, thumbnail } from './panels.js';
 import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
 import { clearErrors, sentence, showError, showNotice } from './messages.js';
-import { readUrlState, writeUrlState } from './url-state.js';
+import { readUrlState, writeTrainingUrlState, writeUrlState } from './url-state.js';
 import { DISTANCE_NOTE, distanceLabel, distanceText } from './layers.js';
 import { assumedDefaultsNotice } from './model-notes.js';
 import { VisualizeView } from './visualize.js';
+import { TrainingView, filesFromDrop } from './training.js';
+import { DEFAULT_TIMELINE } from './timeline.js';
 
 const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
 const STRIP_METHOD = 'grad-cam';
@@ -43,6 +45,8 @@ let restoring = null;  // what the address asked for, until the first model and 
 let showAllClasses = false;
 let layerDistances = new Map();  // layer name -> layers between it and the logits (the engine's depth)
 let visualizeView = null;  // "What the model looks for" (visualize.js)
+let trainingView = null;   // the Training view (training.js)
+let view = 'explain';      // the view shown: 'explain' or 'training'
 
 const ui = {
   modelSelect: byId('model-select'),
@@ -79,6 +83,11 @@ const ui = {
   topkNote: byId('topk-note'),
   sweep: byId('sweep'),
   dropTarget: byId('drop-target'),
+  dropTitle: byId('drop-title'),
+  dropDetail: byId('drop-detail'),
+  tabs: { explain: byId('tab-explain'), training: byId('tab-training') },
+  explainView: byId('explain-view'),
+  modelControls: byId('model-controls'),
 };
 
 const cropBox = new CropBox({
@@ -111,6 +120,10 @@ function whenIdle() {
 // ---- the address: the view, kept for a link or a bookmark ----
 
 function saveUrlState() {
+  if (view === 'training') {
+    writeTrainingUrlState(trainingView.urlState());
+    return;
+  }
   if (!state.description || !state.crop || restoring) return;
   writeUrlState({
     model: state.modelId === 'custom' ? null : state.modelId,
@@ -165,7 +178,8 @@ function currentLayer() {
 // Loads `input` into the engine with a photo (a sample when the one shown does not suit the model)
 // and its view, in one request; on failure the previous model stays and the error is shown. The
 // user's panels stay when the new model has their methods; the notice names those that could not.
-async function useModel(input, { id, name }) {
+// image: a picture to explain instead of a sample ({width, height, data, name}; a training probe).
+async function useModel(input, { id, name, image: given = null }) {
   const previous = state.description ? panels.map((panel) => ({ name: panel.method.name, params: panel.params })) : null;
   const galleries = galleryFor(id);
   const imageFits = state.image && (state.imageSource === 'user' || galleries.includes(state.imageSource));
@@ -173,12 +187,12 @@ async function useModel(input, { id, name }) {
     .map((gallery) => ({ gallery, entry: samples[gallery]?.find((entry) => entry.file === restoring.sample) }))
     .find((found) => found.entry);
   const first = samples[galleries[0]]?.[0];
-  const chosen = wanted ?? (!imageFits && first ? { gallery: galleries[0], entry: first } : null);
+  const chosen = given ? null : wanted ?? (!imageFits && first ? { gallery: galleries[0], entry: first } : null);
   const sample = chosen ? { ...chosen, image: await fetchSample(chosen.entry) } : null;
   const crop = sample ? restoredCrop(sample.image, sample.entry) ?? faceBox(sample.image, sample.entry, id) : null;
   await runView({
     model: input,
-    image: sample?.image ?? null,
+    image: given ?? sample?.image ?? null,
     methods: previous ? previous.map((panel) => panel.name) : restoring?.methods ?? DEFAULT_METHODS,
     view: { crop, class: restoring?.classIndex ?? null, layer: restoring?.layer ?? null },
     onLoaded: ({ model: description, image }) => {
@@ -208,7 +222,8 @@ async function useModel(input, { id, name }) {
         buildPanels(restoring?.methods ?? DEFAULT_METHODS);
       }
       buildGallery();
-      if (sample) showImage(sample.image, { source: sample.gallery, sample: sample.entry, crop: crop ?? image.crop });
+      if (given) showImage(given, { source: 'user', crop: image.crop });
+      else if (sample) showImage(sample.image, { source: sample.gallery, sample: sample.entry, crop: crop ?? image.crop });
       else if (image) showCrop(image.crop);
       restoring = null;
     },
@@ -724,7 +739,14 @@ function setupDropAnywhere() {
   document.addEventListener('dragenter', (event) => {
     if (!hasFiles(event)) return;
     event.preventDefault();
-    if (++depth === 1) ui.dropTarget.hidden = false;
+    if (++depth === 1) {
+      const training = view === 'training';
+      ui.dropTitle.textContent = training ? 'Drop a training run' : 'Drop to explain';
+      ui.dropDetail.textContent = training
+        ? 'A run folder that camlens train wrote (timeline.json, epochs/, probes/): it is shown beside the run open now.'
+        : 'An image, or a model: model.json with its .bin files (and metadata.json).';
+      ui.dropTarget.hidden = false;
+    }
   });
   document.addEventListener('dragover', (event) => {
     if (!hasFiles(event)) return;
@@ -743,13 +765,14 @@ function setupDropAnywhere() {
     event.preventDefault();
     depth = 0;
     ui.dropTarget.hidden = true;
-    handleFiles([...event.dataTransfer.files]);
+    if (view === 'training') trainingView.handleDrop(filesFromDrop(event.dataTransfer));
+    else handleFiles([...event.dataTransfer.files]);
   });
 }
 
 function setupPaste() {
   document.addEventListener('paste', (event) => {
-    if (isEditable(event.target)) return;
+    if (isEditable(event.target) || view === 'training') return;
     const files = [...(event.clipboardData?.files ?? [])].filter(isImageFile);
     if (!files.length) return;
     event.preventDefault();
@@ -813,14 +836,57 @@ function setupControls() {
   ui.downloadGrid.addEventListener('click', () => track(downloadGrid().catch(showError)));
 }
 
+// ---- views: explain one image, or watch a training run ----
+
+function setView(next, { focus = false } = {}) {
+  view = next;
+  for (const [name, tab] of Object.entries(ui.tabs)) {
+    const selected = name === next;
+    tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    tab.classList.toggle('selected', selected);
+  }
+  ui.explainView.hidden = next !== 'explain';
+  ui.modelControls.hidden = next !== 'explain';
+  trainingView.setVisible(next === 'training');
+  document.body.dataset.view = next;
+  if (focus) ui.tabs[next].focus();
+  if (next === 'training' && engine && !trainingView.runs.some(Boolean) && !trainingView.loading.some(Boolean)) {
+    trainingView.openUrl(DEFAULT_TIMELINE);
+  }
+  saveUrlState();
+}
+
+function setupTabs() {
+  for (const [name, tab] of Object.entries(ui.tabs)) tab.addEventListener('click', () => setView(name));
+  byId('tab-explain').parentElement.addEventListener('keydown', (event) => {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    event.preventDefault();
+    setView(view === 'explain' ? 'training' : 'explain', { focus: true });
+  });
+}
+
+// A training frame in the explain view: that epoch's snapshot explaining that probe image.
+async function openSnapshot({ input, name, image }) {
+  if (!engineReady()) throw new Error('camlens is still starting');
+  await useModel(input, { id: 'custom', name, image });
+  setView('explain');
+  showNotice(`Explaining ${image.name} with ${name}: every method of the explain view applies. The Training tab goes back to the time-lapse.`);
+}
+
 // ---- start: engine, model and first sample fetched in parallel ----
 
 async function start() {
   setupControls();
   setupDropAnywhere();
   setupPaste();
+  setupTabs();
   byId('image-limits').textContent = SIZE_LIMITS;
   restoring = readUrlState();
+  const training = restoring;  // useModel clears `restoring` once the explain view has taken it
+  trainingView = new TrainingView({ track, showError, showNotice, onOpenSnapshot: openSnapshot, onChange: saveUrlState });
+  trainingView.setLook(restoring);
+  if (training.view === 'training') setView('training');
   const modelId = restoring.model in BUILTIN_MODELS ? restoring.model : 'emotion';
   state.colormap = restoring.colormap ?? state.colormap;
   state.alpha = restoring.alpha ?? state.alpha;
@@ -831,6 +897,11 @@ async function start() {
   const [createdEngine, modelInput, loadedSamples] = await Promise.all([createEngine(), fetchBuiltinModel(modelId), samplesReady]);
   engine = createdEngine;
   samples = loadedSamples;
+  trainingView.setEngine(engine);
+  if (view === 'training') {
+    trainingView.openUrl(training.timeline ?? DEFAULT_TIMELINE, { epoch: training.epoch ?? null });
+    if (training.compare) trainingView.openUrl(training.compare, { slot: 1 });
+  }
   visualizeView = new VisualizeView({ root: byId('visualize'), engine, track, onError: showError });
   try {
     await useModel(modelInput, { id: modelId });
@@ -850,6 +921,8 @@ window.camlens = {
     cropBox.setBox(box);
     setCrop(cropBox.box);
   },
+  get training() { return trainingView; },
+  get view() { return view; },
 };
 
 track(start().catch((error) => {

@@ -108,6 +108,14 @@ class Engine {
     return this.#submit('visualize', options, onProgress);
   }
 
+  // Maps kept at their layer's resolution (a training timeline's) drawn as a view draws its maps:
+  // maps: [{raw (numbers, row-major), width, height, image (an index into images)}]; images:
+  // [{width, height, data: RGBA bytes}]; look: a view request's colormap, alpha, smooth, max_side.
+  // -> {promise ([{heatmap, overlay}] in the maps' order, each {width, height, rgba}), cancel()}
+  renderMaps(maps, images, look) {
+    return this.#submit('renderMaps', { maps, images, look });
+  }
+
   terminate() {
     this.#terminated = true;
     this.#worker.terminate();

@@ -33,13 +33,21 @@ async function fetchOk(url) {
 
 export async function fetchBuiltinModel(id) {
   const { folder } = BUILTIN_MODELS[id];
-  let modelJson;
   try {
-    modelJson = await (await fetchOk(`${folder}model.json`)).text();
+    return await fetchModelFolder(folder);
   } catch (error) {
+    if (!error.noModelJson) throw error;
     const hint = id === 'fashion-mnist' ? ' The trainer makes it (see the README); then reload the page.' : '';
     throw new Error(`${error.message}.${hint}`);
   }
+}
+
+// The model in a folder on this server ('models/emotion/', a training run's 'RUN/epochs/03/'):
+// its model.json, the weight files it names and, when model.json carries no labels, metadata.json.
+export async function fetchModelFolder(folder) {
+  const modelJson = await fetchOk(`${folder}model.json`).then((response) => response.text(), (error) => {
+    throw Object.assign(error, { noModelJson: true });
+  });
   // Labels and preprocessing live in model.json's userDefinedMetadata or beside it in metadata.json.
   let metadataJson;
   if (!parseModelJson(modelJson, `${folder}model.json`).userDefinedMetadata?.labels) {

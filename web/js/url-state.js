@@ -2,6 +2,10 @@
 // model, sample, box, class, layer, methods, colormap and opacity. A user's own image never goes
 // in it: it does not leave the machine, so neither its name nor its box do.
 //   #model=emotion&sample=astronaut.jpg&crop=158,48,140,140&class=3&layer=...&methods=cam,saliency&colormap=jet&opacity=40
+// The Training view has its own: the run's timeline (and a second one to compare), the epoch shown
+// and the look. A run the user picked from disk is not in it, as their images are not.
+//   #view=training&timeline=models/fashion-mnist/timeline.json&compare=...&epoch=3&colormap=jet&opacity=40
+// A timeline may also come in the query (?timeline=...), which opens the Training view.
 
 const COLORMAPS = new Set(['jet', 'viridis', 'inferno', 'gray']);
 
@@ -10,10 +14,19 @@ function wholeNumber(text, min = 0) {
   return Number.isInteger(value) && value >= min ? value : null;
 }
 
-// What the hash asks for; fields it lacks or that are malformed are left out.
-export function readUrlState(hash = location.hash) {
+// What the hash (and the query's timeline) asks for; fields it lacks or that are malformed are left out.
+export function readUrlState(hash = location.hash, search = location.search) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const query = new URLSearchParams(search);
   const saved = {};
+  if (params.get('view') === 'training' || (!params.has('view') && query.get('timeline'))) saved.view = 'training';
+  const timeline = params.get('timeline') ?? query.get('timeline');
+  if (timeline) saved.timeline = timeline;
+  const compare = params.get('compare') ?? query.get('compare');
+  if (compare) saved.compare = compare;
+  const epoch = wholeNumber(params.get('epoch') ?? '', 1);
+  if (params.has('epoch') && epoch !== null) saved.epoch = epoch;
+  if (params.get('smooth') === 'off') saved.smooth = false;
   if (params.get('model')) saved.model = params.get('model');
   if (params.get('sample')) saved.sample = params.get('sample');
   const crop = (params.get('crop') ?? '').split(',').map((part) => wholeNumber(part));
@@ -43,6 +56,24 @@ export function writeUrlState({ model, sample, crop, classIndex, layer, methods,
   params.set('methods', methods.join(','));
   params.set('colormap', colormap);
   params.set('opacity', String(Math.round(alpha * 100)));
-  const hash = `#${params.toString()}`;
-  if (hash !== location.hash) history.replaceState(null, '', hash);
+  replaceAddress(`#${params.toString()}`);
+}
+
+// A query's timeline is carried in the hash from then on, so the query goes.
+function replaceAddress(hash) {
+  if (hash !== location.hash || location.search) history.replaceState(null, '', `${location.pathname}${hash}`);
+}
+
+// The Training view's address: what readUrlState reads back with view 'training'. `timeline` null:
+// the default run; `compare` null: none (or one from disk); `epoch` null: none shown yet.
+export function writeTrainingUrlState({ timeline, compare, epoch, colormap, alpha, smooth }) {
+  const params = new URLSearchParams();
+  params.set('view', 'training');
+  if (timeline) params.set('timeline', timeline);
+  if (compare) params.set('compare', compare);
+  if (epoch) params.set('epoch', String(epoch));
+  params.set('colormap', colormap);
+  params.set('opacity', String(Math.round(alpha * 100)));
+  if (!smooth) params.set('smooth', 'off');
+  replaceAddress(`#${params.toString()}`);
 }

@@ -107,6 +107,14 @@ const handlers = {
     }
     return out;
   },
+  // Needs no model: the maps come drawn over the images given, one colormap for every view.
+  renderMaps({ maps, images, look }) {
+    return maps.map(({ raw, width, height, image }) => {
+      const picture = images[image];
+      if (!picture) throw new Error(`renderMaps: no image ${image} among the ${images.length} given`);
+      return camlens.renderMap(raw, width, height, picture.data, picture.width, picture.height, look);
+    });
+  },
   visualize(options, id) {
     return needExplainer().visualize(options, progressOf(id));
   },
