@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "core/error.h"
@@ -12,6 +14,28 @@
 
 using namespace camlens;
 using namespace camlens::test;
+
+namespace {
+
+// FNV-1a over every parameter's name and the bits of its values, in the graph's order.
+uint64_t parameter_fingerprint(Graph& graph) {
+  uint64_t hash = 14695981039346656037ull;
+  auto mix = [&](const void* data, size_t bytes) {
+    for (size_t i = 0; i < bytes; ++i) hash = (hash ^ static_cast<const unsigned char*>(data)[i]) * 1099511628211ull;
+  };
+  for (const Parameter& p : graph.parameters()) {
+    mix(p.name.data(), p.name.size());
+    mix(p.value->data(), p.value->size() * sizeof(float));
+  }
+  return hash;
+}
+
+}  // namespace
+
+TEST_CASE("CNN: seed 1 draws the initial weights the shipped Fashion-MNIST model was trained from") {
+  Graph graph = build_training_graph(fashion_mnist_architecture(), 1);
+  CHECK(parameter_fingerprint(graph) == 6716679917816752525ull);
+}
 
 TEST_CASE("CNN: the Fashion-MNIST architecture ends at 7x7 convolutions, then GAP and 10 logits") {
   const CnnArchitecture architecture = fashion_mnist_architecture();
