@@ -18,7 +18,7 @@
 #include "explain/registry.h"
 #include "io/model.h"
 #include "kernels/backend.h"
-#include "train/cnn.h"
+#include "train/architecture.h"
 #include "train/loss.h"
 #include "train/random.h"
 
@@ -108,12 +108,14 @@ class ExplainBench {
   std::map<std::string, std::unique_ptr<camlens::explain::Method>> methods_;
 };
 
-// The built-in Fashion-MNIST CNN (train/cnn.h, seed-1 weights) on one batch of random images.
+// The built-in Fashion-MNIST CNN (train/architecture.h's "vgg", seed-1 weights) on one batch of random images.
 class CnnBench {
+  static camlens::Architecture architecture() { return camlens::make_architecture("vgg", camlens::Shape{28, 28, 1}, 10); }
+
  public:
   explicit CnnBench(int batch)
-      : training_(camlens::build_training_graph(camlens::fashion_mnist_architecture(), 1)),
-        inference_(camlens::build_inference_graph(camlens::fashion_mnist_architecture(), training_)) {
+      : training_(camlens::build_training_graph(architecture(), 1)),
+        inference_(camlens::build_inference_graph(architecture(), training_)) {
     camlens::SeededRandom random(7);
     images_ = camlens::Tensor(camlens::Shape{batch, 28, 28, 1});
     for (float& v : images_.values()) v = random.uniform(0.0f, 1.0f);

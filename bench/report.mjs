@@ -241,7 +241,7 @@ if (torch) {
     'both threads of each side (and their waiting for each other), so there the wall-clock ratio is the one that counts.');
   if (torch.train.length) {
     const t = torch.train[0];
-    lines.push('', `Training: the Fashion-MNIST CNN (train/cnn.h), AdamW (lr 0.002, weight decay 0.01 on kernels), ` +
+    lines.push('', `Training: the Fashion-MNIST CNN (train/architecture.h, "vgg"), AdamW (lr 0.002, weight decay 0.01 on kernels), ` +
       `cosine schedule, flip and shift augmentation; each timed epoch is ${t.batches_per_timed_epoch} batches of 64, ` +
       `${t.repeats} epochs per side. Per full epoch (937 steps): ` +
       torch.train.map((r) => `${r.threads} thread(s): camlens ${r.camlens_epoch_seconds.toFixed(1)} s, PyTorch ` +

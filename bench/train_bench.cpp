@@ -1,5 +1,5 @@
 // Training benchmark (native): the camlens trainer (train_classifier, the loop camlens-trainer runs)
-// on the built-in Fashion-MNIST CNN (train/cnn.h), batch 64, AdamW with the trainer's defaults, for a
+// on a built-in classifier (train/architecture.h, --arch), batch 64, AdamW with the trainer's defaults, for a
 // shortened epoch of N batches, repeated. bench/torch_compare.py runs it next to the same epoch in
 // PyTorch. Each repeat is one call on a fresh N * 64-image epoch (a fixed slice of the training set);
 // the evaluation after the epoch is left out of the time (it runs on 64 test images only).
@@ -16,7 +16,7 @@
 
 #include "core/error.h"
 #include "kernels/backend.h"
-#include "train/cnn.h"
+#include "train/architecture.h"
 #include "train/idx.h"
 #include "train/training.h"
 #include "timing.h"
@@ -27,8 +27,9 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: camlens_bench_train [--batches N] [--repeats R] [--no-augment] [--data DIR] [--threads N]\n"
+    "                           [--arch NAME]\n"
     "  defaults: 40 batches of 64 per timed epoch, 3 timed epochs after a 5-batch warm-up, augmentation on,\n"
-    "            1 thread\n";
+    "            1 thread, the vgg architecture\n";
 
 struct Arguments {
   int batches = 40;
@@ -36,6 +37,7 @@ struct Arguments {
   bool augment = true;
   int threads = 1;
   std::string data = kFashionMnistDir;
+  std::string architecture = "vgg";
 };
 
 Arguments parse(int argc, char** argv) {
@@ -55,6 +57,7 @@ Arguments parse(int argc, char** argv) {
     if (flag == "--batches") args.batches = std::max(1, std::atoi(value.c_str()));
     else if (flag == "--repeats") args.repeats = std::max(1, std::atoi(value.c_str()));
     else if (flag == "--data") args.data = value;
+    else if (flag == "--arch") args.architecture = value;
     else if (flag == "--threads") args.threads = std::atoi(value.c_str());
     else fail("unknown option '", flag, "'\n", kUsage);
   }
@@ -68,7 +71,7 @@ int main(int argc, char** argv) try {
   kernels::pin_threads_to_cpus(true);  // as the CLI and the trainer run
   kernels::set_thread_count(args.threads);
   const FashionMnist data = load_fashion_mnist(args.data);
-  const CnnArchitecture architecture = fashion_mnist_architecture();
+  const Architecture architecture = make_architecture(args.architecture, Shape{28, 28, 1}, 10);
   Graph graph = build_training_graph(architecture, 1);
 
   TrainOptions options;  // the trainer's defaults: batch 64, AdamW lr 0.002, weight decay 0.01
@@ -91,6 +94,8 @@ int main(int argc, char** argv) try {
   const double cpu_step = bench::summarize(cpu_step_ms).median_ms;
   const double full_epoch_steps = static_cast<double>(data.train.size() / options.batch);
   const nlohmann::json out = {
+      {"architecture", architecture.name},
+      {"multiply_adds_per_image", multiply_adds_per_image(graph)},
       {"batch", options.batch},
       {"batches_per_timed_epoch", args.batches},
       {"repeats", args.repeats},

@@ -1,4 +1,4 @@
-// camlens-trainer: trains the built-in Fashion-MNIST CNN (train/cnn.h) with the engine's own
+// camlens-trainer: trains a built-in classifier (train/architecture.h) on Fashion-MNIST with the engine's own
 // forward and backward passes, printing loss, accuracy and time per epoch. With --out, every
 // epoch saves a snapshot there (BatchNorm folded) as a TensorFlow.js layers model, so the folder
 // always holds the latest epoch's model, and a copy goes to epochs/NN/ for the time-lapse; at the
@@ -18,7 +18,7 @@
 #include "io/layers_model_saver.h"
 #include "io/model.h"
 #include "kernels/backend.h"
-#include "train/cnn.h"
+#include "train/architecture.h"
 #include "train/idx.h"
 #include "train/training.h"
 
@@ -30,6 +30,7 @@ struct Arguments {
   TrainOptions train;
   size_t limit = 0;  // 0: every training image
   std::string data = kFashionMnistDir;
+  std::string architecture = "vgg";
   std::filesystem::path out;  // empty: no snapshots
   bool learning_rate_given = false, weight_decay_given = false;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -46,6 +47,7 @@ constexpr double kIntMax = std::numeric_limits<int>::max();
 constexpr const char* kUsage =
     "usage: camlens-trainer [--out DIR] [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam]\n"
     "                       [--weight-decay X] [--seed S] [--limit N] [--no-augment] [--data DIR] [--threads N]\n"
+    "                       [--arch NAME]\n"
     "  --out DIR   save the model there after every epoch (model.json + weights.bin), and in DIR/epochs/NN\n"
     "  --lr X      the peak of the cosine schedule (default 0.002 for adam, 0.05 for sgd)\n"
     "  --weight-decay X  decoupled, kernels only (default 0.01 for adam, 5e-4 for sgd)\n"
@@ -53,6 +55,7 @@ constexpr const char* kUsage =
     "  --data DIR  the folder of Fashion-MNIST's four *-ubyte.gz files (default: Debian's)\n"
     "  --threads N threads for the kernels (default: every hardware thread); the same seed gives the\n"
     "              same model whatever N is\n"
+    "  --arch NAME the architecture (default vgg; --help lists them)\n"
     "  defaults: 7 epochs, batch 64, adam (AdamW), seed 1, augmentation on\n";
 
 double number_after(int& i, int argc, char** argv) {
@@ -96,6 +99,7 @@ Arguments parse(int argc, char** argv) {
     else if (flag == "--limit") args.limit = static_cast<size_t>(count_after(i, argc, argv));
     else if (flag == "--no-augment") args.train.augment = false;
     else if (flag == "--data" && i + 1 < argc) args.data = argv[++i];
+    else if (flag == "--arch" && i + 1 < argc) args.architecture = argv[++i];
     else if (flag == "--out" && i + 1 < argc) args.out = argv[++i];
     else if (flag == "--optimizer" && i + 1 < argc) {
       const std::string_view kind = argv[++i];
@@ -103,7 +107,7 @@ Arguments parse(int argc, char** argv) {
       else if (kind == "adam") args.train.optimizer.kind = OptimizerKind::adam;
       else fail("--optimizer takes sgd or adam, got '", kind, "'\n", kUsage);
     } else if (flag == "--help" || flag == "-h") {
-      std::fputs(kUsage, stdout);
+      std::printf("%sarchitectures:\n%s", kUsage, describe_architectures().c_str());
       std::exit(0);
     } else {
       fail("unknown or incomplete argument '", flag, "'\n", kUsage);
@@ -136,13 +140,13 @@ void print_epoch(const EpochReport& r, double cpu) {
 
 // What the web page and the CLI need around the graph: labels, 28x28 gray input on 0..1 as in
 // training (white garment on black), and the last convolution to explain.
-ModelMetadata fashion_mnist_metadata(const CnnArchitecture& architecture) {
+ModelMetadata fashion_mnist_metadata(const Architecture& architecture) {
   ModelMetadata metadata;
   metadata.labels = fashion_mnist_labels();
   metadata.input_height = architecture.input[0];
   metadata.input_width = architecture.input[1];
   metadata.color = InputColor::gray;
-  metadata.explain_layer = architecture.last_conv();
+  metadata.explain_layer = architecture.explain_layer();
   return metadata;
 }
 
@@ -162,11 +166,11 @@ int main(int argc, char** argv) {
     Arguments args = parse(argc, argv);
     kernels::pin_threads_to_cpus(true);  // the trainer owns its process, so its threads may have CPUs of their own
     kernels::set_thread_count(args.threads);
+    const Architecture architecture = make_architecture(args.architecture, Shape{28, 28, 1}, 10);
     FashionMnist data = load_fashion_mnist(args.data);
     if (args.limit > 0) data.train = take_first(data.train, args.limit);
     std::printf("Fashion-MNIST: %zu training images, %zu test images\n", data.train.size(), data.test.size());
 
-    const CnnArchitecture architecture = fashion_mnist_architecture();
     const ModelMetadata metadata = fashion_mnist_metadata(architecture);
     if (!args.out.empty()) std::filesystem::create_directories(args.out);
     Graph graph = build_training_graph(architecture, args.train.seed);

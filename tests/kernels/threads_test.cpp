@@ -30,7 +30,7 @@
 #include <pthread.h>
 #include <sched.h>
 
-#include "train/cnn.h"
+#include "train/architecture.h"
 #include "train/random.h"
 #include "train/training.h"
 #endif
@@ -357,7 +357,7 @@ TEST_CASE("threads: the emotion model's forward, Grad-CAM and saliency at 2 thre
 TEST_CASE("threads: training steps at 2 threads give the same losses and weights as 1 thread") {
   // Big enough for every split (kParallelMinWork): batch 48 (images of d_in), BatchNorm over
   // 48 x 28 x 28 x 16 values (channels), patch rows of a 144-deep weight gradient.
-  const CnnArchitecture architecture{Shape{28, 28, 1}, {{16, true}, {32, false}}, 4};
+  const Architecture architecture{"small", Shape{28, 28, 1}, 4, {{16, true}, {32, false}}};
   SeededRandom random(5);
   Dataset data = empty_dataset(Shape{28, 28, 1});
   for (int i = 0; i < 96 * 28 * 28; ++i) data.pixels.push_back(static_cast<uint8_t>(random.below(256)));

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "train/cnn.h"
+#include "train/architecture.h"
 #include "train/loss.h"
 #include "train/random.h"
 #ifndef __EMSCRIPTEN__
@@ -48,7 +48,7 @@ Dataset small_training_set() {
 }
 
 // A small network of the built-in kind (conv-BN-ReLU blocks, GAP, dense), fast enough for tests.
-CnnArchitecture small_architecture() { return CnnArchitecture{Shape{28, 28, 1}, {{8, true}, {16, true}, {16, false}}, 10}; }
+Architecture small_architecture() { return Architecture{"small", Shape{28, 28, 1}, 10, {{8, true}, {16, true}, {16, false}}}; }
 
 // Mean loss over all of `data` as one batch, BatchNorm using the batch's statistics.
 float training_mode_loss(Graph& graph, const Dataset& data) {
@@ -67,7 +67,7 @@ float training_mode_loss(Graph& graph, const Dataset& data) {
 TEST_CASE("training: the loss gradient of every parameter through the whole graph matches finite differences") {
   // Training mode end to end: conv -> BatchNorm (batch statistics) -> ReLU -> max-pool -> ... ->
   // GAP -> dense -> softmax cross-entropy, batch 4, a small architecture with odd sizes.
-  const CnnArchitecture architecture{Shape{7, 7, 2}, {{3, true}, {5, false}}, 3};
+  const Architecture architecture{"odd", Shape{7, 7, 2}, 3, {{3, true}, {5, false}}};
   Graph graph = build_training_graph(architecture, 8);
   SeededRandom random(21);
   Tensor images(Shape::nhwc(4, 7, 7, 2));
@@ -150,7 +150,7 @@ TEST_CASE("training: a few steps on a small subset lower the loss") {
 
 TEST_CASE("training: the epoch callback runs once per epoch, after its evaluation") {
   const Dataset data = synthetic_quadrants(48, 4);
-  Graph graph = build_training_graph(CnnArchitecture{Shape{28, 28, 1}, {{4, true}, {4, false}}, 4}, 6);
+  Graph graph = build_training_graph(Architecture{"small", Shape{28, 28, 1}, 4, {{4, true}, {4, false}}}, 6);
   TrainOptions options;
   options.epochs = 3;
   options.batch = 16;
@@ -171,7 +171,7 @@ TEST_CASE("training: the epoch callback runs once per epoch, after its evaluatio
   CHECK(reports.front().learning_rate > reports[1].learning_rate);
 
   // The same seeds give the same run.
-  Graph again = build_training_graph(CnnArchitecture{Shape{28, 28, 1}, {{4, true}, {4, false}}, 4}, 6);
+  Graph again = build_training_graph(Architecture{"small", Shape{28, 28, 1}, 4, {{4, true}, {4, false}}}, 6);
   const std::vector<EpochReport> repeated = train_classifier(again, data, data, options);
   for (size_t i = 0; i < reports.size(); ++i) {
     CHECK(repeated[i].train.loss == reports[i].train.loss);
@@ -181,7 +181,7 @@ TEST_CASE("training: the epoch callback runs once per epoch, after its evaluatio
 
 TEST_CASE("training: too few images, bad options and labels the logits cannot hold are errors") {
   const Dataset data = synthetic_quadrants(8, 1);
-  Graph graph = build_training_graph(CnnArchitecture{Shape{28, 28, 1}, {{2, false}}, 4}, 1);
+  Graph graph = build_training_graph(Architecture{"small", Shape{28, 28, 1}, 4, {{2, false}}}, 1);
   TrainOptions options;
   options.batch = 16;
   CHECK_THROWS_WITH_AS(train_classifier(graph, data, data, options),
@@ -191,7 +191,7 @@ TEST_CASE("training: too few images, bad options and labels the logits cannot ho
   CHECK_THROWS_WITH_AS(train_classifier(graph, data, data, options), doctest::Contains("epochs must be at least 1"),
                        Error);
   options.epochs = 1;
-  Graph three_classes = build_training_graph(CnnArchitecture{Shape{28, 28, 1}, {{2, false}}, 3}, 1);
+  Graph three_classes = build_training_graph(Architecture{"small", Shape{28, 28, 1}, 3, {{2, false}}}, 1);
   CHECK_THROWS_WITH_AS(train_classifier(three_classes, data, data, options),
                        doctest::Contains("label 3 of item 3 is outside [0, 3)"), Error);
   CHECK_THROWS_WITH_AS(evaluate_classifier(graph, data, 4, "gap2"), doctest::Contains("no node 'gap2'"), Error);
