@@ -2,7 +2,7 @@
 # Installs whatever camlens needs that this Debian 12 machine lacks. Idempotent, no prompts.
 #   scripts/install-deps.sh [all|app]
 #     all  Debian packages and the npm packages the tests and benchmarks use (the default)
-#     app  Debian packages only: the CLI and the page need no npm package (the page's GIF export needs gifenc: all)
+#     app  Debian packages and gifenc, the one npm package the page uses (its GIF export)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -27,7 +27,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 
-# npm ci only when the lock file changed since the last install.
+# npm ci only when the lock file changed since the last install. The page itself needs one npm
+# package (gifenc, its GIF export): the app install takes just that.
 if [ "$what" = all ] && { [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   npm ci --no-audit --no-fund
+elif [ "$what" = app ] && [ ! -d node_modules/gifenc ]; then
+  npm ci --omit=dev --no-audit --no-fund
 fi

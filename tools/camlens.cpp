@@ -41,6 +41,9 @@
 #include "image/encode.h"
 #include "io/model.h"
 #include "kernels/backend.h"
+#include "cli.h"
+#include "train/architecture.h"
+#include "train_command.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
@@ -64,6 +67,8 @@ Usage:
   camlens layers [--model DIR]              the model's layers; which ones can be explained
   camlens methods                           the explanation methods
   camlens visualize --class K --out FILE    an image the model finds most like a class (or a channel)
+  camlens train --out RUN [--data DIR]      train a classifier; snapshots, timeline and film strips
+                                            of what it looks at, epoch by epoch
   camlens <command> --help                  a command's options
 
 The model is models/emotion (found from the executable's repository, else the current
@@ -156,85 +161,8 @@ Lists the explanation methods: their names (for --method), whether they work at 
 the input's pixels, and one line on each.
 )";
 
-// ---- errors the command line turns into exit codes ----
+using namespace camlens::cli;
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// An input that could not be used; `what()` names it.
-struct InputError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// ---- arguments ----
-
-struct OptionSpec {
-  std::string_view name;  // without the leading "--"
-  bool takes_value;
-};
-
-struct Arguments {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string, std::less<>> values;  // flags map to ""
-
-  bool has(std::string_view name) const { return values.find(name) != values.end(); }
-  std::optional<std::string> get(std::string_view name) const {
-    auto it = values.find(name);
-    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
-  }
-};
-
-// "--name value", "--name=value" and flags; "--" ends the options. Unknown options are errors.
-Arguments parse_arguments(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs) {
-  Arguments out;
-  bool options_ended = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (options_ended || arg.size() < 2 || arg.rfind("-", 0) != 0) {
-      out.positional.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      options_ended = true;
-      continue;
-    }
-    if (arg == "-h") {
-      out.values["help"] = "";
-      continue;
-    }
-    const size_t equals = arg.find('=');
-    const std::string name = arg.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
-    auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == name; });
-    if (arg.rfind("--", 0) != 0 || spec == specs.end()) throw UsageError("unknown option '" + arg + "'");
-    if (!spec->takes_value) {
-      if (equals != std::string::npos) throw UsageError("option --" + name + " takes no value");
-      out.values[name] = "";
-    } else if (equals != std::string::npos) {
-      out.values[name] = arg.substr(equals + 1);
-    } else if (i + 1 < args.size()) {
-      out.values[name] = args[++i];
-    } else {
-      throw UsageError("option --" + name + " needs a value");
-    }
-  }
-  return out;
-}
-
-int parse_int(const std::string& text, std::string_view option, int min) {
-  int value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) {
-    throw UsageError("--" + std::string(option) + " needs a whole number, got '" + text + "'");
-  }
-  if (value < min) {
-    throw UsageError("--" + std::string(option) + " must be at least " + std::to_string(min) + ", got " + text);
-  }
-  return value;
-}
-
-// The default of --threads: every hardware thread (1 if the library cannot tell).
-int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 // A command's help with the machine's default thread count filled in.
 std::string help_text(const char* help) {
@@ -242,6 +170,10 @@ std::string help_text(const char* help) {
   const std::string marker = "%THREADS%";
   if (const size_t at = text.find(marker); at != std::string::npos) {
     text.replace(at, marker.size(), std::to_string(hardware_threads()));
+  }
+  const std::string architectures = "%ARCHITECTURES%";
+  if (const size_t at = text.find(architectures); at != std::string::npos) {
+    text.replace(at, architectures.size(), describe_architectures());
   }
   return text;
 }
@@ -946,6 +878,7 @@ const std::vector<Command>& commands() {
         {"scale", true},
         {"threads", true}},
        run_visualize},
+      {"train", kTrainHelp, train_option_specs(), run_train},
   };
   return table;
 }

@@ -1,0 +1,65 @@
+#include "cli.h"
+
+#include <algorithm>
+#include <charconv>
+#include <thread>
+
+namespace camlens::cli {
+
+Arguments parse_arguments(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs) {
+  Arguments out;
+  bool options_ended = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (options_ended || arg.size() < 2 || arg.rfind("-", 0) != 0) {
+      out.positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      options_ended = true;
+      continue;
+    }
+    if (arg == "-h") {
+      out.values["help"] = "";
+      continue;
+    }
+    const size_t equals = arg.find('=');
+    const std::string name = arg.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
+    auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == name; });
+    if (arg.rfind("--", 0) != 0 || spec == specs.end()) throw UsageError("unknown option '" + arg + "'");
+    if (!spec->takes_value) {
+      if (equals != std::string::npos) throw UsageError("option --" + name + " takes no value");
+      out.values[name] = "";
+    } else if (equals != std::string::npos) {
+      out.values[name] = arg.substr(equals + 1);
+      if (spec->many) out.lists[name].push_back(out.values[name]);
+    } else if (spec->many) {
+      std::vector<std::string>& list = out.lists[name];
+      const size_t before = list.size();
+      while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) list.push_back(args[++i]);
+      if (list.size() == before) throw UsageError("option --" + name + " needs at least one value");
+      out.values[name] = list.back();
+    } else if (i + 1 < args.size()) {
+      out.values[name] = args[++i];
+    } else {
+      throw UsageError("option --" + name + " needs a value");
+    }
+  }
+  return out;
+}
+
+int parse_int(const std::string& text, std::string_view option, int min) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    throw UsageError("--" + std::string(option) + " needs a whole number, got '" + text + "'");
+  }
+  if (value < min) {
+    throw UsageError("--" + std::string(option) + " must be at least " + std::to_string(min) + ", got " + text);
+  }
+  return value;
+}
+
+int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+}  // namespace camlens::cli

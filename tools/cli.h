@@ -1,0 +1,55 @@
+#pragma once
+// The command line's plumbing, shared by the camlens commands: options, and the errors that
+// become exit codes.
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace camlens::cli {
+
+// A bad command line: exit code 2, with the command's usage hint.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// An input that could not be used (exit code 3); `what()` names it.
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct OptionSpec {
+  std::string_view name;  // without the leading "--"
+  bool takes_value;
+  // Takes every following argument up to the next option ("--probe a.png b.png"), and may repeat.
+  bool many = false;
+};
+
+struct Arguments {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string, std::less<>> values;  // flags map to ""; a `many` option its last value
+  std::map<std::string, std::vector<std::string>, std::less<>> lists;  // every value of a `many` option
+
+  bool has(std::string_view name) const { return values.find(name) != values.end(); }
+  std::optional<std::string> get(std::string_view name) const {
+    auto it = values.find(name);
+    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  std::vector<std::string> get_all(std::string_view name) const {
+    auto it = lists.find(name);
+    return it == lists.end() ? std::vector<std::string>{} : it->second;
+  }
+};
+
+// "--name value", "--name=value" and flags; "--" ends the options. Unknown options are errors.
+Arguments parse_arguments(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs);
+
+// A whole number of at least `min`, for --option.
+int parse_int(const std::string& text, std::string_view option, int min);
+
+// The default of --threads: every hardware thread (1 if the library cannot tell).
+int hardware_threads();
+
+}  // namespace camlens::cli
