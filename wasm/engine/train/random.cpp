@@ -17,7 +17,9 @@ uint32_t SeededRandom::below(uint32_t bound) {
 
 float SeededRandom::uniform(float lo, float hi) {
   const float unit = static_cast<float>(next() >> 40) * 0x1.0p-24f;  // [0, 1)
-  return lo + (hi - lo) * unit;
+  // The product of two 24-bit mantissas is exact in double, so a compiler fusing the multiply-add
+  // (natively, with FMA) or not (WebAssembly) rounds the same sum once: one result everywhere.
+  return static_cast<float>(lo + static_cast<double>(hi - lo) * static_cast<double>(unit));
 }
 
 void SeededRandom::shuffle(std::span<size_t> values) {
