@@ -8,9 +8,9 @@ For each thread count (1 and 2 by default) this script
      checks its logits against camlens's (within 1e-4) and its raw maps too, then times the forward
      pass and CAM, Grad-CAM, Grad-CAM++ and saliency done the pytorch-grad-cam way (forward with a
      hook on the target layer, autograd backward, weights, map, the same post-processing);
-  3. times one shortened training epoch of the Fashion-MNIST CNN in camlens
-     (build/native/camlens_bench_train) and in PyTorch (same architecture, batch 64, AdamW, cosine
-     schedule, the same flip-and-shift augmentation, vectorised).
+  3. times one shortened training epoch of a Fashion-MNIST classifier (--arch, a preset of
+     train/architecture.h) in camlens (build/native/camlens_bench_train) and in PyTorch (same
+     architecture, batch 64, AdamW, cosine schedule, the same flip-and-shift augmentation, vectorised).
 Both sides get the same thread count in each row: PyTorch torch.set_num_threads(n), camlens its
 binaries' --threads n (kernels::set_thread_count); the JSON says so in "camlens_threads".
 Writes JSON (--out) and prints a summary.
@@ -374,11 +374,11 @@ def explain_comparison(threads, args):
         if name in ("cam", "grad-cam", "grad-cam++"):
             rows[name]["target"] = f">= {CAM_FAMILY_TARGET_RATIO:g}x"
             rows[name]["met"] = ratio >= CAM_FAMILY_TARGET_RATIO
-    return {"threads": threads, "camlens_threads": camlens["threads"], "logit_max_abs_error": logit_error, "raw_map_max_rel_error": map_errors,
+    return {"architecture": args.arch, "threads": threads, "camlens_threads": camlens["threads"], "logit_max_abs_error": logit_error, "raw_map_max_rel_error": map_errors,
             "rounds": args.rounds, "methods": rows}
 
 
-# ---------------------------------------------------------------- training: the Fashion-MNIST CNN
+# ---------------------------------------------------------------- training: the Fashion-MNIST classifiers
 
 def read_idx_gz(path):
     data = gzip.open(path).read()
@@ -387,29 +387,91 @@ def read_idx_gz(path):
     return np.frombuffer(data, np.uint8, offset=4 + 4 * rank).reshape(dims)
 
 
-class FashionCnn(nn.Module):
-    """train/cnn.h's architecture: [3x3 SAME conv (no bias) -> BatchNorm -> ReLU -> (2x2 pool)] x 4,
-    channels 32 (pool), 64, 64 (pool), 128, then global average pool and Dense to 10 logits;
-    BatchNorm epsilon 1e-3 and Keras momentum 0.9 (torch's 0.1); He-uniform convs, Glorot dense."""
+def kaiming_conv(conv):
+    nn.init.kaiming_uniform_(conv.weight, nonlinearity="relu")  # bound sqrt(6 / fan_in)
+    return conv
 
-    def __init__(self):
+
+def batch_norm(channels):
+    return nn.BatchNorm2d(channels, eps=1e-3, momentum=0.1)  # Keras momentum 0.9
+
+
+class FashionCnn(nn.Module):
+    """train/architecture.h's VGG presets: [3x3 SAME conv (no bias) -> BatchNorm -> ReLU -> (2x2 pool)]
+    per stage, then global average pool and Dense to 10 logits; BatchNorm epsilon 1e-3 and Keras momentum
+    0.9 (torch's 0.1); He-uniform convs, Glorot dense."""
+
+    def __init__(self, stages):
         super().__init__()
-        stages = [(32, True), (64, False), (64, True), (128, False)]
         layers, channels = [], 1
         for out, pool in stages:
-            conv = nn.Conv2d(channels, out, 3, padding=1, bias=False)
-            nn.init.kaiming_uniform_(conv.weight, nonlinearity="relu")  # bound sqrt(6 / fan_in)
-            layers += [conv, nn.BatchNorm2d(out, eps=1e-3, momentum=0.1), nn.ReLU()]
+            layers += [kaiming_conv(nn.Conv2d(channels, out, 3, padding=1, bias=False)), batch_norm(out), nn.ReLU()]
             if pool:
                 layers.append(nn.MaxPool2d(2))
             channels = out
         self.features = nn.Sequential(*layers)
-        self.logits = nn.Linear(channels, 10)
-        nn.init.xavier_uniform_(self.logits.weight)
-        nn.init.zeros_(self.logits.bias)
+        self.logits = glorot_dense(channels, 10)
 
     def forward(self, x):
         return self.logits(self.features(x).mean(dim=(2, 3)))
+
+
+def glorot_dense(channels, classes):
+    dense = nn.Linear(channels, classes)
+    nn.init.xavier_uniform_(dense.weight)
+    nn.init.zeros_(dense.bias)
+    return dense
+
+
+def separable(channels, out):
+    """A depthwise 3x3 SAME conv then a 1x1 conv, both without bias (a BatchNorm follows)."""
+    return nn.Sequential(kaiming_conv(nn.Conv2d(channels, channels, 3, padding=1, groups=channels, bias=False)),
+                         kaiming_conv(nn.Conv2d(channels, out, 1, bias=False)))
+
+
+class ResidualBlock(nn.Module):
+    """[separable -> BN -> ReLU -> separable -> BN -> 3x3 max-pool stride 2 SAME] + [1x1 conv stride 2 -> BN]."""
+
+    def __init__(self, channels, out):
+        super().__init__()
+        self.branch = nn.Sequential(separable(channels, out), batch_norm(out), nn.ReLU(),
+                                    separable(out, out), batch_norm(out))
+        self.shortcut = nn.Sequential(kaiming_conv(nn.Conv2d(channels, out, 1, stride=2, bias=False)), batch_norm(out))
+
+    def forward(self, x):
+        y = self.branch(x)
+        # TensorFlow's SAME pool: the extra pixel padded after, with -inf so that it never wins.
+        y = F.max_pool2d(F.pad(y, same_pads(y.shape[3], 3, 2) + same_pads(y.shape[2], 3, 2), value=-math.inf), 3, 2)
+        return y + self.shortcut(x)
+
+
+class MiniXception(nn.Module):
+    """train/architecture.h's Xception presets: 3x3 conv -> BN -> ReLU (-> 2x2 pool), residual separable
+    blocks, a separable head -> BN -> ReLU, global average pool, Dense to 10 logits."""
+
+    def __init__(self, entry, blocks, head, entry_pool=False):
+        super().__init__()
+        layers = [kaiming_conv(nn.Conv2d(1, entry, 3, padding=1, bias=False)), batch_norm(entry), nn.ReLU()]
+        if entry_pool:
+            layers.append(nn.MaxPool2d(2))
+        channels = entry
+        for out in blocks:
+            layers.append(ResidualBlock(channels, out))
+            channels = out
+        layers += [separable(channels, head), batch_norm(head), nn.ReLU()]
+        self.features = nn.Sequential(*layers)
+        self.logits = glorot_dense(head, 10)
+
+    def forward(self, x):
+        return self.logits(self.features(x).mean(dim=(2, 3)))
+
+
+ARCHITECTURES = {
+    "vgg": lambda: FashionCnn([(32, True), (64, False), (64, True), (128, False)]),
+    "vgg-quick": lambda: FashionCnn([(12, True), (24, True), (48, False), (48, False)]),
+    "xception": lambda: MiniXception(32, [64, 128], 128),
+    "xception-quick": lambda: MiniXception(16, [32, 64], 64, entry_pool=True),
+}
 
 
 def augment(images, generator, max_shift=2):
@@ -454,7 +516,7 @@ def torch_train_epoch(model, images, labels, batches, augment_on, seed):
 
 def run_camlens_epoch(threads, args):
     run = subprocess.run([args.train_binary, "--batches", str(args.train_batches), "--repeats", "1",
-                          "--threads", str(threads)] + ([] if args.augment else ["--no-augment"]),
+                          "--threads", str(threads), "--arch", args.arch] + ([] if args.augment else ["--no-augment"]),
                          cwd=ROOT, check=True, capture_output=True, text=True)
     return json.loads(run.stdout)
 
@@ -468,7 +530,7 @@ def train_comparison(threads, args):
     count = args.train_batches * 64
     images, labels = images[:count].contiguous(), labels[:count].contiguous()
     torch.manual_seed(1)
-    model = FashionCnn()
+    model = ARCHITECTURES[args.arch]()
     torch_train_epoch(model, images[:320], labels[:320], 5, args.augment, 0)  # warm-up
     camlens_epochs, torch_epochs = [], []
     for r in range(args.train_repeats):
@@ -481,7 +543,7 @@ def train_comparison(threads, args):
     ratios = [t[0] / c[0] for c, t in zip(camlens_epochs, torch_epochs)]
     ratio = statistics.median(ratios)
     full = camlens["full_epoch_steps"]
-    return {"threads": threads, "camlens_threads": camlens["threads"], "batch": 64, "batches_per_timed_epoch": args.train_batches,
+    return {"architecture": args.arch, "threads": threads, "camlens_threads": camlens["threads"], "batch": 64, "batches_per_timed_epoch": args.train_batches,
             "repeats": args.train_repeats, "augment": args.augment,
             "camlens_step": camlens_step, "torch_step": torch_step,
             "camlens_epoch_seconds": camlens_step["median_ms"] * full / 1000.0,
@@ -501,16 +563,21 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="rounds of camlens's explain benchmark, then PyTorch's timings")
     parser.add_argument("--no-augment", dest="augment", action="store_false")
     parser.add_argument("--skip-train", action="store_true")
+    parser.add_argument("--skip-explain", action="store_true")
+    parser.add_argument("--arch", default="vgg", choices=sorted(ARCHITECTURES),
+                        help="the architecture (train/architecture.h's preset) both sides train")
     parser.add_argument("--out", help="write the results here as JSON")
     args = parser.parse_args()
 
     results = {"torch_version": torch.__version__, "explain": [], "train": []}
     for threads in [int(t) for t in args.threads.split(",")]:
         torch.set_num_threads(threads)
-        explain = explain_comparison(threads, args)
-        results["explain"].append(explain)
-        print(f"== {threads} thread(s), PyTorch and camlens ({explain['camlens_threads']}); torch logits within "
-              f"{explain['logit_max_abs_error']:.1e} of camlens's")
+        print(f"== {threads} thread(s)")
+        explain = {"methods": {}} if args.skip_explain else explain_comparison(threads, args)
+        if not args.skip_explain:
+            results["explain"].append(explain)
+            print(f"  PyTorch and camlens ({explain['camlens_threads']}); torch logits within "
+                  f"{explain['logit_max_abs_error']:.1e} of camlens's")
         for name, row in explain["methods"].items():
             c, t = row["camlens"], row["torch"]
             verdict = f"  target {row['target']}: {'met' if row['met'] else 'MISSED'}" if "met" in row else ""
@@ -522,7 +589,7 @@ def main():
             train = train_comparison(threads, args)
             results["train"].append(train)
             c, t = train["camlens_step"], train["torch_step"]
-            print(f"  training step (batch 64): camlens {c['median_ms']:.2f} ms [{c['p10_ms']:.2f}-{c['p90_ms']:.2f}], "
+            print(f"  {args.arch} training step (batch 64): camlens {c['median_ms']:.2f} ms [{c['p10_ms']:.2f}-{c['p90_ms']:.2f}], "
                   f"torch {t['median_ms']:.2f} ms [{t['p10_ms']:.2f}-{t['p90_ms']:.2f}]; per epoch "
                   f"{train['camlens_epoch_seconds']:.1f} s vs {train['torch_epoch_seconds']:.1f} s; "
                   f"torch/camlens {train['torch_over_camlens']:.2f}x ({'met' if train['met'] else 'MISSED'})")

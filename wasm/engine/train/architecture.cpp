@@ -231,7 +231,8 @@ std::string Architecture::explain_layer() const {
   if (!residual_blocks.empty()) return block_node(residual_blocks.size() - 1, "add");
   size_t pool_count = 0;
   for (const ConvStage& stage : stem) pool_count += stage.pool_after ? 1 : 0;
-  if (!stem.empty() && stem.back().pool_after) return numbered("pool", pool_count - 1);
+  if (stem.empty()) return "input";
+  if (stem.back().pool_after) return numbered("pool", pool_count - 1);
   return numbered("conv", stem.size() - 1);
 }
 
@@ -289,11 +290,14 @@ Graph build_inference_graph(const Architecture& architecture, const Graph& train
 uint64_t multiply_adds_per_image(const Graph& graph) {
   uint64_t total = 0;
   for (const NodeInfo& node : graph.nodes()) {
-    if (const auto* conv = dynamic_cast<const ConvolutionLayer*>(node.kind == "Input" ? nullptr : &graph.layer(node.name))) {
+    if (node.kind == "Input") continue;
+    const Layer& layer = graph.layer(node.name);
+    if (const auto* conv = dynamic_cast<const ConvolutionLayer*>(&layer)) {
+      // Each output value of a convolution reads one window of one input channel (depthwise) or of all of them.
       const Shape& kernel = conv->weights().shape();
       const uint64_t per_output = static_cast<uint64_t>(kernel[0]) * kernel[1] * (node.kind == "Conv2D" ? kernel[2] : 1);
       total += static_cast<uint64_t>(node.item_shape.size()) * per_output;
-    } else if (const auto* dense = dynamic_cast<const Dense*>(node.kind == "Input" ? nullptr : &graph.layer(node.name))) {
+    } else if (const auto* dense = dynamic_cast<const Dense*>(&layer)) {
       total += static_cast<uint64_t>(dense->weights().size());
     }
   }
