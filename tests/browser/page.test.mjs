@@ -362,7 +362,7 @@ test('the model selector switches to Fashion-MNIST with its samples, or says why
       await panelsAreMaps(page);
       await screenshot(page, '16-fashion-mnist');
     } else {
-      assert.match(await page.locator('.message.error').textContent(), /Could not switch to Fashion-MNIST: models\/fashion-mnist\/model\.json is not on this server \(HTTP 404\)\. The trainer makes it.*The Emotion model is still loaded\./);
+      assert.match(await page.locator('.message.error').textContent(), /Could not switch to Fashion-MNIST: models\/fashion-mnist\/model\.json is not on this server \(HTTP 404\)\. camlens train makes it.*The Emotion model is still loaded\./);
       assert.equal(await page.locator('#model-select').inputValue(), 'emotion');
       assert.equal((await pageState(page)).image, 'astronaut.jpg');
       await screenshot(page, '16-fashion-mnist-missing');

@@ -37,7 +37,7 @@ export async function fetchBuiltinModel(id) {
     return await fetchModelFolder(folder);
   } catch (error) {
     if (!error.noModelJson) throw error;
-    const hint = id === 'fashion-mnist' ? ' The trainer makes it (see the README); then reload the page.' : '';
+    const hint = id === 'fashion-mnist' ? ' camlens train makes it (see the README); then reload the page.' : '';
     throw new Error(`${error.message}.${hint}`);
   }
 }
