@@ -173,7 +173,10 @@ std::string help_text(const char* help) {
   }
   const std::string architectures = "%ARCHITECTURES%";
   if (const size_t at = text.find(architectures); at != std::string::npos) {
-    text.replace(at, architectures.size(), describe_architectures());
+    std::string list;
+    std::istringstream lines(describe_architectures());
+    for (std::string line; std::getline(lines, line);) list += "    " + line + "\n";
+    text.replace(at, architectures.size() + 1, list);
   }
   return text;
 }

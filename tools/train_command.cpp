@@ -65,7 +65,8 @@ Data:
   --limit N             train on the first N training images only (quick runs)
 
 Run:
-  --arch NAME           %ARCHITECTURES%
+  --arch NAME           the network (default vgg), one of:
+%ARCHITECTURES%
   --epochs N            default 7
   --batch N             default 64
   --optimizer adam|sgd  default adam (AdamW)
