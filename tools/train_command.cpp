@@ -62,7 +62,8 @@ Data:
                         as Fashion-MNIST.
   --input HxWxC         the input size for a folder (default 64x64x3; C 1 for gray, 3 for colour)
   --val-fraction F      default 0.1
-  --limit N             train on the first N training images only (quick runs)
+  --limit N             train on N training images only (quick runs): Fashion-MNIST's first N, a
+                        folder's taken from every class in turn
 
 Run:
   --arch NAME           the network (default vgg), one of:
@@ -264,7 +265,8 @@ LoadedData load_folder(const std::string& dir, const Shape& input, double valida
   LoadedData data;
   data.set.source = std::filesystem::absolute(dir).lexically_normal().string();
   data.set.labels = folder.classes;
-  data.set.train = limit > 0 ? take_first(folder.train, limit) : std::move(folder.train);
+  // The folder's images come class by class: a limit takes from every class in turn.
+  data.set.train = limit > 0 ? take_each_class_in_turn(folder.train, limit) : std::move(folder.train);
   data.set.validation = std::move(folder.validation);
   data.set.validation_fraction = folder.split_given ? 0.0 : validation_fraction;
   for (const size_t index : first_of_each_class(data.set.validation, data.set.labels.size())) {

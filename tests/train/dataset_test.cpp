@@ -49,6 +49,19 @@ TEST_CASE("Dataset: gather_batch and take_first copy the right items") {
                        doctest::Contains("index 4 is past the data set's 4 items"), Error);
 }
 
+TEST_CASE("Dataset: take_each_class_in_turn holds every class of data sorted by class") {
+  Dataset sorted = empty_dataset(Shape{1, 1, 1});
+  for (int label : {0, 0, 0, 0, 1, 1, 2}) {
+    sorted.pixels.push_back(static_cast<uint8_t>(sorted.labels.size()));
+    sorted.labels.push_back(label);
+  }
+  const Dataset some = take_each_class_in_turn(sorted, 5);
+  CHECK(some.labels == std::vector<int>{0, 1, 2, 0, 1});
+  CHECK(some.pixels == std::vector<uint8_t>{0, 4, 6, 1, 5});  // each class's items in their order
+  CHECK(take_each_class_in_turn(sorted, 100).size() == 7);
+  CHECK(take_first(sorted, 5).labels == std::vector<int>{0, 0, 0, 0, 1});  // what a plain prefix would take
+}
+
 TEST_CASE("Dataset: gather_batch gives every byte the float value / 255, as images were trained before") {
   // A Fashion-MNIST-like item holding each byte value once: each float must equal the division the
   // IDX loader made when data sets held floats, bit for bit, so shipped models re-train the same.

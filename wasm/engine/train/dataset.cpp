@@ -61,6 +61,31 @@ Dataset take_first(const Dataset& data, size_t count) {
   return subset;
 }
 
+Dataset take_each_class_in_turn(const Dataset& data, size_t count) {
+  count = std::min(count, data.size());
+  std::vector<std::vector<size_t>> by_class;
+  for (size_t i = 0; i < data.size(); ++i) {
+    const auto label = static_cast<size_t>(data.labels[i]);
+    if (label >= by_class.size()) by_class.resize(label + 1);
+    by_class[label].push_back(i);
+  }
+  std::vector<size_t> taken;
+  for (size_t round = 0; taken.size() < count; ++round) {
+    for (const std::vector<size_t>& items : by_class) {
+      if (round < items.size() && taken.size() < count) taken.push_back(items[round]);
+    }
+  }
+  Dataset subset;
+  subset.item_shape = data.item_shape;
+  subset.pixels.reserve(count * data.item_bytes());
+  for (const size_t i : taken) {
+    const std::span<const std::uint8_t> item = data.item(i);
+    subset.pixels.insert(subset.pixels.end(), item.begin(), item.end());
+    subset.labels.push_back(data.labels[i]);
+  }
+  return subset;
+}
+
 void gather_batch(Tensor& images, std::vector<int>& labels, const Dataset& data, std::span<const size_t> indices) {
   const Shape& s = data.item_shape;
   const size_t item = data.item_bytes();

@@ -34,6 +34,9 @@ void validate_dataset(const Dataset& data, int classes, const char* what);
 
 // The first `count` items (all of them when count >= size): a copy, for quick runs on a subset.
 Dataset take_first(const Dataset& data, size_t count);
+// `count` items taken from every class in turn (each class's in their order), so a subset of data
+// sorted by class still holds every class: a quick run on a folder of class subfolders.
+Dataset take_each_class_in_turn(const Dataset& data, size_t count);
 
 // Fills `images` [indices.size(), H, W, C] with the items at `indices` as floats value / 255
 // (in [0, 1]), and `labels` with their labels.
