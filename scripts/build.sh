@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds natively (build/native) and as WebAssembly (build/wasm). Warm builds take seconds.
 #   scripts/build.sh [all|app|bench]
-#     all    every target: the CLI, the trainer, the page modules, tests and benchmarks (the default)
+#     all    every target: the CLI, the page modules, tests and benchmarks (the default)
 #     app    what the page and the CLI need: build/native/camlens and the three page modules
 #     bench  what scripts/bench.sh runs
 set -euo pipefail

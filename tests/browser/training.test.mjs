@@ -180,6 +180,32 @@ test('opens on the run in the address and plays its time-lapse at once', async (
   }
 });
 
+test('the Training tab opens on the shipped Fashion-MNIST run and plays all its epochs', async () => {
+  const shipped = JSON.parse(fs.readFileSync(path.join(root, 'models/fashion-mnist/timeline.json'), 'utf8'));
+  const { page, context, log } = await openPage(shared.browser, `${shared.server.url}#view=training`);
+  try {
+    await page.waitForFunction(() => window.camlens.training?.runs[0] !== null);
+    const first = await shown(page);
+    assert.equal(first.runs.length, 1);
+    assert.equal(first.runs[0].title, 'VGG-style CNN on Fashion-MNIST');
+    assert.equal(first.runs[0].frames.length, shipped.probes.length);
+    assert.equal(first.playing, true);
+    const last = shipped.epochs.length;
+    await page.waitForFunction((n) => window.camlens.training.epoch === n && !window.camlens.training.playing, last,
+      { timeout: 20000 });
+    await page.evaluate(() => window.camlens.whenIdle());
+    const end = await shown(page);
+    assert.match(end.runs[0].status, new RegExp(`^Epoch ${last} of ${last}`));
+    end.runs[0].frames.forEach((frame, p) => {
+      assert.ok(spread(frame.pixels) > 5, `probe ${p} is painted`);
+      assert.deepEqual(frame.labels, shipped.epochs[last - 1].probes[p].top.map((top) => top.label));
+    });
+    assert.deepEqual(errorsIn(log), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('steps, scrubs and plays from the keyboard and the controls; each epoch has its own maps', async () => {
   const { page, context, log } = await openTraining('&epoch=1');
   try {
