@@ -28,6 +28,7 @@
 #include "image/text.h"
 #include "io/json_fields.h"
 #include "io/layers_model_saver.h"
+#include "io/weights.h"
 #include "train/architecture.h"
 #include "train/film_strip.h"
 #include "train/idx.h"
@@ -104,6 +105,8 @@ namespace {
 constexpr const char* kFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 constexpr int kGifFrameMs = 700;
 constexpr int kMostProbeSide = 1024;
+constexpr uint64_t kMostTimelineBytes = 256ull << 20;
+constexpr uint64_t kMostStateBytes = 2ull << 30;
 
 // ---- the command line ----
 
@@ -153,10 +156,16 @@ void write_bytes(const fs::path& path, const void* data, size_t size) {
 
 void write_text(const fs::path& path, const std::string& text) { write_bytes(path, text.data(), text.size()); }
 
-std::vector<uint8_t> read_bytes(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw InputError("cannot read " + path.string());
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(file), {});
+// A run's own files (timeline.json, training-state.bin); `most` keeps a wrong file from being read whole.
+std::vector<uint8_t> read_bytes(const fs::path& path, uint64_t most) {
+  std::vector<uint8_t> bytes;
+  try {
+    bytes = read_file_bytes(path, most + 1);
+  } catch (const Error& e) {
+    throw InputError(e.what());
+  }
+  if (bytes.size() > most) throw InputError(path.string() + " is over " + std::to_string(most >> 20) + " MB: is it the right file?");
+  return bytes;
 }
 
 std::string file_name_part(std::string text) {
@@ -406,7 +415,7 @@ void check_resume_arguments(const Arguments& args) {
 Timeline read_timeline(const fs::path& run) {
   const fs::path path = run / "timeline.json";
   if (!fs::exists(path)) throw InputError(path.string() + " does not exist: --resume takes a run folder of camlens train");
-  const std::vector<uint8_t> bytes = read_bytes(path);
+  const std::vector<uint8_t> bytes = read_bytes(path, kMostTimelineBytes);
   try {
     return timeline_from_json(json_fields::parse({reinterpret_cast<const char*>(bytes.data()), bytes.size()},
                                                  path.string()),
@@ -476,7 +485,7 @@ int run_train(const Arguments& args) {
   TrainingRun run(settings, data.set, std::move(probes));
   if (resuming) {
     const fs::path state = run_folder / previous->epochs.back().snapshot / "training-state.bin";
-    run.resume(*previous, read_bytes(state));
+    run.resume(*previous, read_bytes(state, kMostStateBytes));
     std::printf("resuming after epoch %d of %d\n", run.epochs_done(), settings.epochs);
   }
   std::printf("%s: %d steps of %d images per epoch, %d epochs; probes' maps: %s at %s\n",

@@ -60,10 +60,23 @@ export async function fetchModelFolder(folder) {
   return { modelJson, metadataJson, shards };
 }
 
+// As the engine's native reader (io/model.cpp): a model.json holds the topology, not the weights.
+const MOST_MODEL_JSON_BYTES = 64 * 2 ** 20;
+const MOST_METADATA_JSON_BYTES = 2 ** 20;
+// The module's memory stops at 2 GB; the weights must leave room for the activations.
+const MOST_SHARD_BYTES = 1.5 * 2 ** 30;
+
 // Files the user dropped or picked: one model.json (any .json with a weightsManifest), its .bin
 // shards, optionally metadata.json. Returns {name, input} or throws a message that says what is missing.
 export async function readModelFiles(files) {
   const jsonFiles = files.filter((file) => /\.json$/i.test(file.name));
+  for (const file of jsonFiles) {
+    const most = file.name.toLowerCase() === 'metadata.json' ? MOST_METADATA_JSON_BYTES : MOST_MODEL_JSON_BYTES;
+    if (file.size > most) {
+      throw new Error(`${file.name} is over ${most / 2 ** 20} MB: too big for a ${file.name.toLowerCase() === 'metadata.json' ? 'metadata.json' : 'TensorFlow.js model.json'} ` +
+        '(the weights belong in the .bin files its manifest names); is it the right file?');
+    }
+  }
   const texts = await Promise.all(jsonFiles.map(async (file) => ({ file, text: await file.text() })));
   const metadata = texts.find(({ file }) => file.name.toLowerCase() === 'metadata.json');
   const models = texts.filter((entry) => entry !== metadata && /"weightsManifest"/.test(entry.text));
@@ -84,6 +97,11 @@ export async function readModelFiles(files) {
   if (missing.length) {
     throw new Error(`${modelFile.name} needs weight file${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: ` +
       'select or drop them together with the model.json');
+  }
+  const shardBytes = needed.reduce((sum, path) => sum + byName.get(path.split('/').pop()).size, 0);
+  if (shardBytes > MOST_SHARD_BYTES) {
+    throw new Error(`${modelFile.name}'s weight files hold ${(shardBytes / 2 ** 30).toFixed(1)} GB: more than the page's ` +
+      `WebAssembly memory can take (${MOST_SHARD_BYTES / 2 ** 30} GB)`);
   }
   const shards = await Promise.all(needed.map(async (path) => ({
     name: path,

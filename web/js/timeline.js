@@ -213,13 +213,19 @@ function grayImage([height, width] = [28, 28]) {
   return { width: side(width), height: side(height), data, missing: true };
 }
 
+// Hundreds of epochs of dozens of probes take a few megabytes; a far bigger file is not a timeline.
+const MOST_TIMELINE_BYTES = 256 * 2 ** 20;
+
 // Reads a run from `source`: its timeline checked, its probe images decoded. What the view can do
 // without (a probe image that does not load, a snapshot that is missing) comes back in `warnings`
 // rather than failing the run. -> {source, timeline, probes: [{...probe, image}], openable: [bool per epoch], warnings}
 export async function loadRun(source) {
   const where = source.link ?? `${source.name}/${source.timeline}`;
-  const text = await (await source.read(source.timeline)).text();
-  const timeline = parseTimeline(text, where);
+  const blob = await source.read(source.timeline);
+  if (blob.size > MOST_TIMELINE_BYTES) {
+    throw new Error(`${where} is over ${MOST_TIMELINE_BYTES / 2 ** 20} MB: too big for a training run's timeline.json; is it the right file?`);
+  }
+  const timeline = parseTimeline(await blob.text(), where);
   const warnings = [];
   const probes = await Promise.all(timeline.probes.map(async (probe) => {
     try {

@@ -23,8 +23,17 @@ bool is_graph_model(const json& model) {
   return topology != nullptr && jf::find(*topology, "node") != nullptr;  // a GraphDef has nodes
 }
 
-std::string text_of(const std::filesystem::path& path) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path);
+// A model.json holds the topology and the manifest, the weights live in shards: even large graph
+// models stay far below this, so a bigger file is the wrong file (or /dev/zero), not read whole.
+constexpr uint64_t kMostModelJsonBytes = 64ull << 20;
+constexpr uint64_t kMostMetadataJsonBytes = 1ull << 20;
+
+std::string text_of(const std::filesystem::path& path, uint64_t most_bytes, const char* what) {
+  const std::vector<uint8_t> bytes = read_file_bytes(path, most_bytes + 1);
+  if (bytes.size() > most_bytes) {
+    fail("'", path.string(), "' is over ", most_bytes >> 20, " MB: too big for a ", what,
+         " (the weights belong in the shard files the manifest names); is it the right file?");
+  }
   return std::string(bytes.begin(), bytes.end());
 }
 
@@ -51,12 +60,13 @@ Model load_model(std::string_view model_json, std::span<const ShardBytes> shards
 }
 
 Model load_model_file(const std::filesystem::path& model_json_path) {
-  const std::string model_text = text_of(model_json_path);
+  const std::string model_text = text_of(model_json_path, kMostModelJsonBytes, "TensorFlow.js model.json");
   const std::filesystem::path directory = model_json_path.parent_path();
   const json model = jf::parse(model_text, model_json_path.string());
   const std::vector<ShardFile> files = read_shard_files(jf::require(model, "weightsManifest", "model.json"), directory);
   const std::filesystem::path metadata_path = directory / "metadata.json";
-  const std::string metadata_text = std::filesystem::exists(metadata_path) ? text_of(metadata_path) : std::string();
+  const std::string metadata_text =
+      std::filesystem::exists(metadata_path) ? text_of(metadata_path, kMostMetadataJsonBytes, "metadata.json") : std::string();
   return load_model(model_text, shard_views(files), metadata_text);
 }
 
