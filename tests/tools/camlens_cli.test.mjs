@@ -7,34 +7,16 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodePng } from './png.mjs';
 import { checkResult } from '../schema.mjs';
+import { camlens, cli, root, tempDir } from './cli.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = process.env.CAMLENS_CLI || path.join(root, 'build/native/camlens');
 const images = path.join(root, 'tests/fixtures/images');
 const FACE = path.join(images, 'astronaut_face.png');
 const TRUNCATED = path.join(images, 'truncated.jpg');
 const HEAD_CONV = 'StatefulPartitionedCall/model_1/conv2d_5/BiasAdd';
 const LAST_FEATURES = 'StatefulPartitionedCall/model_1/add_2/add';  // the metadata's default layer
 const LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
-
-// Runs the tool from the repository root with stdout and stderr piped (so stderr is no terminal).
-function camlens(...args) {
-  const result = spawnSync(cli, args, { cwd: root, encoding: 'utf8' });
-  if (result.error) throw result.error;
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-// Folders the tests write to, removed when the run ends.
-const tempDirs = [];
-process.on('exit', () => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-function tempDir(name) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `camlens-${name}-`));
-  tempDirs.push(dir);
-  return dir;
-}
 
 // Distinct RGB colours in a decoded image.
 function colourCount(image) {

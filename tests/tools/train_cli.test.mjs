@@ -3,33 +3,17 @@
 // run writes: snapshots, timeline.json (against docs/result.schema.json), probes, strips and GIFs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodePng } from './png.mjs';
 import { checkResult } from '../schema.mjs';
+import { camlens, cli, root, tempDir } from './cli.mjs';
 import { loadTf, readModelFiles, tfArtifacts } from '../node/support.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = process.env.CAMLENS_CLI || path.join(root, 'build/native/camlens');
 const FASHION = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
 const needsFashion = fs.existsSync(FASHION) ? {} : { skip: 'Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)' };
-
-function camlens(...args) {
-  const result = spawnSync(cli, args, { cwd: root, encoding: 'utf8' });
-  if (result.error) throw result.error;
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-const tempDirs = [];
-process.on('exit', () => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-function tempDir(name) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `camlens-${name}-`));
-  tempDirs.push(dir);
-  return dir;
-}
 
 const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 // A timeline without its wall-clock seconds: what must repeat exactly.
