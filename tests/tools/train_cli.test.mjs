@@ -211,21 +211,29 @@ test('train: a run killed mid-epoch keeps every finished epoch whole, and resume
   assert.equal(readJson(timelinePath).epochs.length, 3);
 });
 
-test('train: TensorFlow.js loads a snapshot and gives the timeline probabilities within 1e-4', needsFashion, async () => {
+test('train: TensorFlow.js loads each snapshot; its logits are camlens predict\'s within 1e-4', needsFashion, async () => {
   const run = fashionRunFolder();
   const timeline = readJson(path.join(run, 'timeline.json'));
   const tf = await loadTf();
-  const { modelJson, weights } = readModelFiles(path.relative(root, path.join(run, 'epochs/02')));
-  const model = await tf.loadLayersModel(tf.io.fromMemory(tfArtifacts(modelJson, weights)));
   const w = [0.2989, 0.587, 0.114].map(Math.fround);
-  for (const frame of timeline.epochs[1].probes) {
-    const png = decodePng(fs.readFileSync(path.join(run, frame.image)));
-    // As the explainer preprocesses a gray PNG: repeated into RGB, then TensorFlow's luma weights.
-    const input = Float32Array.from(png.pixels, (p) => { const v = Math.fround(p / 255); return w[0] * v + w[1] * v + w[2] * v; });
-    const probabilities = model.predict(tf.tensor4d(input, [1, 28, 28, 1])).dataSync();
-    for (const top of frame.top) {
-      assert.ok(Math.abs(probabilities[top.class] - top.probability) <= 1e-4,
-                `${frame.image} class ${top.class}: tfjs ${probabilities[top.class]}, timeline ${top.probability}`);
+  for (const epoch of timeline.epochs) {
+    const { modelJson, weights } = readModelFiles(path.relative(root, path.join(run, epoch.snapshot)));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(tfArtifacts(modelJson, weights)));
+    const logitsModel = tf.model({ inputs: loaded.inputs, outputs: loaded.getLayer('logits').output });
+    for (const frame of epoch.probes) {
+      const png = decodePng(fs.readFileSync(path.join(run, frame.image)));
+      // As the explainer preprocesses a gray PNG: repeated into RGB, then TensorFlow's luma weights.
+      const input = Float32Array.from(png.pixels, (p) => { const v = Math.fround(p / 255); return w[0] * v + w[1] * v + w[2] * v; });
+      const theirs = logitsModel.predict(tf.tensor4d(input, [1, 28, 28, 1])).dataSync();
+      const predicted = camlens('predict', path.join(run, frame.image), '--model', path.join(run, epoch.snapshot), '--top', '10', '--json');
+      assert.equal(predicted.code, 0, predicted.stderr);
+      const ours = JSON.parse(predicted.stdout);
+      checkResult(ours);
+      for (const { class: c, logit, probability } of ours.images[0].prediction.classes) {
+        assert.ok(Math.abs(theirs[c] - logit) <= 1e-4, `${epoch.snapshot} ${frame.image} class ${c}: tfjs ${theirs[c]}, ours ${logit}`);
+        const top = frame.top.find((entry) => entry.class === c);
+        if (top) assert.ok(Math.abs(top.probability - probability) <= 1e-6, 'the timeline holds what predict says');
+      }
     }
   }
 });
@@ -250,6 +258,36 @@ test('train: a folder of class subfolders trains the residual architecture with 
   const probe = decodePng(fs.readFileSync(path.join(run, timeline.probes[0].image)));
   assert.ok(probe.width >= 40, 'probes keep their own size: the strips show the image as it is');
   assert.ok(fs.existsSync(path.join(run, 'strips', path.basename(timeline.probes[1].image))));
+});
+
+test('train: TensorFlow.js loads a residual snapshot; its logits are camlens predict\'s within 1e-4', async () => {
+  const data = shapesFolder(12);
+  // A probe of the input's own size: the model sees its bytes / 255, which the test gives TensorFlow.js too.
+  const probeFile = path.join(tempDir('probe'), 'square.bmp');
+  let seed = 7;
+  const pixels = [];
+  fs.writeFileSync(probeFile, bmp(32, 32, (x, y) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const rgb = [x * 8, y * 8, seed % 256];
+    pixels.push(...rgb);
+    return rgb;
+  }));
+  const run = path.join(tempDir('xception'), 'run');
+  const result = camlens('train', '--data', data, '--input', '32x32x3', '--arch', 'xception-quick', '--epochs', '1',
+                         '--batch', '8', '--no-strips', '--probe', `square=${probeFile}`, '--out', run);
+  assert.equal(result.code, 0, result.stderr);
+  const tf = await loadTf();
+  const { modelJson, weights } = readModelFiles(path.relative(root, path.join(run, 'epochs/01')));
+  const loaded = await tf.loadLayersModel(tf.io.fromMemory(tfArtifacts(modelJson, weights)));
+  const logitsModel = tf.model({ inputs: loaded.inputs, outputs: loaded.getLayer('logits').output });
+  const input = new Float32Array(32 * 32 * 3);
+  for (let i = 0; i < 32 * 32 * 3; ++i) input[i] = Math.fround(pixels[i] / 255);
+  const theirs = logitsModel.predict(tf.tensor4d(input, [1, 32, 32, 3])).dataSync();
+  const predicted = camlens('predict', path.join(run, 'probes/01-square.png'), '--model', path.join(run, 'epochs/01'), '--json');
+  assert.equal(predicted.code, 0, predicted.stderr);
+  for (const { class: c, logit } of JSON.parse(predicted.stdout).images[0].prediction.classes) {
+    assert.ok(Math.abs(theirs[c] - logit) <= 1e-4, `class ${c}: tfjs ${theirs[c]}, ours ${logit}`);
+  }
 });
 
 test('train: bad data and bad command lines get a clear message and exit code', () => {
