@@ -43,6 +43,7 @@
 #include "kernels/backend.h"
 #include "cli.h"
 #include "train/architecture.h"
+#include "data_command.h"
 #include "train_command.h"
 
 namespace fs = std::filesystem;
@@ -69,6 +70,8 @@ Usage:
   camlens visualize --class K --out FILE    an image the model finds most like a class (or a channel)
   camlens train --out RUN [--data DIR]      train a classifier; snapshots, timeline and film strips
                                             of what it looks at, epoch by epoch
+  camlens data shortcut --class C --mark M --out DIR
+                                            Fashion-MNIST with a marker planted on one class
   camlens <command> --help                  a command's options
 
 The model is models/emotion (found from the executable's repository, else the current
@@ -882,6 +885,7 @@ const std::vector<Command>& commands() {
         {"threads", true}},
        run_visualize},
       {"train", kTrainHelp, train_option_specs(), run_train},
+      {"data", kDataHelp, data_option_specs(), run_data},
   };
   return table;
 }
