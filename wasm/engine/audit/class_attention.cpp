@@ -1,0 +1,124 @@
+#include "audit/class_attention.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <queue>
+
+#include "core/error.h"
+
+namespace camlens::audit {
+
+namespace {
+
+// ReLU, then scaled to a peak of 1 (left at zero when nothing is positive): every image weighs the same.
+explain::Map unit_peak(const explain::Map& map) {
+  explain::Map out = map;
+  float peak = 0.0f;
+  for (float& v : out.values) {
+    v = std::max(v, 0.0f);
+    peak = std::max(peak, v);
+  }
+  if (peak > 0.0f) for (float& v : out.values) v /= peak;
+  return out;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t middle = values.size() / 2;
+  return values.size() % 2 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
+}
+
+// The cells above half the peak that connect (4-neighbours) to the peak, as a mask and its box.
+std::pair<Mask, Box> hot_region(const explain::Map& mean) {
+  Mask region(mean.height, mean.width);
+  const auto peak_at = static_cast<size_t>(std::max_element(mean.values.begin(), mean.values.end()) - mean.values.begin());
+  const float cut = 0.5f * mean.values[peak_at];
+  std::queue<size_t> open;
+  open.push(peak_at);
+  region.inside[peak_at] = 1;
+  Box box{mean.width, mean.height, 0, 0};
+  int right = 0, bottom = 0;
+  while (!open.empty()) {
+    const size_t cell = open.front();
+    open.pop();
+    const int y = static_cast<int>(cell / mean.width), x = static_cast<int>(cell % mean.width);
+    box.x = std::min(box.x, x);
+    box.y = std::min(box.y, y);
+    right = std::max(right, x + 1);
+    bottom = std::max(bottom, y + 1);
+    const int steps[4][2] = {{0, 1}, {0, -1}, {1, 0}, {-1, 0}};
+    for (const auto& step : steps) {
+      const int ny = y + step[0], nx = x + step[1];
+      if (ny < 0 || nx < 0 || ny >= mean.height || nx >= mean.width) continue;
+      const size_t next = static_cast<size_t>(ny) * mean.width + nx;
+      if (region.inside[next] || !(mean.values[next] > cut)) continue;
+      region.inside[next] = 1;
+      open.push(next);
+    }
+  }
+  box.width = right - box.x;
+  box.height = bottom - box.y;
+  return {std::move(region), box};
+}
+
+std::string percent(double share) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%.0f%%", 100.0 * share);
+  return text;
+}
+
+}  // namespace
+
+ClassAttention class_attention(std::span<const explain::Map> maps, std::span<const Mask> objects,
+                               const FlagOptions& options) {
+  if (maps.empty()) fail("class_attention: a class needs at least one map");
+  if (objects.size() != maps.size()) fail("class_attention: ", maps.size(), " maps but ", objects.size(), " object masks");
+  const int height = maps[0].height, width = maps[0].width;
+  ClassAttention result;
+  result.mean_map = explain::Map(height, width);
+  std::vector<double> shares;
+  std::vector<explain::Map> units;
+  for (size_t i = 0; i < maps.size(); ++i) {
+    if (maps[i].height != height || maps[i].width != width) {
+      fail("class_attention: every map must be ", width, "x", height, "; map ", i, " is ", maps[i].width, "x", maps[i].height);
+    }
+    units.push_back(unit_peak(maps[i]));
+    for (size_t v = 0; v < units.back().values.size(); ++v) result.mean_map.values[v] += units.back().values[v] / maps.size();
+    shares.push_back(inside_share(maps[i], objects[i]));
+    result.pointing_hits += pointing_hit(maps[i], objects[i]) ? 1.0 / maps.size() : 0.0;
+  }
+  for (const double share : shares) result.mean_share += share / shares.size();
+  result.median_share = median(shares);
+
+  const bool anything = std::any_of(result.mean_map.values.begin(), result.mean_map.values.end(), [](float v) { return v > 0.0f; });
+  if (anything) {
+    auto [region, box] = hot_region(result.mean_map);
+    result.region = box;
+    for (size_t i = 0; i < maps.size(); ++i) {
+      result.region_share += inside_share(units[i], region) / maps.size();
+      size_t cells = 0, on_object = 0;
+      for (size_t v = 0; v < region.inside.size(); ++v) {
+        if (!region.inside[v]) continue;
+        ++cells;
+        on_object += objects[i].inside[v];
+      }
+      result.region_on_object += static_cast<double>(on_object) / static_cast<double>(cells) / maps.size();
+    }
+    const double area = static_cast<double>(box.width) * box.height / (static_cast<double>(width) * height);
+    if (area <= options.region_area && result.region_share >= options.region_share &&
+        result.region_on_object < options.region_on_object) {
+      result.flagged = true;
+      result.reason = "looks at the same small region in most images (" + percent(result.region_share) +
+                      " of the maps' energy), off the object (it covers " + percent(result.region_on_object) +
+                      " of that region)";
+    }
+  }
+  if (!result.flagged && result.median_share < options.outside_below) {
+    result.flagged = true;
+    result.reason = "looks mostly off the object: the median map has " + percent(result.median_share) +
+                    " of its energy on it";
+  }
+  return result;
+}
+
+}  // namespace camlens::audit
