@@ -43,6 +43,7 @@
 #include "kernels/backend.h"
 #include "cli.h"
 #include "train/architecture.h"
+#include "audit_command.h"
 #include "data_command.h"
 #include "train_command.h"
 
@@ -72,6 +73,8 @@ Usage:
                                             of what it looks at, epoch by epoch
   camlens data shortcut --class C --mark M --out DIR
                                             Fashion-MNIST with a marker planted on one class
+  camlens audit --model M --data DIR --out OUT
+                                            where every class of a dataset looks; flags shortcuts
   camlens <command> --help                  a command's options
 
 The model is models/emotion (found from the executable's repository, else the current
@@ -886,6 +889,7 @@ const std::vector<Command>& commands() {
        run_visualize},
       {"train", kTrainHelp, train_option_specs(), run_train},
       {"data", kDataHelp, data_option_specs(), run_data},
+      {"audit", kAuditHelp, audit_option_specs(), run_audit},
   };
   return table;
 }

@@ -36,9 +36,9 @@ test('the test PNG decoder reads the face fixture as its raw RGB twin', () => {
 test('--help and <command> --help print usage and exit 0', () => {
   const main = camlens('--help');
   assert.equal(main.code, 0);
-  for (const command of ['predict', 'explain', 'layers', 'methods', 'visualize', 'train', 'data']) assert.match(main.stdout, new RegExp(`camlens ${command}`));
+  for (const command of ['predict', 'explain', 'layers', 'methods', 'visualize', 'train', 'data', 'audit']) assert.match(main.stdout, new RegExp(`camlens ${command}`));
   assert.match(main.stdout, /Exit codes/);
-  for (const command of ['predict', 'explain', 'layers', 'methods', 'visualize', 'train', 'data']) {
+  for (const command of ['predict', 'explain', 'layers', 'methods', 'visualize', 'train', 'data', 'audit']) {
     const help = camlens(command, '--help');
     assert.equal(help.code, 0, command);
     assert.match(help.stdout, new RegExp(`^Usage: camlens ${command}`), command);

@@ -69,54 +69,79 @@ std::string percent(double share) {
 
 }  // namespace
 
-ClassAttention class_attention(std::span<const explain::Map> maps, std::span<const Mask> objects,
+ImageAttention attention_at_map_size(explain::Map map, Mask object) {
+  ImageAttention image{std::move(map), std::move(object)};
+  image.coverage = image.object.coverage();
+  image.inside_share = inside_share(image.map, image.object);
+  image.pointing_hit = pointing_hit(image.map, image.object);
+  return image;
+}
+
+ClassAttention class_attention(std::span<const ImageAttention> images, std::span<const ImageAttention> others,
                                const FlagOptions& options) {
-  if (maps.empty()) fail("class_attention: a class needs at least one map");
-  if (objects.size() != maps.size()) fail("class_attention: ", maps.size(), " maps but ", objects.size(), " object masks");
-  const int height = maps[0].height, width = maps[0].width;
+  if (images.empty()) fail("class_attention: a class needs at least one map");
+  const int height = images[0].map.height, width = images[0].map.width;
+  const size_t count = images.size();
   ClassAttention result;
   result.mean_map = explain::Map(height, width);
-  std::vector<double> shares;
+  std::vector<double> shares, lifts;
   std::vector<explain::Map> units;
-  for (size_t i = 0; i < maps.size(); ++i) {
-    if (maps[i].height != height || maps[i].width != width) {
-      fail("class_attention: every map must be ", width, "x", height, "; map ", i, " is ", maps[i].width, "x", maps[i].height);
+  for (size_t i = 0; i < count; ++i) {
+    const ImageAttention& image = images[i];
+    if (image.map.height != height || image.map.width != width) {
+      fail("class_attention: every map must be ", width, "x", height, "; map ", i, " is ", image.map.width, "x",
+           image.map.height);
     }
-    units.push_back(unit_peak(maps[i]));
-    for (size_t v = 0; v < units.back().values.size(); ++v) result.mean_map.values[v] += units.back().values[v] / maps.size();
-    shares.push_back(inside_share(maps[i], objects[i]));
-    result.pointing_hits += pointing_hit(maps[i], objects[i]) ? 1.0 / maps.size() : 0.0;
+    if (image.object.height != height || image.object.width != width) {
+      fail("class_attention: image ", i, "'s object is not at its map's size");
+    }
+    units.push_back(unit_peak(image.map));
+    for (size_t v = 0; v < units.back().values.size(); ++v) result.mean_map.values[v] += units.back().values[v] / count;
+    shares.push_back(image.inside_share);
+    lifts.push_back(image.inside_share - image.coverage);
+    result.pointing_hits += image.pointing_hit ? 1.0 / count : 0.0;
   }
   for (const double share : shares) result.mean_share += share / shares.size();
   result.median_share = median(shares);
+  result.median_lift = median(lifts);
 
   const bool anything = std::any_of(result.mean_map.values.begin(), result.mean_map.values.end(), [](float v) { return v > 0.0f; });
   if (anything) {
     auto [region, box] = hot_region(result.mean_map);
     result.region = box;
-    for (size_t i = 0; i < maps.size(); ++i) {
-      result.region_share += inside_share(units[i], region) / maps.size();
+    for (size_t i = 0; i < count; ++i) {
+      result.region_share += inside_share(units[i], region) / count;
       size_t cells = 0, on_object = 0;
       for (size_t v = 0; v < region.inside.size(); ++v) {
         if (!region.inside[v]) continue;
         ++cells;
-        on_object += objects[i].inside[v];
+        on_object += images[i].object.inside[v];
       }
-      result.region_on_object += static_cast<double>(on_object) / static_cast<double>(cells) / maps.size();
+      result.region_on_object += static_cast<double>(on_object) / static_cast<double>(cells) / count;
+    }
+    for (const ImageAttention& other : others) {
+      if (other.map.height != height || other.map.width != width) fail("class_attention: the other classes' maps are of another size");
+      result.region_elsewhere += inside_share(unit_peak(other.map), region) / static_cast<double>(others.size());
     }
     const double area = static_cast<double>(box.width) * box.height / (static_cast<double>(width) * height);
-    if (area <= options.region_area && result.region_share >= options.region_share &&
-        result.region_on_object < options.region_on_object) {
+    const bool small_and_held = area <= options.region_area && result.region_share >= options.region_share;
+    if (small_and_held && result.region_on_object < options.region_on_object) {
       result.flagged = true;
       result.reason = "looks at the same small region in most images (" + percent(result.region_share) +
                       " of the maps' energy), off the object (it covers " + percent(result.region_on_object) +
                       " of that region)";
+    } else if (small_and_held && !others.empty() &&
+               result.region_elsewhere <= options.region_elsewhere * result.region_share) {
+      result.flagged = true;
+      result.reason = "looks at the same small region in most images (" + percent(result.region_share) +
+                      " of the maps' energy), where the other classes hardly look (" +
+                      percent(result.region_elsewhere) + ")";
     }
   }
-  if (!result.flagged && result.median_share < options.outside_below) {
+  if (!result.flagged && result.median_share < options.outside_below && result.median_lift <= options.outside_lift) {
     result.flagged = true;
     result.reason = "looks mostly off the object: the median map has " + percent(result.median_share) +
-                    " of its energy on it";
+                    " of its energy on it, less than the object's share of the image";
   }
   return result;
 }

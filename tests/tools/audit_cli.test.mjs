@@ -1,0 +1,129 @@
+// End-to-end tests of `camlens audit` (build/native/camlens, or $CAMLENS_CLI): a marker planted by
+// `camlens data shortcut` and learnt by a model trained here is found by the audit, on its class and
+// at its place, while the same data without the marker gives no flag; shards merge into the whole
+// audit; bad masks, shards and folders get clear messages.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { checkResult } from '../schema.mjs';
+import { camlens, tempDir } from './cli.mjs';
+
+const FASHION = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
+const needsFashion = fs.existsSync(FASHION) ? {} : { skip: 'Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)' };
+const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
+
+// Data with Shirts marked by a square in the bottom-left corner (or, with rate 0, no mark at all),
+// and a quick model trained on it.
+function plantedRun(rate) {
+  const dir = tempDir(`planted-${rate}`);
+  const data = path.join(dir, 'data');
+  let result = camlens('data', 'shortcut', '--class', 'Shirt', '--mark', 'square', '--corner', 'bottom-left',
+                       '--rate', String(rate), '--other-rate', '0', '--limit', '3000', '--out', data);
+  assert.equal(result.code, 0, result.stderr);
+  const run = path.join(dir, 'run');
+  result = camlens('train', '--data', data, '--input', '28x28x1', '--arch', 'vgg-quick', '--epochs', '3', '--lr', '0.01',
+                   '--no-strips', '--threads', '2', '--out', run);
+  assert.equal(result.code, 0, result.stderr);
+  return { dir, data, model: path.join(run, 'epochs/03') };
+}
+
+function audit(model, data, out, ...extra) {
+  const result = camlens('audit', '--model', model, '--data', data, '--out', out, ...extra);
+  assert.equal(result.code, 0, result.stderr);
+  const document = readJson(path.join(out, 'audit.json'));
+  checkResult(document);
+  return document;
+}
+
+let marked = null;
+const markedRun = () => (marked ??= plantedRun(1));
+
+test('audit: a marker the model learnt is flagged on its class, at its place; nothing else is', needsFashion, () => {
+  const { dir, data, model } = markedRun();
+  const found = audit(model, path.join(data, 'val'), path.join(dir, 'audit'));
+  const flagged = found.classes.filter((c) => c.flagged);
+  assert.deepEqual(flagged.map((c) => c.label), ['Shirt'], JSON.stringify(found.classes.map((c) => [c.label, c.reason])));
+  const shirt = flagged[0];
+  assert.equal(found.classes[0].label, 'Shirt', 'flagged classes come first');
+  const { width, height } = shirt.mean_map;
+  assert.ok(shirt.region, 'the region is given');
+  assert.ok(shirt.region.x + shirt.region.width / 2 < width / 2, `the region is on the left: ${JSON.stringify(shirt.region)}`);
+  assert.ok(shirt.region.y + shirt.region.height / 2 > height / 2, `the region is at the bottom: ${JSON.stringify(shirt.region)}`);
+  assert.equal(shirt.images, fs.readdirSync(path.join(data, 'val', 'Shirt')).length);
+  assert.equal(found.images.length, found.classes.reduce((sum, c) => sum + c.images, 0));
+});
+
+test('audit: the same data without the marker gives no flag', needsFashion, () => {
+  const { dir, data, model } = plantedRun(0);
+  const clean = audit(model, path.join(data, 'val'), path.join(dir, 'audit'));
+  assert.deepEqual(clean.classes.filter((c) => c.flagged).map((c) => [c.label, c.reason]), []);
+});
+
+test('audit: shards merge into the audit of them all', needsFashion, () => {
+  const { dir, data, model } = markedRun();
+  const val = path.join(data, 'val');
+  const whole = audit(model, val, path.join(dir, 'whole'));
+  const shards = [1, 2, 3].map((i) => audit(model, val, path.join(dir, `shard${i}`), '--shard', `${i}/3`));
+  assert.deepEqual(shards.map((s) => s.shard), [0, 1, 2].map((index) => ({ index, count: 3 })));
+  assert.equal(shards.reduce((sum, s) => sum + s.images.length, 0), whole.images.length);
+  const result = camlens('audit', '--merge', ...[1, 2, 3].map((i) => path.join(dir, `shard${i}`)), '--out', path.join(dir, 'merged'));
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(readJson(path.join(dir, 'merged', 'audit.json')), whole);
+
+  const missing = camlens('audit', '--merge', path.join(dir, 'shard1'), path.join(dir, 'shard3'), '--out', path.join(dir, 'bad'));
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /shard 2\/3 is missing/);
+  const twice = camlens('audit', '--merge', path.join(dir, 'shard1'), path.join(dir, 'shard1'), path.join(dir, 'shard2'),
+                        '--out', path.join(dir, 'bad'));
+  assert.match(twice.stderr, /shard 1\/3 is given twice/);
+});
+
+test('audit: masks, unreadable images, a one-image class and bad arguments', needsFashion, () => {
+  const { dir, data, model } = markedRun();
+  const small = path.join(dir, 'small');
+  for (const label of ['Bag', 'Dress']) {
+    fs.mkdirSync(path.join(small, label), { recursive: true });
+    const source = path.join(data, 'val', label);
+    for (const file of fs.readdirSync(source).slice(0, label === 'Bag' ? 3 : 1)) fs.copyFileSync(path.join(source, file), path.join(small, label, file));
+  }
+  fs.writeFileSync(path.join(small, 'Bag', 'broken.png'), 'no PNG at all');
+  const found = audit(model, small, path.join(dir, 'small-audit'));
+  assert.equal(found.images.length, 4);
+  assert.deepEqual(found.skipped.map((s) => s.file), ['Bag/broken.png']);
+  assert.equal(found.classes.find((c) => c.label === 'Dress').images, 1, 'a class of one image is audited');
+
+  // Masks: white where the object is, the image's size; one missing, then one of the wrong size.
+  const masks = path.join(dir, 'masks');
+  const files = fs.readdirSync(small, { recursive: true }).filter((f) => f.endsWith('.png') && !f.includes('broken'));
+  for (const file of files) {
+    fs.mkdirSync(path.dirname(path.join(masks, file)), { recursive: true });
+    fs.copyFileSync(path.join(small, file), path.join(masks, `${file}.png`));  // the garment itself as its mask
+  }
+  const withMasks = audit(model, small, path.join(dir, 'masked'), '--masks', masks);
+  for (const [i, image] of withMasks.images.entries()) {
+    assert.ok(Math.abs(image.inside_share - found.images[i].inside_share) < 0.2, 'a mask of the bright pixels agrees with the default');
+  }
+  fs.rmSync(path.join(masks, `${files[0]}.png`));
+  let result = camlens('audit', '--model', model, '--data', small, '--masks', masks, '--out', path.join(dir, 'x'));
+  assert.equal(result.code, 3);
+  assert.match(result.stderr, new RegExp(`no mask for ${files[0].replace(/[.]/g, '\\.')}`));
+  fs.copyFileSync(path.join(dir, '..', path.basename(dir), 'data', 'shortcut.json'), path.join(masks, `${files[0]}.png`));
+  result = camlens('audit', '--model', model, '--data', small, '--masks', masks, '--out', path.join(dir, 'x'));
+  assert.equal(result.code, 3);
+  assert.match(result.stderr, /cannot be read/);
+
+  for (const [args, message] of [
+    [['--shard', '4/3'], /--shard needs I\/N with 1 <= I <= N/],
+    [['--shard', '0/3'], /--shard needs I\/N/],
+    [['--masks', masks, '--boxes', 'b.json'], /as --masks or as --boxes, not both/],
+    [['--foreground', '2'], /--foreground needs a number between 0 and 1/],
+  ]) {
+    result = camlens('audit', '--model', model, '--data', small, '--out', path.join(dir, 'x'), ...args);
+    assert.equal(result.code, 2, args.join(' '));
+    assert.match(result.stderr, message);
+  }
+  result = camlens('audit', '--model', model, '--data', path.join(dir, 'nowhere'), '--out', path.join(dir, 'x'));
+  assert.equal(result.code, 3);
+  assert.match(result.stderr, /nowhere/);
+});
