@@ -1,7 +1,7 @@
 // camlens audit: every image of a folder of class subfolders explained by one model; per image,
 // the share of the map's energy on the object and the pointing game; per class, the mean map,
 // SpRAy's clusters and a flag where the class looks off the object or at one fixed region. Writes
-// OUT/audit.json (kind "audit"). --shard I/N audits a fixed share of the files; --merge joins the
+// OUT/audit.json (kind "audit") and OUT/report.html. --shard I/N audits a fixed share of the files; --merge joins the
 // shards' audits into the audit of them all.
 #include "audit_command.h"
 
@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audit/audit.h"
+#include "audit/report.h"
 #include "core/error.h"
 #include "explain/explainer.h"
 #include "image/channels.h"
@@ -41,7 +42,8 @@ finds where each class really looks: per image, the share of the map's positive 
 object and whether the map's peak lands on it; per class, the mean map, clusters of its maps
 (Spectral Relevance Analysis) and a flag when the class looks mostly off the object, or at one small
 region off the object that stays put from image to image (a shortcut: a marker, a watermark, a
-background). Writes OUT/audit.json (docs/result.schema.json, kind audit).
+background). Writes OUT/audit.json (docs/result.schema.json, kind audit) and OUT/report.html, a
+page that opens offline: flagged classes first, mean maps, clusters and their example images.
 
 The object:
   --masks DIR         a mask per image at DIR/<the image's path>.png (white on the object), the
@@ -185,6 +187,35 @@ std::optional<audit::Mask> object_of(const Arguments& args, const nlohmann::json
   return std::nullopt;
 }
 
+// report.html beside audit.json: the images are read again from the data folder the audit names.
+void write_report(const fs::path& out, const audit::Audit& audit) {
+  const fs::path data = audit.data;
+  const std::string html = audit::audit_report_html(audit, [&](const std::string& file) {
+    try {
+      return decode_image_file((data / file).string());
+    } catch (const Error&) {
+      return Image();  // moved or unreadable since: the report shows the map alone
+    }
+  });
+  const fs::path partial = out / "report.html.partial";
+  {
+    std::ofstream stream(partial, std::ios::binary);
+    stream << html;
+    if (!stream.flush()) throw Error("cannot write " + partial.string() + ": is the disk full or the folder read-only?");
+  }
+  fs::rename(partial, out / "report.html");
+}
+
+void print_summary(const audit::Audit& audit) {
+  for (const audit::ClassAudit& c : audit.classes) {
+    std::printf("  %-20s %6zu images  on the object %3.0f%% (median)  %zu cluster(s)%s%s\n", c.label.c_str(), c.images.size(),
+                100.0 * c.attention.median_share, c.clusters.size(), c.attention.flagged ? "  FLAGGED: " : "",
+                c.attention.reason.c_str());
+  }
+  if (!audit.skipped.empty()) std::printf("skipped %zu file(s), e.g. %s (%s)\n", audit.skipped.size(),
+                                          audit.skipped.front().file.c_str(), audit.skipped.front().reason.c_str());
+}
+
 int run_merge(const Arguments& args, const fs::path& out) {
   std::vector<audit::Audit> shards;
   for (const std::string& folder : args.get_all("merge")) {
@@ -204,18 +235,10 @@ int run_merge(const Arguments& args, const fs::path& out) {
   }
   fs::create_directories(out);
   write_json(out / "audit.json", audit::audit_json(merged));
-  std::printf("merged %zu images into %s\n", merged.images.size(), (out / "audit.json").c_str());
+  write_report(out, merged);
+  print_summary(merged);
+  std::printf("merged %zu images into %s and report.html\n", merged.images.size(), (out / "audit.json").c_str());
   return 0;
-}
-
-void print_summary(const audit::Audit& audit) {
-  for (const audit::ClassAudit& c : audit.classes) {
-    std::printf("  %-20s %6zu images  on the object %3.0f%% (median)  %zu cluster(s)%s%s\n", c.label.c_str(), c.images.size(),
-                100.0 * c.attention.median_share, c.clusters.size(), c.attention.flagged ? "  FLAGGED: " : "",
-                c.attention.reason.c_str());
-  }
-  if (!audit.skipped.empty()) std::printf("skipped %zu file(s), e.g. %s (%s)\n", audit.skipped.size(),
-                                          audit.skipped.front().file.c_str(), audit.skipped.front().reason.c_str());
 }
 
 }  // namespace
@@ -288,8 +311,9 @@ int run_audit(const Arguments& args) {
   audit::summarise(audit);
   fs::create_directories(out);
   write_json(out / "audit.json", audit::audit_json(audit));
+  write_report(out, audit);
   print_summary(audit);
-  std::printf("wrote %s (%zu images)\n", (out / "audit.json").c_str(), audit.images.size());
+  std::printf("wrote %s and report.html (%zu images)\n", (out / "audit.json").c_str(), audit.images.size());
   return 0;
 }
 

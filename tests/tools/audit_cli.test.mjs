@@ -52,6 +52,14 @@ test('audit: a marker the model learnt is flagged on its class, at its place; no
   assert.ok(shirt.region.y + shirt.region.height / 2 > height / 2, `the region is at the bottom: ${JSON.stringify(shirt.region)}`);
   assert.equal(shirt.images, fs.readdirSync(path.join(data, 'val', 'Shirt')).length);
   assert.equal(found.images.length, found.classes.reduce((sum, c) => sum + c.images, 0));
+
+  const report = fs.readFileSync(path.join(dir, 'audit', 'report.html'), 'utf8');
+  const headings = [...report.matchAll(/<h2>([^<]*)/g)].map((m) => m[1].trim());
+  assert.equal(headings.length, 10);
+  assert.equal(headings[0], 'Shirt', 'the flagged class opens the report');
+  assert.match(report, /class="reason">looks at the same small region/);
+  assert.ok((report.match(/data:image\/png;base64,/g) ?? []).length > 30, 'mean maps and examples are inside the page');
+  assert.ok(!/src="(?!data:)/.test(report), 'it opens offline: no picture is fetched');
 });
 
 test('audit: the same data without the marker gives no flag', needsFashion, () => {

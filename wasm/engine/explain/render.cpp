@@ -75,4 +75,21 @@ MapSize drawn_size(const CropBox& box, int max_side) {
   return {side(box.height), side(box.width)};
 }
 
+Image fitted_picture(const Image& rgb, int side) {
+  if (rgb.empty() || rgb.channels() != 3 || side < 1) fail("fitted_picture: needs an RGB image and a side of at least 1");
+  const double factor = static_cast<double>(side) / std::max(rgb.width(), rgb.height());
+  const int width = std::max(1, static_cast<int>(std::lround(rgb.width() * factor)));
+  const int height = std::max(1, static_cast<int>(std::lround(rgb.height() * factor)));
+  if (factor <= 1.0) return crop_image(rgb, CropBox{0, 0, rgb.width(), rgb.height()}, width, height);
+  Image out(width, height, 3);
+  for (int y = 0; y < height; ++y) {
+    const int source_y = std::min(rgb.height() - 1, static_cast<int>((y + 0.5) / factor));
+    for (int x = 0; x < width; ++x) {
+      const int source_x = std::min(rgb.width() - 1, static_cast<int>((x + 0.5) / factor));
+      std::memcpy(out.pixel(x, y), rgb.pixel(source_x, source_y), 3);
+    }
+  }
+  return out;
+}
+
 }  // namespace camlens::explain

@@ -31,6 +31,10 @@ RgbaPictures rgba_pictures(const Image& image, const Map& map, const CropBox& bo
 // crop_image(image, box, width, height), for a big photo drawn small.
 RgbaPictures rgba_pictures(const Image& region, const Map& map, Colormap colormap, float alpha);
 
+// An RGB picture fitted to `side` pixels on its longer side, the aspect ratio kept: a small one
+// grows by whole pixels (crisp, as a model saw it), a big one shrinks by area.
+Image fitted_picture(const Image& rgb, int side);
+
 // The size a map is drawn at over `box`: the box's own when its longer side is at most max_side
 // (or max_side <= 0), else shrunk to a longer side of max_side, the aspect ratio kept (each side
 // rounded, at least 1). A page asks for the size it shows: drawing four 2048x2048 overlays

@@ -44,23 +44,6 @@ Image white(int width, int height) {
   return image;
 }
 
-// Small pictures grow by whole pixels (crisp, as the model saw them); big ones shrink by area.
-Image scaled_picture(const Image& rgb, int side) {
-  const double factor = static_cast<double>(side) / std::max(rgb.width(), rgb.height());
-  const int width = std::max(1, static_cast<int>(std::lround(rgb.width() * factor)));
-  const int height = std::max(1, static_cast<int>(std::lround(rgb.height() * factor)));
-  if (factor <= 1.0) return crop_image(rgb, CropBox{0, 0, rgb.width(), rgb.height()}, width, height);
-  Image out(width, height, 3);
-  for (int y = 0; y < height; ++y) {
-    const int source_y = std::min(rgb.height() - 1, static_cast<int>((y + 0.5) / factor));
-    for (int x = 0; x < width; ++x) {
-      const int source_x = std::min(rgb.width() - 1, static_cast<int>((x + 0.5) / factor));
-      std::memcpy(out.pixel(x, y), rgb.pixel(source_x, source_y), 3);
-    }
-  }
-  return out;
-}
-
 void paste(Image& target, const Image& source, int x, int y) {
   for (int row = 0; row < source.height(); ++row) {
     std::memcpy(target.pixel(x, y + row), source.pixel(0, row), source.row_size());
@@ -94,7 +77,7 @@ Image film_frame(const Image& probe, const ProbeFrame& frame, int epoch, std::sp
                  const Font& font, const FilmStyle& style) {
   if (style.picture_side < 16) fail("film_frame: the picture needs at least 16 pixels a side, got ", style.picture_side);
   if (frame.map.empty()) fail("film_frame: probe ", frame.probe.image, " has no map for epoch ", epoch);
-  const Image picture = scaled_picture(to_rgb(probe), style.picture_side);
+  const Image picture = explain::fitted_picture(to_rgb(probe), style.picture_side);
   const explain::Map heat = explain::postprocess(frame.map, {picture.height(), picture.width()});
   const Image overlay = explain::overlay_image(picture, heat, style.colormap, style.alpha);
 
