@@ -109,11 +109,23 @@ TEST_CASE("training session: a run trains the first `limit` images; another run 
   const std::optional<EpochOutcome> first = session.next_epoch();
   REQUIRE(first);
   CHECK(first->entry.probes.size() == 10);
-  // A cancelled epoch leaves the run after the epoch before it.
-  CHECK_FALSE(session.next_epoch({}, [] { return true; }));
+  // A cancelled epoch, one step in (of two), leaves the run after the epoch before it: the next epoch
+  // is the one an uninterrupted run trains.
+  int steps = 0;
+  CHECK_FALSE(session.next_epoch({}, [&] { return ++steps > 1; }));
   CHECK(session.run().epochs_done() == 1);
-  REQUIRE(session.next_epoch());
+  const std::optional<EpochOutcome> second = session.next_epoch();
+  REQUIRE(second);
   CHECK(session.run().finished());
+  TrainingSession uninterrupted;
+  use_noise(uninterrupted, 60, 20);
+  uninterrupted.start(settings);
+  REQUIRE(uninterrupted.next_epoch());
+  const std::optional<EpochOutcome> straight = uninterrupted.next_epoch();
+  REQUIRE(straight);
+  CHECK(second->entry.train_loss == straight->entry.train_loss);
+  CHECK(second->entry.validation_loss == straight->entry.validation_loss);
+  CHECK(second->entry.probes[0].map.values == straight->entry.probes[0].map.values);
   CHECK_THROWS_WITH_AS(session.next_epoch(), doctest::Contains("trained all its 2 epochs"), Error);
 
   settings.architecture = "xception-quick";

@@ -312,7 +312,15 @@ TrainingRun& TrainingSession::run() {
 std::optional<EpochOutcome> TrainingSession::next_epoch(const StepProgress& progress, const CancelCheck& cancelled) {
   TrainingRun& current = run();
   if (current.finished()) fail("the run has trained all its ", current.timeline().run.epochs, " epochs");
-  return current.next_epoch(progress, cancelled);
+  // A cancelled epoch leaves the weights part-way through it: the state saved before it puts the
+  // run back after its last finished epoch, so the next epoch is the one it would have been.
+  const std::vector<uint8_t> state = current.save_state();
+  std::optional<EpochOutcome> outcome = current.next_epoch(progress, cancelled);
+  if (!outcome) {
+    const Timeline finished_epochs = current.timeline();
+    current.resume(finished_epochs, state);
+  }
+  return outcome;
 }
 
 }  // namespace camlens

@@ -79,6 +79,8 @@ class TrainingSession {
   void start(RunSettings settings);
   bool running() const { return run_ != nullptr; }
   TrainingRun& run();
+  // The run's next epoch; nothing when cancelled, and the run is then back after its last
+  // finished epoch (weights, optimiser and random stream), as if the epoch had never started.
   std::optional<EpochOutcome> next_epoch(const StepProgress& progress = {}, const CancelCheck& cancelled = {});
 
  private:
