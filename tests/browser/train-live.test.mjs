@@ -130,8 +130,15 @@ test('cancel mid-epoch keeps the finished epoch shown, and its model downloads a
     assert.equal(await page.locator('#train-download-model').isEnabled(), true);
     await screenshot(page, 'train-live-cancelled');
 
-    const [modelDownload] = await Promise.all([page.waitForEvent('download'), page.click('#train-download-model')]);
-    const weightsDownload = await page.waitForEvent('download');
+    // Two files in a row: listen before the click, or the second may come before a wait for it.
+    const downloads = [];
+    page.on('download', (download) => downloads.push(download));
+    await page.click('#train-download-model');
+    for (const deadline = Date.now() + 30_000; downloads.length < 2 && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(downloads.length, 2, 'the model comes as model.json and its weights file');
+    const [modelDownload, weightsDownload] = downloads;
     assert.equal(modelDownload.suggestedFilename(), 'vgg-quick.fashion-mnist.epoch-01.model.json');
     assert.equal(weightsDownload.suggestedFilename(), 'vgg-quick.fashion-mnist.epoch-01.weights.bin');
     const modelJson = JSON.parse(fs.readFileSync(await modelDownload.path(), 'utf8'));

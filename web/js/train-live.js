@@ -256,7 +256,8 @@ export class LiveTrainer {
       this.#setProgress(0, 'Starting…');
       this.job = this.engine.startTraining(settings);
       const { timeline } = await this.job.promise;
-      entry = { run: this.#liveRun(timeline), snapshots: new Map(), slot };
+      const snapshots = new Map();  // snapshot folder -> {modelJson, weightsFile, weights}
+      entry = { run: this.#liveRun(timeline, snapshots), snapshots, slot };
       if (slot === 0) {
         this.runs = [entry];
         if (this.view.runs[1]) this.view.removeComparison();
@@ -266,8 +267,8 @@ export class LiveTrainer {
       for (let epoch = 1; epoch <= settings.epochs; ++epoch) {
         const started = performance.now();
         this.job = this.engine.trainEpoch({
-          onProgress: (fraction) => this.#setProgress(fraction,
-            `${ARCHITECTURES[settings.architecture]}: epoch ${epoch} of ${settings.epochs}, ${Math.round(fraction * 100)}%`),
+          onProgress: (fraction) => this.#setProgress(fraction, `${ARCHITECTURES[settings.architecture]}: epoch ${epoch} of ` +
+            `${settings.epochs}, ${fraction < 1 ? `${Math.round(fraction * 100)}%` : 'validating and explaining the probes'}`),
         });
         const result = await this.job.promise;
         entry.run.timeline.epochs.push(result.entry);
@@ -297,9 +298,8 @@ export class LiveTrainer {
 
   // A run for training.js, fed epoch by epoch: the timeline so far, the probes as the engine gave
   // them, and its snapshots as the explain view opens them.
-  #liveRun(timeline) {
-    const snapshots = () => this.runs.find((entry) => entry.run.timeline === run.timeline)?.snapshots;
-    const run = {
+  #liveRun(timeline, snapshots) {
+    return {
       timeline: { ...timeline, epochs: [] },
       probes: this.data.probes.map((probe) => ({
         image: probe.image, true_class: probe.trueClass,
@@ -312,13 +312,12 @@ export class LiveTrainer {
         description: 'trained live in this tab',
         link: null,
         async model(snapshot) {
-          const saved = snapshots()?.get(snapshot);
+          const saved = snapshots.get(snapshot);
           if (!saved) throw new Error(`the live run has no snapshot ${snapshot}`);
           return { modelJson: saved.modelJson, shards: [{ name: saved.weightsFile, bytes: saved.weights }] };
         },
       },
     };
-    return run;
   }
 
   cancel() {
@@ -381,10 +380,15 @@ export class LiveTrainer {
     ui.start.disabled = !ready || (this.source === 'folder' && !this.folder);
     ui.cancel.disabled = !this.busy;
     const trained = this.runs.some((entry) => entry.run.timeline.epochs.length > 0);
-    ui.another.hidden = !trained || this.runs.length > 1 && this.busy;
+    ui.another.hidden = !trained;
     ui.another.disabled = !ready || !trained;
     ui.downloadModel.disabled = !trained || this.busy;
     ui.downloadTimeline.disabled = !trained || this.busy;
+    // The worker holds the newest run: the downloads name it.
+    const newest = this.runs.at(-1)?.run.timeline;
+    const named = newest?.epochs.length ? ` (${ARCHITECTURES[newest.run.architecture]}, epoch ${newest.epochs.length})` : '';
+    ui.downloadModel.textContent = `Download the model${named}`;
+    ui.downloadTimeline.textContent = `Download timeline.json${newest?.epochs.length ? ` (${ARCHITECTURES[newest.run.architecture]})` : ''}`;
   }
 
   #setupControls() {
