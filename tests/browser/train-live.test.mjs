@@ -159,6 +159,31 @@ test('cancel mid-epoch keeps the finished epoch shown, and its model downloads a
   }
 });
 
+test('the same seed gives the same epochs on 1 and 2 threads in the worker', { skip: skipFashion }, async () => {
+  const { page, context, log } = await openTraining();
+  try {
+    const runs = await page.evaluate(async () => {
+      const { engine } = window.camlens;
+      if (engine.maxThreads < 2) return null;
+      await engine.trainOnFashionMnist().promise;
+      const epochs = [];
+      for (const threads of [1, 2]) {
+        await engine.setThreads(threads);
+        await engine.startTraining({ architecture: 'xception-quick', epochs: 2, limit: 256, seed: 7 }).promise;
+        const { entry } = await engine.trainEpoch().promise;
+        const { seconds, ...rest } = entry;
+        epochs.push(JSON.stringify(rest, (key, value) => (ArrayBuffer.isView(value) ? Array.from(value) : value)));
+      }
+      return epochs;
+    });
+    assert.ok(runs, 'the page runs the engine on 2 threads (cross-origin isolated, 2 cores or more)');
+    assert.equal(runs[1], runs[0]);
+    assert.deepEqual(unexpectedErrors(log), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a picked folder of class subfolders: classes, counts and skipped files before training, then a run', async () => {
   const { page, context, log } = await openTraining();
   try {
@@ -204,12 +229,26 @@ test('a folder of one class gets the engine\'s message; without Fashion-MNIST th
     assert.equal(await page.locator('#train-start').isDisabled(), true, 'nothing to train on until a folder is given');
 
     await page.setInputFiles('#train-folder-input', folders.single);
-    await page.waitForFunction(() => document.querySelector('.message.error'));
-    assert.match(await page.locator('.message.error').textContent(),
+    const refused = page.locator('.message.error', { hasText: 'Could not read the folder' });
+    await refused.waitFor();
+    assert.match(await refused.textContent(),
       /Could not read the folder single: 'single' holds one class folder \('all'\); a classifier needs at least two/);
-    // The page stays usable: a good folder after the bad one trains.
-    await page.setInputFiles('#train-folder-input', folders.wear);
+    // The page stays usable: a good folder dropped after the bad one is read. (A synthetic drop has
+    // no directory entries, so the files go in as filesFromDrop gives them: with relativePath.)
+    const dropped = ['bag', 'dress', 'sandal', 'sneaker'].map((name, i) => ({
+      path: `dropped/${i < 2 ? 'clothes' : 'shoes'}/${name}.png`,
+      base64: fs.readFileSync(path.join(root, 'web/samples/fashion-mnist', `${name}.png`)).toString('base64'),
+    }));
+    await page.evaluate((items) => {
+      const files = items.map(({ path: relative, base64 }) => {
+        const file = new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], relative.split('/').pop(), { type: 'image/png' });
+        file.relativePath = relative;
+        return file;
+      });
+      return window.camlens.training.handleDrop(Promise.resolve(files));
+    }, dropped);
     await page.waitForFunction(() => document.querySelectorAll('#train-data tbody tr').length === 2 && !window.camlens.liveTrainer.busy);
+    assert.match(await page.locator('#train-data').textContent(), /dropped: 2 classes.*clothes\s*1\s*1.*shoes\s*1\s*1/s);
     await screenshot(page, 'train-live-no-fashion');
   } finally {
     await context.close();
