@@ -220,9 +220,10 @@ export class LiveTrainer {
       summary.skipped.length > SHOWN_SKIPPED ? el('li', { class: 'muted' }, `and ${summary.skipped.length - SHOWN_SKIPPED} more`) : null))
       : null;
     const [height, width, channels] = summary.input;
+    const note = this.fashionAvailable === false ? el('p', { class: 'muted' }, FASHION_MISSING) : null;
     this.ui.data.replaceChildren(
       el('p', {}, el('strong', {}, title), ` · images ${width}×${height}${channels === 1 ? ' gray' : ' colour'}`),
-      ...[table, skipped].filter(Boolean));
+      ...[table, skipped, note].filter(Boolean));
   }
 
   // ---- runs ----
@@ -282,6 +283,8 @@ export class LiveTrainer {
         ` (last epoch ${(this.lastEpochMs / 1000).toFixed(1)} s).`);
     } catch (error) {
       const done = entry?.run.timeline.epochs.length ?? 0;
+      // Without shared memory engine.js cancels by restarting the worker, which loses its Training.
+      if (!globalThis.crossOriginIsolated) this.data = null;
       if (error.name === 'CancelledError') {
         this.#status(`Cancelled. ${done ? `The ${done} finished epoch${done > 1 ? 's stay' : ' stays'} shown and downloadable.` : 'No epoch had finished.'}`);
       } else {
