@@ -177,6 +177,27 @@ test('a bad folder gets the engine\'s message', () => {
   }
 });
 
+test('probes set from RGBA pictures replace the defaults; a probe of no class is refused', { skip: skipFashion }, () => {
+  const training = fashionTraining();
+  try {
+    const [tShirt, , , , , , , , bag] = training.probes();
+    const big = { rgba: flat(56, 40, 90), width: 56, height: 40, trueClass: 3 };
+    training.setProbes([{ rgba: bag.rgba, width: bag.width, height: bag.height, trueClass: 8 }, big]);
+    const probes = training.probes();
+    assert.deepEqual(probes.map((p) => [p.image, p.trueClass, p.width, p.height]),
+      [['probes/01-Bag.png', 8, 28, 28], ['probes/02-Dress.png', 3, 56, 40]]);
+    assert.deepEqual(Array.from(probes[0].rgba), Array.from(bag.rgba));
+    training.start({ ...SETTINGS, epochs: 1, limit: 64 });
+    assert.equal(training.epoch().entry.probes.length, 2);
+    assert.throws(() => training.setProbes([{ rgba: tShirt.rgba, width: 28, height: 28, trueClass: 10 }]),
+      /probe 0 has class 10; the data's classes are 0 to 9/);
+    assert.throws(() => training.setProbes([{ rgba: tShirt.rgba, width: 28, height: 27, trueClass: 0 }]), /needs 3024 bytes/);
+    assert.equal(training.probes().length, 2, 'a refused set leaves the probes as they were');
+  } finally {
+    training.delete();
+  }
+});
+
 test('the heap stays flat across epochs and a deleted Training frees everything', { skip: skipFashion }, () => {
   const settings = { ...SETTINGS, epochs: 6, limit: 128 };
   // One session first: the engine's kernels keep scratch buffers of the sizes they have seen.
