@@ -14,6 +14,26 @@ const FASHION = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
 const skipFashion = fs.existsSync(FASHION) ? false : 'needs Debian\'s dataset-fashion-mnist (apt-get install dataset-fashion-mnist)';
 let folders;  // temporary folders of class subfolders
 
+// The first bytes of a PNG that says it is `width`×`height` (its header alone: no pixel data).
+function pngHeader(width, height) {
+  const crc32 = (bytes) => {
+    let crc = 0xffffffff;
+    for (const byte of bytes) {
+      crc ^= byte;
+      for (let k = 0; k < 8; ++k) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+    }
+    return (crc ^ 0xffffffff) >>> 0;
+  };
+  const ihdr = Buffer.alloc(25);
+  ihdr.writeUInt32BE(13, 0);
+  ihdr.write('IHDR', 4, 'ascii');
+  ihdr.writeUInt32BE(width, 8);
+  ihdr.writeUInt32BE(height, 12);
+  ihdr[16] = 8;  // bit depth 8, colour type 0 (gray)
+  ihdr.writeUInt32BE(crc32(ihdr.subarray(4, 21)), 21);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ihdr]);
+}
+
 // What went wrong on the page, but for the shipped run's timeline when this checkout has none (the
 // Training view opens it first, and Chromium logs its 404 itself).
 function unexpectedErrors(log) {
@@ -34,6 +54,7 @@ before(() => {
   const wear = path.join(dir, 'wear');
   for (const name of ['sandal', 'sneaker', 'ankle-boot']) put(path.join(wear, 'shoes', `${name}.png`), path.join(samples, 'fashion-mnist', `${name}.png`));
   put(path.join(wear, 'shoes', 'astronaut.jpg'), path.join(samples, 'astronaut.jpg'));
+  put(path.join(wear, 'shoes', 'huge.png'), pngHeader(30000, 30000));  // 900 megapixels: refused before decoding
   for (const name of ['t-shirt', 'trouser', 'dress']) put(path.join(wear, 'clothes', `${name}.png`), path.join(samples, 'fashion-mnist', `${name}.png`));
   put(path.join(wear, 'clothes', 'broken.png'), Buffer.from('this is not a PNG file'));
   put(path.join(wear, 'clothes', 'notes.txt'), Buffer.from('where the pictures came from'));
@@ -192,11 +213,12 @@ test('a picked folder of class subfolders: classes, counts and skipped files bef
     assert.equal(await page.locator('#train-source-folder').isChecked(), true);
     assert.equal(await page.locator('#train-limit').inputValue(), '0');
     const rows = await page.locator('#train-data tbody tr').allTextContents();
-    // clothes: 3 readable of 4 image files (broken.png skipped); shoes: 4 of 4, colour and gray.
+    // clothes: 3 readable of 4 image files (broken.png skipped); shoes: 4 of 5, colour and gray.
     assert.match(rows[0], /clothes\s*2\s*1\s*1/);
-    assert.match(rows[1], /shoes\s*3\s*1/);
+    assert.match(rows[1], /shoes\s*3\s*1\s*1/);
     const skipped = await page.locator('#train-data .skipped-files').textContent();
-    assert.match(skipped, /2 files skipped/);
+    assert.match(skipped, /3 files skipped/);
+    assert.match(skipped, /shoes\/huge\.png: too large \('shoes\/huge\.png' is 30000×30000 \(900 megapixels\)/);
     assert.match(skipped, /clothes\/notes\.txt: not an image/);
     assert.match(skipped, /clothes\/broken\.png: (not an image|unreadable)/);
     await screenshot(page, 'train-live-folder');
