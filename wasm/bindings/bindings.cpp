@@ -29,7 +29,6 @@
 namespace {
 
 using emscripten::val;
-using camlens::bindings::js_error;
 using camlens::bindings::js_errors;
 using camlens::bindings::js_from;
 using camlens::bindings::json_from;

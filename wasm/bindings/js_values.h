@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "explain/explainer.h"
+#include "explain/method.h"  // explain::Cancelled
 
 namespace camlens::bindings {
 
