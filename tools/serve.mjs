@@ -13,10 +13,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // URL prefix -> folder; the longest matching prefix wins. /engine/ exposes the page modules only: the
 // two threaded ones with their thread workers' scripts, and the one-thread one for pages not
 // cross-origin isolated (web/js/worker.js picks). /vendor/ exposes the one npm file the page
-// imports: gifenc's ES module, for the Training view's GIF export.
+// imports: gifenc's ES module, for the Training view's GIF export. /datasets/fashion-mnist/ exposes
+// Debian's four Fashion-MNIST files (dataset-fashion-mnist), which the page trains on live.
 const PAGE_MODULES = ['camlens.mjs', 'camlens.wasm', 'camlens.worker.js', 'camlens-simd128.mjs', 'camlens-simd128.wasm',
   'camlens-simd128.worker.js', 'camlens-single.mjs', 'camlens-single.wasm'];
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+const FASHION_MNIST_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz'];
 const MOUNTS = [
+  { prefix: '/datasets/fashion-mnist/', dir: FASHION_MNIST_DIR, only: new Set(FASHION_MNIST_FILES) },
   { prefix: '/engine/', dir: path.join(root, 'build/wasm'), only: new Set(PAGE_MODULES) },
   { prefix: '/vendor/', dir: path.join(root, 'node_modules/gifenc/dist'), only: new Set(['gifenc.esm.js']) },
   { prefix: '/models/', dir: path.join(root, 'models') },
@@ -31,6 +36,7 @@ const MIME_TYPES = {
   '.json': 'application/json; charset=utf-8',
   '.wasm': 'application/wasm',
   '.bin': 'application/octet-stream',
+  '.gz': 'application/gzip',
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
   '.jpeg': 'image/jpeg',

@@ -54,6 +54,33 @@ test('serves web/, models/ and the page module with their MIME types', async () 
   }
 });
 
+test('serves Debian\'s four Fashion-MNIST files as they are, and nothing else of their folder', async (t) => {
+  const dir = '/usr/share/datasets/fashion-mnist';
+  const names = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+  if (!names.every((name) => fs.existsSync(path.join(dir, name)))) {
+    t.skip('needs Debian\'s dataset-fashion-mnist (apt-get install dataset-fashion-mnist)');
+    return;
+  }
+  for (const name of ['train-labels-idx1-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
+    const response = await get(`/datasets/fashion-mnist/${name}`);
+    assert.equal(response.status, 200, name);
+    assert.equal(response.headers['content-type'], 'application/gzip', name);
+    assert.equal(response.headers['content-encoding'], undefined, 'the page gunzips the bytes itself');
+    assert.ok(response.body.equals(fs.readFileSync(path.join(dir, name))), name);
+  }
+  const head = await new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(server.url);
+    http.request({ hostname, port, path: '/datasets/fashion-mnist/train-images-idx3-ubyte.gz', method: 'HEAD' }, resolve)
+      .on('error', reject).end();
+  });
+  assert.equal(head.statusCode, 200);
+  assert.equal(Number(head.headers['content-length']), fs.statSync(path.join(dir, 'train-images-idx3-ubyte.gz')).size);
+  for (const urlPath of ['/datasets/fashion-mnist/', '/datasets/fashion-mnist/README', '/datasets/', '/datasets/fashion-mnist/../../../etc/passwd',
+    '/datasets/fashion-mnist/..%2f..%2fpackage.json', '/datasets/mnist/train-labels-idx1-ubyte.gz']) {
+    assert.equal((await get(urlPath)).status, 404, urlPath);
+  }
+});
+
 test('every response carries the CSP, COOP, COEP and CORP headers, 404s included', async () => {
   for (const urlPath of ['/', '/engine/camlens.wasm', '/no-such-file.js']) {
     const { headers } = await get(urlPath);

@@ -24,95 +24,15 @@
 #include "image/image.h"
 #include "io/model.h"
 #include "kernels/backend.h"
+#include "js_values.h"
 
 namespace {
 
 using emscripten::val;
+using camlens::bindings::js_errors;
+using camlens::bindings::js_from;
+using camlens::bindings::json_from;
 namespace ex = camlens::explain;
-
-val js_error(const char* message, const char* name) {
-  val error = val::global("Error").new_(std::string(message));
-  if (name != nullptr) error.set("name", std::string(name));
-  return error;
-}
-
-// Runs `body`, turning a C++ exception into a thrown JS Error (Embind would pass a bare pointer).
-// The JS error is thrown after the catch block ends, so the C++ exception is freed first.
-template <typename Body>
-auto js_errors(Body body) -> decltype(body()) {
-  val error = val::undefined();
-  try {
-    return body();
-  } catch (const ex::Cancelled& e) {
-    error = js_error(e.what(), "CancelledError");
-  } catch (const std::exception& e) {
-    error = js_error(e.what(), nullptr);
-  }
-  error.throw_();
-}
-
-// ---- JSON <-> JS values ----
-
-// A JS value of plain objects, arrays, strings, numbers and booleans as JSON, no deeper than
-// kDeepest levels (a request is two or three deep; a cycle or a hostile object is refused).
-constexpr int kDeepest = 16;
-nlohmann::json json_from(const val& value, int depth = 0) {
-  if (depth > kDeepest) camlens::fail("request: nested deeper than ", kDeepest, " levels");
-  const std::string type = value.typeOf().as<std::string>();
-  if (value.isNull() || value.isUndefined()) return nullptr;
-  if (type == "boolean") return value.as<bool>();
-  if (type == "number") {
-    // Whole numbers stay whole, so messages quote 7, not 7.0.
-    const double number = value.as<double>();
-    if (std::trunc(number) == number && std::abs(number) < 9.0e15) return static_cast<std::int64_t>(number);
-    return number;
-  }
-  if (type == "string") return value.as<std::string>();
-  if (type != "object") camlens::fail("request: a ", type, " cannot be sent to the engine");
-  if (val::global("Array").call<bool>("isArray", value)) {
-    nlohmann::json out = nlohmann::json::array();
-    const size_t length = value["length"].as<size_t>();
-    for (size_t i = 0; i < length; ++i) out.push_back(json_from(value[i], depth + 1));
-    return out;
-  }
-  nlohmann::json out = nlohmann::json::object();
-  const val keys = val::global("Object").call<val>("keys", value);
-  const size_t count = keys["length"].as<size_t>();
-  for (size_t i = 0; i < count; ++i) {
-    const std::string key = keys[i].as<std::string>();
-    out[key] = json_from(value[key], depth + 1);
-  }
-  return out;
-}
-
-// Binary blobs become typed arrays: Float32Array for maps, Uint8ClampedArray for RGBA pictures.
-val typed_array(const nlohmann::ordered_json::binary_t& bytes) {
-  const val copy = val(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<val>("slice");
-  const char* type = bytes.subtype() == ex::kFloat32Subtype ? "Float32Array" : "Uint8ClampedArray";
-  return val::global(type).new_(copy["buffer"]);
-}
-
-val js_from(const nlohmann::ordered_json& value) {
-  switch (value.type()) {
-    case nlohmann::ordered_json::value_t::object: {
-      val out = val::object();
-      for (const auto& [key, item] : value.items()) out.set(key, js_from(item));
-      return out;
-    }
-    case nlohmann::ordered_json::value_t::array: {
-      val out = val::array();
-      for (const auto& item : value) out.call<void>("push", js_from(item));
-      return out;
-    }
-    case nlohmann::ordered_json::value_t::string: return val(value.get<std::string>());
-    case nlohmann::ordered_json::value_t::boolean: return val(value.get<bool>());
-    case nlohmann::ordered_json::value_t::number_integer: return val(value.get<double>());
-    case nlohmann::ordered_json::value_t::number_unsigned: return val(value.get<double>());
-    case nlohmann::ordered_json::value_t::number_float: return val(value.get<double>());
-    case nlohmann::ordered_json::value_t::binary: return typed_array(value.get_binary());
-    default: return val::null();
-  }
-}
 
 // What the page reads: typed arrays for maps and pictures, and each map's heat for the pointer.
 constexpr ex::ResultEncoding kPageEncoding{.arrays = ex::ArrayEncoding::binary, .heat = true};

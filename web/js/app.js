@@ -12,6 +12,7 @@ import { DISTANCE_NOTE, distanceLabel, distanceText } from './layers.js';
 import { assumedDefaultsNotice } from './model-notes.js';
 import { VisualizeView } from './visualize.js';
 import { TrainingView, filesFromDrop } from './training.js';
+import { LiveTrainer } from './train-live.js';
 import { DEFAULT_TIMELINE } from './timeline.js';
 
 const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
@@ -46,6 +47,7 @@ let showAllClasses = false;
 let layerDistances = new Map();  // layer name -> layers between it and the logits (the engine's depth)
 let visualizeView = null;  // "What the model looks for" (visualize.js)
 let trainingView = null;   // the Training view (training.js)
+let liveTrainer = null;    // its Train panel (train-live.js)
 let view = 'explain';      // the view shown: 'explain' or 'training'
 
 const ui = {
@@ -886,6 +888,7 @@ async function start() {
   const training = restoring;  // useModel clears `restoring` once the explain view has taken it
   trainingView = new TrainingView({ track, showError, showNotice, onOpenSnapshot: openSnapshot, onChange: saveUrlState });
   trainingView.setLook(restoring);
+  liveTrainer = new LiveTrainer({ view: trainingView, showError, showNotice });
   if (training.view === 'training') setView('training');
   const modelId = restoring.model in BUILTIN_MODELS ? restoring.model : 'emotion';
   state.colormap = restoring.colormap ?? state.colormap;
@@ -898,6 +901,7 @@ async function start() {
   engine = createdEngine;
   samples = loadedSamples;
   trainingView.setEngine(engine);
+  liveTrainer.setEngine(engine);
   if (view === 'training') {
     trainingView.openUrl(training.timeline ?? DEFAULT_TIMELINE, { epoch: training.epoch ?? null });
     if (training.compare) trainingView.openUrl(training.compare, { slot: 1 });
@@ -922,6 +926,7 @@ window.camlens = {
     setCrop(cropBox.box);
   },
   get training() { return trainingView; },
+  get liveTrainer() { return liveTrainer; },
   get view() { return view; },
 };
 

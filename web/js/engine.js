@@ -116,6 +116,44 @@ class Engine {
     return this.#submit('renderMaps', { maps, images, look });
   }
 
+  // ---- live training (one Training in the worker: its data, probes and current run) ----
+
+  // Fashion-MNIST from this server -> {promise ({summary, probes}), cancel()}
+  trainOnFashionMnist({ onProgress } = {}) {
+    return this.#submit('trainingData', { source: 'fashion-mnist' }, onProgress);
+  }
+
+  // A folder the page listed: listing (train/session.h's), options ({input, validation_fraction,
+  // seed}), entries [{name, file}] naming each listed file's File. onPlanned(planned) receives the
+  // classes and counts before any decoding, onProgress(fraction) the share of files read.
+  // -> {promise ({summary, probes}), cancel()}
+  trainOnFolder({ listing, options, entries }, { onPlanned, onProgress } = {}) {
+    return this.#submit('trainingData', { source: 'folder', listing, options, entries }, onProgress, undefined,
+      ({ planned }) => onPlanned?.(planned));
+  }
+
+  // A new run on the data and probes given last -> {promise ({timeline, stepsPerEpoch}), cancel()}
+  startTraining(settings) {
+    return this.#submit('trainingStart', settings);
+  }
+
+  // The run's next epoch; onProgress(fraction) within it. A cancelled epoch leaves the run after the
+  // epoch before it. -> {promise ({entry, snapshot: {modelJson, weightsFile, weights}, epochsDone,
+  // finished}), cancel()}
+  trainEpoch({ onProgress } = {}) {
+    return this.#submit('trainingEpoch', {}, onProgress);
+  }
+
+  // The run's last finished epoch's model, kept by the worker -> {epoch, modelJson, weightsFile, weights} or null
+  trainingSnapshot() {
+    return this.#submit('trainingSnapshot', {}).promise;
+  }
+
+  // The run's timeline.json text
+  trainingTimeline() {
+    return this.#submit('trainingTimeline', {}).promise;
+  }
+
   terminate() {
     this.#terminated = true;
     this.#worker.terminate();

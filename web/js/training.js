@@ -43,7 +43,7 @@ export function filesFromDrop(dataTransfer) {
 }
 
 // The architectures `camlens train` builds, by the names its timeline gives them.
-const ARCHITECTURES = {
+export const ARCHITECTURES = {
   vgg: 'VGG-style CNN',
   'vgg-quick': 'VGG-style CNN (quick)',
   xception: 'Mini-Xception',
@@ -82,6 +82,7 @@ export class TrainingView {
     this.onOpenSnapshot = onOpenSnapshot;
     this.onChange = onChange;
     this.engine = null;
+    this.onDataFolder = null;  // (files) => ..., set by the Train panel
     this.runs = [null, null];  // shown: {run (timeline.js's loadRun), pictures[epoch][probe], column}
     this.loading = [0, 0];     // the newest load of each slot; an older one that ends later is dropped
     this.epoch = 1;
@@ -157,6 +158,19 @@ export class TrainingView {
   openFiles(files, slot) {
     const into = this.runs[0] ? slot : 0;
     return this.track(this.#open(() => filesSource(files), into, 'that run folder', null));
+  }
+
+  // A run trained in this page (train-live.js), shown in `slot` and shown again each time it grows
+  // by an epoch, at its newest epoch; a run still loading into that slot is dropped.
+  async showRun(slot, run) {
+    const ticket = ++this.loading[slot];
+    const pictures = await this.#render(run);
+    if (ticket !== this.loading[slot]) return;
+    this.pause();
+    this.autoplay = false;
+    this.runs[slot] = { run, pictures, column: null };
+    this.#layout();
+    this.setEpoch(run.timeline.epochs.length);
   }
 
   removeComparison() {
@@ -296,7 +310,7 @@ export class TrainingView {
         el('div', { class: 'run-head' },
           el('div', { class: 'run-heading' }, el('h2', { class: 'run-title' }, runTitle(run)), remove),
           el('p', { class: 'small muted run-details' }, runDetails(run)),
-          el('p', { class: 'small muted run-source', title: run.source.name }, run.source.link ?? `your folder ${run.source.name}`),
+          el('p', { class: 'small muted run-source', title: run.source.name }, run.source.link ?? run.source.description ?? `your folder ${run.source.name}`),
           status),
         curves),
       el('ol', { class: 'film', 'aria-label': `Probe images at this epoch, ${runTitle(run)}` }, ...frames.map((frame) => frame.element)));
@@ -459,8 +473,11 @@ export class TrainingView {
   }
 
   // A folder (or a run's files) dropped on the view: beside the first run, or as the first.
+  // A folder without a timeline.json is data to train on: it goes to onDataFolder (train-live.js).
   handleDrop(filesPromise) {
     return this.track(filesPromise.then((files) => {
+      const isRun = files.some((file) => (file.relativePath || file.webkitRelativePath || file.name).split('/').pop() === 'timeline.json');
+      if (files.length && !isRun && this.onDataFolder) return this.onDataFolder(files);
       if (files.length) return this.openFiles(files, 1);
       return undefined;
     }, (error) => this.showError(`Could not read the dropped folder: ${sentenceOf(error.message)}`)));

@@ -2,6 +2,9 @@
 // pass. It keeps one camlens.Explainer (the model, the image, the crop and the maps already made)
 // and answers one request at a time; web/js/engine.js is the only module that talks to it.
 //
+// Beside the Explainer it keeps one camlens.Training (live training: its data, probes and run) and
+// the snapshot of the run's last finished epoch, which a cancelled epoch leaves usable.
+//
 // Messages in:  {id, type, args}
 // Messages out: {id, loaded: {model, image}} once a model or photo is in, {id, progress: {fraction,
 //               stage}} and {id, part} while a view runs, then
@@ -16,9 +19,13 @@
 // camlens-simd128.mjs is the same engine on SIMD128 alone.
 
 import { RELAXED_SIMD_PROBE } from './relaxed-simd.js';
+import { decode } from './decode.js';
+import { formatOf, imageSize, jpegLooksTruncated } from './image-format.js';
 
 let camlens = null;
 let explainer = null;  // camlens.Explainer
+let training = null;   // camlens.Training
+let lastSnapshot = null;  // {epoch, modelJson, weightsFile, weights}: the run's last finished epoch
 // An Int32Array over a SharedArrayBuffer: engine.js stores 1 in it to cancel the running call,
 // which the progress callback reads between steps. null when the page is not cross-origin isolated.
 let cancelFlag = null;
@@ -77,6 +84,86 @@ function withModel({ modelJson, shards, metadataJson }, image) {
 }
 let currentImage = null;  // {width, height, data}: what a new model is shown
 
+// ---- live training ----
+
+// Debian's dataset-fashion-mnist, as tools/serve.mjs serves it.
+const FASHION_MNIST = new URL('../datasets/fashion-mnist/', import.meta.url);
+const FASHION_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+const FASHION_MISSING = 'Fashion-MNIST is not on this server: install it with `apt-get install dataset-fashion-mnist` ' +
+  'and reload, or drop a folder of class subfolders on the Train panel';
+
+async function gunzipped(name) {
+  const response = await fetch(new URL(`${name}.gz`, FASHION_MNIST)).catch(() => null);
+  if (!response?.ok) throw new Error(FASHION_MISSING);
+  const stream = response.body.pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function cancelled() {
+  return cancelFlag !== null && Atomics.load(cancelFlag, 0) !== 0;
+}
+
+function cancelledError(what) {
+  return Object.assign(new Error(`${what} was cancelled`), { name: 'CancelledError' });
+}
+
+// A new Training in place of the current one (and its run) once `fill` gave it data.
+async function withTraining(fill) {
+  const next = new camlens.Training();
+  try {
+    const summary = await fill(next);
+    training?.delete();
+    training = next;
+    lastSnapshot = null;
+    return { summary, probes: next.probes() };
+  } catch (error) {
+    next.delete();
+    throw error;
+  }
+}
+
+// Why a file cannot be a training image, in skipFile's terms, or null when it may be one.
+function refusal(bytes, name) {
+  if (!formatOf(bytes)) return { reason: 'not an image', detail: `'${name}' starts like no PNG, JPEG, GIF, WebP or BMP file` };
+  if (jpegLooksTruncated(bytes)) return { reason: 'unreadable', detail: `'${name}' is a damaged JPEG: the file ends before the image does` };
+  return null;
+}
+
+// Decodes the folder's planned files one by one into the Training, each skipped one with its reason.
+async function readFolder(next, files, id) {
+  const planned = next.planFolder(files.listing, files.options);
+  self.postMessage({ id, loaded: { planned } });
+  const byName = new Map(files.entries.map(({ name, file }) => [name, file]));
+  let done = 0;
+  for (let name = next.nextFile(); name !== null; name = next.nextFile()) {
+    if (cancelled()) throw cancelledError('reading the folder');
+    try {
+      const file = byName.get(name);
+      if (!file) throw Object.assign(new Error(`'${name}' was not among the files given`), { reason: 'unreadable' });
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const refused = refusal(bytes, name);
+      if (refused) throw Object.assign(new Error(refused.detail), { reason: refused.reason });
+      const size = imageSize(bytes) ?? {};
+      let image;
+      try {
+        image = await decode({ blob: file, name, ...size });
+      } catch (error) {
+        throw Object.assign(error, { reason: /megapixels/.test(error.message) ? 'too large' : 'unreadable' });
+      }
+      next.addImage(image.data, image.width, image.height);
+    } catch (error) {
+      next.skipFile(error.reason ?? 'unreadable', error.message);
+    }
+    self.postMessage({ id, progress: { fraction: ++done / planned.files, stage: 'reading images' } });
+  }
+  return next.finishData();
+}
+
+function needTraining() {
+  if (!training) throw new Error('no training data yet: choose Fashion-MNIST or a folder first');
+  return training;
+}
+
 const handlers = {
   init({ cancelBuffer }) {
     cancelFlag = cancelBuffer ? new Int32Array(cancelBuffer) : null;
@@ -118,6 +205,40 @@ const handlers = {
   visualize(options, id) {
     return needExplainer().visualize(options, progressOf(id));
   },
+
+  // Training data: {source: 'fashion-mnist'} (fetched from this server), or {source: 'folder',
+  // listing, options, entries: [{name, file}]} (the listing's names with their Files; onLoaded
+  // receives {planned}: the classes and counts before any decoding). -> {summary, probes}
+  trainingData({ source, listing, options, entries }, id) {
+    if (source === 'fashion-mnist') {
+      return withTraining(async (next) => next.useIdx(...await Promise.all(FASHION_FILES.map(gunzipped))));
+    }
+    if (source === 'folder') return withTraining((next) => readFolder(next, { listing, options, entries }, id));
+    throw new Error(`trainingData: the source must be 'fashion-mnist' or 'folder', got '${source}'`);
+  },
+  // A new run on the data and probes: train/session.h's settings. -> {timeline, stepsPerEpoch}
+  trainingStart(settings) {
+    const started = needTraining().start(settings);
+    lastSnapshot = null;
+    return started;
+  },
+  // The next epoch, with progress -> {entry, snapshot, epochsDone, finished}; a CancelledError when
+  // cancelled (the run is then back after its last finished epoch).
+  trainingEpoch(_, id) {
+    const result = needTraining().epoch(progressOf(id));
+    if (result === null) throw cancelledError('the epoch');
+    const { snapshot } = result;
+    lastSnapshot = { ...snapshot, epoch: result.entry.epoch, weights: snapshot.weights.slice() };
+    return result;
+  },
+  // The last finished epoch's model (a copy), or null before the first epoch ends.
+  trainingSnapshot() {
+    return lastSnapshot && { ...lastSnapshot, weights: lastSnapshot.weights.slice() };
+  },
+  // The run's timeline.json text.
+  trainingTimeline() {
+    return needTraining().timeline();
+  },
 };
 
 self.onmessage = async ({ data: { id, type, args } }) => {
@@ -125,7 +246,7 @@ self.onmessage = async ({ data: { id, type, args } }) => {
     await loading;
     const handler = handlers[type];
     if (!handler) throw new Error(`worker: unknown request '${type}'`);
-    const result = handler(args ?? {}, id);
+    const result = await handler(args ?? {}, id);
     self.postMessage({ id, result }, [...buffersOf(result)]);
   } catch (error) {
     const { name = 'Error', message = String(error) } = error instanceof Error ? error : {};

@@ -1,10 +1,6 @@
 #include "train/idx.h"
 
-#include <zlib.h>
-
-#include <filesystem>
 #include <limits>
-#include <memory>
 
 #include "core/error.h"
 
@@ -16,27 +12,6 @@ constexpr uint8_t kUnsignedByte = 0x08;
 
 uint32_t big_endian_u32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
-
-struct GzCloser {
-  void operator()(gzFile_s* file) const { gzclose(file); }
-};
-
-std::vector<uint8_t> gunzip_file(const std::string& path) {
-  std::unique_ptr<gzFile_s, GzCloser> file(gzopen(path.c_str(), "rb"));
-  if (file == nullptr) fail("cannot open '", path, "' for reading");
-  std::vector<uint8_t> bytes;
-  std::vector<uint8_t> chunk(1 << 20);
-  for (;;) {
-    const int read = gzread(file.get(), chunk.data(), static_cast<unsigned>(chunk.size()));
-    if (read < 0) {
-      int code = 0;
-      fail("'", path, "' is not a valid gzip file: ", gzerror(file.get(), &code));
-    }
-    if (read == 0) break;
-    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + read);
-  }
-  return bytes;
 }
 
 }  // namespace
@@ -74,12 +49,6 @@ IdxArray parse_idx(std::span<const uint8_t> bytes, const std::string& source) {
   return array;
 }
 
-IdxArray read_idx_gz(const std::string& path) {
-  if (!std::filesystem::exists(path)) fail("IDX file '", path, "' does not exist");
-  const std::vector<uint8_t> bytes = gunzip_file(path);
-  return parse_idx(bytes, path);
-}
-
 Dataset dataset_from_idx(const IdxArray& images, const IdxArray& labels, const std::string& source) {
   if (images.dims.size() != 3) fail(source, ": images must be an IDX array [N, rows, cols], got rank ", images.dims.size());
   if (labels.dims.size() != 1) fail(source, ": labels must be an IDX array [N], got rank ", labels.dims.size());
@@ -96,21 +65,6 @@ const std::vector<std::string>& fashion_mnist_labels() {
   static const std::vector<std::string> labels{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                                "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   return labels;
-}
-
-FashionMnist load_fashion_mnist(const std::string& dir) {
-  const std::string train_images = dir + "/train-images-idx3-ubyte.gz", train_labels = dir + "/train-labels-idx1-ubyte.gz";
-  const std::string test_images = dir + "/t10k-images-idx3-ubyte.gz", test_labels = dir + "/t10k-labels-idx1-ubyte.gz";
-  for (const std::string* path : {&train_images, &train_labels, &test_images, &test_labels}) {
-    if (!std::filesystem::exists(*path)) {
-      fail("Fashion-MNIST file '", *path, "' is missing; install it with `apt-get install dataset-fashion-mnist`",
-           " (or pass the folder holding the four *-ubyte.gz files)");
-    }
-  }
-  FashionMnist data;
-  data.train = dataset_from_idx(read_idx_gz(train_images), read_idx_gz(train_labels), dir + " (training set)");
-  data.test = dataset_from_idx(read_idx_gz(test_images), read_idx_gz(test_labels), dir + " (test set)");
-  return data;
 }
 
 }  // namespace camlens

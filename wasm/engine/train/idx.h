@@ -1,8 +1,8 @@
 #pragma once
 // Reading the gzipped IDX files of MNIST-style data sets (Debian's dataset-fashion-mnist puts
-// them in /usr/share/datasets/fashion-mnist/). Native only: it needs zlib, which the WebAssembly
-// build neither has nor needs (CMake leaves this file out of the engine and builds it with the
-// trainer and the native tests).
+// them in /usr/share/datasets/fashion-mnist/). Parsing (idx.cpp) is in both builds: the page
+// gunzips the files itself. Reading .gz files (read_idx_gz, load_fashion_mnist: idx_gz.cpp) is
+// native only: it needs zlib, which the WebAssembly build neither has nor needs.
 //
 // IDX: big-endian magic 0x00 0x00 <type> <rank>, then rank big-endian uint32 dimensions, then the
 // values row-major. Only unsigned bytes (type 0x08) are read: what MNIST-style sets use.

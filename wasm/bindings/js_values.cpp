@@ -1,0 +1,84 @@
+#include "js_values.h"
+
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "core/error.h"
+#include "explain/json.h"
+
+namespace camlens::bindings {
+
+val js_error(const char* message, const char* name) {
+  val error = val::global("Error").new_(std::string(message));
+  if (name != nullptr) error.set("name", std::string(name));
+  return error;
+}
+
+namespace {
+
+constexpr int kDeepest = 16;
+
+// Binary blobs become typed arrays: Float32Array for maps, Uint8ClampedArray for RGBA pictures.
+val typed_array(const nlohmann::ordered_json::binary_t& bytes) {
+  const val copy = val(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<val>("slice");
+  const char* type = bytes.subtype() == explain::kFloat32Subtype ? "Float32Array" : "Uint8ClampedArray";
+  return val::global(type).new_(copy["buffer"]);
+}
+
+}  // namespace
+
+nlohmann::json json_from(const val& value, int depth) {
+  if (depth > kDeepest) fail("request: nested deeper than ", kDeepest, " levels");
+  const std::string type = value.typeOf().as<std::string>();
+  if (value.isNull() || value.isUndefined()) return nullptr;
+  if (type == "boolean") return value.as<bool>();
+  if (type == "number") {
+    // Whole numbers stay whole, so messages quote 7, not 7.0.
+    const double number = value.as<double>();
+    if (std::trunc(number) == number && std::abs(number) < 9.0e15) return static_cast<std::int64_t>(number);
+    return number;
+  }
+  if (type == "string") return value.as<std::string>();
+  if (type != "object") fail("request: a ", type, " cannot be sent to the engine");
+  if (val::global("Array").call<bool>("isArray", value)) {
+    nlohmann::json out = nlohmann::json::array();
+    const size_t length = value["length"].as<size_t>();
+    for (size_t i = 0; i < length; ++i) out.push_back(json_from(value[i], depth + 1));
+    return out;
+  }
+  nlohmann::json out = nlohmann::json::object();
+  const val keys = val::global("Object").call<val>("keys", value);
+  const size_t count = keys["length"].as<size_t>();
+  for (size_t i = 0; i < count; ++i) {
+    const std::string key = keys[i].as<std::string>();
+    out[key] = json_from(value[key], depth + 1);
+  }
+  return out;
+}
+
+val js_from(const nlohmann::ordered_json& value) {
+  switch (value.type()) {
+    case nlohmann::ordered_json::value_t::object: {
+      val out = val::object();
+      for (const auto& [key, item] : value.items()) out.set(key, js_from(item));
+      return out;
+    }
+    case nlohmann::ordered_json::value_t::array: {
+      val out = val::array();
+      for (const auto& item : value) out.call<void>("push", js_from(item));
+      return out;
+    }
+    case nlohmann::ordered_json::value_t::string: return val(value.get<std::string>());
+    case nlohmann::ordered_json::value_t::boolean: return val(value.get<bool>());
+    case nlohmann::ordered_json::value_t::number_integer: return val(value.get<double>());
+    case nlohmann::ordered_json::value_t::number_unsigned: return val(value.get<double>());
+    case nlohmann::ordered_json::value_t::number_float: return val(value.get<double>());
+    case nlohmann::ordered_json::value_t::binary: return typed_array(value.get_binary());
+    default: return val::null();
+  }
+}
+
+}  // namespace camlens::bindings
