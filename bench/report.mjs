@@ -379,7 +379,7 @@ if (browserTraining) {
   lines.push('', '\\* extrapolated from the timed steps (median step time × steps per epoch).', '');
   for (const [k, entry] of Object.entries(b.tfjs.backends)) {
     const notes = [];
-    if (entry.threads) notes.push(`${entry.threads} threads`);
+    if (entry.threads) notes.push(`${entry.threads} thread(s)`);
     if (entry.renderer) notes.push(`renderer ${entry.renderer}`);
     if (entry.error) notes.push(`could not start: ${entry.error}`);
     for (const [name, failure] of Object.entries(entry.failures)) notes.push(`${name} failed: ${failure}`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark and writes one dated run to bench/results/ (DATE-TIME-CPU.md, .json and a
-# speed-up chart; earlier runs stay; the raw pieces go to build/bench/). About 10 minutes on 2
+# speed-up chart; earlier runs stay; the raw pieces go to build/bench/). About 35 minutes on 2
 # cores; run it on an otherwise idle machine.
 #   explanation methods natively and as WebAssembly in Node (bench/explain_bench.cpp);
 #   camlens vs PyTorch natively: emotion forward, CAM family, saliency, a training epoch (bench/torch_compare.py);

@@ -6,7 +6,8 @@
 // Debian's Fashion-MNIST files under /datasets/fashion-mnist/ and collects window.benchResults.
 //
 // Query parameters (all optional): presets=a,b  epochs=N (timed camlens epochs per preset)
-// backends=wasm,cpu,webgl  tfSeconds=S (the least time timed per TensorFlow.js backend and preset)
+// backends=wasm,cpu,webgl  tfSeconds=S and tfSteps=N (the least time and steps timed per TensorFlow.js
+// backend and preset, after one warm-up step)
 // probeRounds=N  probePresets=a,b.
 const PRESETS = ['vgg-quick', 'vgg', 'xception-quick', 'xception'];
 const TRAIN_IMAGES = 10000;
@@ -154,7 +155,7 @@ function batches(data) {
 
 // Steps of TensorFlow.js training (Adam at the trainer's learning rate, batch 64, softmax
 // cross-entropy on the logits, BatchNorm in training mode) until at least `minSteps` steps and
-// `minSeconds` seconds after 2 warm-up steps; the loss is read back after every step, as a training
+// `minSeconds` seconds after a warm-up step (shaders compiled, buffers allocated); the loss is read back after every step, as a training
 // loop that reports it does. -> per-step seconds, and an epoch of 10,000 images extrapolated from them.
 async function timeTfTraining(name, data, { minSteps, minSeconds, maxSteps }) {
   const model = tfModel(name);
@@ -172,7 +173,7 @@ async function timeTfTraining(name, data, { minSteps, minSeconds, maxSteps }) {
     if (!Number.isFinite(value)) throw new Error(`${name}: the loss is ${value}`);
   };
   try {
-    for (let i = 0; i < 2; ++i) await step();
+    await step();
     const samples = [];
     const start = performance.now();
     while (samples.length < maxSteps && (samples.length < minSteps || performance.now() - start < minSeconds * 1000)) {
@@ -210,6 +211,7 @@ async function main() {
   const epochs = numberParam('epochs', 3);
   const backends = listParam('backends', ['wasm', 'cpu', 'webgl']);
   const tfSeconds = numberParam('tfSeconds', 20);
+  const tfSteps = numberParam('tfSteps', 3);
   const probeRounds = numberParam('probeRounds', 3);
   const probePresets = listParam('probePresets', ['vgg-quick', 'xception-quick']);
 
@@ -262,7 +264,7 @@ async function main() {
     }
     for (const name of presets) {
       try {
-        const timed = await timeTfTraining(name, train, { minSteps: 5, minSeconds: tfSeconds, maxSteps: 156 });
+        const timed = await timeTfTraining(name, train, { minSteps: tfSteps, minSeconds: tfSeconds, maxSteps: 156 });
         if (results.camlens[name] && timed.trainable_parameters !== results.camlens[name].trainable_parameters) {
           throw new Error(`${name} has ${timed.trainable_parameters} trainable values in TensorFlow.js but ` +
                           `${results.camlens[name].trainable_parameters} in camlens: the models differ`);
