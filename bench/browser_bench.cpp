@@ -2,8 +2,9 @@
 // measures from JS, next to TensorFlow.js in the same Chromium session. The emotion model's forward
 // pass is timed through the page's own module (build/wasm/camlens.mjs, Model.forward); this module
 // adds what that bridge does not expose as one call: each explanation method on a fixed input, several
-// methods after one shared forward pass (the engine alone, without the bridge's pictures), and the
-// built-in Fashion-MNIST CNN on a batch (inference forward; training forward + backward).
+// methods after one shared forward pass (the engine alone, without the bridge's pictures), the
+// built-in Fashion-MNIST CNN on a batch (inference forward; training forward + backward), and
+// training epochs of each preset on Fashion-MNIST images the page fetched, with and without probes.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -21,6 +22,9 @@
 #include "train/architecture.h"
 #include "train/loss.h"
 #include "train/random.h"
+#include "train/run.h"
+#include "train/training.h"
+#include "training_run.h"
 
 namespace {
 
@@ -148,6 +152,101 @@ class CnnBench {
   camlens::BackwardOptions backward_;
 };
 
+// Fashion-MNIST images [N, 28, 28, 1] and their labels, as the page decoded them from the IDX files
+// (Uint8Arrays of N * 784 and N bytes).
+camlens::Dataset fashion_dataset(const val& pixels, const val& labels) {
+  camlens::Dataset data;
+  data.item_shape = camlens::Shape{28, 28, 1};
+  data.pixels = emscripten::convertJSArrayToNumberVector<uint8_t>(pixels);
+  for (const uint8_t label : emscripten::convertJSArrayToNumberVector<uint8_t>(labels)) data.labels.push_back(label);
+  camlens::validate_dataset(data, 10, "the page's Fashion-MNIST images");
+  return data;
+}
+
+// A preset ("vgg", "vgg-quick", "xception", "xception-quick") trained by the trainer's defaults
+// (batch 64, AdamW, augmentation) on the page's images, one epoch per call, as a live run trains.
+class EpochBench {
+ public:
+  EpochBench(const std::string& architecture, const val& train_pixels, const val& train_labels,
+             const val& validation_pixels, const val& validation_labels)
+      : train_(js_errors([&] { return fashion_dataset(train_pixels, train_labels); })),
+        validation_(js_errors([&] { return fashion_dataset(validation_pixels, validation_labels); })),
+        graph_(js_errors([&] {
+          return camlens::build_training_graph(camlens::make_architecture(architecture, camlens::Shape{28, 28, 1}, 10), 1);
+        })),
+        trainer_(graph_, train_, validation_, options()) {}
+
+  // Trainable values: the page checks that TensorFlow.js's model of the preset has as many.
+  double parameters() {
+    size_t count = 0;
+    for (const camlens::Parameter& p : graph_.parameters()) count += p.value->size();
+    return static_cast<double>(count);
+  }
+
+  // One epoch: {trainSeconds, validationSeconds, steps, multiplyAddsPerImage, trainAccuracy}, by the trainer's clock.
+  val epoch() {
+    return js_errors([&] {
+      const std::optional<camlens::EpochReport> report = trainer_.run_epoch();
+      val out = val::object();
+      out.set("trainSeconds", report->train_seconds);
+      out.set("validationSeconds", report->validation_seconds);
+      out.set("steps", trainer_.steps_per_epoch());
+      out.set("multiplyAddsPerImage", static_cast<double>(camlens::multiply_adds_per_image(graph_)));
+      out.set("trainAccuracy", report->train.accuracy);
+      return out;
+    });
+  }
+
+ private:
+  static camlens::TrainOptions options() {
+    camlens::TrainOptions options;
+    options.epochs = 1000;  // the cosine schedule changes the step size, not the work
+    return options;
+  }
+
+  camlens::Dataset train_, validation_;
+  camlens::Graph graph_;
+  camlens::ClassifierTrainer trainer_;
+};
+
+// A training run as the page runs one (train/run.h): after each epoch the snapshot and the first
+// validation image of `probes` classes explained with it (CAM), so that a run with probes and one
+// without, an epoch of each in turn, give the probes' cost.
+class RunEpochBench {
+ public:
+  RunEpochBench(const std::string& architecture, const val& train_pixels, const val& train_labels,
+                const val& validation_pixels, const val& validation_labels, const val& labels, int probes)
+      : set_(js_errors([&] {
+          camlens::TrainingSet set;
+          set.source = "fashion-mnist";
+          set.labels = emscripten::vecFromJSArray<std::string>(labels);
+          set.train = fashion_dataset(train_pixels, train_labels);
+          set.validation = fashion_dataset(validation_pixels, validation_labels);
+          return set;
+        })),
+        run_(js_errors([&] {
+          return std::make_unique<camlens::TrainingRun>(
+              camlens::bench::default_run_settings(architecture, set_), set_,
+              camlens::bench::first_probe_of_each_class(set_.validation, 10, probes));
+        })) {}
+
+  // One epoch: {epochSeconds (training and validation), afterSeconds (the snapshot and the probes), wallSeconds}.
+  val epoch() {
+    return js_errors([&] {
+      const camlens::bench::RunEpochTiming timing = camlens::bench::time_next_epoch(*run_);
+      val out = val::object();
+      out.set("epochSeconds", timing.epoch_seconds);
+      out.set("afterSeconds", timing.after_seconds);
+      out.set("wallSeconds", timing.wall_seconds);
+      return out;
+    });
+  }
+
+ private:
+  camlens::TrainingSet set_;
+  std::unique_ptr<camlens::TrainingRun> run_;  // it holds references to set_: never moved
+};
+
 // This module's own engine threads (the page's module has its own): up to Module.maxThreads.
 void set_thread_count(int threads) {
   js_errors([&] { camlens::kernels::set_thread_count(threads); });
@@ -166,4 +265,11 @@ EMSCRIPTEN_BINDINGS(camlens_browser_bench) {
       .constructor<int>()
       .function("forward", &CnnBench::forward)
       .function("forwardBackward", &CnnBench::forward_backward);
+  emscripten::class_<EpochBench>("EpochBench")
+      .constructor<const std::string&, const val&, const val&, const val&, const val&>()
+      .function("parameters", &EpochBench::parameters)
+      .function("epoch", &EpochBench::epoch);
+  emscripten::class_<RunEpochBench>("RunEpochBench")
+      .constructor<const std::string&, const val&, const val&, const val&, const val&, const val&, int>()
+      .function("epoch", &RunEpochBench::epoch);
 }

@@ -23,6 +23,13 @@ const explainWasm = readJson('explain_wasm.json');
 const torch = readJson('torch.json');
 const browser = readJson('browser.json');
 const versions = readJson('versions.json') ?? {};
+// The training benchmarks: Chromium (bench/browser/run.mjs --training), the probes' cost natively
+// (camlens_bench_train --probes), and camlens vs PyTorch per architecture (torch_compare.py --arch,
+// one torch_train_ARCH.json each; torch.json's own training rows are the vgg's).
+const browserTraining = readJson('browser_training.json');
+const probesNative = readJson('probes_native.json');
+const torchTraining = fs.existsSync(rawDir)
+  ? fs.readdirSync(rawDir).filter((f) => /^torch_train_.+\.json$/.test(f)).sort().flatMap((f) => readJson(f).train) : [];
 
 function machine() {
   const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
@@ -121,6 +128,44 @@ for (const run of torch?.train ?? []) {
     run.torch_over_camlens, run.met);
 }
 
+for (const run of torchTraining) {
+  target(`Native, ${run.threads} thread(s) each: ${run.architecture} training epoch no slower than PyTorch`,
+    `${run.camlens_epoch_seconds.toFixed(1)} s vs ${run.torch_epoch_seconds.toFixed(1)} s per epoch`,
+    run.torch_over_camlens, run.met);
+}
+// The issue's budgets for an epoch of 10,000 images in Chromium on 2 threads.
+const EPOCH_BUDGET_SECONDS = { 'vgg-quick': 5, 'xception-quick': 5, vgg: 20 };
+const TFJS_SLOWER_AT_LEAST = 20;
+const PROBES_SHARE_AT_MOST = 0.05;
+if (browserTraining) {
+  for (const [name, run] of Object.entries(browserTraining.camlens)) {
+    const budget = EPOCH_BUDGET_SECONDS[name];
+    const seconds = run.epoch_seconds.median;
+    target(`Chromium, ${browserTraining.threads} threads: a ${name} epoch over ${browserTraining.train_images} Fashion-MNIST images` +
+      (budget ? ` within ${budget} s` : ' (no budget: reported)'), `${seconds.toFixed(2)} s`, budget ? seconds / budget : NaN,
+      budget ? seconds <= budget : undefined);
+  }
+  for (const [backend, entry] of Object.entries(browserTraining.tfjs.backends)) {
+    for (const [name, run] of Object.entries(entry.presets)) {
+      const ours = browserTraining.camlens[name]?.epoch_seconds.median;
+      if (!ours) continue;
+      const slower = run.epoch_seconds / ours;
+      target(`Chromium: TensorFlow.js ${backend} training ${name} at least ${TFJS_SLOWER_AT_LEAST}x slower than camlens`,
+        `${run.epoch_seconds.toFixed(1)} s${run.extrapolated ? ` (from ${run.timed_steps} steps)` : ''} vs ${ours.toFixed(2)} s per epoch`,
+        slower, slower >= TFJS_SLOWER_AT_LEAST);
+    }
+  }
+}
+const probeRuns = [...Object.entries(browserTraining?.probes ?? {})
+  .map(([name, run]) => ['Chromium', name, { ...run, threads: browserTraining.threads }]),
+  ...(probesNative ? [['Native', probesNative.architecture, probesNative]] : [])];
+for (const [where, name, run] of probeRuns) {
+  target(`${where}: the ${run.probes} probes' maps cost under 5% of a ${name} epoch`,
+    `${(1000 * (run.with_probes.after_epoch_seconds.median - run.without_probes.after_epoch_seconds.median)).toFixed(1)} ms ` +
+    `of a ${run.without_probes.epoch_seconds.median.toFixed(2)} s epoch`, run.probes_share_of_epoch / PROBES_SHARE_AT_MOST,
+    run.probes_share_of_epoch < PROBES_SHARE_AT_MOST);
+}
+
 // The run's file stem: its UTC date and time, then the processor's vendor and family, e.g.
 // "2026-11-27-1349-amd-epyc" for "AMD EPYC 9R14 96-Core Processor".
 function runStem(date, cpu) {
@@ -213,7 +258,7 @@ if (explainNative || explainWasm || browser) {
   }
 }
 
-if (torch) {
+if (torch?.explain.length) {
   lines.push(`## Native: camlens vs PyTorch ${torch.torch_version} (Debian python3-torch)`, '');
   lines.push('The same emotion weights in an equivalent torch module (logits within ' +
     `${Math.max(...torch.explain.map((e) => e.logit_max_abs_error)).toExponential(1)} of ours, raw maps within ` +
@@ -296,6 +341,70 @@ if (browser) {
   }
 }
 
+const seconds = (t) => (t ? `${t.median.toFixed(2)} [${t.p10.toFixed(2)}-${t.p90.toFixed(2)}]` : 'n/a');
+if (torchTraining.length) {
+  lines.push('## Native training: camlens vs PyTorch per architecture', '',
+    'bench/torch_compare.py --skip-explain --arch NAME: the same preset in PyTorch (AdamW, cosine schedule, the same ' +
+    'augmentation), one shortened epoch each per round, alternating; the ratio is the median of the rounds\' ratios.', '',
+    '| architecture | threads, each | camlens step ms | PyTorch step ms | PyTorch / camlens | camlens s per 60,000 images |',
+    '|---|---:|---:|---:|---:|---:|');
+  for (const run of torchTraining) {
+    lines.push(`| ${run.architecture} | ${run.threads} | ${ms(run.camlens_step)} | ${ms(run.torch_step)} | ` +
+      `${ratio(run.torch_over_camlens)} | ${run.camlens_epoch_seconds.toFixed(1)} |`);
+  }
+  lines.push('');
+}
+if (browserTraining) {
+  const b = browserTraining;
+  lines.push(`## Chromium training (${b.browser_version}, headless, one session)`, '',
+    `One epoch over the first ${b.train_images} Fashion-MNIST training images (batch ${b.batch}, ${Math.floor(b.train_images / b.batch)} ` +
+    `steps), then the validation of ${b.validation_images} test images. camlens: ClassifierTrainer with its defaults ` +
+    `(AdamW, cosine schedule, flip and shift augmentation) on ${b.threads} threads, the median of the timed epochs after a ` +
+    'warm-up epoch of 5 batches. TensorFlow.js: the same layers with tf.layers (trainable values checked equal), ' +
+    'tf.train.adam at the same learning rate, batch 64, the same augmentation in JS, the loss read back every step; ' +
+    'its epoch is extrapolated from the timed steps when they are fewer than an epoch.', '');
+  const backends = Object.keys(b.tfjs.backends);
+  lines.push(`| preset | multiply-adds per image | camlens epoch s | validation s | ${backends.map((k) => `TensorFlow.js ${k} epoch s (× camlens)`).join(' | ')} |`,
+    `|---|---:|---:|---:|${backends.map(() => '---:').join('|')}|`);
+  for (const [name, run] of Object.entries(b.camlens)) {
+    const cells = backends.map((k) => {
+      const entry = b.tfjs.backends[k];
+      const t = entry.presets[name];
+      if (t) return `${t.epoch_seconds.toFixed(1)}${t.extrapolated ? '*' : ''} (${ratio(t.epoch_seconds / run.epoch_seconds.median)})`;
+      return entry.failures[name] ? 'failed' : entry.error ? 'unavailable' : 'n/a';
+    });
+    lines.push(`| ${name} | ${(run.multiply_adds_per_image / 1e6).toFixed(2)} M | ${seconds(run.epoch_seconds)} | ` +
+      `${seconds(run.validation_seconds)} | ${cells.join(' | ')} |`);
+  }
+  lines.push('', '\\* extrapolated from the timed steps (median step time × steps per epoch).', '');
+  for (const [k, entry] of Object.entries(b.tfjs.backends)) {
+    const notes = [];
+    if (entry.threads) notes.push(`${entry.threads} thread(s)`);
+    if (entry.renderer) notes.push(`renderer ${entry.renderer}`);
+    if (entry.error) notes.push(`could not start: ${entry.error}`);
+    for (const [name, failure] of Object.entries(entry.failures)) notes.push(`${name} failed: ${failure}`);
+    for (const [name, t] of Object.entries(entry.presets)) notes.push(`${name} timed over ${t.timed_steps} steps`);
+    lines.push(`- TensorFlow.js ${b.tfjs.version} ${k}: ${notes.join('; ')}.`);
+  }
+  lines.push('');
+}
+if (probeRuns.length) {
+  lines.push('## The probes\' cost', '', 'Two training runs of the same settings (train/run.h, as camlens train and the page run ' +
+    'them), one following ten probes (the first validation image of each class, CAM maps) and one following none, an ' +
+    'epoch of each in turn after a warm-up epoch each. After its epoch a run builds the snapshot and explains the probes ' +
+    'with it: the probes\' cost is the difference of that part between the two runs, measured on its own (the difference ' +
+    'of whole epochs is buried in the noise of a shared machine; its per-round ratio is given too).', '',
+    '| where | preset | threads | epoch s (training + validation) | after the epoch, 10 probes ms | after the epoch, none ms | probes / epoch | whole epoch with / without, per round |',
+    '|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const [where, name, run] of probeRuns) {
+    const wallRatio = run.wall_ratio_with_over_without.median;
+    lines.push(`| ${where} | ${name} | ${run.threads} | ${seconds(run.without_probes.epoch_seconds)} | ` +
+      `${(1000 * run.with_probes.after_epoch_seconds.median).toFixed(1)} | ${(1000 * run.without_probes.after_epoch_seconds.median).toFixed(1)} | ` +
+      `${(100 * run.probes_share_of_epoch).toFixed(2)}% | ${wallRatio.toFixed(3)} |`);
+  }
+  lines.push('');
+}
+
 const kernelsNative = readJson('kernels_native.json');
 const kernelsWasm = readJson('kernels_wasm.json');
 const gflops = (mflop, t) => (t ? (mflop / t.median_ms).toFixed(2) : 'n/a');
@@ -376,5 +485,7 @@ fs.writeFileSync(path.join(outDir, `${stem}.md`), lines.join('\n'));
 fs.writeFileSync(path.join(outDir, `${stem}.json`), JSON.stringify({
   date: now.toISOString(), machine: m, steal_by_stage: steal, targets, explain_native: explainNative && { ...explainNative, reference: undefined },
   explain_wasm: explainWasm && { ...explainWasm, reference: undefined }, torch, browser,
+  torch_training: torchTraining.length ? torchTraining : undefined, browser_training: browserTraining ?? undefined,
+  probes_native: probesNative ?? undefined,
 }, null, 1));
 console.log(`camlens: wrote ${path.join(outDir, stem)}.md and .json`);

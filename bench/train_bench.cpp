@@ -6,6 +6,12 @@
 //
 // Prints one JSON object: per-step milliseconds (median and 10th/90th percentile over the repeats)
 // and the full-epoch equivalent (60,000 / 64 = 937 steps).
+//
+// With --probes N it times what following N probes adds to an epoch instead: two training runs of
+// the same settings (train/run.h, as camlens train runs them), one following the first test image of
+// N classes and one following none, an epoch of each in turn; the validation set is the first
+// --validation test images.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -18,8 +24,10 @@
 #include "kernels/backend.h"
 #include "train/architecture.h"
 #include "train/idx.h"
+#include "train/run.h"
 #include "train/training.h"
 #include "timing.h"
+#include "training_run.h"
 
 using namespace camlens;
 
@@ -27,9 +35,9 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: camlens_bench_train [--batches N] [--repeats R] [--no-augment] [--data DIR] [--threads N]\n"
-    "                           [--arch NAME]\n"
+    "                           [--arch NAME] [--probes N [--validation N]]\n"
     "  defaults: 40 batches of 64 per timed epoch, 3 timed epochs after a 5-batch warm-up, augmentation on,\n"
-    "            1 thread, the vgg architecture\n";
+    "            1 thread, the vgg architecture; with --probes, 1,000 validation images\n";
 
 struct Arguments {
   int batches = 40;
@@ -38,6 +46,8 @@ struct Arguments {
   int threads = 1;
   std::string data = kFashionMnistDir;
   std::string architecture = "vgg";
+  int probes = 0;  // > 0: time the probes' cost instead of the trainer's step
+  int validation = 1000;
 };
 
 Arguments parse(int argc, char** argv) {
@@ -59,9 +69,68 @@ Arguments parse(int argc, char** argv) {
     else if (flag == "--data") args.data = value;
     else if (flag == "--arch") args.architecture = value;
     else if (flag == "--threads") args.threads = std::atoi(value.c_str());
+    else if (flag == "--probes") args.probes = std::max(1, std::atoi(value.c_str()));
+    else if (flag == "--validation") args.validation = std::max(1, std::atoi(value.c_str()));
     else fail("unknown option '", flag, "'\n", kUsage);
   }
   return args;
+}
+
+nlohmann::json summary_seconds(std::vector<double> seconds) {
+  std::vector<double> ms;
+  for (const double s : seconds) ms.push_back(1000.0 * s);
+  const bench::Timing t = bench::summarize(ms);
+  return {{"median", t.median_ms / 1000.0}, {"p10", t.low_ms / 1000.0}, {"p90", t.high_ms / 1000.0}};
+}
+
+double median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+// The probes' cost: epochs of a run following `args.probes` probes and of one following none, in turn.
+nlohmann::json time_probes(const Arguments& args, FashionMnist data) {
+  TrainingSet set;
+  set.source = "fashion-mnist";
+  set.labels = fashion_mnist_labels();
+  set.train = take_first(data.train, static_cast<size_t>(args.batches) * TrainOptions{}.batch);
+  set.validation = take_first(data.test, static_cast<size_t>(args.validation));
+  RunSettings settings = bench::default_run_settings(args.architecture, set);
+  settings.augment = args.augment;
+  TrainingRun with(settings, set, bench::first_probe_of_each_class(set.validation, 10, args.probes));
+  TrainingRun without(settings, set, {});
+  bench::time_next_epoch(with);  // warm-up
+  bench::time_next_epoch(without);
+  std::vector<double> epoch_with, after_with, wall_with, epoch_without, after_without, wall_without, ratios;
+  for (int repeat = 0; repeat < args.repeats; ++repeat) {
+    const bool with_first = repeat % 2 == 0;
+    const bench::RunEpochTiming first = bench::time_next_epoch(with_first ? with : without);
+    const bench::RunEpochTiming second = bench::time_next_epoch(with_first ? without : with);
+    const bench::RunEpochTiming& a = with_first ? first : second;
+    const bench::RunEpochTiming& b = with_first ? second : first;
+    epoch_with.push_back(a.epoch_seconds);
+    after_with.push_back(a.after_seconds);
+    wall_with.push_back(a.wall_seconds);
+    epoch_without.push_back(b.epoch_seconds);
+    after_without.push_back(b.after_seconds);
+    wall_without.push_back(b.wall_seconds);
+    ratios.push_back(a.wall_seconds / b.wall_seconds);
+  }
+  const double share = (median_of(after_with) - median_of(after_without)) / median_of(epoch_without);
+  return {{"architecture", args.architecture},
+          {"threads", args.threads},
+          {"train_images", set.train.size()},
+          {"validation_images", set.validation.size()},
+          {"probes", args.probes},
+          {"method", settings.method},
+          {"repeats", args.repeats},
+          {"with_probes", {{"epoch_seconds", summary_seconds(epoch_with)}, {"after_epoch_seconds", summary_seconds(after_with)},
+                           {"wall_seconds", summary_seconds(wall_with)}}},
+          {"without_probes", {{"epoch_seconds", summary_seconds(epoch_without)},
+                              {"after_epoch_seconds", summary_seconds(after_without)},
+                              {"wall_seconds", summary_seconds(wall_without)}}},
+          {"probes_share_of_epoch", share},
+          {"wall_ratio_with_over_without", {{"median", median_of(ratios)}, {"rounds", ratios}}}};
 }
 
 }  // namespace
@@ -70,7 +139,11 @@ int main(int argc, char** argv) try {
   const Arguments args = parse(argc, argv);
   kernels::pin_threads_to_cpus(true);  // as the CLI and the trainer run
   kernels::set_thread_count(args.threads);
-  const FashionMnist data = load_fashion_mnist(args.data);
+  FashionMnist data = load_fashion_mnist(args.data);
+  if (args.probes > 0) {
+    std::printf("%s\n", time_probes(args, std::move(data)).dump(2).c_str());
+    return 0;
+  }
   const Architecture architecture = make_architecture(args.architecture, Shape{28, 28, 1}, 10);
   Graph graph = build_training_graph(architecture, 1);
 

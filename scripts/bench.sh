@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every benchmark and writes one dated run to bench/results/ (DATE-TIME-CPU.md, .json and a
-# speed-up chart; earlier runs stay; the raw pieces go to build/bench/). About 10 minutes on 2
+# speed-up chart; earlier runs stay; the raw pieces go to build/bench/). About 35 minutes on 2
 # cores; run it on an otherwise idle machine.
 #   explanation methods natively and as WebAssembly in Node (bench/explain_bench.cpp);
 #   camlens vs PyTorch natively: emotion forward, CAM family, saliency, a training epoch (bench/torch_compare.py);
 #   camlens vs TensorFlow.js in headless Chromium (bench/browser/);
+#   training: camlens vs PyTorch for xception, epochs in Chromium against TensorFlow.js, the probes' cost;
 #   every emotion layer shape, reference vs optimised kernels, natively and in WebAssembly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,11 @@ stage "explanation methods, WebAssembly in Node" \
   bash -c "set -o pipefail; node --no-experimental-fetch --experimental-wasm-relaxed-simd build/wasm/camlens_bench_explain.js --json $raw/explain_wasm.json | tee $raw/explain_wasm.md"
 stage "camlens vs PyTorch, native" /usr/bin/python3 bench/torch_compare.py --out "$raw/torch.json"
 stage "camlens vs TensorFlow.js in Chromium" node bench/browser/run.mjs --out "$raw/browser.json"
+stage "camlens vs PyTorch, xception training" \
+  /usr/bin/python3 bench/torch_compare.py --skip-explain --arch xception --out "$raw/torch_train_xception.json"
+stage "training in Chromium, camlens vs TensorFlow.js" node bench/browser/run.mjs --training --out "$raw/browser_training.json"
+stage "the probes' cost, native" \
+  bash -c "build/native/camlens_bench_train --probes 10 --batches 156 --threads 2 --arch vgg-quick > $raw/probes_native.json"
 stage "kernels, native" build/native/camlens_bench_kernels --json "$raw/kernels_native.json"
 stage "kernels, WebAssembly in Node" \
   node --no-experimental-fetch --experimental-wasm-relaxed-simd bench/kernels_wasm.mjs --json "$raw/kernels_wasm.json"
