@@ -108,6 +108,17 @@ Mask resized(const Mask& mask, explain::MapSize size) {
   return out;
 }
 
+explain::Map unit_peak(const explain::Map& map) {
+  explain::Map out = map;
+  float peak = 0.0f;
+  for (float& v : out.values) {
+    v = std::max(v, 0.0f);
+    peak = std::max(peak, v);
+  }
+  if (peak > 0.0f) for (float& v : out.values) v /= peak;
+  return out;
+}
+
 std::vector<float> downsampled(const explain::Map& map, int side) {
   if (side < 1 || map.empty()) fail("downsampled: needs a map and a side of at least 1");
   std::vector<float> out(static_cast<size_t>(side) * side, 0.0f);

@@ -44,6 +44,10 @@ Mask box_mask(const Box& box, int image_width, int image_height, explain::MapSiz
 // The mask at another size, nearest cell by centre.
 Mask resized(const Mask& mask, explain::MapSize size);
 
+// ReLU, then scaled to a peak of 1 (left at zero when nothing is positive): maps of images of any
+// contrast weigh the same in a class's mean.
+explain::Map unit_peak(const explain::Map& map);
+
 // The map averaged down to side x side cells (the map's area split evenly, partial cells weighted):
 // the small fixed-size vector clustering compares.
 std::vector<float> downsampled(const explain::Map& map, int side);

@@ -17,17 +17,6 @@ namespace {
 using json = nlohmann::ordered_json;
 using json_fields::shortest_decimal;
 
-explain::Map unit_peak(const explain::Map& map) {
-  explain::Map out = map;
-  float peak = 0.0f;
-  for (float& v : out.values) {
-    v = std::max(v, 0.0f);
-    peak = std::max(peak, v);
-  }
-  if (peak > 0.0f) for (float& v : out.values) v /= peak;
-  return out;
-}
-
 explain::Map mean_of(const std::vector<const explain::Map*>& maps) {
   explain::Map mean(maps.front()->height, maps.front()->width);
   for (const explain::Map* map : maps)

@@ -10,18 +10,6 @@ namespace camlens::audit {
 
 namespace {
 
-// ReLU, then scaled to a peak of 1 (left at zero when nothing is positive): every image weighs the same.
-explain::Map unit_peak(const explain::Map& map) {
-  explain::Map out = map;
-  float peak = 0.0f;
-  for (float& v : out.values) {
-    v = std::max(v, 0.0f);
-    peak = std::max(peak, v);
-  }
-  if (peak > 0.0f) for (float& v : out.values) v /= peak;
-  return out;
-}
-
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const size_t middle = values.size() / 2;
