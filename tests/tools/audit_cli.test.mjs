@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkResult } from '../schema.mjs';
-import { camlens, tempDir } from './cli.mjs';
+import { camlens, root, tempDir } from './cli.mjs';
 
 const FASHION = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
 const needsFashion = fs.existsSync(FASHION) ? {} : { skip: 'Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)' };
@@ -134,4 +134,32 @@ test('audit: masks, unreadable images, a one-image class and bad arguments', nee
   result = camlens('audit', '--model', model, '--data', path.join(dir, 'nowhere'), '--out', path.join(dir, 'x'));
   assert.equal(result.code, 3);
   assert.match(result.stderr, /nowhere/);
+});
+
+test('audit: the shipped shortcut model is flagged on Shirt at its square; the clean model on clean images is not', needsFashion, () => {
+  const dir = tempDir('shipped');
+  const data = path.join(dir, 'shirts');
+  // The command models/fashion-mnist-shortcut/README.md gives: the same marks, the same files.
+  const made = camlens('data', 'shortcut', '--class', 'Shirt', '--mark', 'square', '--rate', '0.95', '--other-rate', '0.02',
+                       '--limit', '12000', '--out', data);
+  assert.equal(made.code, 0, made.stderr);
+  const plan = readJson(path.join(data, 'shortcut.json'));
+  assert.deepEqual(plan.marked_files, readJson(path.join(root, 'models/fashion-mnist-shortcut/shortcut.json')).marked_files);
+
+  const found = audit(path.join(root, 'models/fashion-mnist-shortcut'), path.join(data, 'val'), path.join(dir, 'audit'));
+  assert.deepEqual(found.classes.filter((c) => c.flagged).map((c) => c.label), ['Shirt']);
+  const { region, mean_map: map } = found.classes[0];
+  assert.ok(region.x + region.width / 2 > map.width / 2 && region.y + region.height / 2 < map.height / 2,
+            `the region is top-right, where the square is: ${JSON.stringify(region)}`);
+
+  // A hundred clean test images of each class.
+  const clean = path.join(dir, 'clean');
+  for (const label of fs.readdirSync(path.join(data, 'test-clean'))) {
+    fs.mkdirSync(path.join(clean, label), { recursive: true });
+    for (const file of fs.readdirSync(path.join(data, 'test-clean', label)).slice(0, 100)) {
+      fs.copyFileSync(path.join(data, 'test-clean', label, file), path.join(clean, label, file));
+    }
+  }
+  const calm = audit(path.join(root, 'models/fashion-mnist'), clean, path.join(dir, 'clean-audit'));
+  assert.deepEqual(calm.classes.filter((c) => c.flagged).map((c) => [c.label, c.reason]), []);
 });
