@@ -79,14 +79,6 @@ int class_argument(const std::string& text, const std::vector<std::string>& labe
   throw UsageError("--class '" + text + "' is not a Fashion-MNIST class; use one of " + names + " (or 0 to 9)");
 }
 
-Image image_at(const Dataset& data, size_t index) {
-  const Shape& shape = data.item_shape;
-  Image image(shape[1], shape[0], shape[2]);
-  const auto item = data.item(index);
-  std::copy(item.begin(), item.end(), image.data());
-  return image;
-}
-
 struct SplitCount {
   size_t images = 0, marked = 0, marked_in_class = 0;
 };
@@ -108,7 +100,7 @@ SplitCount write_split(const fs::path& dir, const std::string& split, const Data
     char name[32];
     std::snprintf(name, sizeof name, "%05zu.png", i);
     const std::string relative = split + "/" + folder_name(labels[label]) + "/" + name;
-    const Image image = image_at(data, i);
+    const Image image = item_image(data, i);
     if (chosen[i]) {
       write_png_file(marked(image, mark), (dir / relative).string());
       ++count.marked;

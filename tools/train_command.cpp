@@ -104,7 +104,6 @@ namespace {
 
 constexpr const char* kFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 constexpr int kGifFrameMs = 700;
-constexpr int kMostProbeSide = 1024;
 constexpr uint64_t kMostTimelineBytes = 256ull << 20;
 constexpr uint64_t kMostStateBytes = 2ull << 30;
 
@@ -168,19 +167,6 @@ std::vector<uint8_t> read_bytes(const fs::path& path, uint64_t most) {
   return bytes;
 }
 
-std::string file_name_part(std::string text) {
-  for (char& c : text) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '-';
-  }
-  return text;
-}
-
-std::string two_digits(size_t n) {
-  char text[24];
-  std::snprintf(text, sizeof text, "%02zu", n);
-  return text;
-}
-
 // The epoch's snapshot and training state, written into a scratch folder renamed into place last.
 void write_snapshot(const fs::path& run, const std::string& folder, const Graph& snapshot,
                     const ModelMetadata& metadata, const std::vector<uint8_t>& state) {
@@ -207,23 +193,6 @@ struct LoadedData {
   std::vector<ProbeImage> default_probes;  // the first validation image of each class
 };
 
-Image image_of(const Dataset& data, size_t index) {
-  const Shape& shape = data.item_shape;
-  Image image(shape[1], shape[0], shape[2]);
-  std::copy_n(data.pixels.begin() + static_cast<std::ptrdiff_t>(index * image.size()), image.size(), image.data());
-  return image;
-}
-
-// The index of the first item of each class that has one.
-std::vector<size_t> first_of_each_class(const Dataset& data, size_t classes) {
-  std::vector<size_t> firsts;
-  for (size_t c = 0; c < classes; ++c) {
-    const auto it = std::find(data.labels.begin(), data.labels.end(), static_cast<int>(c));
-    if (it != data.labels.end()) firsts.push_back(static_cast<size_t>(it - data.labels.begin()));
-  }
-  return firsts;
-}
-
 LoadedData load_fashion(const std::string& dir, uint64_t limit) {
   FashionMnist fashion = load_fashion_mnist(dir);
   LoadedData data;
@@ -232,7 +201,7 @@ LoadedData load_fashion(const std::string& dir, uint64_t limit) {
   data.set.train = limit > 0 ? take_first(fashion.train, limit) : std::move(fashion.train);
   data.set.validation = std::move(fashion.test);
   for (const size_t index : first_of_each_class(data.set.validation, data.set.labels.size())) {
-    data.default_probes.push_back({{"", data.set.validation.labels[index]}, image_of(data.set.validation, index)});
+    data.default_probes.push_back({{"", data.set.validation.labels[index]}, item_image(data.set.validation, index)});
   }
   return data;
 }
@@ -240,12 +209,7 @@ LoadedData load_fashion(const std::string& dir, uint64_t limit) {
 // The probe as the user has it (not the resized training copy): the page and the strips show it.
 Image probe_from_file(const std::string& path) {
   try {
-    Image image = to_rgb(decode_image_file(path));
-    if (std::max(image.width(), image.height()) <= kMostProbeSide) return image;
-    const double scale = static_cast<double>(kMostProbeSide) / std::max(image.width(), image.height());
-    return crop_image(image, CropBox{0, 0, image.width(), image.height()},
-                      std::max(1, static_cast<int>(image.width() * scale)),
-                      std::max(1, static_cast<int>(image.height() * scale)));
+    return probe_picture(decode_image_file(path));
   } catch (const std::exception& e) {
     throw InputError("probe " + path + ": " + e.what());
   }
@@ -322,7 +286,7 @@ std::vector<ProbeImage> write_probes(const fs::path& run, std::vector<ProbeImage
   fs::create_directories(run / "probes");
   for (size_t i = 0; i < probes.size(); ++i) {
     ProbeImage& probe = probes[i];
-    probe.probe.image = "probes/" + two_digits(i + 1) + "-" + file_name_part(labels[probe.probe.true_class]) + ".png";
+    probe.probe.image = probe_file_name(i, labels[probe.probe.true_class]);
     const std::vector<uint8_t> png = encode_png(probe.image);
     write_bytes(run / probe.probe.image, png.data(), png.size());
   }

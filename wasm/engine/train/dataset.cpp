@@ -61,6 +61,23 @@ Dataset take_first(const Dataset& data, size_t count) {
   return subset;
 }
 
+Image item_image(const Dataset& data, size_t index) {
+  const Shape& shape = data.item_shape;
+  Image image(shape[1], shape[0], shape[2]);
+  const std::span<const std::uint8_t> item = data.item(index);
+  std::copy(item.begin(), item.end(), image.data());
+  return image;
+}
+
+std::vector<size_t> first_of_each_class(const Dataset& data, size_t classes) {
+  std::vector<size_t> first(classes, data.size());
+  for (size_t i = data.size(); i-- > 0;) {
+    if (static_cast<size_t>(data.labels[i]) < classes) first[data.labels[i]] = i;
+  }
+  std::erase(first, data.size());
+  return first;
+}
+
 Dataset take_each_class_in_turn(const Dataset& data, size_t count) {
   count = std::min(count, data.size());
   std::vector<std::vector<size_t>> by_class;

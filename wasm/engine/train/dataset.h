@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "image/image.h"
 
 namespace camlens {
 
@@ -34,6 +35,12 @@ void validate_dataset(const Dataset& data, int classes, const char* what);
 
 // The first `count` items (all of them when count >= size): a copy, for quick runs on a subset.
 Dataset take_first(const Dataset& data, size_t count);
+// Item `index` as an image of the item's size and channels (the bytes as they are).
+Image item_image(const Dataset& data, size_t index);
+
+// The index of the first item of each class in [0, classes) that has one, in class order.
+std::vector<size_t> first_of_each_class(const Dataset& data, size_t classes);
+
 // `count` items taken from every class in turn (each class's in their order), so a subset of data
 // sorted by class still holds every class: a quick run on a folder of class subfolders.
 Dataset take_each_class_in_turn(const Dataset& data, size_t count);

@@ -296,10 +296,7 @@ void plan_image_folder(FolderListing& listing, const SplitOptions& options) {
 }
 
 std::vector<size_t> first_validation_items(const ImageFolder& folder) {
-  std::vector<size_t> first(folder.classes.size(), folder.validation.size());
-  for (size_t i = folder.validation.size(); i-- > 0;) first.at(folder.validation.labels[i]) = i;
-  std::erase(first, folder.validation.size());
-  return first;
+  return first_of_each_class(folder.validation, folder.classes.size());
 }
 
 ImageFolderBuilder::ImageFolderBuilder(FolderListing planned, const Shape& input_shape)

@@ -40,34 +40,6 @@ uint64_t count_in(const json& options, const char* key, double fallback, double 
   return static_cast<uint64_t>(value);
 }
 
-// "probes/01-T-shirt-top.png": the name the CLI gives a probe in its run folder.
-std::string probe_file_name(size_t index, const std::string& label) {
-  std::string name = label;
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '-';
-  }
-  char number[24];
-  std::snprintf(number, sizeof number, "%02zu", index + 1);
-  return "probes/" + std::string(number) + "-" + name + ".png";
-}
-
-Image image_of(const Dataset& data, size_t index) {
-  const Shape& shape = data.item_shape;
-  Image image(shape[1], shape[0], shape[2]);
-  std::copy_n(data.item(index).begin(), image.size(), image.data());
-  return image;
-}
-
-// The picture as given, in RGB and at most kMostProbeSide a side: what the probe shows.
-Image probe_picture(const Image& image) {
-  Image rgb = to_rgb(image);
-  const int longest = std::max(rgb.width(), rgb.height());
-  if (longest <= kMostProbeSide) return rgb;
-  const double scale = static_cast<double>(kMostProbeSide) / longest;
-  return crop_image(rgb, CropBox{0, 0, rgb.width(), rgb.height()}, std::max(1, static_cast<int>(rgb.width() * scale)),
-                    std::max(1, static_cast<int>(rgb.height() * scale)));
-}
-
 std::vector<std::string> strings_of(const json& value, const std::string& where) {
   std::vector<std::string> out;
   const json& array = jf::as_array(value, where);
@@ -162,13 +134,7 @@ DataSummary TrainingSession::use_idx(std::span<const uint8_t> train_images, std:
   for (const int label : set.validation.labels) ++summary.counts[label].validation;
   builder_.reset();
   keep_data(std::move(set), std::move(summary));
-  std::vector<size_t> firsts;
-  for (size_t c = 0; c < data_->labels.size(); ++c) {
-    const auto& labels = data_->validation.labels;
-    const auto it = std::find(labels.begin(), labels.end(), static_cast<int>(c));
-    if (it != labels.end()) firsts.push_back(static_cast<size_t>(it - labels.begin()));
-  }
-  set_default_probes(firsts);
+  set_default_probes(first_of_each_class(data_->validation, data_->labels.size()));
   return summary_;
 }
 
@@ -242,7 +208,7 @@ DataSummary TrainingSession::finish_folder() {
     const int label = data_->validation.labels[index];
     const bool kept = probe_files_[label] == folder.validation_files[index];
     probes_.push_back({{probe_file_name(probes_.size(), data_->labels[label]), label},
-                       kept ? std::move(probe_pictures_[label]) : image_of(data_->validation, index)});
+                       kept ? std::move(probe_pictures_[label]) : item_image(data_->validation, index)});
   }
   probe_files_.clear();
   probe_pictures_.clear();
@@ -266,7 +232,7 @@ void TrainingSession::set_default_probes(const std::vector<size_t>& validation_i
   probes_.clear();
   for (const size_t index : validation_items) {
     const int label = data_->validation.labels[index];
-    probes_.push_back({{probe_file_name(probes_.size(), data_->labels[label]), label}, image_of(data_->validation, index)});
+    probes_.push_back({{probe_file_name(probes_.size(), data_->labels[label]), label}, item_image(data_->validation, index)});
   }
 }
 

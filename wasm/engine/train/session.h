@@ -44,9 +44,6 @@ struct DataSummary {
   double validation_fraction = 0.0;  // held out of a folder without train/ and val/; 0 otherwise
 };
 
-// Probes kept at most this many pixels a side, as the CLI keeps them.
-inline constexpr int kMostProbeSide = 1024;
-
 class TrainingSession {
  public:
   // Fashion-MNIST (or any MNIST-style set) from its four IDX files, already decompressed; the test

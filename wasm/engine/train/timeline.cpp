@@ -1,10 +1,14 @@
 #include "train/timeline.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <limits>
 
 #include "core/error.h"
 #include "explain/explainer.h"
+#include "image/channels.h"
+#include "image/preprocess.h"
 #include "io/json_fields.h"
 
 namespace camlens {
@@ -185,6 +189,25 @@ TimelineEpoch epoch_from_json(const in_json& object, const std::string& where, c
 }
 
 }  // namespace
+
+std::string probe_file_name(size_t index, const std::string& label) {
+  std::string name = label;
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '-';
+  }
+  char number[24];
+  std::snprintf(number, sizeof number, "%02zu", index + 1);
+  return "probes/" + std::string(number) + "-" + name + ".png";
+}
+
+Image probe_picture(const Image& image) {
+  Image rgb = to_rgb(image);
+  const int longest = std::max(rgb.width(), rgb.height());
+  if (longest <= kMostProbeSide) return rgb;
+  const double scale = static_cast<double>(kMostProbeSide) / longest;
+  return crop_image(rgb, CropBox{0, 0, rgb.width(), rgb.height()}, std::max(1, static_cast<int>(rgb.width() * scale)),
+                    std::max(1, static_cast<int>(rgb.height() * scale)));
+}
 
 std::vector<ProbeFrame> explain_probes(Model snapshot, std::span<const ProbeImage> probes, const std::string& method) {
   explain::Explainer explainer(std::move(snapshot));

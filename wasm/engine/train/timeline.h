@@ -72,6 +72,15 @@ struct Timeline {
   std::vector<TimelineEpoch> epochs;
 };
 
+// Probes are kept at most this many pixels a side: a phone photo becomes a picture a frame can show.
+inline constexpr int kMostProbeSide = 1024;
+
+// "probes/01-T-shirt-top.png": probe `index`'s file in a run folder, named after its class.
+std::string probe_file_name(size_t index, const std::string& label);
+
+// The picture as given, in RGB and at most kMostProbeSide a side: what a probe is explained on.
+Image probe_picture(const Image& image);
+
 // A probe with its pixels, for explaining.
 struct ProbeImage {
   Probe probe;
