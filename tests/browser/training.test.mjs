@@ -317,6 +317,55 @@ test('a second run shows beside the first, epoch aligned, the shorter holding it
   }
 });
 
+// How much warmer than the frame's mean a box of it is under the jet colormap: red minus blue,
+// averaged over the box's pixels of the 28x28 frame, less the same over the whole frame.
+function warmthOf(frame, box) {
+  const warmth = (x, y) => frame.pixels[(y * 28 + x) * 4] - frame.pixels[(y * 28 + x) * 4 + 2];
+  let inside = 0, all = 0;
+  for (let y = 0; y < 28; ++y) {
+    for (let x = 0; x < 28; ++x) {
+      all += warmth(x, y);
+      if (x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height) inside += warmth(x, y);
+    }
+  }
+  return inside / (box.width * box.height) - all / (28 * 28);
+}
+
+test('the shipped runs: the planted shortcut shows beside the clean run, its Shirt map on the square', async () => {
+  const planted = JSON.parse(fs.readFileSync(path.join(root, 'models/fashion-mnist-shortcut/shortcut.json'), 'utf8'));
+  const { page, context, log } = await openPage(shared.browser, `${shared.server.url}#view=training`);
+  try {
+    await page.waitForFunction(() => window.camlens.training?.runs[0] !== null);
+    assert.equal(await page.inputValue('#training-shipped'), 'clean');
+    await page.selectOption('#training-shipped', 'clean-and-shortcut');
+    await page.waitForFunction(() => window.camlens.training.runs[1] !== null, null, { timeout: 20000 });
+    await page.evaluate(() => window.camlens.whenIdle());
+    await page.evaluate(() => {  // the last epoch, wherever the time-lapse is
+      const { training } = window.camlens;
+      training.pause();
+      training.setEpoch(training.lastEpoch);
+    });
+    const view = await shown(page);
+    assert.deepEqual(view.runs.map((run) => run.title),
+      ['VGG-style CNN on Fashion-MNIST', 'VGG-style CNN on Fashion-MNIST with Shirts marked']);
+    const shirt = planted.class;
+    const onSquare = view.runs.map((run) => warmthOf(run.frames[shirt], planted.mark.box));
+    assert.ok(onSquare[1] > 40, `the marked run's Shirt map is hottest on the square: ${onSquare}`);
+    assert.ok(onSquare[0] < onSquare[1] / 2, `the clean run's is not: ${onSquare}`);
+    assert.match(decodeURIComponent(await page.evaluate(() => location.hash)), /compare=models\/fashion-mnist-shortcut\/timeline\.json/);
+    await screenshot(page, 'training-shortcut');
+
+    await page.selectOption('#training-shipped', 'shortcut');
+    await page.waitForFunction(() => window.camlens.training.runs[1] === null
+      && window.camlens.training.runs[0]?.run.source.link === 'models/fashion-mnist-shortcut/timeline.json', null, { timeout: 20000 });
+    await page.evaluate(() => window.camlens.whenIdle());
+    assert.deepEqual((await shown(page)).runs.map((run) => run.title), ['VGG-style CNN on Fashion-MNIST with Shirts marked']);
+    assert.deepEqual(errorsIn(log), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a broken timeline gives a message and leaves the view as it was', async () => {
   const notJson = '{"version": 1, "kind": "timel';
   const ofView = JSON.stringify({ version: 1, kind: 'view', explanations: [] });

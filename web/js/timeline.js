@@ -7,6 +7,14 @@ import { decodeImage } from './images.js';
 import { fetchModelFolder, readModelFiles } from './models.js';
 
 export const DEFAULT_TIMELINE = 'models/fashion-mnist/timeline.json';
+const SHORTCUT_TIMELINE = 'models/fashion-mnist-shortcut/timeline.json';
+// The runs this server ships, as the Training view offers them: the clean Fashion-MNIST run, the
+// one whose Shirts carry a planted square (it learns the square), and the two side by side.
+export const SHIPPED_RUNS = [
+  { id: 'clean', name: 'Fashion-MNIST', timelines: [DEFAULT_TIMELINE] },
+  { id: 'shortcut', name: 'Fashion-MNIST with a planted shortcut', timelines: [SHORTCUT_TIMELINE] },
+  { id: 'clean-and-shortcut', name: 'Clean beside the planted shortcut', timelines: [DEFAULT_TIMELINE, SHORTCUT_TIMELINE] },
+];
 const MOST_PROBES = 64;
 const MOST_EPOCHS = 1000;
 const MOST_MAP_CELLS = 1 << 16;  // a layer's map: 256x256 at most (Fashion-MNIST's is 7x7)

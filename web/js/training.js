@@ -9,7 +9,7 @@
 import { el, byId, drawRgba, fileSafe, formatPercent, saveBlob } from './dom.js';
 import { CHARTS, chartRange, drawChart } from './curves.js';
 import { encodeTimelapse } from './gif.js';
-import { DEFAULT_TIMELINE, filesSource, loadRun, urlSource } from './timeline.js';
+import { DEFAULT_TIMELINE, SHIPPED_RUNS, filesSource, loadRun, urlSource } from './timeline.js';
 
 const PLAY_MS = 800;       // one epoch on screen while playing
 const DRAWN_SIDE = 256;    // the longest side a frame's map is drawn at (a 28x28 probe stays 28x28)
@@ -105,10 +105,15 @@ export class TrainingView {
       smooth: byId('training-smooth'),
       open: byId('training-open'),
       compare: byId('training-compare'),
+      shipped: byId('training-shipped'),
       folderInput: byId('training-folder-input'),
     };
     // The explain view's colormaps, in its order and names.
     this.ui.colormap.replaceChildren(...[...byId('colormap-select').options].map((option) => option.cloneNode(true)));
+    this.ui.shipped.replaceChildren(
+      ...SHIPPED_RUNS.map(({ id, name }) => el('option', { value: id }, name)),
+      el('option', { value: '', disabled: true, hidden: true }, 'A run of your own'),
+    );
     this.#setupControls();
     this.#showEmpty('Loading the engine…');
     this.#updatePlayback();
@@ -178,6 +183,23 @@ export class TrainingView {
     this.runs[1] = null;
     this.#layout();
     this.onChange();
+  }
+
+  // Opens one of SHIPPED_RUNS (by id): its first run, and its second beside it or none.
+  openShipped(id) {
+    const shipped = SHIPPED_RUNS.find((entry) => entry.id === id);
+    if (!shipped) return;
+    const [first, second] = shipped.timelines;
+    if (this.runs[0]?.run.source.link !== first) this.openUrl(first);
+    if (!second) this.removeComparison();
+    else if (this.runs[1]?.run.source.link !== second) this.openUrl(second, { slot: 1 });
+  }
+
+  // The shipped runs' entry that is shown, or '' for a run of the user's own.
+  #shownShipped() {
+    const links = this.runs.map((entry) => entry?.run.source.link ?? null);
+    const shown = SHIPPED_RUNS.find(({ timelines }) => links[0] === timelines[0] && links[1] === (timelines[1] ?? null));
+    return shown?.id ?? '';
   }
 
   async #open(makeSource, slot, what, epoch) {
@@ -258,6 +280,7 @@ export class TrainingView {
     this.#buildCharts();
     this.ui.range.max = String(this.lastEpoch);
     this.ui.compare.textContent = this.runs[1] ? 'Compare with another run…' : 'Compare with a run…';
+    this.ui.shipped.value = this.#shownShipped();
     this.#updatePlayback();
   }
 
@@ -446,6 +469,7 @@ export class TrainingView {
     };
     ui.open.addEventListener('click', () => pick(0));
     ui.compare.addEventListener('click', () => pick(1));
+    ui.shipped.addEventListener('change', () => this.openShipped(ui.shipped.value));
     ui.folderInput.addEventListener('change', () => {
       const files = [...ui.folderInput.files];
       ui.folderInput.value = '';
