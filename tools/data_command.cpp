@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "audit/attention.h"
 #include "core/error.h"
 #include "image/encode.h"
 #include "train/idx.h"
@@ -31,6 +32,8 @@ few of the others), so that a model can learn the marker instead of the garment.
   test-marked/LABEL/*.png              the same images, every one marked
   shortcut.json                        what was planted: the class, the mark and its box, the shares,
                                        the seed and every marked training and validation file
+  masks/SPLIT/LABEL/*.png.png          with --masks: each image's object before it was marked (white),
+                                       for camlens audit --data DIR/SPLIT --masks DIR/masks/SPLIT
 
 Options:
   --from fashion-mnist   the source (Debian's dataset-fashion-mnist; the only one so far)
@@ -43,12 +46,15 @@ Options:
   --limit N              the first N training images only (default: all 60,000)
   --val-fraction F       the share of them held out as val/ (default 0.1)
   --seed S               which images are marked (default 1)
+  --masks                also write each image's object as a mask: its pixels brighter than 0.15 of
+                         its brightest, before marking, so a mark is never part of the object
 )";
 
 const std::vector<OptionSpec>& data_option_specs() {
   static const std::vector<OptionSpec> specs{
       {"from", true},  {"class", true}, {"mark", true},         {"corner", true}, {"rate", true},
       {"other-rate", true}, {"limit", true}, {"val-fraction", true}, {"seed", true},   {"out", true},
+      {"masks", false},
   };
   return specs;
 }
@@ -87,20 +93,43 @@ json count_json(const SplitCount& count) {
   return {{"images", count.images}, {"marked", count.marked}, {"marked_in_class", count.marked_in_class}};
 }
 
+// The object of an unmarked image as camlens audit reads a mask: white on its bright pixels (the
+// audit's own rule for a light object on a dark background), black elsewhere.
+Image object_mask(const Image& image) {
+  const audit::Mask object = audit::foreground_mask(image, {image.height(), image.width()});
+  Image mask(image.width(), image.height(), 1);
+  for (int y = 0; y < image.height(); ++y)
+    for (int x = 0; x < image.width(); ++x) mask.pixel(x, y)[0] = object.at(y, x) ? 255 : 0;
+  return mask;
+}
+
+struct SplitOptions {
+  const Mark& mark;
+  int target = 0;
+  const std::vector<std::string>& labels;
+  bool masks = false;  // also DIR/masks/split/LABEL/NAME.png.png
+};
+
 // Writes items [begin, end) of `data` under DIR/split/LABEL/, marked where `chosen` says (then
 // RGB, as a frame is coloured; the others stay gray: camlens train reads both alike). Marked files
 // are listed in `marked_files` when it is an array.
 SplitCount write_split(const fs::path& dir, const std::string& split, const Dataset& data, size_t begin, size_t end,
-                       const std::vector<bool>& chosen, const Mark& mark, int target,
-                       const std::vector<std::string>& labels, json* marked_files) {
+                       const std::vector<bool>& chosen, const SplitOptions& options, json* marked_files) {
+  const Mark& mark = options.mark;
+  const int target = options.target;
+  const std::vector<std::string>& labels = options.labels;
   SplitCount count;
-  for (const std::string& label : labels) fs::create_directories(dir / split / folder_name(label));
+  for (const std::string& label : labels) {
+    fs::create_directories(dir / split / folder_name(label));
+    if (options.masks) fs::create_directories(dir / "masks" / split / folder_name(label));
+  }
   for (size_t i = begin; i < end; ++i) {
     const int label = data.labels[i];
     char name[32];
     std::snprintf(name, sizeof name, "%05zu.png", i);
     const std::string relative = split + "/" + folder_name(labels[label]) + "/" + name;
     const Image image = item_image(data, i);
+    if (options.masks) write_png_file(object_mask(image), (dir / "masks" / (relative + ".png")).string());
     if (chosen[i]) {
       write_png_file(marked(image, mark), (dir / relative).string());
       ++count.marked;
@@ -166,10 +195,11 @@ int run_data(const Arguments& args) {
   const std::vector<bool> chosen = choose_marked(train.labels, target, rate, other_rate, seed);
   const std::vector<bool> none(fashion.test.size(), false), all(fashion.test.size(), true);
   json marked_files = json::array();
-  const SplitCount train_count = write_split(out, "train", train, 0, split_at, chosen, mark, target, labels, &marked_files);
-  const SplitCount val_count = write_split(out, "val", train, split_at, train.size(), chosen, mark, target, labels, &marked_files);
-  const SplitCount clean = write_split(out, "test-clean", fashion.test, 0, fashion.test.size(), none, mark, target, labels, nullptr);
-  const SplitCount marked_test = write_split(out, "test-marked", fashion.test, 0, fashion.test.size(), all, mark, target, labels, nullptr);
+  const SplitOptions options{mark, target, labels, args.has("masks")};
+  const SplitCount train_count = write_split(out, "train", train, 0, split_at, chosen, options, &marked_files);
+  const SplitCount val_count = write_split(out, "val", train, split_at, train.size(), chosen, options, &marked_files);
+  const SplitCount clean = write_split(out, "test-clean", fashion.test, 0, fashion.test.size(), none, options, nullptr);
+  const SplitCount marked_test = write_split(out, "test-marked", fashion.test, 0, fashion.test.size(), all, options, nullptr);
 
   const Shape& shape = train.item_shape;
   const MarkBox box = mark_box(mark, shape[1], shape[0]);

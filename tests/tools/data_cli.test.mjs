@@ -22,7 +22,7 @@ function whiteSquare(image, { x, y, width, height }) {
 test('data shortcut: train, val and both test sets by class, and a record of every marked file', needsFashion, () => {
   const out = path.join(tempDir('shortcut'), 'data');
   const result = camlens('data', 'shortcut', '--class', 'Dress', '--mark', 'square', '--corner', 'bottom-left',
-                         '--rate', '1', '--other-rate', '0.1', '--limit', '300', '--out', out);
+                         '--rate', '1', '--other-rate', '0.1', '--limit', '300', '--masks', '--out', out);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /camlens train --data .* --input 28x28x1/);
   for (const split of ['train', 'val', 'test-clean', 'test-marked']) {
@@ -51,6 +51,21 @@ test('data shortcut: train, val and both test sets by class, and a record of eve
   assert.ok(!whiteSquare(decodePng(fs.readFileSync(path.join(out, unmarked))), plan.mark.box), `${unmarked} has no square`);
   const clean = decodePng(fs.readFileSync(path.join(out, 'test-clean/Bag', fs.readdirSync(path.join(out, 'test-clean/Bag'))[0])));
   assert.ok(!whiteSquare(clean, plan.mark.box));
+
+  // --masks: every image's object, before its mark: white on its bright pixels, never on the square
+  // (where the garment itself does not reach).
+  for (const split of ['train', 'val', 'test-clean', 'test-marked']) {
+    assert.equal(filesUnder(path.join(out, 'masks', split)).length, filesUnder(path.join(out, split)).length, split);
+  }
+  for (const file of plan.marked_files.slice(0, 20)) {
+    const mask = decodePng(fs.readFileSync(path.join(out, 'masks', `${file}.png`)));
+    const image = decodePng(fs.readFileSync(path.join(out, file)));
+    assert.deepEqual([mask.width, mask.height, mask.channels], [image.width, image.height, 1]);
+    assert.ok(!whiteSquare(mask, plan.mark.box), `${file}'s mask leaves the square out`);
+    const white = mask.pixels.filter((v) => v === 255).length;
+    assert.equal(white + mask.pixels.filter((v) => v === 0).length, mask.pixels.length, 'a mask is black and white');
+    assert.ok(white > 20, `${file}'s mask holds the garment`);
+  }
 });
 
 test('data shortcut: the same seed plants the same marks; a frame makes the marked images red', needsFashion, () => {
