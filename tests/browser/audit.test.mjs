@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, test } from 'node:test';
+import { checkResult } from '../schema.mjs';
 import { dropFiles, errorsIn, idle, openPage, root, screenshot, serverAndBrowser } from './support.mjs';
 
 const shared = serverAndBrowser();
@@ -141,6 +142,7 @@ test('a picked folder: progress, Shirt flagged at the top right, the report, and
     assert.match(status, new RegExp(`^${images} images audited in [\\d.]+ s · flagged: Shirt · 2 files skipped\\.$`));
 
     const document = await page.evaluate(() => window.camlens.audit.result.document);
+    checkResult(document);
     assert.equal(document.kind, 'audit');
     assert.equal(document.images.length, images);
     assert.deepEqual(document.skipped.map((s) => s.file).sort(), ['Coat/notes.txt', 'Shirt/broken.png']);
@@ -160,6 +162,8 @@ test('a picked folder: progress, Shirt flagged at the top right, the report, and
     assert.match(await sections.first().locator('.reason').textContent(), /same small region/);
     assert.match(await sections.first().locator('dl').textContent(), /energy on the object\d+% median, \d+% mean/);
     assert.ok(await page.locator('#audit-report .audit-example').count() >= Object.keys(CLASSES).length);
+    assert.match(await page.locator('#audit-report .audit-skipped').textContent(),
+      /2 files skipped.*Coat\/notes\.txt: not an image.*Shirt\/broken\.png: 'Shirt\/broken\.png' starts like no PNG/s);
     assert.equal(await page.locator('#audit-download-report').isEnabled(), true);
     await screenshot(page, 'audit-report', { fullPage: true });
     assert.match(await page.evaluate(() => location.hash), /^#view=audit&model=fashion-mnist-shortcut$/);

@@ -10,6 +10,7 @@ import { byId, el, fileSafe, saveBlob } from './dom.js';
 import { listFolder } from './train-live.js';
 
 const DEFAULT_METHOD = 'grad-cam';
+const SHOWN_SKIPPED = 20;
 
 function sentenceOf(text) {
   return /[.!?]$/.test(text) ? text : `${text}.`;
@@ -275,6 +276,16 @@ export class AuditView {
     }
     for (const section of body.querySelectorAll('section')) section.classList.add('card');
     this.ui.report.replaceChildren(...body.childNodes);
+    const { skipped } = this.result.document;
+    if (skipped.length) this.ui.report.querySelector('.meta')?.after(this.#skippedList(skipped));
+  }
+
+  // The files left out and why, as the CLI's audit.json lists them.
+  #skippedList(skipped) {
+    return el('details', { class: 'audit-skipped small', open: skipped.length <= 5 },
+      el('summary', {}, `${plural(skipped.length, 'file')} skipped`),
+      el('ul', {}, ...skipped.slice(0, SHOWN_SKIPPED).map(({ file, reason }) => el('li', {}, el('code', {}, file), `: ${reason}`)),
+        skipped.length > SHOWN_SKIPPED ? el('li', { class: 'muted' }, `and ${skipped.length - SHOWN_SKIPPED} more`) : null));
   }
 
   // An example in the explain view, with its folder's class chosen.
