@@ -2,8 +2,8 @@
 // Shirts learnt a square at the top right): a folder of Fashion-MNIST test images written here,
 // the Shirts marked with that square, is audited in the worker with progress; Shirt is flagged
 // with its region at the top right, as `camlens audit` finds it on the same files; an example
-// opens in the explain view as a Shirt; cancel leaves the page working; a folder of no class of
-// the model gets a clear message.
+// opens in the explain view as a Shirt; cancel leaves the page working (with the cancel flag and by
+// restarting the worker); a folder of no class of the model gets a clear message.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -100,8 +100,18 @@ before(() => {
 });
 after(() => folders && fs.rmSync(folders.dir, { recursive: true, force: true }));
 
-async function openAudit() {
-  const opened = await openPage(shared.browser, `${shared.server.url}#view=audit&model=fashion-mnist-shortcut`);
+// isolated false: the page served without COOP and COEP, so the one-thread module runs and a
+// cancel restarts the worker (web/js/engine.js).
+async function openAudit({ isolated = true } = {}) {
+  const prepare = isolated ? undefined : (context) => context.route('**/*', async (route) => {
+    const response = await route.fetch();
+    const headers = { ...response.headers() };
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    await route.fulfill({ response, headers });
+  });
+  const opened = await openPage(shared.browser, `${shared.server.url}#view=audit&model=fashion-mnist-shortcut`, { prepare });
+  assert.equal(await opened.page.evaluate(() => self.crossOriginIsolated), isolated);
   await opened.page.waitForFunction(() => window.camlens.audit?.engine && window.camlens.audit.model?.description.labels.includes('Shirt'));
   return opened;
 }
@@ -212,8 +222,15 @@ test('the page finds what camlens audit finds on the same files', { skip: skipFa
   }
 });
 
-test('cancel keeps the page working; a folder of no class of the model gets a clear message', { skip: skipFashion }, async () => {
-  const { page, context, log } = await openAudit();
+for (const isolated of [true, false]) {
+  const how = isolated ? 'through the cancel flag' : 'by restarting the worker';
+  test(`cancel (${how}) keeps the page working; a folder of no class of the model gets a clear message`, { skip: skipFashion }, async () => {
+    await cancelAndRefuse(isolated);
+  });
+}
+
+async function cancelAndRefuse(isolated) {
+  const { page, context, log } = await openAudit({ isolated });
   try {
     // Dragging files over the view says what it takes.
     await dropFiles(page, [{ name: 'x.png', mimeType: 'image/png', buffer: Buffer.from('x') }], { drop: false });
@@ -232,7 +249,7 @@ test('cancel keeps the page working; a folder of no class of the model gets a cl
     assert.match(await page.locator('#audit-status').textContent(), /^Cancelled after [1-9][\d,]* of 1,500 images\.$/);
     assert.equal(await page.locator('#audit-pick').isEnabled(), true);
     assert.equal(await page.locator('#audit-report section').count(), 0, 'no report from a cancelled audit');
-    await screenshot(page, 'audit-cancelled');
+    await screenshot(page, isolated ? 'audit-cancelled' : 'audit-cancelled-one-thread');
 
     // A folder whose subfolders are no classes of the model: a message, and nothing runs.
     const requests = await page.evaluate(() => window.camlens.engine.requests);
@@ -251,4 +268,4 @@ test('cancel keeps the page working; a folder of no class of the model gets a cl
   } finally {
     await context.close();
   }
-});
+}
