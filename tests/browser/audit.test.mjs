@@ -189,6 +189,8 @@ test('a picked folder: progress, Shirt flagged at the top right, the report, and
     assert.equal(shown.name.split(' ')[0], path.basename(file));
     assert.equal(shown.labels[shown.classIndex], 'Shirt');
     assert.match(await page.locator('#explained-class').textContent(), /^Shirt/);
+    const top = await page.evaluate(() => window.camlens.state.prediction.classes[0].label);
+    assert.equal(await page.locator('#explained-note').textContent(), top === 'Shirt' ? 'the top class' : `your choice; the top class is ${top}`);
     assert.equal(await page.locator('#panels .panel canvas').first().isVisible(), true);
     await screenshot(page, 'audit-opened');
     await page.click('#tab-audit');

@@ -152,6 +152,10 @@ export class AuditView {
 
   // A folder picked or dropped: listed, checked against the model's labels, then audited.
   useFolder(files) {
+    if (!this.engine || !this.model) {
+      this.showError('camlens is still starting: drop the folder again once the model is in.');
+      return Promise.resolve();
+    }
     if (this.busy) {
       this.showError('An audit is running: cancel it first, then drop the folder again.');
       return Promise.resolve();
