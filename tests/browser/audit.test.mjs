@@ -3,7 +3,8 @@
 // the Shirts marked with that square, is audited in the worker with progress; Shirt is flagged
 // with its region at the top right, as `camlens audit` finds it on the same files; an example
 // opens in the explain view as a Shirt; cancel leaves the page working (with the cancel flag and by
-// restarting the worker); a folder of no class of the model gets a clear message.
+// restarting the worker); a folder of no class of the model gets a clear message; the address keeps
+// the view, its model, method and layer.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -271,3 +272,26 @@ async function cancelAndRefuse(isolated) {
     await context.close();
   }
 }
+
+test('the address keeps the Audit view, its model, method and layer', async () => {
+  const { page, context, log } = await openPage(shared.browser,
+    `${shared.server.url}#view=audit&model=fashion-mnist-shortcut&method=layer-cam&layer=conv3`);
+  try {
+    await page.waitForFunction(() => window.camlens.audit?.model);
+    assert.equal(await page.locator('#audit-view').isVisible(), true);
+    assert.equal(await page.locator('#model-select').inputValue(), 'fashion-mnist-shortcut');
+    assert.equal(await page.locator('#audit-method').inputValue(), 'layer-cam');
+    assert.equal(await page.locator('#audit-layer').inputValue(), 'conv3');
+    await page.selectOption('#audit-method', 'grad-cam');
+    await page.selectOption('#audit-layer', 'conv4');
+    assert.equal(await page.evaluate(() => location.hash), '#view=audit&model=fashion-mnist-shortcut');
+    await page.selectOption('#audit-method', 'saliency');
+    assert.equal(await page.locator('#audit-layer').isDisabled(), true, 'a per-pixel method explains the input, not a layer');
+    assert.equal(await page.evaluate(() => location.hash), '#view=audit&model=fashion-mnist-shortcut&method=saliency');
+    await page.click('#tab-explain');
+    assert.match(await page.evaluate(() => location.hash), /^#model=fashion-mnist-shortcut&sample=/);
+    assert.deepEqual(errorsIn(log), []);
+  } finally {
+    await context.close();
+  }
+});
