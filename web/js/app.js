@@ -7,12 +7,13 @@ import { CropBox, clampBox, wholeImage } from './crop-box.js';
 import { MethodPanel, thumbnail } from './panels.js';
 import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
 import { clearErrors, sentence, showError, showNotice } from './messages.js';
-import { readUrlState, writeTrainingUrlState, writeUrlState } from './url-state.js';
+import { readUrlState, writeAuditUrlState, writeTrainingUrlState, writeUrlState } from './url-state.js';
 import { DISTANCE_NOTE, distanceLabel, distanceText } from './layers.js';
 import { assumedDefaultsNotice } from './model-notes.js';
 import { VisualizeView } from './visualize.js';
 import { TrainingView, filesFromDrop } from './training.js';
 import { LiveTrainer } from './train-live.js';
+import { AuditView } from './audit.js';
 import { DEFAULT_TIMELINE } from './timeline.js';
 
 const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
@@ -48,7 +49,8 @@ let layerDistances = new Map();  // layer name -> layers between it and the logi
 let visualizeView = null;  // "What the model looks for" (visualize.js)
 let trainingView = null;   // the Training view (training.js)
 let liveTrainer = null;    // its Train panel (train-live.js)
-let view = 'explain';      // the view shown: 'explain' or 'training'
+let auditView = null;      // the Audit view (audit.js)
+let view = 'explain';      // the view shown: 'explain', 'training' or 'audit'
 
 const ui = {
   modelSelect: byId('model-select'),
@@ -87,7 +89,7 @@ const ui = {
   dropTarget: byId('drop-target'),
   dropTitle: byId('drop-title'),
   dropDetail: byId('drop-detail'),
-  tabs: { explain: byId('tab-explain'), training: byId('tab-training') },
+  tabs: { explain: byId('tab-explain'), training: byId('tab-training'), audit: byId('tab-audit') },
   explainView: byId('explain-view'),
   modelControls: byId('model-controls'),
 };
@@ -124,6 +126,10 @@ function whenIdle() {
 function saveUrlState() {
   if (view === 'training') {
     writeTrainingUrlState(trainingView.urlState());
+    return;
+  }
+  if (view === 'audit') {
+    writeAuditUrlState({ model: state.modelId === 'custom' ? null : state.modelId, ...auditView.urlState() });
     return;
   }
   if (!state.description || !state.crop || restoring) return;
@@ -212,6 +218,7 @@ async function useModel(input, { id, name, image: given = null }) {
       updateModelSelect();
       buildLayerSelect();
       visualizeView?.setModel(description, shortLayer);
+      auditView?.setModel(description, modelTitle(), shortLayer);
       if (previous) {
         const dropped = previous.filter((panel) => !methodInfo(panel.name)?.applies);
         const kept = previous.filter((panel) => !dropped.includes(panel));
@@ -315,13 +322,14 @@ function showImage(image, { source, sample = null, crop }) {
 }
 
 // Shows `image` and its view in one request; the crop is the sample's face or the model's default.
-async function useImage(image, { source, sample = null }) {
+// classIndex: the class to explain (null: the top one).
+async function useImage(image, { source, sample = null, classIndex = null }) {
   const crop = faceBox(image, sample);
   await runView({
     image,
-    view: { crop, class: null },
+    view: { crop, class: classIndex },
     onLoaded: ({ image: shown }) => {
-      state.classIndex = null;
+      state.classIndex = classIndex;
       showImage(image, { source, sample, crop: crop ?? shown.crop });
     },
   });
@@ -439,7 +447,8 @@ function showPrediction(prediction, forwardMs = 0) {
   ui.moreClasses.textContent = showAll ? `Show the top ${SHOWN_CLASSES} only` : `Show ${hidden} more class${hidden > 1 ? 'es' : ''}`;
   const chosen = prediction.classes.find((entry) => entry.class === explained);
   ui.explainedClass.textContent = chosen ? `${chosen.label} ${formatPercent(chosen.probability)}` : state.description.labels[explained];
-  ui.explainedNote.textContent = state.classIndex === null ? 'the top class' : `your choice; the top class is ${prediction.classes[0].label}`;
+  ui.explainedNote.textContent = explained === prediction.classes[0].class ? 'the top class'
+    : `your choice; the top class is ${prediction.classes[0].label}`;
 }
 
 function selectClass(classIndex) {
@@ -743,10 +752,11 @@ function setupDropAnywhere() {
     event.preventDefault();
     if (++depth === 1) {
       const training = view === 'training';
-      ui.dropTitle.textContent = training ? 'Drop a training run' : 'Drop to explain';
+      ui.dropTitle.textContent = training ? 'Drop a training run' : view === 'audit' ? 'Drop a folder to audit' : 'Drop to explain';
       ui.dropDetail.textContent = training
         ? 'A run folder that camlens train wrote (timeline.json, epochs/, probes/): it is shown beside the run open now.'
-        : 'An image, or a model: model.json with its .bin files (and metadata.json).';
+        : view === 'audit' ? `A folder with one subfolder per class, named after the labels of ${state.modelId ? modelTitle() : 'the model'}.`
+          : 'An image, or a model: model.json with its .bin files (and metadata.json).';
       ui.dropTarget.hidden = false;
     }
   });
@@ -768,13 +778,14 @@ function setupDropAnywhere() {
     depth = 0;
     ui.dropTarget.hidden = true;
     if (view === 'training') trainingView.handleDrop(filesFromDrop(event.dataTransfer));
+    else if (view === 'audit') auditView.handleDrop(filesFromDrop(event.dataTransfer));
     else handleFiles([...event.dataTransfer.files]);
   });
 }
 
 function setupPaste() {
   document.addEventListener('paste', (event) => {
-    if (isEditable(event.target) || view === 'training') return;
+    if (isEditable(event.target) || view !== 'explain') return;
     const files = [...(event.clipboardData?.files ?? [])].filter(isImageFile);
     if (!files.length) return;
     event.preventDefault();
@@ -849,8 +860,10 @@ function setView(next, { focus = false } = {}) {
     tab.classList.toggle('selected', selected);
   }
   ui.explainView.hidden = next !== 'explain';
-  ui.modelControls.hidden = next !== 'explain';
+  // The audit runs on the explain view's model, so its menu stays in sight there.
+  ui.modelControls.hidden = next === 'training';
   trainingView.setVisible(next === 'training');
+  auditView.setVisible(next === 'audit');
   document.body.dataset.view = next;
   if (focus) ui.tabs[next].focus();
   if (next === 'training' && engine && !trainingView.runs.some(Boolean) && !trainingView.loading.some(Boolean)) {
@@ -864,7 +877,9 @@ function setupTabs() {
   byId('tab-explain').parentElement.addEventListener('keydown', (event) => {
     if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
     event.preventDefault();
-    setView(view === 'explain' ? 'training' : 'explain', { focus: true });
+    const names = Object.keys(ui.tabs);
+    const step = event.key === 'ArrowRight' ? 1 : names.length - 1;
+    setView(names[(names.indexOf(view) + step) % names.length], { focus: true });
   });
 }
 
@@ -874,6 +889,15 @@ async function openSnapshot({ input, name, image }) {
   await useModel(input, { id: 'custom', name, image });
   setView('explain');
   showNotice(`Explaining ${image.name} with ${name}: every method of the explain view applies. The Training tab goes back to the time-lapse.`);
+}
+
+// An audited image in the explain view, with its folder's class chosen (classIndex null: the top one).
+async function openAuditImage({ file, name, classIndex, label }) {
+  if (!engineReady()) throw new Error('camlens is still starting');
+  const image = await decodeImage(file, name);
+  setView('explain');
+  await useImage(image, { source: 'user', classIndex });
+  if (classIndex !== null) showNotice(`Explaining ${name} as ${label}, the class of its folder. The Audit tab goes back to the report.`);
 }
 
 // ---- start: engine, model and first sample fetched in parallel ----
@@ -889,7 +913,9 @@ async function start() {
   trainingView = new TrainingView({ track, showError, showNotice, onOpenSnapshot: openSnapshot, onChange: saveUrlState });
   trainingView.setLook(restoring);
   liveTrainer = new LiveTrainer({ view: trainingView, showError, showNotice });
-  if (training.view === 'training') setView('training');
+  auditView = new AuditView({ track, showError, showNotice, onOpenImage: openAuditImage, onChange: saveUrlState });
+  auditView.setOptions({ method: restoring.auditMethod, layer: restoring.auditLayer });
+  if (training.view === 'training' || training.view === 'audit') setView(training.view);
   const modelId = restoring.model in BUILTIN_MODELS ? restoring.model : 'emotion';
   state.colormap = restoring.colormap ?? state.colormap;
   state.alpha = restoring.alpha ?? state.alpha;
@@ -902,6 +928,7 @@ async function start() {
   samples = loadedSamples;
   trainingView.setEngine(engine);
   liveTrainer.setEngine(engine);
+  auditView.setEngine(engine);
   if (view === 'training') {
     trainingView.openUrl(training.timeline ?? DEFAULT_TIMELINE, { epoch: training.epoch ?? null });
     if (training.compare) trainingView.openUrl(training.compare, { slot: 1 });
@@ -927,6 +954,7 @@ window.camlens = {
   },
   get training() { return trainingView; },
   get liveTrainer() { return liveTrainer; },
+  get audit() { return auditView; },
   get view() { return view; },
 };
 

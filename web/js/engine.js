@@ -154,6 +154,16 @@ class Engine {
     return this.#submit('trainingTimeline', {}).promise;
   }
 
+  // ---- the dataset audit ----
+
+  // Audits a folder the page listed with the model loaded last (an Explainer of its own: the explain
+  // view's image stays): files [{name, folder, file}], skipped [{file, reason}] (files left out
+  // while listing), options {method, layer, model, data}. onProgress(fraction, stage, {done,
+  // unreadable}) after each file. -> {promise ({json, report}: audit.json's and report.html's text), cancel()}
+  audit({ files, skipped, options }, { onProgress } = {}) {
+    return this.#submit('audit', { files, skipped, options }, onProgress);
+  }
+
   terminate() {
     this.#terminated = true;
     this.#worker.terminate();
@@ -203,7 +213,7 @@ class Engine {
     const job = this.#running;
     if (!job || job.id !== id) return;  // from a job cancelled with its worker
     if (progress) {
-      if (!job.settled) job.onProgress?.(progress.fraction, progress.stage);
+      if (!job.settled) job.onProgress?.(progress.fraction, progress.stage, progress);
       return;
     }
     if (part || loaded) {

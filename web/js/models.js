@@ -4,6 +4,10 @@
 export const BUILTIN_MODELS = {
   emotion: { title: 'Emotion', folder: 'models/emotion/', gallery: 'photos', faceCrop: true },
   'fashion-mnist': { title: 'Fashion-MNIST', folder: 'models/fashion-mnist/', gallery: 'fashion-mnist', faceCrop: false },
+  // Trained on Shirts marked with a square (its README): the Audit view's demonstration.
+  'fashion-mnist-shortcut': {
+    title: 'Fashion-MNIST, shortcut learnt', folder: 'models/fashion-mnist-shortcut/', gallery: 'fashion-mnist', faceCrop: false,
+  },
 };
 
 function parseModelJson(modelJson, source) {

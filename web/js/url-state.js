@@ -6,6 +6,9 @@
 // and the look. A run the user picked from disk is not in it, as their images are not.
 //   #view=training&timeline=models/fashion-mnist/timeline.json&compare=...&epoch=3&colormap=jet&opacity=40
 // A timeline may also come in the query (?timeline=...), which opens the Training view.
+// The Audit view keeps its model (a built-in one), method and layer; the folder audited is the
+// user's, so it is not in it.
+//   #view=audit&model=fashion-mnist-shortcut&method=grad-cam&layer=conv4
 
 const COLORMAPS = new Set(['jet', 'viridis', 'inferno', 'gray']);
 
@@ -19,6 +22,13 @@ export function readUrlState(hash = location.hash, search = location.search) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const query = new URLSearchParams(search);
   const saved = {};
+  if (params.get('view') === 'audit') {
+    saved.view = 'audit';
+    if (params.get('model')) saved.model = params.get('model');
+    if (params.get('method')) saved.auditMethod = params.get('method');
+    if (params.get('layer')) saved.auditLayer = params.get('layer');
+    return saved;
+  }
   if (params.get('view') === 'training' || (!params.has('view') && query.get('timeline'))) saved.view = 'training';
   const timeline = params.get('timeline') ?? query.get('timeline');
   if (timeline) saved.timeline = timeline;
@@ -75,5 +85,16 @@ export function writeTrainingUrlState({ timeline, compare, epoch, colormap, alph
   params.set('colormap', colormap);
   params.set('opacity', String(Math.round(alpha * 100)));
   if (!smooth) params.set('smooth', 'off');
+  replaceAddress(`#${params.toString()}`);
+}
+
+// The Audit view's address: what readUrlState reads back with view 'audit'. `model` null: a model
+// of the user's; `method` and `layer` null: the defaults.
+export function writeAuditUrlState({ model, method, layer }) {
+  const params = new URLSearchParams();
+  params.set('view', 'audit');
+  if (model) params.set('model', model);
+  if (method) params.set('method', method);
+  if (layer) params.set('layer', layer);
   replaceAddress(`#${params.toString()}`);
 }

@@ -3,7 +3,8 @@
 // and answers one request at a time; web/js/engine.js is the only module that talks to it.
 //
 // Beside the Explainer it keeps one camlens.Training (live training: its data, probes and run) and
-// the snapshot of the run's last finished epoch, which a cancelled epoch leaves usable.
+// the snapshot of the run's last finished epoch, which a cancelled epoch leaves usable. A dataset
+// audit runs on a camlens.Audit of its own, made from the model loaded last and deleted when it ends.
 //
 // Messages in:  {id, type, args}
 // Messages out: {id, loaded: {model, image}} once a model or photo is in, {id, progress: {fraction,
@@ -26,6 +27,7 @@ let camlens = null;
 let explainer = null;  // camlens.Explainer
 let training = null;   // camlens.Training
 let lastSnapshot = null;  // {epoch, modelJson, weightsFile, weights}: the run's last finished epoch
+let currentModel = null;  // {modelJson, shards, metadataJson}: the explainer's model, which an audit loads again
 // An Int32Array over a SharedArrayBuffer: engine.js stores 1 in it to cancel the running call,
 // which the progress callback reads between steps. null when the page is not cross-origin isolated.
 let cancelFlag = null;
@@ -76,6 +78,7 @@ function withModel({ modelJson, shards, metadataJson }, image) {
     const shown = photo ? next.setImage(photo.data, photo.width, photo.height) : null;
     explainer?.delete();
     explainer = next;
+    currentModel = { modelJson, shards, metadataJson };
     return { description, shown };
   } catch (error) {
     next.delete();
@@ -129,6 +132,21 @@ function refusal(bytes, name) {
   return null;
 }
 
+// A listed file decoded into RGBA, or an Error whose `reason` is skipFile's ('not an image', 'too
+// large' or 'unreadable').
+async function decodeFile(file, name) {
+  if (!file) throw Object.assign(new Error(`'${name}' was not among the files given`), { reason: 'unreadable' });
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const refused = refusal(bytes, name);
+  if (refused) throw Object.assign(new Error(refused.detail), { reason: refused.reason });
+  const size = imageSize(bytes) ?? {};
+  try {
+    return await decode({ blob: file, name, ...size });
+  } catch (error) {
+    throw Object.assign(error, { reason: /megapixels/.test(error.message) ? 'too large' : 'unreadable' });
+  }
+}
+
 // Decodes the folder's planned files one by one into the Training, each skipped one with its reason.
 async function readFolder(next, files, id) {
   const planned = next.planFolder(files.listing, files.options);
@@ -138,18 +156,7 @@ async function readFolder(next, files, id) {
   for (let name = next.nextFile(); name !== null; name = next.nextFile()) {
     if (cancelled()) throw cancelledError('reading the folder');
     try {
-      const file = byName.get(name);
-      if (!file) throw Object.assign(new Error(`'${name}' was not among the files given`), { reason: 'unreadable' });
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const refused = refusal(bytes, name);
-      if (refused) throw Object.assign(new Error(refused.detail), { reason: refused.reason });
-      const size = imageSize(bytes) ?? {};
-      let image;
-      try {
-        image = await decode({ blob: file, name, ...size });
-      } catch (error) {
-        throw Object.assign(error, { reason: /megapixels/.test(error.message) ? 'too large' : 'unreadable' });
-      }
+      const image = await decodeFile(byName.get(name), name);
       next.addImage(image.data, image.width, image.height);
     } catch (error) {
       next.skipFile(error.reason ?? 'unreadable', error.message);
@@ -157,6 +164,44 @@ async function readFolder(next, files, id) {
     self.postMessage({ id, progress: { fraction: ++done / planned.files, stage: 'reading images' } });
   }
   return next.finishData();
+}
+
+// ---- the dataset audit ----
+
+// Every file audited in turn (decoded here, explained by the engine), then the summary and the
+// report with its example images decoded again: only the images' small maps are kept meanwhile.
+async function auditFolder({ files, skipped, options }, id) {
+  if (!currentModel) throw new Error('no model loaded: wait for the explain view\'s model, then audit');
+  const audit = new camlens.Audit(currentModel, options);
+  try {
+    for (const file of skipped) audit.skipFile(file.file, file.reason);
+    let unreadable = 0;
+    for (const [i, { name, folder, file }] of files.entries()) {
+      if (cancelled()) throw cancelledError('the audit');
+      let image = null;
+      try {
+        image = await decodeFile(file, name);
+      } catch (error) {
+        audit.skipFile(name, error.message);
+        ++unreadable;
+      }
+      if (image) audit.addImage(image.data, image.width, image.height, name, folder);
+      self.postMessage({ id, progress: { fraction: (i + 1) / files.length, stage: 'auditing', done: i + 1, unreadable } });
+    }
+    self.postMessage({ id, progress: { fraction: 1, stage: 'summarising', done: files.length, unreadable } });
+    const json = audit.finish();
+    const byName = new Map(files.map(({ name, file }) => [name, file]));
+    const shown = new Set(JSON.parse(json).classes.flatMap((c) => c.clusters.flatMap((cluster) => cluster.examples)));
+    const examples = [];
+    for (const name of shown) {
+      if (cancelled()) throw cancelledError('the audit');
+      const image = await decodeFile(byName.get(name), name).catch(() => null);  // the report shows its map alone
+      if (image) examples.push({ file: name, rgba: image.data, width: image.width, height: image.height });
+    }
+    return { json, report: audit.report(examples) };
+  } finally {
+    audit.delete();
+  }
 }
 
 function needTraining() {
@@ -238,6 +283,14 @@ const handlers = {
   // The run's timeline.json text.
   trainingTimeline() {
     return needTraining().timeline();
+  },
+
+  // A dataset audit on the model loaded last: files [{name (relative to the folder), folder (its
+  // class folder), file}], skipped [{file, reason}] (left out while listing), options (the Audit's:
+  // method, layer, model, data). Progress carries {done, unreadable}. -> {json, report}: the texts
+  // of audit.json and report.html, as `camlens audit` writes them.
+  audit(request, id) {
+    return auditFolder(request, id);
   },
 };
 
