@@ -19,7 +19,7 @@ namespace camlens::evaluate {
 
 struct RoadOptions {
   std::vector<int> percentiles = {10, 20, 30, 40, 50, 60, 70, 80, 90};
-  float noise = 0.01f;     // the imputation's noise, in the model's input values
+  double noise = 0.01;     // the imputation's noise, in the model's input values
   std::uint32_t seed = 0;  // of the noise: a seed gives the same numbers natively and in WebAssembly
 };
 

@@ -1,0 +1,18 @@
+#pragma once
+// Evaluations as JSON, in the result schema (docs/result.schema.json, kind "evaluation").
+#include <nlohmann/json.hpp>
+
+#include "evaluate/evaluate.h"
+#include "evaluate/summary.h"
+
+namespace camlens::evaluate {
+
+// {"deletion"?: curve, "insertion"?: curve, "road"?: {...}, "confidence"?: {...}, "forward_passes", "ms"};
+// a curve is {"step", "auc", "changed": [...], "scores": [...]}.
+nlohmann::ordered_json map_evaluation_json(const MapEvaluation& evaluation);
+
+// {"method", "baseline", "images", "deletion_auc"?, "insertion_auc"?, "road_morf"?, "road_lerf"?,
+// "road_combined"?, "average_drop"?, "increase"?}, each estimate {"mean", "low", "high"}.
+nlohmann::ordered_json summary_json(const MethodSummary& summary, bool baseline);
+
+}  // namespace camlens::evaluate
