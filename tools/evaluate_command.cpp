@@ -28,6 +28,7 @@
 #include "evaluate/evaluate.h"
 #include "evaluate/json.h"
 #include "evaluate/plot.h"
+#include "evaluate/sanity.h"
 #include "evaluate/summary.h"
 #include "explain/json.h"
 #include "explain/pipeline.h"
@@ -60,11 +61,16 @@ edges of the input):
               (lower is better), LeRF little; combined = (LeRF - MoRF) / 2 (higher is better)
   confidence  the input multiplied by the map: the average drop of the probability (lower is
               better) and the share of images where it rose (higher is better)
+  sanity      the model's layers randomised from the output down, all so far (cascading) or one
+              at a time: the map made again and compared with the original by Spearman's rank
+              correlation (of the raw map, and of its absolute values) and SSIM; a map that stays
+              alike was never about the model (lower is better)
 Deletion alone misleads: holes push an input off the images the model knows, which can favour a
 random map; read it with insertion and ROAD.
 
 Writes into DIR:
   NAME.deletion.png, NAME.insertion.png, NAME.road.png   the curves of every method and baseline
+  NAME.sanity.png                                        Spearman's correlation down the cascade
   mean.*.png                                             over several images, the mean curves
   evaluation.json                                        with --json (docs/result.schema.json)
 
@@ -72,7 +78,7 @@ Options:
   --out DIR             where to write (created if missing); required
   --model DIR           the model folder (default: models/emotion)
   --method NAME[,NAME]  methods from 'camlens methods', or all (default grad-cam)
-  --metric LIST         any of deletion,insertion,road,confidence (default: all four)
+  --metric LIST         any of deletion,insertion,road,confidence,sanity (default: the first four)
   --class K             explain and score class K (an index or a label; default: the top class)
   --crop x,y,w,h        the box of each image the model sees, in pixels (default: the model's)
   --step N              pixels per deletion/insertion step (default: the input's width)
@@ -105,6 +111,7 @@ struct Settings {
   std::optional<CropBox> crop;
   evaluate::EvaluationOptions options;
   std::uint32_t seed = 0;
+  bool sanity = false;  // the sanity checks, which need the method rather than its map
   bool json = false, quiet = false;
 };
 
@@ -167,7 +174,16 @@ Settings settings_from(const Arguments& args, const Model& model) {
   s.methods = method_names(args.get("method").value_or("grad-cam"));
   if (args.has("metric")) {
     try {
-      s.options.metrics = evaluate::parse_metrics(*args.get("metric"));
+      std::string list;
+      for (const std::string& name : split_commas(*args.get("metric"))) {
+        if (name == "sanity") {
+          if (s.sanity) throw Error("evaluate: the metric 'sanity' is named twice");
+          s.sanity = true;
+        } else {
+          list += (list.empty() ? "" : ",") + name;
+        }
+      }
+      s.options.metrics = list.empty() ? std::vector<evaluate::Metric>{} : evaluate::parse_metrics(list);
     } catch (const Error& e) {
       throw UsageError(std::string("--metric: ") + e.what());
     }
@@ -231,7 +247,25 @@ struct Scored {
   std::string method;
   bool baseline = false;
   evaluate::MapEvaluation evaluation;
+  std::vector<evaluate::SanityStep> cascading, independent;  // with --metric sanity
 };
+
+// The map metrics asked for, and the sanity checks when asked.
+Scored score(Model& model, const Tensor& input, const std::string& name, bool baseline, const explain::Map& map,
+             const evaluate::MapMaker& make_map, int target_class, const Settings& s) {
+  Scored scored{name, baseline, {}, {}, {}};
+  if (!s.options.metrics.empty()) scored.evaluation = evaluate::evaluate_map(model, input, map, target_class, s.options);
+  if (s.sanity) {
+    scored.cascading = evaluate::sanity_check(model, make_map, {.mode = evaluate::Randomisation::cascading, .seed = s.seed});
+    scored.independent = evaluate::sanity_check(model, make_map, {.mode = evaluate::Randomisation::independent, .seed = s.seed});
+  }
+  return scored;
+}
+
+// A maker for a map that ignores the model.
+evaluate::MapMaker fixed_map(const explain::Map& map) {
+  return [map](Model&) { return evaluate::SanityMap{map, map}; };
+}
 
 struct ImageEvaluation {
   fs::path file;
@@ -279,7 +313,8 @@ ImageEvaluation evaluate_image(Model& model, const fs::path& file, const Setting
       // The map at the input's size, post-processed as every explanation is (explain/pipeline.h).
       const explain::Explanation e =
           explain::explain_target(model, input, *method, explain::Target::of_class(result.target_class));
-      result.maps.push_back({name, false, evaluate::evaluate_map(model, input, e.upsampled.front(), result.target_class, s.options)});
+      result.maps.push_back(score(model, input, name, false, e.upsampled.front(),
+                                  evaluate::method_map_maker(*method, input, result.target_class), result.target_class, s));
     } catch (const explain::Cancelled&) {
       throw;
     } catch (const Error& e) {
@@ -288,8 +323,9 @@ ImageEvaluation evaluate_image(Model& model, const fs::path& file, const Setting
   }
   const int height = input.shape().h(), width = input.shape().w();
   const explain::Map random = evaluate::random_map(height, width, static_cast<std::uint64_t>(s.seed) * 1000003u + image_index);
-  result.maps.push_back({"random", true, evaluate::evaluate_map(model, input, random, result.target_class, s.options)});
-  result.maps.push_back({"sobel", true, evaluate::evaluate_map(model, input, evaluate::sobel_map(input), result.target_class, s.options)});
+  const explain::Map edges = evaluate::sobel_map(input);
+  result.maps.push_back(score(model, input, "random", true, random, fixed_map(random), result.target_class, s));
+  result.maps.push_back(score(model, input, "sobel", true, edges, fixed_map(edges), result.target_class, s));
   return result;
 }
 
@@ -384,6 +420,67 @@ void summarise_rows(const std::vector<ImageEvaluation>& images, std::vector<eval
   }
 }
 
+// The sanity checks of one method over the images: after the cascade has randomised every layer,
+// and on average over the layers randomised one at a time. NaN (a constant map) is left out.
+struct SanitySummary {
+  evaluate::Estimate cascade_spearman, cascade_spearman_abs, cascade_ssim, independent_spearman, independent_ssim;
+};
+
+evaluate::Estimate finite_mean_interval(const std::vector<double>& values) {
+  std::vector<double> finite;
+  for (double v : values) {
+    if (std::isfinite(v)) finite.push_back(v);
+  }
+  return evaluate::mean_interval(finite);
+}
+
+SanitySummary summarise_sanity(const std::vector<ImageEvaluation>& images, const std::string& method) {
+  std::vector<double> spearman, spearman_abs, ssim, one_spearman, one_ssim;
+  for (const ImageEvaluation& image : images) {
+    for (const Scored& scored : image.maps) {
+      if (scored.method != method || scored.cascading.empty()) continue;
+      spearman.push_back(scored.cascading.back().spearman);
+      spearman_abs.push_back(scored.cascading.back().spearman_abs);
+      ssim.push_back(scored.cascading.back().ssim);
+      double a = 0.0, b = 0.0;
+      for (const evaluate::SanityStep& step : scored.independent) a += step.spearman, b += step.ssim;
+      one_spearman.push_back(a / scored.independent.size());
+      one_ssim.push_back(b / scored.independent.size());
+    }
+  }
+  return {finite_mean_interval(spearman), finite_mean_interval(spearman_abs), finite_mean_interval(ssim),
+          finite_mean_interval(one_spearman), finite_mean_interval(one_ssim)};
+}
+
+void print_sanity_table(const std::vector<ImageEvaluation>& images, const Settings& s, bool over_images) {
+  std::vector<std::string> names = s.methods;
+  names.insert(names.end(), kBaselines.begin(), kBaselines.end());
+  const std::vector<std::string> headings{"sanity (lower)", "all randomised: Spearman", "|Spearman|", "SSIM",
+                                          "one layer: Spearman (mean)", "SSIM (mean)"};
+  std::vector<std::vector<std::string>> rows{headings};
+  for (const std::string& name : names) {
+    const SanitySummary m = summarise_sanity(images, name);
+    if (m.cascade_spearman.count == 0 && m.cascade_ssim.count == 0) continue;
+    const bool baseline = std::find(kBaselines.begin(), kBaselines.end(), name) != kBaselines.end();
+    rows.push_back({name + (baseline ? " (baseline)" : ""), estimate_text(m.cascade_spearman, over_images),
+                    estimate_text(m.cascade_spearman_abs, over_images), estimate_text(m.cascade_ssim, over_images),
+                    estimate_text(m.independent_spearman, over_images), estimate_text(m.independent_ssim, over_images)});
+  }
+  std::vector<size_t> widths(headings.size(), 0);
+  for (const auto& row : rows)
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  for (const auto& row : rows) {
+    std::string text;
+    for (size_t i = 0; i < row.size(); ++i) {
+      std::string cell = row[i];
+      cell.resize(widths[i], ' ');
+      text += "  " + cell;
+    }
+    text.erase(text.find_last_not_of(' ') + 1);
+    std::cout << text << "\n";
+  }
+}
+
 // ---- the plots ----
 
 struct CurveOf {
@@ -469,6 +566,35 @@ int write_plots(const fs::path& out, const std::string& prefix, const std::vecto
     write_plot(out / (prefix + "." + name + ".png"), curves, axes, metric == evaluate::Metric::road, font);
     ++written;
   }
+  if (s.sanity) {
+    // Spearman's correlation with the original map as the cascade randomises layer after layer.
+    std::vector<CurveOf> curves;
+    size_t layers = 0;
+    for (const Scored& scored : first.maps) {
+      std::vector<std::vector<double>> ys;
+      for (const ImageEvaluation* image : images) {
+        for (const Scored& other : image->maps) {
+          if (other.method != scored.method) continue;
+          std::vector<double> y{1.0};
+          for (const evaluate::SanityStep& step : other.cascading) y.push_back(std::isfinite(step.spearman) ? step.spearman : 0.0);
+          ys.push_back(std::move(y));
+        }
+      }
+      const std::vector<double> y = evaluate::mean_curve(ys);
+      layers = y.size() - 1;
+      std::vector<double> x(y.size());
+      for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i);
+      curves.push_back({scored.method, scored.baseline, x, y});
+    }
+    evaluate::PlotAxes axes;
+    axes.title = title + ": sanity, class " + label;
+    axes.x_label = "layers randomised, from the output down";
+    axes.y_label = "Spearman with the original map";
+    axes.x_max = static_cast<double>((std::max<size_t>(layers, 1) + 3) / 4 * 4);  // whole ticks
+    axes.y_min = -1.0;
+    write_plot(out / (prefix + ".sanity.png"), curves, axes, false, font);
+    ++written;
+  }
   return written;
 }
 
@@ -479,6 +605,10 @@ json image_json(const ImageEvaluation& image, const Model& model) {
   for (const Scored& scored : image.maps) {
     json entry = {{"method", scored.method}, {"baseline", scored.baseline}};
     entry.update(evaluate::map_evaluation_json(scored.evaluation));
+    if (!scored.cascading.empty()) {
+      entry["sanity"] = {{"cascading", evaluate::sanity_json(scored.cascading)},
+                         {"independent", evaluate::sanity_json(scored.independent)}};
+    }
     maps.push_back(std::move(entry));
   }
   json failures = json::array();
@@ -543,7 +673,8 @@ int run_evaluate(const Arguments& args) {
         std::vector<evaluate::MethodSummary> rows;
         std::vector<bool> baseline;
         summarise_rows({image}, rows, baseline, s);
-        print_table(rows, baseline, s, false);
+        if (!s.options.metrics.empty()) print_table(rows, baseline, s, false);
+        if (s.sanity) print_sanity_table({image}, s, false);
       }
       images.push_back(std::move(image));
     } catch (const InputError& e) {
@@ -559,18 +690,22 @@ int run_evaluate(const Arguments& args) {
   summarise_rows(images, rows, baseline, s);
   if (images.size() > 1) {
     std::cout << "over " << images.size() << " images: mean [95% interval]\n";
-    print_table(rows, baseline, s, true);
+    if (!s.options.metrics.empty()) print_table(rows, baseline, s, true);
+    if (s.sanity) print_sanity_table(images, s, true);
     std::vector<const ImageEvaluation*> all;
     for (const ImageEvaluation& image : images) all.push_back(&image);
     plots += write_plots(s.out, "mean", all, "mean of " + std::to_string(images.size()) + " images", s, model, font);
   }
-  std::cout << "lower is better: deletion, ROAD MoRF, drop; higher: insertion, ROAD LeRF and combined, increase. "
-               "Deletion alone misleads (holes push the input off the data); read it with insertion and ROAD.\n";
+  if (!s.options.metrics.empty()) {
+    std::cout << "lower is better: deletion, ROAD MoRF, drop; higher: insertion, ROAD LeRF and combined, increase. "
+                 "Deletion alone misleads (holes push the input off the data); read it with insertion and ROAD.\n";
+  }
   if (s.json) {
     json document = explain::result_header("evaluation");
     document["model"] = model_path.string();
     document["metrics"] = json::array();
     for (evaluate::Metric m : s.options.metrics) document["metrics"].push_back(std::string(evaluate::metric_name(m)));
+    if (s.sanity) document["metrics"].push_back("sanity");
     document["methods"] = s.methods;
     document["baselines"] = kBaselines;
     const int input_width = model.graph.nodes().front().item_shape[1];
@@ -581,7 +716,21 @@ int run_evaluate(const Arguments& args) {
     document["images"] = json::array();
     for (const ImageEvaluation& image : images) document["images"].push_back(image_json(image, model));
     document["summary"] = json::array();
-    for (size_t r = 0; r < rows.size(); ++r) document["summary"].push_back(evaluate::summary_json(rows[r], baseline[r]));
+    for (size_t r = 0; r < rows.size(); ++r) {
+      json row = evaluate::summary_json(rows[r], baseline[r]);
+      if (s.sanity) {
+        const SanitySummary m = summarise_sanity(images, rows[r].method);
+        row["images"] = std::max(row["images"].get<int>(), m.cascade_ssim.count);
+        const std::vector<std::pair<const char*, evaluate::Estimate>> estimates{
+            {"cascade_spearman", m.cascade_spearman}, {"cascade_spearman_abs", m.cascade_spearman_abs},
+            {"cascade_ssim", m.cascade_ssim},         {"independent_spearman", m.independent_spearman},
+            {"independent_ssim", m.independent_ssim}};
+        for (const auto& [key, e] : estimates) {
+          if (e.count > 0) row[key] = {{"mean", e.mean}, {"low", e.low}, {"high", e.high}};
+        }
+      }
+      document["summary"].push_back(std::move(row));
+    }
     document["skipped"] = json::array();
     for (const auto& [file, reason] : skipped) document["skipped"].push_back({{"file", file}, {"reason", reason}});
     write_json(s.out / "evaluation.json", document);

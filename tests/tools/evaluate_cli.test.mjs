@@ -118,3 +118,25 @@ test('evaluate: bad options say what is wrong', () => {
   assert.equal(result.code, 3);
   assert.match(result.stderr, /missing\.png: no such file; skipped/);
 });
+
+test('evaluate: the sanity cascade changes Grad-CAM\'s map and leaves the baselines\' as they were', () => {
+  const out = tempDir('evaluate-sanity');
+  const result = camlens('evaluate', ASTRONAUT, '--crop', FACE, '--metric', 'sanity', '--json', '--threads', '2', '--out', out);
+  assert.equal(result.code, 0, result.stderr);
+  const document = checkResult(readJson(path.join(out, 'evaluation.json')));
+  assert.deepEqual(document.metrics, ['sanity']);
+  const maps = document.images[0].maps;
+  const layers = maps[0].sanity.cascading.map((step) => step.layer);
+  assert.ok(layers.length > 10, `the emotion model's layers with parameters: ${layers}`);
+  assert.deepEqual(maps[0].sanity.independent.map((step) => step.layer), layers);
+  const gradCam = maps.find((m) => m.method === 'grad-cam');
+  assert.ok(gradCam.sanity.cascading.at(-1).spearman < 0.6, `grad-cam after the cascade: ${gradCam.sanity.cascading.at(-1).spearman}`);
+  for (const baseline of maps.filter((m) => m.baseline)) {
+    for (const step of [...baseline.sanity.cascading, ...baseline.sanity.independent]) {
+      for (const value of [step.spearman, step.spearman_abs, step.ssim]) close(value, 1, 1e-12, `${baseline.method} at ${step.layer}`);
+    }
+  }
+  assert.ok(maps.every((m) => !m.deletion && !m.road), 'only the sanity checks were asked for');
+  assert.ok(fs.existsSync(path.join(out, 'astronaut.sanity.png')));
+  assert.match(result.stdout, /all randomised: Spearman/);
+});

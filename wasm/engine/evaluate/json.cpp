@@ -1,6 +1,7 @@
 #include "evaluate/json.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace camlens::evaluate {
 
@@ -47,6 +48,18 @@ json summary_json(const MethodSummary& s, bool baseline) {
   add_estimate(out, "road_combined", s.road_combined);
   add_estimate(out, "average_drop", s.average_drop);
   add_estimate(out, "increase", s.increase);
+  return out;
+}
+
+json sanity_json(std::span<const SanityStep> steps) {
+  const auto number_or_null = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  json out = json::array();
+  for (const SanityStep& step : steps) {
+    out.push_back({{"layer", step.layer},
+                   {"spearman", number_or_null(step.spearman)},
+                   {"spearman_abs", number_or_null(step.spearman_abs)},
+                   {"ssim", number_or_null(step.ssim)}});
+  }
   return out;
 }
 
