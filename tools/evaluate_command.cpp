@@ -315,8 +315,6 @@ ImageEvaluation evaluate_image(Model& model, const fs::path& file, const Setting
           explain::explain_target(model, input, *method, explain::Target::of_class(result.target_class));
       result.maps.push_back(score(model, input, name, false, e.upsampled.front(),
                                   evaluate::method_map_maker(*method, input, result.target_class), result.target_class, s));
-    } catch (const explain::Cancelled&) {
-      throw;
     } catch (const Error& e) {
       result.failures.emplace_back(name, e.what());
     }
@@ -391,7 +389,7 @@ void print_table(const std::vector<evaluate::MethodSummary>& rows, const std::ve
     for (size_t i = 0; i < line.size(); ++i) {
       std::string cell = line[i];
       cell.resize(widths[i], ' ');
-      text += (i ? "  " : "  ") + cell;
+      text += "  " + cell;
     }
     text.erase(text.find_last_not_of(' ') + 1);
     std::cout << text << "\n";
@@ -516,7 +514,8 @@ int write_plots(const fs::path& out, const std::string& prefix, const std::vecto
                 const std::string& title, const Settings& s, const Model& model, const Font& font) {
   int written = 0;
   const ImageEvaluation& first = *images.front();
-  const std::string label = model.metadata.labels.at(first.target_class);
+  const std::string label =
+      images.size() == 1 ? "class " + model.metadata.labels.at(first.target_class) : "each image's explained class";
   for (const evaluate::Metric metric : {evaluate::Metric::deletion, evaluate::Metric::insertion, evaluate::Metric::road}) {
     if (!asked(s, metric)) continue;
     std::vector<CurveOf> curves;
@@ -551,7 +550,7 @@ int write_plots(const fs::path& out, const std::string& prefix, const std::vecto
     }
     evaluate::PlotAxes axes;
     const std::string name(evaluate::metric_name(metric));
-    axes.title = title + ": " + name + " of class " + label;
+    axes.title = title + ": " + name + " of " + label;
     if (metric == evaluate::Metric::road) {
       axes.x_label = "percentile of the map (pixels beyond it imputed)";
       axes.y_label = "probability change";
@@ -587,7 +586,7 @@ int write_plots(const fs::path& out, const std::string& prefix, const std::vecto
       curves.push_back({scored.method, scored.baseline, x, y});
     }
     evaluate::PlotAxes axes;
-    axes.title = title + ": sanity, class " + label;
+    axes.title = title + ": sanity, " + label;
     axes.x_label = "layers randomised, from the output down";
     axes.y_label = "Spearman with the original map";
     axes.x_max = static_cast<double>((std::max<size_t>(layers, 1) + 3) / 4 * 4);  // whole ticks

@@ -43,6 +43,8 @@ TEST_CASE("summary: curves averaged point by point; a method's summary reads onl
   CHECK(s.deletion_auc.mean == doctest::Approx(0.625));
   CHECK(s.average_drop.mean == doctest::Approx(0.25));
   CHECK(s.increase.mean == doctest::Approx(0.5));
+  CHECK(s.increase.low == 0.0);  // 0.5 -/+ 12.706 * 0.5: cut to the share's range
+  CHECK(s.increase.high == 1.0);
   CHECK(s.insertion_auc.count == 0);
   CHECK(s.road_combined.count == 0);
 }

@@ -1,5 +1,6 @@
 #include "evaluate/summary.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -15,6 +16,13 @@ double t_975(int degrees) {
                                       2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
                                       2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
   return degrees <= 30 ? kTable[degrees - 1] : 1.96;
+}
+
+// A share's interval cut to 0..1: Student's t knows nothing of the bounds.
+Estimate within_unit(Estimate e) {
+  e.low = std::max(0.0, e.low);
+  e.high = std::min(1.0, e.high);
+  return e;
 }
 
 }  // namespace
@@ -55,8 +63,8 @@ MethodSummary summarise(const std::string& method, std::span<const MapEvaluation
           mean_interval(morf),
           mean_interval(lerf),
           mean_interval(combined),
-          mean_interval(drop),
-          mean_interval(increase)};
+          within_unit(mean_interval(drop)),
+          within_unit(mean_interval(increase))};
 }
 
 std::vector<double> mean_curve(std::span<const std::vector<double>> curves) {

@@ -21,8 +21,8 @@ struct MethodSummary {
   std::string method;
   Estimate deletion_auc, insertion_auc;
   Estimate road_morf, road_lerf, road_combined;
-  Estimate average_drop;  // of the confidence change, 0..1
-  Estimate increase;      // the share of images whose confidence rose, 0..1
+  Estimate average_drop;  // of the confidence change, 0..1 (its interval cut to 0..1)
+  Estimate increase;      // the share of images whose confidence rose, 0..1 (likewise)
 };
 MethodSummary summarise(const std::string& method, std::span<const MapEvaluation> evaluations);
 
