@@ -78,7 +78,8 @@ Usage:
                                             where every class of a dataset looks; flags shortcuts
   camlens evaluate IMAGE|FOLDER... --out DIR
                                             is the map telling the truth? deletion, insertion,
-                                            ROAD and confidence per method, against baselines
+                                            ROAD, confidence and sanity checks per method,
+                                            against baselines
   camlens <command> --help                  a command's options
 
 The model is models/emotion (found from the executable's repository, else the current
