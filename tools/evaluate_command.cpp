@@ -26,6 +26,7 @@
 #include "core/error.h"
 #include "evaluate/baselines.h"
 #include "evaluate/evaluate.h"
+#include "evaluate/insertion.h"
 #include "evaluate/json.h"
 #include "evaluate/plot.h"
 #include "evaluate/sanity.h"
@@ -82,6 +83,8 @@ Options:
   --class K             explain and score class K (an index or a label; default: the top class)
   --crop x,y,w,h        the box of each image the model sees, in pixels (default: the model's)
   --step N              pixels per deletion/insertion step (default: the input's width)
+  --deletion-value V    what a deleted pixel becomes, in the model's input values (default 0)
+  --blur TAPS,SIGMA     insertion's starting blur, the RISE authors' kernel (default 11,5)
   --batch N             variants per forward pass (default 16)
   --seed N              the random baseline's and ROAD's noise (default 0)
   --json                also write DIR/evaluation.json
@@ -95,6 +98,7 @@ const std::vector<OptionSpec>& evaluate_option_specs() {
   static const std::vector<OptionSpec> specs{
       {"out", true},  {"model", true}, {"method", true}, {"metric", true}, {"class", true},   {"step", true},
       {"batch", true}, {"seed", true},  {"json", false},  {"quiet", false}, {"threads", true}, {"crop", true},
+      {"deletion-value", true}, {"blur", true},
   };
   return specs;
 }
@@ -157,6 +161,17 @@ int class_of(const Model& model, const std::string& argument) {
   throw UsageError("--class '" + argument + "' is neither a class index nor a label; classes: " + listed);
 }
 
+// A finite number for --option.
+double parse_number(const std::string& text, std::string_view option) {
+  std::istringstream in(text);
+  double value = 0.0;
+  char extra = 0;
+  if (!(in >> value) || in >> extra || !std::isfinite(value)) {
+    throw UsageError("--" + std::string(option) + " needs a number, got '" + text.substr(0, 40) + "'");
+  }
+  return value;
+}
+
 // "x,y,w,h" in pixels.
 CropBox parse_crop(const std::string& text) {
   std::vector<int> parts;
@@ -191,6 +206,18 @@ Settings settings_from(const Arguments& args, const Model& model) {
   if (args.has("class")) s.class_index = class_of(model, *args.get("class"));
   if (args.has("crop")) s.crop = parse_crop(*args.get("crop"));
   if (args.has("step")) s.options.curve.step = parse_int(*args.get("step"), "step", 1);
+  if (args.has("deletion-value")) s.options.curve.deletion_value = parse_number(*args.get("deletion-value"), "deletion-value");
+  if (args.has("blur")) {
+    const std::vector<std::string> parts = split_commas(*args.get("blur"));
+    if (parts.size() != 2) throw UsageError("--blur needs TAPS,SIGMA (e.g. 11,5), got '" + args.get("blur")->substr(0, 40) + "'");
+    s.options.curve.blur_taps = parse_int(parts[0], "blur", 1);
+    s.options.curve.blur_sigma = parse_number(parts[1], "blur");
+    try {
+      evaluate::rise_kernel(s.options.curve.blur_taps, s.options.curve.blur_sigma);
+    } catch (const Error& e) {
+      throw UsageError(std::string("--blur: ") + e.what());
+    }
+  }
   if (args.has("batch")) s.options.batch_size = parse_int(*args.get("batch"), "batch", 1);
   if (args.has("seed")) s.seed = static_cast<std::uint32_t>(parse_int(*args.get("seed"), "seed", 0));
   s.options.road.seed = s.seed;
@@ -709,6 +736,8 @@ int run_evaluate(const Arguments& args) {
     document["baselines"] = kBaselines;
     const int input_width = model.graph.nodes().front().item_shape[1];
     document["settings"] = {{"step", s.options.curve.step > 0 ? s.options.curve.step : input_width},
+                            {"deletion_value", s.options.curve.deletion_value},
+                            {"blur", {{"taps", s.options.curve.blur_taps}, {"sigma", s.options.curve.blur_sigma}}},
                             {"batch_size", s.options.batch_size},
                             {"seed", s.seed},
                             {"road", {{"percentiles", s.options.road.percentiles}, {"noise", s.options.road.noise}}}};

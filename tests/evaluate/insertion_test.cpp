@@ -23,7 +23,8 @@ double tap(int t) {
 }  // namespace
 
 TEST_CASE("insertion: RISE's kernel, its reflected taps worked by hand") {
-  const std::array<double, 11> k = rise_kernel();
+  const std::vector<double> k = rise_kernel();
+  REQUIRE(k.size() == 11);
   // The centre gathers taps 0 and +-11 (reflected back onto it); the edge sample 0 gathers
   // 5, -6, 16 and -17 (reflect: -1 -> 0, 11 -> 10, 22 -> 0 ...).
   CHECK(k[5] == doctest::Approx(tap(0) + 2 * tap(11)).epsilon(1e-12));
@@ -31,13 +32,21 @@ TEST_CASE("insertion: RISE's kernel, its reflected taps worked by hand") {
   CHECK(std::accumulate(k.begin(), k.end(), 0.0) == doctest::Approx(1.0).epsilon(1e-12));
   for (int i = 0; i < 5; ++i) CHECK(k[i] == doctest::Approx(k[10 - i]).epsilon(1e-12));
   CHECK(k[0] < k[5]);  // still a bump, if a flat one
+
+  // gkern(3, 1): taps -4..4; the centre gathers taps 0 and +-3, the edge sample 0 taps 1, -2 and 4.
+  const std::vector<double> small = rise_kernel(3, 1.0);
+  double total = 0.0;
+  for (int t = -4; t <= 4; ++t) total += std::exp(-t * t / 2.0);
+  CHECK(small[1] == doctest::Approx((1.0 + 2 * std::exp(-4.5)) / total).epsilon(1e-12));
+  CHECK(small[0] == doctest::Approx((std::exp(-0.5) + std::exp(-2.0) + std::exp(-8.0)) / total).epsilon(1e-12));
+  CHECK_THROWS_WITH(rise_kernel(4, 1.0), doctest::Contains("odd number of taps"));
 }
 
 TEST_CASE("insertion: the blur keeps a constant inside and pads with zeros at the edges") {
   Tensor image(Shape::nhwc(1, 13, 12, 2));
   image.fill(2.0f);
   const Tensor blurred = rise_blur(image);
-  const std::array<double, 11> k = rise_kernel();
+  const std::vector<double> k = rise_kernel();
   const double half = k[5] + k[6] + k[7] + k[8] + k[9] + k[10];  // the taps inside at the edge
   CHECK(blurred.at(0, 6, 6, 1) == doctest::Approx(2.0).epsilon(1e-6));
   CHECK(blurred.at(0, 0, 0, 0) == doctest::Approx(2.0 * half * half).epsilon(1e-6));

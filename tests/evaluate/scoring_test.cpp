@@ -82,6 +82,9 @@ TEST_CASE("evaluate: a deletion curve through a linear model, worked by hand (st
   // The default step is the input's width: 3 pixels, so points at 0, 3, 6.
   VariantScorer by_width(model, input, 0, 16);
   CHECK(deletion_curve(by_width, map).changed == std::vector<int>{0, 3, 6});
+  // Deleting to 1.0, the value every pixel has already, changes nothing.
+  const PixelCurve unchanged = deletion_curve(by_width, map, {.deletion_value = 1.0});
+  for (double score : unchanged.scores) CHECK(score == doctest::Approx(sigmoid(6)));
 }
 
 TEST_CASE("evaluate: a map of the wrong size is refused with the size it needs") {

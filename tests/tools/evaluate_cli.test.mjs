@@ -103,6 +103,20 @@ test('evaluate: a folder gets each image, the means with their 95% intervals and
   assert.ok(!fs.existsSync(path.join(out, 'mean.road.png')));
 });
 
+test('evaluate: a one-tap blur leaves insertion flat at the input\'s probability; the settings are recorded', () => {
+  const out = tempDir('evaluate-blur');
+  const result = camlens('evaluate', ASTRONAUT, '--crop', FACE, '--metric', 'insertion', '--blur', '1,1', '--deletion-value', '-1',
+                         '--step', '512', '--json', '--threads', '2', '--out', out);
+  assert.equal(result.code, 0, result.stderr);
+  const document = checkResult(readJson(path.join(out, 'evaluation.json')));
+  assert.deepEqual([document.settings.step, document.settings.deletion_value, document.settings.blur], [512, -1, { taps: 1, sigma: 1 }]);
+  const image = document.images[0];
+  for (const map of image.maps) {
+    assert.equal(map.insertion.scores.length, 9);  // 4096 pixels, 512 a step
+    for (const score of map.insertion.scores) close(score, image.probability, 1e-5, `${map.method}'s insertion`);
+  }
+});
+
 test('evaluate: bad options say what is wrong', () => {
   const out = tempDir('evaluate-bad');
   let result = camlens('evaluate', ASTRONAUT, '--metric', 'deletion,faithiness', '--out', out);
@@ -111,6 +125,9 @@ test('evaluate: bad options say what is wrong', () => {
   result = camlens('evaluate', ASTRONAUT, '--out', out, '--crop', '1,2,3');
   assert.equal(result.code, 2);
   assert.match(result.stderr, /--crop needs x,y,w,h/);
+  result = camlens('evaluate', ASTRONAUT, '--out', out, '--blur', '4,2');
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--blur: evaluate: the blur needs an odd number of taps/);
   result = camlens('evaluate', ASTRONAUT);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /--out DIR is required/);

@@ -12,7 +12,8 @@ int curve_step(const CurveOptions& options, const Tensor& input) {
 PixelCurve deletion_curve(VariantScorer& scorer, const explain::Map& map, const CurveOptions& options) {
   const Tensor& input = scorer.input();
   check_map_fits(map, input, "deletion");
-  const Tensor removed(input.shape());  // zero-filled: what a deleted pixel becomes
+  Tensor removed(input.shape());
+  removed.fill(static_cast<float>(options.deletion_value));
   return replacement_curve(scorer, input, removed, rank_pixels(map), curve_step(options, input), "deletion");
 }
 

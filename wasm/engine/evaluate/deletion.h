@@ -6,8 +6,12 @@
 
 namespace camlens::evaluate {
 
+// The defaults are the RISE authors' evaluation's.
 struct CurveOptions {
-  int step = 0;  // pixels per step; 0: the input's width, as the RISE authors' evaluation does
+  int step = 0;                 // pixels per step; 0: the input's width
+  double deletion_value = 0.0;  // what a deleted pixel becomes, in the model's input values
+  int blur_taps = 11;           // insertion's starting blur (insertion.h)
+  double blur_sigma = 5.0;
 };
 
 // `map` at the input's size ranks the pixels (rank_pixels).
