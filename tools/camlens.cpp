@@ -45,6 +45,7 @@
 #include "train/architecture.h"
 #include "audit_command.h"
 #include "data_command.h"
+#include "evaluate_command.h"
 #include "train_command.h"
 
 namespace fs = std::filesystem;
@@ -75,6 +76,10 @@ Usage:
                                             Fashion-MNIST with a marker planted on one class
   camlens audit --model M --data DIR --out OUT
                                             where every class of a dataset looks; flags shortcuts
+  camlens evaluate IMAGE|FOLDER... --out DIR
+                                            is the map telling the truth? deletion, insertion,
+                                            ROAD, confidence and sanity checks per method,
+                                            against baselines
   camlens <command> --help                  a command's options
 
 The model is models/emotion (found from the executable's repository, else the current
@@ -890,6 +895,7 @@ const std::vector<Command>& commands() {
       {"train", kTrainHelp, train_option_specs(), run_train},
       {"data", kDataHelp, data_option_specs(), run_data},
       {"audit", kAuditHelp, audit_option_specs(), run_audit},
+      {"evaluate", kEvaluateHelp, evaluate_option_specs(), run_evaluate},
   };
   return table;
 }
