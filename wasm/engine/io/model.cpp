@@ -40,9 +40,13 @@ std::string text_of(const std::filesystem::path& path, uint64_t most_bytes, cons
   return std::string(bytes.begin(), bytes.end());
 }
 
+// metadata.json's text parsed (null when empty), before anything heavier reads the model.
+json parse_metadata(std::string_view metadata_json) {
+  return metadata_json.empty() ? json() : jf::parse(metadata_json, "metadata.json");
+}
+
 // Names the logits and the probabilities of a freshly imported graph and resolves its metadata.
-Model finish_model(Graph graph, const json* user_metadata, std::string_view metadata_json) {
-  const json metadata_file = metadata_json.empty() ? json() : jf::parse(metadata_json, "metadata.json");
+Model finish_model(Graph graph, const json* user_metadata, const json& metadata_file) {
   Model result{std::move(graph), {}, {}, {}};
   const std::vector<NodeInfo> nodes = result.graph.nodes();
   const NodeInfo& output = nodes.back();
@@ -52,7 +56,7 @@ Model finish_model(Graph graph, const json* user_metadata, std::string_view meta
   } else {
     result.logits = output.name;
   }
-  result.metadata = resolve_metadata(user_metadata, metadata_json.empty() ? nullptr : &metadata_file, result.graph,
+  result.metadata = resolve_metadata(user_metadata, metadata_file.is_null() ? nullptr : &metadata_file, result.graph,
                                      result.logits);
   return result;
 }
@@ -111,14 +115,16 @@ class ExternalFiles {
 Model load_model(std::string_view model_json, std::span<const ShardBytes> shards, std::string_view metadata_json) {
   const json model = jf::parse(model_json, "model.json");
   jf::as_object(model, "model.json");
+  const json metadata_file = parse_metadata(metadata_json);
   const Weights weights = read_weights(jf::require(model, "weightsManifest", "model.json"), shards);
   Graph graph = is_graph_model(model) ? import_graph_model(model, weights) : import_layers_model(model, weights);
-  return finish_model(std::move(graph), jf::find(model, "userDefinedMetadata"), metadata_json);
+  return finish_model(std::move(graph), jf::find(model, "userDefinedMetadata"), metadata_file);
 }
 
 Model load_onnx_model(std::span<const uint8_t> onnx_bytes, const onnx::ExternalDataReader& external,
                       std::string_view metadata_json) {
-  return finish_model(import_onnx_model(onnx_bytes, external), nullptr, metadata_json);
+  const json metadata_file = parse_metadata(metadata_json);
+  return finish_model(import_onnx_model(onnx_bytes, external), nullptr, metadata_file);
 }
 
 Model load_model_file(const std::filesystem::path& model_path) {
