@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <protozero/pbf_writer.hpp>
@@ -273,6 +275,32 @@ TEST_CASE("ONNX Conv: SAME_LOWER puts the odd padding pixel first, SAME_UPPER la
     // SAME_LOWER pads the top and left: the first output reads padding (0); SAME_UPPER reads pixel 1.
     CHECK(out[0] == (std::string(mode) == "SAME_LOWER" ? 0.0f : 1.0f));
     CHECK(out[5] == (std::string(mode) == "SAME_LOWER" ? 1.0f : 6.0f));
+  }
+}
+
+TEST_CASE("ONNX MaxPool with ceil_mode keeps the windows that start inside the image") {
+  // 3x3 windows: on 6 pixels, stride 2, floor gives 2 windows and ceil 3 (the last one half outside);
+  // on 5 pixels padded by 1, stride 3, ceil would start a third window in the right padding: PyTorch drops it.
+  for (const auto& [size, pad, stride, expected] : {std::tuple{6, 0, 2, 3}, std::tuple{7, 0, 2, 3}, std::tuple{5, 1, 3, 2}}) {
+    CAPTURE(size);
+    CAPTURE(stride);
+    OnnxBuilder b;
+    b.input_dims = {1, 1, size, size};
+    b.node("MaxPool", "pool", {"x"}, {attr_ints("kernel_shape", {3, 3}), attr_ints("strides", {stride, stride}),
+                                      attr_ints("pads", {pad, pad, pad, pad}), attr_int("ceil_mode", 1)});
+    Graph graph = b.graph();
+    std::vector<float> x(static_cast<size_t>(size * size));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7) % 13);
+    const Tensor& out = graph.forward(nhwc_input(x, 1, size, size));
+    REQUIRE(out.shape() == (Shape{1, expected, expected, 1}));
+    for (int oy = 0; oy < expected; ++oy)
+      for (int ox = 0; ox < expected; ++ox) {
+        float best = -1.0f;
+        for (int y = oy * stride - pad; y < oy * stride - pad + 3; ++y)
+          for (int xx = ox * stride - pad; xx < ox * stride - pad + 3; ++xx)
+            if (y >= 0 && y < size && xx >= 0 && xx < size) best = std::max(best, x[static_cast<size_t>(y * size + xx)]);
+        CHECK(out[static_cast<size_t>(oy * expected + ox)] == best);
+      }
   }
 }
 

@@ -613,11 +613,15 @@ class OnnxImporter {
     const Value& x = map_input(n, 0);
     const std::vector<int64_t> kernel = ints_attr(n, "kernel_shape", {});
     if (kernel.size() != 2) fail("ONNX: ", n.who(), " has kernel_shape ", dims_str(kernel), "; camlens supports 2-D pools");
-    if (int_attr(n, "ceil_mode", 0) != 0) {
-      fail("ONNX: ", n.who(), " rounds its output size up (ceil_mode); camlens supports ceil_mode=0 (PyTorch's default)");
-    }
-    const Window2D window = window_of(n, window_int(n, "a kernel size", kernel[0], 1), window_int(n, "a kernel size", kernel[1], 1), x);
+    Window2D window = window_of(n, window_int(n, "a kernel size", kernel[0], 1), window_int(n, "a kernel size", kernel[1], 1), x);
     if (window.dilation_h != 1 || window.dilation_w != 1) fail("ONNX: ", n.who(), " has dilations; camlens pools support none");
+    if (int_attr(n, "ceil_mode", 0) != 0) {
+      if (n.op_type != "MaxPool" || window.padding_mode != PaddingMode::explicit_pads) {
+        fail("ONNX: ", n.who(), " rounds its output size up (ceil_mode); camlens supports that for MaxPool with explicit "
+             "pads only");
+      }
+      window.explicit_padding = ceil_mode_padding(window, static_cast<int>(x.dims[2]), static_cast<int>(x.dims[3]));
+    }
     if (n.op_type == "MaxPool") {
       add_layer(n, std::make_unique<MaxPool>(engine_name(n), window), {x.node}, Layout::nchw);
       return;
@@ -628,6 +632,23 @@ class OnnxImporter {
            "only (PyTorch: AvgPool2d(..., count_include_pad=False), or no padding)");
     }
     add_layer(n, std::make_unique<AvgPool>(engine_name(n), window), {x.node}, Layout::nchw);
+  }
+
+  // ceil_mode's output size as floor's with more padding at the bottom and right: max pooling
+  // ignores padding, so the extra rows change no value. As in PyTorch, no window starts in the
+  // bottom or right padding.
+  static Padding ceil_mode_padding(const Window2D& window, int in_h, int in_w) {
+    auto extra = [](int in, int begin, int end, int kernel, int stride) {
+      const int span = in + begin + end - kernel;
+      if (span < 0) return end;
+      int out = (span + stride - 1) / stride + 1;
+      if ((out - 1) * stride >= in + begin) --out;
+      return std::max(end, (out - 1) * stride + kernel - in - begin);
+    };
+    Padding pads = window.explicit_padding;
+    pads.bottom = extra(in_h, pads.top, pads.bottom, window.kernel_h, window.stride_h);
+    pads.right = extra(in_w, pads.left, pads.right, window.kernel_w, window.stride_w);
+    return pads;
   }
 
   void add_global_pool(const Node& n) {

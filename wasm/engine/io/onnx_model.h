@@ -6,7 +6,7 @@
 //
 // Ops: Conv (2-D; groups: full, depthwise with any multiplier, and grouped, held as one
 //   convolution with a block-diagonal kernel), BatchNormalization (inference), Relu, Clip (as ReLU
-//   when min is 0 and max is absent, ReLU6 when max is 6), MaxPool, AveragePool (padding excluded
+//   when min is 0 and max is absent, ReLU6 when max is 6), MaxPool (ceil_mode too), AveragePool (padding excluded
 //   from the average, or no padding), GlobalAveragePool, Flatten, Gemm, MatMul (by a constant),
 //   Add (two tensors, or a tensor and a per-channel constant), Concat (channels), Pad (zeros
 //   around height and width), Reshape (to
