@@ -432,6 +432,21 @@ TEST_CASE("ONNX errors name what is wrong") {
     b.node("Conv", "conv", {"x", "w"}, {attr_ints("kernel_shape", {1, 1})});
     CHECK(import_error(b.bytes()).find("holds 8 bytes of data; its shape and type (FLOAT) need 12") != std::string::npos);
   }
+  SUBCASE("an Unsqueeze naming one axis twice") {
+    OnnxBuilder b;
+    b.init({"c", {2}, {}, {1, 2}});
+    b.init({"axes", {2}, {}, {0, 0}});
+    b.node("Unsqueeze", "twice", {"c", "axes"});
+    b.node("Relu", "relu", {"x"});
+    CHECK(import_error(b.bytes()).find("Unsqueeze 'twice' names axis 0 twice") != std::string::npos);
+  }
+  SUBCASE("a Reshape to sizes too big to multiply") {
+    OnnxBuilder b;
+    b.init({"shape", {3}, {}, {1, int64_t{1} << 40, int64_t{1} << 40}});
+    b.node("Reshape", "huge", {"x", "shape"});
+    CHECK(import_error(b.bytes()).find("Reshape 'huge' reshapes [1, 3, 4, 4] to [1, 1099511627776, 1099511627776]; the sizes do not match") !=
+          std::string::npos);
+  }
   SUBCASE("external data without a file to read it from") {
     OnnxBuilder b;
     b.init({"w", {1, 3, 1, 1}, {}, {}, true, "w.bin"});

@@ -409,6 +409,9 @@ class OnnxImporter {
     const std::vector<int64_t>& index_dims = constant_input(n, 1).dims;
     out.dims.insert(out.dims.end(), index_dims.begin(), index_dims.end());
     out.dims.insert(out.dims.end(), data.dims.begin() + axis + 1, data.dims.end());
+    if (indices.size() > onnx::kMaxTensorElements / static_cast<uint64_t>(std::max<int64_t>(1, outer * inner))) {
+      fail("ONNX: ", n.who(), " gathers more than ", onnx::kMaxTensorElements, " values");
+    }
     for (int64_t o = 0; o < outer; ++o) {
       for (int64_t index : indices) {
         if (index < -size || index >= size) fail("ONNX: ", n.who(), " gathers index ", index, " of an axis of ", size);
@@ -469,11 +472,14 @@ class OnnxImporter {
     if (unsqueeze) {
       const size_t rank = dims.size() + axes.size();
       std::vector<bool> inserted(rank, false);
-      for (int64_t axis : axes) inserted[normalise_axis(axis, rank, n)] = true;
+      for (int64_t axis : axes) {
+        const size_t d = normalise_axis(axis, rank, n);
+        if (inserted[d]) fail("ONNX: ", n.who(), " names axis ", axis, " twice");
+        inserted[d] = true;
+      }
       std::vector<int64_t> out;
       size_t next = 0;
-      for (size_t d = 0; d < rank; ++d) out.push_back(inserted[d] ? 1 : dims.at(next++));
-      if (next != dims.size()) fail("ONNX: ", n.who(), " names an axis twice");
+      for (size_t d = 0; d < rank; ++d) out.push_back(inserted[d] ? 1 : dims[next++]);
       return out;
     }
     std::vector<bool> removed(dims.size(), axes.empty());
@@ -694,9 +700,14 @@ class OnnxImporter {
     int inferred = -1;
     for (size_t i = 0; i < target.size(); ++i) {
       if (target[i] == 0 && int_attr(n, "allowzero", 0) == 0 && i < x.dims.size()) target[i] = x.dims[i];
-      if (target[i] == -1 && inferred < 0) inferred = static_cast<int>(i);
-      else if (target[i] <= 0) fail("ONNX: ", n.who(), " reshapes to ", dims_str(constant_ints(n, 1)), "; not supported");
-      else known *= target[i];
+      if (target[i] == -1 && inferred < 0) {
+        inferred = static_cast<int>(i);
+      } else if (target[i] <= 0 || target[i] > total || known > total / target[i]) {
+        fail("ONNX: ", n.who(), " reshapes ", dims_str(x.dims), " to ", dims_str(constant_ints(n, 1)),
+             "; the sizes do not match");
+      } else {
+        known *= target[i];
+      }
     }
     if (inferred >= 0 && known > 0) target[static_cast<size_t>(inferred)] = total / known;
     if (product(target) != total || target.empty() || target[0] != 1) {
@@ -705,7 +716,7 @@ class OnnxImporter {
     }
     if (target.size() == 2) {
       flatten_to_rows(n, x);
-    } else if (x.layout == Layout::channels && product(target, 2) == 1 && target[1] == x.channels()) {
+    } else if (target.size() > 2 && x.layout == Layout::channels && product(target, 2) == 1 && target[1] == x.channels()) {
       set_alias(n, x, target);
     } else {
       fail("ONNX: ", n.who(), " reshapes ", dims_str(x.dims), " to ", dims_str(target), "; camlens supports reshapes to "
