@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses (tests/fuzz/*_fuzz.cpp) with clang, ASan and UBSan in build/fuzz, and runs them.
 #
-#   scripts/fuzz.sh [TARGET] [SECONDS]   fuzz TARGET (image, graph_model, layers_model, weights, metadata;
+#   scripts/fuzz.sh [TARGET] [SECONDS]   fuzz TARGET (image, graph_model, layers_model, weights, metadata, onnx;
 #                                        all by default) for SECONDS each (default 60); prints executions,
 #                                        coverage and time per target. Extra libFuzzer flags: FUZZ_FLAGS,
 #                                        e.g. FUZZ_FLAGS="-fork=1 -ignore_crashes=1" to go on past a crash.
@@ -46,7 +46,10 @@ rm -rf $build/seeds
 python3 tests/fuzz/make_corpus.py $build/seeds || exit 1
 
 dictionary() {  # $1: target
-  if [ "$1" = image ]; then echo tests/fuzz/image.dict; else echo tests/fuzz/json.dict; fi
+  case "$1" in
+    image | onnx) echo "tests/fuzz/$1.dict" ;;
+    *) echo tests/fuzz/json.dict ;;
+  esac
 }
 
 # -rss_limit_mb: a parser asked to allocate without bound is a finding, not a machine to fill.

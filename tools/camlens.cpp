@@ -83,7 +83,9 @@ Usage:
   camlens <command> --help                  a command's options
 
 The model is models/emotion (found from the executable's repository, else the current
-directory) unless --model DIR names a folder holding a TensorFlow.js model.json.
+directory) unless --model DIR names a folder holding a TensorFlow.js model.json, or
+--model FILE.onnx an ONNX model (torch.onnx.export, opsets 11 to 18) with its metadata in
+FILE.metadata.json or metadata.json beside it (labels, input size, mean/std, crop).
 
 Exit codes: 0 success; 1 an explanation failed or an output could not be written;
 2 bad usage; 3 an input file (image or model) could not be read: the other images
@@ -95,7 +97,7 @@ constexpr const char* kPredictHelp = R"(Usage: camlens predict IMAGE... [options
 Prints the most probable classes of each image (PNG, JPEG, BMP, GIF).
 
 Options:
-  --model DIR       the model folder (default: models/emotion)
+  --model DIR       the model folder, or an .onnx file (default: models/emotion)
   --top K           how many classes to show (default 3)
   --crop x,y,w,h    the box of the image the model sees, in pixels (default: the model's
                     metadata, e.g. the largest centred square)
@@ -118,7 +120,7 @@ skipped; the others are still written (exit code 3).
 
 Options:
   --out DIR               where to write (created if missing); required
-  --model DIR             the model folder (default: models/emotion)
+  --model DIR             the model folder, or an .onnx file (default: models/emotion)
   --method NAME[,NAME]    methods from 'camlens methods', or all (default grad-cam)
   --layer NAME            the layer to explain, or a unique part of its name (default: the
                           model's, see 'camlens layers'); per-pixel methods ignore it
@@ -141,7 +143,7 @@ maps), and whether a CAM method can explain it (a spatial map feeding the logits
 layer is marked.
 
 Options:
-  --model DIR   the model folder (default: models/emotion)
+  --model DIR   the model folder, or an .onnx file (default: models/emotion)
   --json        print the model's description (docs/result.schema.json, kind "model")
   --help        this text
 )";
@@ -155,7 +157,7 @@ and L2 decay keep it a picture rather than noise. Written as a PNG at the model'
 
 Options:
   --out FILE.png    where to write the image; required
-  --model DIR       the model folder (default: models/emotion)
+  --model DIR       the model folder, or an .onnx file (default: models/emotion)
   --class K         the class to maximise ...
   --channel LAYER:C ... or a channel of a layer
   --steps N         gradient steps (default 128)
@@ -263,7 +265,7 @@ LoadedModel load_model_argument(const std::optional<std::string>& argument) {
   if (fs::is_directory(path)) path /= "model.json";
   if (!fs::is_regular_file(path)) {
     throw InputError("--model: no file " + path.string() +
-                     "; give a folder holding a TensorFlow.js model.json, or that file");
+                     "; give a folder holding a TensorFlow.js model.json, that file, or an .onnx file");
   }
   try {
     return {load_model_file(path), path};

@@ -74,23 +74,27 @@ std::vector<ShardFile> synthesized_shards(const json& model, std::size_t limit) 
   return files;
 }
 
+void forward_if_small(Model& model) {
+  const Shape item = model.graph.nodes().front().item_shape;  // nodes() returns a copy
+  Shape shape;
+  switch (item.rank()) {
+    case 1: shape = Shape{1, item[0]}; break;
+    case 2: shape = Shape{1, item[0], item[1]}; break;
+    case 3: shape = Shape::nhwc(1, item[0], item[1], item[2]); break;
+    default: return;
+  }
+  if (shape.size() > (1u << 16)) return;  // big inputs are slow, not wrong
+  Tensor input(shape);
+  input.fill(0.25f);
+  model.graph.forward(input);
+}
+
 void load_and_run(std::string_view model_json) {
   const json parsed = json::parse(model_json, nullptr, false);  // discarded (not JSON): no shards
   const std::vector<ShardFile> files = synthesized_shards(parsed);
   try {
     Model model = load_model(model_json, shard_views(files));
-    const Shape item = model.graph.nodes().front().item_shape;  // nodes() returns a copy
-    Shape shape;
-    switch (item.rank()) {
-      case 1: shape = Shape{1, item[0]}; break;
-      case 2: shape = Shape{1, item[0], item[1]}; break;
-      case 3: shape = Shape::nhwc(1, item[0], item[1], item[2]); break;
-      default: return;
-    }
-    if (shape.size() > (1u << 16)) return;  // big inputs are slow, not wrong
-    Tensor input(shape);
-    input.fill(0.25f);
-    model.graph.forward(input);
+    forward_if_small(model);
   } catch (const Error&) {
   }
 }

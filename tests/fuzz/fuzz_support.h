@@ -26,6 +26,9 @@ inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
 // `limit` bytes (read_weights then refuses the missing shards itself).
 std::vector<ShardFile> synthesized_shards(const nlohmann::json& model, std::size_t limit = 8u << 20);
 
+// One forward pass on a constant image, as `camlens predict` would run, when the model's input is small.
+void forward_if_small(Model& model);
+
 // load_model on a fuzzed model.json with synthesized shards; when it loads and its input is small,
 // one forward pass on a constant image, as `camlens predict` would run.
 void load_and_run(std::string_view model_json);

@@ -6,7 +6,8 @@
 Seeds are derived, not committed: the fixture images and sample photos, tiny PNGs in every colour
 type stb reads, the shipped models cut down to each prefix of their layers (small enough for quick
 mutation), their weight manifests with a few tensors each (also stored quantized), and metadata
-variants of the emotion model's, which the metadata harness resolves against that model's graph.
+variants of the emotion model's, which the metadata harness resolves against that model's graph,
+and small ONNX models covering the importer's ops, written with the few protobuf encodings they need.
 """
 import json
 import struct
@@ -223,11 +224,127 @@ def metadata_seeds(out):
     write(folder, "fashion_mnist.json", json.dumps(fashion))
 
 
+# ---- ONNX seeds: protobuf fields as onnx.proto numbers them ----
+
+def varint(value):
+    value &= (1 << 64) - 1  # negative int64 as protobuf writes it: ten bytes
+    out = b""
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out += bytes([byte | 0x80])
+        else:
+            return out + bytes([byte])
+
+
+def field_varint(number, value):
+    return varint(number << 3) + varint(value)
+
+
+def field_bytes(number, data):
+    data = data.encode() if isinstance(data, str) else data
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+
+def onnx_tensor(name, dims, floats=None, ints=None, raw=True):
+    out = b"".join(field_varint(1, d) for d in dims) + field_varint(2, 1 if ints is None else 7) + field_bytes(8, name)
+    if ints is not None:
+        return out + field_bytes(9, struct.pack(f"<{len(ints)}q", *ints))
+    if raw:
+        return out + field_bytes(9, struct.pack(f"<{len(floats)}f", *floats))
+    return out + field_bytes(4, struct.pack(f"<{len(floats)}f", *floats))
+
+
+def onnx_attribute(name, value):
+    if isinstance(value, str):
+        return field_bytes(1, name) + field_bytes(4, value) + field_varint(20, 3)
+    if isinstance(value, list):
+        return field_bytes(1, name) + b"".join(field_varint(8, v) for v in value) + field_varint(20, 7)
+    if isinstance(value, float):
+        return field_bytes(1, name) + varint(2 << 3 | 5) + struct.pack("<f", value) + field_varint(20, 1)
+    return field_bytes(1, name) + field_varint(3, value) + field_varint(20, 2)
+
+
+def onnx_node(op, name, inputs, attributes=None):
+    out = b"".join(field_bytes(1, i) for i in inputs) + field_bytes(2, name + "_out") + field_bytes(3, name) + field_bytes(4, op)
+    return out + b"".join(field_bytes(5, onnx_attribute(k, v)) for k, v in (attributes or {}).items())
+
+
+def onnx_value_info(name, dims):
+    shape = b"".join(field_bytes(1, field_varint(1, d)) for d in dims)
+    return field_bytes(1, name) + field_bytes(2, field_bytes(1, field_varint(1, 1) + field_bytes(2, shape)))
+
+
+def onnx_model(nodes, initializers, input_dims, opset=13):
+    output = nodes[-1][1] + "_out"
+    graph = b"".join(field_bytes(1, onnx_node(*n)) for n in nodes) + field_bytes(2, "seed")
+    graph += b"".join(field_bytes(5, t) for t in initializers)
+    graph += field_bytes(11, onnx_value_info("x", input_dims)) + field_bytes(12, onnx_value_info(output, []))
+    opset_import = field_bytes(1, "") + field_varint(2, opset)
+    return field_varint(1, 8) + field_bytes(2, "make_corpus") + field_bytes(7, graph) + field_bytes(8, opset_import)
+
+
+def ramp(count, scale=0.1):
+    return [((i * 7) % 11 - 5) * scale for i in range(count)]
+
+
+def onnx_seeds(out):
+    """A residual block with a linear head, a VGG-style stack, grouped and depthwise convolutions."""
+    folder = out / "onnx"
+    resnet = [
+        ("Conv", "conv1", ["x", "w1", "b1"], {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1], "group": 1}),
+        ("Relu", "relu1", ["conv1_out"]),
+        ("Conv", "conv2", ["relu1_out", "w2"], {"kernel_shape": [3, 3], "auto_pad": "SAME_UPPER"}),
+        ("Add", "add", ["conv2_out", "relu1_out"]),
+        ("Clip", "relu6", ["add_out", "zero", "six"]),
+        ("GlobalAveragePool", "gap", ["relu6_out"]),
+        ("Flatten", "flat", ["gap_out"], {"axis": 1}),
+        ("Gemm", "fc", ["flat_out", "wfc", "bfc"], {"transB": 1}),
+        ("Softmax", "probs", ["fc_out"], {"axis": -1}),
+    ]
+    write(folder, "resnet.onnx", onnx_model(resnet, [
+        onnx_tensor("w1", [4, 3, 3, 3], ramp(108)), onnx_tensor("b1", [4], ramp(4), raw=False),
+        onnx_tensor("w2", [4, 4, 3, 3], ramp(144)), onnx_tensor("zero", [], [0.0]), onnx_tensor("six", [], [6.0]),
+        onnx_tensor("wfc", [3, 4], ramp(12)), onnx_tensor("bfc", [3], ramp(3))], [1, 3, 6, 6]))
+    vgg = [
+        ("Conv", "conv", ["x", "w"], {"kernel_shape": [3, 3], "strides": [1, 1], "dilations": [1, 1], "pads": [1, 1, 1, 1]}),
+        ("BatchNormalization", "bn", ["conv_out", "gamma", "beta", "mean", "var"], {"epsilon": 1e-5}),
+        ("MaxPool", "pool", ["bn_out"], {"kernel_shape": [2, 2], "strides": [2, 2]}),
+        ("Pad", "pad", ["pool_out", "pads"], {"mode": "constant"}),
+        ("AveragePool", "avg", ["pad_out"], {"kernel_shape": [2, 2], "strides": [1, 1]}),
+        ("Shape", "shape", ["avg_out"]),
+        ("Gather", "batch", ["shape_out", "index"], {"axis": 0}),
+        ("Unsqueeze", "batch1", ["batch_out", "axes"]),
+        ("Concat", "target", ["batch1_out", "minus_one"], {"axis": 0}),
+        ("Reshape", "rows", ["avg_out", "target_out"]),
+        ("MatMul", "fc", ["rows_out", "wfc"]),
+        ("Dropout", "drop", ["fc_out"]),
+        ("Identity", "out", ["drop_out"]),
+    ]
+    write(folder, "vgg.onnx", onnx_model(vgg, [
+        onnx_tensor("w", [2, 1, 3, 3], ramp(18)), onnx_tensor("gamma", [2], [1.0, 0.5]), onnx_tensor("beta", [2], [0.1, -0.1]),
+        onnx_tensor("mean", [2], [0.0, 0.2]), onnx_tensor("var", [2], [1.0, 2.0]),
+        onnx_tensor("pads", [8], ints=[0, 0, 1, 1, 0, 0, 0, 0]), onnx_tensor("index", [], ints=[0]),
+        onnx_tensor("axes", [1], ints=[0]), onnx_tensor("minus_one", [1], ints=[-1]),
+        onnx_tensor("wfc", [8, 2], ramp(16))], [1, 1, 4, 4]))
+    grouped = [
+        ("Conv", "depthwise", ["x", "wd"], {"kernel_shape": [3, 3], "group": 3, "auto_pad": "SAME_LOWER"}),
+        ("Conv", "grouped", ["depthwise_out", "wg"], {"kernel_shape": [1, 1], "group": 2}),
+        ("Concat", "cat", ["depthwise_out", "grouped_out"], {"axis": 1}),
+        ("GlobalAveragePool", "gap", ["cat_out"]),
+        ("Squeeze", "squeeze", ["gap_out", "squeeze_axes"]),
+    ]
+    write(folder, "grouped.onnx", onnx_model(grouped, [
+        onnx_tensor("wd", [6, 1, 3, 3], ramp(54)), onnx_tensor("wg", [2, 3, 1, 1], ramp(6)),
+        onnx_tensor("squeeze_axes", [2], ints=[2, 3])], [1, 3, 5, 5], opset=13))
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: tests/fuzz/make_corpus.py OUT_DIR")
     out = Path(sys.argv[1])
-    for make in (image_seeds, graph_model_seeds, layers_model_seeds, weights_seeds, metadata_seeds):
+    for make in (image_seeds, graph_model_seeds, layers_model_seeds, weights_seeds, metadata_seeds, onnx_seeds):
         make(out)
 
 

@@ -71,6 +71,24 @@ TEST_CASE("metadata: model.json's userDefinedMetadata wins field by field over m
   CHECK(metadata_to_json(again) == written);
 }
 
+TEST_CASE("metadata: a centred square of a fraction of the shorter side (torchvision's resize then crop)") {
+  const json file = {{"crop", {{"center", 0.875}}}};
+  const ModelMetadata m = resolve_metadata(nullptr, &file, classifier(3), "logits");
+  CHECK(m.crop.mode == CropMode::center);
+  CHECK(m.crop.center_fraction == 0.875f);
+  const json written = metadata_to_json(m);
+  CHECK(written["crop"] == json({{"center", 0.875}}));
+  CHECK(metadata_to_json(resolve_metadata(&written, nullptr, classifier(3), "logits")) == written);
+  const json largest = {{"crop", "center"}};
+  CHECK(metadata_to_json(resolve_metadata(nullptr, &largest, classifier(3), "logits"))["crop"] == "center");
+  for (const json& bad : {json({{"center", 0}}), json({{"center", 1.5}}), json({{"center", 0.5}, {"x", 0}})}) {
+    CAPTURE(bad.dump());
+    const json bad_file = {{"crop", bad}};
+    CHECK_THROWS_WITH_AS(resolve_metadata(nullptr, &bad_file, classifier(3), "logits"),
+                         doctest::Contains("metadata.json.crop must be {\"center\": f} with 0 < f <= 1"), Error);
+  }
+}
+
 TEST_CASE("metadata: values that contradict the graph are Errors saying which") {
   const Graph graph = classifier(3);
   auto check_error = [&](const json& file, const char* message) {
@@ -87,7 +105,7 @@ TEST_CASE("metadata: values that contradict the graph are Errors saying which") 
   check_error({{"scaling", {{"scale", 2}, {"std", 1}}}}, "needs either \"scale\"/\"offset\" or \"mean\"/\"std\"");
   check_error({{"scaling", {{"mean", 0}, {"std", {1, 0, 1}}}}}, "metadata.json.scaling.std must not be 0");
   check_error({{"crop", {{"x", 0.5}, {"y", 0}, {"width", 0.6}, {"height", 1}}}}, "must be a non-empty box inside the image");
-  check_error({{"crop", "middle"}}, "metadata.json.crop must be \"full\", \"center\" or a box");
+  check_error({{"crop", "middle"}}, "metadata.json.crop must be \"full\", \"center\", {\"center\": f} or a box");
   check_error({{"labels", "angry"}}, "metadata.json.labels must be an array, got string");
   check_error({{"scaling", {{"mean", 0}, {"std", 1e-38}}}},
               "metadata.json.scaling.std holds 1e-38; it divides the pixels, so it must be at least 1e-06 in magnitude");

@@ -20,6 +20,9 @@ TEST_CASE("default crop box: full, the largest centred square, fractions rounded
   CHECK(same_box(default_crop_box({.mode = CropMode::center}, 201, 300), {0, 49, 201, 201}));
   CHECK(same_box(default_crop_box({.mode = CropMode::center}, 7, 7), {0, 0, 7, 7}));
   CHECK(same_box(default_crop_box({.mode = CropMode::center}, 6, 1), {2, 0, 1, 1}));  // the odd pixel: right
+  // torchvision's Resize(256) + CenterCrop(224) on a 512 x 384 photo: a 336-pixel square (0.875 * 384).
+  CHECK(same_box(default_crop_box({.mode = CropMode::center, .center_fraction = 0.875f}, 512, 384), {88, 24, 336, 336}));
+  CHECK(same_box(default_crop_box({.mode = CropMode::center, .center_fraction = 0.001f}, 5, 9), {2, 4, 1, 1}));
   // 0.1 * 300 = 30, 0.8 * 300 = 240; 0.25 * 200 = 50, 0.5 * 200 = 100.
   CHECK(same_box(default_crop_box({CropMode::box, 0.1f, 0.25f, 0.8f, 0.5f}, 300, 200), {30, 50, 240, 100}));
   // A sliver rounds to one pixel; a box reaching the edge stays inside after rounding.

@@ -144,12 +144,22 @@ void read_crop(ModelMetadata& m, const Field& field) {
   if (field.value->is_string()) {
     const std::string mode = field.value->get<std::string>();
     if (mode != "full" && mode != "center") {
-      fail("metadata: ", field.where, " must be \"full\", \"center\" or a box {x, y, width, height}, got \"", mode, "\"");
+      fail("metadata: ", field.where, " must be \"full\", \"center\", {\"center\": f} or a box {x, y, width, height}, got \"",
+           mode, "\"");
     }
     m.crop.mode = mode == "full" ? CropMode::full : CropMode::center;
     return;
   }
   const json& box = jf::as_object(*field.value, field.where);
+  if (const json* center = jf::find(box, "center")) {
+    m.crop.mode = CropMode::center;
+    m.crop.center_fraction = finite_float(*center, field.where + ".center");
+    if (box.size() != 1 || !(m.crop.center_fraction > 0.0f && m.crop.center_fraction <= 1.0f)) {
+      fail("metadata: ", field.where, " must be {\"center\": f} with 0 < f <= 1 (the square's side over the image's "
+           "shorter side, e.g. 0.875 for torchvision's 256 -> 224), got ", jf::excerpt(*field.value));
+    }
+    return;
+  }
   m.crop.mode = CropMode::box;
   m.crop.x = finite_float(jf::require(box, "x", field.where), field.where + ".x");
   m.crop.y = finite_float(jf::require(box, "y", field.where), field.where + ".y");
@@ -245,7 +255,9 @@ json metadata_to_json(const ModelMetadata& m) {
   }
   switch (m.crop.mode) {
     case CropMode::full: out["crop"] = "full"; break;
-    case CropMode::center: out["crop"] = "center"; break;
+    case CropMode::center:
+      out["crop"] = m.crop.center_fraction == 1.0f ? json("center") : json({{"center", shortest(m.crop.center_fraction)}});
+      break;
     case CropMode::box:
       out["crop"] = {{"x", shortest(m.crop.x)},
                      {"y", shortest(m.crop.y)},

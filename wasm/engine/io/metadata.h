@@ -9,7 +9,9 @@
 //   {"labels": ["angry", ...],
 //    "input": {"height": 64, "width": 64, "color": "gray" | "rgb", "gray_weights": [0.2989, 0.587, 0.114]},
 //    "scaling": {"scale": 2, "offset": -1}  or  {"mean": [...], "std": [...]}   (on 0..1 values)
-//    "crop": "full" | "center" | {"x": 0.1, "y": 0.1, "width": 0.8, "height": 0.8}  (fractions)
+//    "crop": "full" | "center" | {"center": 0.875} | {"x": 0.1, "y": 0.1, "width": 0.8, "height": 0.8}
+//            (fractions; {"center": f} is the centred square of f times the shorter side, torchvision's
+//            Resize(256) then CenterCrop(224) when f = 224 / 256)
 //    "explain_layer": "node name"}
 #include <array>
 #include <string>
@@ -25,13 +27,14 @@ enum class InputColor { gray, rgb };
 enum class InputScaling { scale_offset, mean_std };
 enum class CropMode {
   full,    // the whole image, squeezed to the input size
-  center,  // the largest centred square
+  center,  // a centred square: the largest, or center_fraction of the shorter side
   box,     // a box in fractions of the image's width and height
 };
 
 struct DefaultCrop {
   CropMode mode = CropMode::full;
   float x = 0.0f, y = 0.0f, width = 1.0f, height = 1.0f;  // used with CropMode::box
+  float center_fraction = 1.0f;                              // used with CropMode::center
 };
 
 struct ModelMetadata {

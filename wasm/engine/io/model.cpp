@@ -1,11 +1,14 @@
 #include "io/model.h"
 
+#include <unordered_map>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "io/graph_model.h"
 #include "io/json_fields.h"
 #include "io/layers_model.h"
+#include "io/onnx_model.h"
 
 namespace camlens {
 
@@ -37,15 +40,14 @@ std::string text_of(const std::filesystem::path& path, uint64_t most_bytes, cons
   return std::string(bytes.begin(), bytes.end());
 }
 
-}  // namespace
+// metadata.json's text parsed (null when empty), before anything heavier reads the model.
+json parse_metadata(std::string_view metadata_json) {
+  return metadata_json.empty() ? json() : jf::parse(metadata_json, "metadata.json");
+}
 
-Model load_model(std::string_view model_json, std::span<const ShardBytes> shards, std::string_view metadata_json) {
-  const json model = jf::parse(model_json, "model.json");
-  jf::as_object(model, "model.json");
-  const json metadata_file = metadata_json.empty() ? json() : jf::parse(metadata_json, "metadata.json");
-  const Weights weights = read_weights(jf::require(model, "weightsManifest", "model.json"), shards);
-
-  Model result{is_graph_model(model) ? import_graph_model(model, weights) : import_layers_model(model, weights), {}, {}, {}};
+// Names the logits and the probabilities of a freshly imported graph and resolves its metadata.
+Model finish_model(Graph graph, const json* user_metadata, const json& metadata_file) {
+  Model result{std::move(graph), {}, {}, {}};
   const std::vector<NodeInfo> nodes = result.graph.nodes();
   const NodeInfo& output = nodes.back();
   if (output.kind == "Softmax") {
@@ -54,20 +56,94 @@ Model load_model(std::string_view model_json, std::span<const ShardBytes> shards
   } else {
     result.logits = output.name;
   }
-  result.metadata = resolve_metadata(jf::find(model, "userDefinedMetadata"), metadata_json.empty() ? nullptr : &metadata_file,
-                                     result.graph, result.logits);
+  result.metadata = resolve_metadata(user_metadata, metadata_file.is_null() ? nullptr : &metadata_file, result.graph,
+                                     result.logits);
   return result;
 }
 
-Model load_model_file(const std::filesystem::path& model_json_path) {
-  const std::string model_text = text_of(model_json_path, kMostModelJsonBytes, "TensorFlow.js model.json");
-  const std::filesystem::path directory = model_json_path.parent_path();
-  const json model = jf::parse(model_text, model_json_path.string());
+// Protobuf cannot encode a message of 2 GiB or more: a bigger .onnx file is not one.
+constexpr uint64_t kMostOnnxBytes = (2ull << 30) - 1;
+
+std::string metadata_text_beside(const std::filesystem::path& path) {
+  return std::filesystem::exists(path) ? text_of(path, kMostMetadataJsonBytes, "metadata.json") : std::string();
+}
+
+// Reads external data files from the .onnx file's folder, each file once, never from outside it.
+class ExternalFiles {
+ public:
+  explicit ExternalFiles(std::filesystem::path directory) : directory_(std::move(directory)) {}
+
+  std::vector<uint8_t> read(const std::string& location, uint64_t offset, int64_t length) {
+    const std::vector<uint8_t>& bytes = file(location);
+    const uint64_t size = bytes.size();
+    const uint64_t end = length < 0 ? size : offset + static_cast<uint64_t>(length);
+    if (offset > size || end > size || end < offset) {
+      fail("ONNX: the external data file '", location, "' holds ", size, " bytes; a tensor needs bytes ", offset, "..",
+           end, ": the file is truncated or not the one the model was saved with");
+    }
+    return std::vector<uint8_t>(bytes.begin() + static_cast<std::ptrdiff_t>(offset), bytes.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+
+ private:
+  const std::vector<uint8_t>& file(const std::string& location) {
+    auto cached = files_.find(location);
+    if (cached != files_.end()) return cached->second;
+    namespace fs = std::filesystem;
+    const fs::path relative(location);
+    if (location.empty() || location.find('\0') != std::string::npos || relative.has_root_path()) {
+      fail("ONNX: the external data location '", location.substr(0, 64), "' must be a file name relative to the .onnx file");
+    }
+    std::error_code error;
+    const fs::path folder = fs::weakly_canonical(directory_.empty() ? fs::path(".") : directory_, error);
+    const fs::path full = error ? fs::path() : fs::weakly_canonical(folder / relative, error);
+    const fs::path inside = full.lexically_relative(folder);
+    if (error || inside.empty() || *inside.begin() == "..") {
+      fail("ONNX: the external data location '", location.substr(0, 64), "' leads out of the model's folder '",
+           directory_.string(), "'; external data must lie beside the .onnx file");
+    }
+    std::vector<uint8_t> bytes = read_file_bytes(full, kMostOnnxBytes + 1);
+    if (bytes.size() > kMostOnnxBytes) fail("ONNX: the external data file '", location, "' is 2 GiB or more; camlens cannot hold it");
+    return files_.emplace(location, std::move(bytes)).first->second;
+  }
+
+  std::filesystem::path directory_;
+  std::unordered_map<std::string, std::vector<uint8_t>> files_;
+};
+
+}  // namespace
+
+Model load_model(std::string_view model_json, std::span<const ShardBytes> shards, std::string_view metadata_json) {
+  const json model = jf::parse(model_json, "model.json");
+  jf::as_object(model, "model.json");
+  const json metadata_file = parse_metadata(metadata_json);
+  const Weights weights = read_weights(jf::require(model, "weightsManifest", "model.json"), shards);
+  Graph graph = is_graph_model(model) ? import_graph_model(model, weights) : import_layers_model(model, weights);
+  return finish_model(std::move(graph), jf::find(model, "userDefinedMetadata"), metadata_file);
+}
+
+Model load_onnx_model(std::span<const uint8_t> onnx_bytes, const onnx::ExternalDataReader& external,
+                      std::string_view metadata_json) {
+  const json metadata_file = parse_metadata(metadata_json);
+  return finish_model(import_onnx_model(onnx_bytes, external), nullptr, metadata_file);
+}
+
+Model load_model_file(const std::filesystem::path& model_path) {
+  const std::filesystem::path directory = model_path.parent_path();
+  if (model_path.extension() == ".onnx") {
+    const std::vector<uint8_t> bytes = read_file_bytes(model_path, kMostOnnxBytes + 1);
+    if (bytes.size() > kMostOnnxBytes) fail("'", model_path.string(), "' is 2 GiB or more: no ONNX file can be");
+    std::filesystem::path metadata_path = directory / (model_path.stem().string() + ".metadata.json");
+    if (!std::filesystem::exists(metadata_path)) metadata_path = directory / "metadata.json";
+    ExternalFiles files(directory);
+    const onnx::ExternalDataReader external = [&files](const std::string& location, uint64_t offset, int64_t length) {
+      return files.read(location, offset, length);
+    };
+    return load_onnx_model(bytes, external, metadata_text_beside(metadata_path));
+  }
+  const std::string model_text = text_of(model_path, kMostModelJsonBytes, "TensorFlow.js model.json");
+  const json model = jf::parse(model_text, model_path.string());
   const std::vector<ShardFile> files = read_shard_files(jf::require(model, "weightsManifest", "model.json"), directory);
-  const std::filesystem::path metadata_path = directory / "metadata.json";
-  const std::string metadata_text =
-      std::filesystem::exists(metadata_path) ? text_of(metadata_path, kMostMetadataJsonBytes, "metadata.json") : std::string();
-  return load_model(model_text, shard_views(files), metadata_text);
+  return load_model(model_text, shard_views(files), metadata_text_beside(directory / "metadata.json"));
 }
 
 }  // namespace camlens

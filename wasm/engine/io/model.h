@@ -4,7 +4,8 @@
 // from the logits: when the graph ends with a Softmax, the logits are what that Softmax reads.
 //
 // Loads TensorFlow.js models: graph models (io/graph_model.h) and layers models
-// (io/layers_model.h), told apart by model.json's "format" (or, without one, by its topology).
+// (io/layers_model.h), told apart by model.json's "format" (or, without one, by its topology);
+// and ONNX models (io/onnx_model.h), whose metadata comes from a JSON file beside them.
 #include <filesystem>
 #include <span>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "graph/graph.h"
 #include "io/metadata.h"
+#include "io/onnx_proto.h"
 #include "io/weights.h"
 
 namespace camlens {
@@ -28,7 +30,14 @@ struct Model {
 // model.json's text, its weight shards, and optionally a metadata.json's text (empty: none).
 Model load_model(std::string_view model_json, std::span<const ShardBytes> shards, std::string_view metadata_json = {});
 
+// An .onnx file's bytes (`external` reads its external data files; null: it has none) and
+// optionally a metadata.json's text (empty: none).
+Model load_onnx_model(std::span<const uint8_t> onnx_bytes, const onnx::ExternalDataReader& external,
+                      std::string_view metadata_json = {});
+
 // Reads model.json, the shards it names and, when present, metadata.json from model.json's folder.
-Model load_model_file(const std::filesystem::path& model_json_path);
+// A path ending in .onnx is an ONNX model instead: its external data files are read from its folder,
+// its metadata from NAME.metadata.json beside NAME.onnx, else from metadata.json in that folder.
+Model load_model_file(const std::filesystem::path& model_path);
 
 }  // namespace camlens

@@ -9,7 +9,8 @@ namespace camlens {
 
 // The box, in pixels of a width x height image, that the metadata's crop names:
 //   full    the whole image;
-//   center  the largest centred square (the odd pixel, if any, stays on the right / bottom);
+//   center  the centred square of center_fraction times the shorter side (1: the largest), rounded to
+//           whole pixels (the odd pixel, if any, stays on the right / bottom);
 //   box     fractions of the width and height, rounded to whole pixels and kept inside the image.
 CropBox default_crop_box(const DefaultCrop& crop, int image_width, int image_height);
 
