@@ -11,6 +11,8 @@ scripts/build.sh || exit 1
 passed=0
 failed=0
 skipped=0
+# What failed, by name, printed again just before the summary line, where a truncated log still shows it.
+failures=$(mktemp)
 tally_ctest() {  # $1: build dir, then ctest's options
   local dir=$1 log
   shift
@@ -20,9 +22,14 @@ tally_ctest() {  # $1: build dir, then ctest's options
   summary=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | tail -1)
   total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
   bad=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$summary")
-  if [ -z "$summary" ]; then total=1; bad=1; fi
+  if [ -z "$summary" ]; then
+    total=1
+    bad=1
+    echo "$dir: ctest printed no summary" >> "$failures"
+  fi
   # ctest counts a skipped entry (a missing requirement, tests/support/requirements.h) as passed.
   skips=$(grep -cE "^\s+[0-9]+ - .* \(Skipped\)$" "$log")
+  sed -n '/The following tests FAILED:/,$p' "$log" | grep -E "^\s+[0-9]+ - " | sed "s|^\s*|$dir: |" >> "$failures"
   passed=$((passed + total - bad - skips))
   failed=$((failed + bad))
   skipped=$((skipped + skips))
@@ -45,6 +52,8 @@ tally_node_tests() {  # $1: title, $2: folder, then node's options
   node "$@" --test --test-concurrency=1 $files | tee "$log"
   node_pass=$(grep -E "^# pass [0-9]+" "$log" | awk '{print $3}')
   node_fail=$(grep -E "^# fail [0-9]+" "$log" | awk '{print $3}')
+  grep -E "^not ok [0-9]+ - " "$log" | sed "s|^|$folder: |" >> "$failures"
+  [ -n "$node_fail" ] || echo "$folder: node's test runner printed no summary" >> "$failures"
   passed=$((passed + ${node_pass:-0}))
   failed=$((failed + ${node_fail:-1}))
   rm -f "$log"
@@ -63,6 +72,7 @@ fuzz_log=$(mktemp)
 scripts/fuzz.sh --regress | tee "$fuzz_log"
 fuzz_pass=$(grep -cE "^fuzz regress [a-z_]+: ok" "$fuzz_log")
 fuzz_fail=$(grep -cE "^fuzz regress [a-z_]+: FAILED" "$fuzz_log")
+grep -E "^fuzz regress [a-z_]+: FAILED" "$fuzz_log" >> "$failures"
 if [ $((fuzz_pass + fuzz_fail)) -eq 0 ]; then fuzz_fail=1; fi  # the build failed: nothing ran
 passed=$((passed + fuzz_pass))
 failed=$((failed + fuzz_fail))
@@ -76,8 +86,14 @@ if cmake --build build/sanitize --target camlens_tests; then
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tally_ctest build/sanitize -E '^tools/'
 else
   failed=$((failed + 1))
+  echo "build/sanitize: camlens_tests did not build" >> "$failures"
 fi
 
 [ "$skipped" -eq 0 ] || echo "camlens: $skipped ctest entries skipped a test case for a missing requirement (listed above)"
+if [ -s "$failures" ]; then
+  echo "camlens: what failed:"
+  sed 's/^/  /' "$failures"
+fi
+rm -f "$failures"
 echo "camlens: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
