@@ -121,8 +121,29 @@ test('a panel\'s deletion, insertion and ROAD equal camlens evaluate\'s, beside 
   }
 });
 
-test('cancelling a score keeps the page working, and a new box clears the numbers of the old one', async () => {
-  const { page, context, log } = await openPage(shared.browser, shared.server.url);
+// isolated false: the page served without COOP and COEP, so a cancel restarts the engine's worker
+// (web/js/engine.js) instead of raising the cancel flag.
+async function openExplain({ isolated = true } = {}) {
+  const prepare = isolated ? undefined : (context) => context.route('**/*', async (route) => {
+    const response = await route.fetch();
+    const headers = { ...response.headers() };
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    await route.fulfill({ response, headers });
+  });
+  const opened = await openPage(shared.browser, shared.server.url, { prepare });
+  assert.equal(await opened.page.evaluate(() => self.crossOriginIsolated), isolated);
+  return opened;
+}
+
+for (const isolated of [true, false]) {
+  test(`cancelling a score keeps the page working (${isolated ? 'cancel flag' : 'worker restarted'}); a new box clears the old numbers`, async () => {
+    await cancelAndCarryOn(isolated);
+  });
+}
+
+async function cancelAndCarryOn(isolated) {
+  const { page, context, log } = await openExplain({ isolated });
   try {
     const faith = panel(page, 'saliency').locator('.panel-faith');
     await faith.getByRole('button', { name: /How faithful/ }).click();
@@ -144,7 +165,7 @@ test('cancelling a score keeps the page working, and a new box clears the number
   } finally {
     await context.close();
   }
-});
+}
 
 test('the sanity check shows Grad-CAM\'s map losing its shape as layers are randomised, the Sobel edges staying', async () => {
   const { page, context, log } = await openPage(shared.browser, shared.server.url);
