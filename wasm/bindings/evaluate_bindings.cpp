@@ -8,6 +8,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -179,18 +180,13 @@ class JsEvaluation {
         }
       }
 
-      ordered_json document = ex::result_header("evaluation");
-      document["model"] = model_name;
-      document["metrics"] = ordered_json::array();
-      for (ev::Metric m : options.metrics) document["metrics"].push_back(std::string(ev::metric_name(m)));
-      document["methods"] = ordered_json::array();
-      for (const ex::MethodChoice& choice : scene.view.methods) document["methods"].push_back(choice.name);
-      document["baselines"] = baselines ? ordered_json{"random", "sobel"} : ordered_json::array();
-      document["settings"] = settings_json(options, scene.input, seed);
-      document["images"] = ordered_json::array({image_json(scene, std::move(maps), std::move(failures))});
-      document["summary"] = std::move(summary);
-      document["skipped"] = ordered_json::array();
-      return js_from(document);
+      ordered_json metric_names = ordered_json::array(), method_names = ordered_json::array();
+      for (ev::Metric m : options.metrics) metric_names.push_back(std::string(ev::metric_name(m)));
+      for (const ex::MethodChoice& choice : scene.view.methods) method_names.push_back(choice.name);
+      return js_from(document_json(model_name, std::move(metric_names), std::move(method_names),
+                                   baselines ? ordered_json{"random", "sobel"} : ordered_json::array(),
+                                   settings_json(options, scene.input, seed),
+                                   image_json(scene, std::move(maps), std::move(failures)), std::move(summary)));
     });
   }
 
@@ -206,7 +202,8 @@ class JsEvaluation {
       const std::string model_name = name_of(take(fields, "model"));
       const Scene scene = scene_from(photo, fields);
       if (scene.view.methods.size() != 1) {
-        camlens::fail("sanity: give exactly one method, e.g. \"methods\": [\"grad-cam\"]; got ", scene.view.methods.size());
+        camlens::fail("sanity: give exactly one method, e.g. \"methods\": [\"grad-cam\"]; got ",
+                      scene.view.methods.size());
       }
       const ex::MethodChoice& choice = scene.view.methods.front();
       const std::unique_ptr<ex::Method> method = ex::make_method(choice.name, choice.params);
@@ -217,7 +214,8 @@ class JsEvaluation {
       ex::ExplainOptions explain_options;
       explain_options.layer = scene.view.layer;
       const ev::MapMaker make_map = [&](camlens::Model& model) {
-        ex::Explanation e = ex::explain_target(model, scene.input, *method, ex::Target::of_class(scene.target_class), explain_options);
+        ex::Explanation e =
+            ex::explain_target(model, scene.input, *method, ex::Target::of_class(scene.target_class), explain_options);
         if (drawing) drawn.push_back(e.raw);
         return ev::SanityMap{std::move(e.raw), std::move(e.upsampled.front())};
       };
@@ -230,31 +228,31 @@ class JsEvaluation {
         }
         return ev::sanity_check(model_, make_map, options);
       };
+      const auto start = std::chrono::steady_clock::now();
       drawing = true;
       const std::vector<ev::SanityStep> cascading = run(ev::Randomisation::cascading, 0.0, "cascading");
       drawing = false;
       const std::vector<ev::SanityStep> independent = run(ev::Randomisation::independent, 0.5, "one layer at a time");
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
       const ex::Map edges = ev::sobel_map(scene.input);
       const ev::MapMaker fixed = [&edges](camlens::Model&) { return ev::SanityMap{edges, edges}; };
-      const ordered_json method_entry = {{"method", choice.name}, {"baseline", false},
-                                         {"sanity", {{"cascading", ev::sanity_json(cascading)}, {"independent", ev::sanity_json(independent)}}},
-                                         {"forward_passes", 0}, {"ms", 0}};
+      const auto sobel_steps = [&](ev::Randomisation mode) {
+        return ev::sanity_json(ev::sanity_check(model_, fixed, {.mode = mode, .seed = seed}));
+      };
+      // Forward passes are counted by the map metrics only, as `camlens evaluate` counts them.
+      const ordered_json method_entry = {
+          {"method", choice.name}, {"baseline", false},
+          {"sanity", {{"cascading", ev::sanity_json(cascading)}, {"independent", ev::sanity_json(independent)}}},
+          {"forward_passes", 0}, {"ms", ms}};
       const ordered_json sobel_entry = {
           {"method", "sobel"}, {"baseline", true},
-          {"sanity", {{"cascading", ev::sanity_json(ev::sanity_check(model_, fixed, {.mode = ev::Randomisation::cascading, .seed = seed}))},
-                      {"independent", ev::sanity_json(ev::sanity_check(model_, fixed, {.mode = ev::Randomisation::independent, .seed = seed}))}}},
+          {"sanity", {{"cascading", sobel_steps(ev::Randomisation::cascading)},
+                      {"independent", sobel_steps(ev::Randomisation::independent)}}},
           {"forward_passes", 0}, {"ms", 0}};
-
-      ordered_json document = ex::result_header("evaluation");
-      document["model"] = model_name;
-      document["metrics"] = {"sanity"};
-      document["methods"] = {choice.name};
-      document["baselines"] = {"sobel"};
-      document["settings"] = settings_json({}, scene.input, seed);
-      document["images"] = ordered_json::array({image_json(scene, {method_entry, sobel_entry}, ordered_json::array())});
-      document["summary"] = ordered_json::array();
-      document["skipped"] = ordered_json::array();
+      ordered_json document =
+          document_json(model_name, {"sanity"}, {choice.name}, {"sobel"}, settings_json({}, scene.input, seed),
+                        image_json(scene, {method_entry, sobel_entry}, ordered_json::array()), ordered_json::array());
 
       ordered_json pictures = ordered_json::array();
       for (const ex::Map& map : drawn) pictures.push_back(overlay_json(scene, map));
@@ -311,11 +309,14 @@ class JsEvaluation {
   // The map `name` scores, at the input's size: a method's as the pipeline post-processes it, or a baseline.
   ex::Map map_of(const Scene& scene, const std::string& name, bool baseline, const ex::MethodChoice& choice, std::uint32_t seed) {
     const int height = scene.input.shape().h(), width = scene.input.shape().w();
-    if (baseline) return name == "random" ? ev::random_map(height, width, random_baseline_seed(seed)) : ev::sobel_map(scene.input);
+    if (baseline) {
+      return name == "random" ? ev::random_map(height, width, random_baseline_seed(seed)) : ev::sobel_map(scene.input);
+    }
     const std::unique_ptr<ex::Method> method = ex::make_method(choice.name, choice.params);
     ex::ExplainOptions options;
     options.layer = scene.view.layer;
-    ex::Explanation e = ex::explain_target(model_, scene.input, *method, ex::Target::of_class(scene.target_class), options);
+    ex::Explanation e =
+        ex::explain_target(model_, scene.input, *method, ex::Target::of_class(scene.target_class), options);
     return std::move(e.upsampled.front());
   }
 
@@ -324,7 +325,8 @@ class JsEvaluation {
     const ex::Look& look = scene.view.look;
     const ex::MapSize size = ex::drawn_size(scene.crop, look.max_side);
     const camlens::Image region = camlens::crop_image(scene.photo, scene.crop, size.width, size.height);
-    const ex::RgbaPictures pictures = ex::rgba_pictures(region, ex::postprocess(raw, size, look.upsampling), look.colormap, look.alpha);
+    const ex::RgbaPictures pictures =
+        ex::rgba_pictures(region, ex::postprocess(raw, size, look.upsampling), look.colormap, look.alpha);
     return picture_json(pictures.overlay);
   }
 
@@ -336,6 +338,21 @@ class JsEvaluation {
             {"probability", scene.probability},
             {"maps", std::move(maps)},
             {"failures", std::move(failures)}};
+  }
+
+  // The whole document for one image, as `camlens evaluate --json` writes it.
+  static ordered_json document_json(const std::string& model, ordered_json metrics, ordered_json methods, ordered_json baselines,
+                                    ordered_json settings, ordered_json image, ordered_json summary) {
+    ordered_json document = ex::result_header("evaluation");
+    document["model"] = model;
+    document["metrics"] = std::move(metrics);
+    document["methods"] = std::move(methods);
+    document["baselines"] = std::move(baselines);
+    document["settings"] = std::move(settings);
+    document["images"] = ordered_json::array({std::move(image)});
+    document["summary"] = std::move(summary);
+    document["skipped"] = ordered_json::array();
+    return document;
   }
 
   static ordered_json settings_json(const ev::EvaluationOptions& options, const camlens::Tensor& input, std::uint32_t seed) {

@@ -63,9 +63,9 @@ export class SanityView {
   }
 
   // The methods of the model (its description's); keeps the choice when the new model has it.
-  setModel(description, wanted = null) {
+  setModel(description) {
     const methods = description.methods.filter((method) => method.applies);
-    const chosen = wanted ?? this.ui.method.value ?? DEFAULT_METHOD;
+    const chosen = this.ui.method.value || DEFAULT_METHOD;
     this.ui.method.replaceChildren(...methods.map((m) => el('option', { value: m.name, title: m.summary },
       `${m.title}${m.slow ? ' (slow)' : ''}`)));
     this.ui.method.value = methods.some((m) => m.name === chosen) ? chosen
