@@ -500,9 +500,11 @@ function sceneKey(classIndex = state.classIndex, layer = state.layer) {
 
 // ---- faithfulness: a panel's map scored beside the random and Sobel baselines ----
 
-// The engine's stages name layers in full and methods by name; the panel has little room.
-function shortStage(stage) {
-  return withShortLayerNames(stage ?? '').replace(/^sobel:/, 'Sobel baseline:').replace(/^random:/, 'random baseline:');
+// The engine's stages name layers in full and maps by their method's name ("grad-cam: deletion").
+function shortStage(stage, method) {
+  const [map, rest] = (stage ?? '').split(': ');
+  const name = map === method.name ? method.title : map === 'sobel' ? 'Sobel baseline' : map === 'random' ? 'random baseline' : map;
+  return withShortLayerNames(rest ? `${name}: ${rest}` : name);
 }
 
 // Deletion, insertion and ROAD of the panel's map, on the crop, class and layer it was made for;
@@ -516,7 +518,7 @@ async function evaluatePanel(panel) {
   const job = engine.evaluate({
     crop: state.crop, class: explanation.class, layer: state.layer, model: modelTitle(),
     methods: [{ name: panel.method.name, params: panel.params }], baselines: !cached,
-  }, { onProgress: (fraction, stage) => panel.faith.onProgress(fraction, shortStage(stage)) });
+  }, { onProgress: (fraction, stage) => panel.faith.onProgress(fraction, shortStage(stage, panel.method)) });
   panel.faith.start(job, key);
   try {
     const document = await job.promise;
