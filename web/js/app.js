@@ -14,6 +14,7 @@ import { VisualizeView } from './visualize.js';
 import { TrainingView, filesFromDrop } from './training.js';
 import { LiveTrainer } from './train-live.js';
 import { AuditView } from './audit.js';
+import { SanityView } from './sanity.js';
 import { DEFAULT_TIMELINE } from './timeline.js';
 
 const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
@@ -50,6 +51,9 @@ let visualizeView = null;  // "What the model looks for" (visualize.js)
 let trainingView = null;   // the Training view (training.js)
 let liveTrainer = null;    // its Train panel (train-live.js)
 let auditView = null;      // the Audit view (audit.js)
+let sanityView = null;     // the explain view's sanity check (sanity.js)
+let sceneSerial = 0;       // bumped by every new model or image: what faithfulness numbers belong to
+let baselineCache = null;  // {key, random, sobel}: the baselines' metrics for the last image, box and class scored
 let view = 'explain';      // the view shown: 'explain', 'training' or 'audit'
 
 const ui = {
@@ -142,6 +146,7 @@ function saveUrlState() {
     methods: panels.map((panel) => panel.method.name),
     colormap: state.colormap,
     alpha: state.alpha,
+    sanity: sanityView?.urlState() ?? null,
   });
 }
 
@@ -218,6 +223,8 @@ async function useModel(input, { id, name, image: given = null }) {
       updateModelSelect();
       buildLayerSelect();
       visualizeView?.setModel(description, shortLayer);
+      sanityView?.setModel(description);
+      ++sceneSerial;
       auditView?.setModel(description, modelTitle(), shortLayer);
       if (previous) {
         const dropped = previous.filter((panel) => !methodInfo(panel.name)?.applies);
@@ -308,6 +315,7 @@ function showCrop(crop) {
 }
 
 function showImage(image, { source, sample = null, crop }) {
+  ++sceneSerial;
   state.image = image;
   state.imageSource = source;
   state.sample = sample;
@@ -476,7 +484,55 @@ function makePanel(method) {
     fileName: () => state.image?.name.replace(/\.[^.]+$/, '') ?? 'image',
     fullSizeOverlay,
     describeLayer: (explanation) => describePanelLayer(method, explanation),
+    onEvaluate: (panel) => track(evaluatePanel(panel)),
+    mapKey: (explanation) => `${sceneKey(explanation.class, explanation.layer)}|${JSON.stringify(panelParams(method.name))}`,
   });
+}
+
+function panelParams(name) {
+  return panels.find((panel) => panel.method.name === name)?.params ?? null;
+}
+
+// What a map of the explain view depends on, beside its method and options.
+function sceneKey(classIndex = state.classIndex, layer = state.layer) {
+  return `${sceneSerial}|${JSON.stringify(state.crop)}|${classIndex}|${layer}`;
+}
+
+// ---- faithfulness: a panel's map scored beside the random and Sobel baselines ----
+
+// The engine's stages name layers in full and maps by their method's name ("grad-cam: deletion").
+function shortStage(stage, method) {
+  const [map, rest] = (stage ?? '').split(': ');
+  const name = map === method.name ? method.title : map === 'sobel' ? 'Sobel baseline' : map === 'random' ? 'random baseline' : map;
+  return withShortLayerNames(rest ? `${name}: ${rest}` : name);
+}
+
+// Deletion, insertion and ROAD of the panel's map, on the crop, class and layer it was made for;
+// the baselines' are computed once per image, box and class.
+async function evaluatePanel(panel) {
+  const explanation = panel.explanation;
+  if (!explanation || panel.faith.busy) return;
+  const key = panel.mapKey(explanation);
+  const baselineKey = sceneKey(explanation.class, null);
+  const cached = baselineCache?.key === baselineKey ? baselineCache : null;
+  const job = engine.evaluate({
+    crop: state.crop, class: explanation.class, layer: state.layer, model: modelTitle(),
+    methods: [{ name: panel.method.name, params: panel.params }], baselines: !cached,
+  }, { onProgress: (fraction, stage) => panel.faith.onProgress(fraction, shortStage(stage, panel.method)) });
+  panel.faith.start(job, key);
+  try {
+    const document = await job.promise;
+    if (panel.faith.key !== key) return;  // the map changed meanwhile
+    const [image] = document.images;
+    if (image.failures.length) throw new Error(image.failures[0].message);
+    const baseline = (name) => cached?.[name] ?? image.maps.find((map) => map.method === name);
+    const scores = { map: image.maps.find((map) => !map.baseline), random: baseline('random'), sobel: baseline('sobel') };
+    if (!cached) baselineCache = { key: baselineKey, random: scores.random, sobel: scores.sobel };
+    panel.faith.show(scores);
+  } catch (error) {
+    if (panel.faith.key !== key) return;
+    panel.faith.fail(withShortLayerNames(error.message), { cancelled: error.name === 'CancelledError' });
+  }
 }
 
 // What a panel says of the layer its map was made at (per-pixel methods explain the input), and
@@ -589,6 +645,8 @@ async function runView({ model = null, image = null, methods = null, view = {}, 
   const runGeneration = ++generation;
   const fresh = Boolean(model || image);
   if (!fresh) runningView?.cancel();
+  // A new box, class or layer makes a running score moot: it would only hold up the view.
+  if (!recolor) for (const panel of panels) panel.faith.cancel();
   // A recolour cancels the view in flight, so it asks again for the maps that view still owed.
   const drawn = recolor ? panels.filter((panel) => panel.explanation || owed.has(panel)) : panels;
   const request = { ...viewRequest({ methods: methods ?? drawn.map((panel) => panel.method.name) }),
@@ -618,6 +676,7 @@ async function runView({ model = null, image = null, methods = null, view = {}, 
     const result = (await job.promise).view;
     lastView = result;
     if (runGeneration !== generation) return;
+    sanityView.sceneChanged();
     if (result.timings_ms.forward > 0) showPrediction(result.prediction, result.timings_ms.forward);
     const made = [...shown].filter((panel) => !panel.explanation.reused).length;
     for (const panel of shown) panel.showCallTime(result, made);
@@ -915,6 +974,13 @@ async function start() {
   liveTrainer = new LiveTrainer({ view: trainingView, showError, showNotice });
   auditView = new AuditView({ track, showError, showNotice, onOpenImage: openAuditImage, onChange: saveUrlState });
   auditView.setOptions({ method: restoring.auditMethod, layer: restoring.auditLayer });
+  sanityView = new SanityView({
+    track, shortLayer, showError, onChange: saveUrlState,
+    scene: () => (state.description && state.crop ? {
+      crop: state.crop, class: state.classIndex, layer: state.layer, model: modelTitle(), params: panelParams,
+      colormap: state.colormap, alpha: state.alpha, smooth: state.smooth, key: sceneKey(),
+    } : null),
+  });
   if (training.view === 'training' || training.view === 'audit') setView(training.view);
   const modelId = restoring.model in BUILTIN_MODELS ? restoring.model : 'emotion';
   state.colormap = restoring.colormap ?? state.colormap;
@@ -934,11 +1000,13 @@ async function start() {
     if (training.compare) trainingView.openUrl(training.compare, { slot: 1 });
   }
   visualizeView = new VisualizeView({ root: byId('visualize'), engine, track, onError: showError });
+  sanityView.setEngine(engine);
   try {
     await useModel(modelInput, { id: modelId });
   } finally {
     restoring = null;
   }
+  if (training.sanity && view === 'explain') track(sanityView.restore(training.sanity));
 }
 
 // The tests' window into the page: the engine and what each panel drew.
@@ -946,7 +1014,8 @@ window.camlens = {
   whenIdle,
   get engine() { return engine; },
   get state() { return state; },
-  panels: () => panels.map((panel) => ({ method: panel.method.name, explanation: panel.explanation, crop: state.crop })),
+  panels: () => panels.map((panel) => ({ method: panel.method.name, explanation: panel.explanation, crop: state.crop,
+    faithfulness: panel.faith.scores })),
   get lastView() { return lastView; },
   setCrop: (box) => {
     cropBox.setBox(box);
@@ -955,6 +1024,7 @@ window.camlens = {
   get training() { return trainingView; },
   get liveTrainer() { return liveTrainer; },
   get audit() { return auditView; },
+  get sanity() { return sanityView; },
   get view() { return view; },
 };
 

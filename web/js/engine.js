@@ -164,6 +164,24 @@ class Engine {
     return this.#submit('audit', { files, skipped, options }, onProgress);
   }
 
+  // ---- faithfulness (the explain view's photo, on a model of its own in the worker) ----
+
+  // Deletion, insertion, ROAD and confidence change of maps of the photo shown: request is a view
+  // request's crop, class, layer and methods, plus baselines (true: the random and Sobel maps too),
+  // metrics, seed and model (the name the result gives it). onProgress(fraction, stage) as it goes.
+  // -> {promise (kind "evaluation", as `camlens evaluate --json` writes it), cancel()}
+  evaluate(request, { onProgress } = {}) {
+    return this.#submit('evaluate', request, onProgress);
+  }
+
+  // The sanity cascade of one method's map: its layers randomised from the output down (seeded),
+  // the map made again after each; request as evaluate's with one method, plus the look (colormap,
+  // alpha, smooth, max_side) the maps are drawn in. -> {promise ({document: kind "evaluation",
+  // pictures: {original, cascading: [...]}}), cancel()}
+  sanity(request, { onProgress } = {}) {
+    return this.#submit('sanity', request, onProgress);
+  }
+
   terminate() {
     this.#terminated = true;
     this.#worker.terminate();

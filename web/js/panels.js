@@ -1,7 +1,9 @@
 // One method's panel in the grid: its overlay on a canvas, the time it took, the map value under
-// the pointer, a PNG download, and while a slow method runs, its progress and a cancel button.
+// the pointer, a PNG download, while a slow method runs its progress and a cancel button, and on
+// request how faithful its map is (faithfulness.js).
 import { el, drawRgba, canvasToPngBlob, saveBlob, fileSafe, formatMs } from './dom.js';
 import { describeParams, hasOptions, optionsForm } from './method-options.js';
+import { FaithBlock } from './faithfulness.js';
 
 let panelCount = 0;  // makes the ids the panels' buttons point to unique
 
@@ -46,7 +48,9 @@ export class MethodPanel {
   // method: a model description's method ({name, title, summary, per_pixel, slow, applies, why_not, layer})
   // describeLayer(explanation) -> {layer, note}: the layer the map was made at, as the page names
   // it, and a sentence when that is not the layer the user chose (null when it is).
-  constructor(method, { onRemove, onRetry, fileName, fullSizeOverlay, describeLayer }) {
+  // onEvaluate(panel): computes how faithful the map shown is; mapKey(explanation): what the map
+  // depends on (image, box, class, layer, options), so numbers of another map are cleared.
+  constructor(method, { onRemove, onRetry, fileName, fullSizeOverlay, describeLayer, onEvaluate, mapKey }) {
     this.method = method;
     this.explanation = null;
     this.job = null;
@@ -54,6 +58,9 @@ export class MethodPanel {
     this.fileName = fileName;
     this.fullSizeOverlay = fullSizeOverlay;
     this.describeLayer = describeLayer;
+    this.mapKey = mapKey;
+    this.faith = new FaithBlock(method.title, () => onEvaluate(this));
+    this.faith.setEnabled(false);
     this.canvas = el('canvas', { class: 'panel-canvas', tabindex: '0', role: 'img', 'aria-label': `${method.title}: not computed yet` });
     this.time = el('span', { class: 'panel-time', 'aria-label': `${method.title} time` });
     this.status = el('div', { class: 'panel-status', role: 'status' });
@@ -98,7 +105,8 @@ export class MethodPanel {
       this.optionsBox,
       el('div', { class: 'panel-figure' }, this.canvas, this.status),
       this.note,
-      el('footer', { class: 'panel-foot' }, this.time, this.downloadButton, this.readout));
+      el('footer', { class: 'panel-foot' }, this.time, this.downloadButton, this.readout),
+      this.faith.element);
     attachHoverReadout(this.canvas, this.readout, () => this.explanation, () => this.#idleText());
   }
 
@@ -161,6 +169,8 @@ export class MethodPanel {
     this.canvas.setAttribute('aria-label', `${this.method.title} map for ${explanation.label} ${layer ? `at ${layer}` : 'on the input pixels'}`);
     this.readout.textContent = this.#idleText();
     this.downloadButton.disabled = false;
+    if (this.faith.key !== null && this.faith.key !== this.mapKey(explanation)) this.faith.clear();
+    this.faith.setEnabled(true);
   }
 
   // The time of the request that drew this map with `maps` others: they share its passes, so each
@@ -197,6 +207,8 @@ export class MethodPanel {
     this.time.title = '';
     this.readout.textContent = '';
     this.downloadButton.disabled = true;
+    this.faith.clear();
+    this.faith.setEnabled(false);
   }
 
   #settle() {
@@ -208,6 +220,7 @@ export class MethodPanel {
 
   cancel() {
     this.job?.cancel();
+    this.faith.cancel();
   }
 
   // The PNG holds the map at the crop's full size, which the panel may show smaller.

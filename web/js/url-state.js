@@ -1,7 +1,8 @@
 // The view in the page's address (its hash), so a link or a bookmark opens the same explanation:
-// model, sample, box, class, layer, methods, colormap and opacity. A user's own image never goes
-// in it: it does not leave the machine, so neither its name nor its box do.
-//   #model=emotion&sample=astronaut.jpg&crop=158,48,140,140&class=3&layer=...&methods=cam,saliency&colormap=jet&opacity=40
+// model, sample, box, class, layer, methods, colormap and opacity, and the sanity check's method
+// and seed while its section is open. A user's own image never goes in it: it does not leave the
+// machine, so neither its name nor its box do.
+//   #model=emotion&sample=astronaut.jpg&crop=158,48,140,140&class=3&layer=...&methods=cam,saliency&colormap=jet&opacity=40&sanity=grad-cam&seed=0
 // The Training view has its own: the run's timeline (and a second one to compare), the epoch shown
 // and the look. A run the user picked from disk is not in it, as their images are not.
 //   #view=training&timeline=models/fashion-mnist/timeline.json&compare=...&epoch=3&colormap=jet&opacity=40
@@ -50,11 +51,12 @@ export function readUrlState(hash = location.hash, search = location.search) {
   if (COLORMAPS.has(params.get('colormap'))) saved.colormap = params.get('colormap');
   const opacity = wholeNumber(params.get('opacity') ?? '');
   if (params.has('opacity') && opacity !== null && opacity <= 100) saved.alpha = opacity / 100;
+  if (params.get('sanity')) saved.sanity = { method: params.get('sanity'), seed: wholeNumber(params.get('seed') ?? '') ?? 0 };
   return saved;
 }
 
 // Replaces the address's hash with `view` (no history entry: the back button leaves the page).
-export function writeUrlState({ model, sample, crop, classIndex, layer, methods, colormap, alpha }) {
+export function writeUrlState({ model, sample, crop, classIndex, layer, methods, colormap, alpha, sanity = null }) {
   const params = new URLSearchParams();
   if (model) params.set('model', model);
   if (sample) {
@@ -66,6 +68,10 @@ export function writeUrlState({ model, sample, crop, classIndex, layer, methods,
   params.set('methods', methods.join(','));
   params.set('colormap', colormap);
   params.set('opacity', String(Math.round(alpha * 100)));
+  if (sanity) {
+    params.set('sanity', sanity.method);
+    params.set('seed', String(sanity.seed));
+  }
   replaceAddress(`#${params.toString()}`);
 }
 

@@ -5,6 +5,8 @@
 // Beside the Explainer it keeps one camlens.Training (live training: its data, probes and run) and
 // the snapshot of the run's last finished epoch, which a cancelled epoch leaves usable. A dataset
 // audit runs on a camlens.Audit of its own, made from the model loaded last and deleted when it ends.
+// Faithfulness metrics and sanity checks run on a camlens.Evaluation of the model loaded last (its
+// own copy: a sanity check randomises parameters), made on first use, on the photo shown last.
 //
 // Messages in:  {id, type, args}
 // Messages out: {id, loaded: {model, image}} once a model or photo is in, {id, progress: {fraction,
@@ -28,6 +30,7 @@ let explainer = null;  // camlens.Explainer
 let training = null;   // camlens.Training
 let lastSnapshot = null;  // {epoch, modelJson, weightsFile, weights}: the run's last finished epoch
 let currentModel = null;  // {modelJson, shards, metadataJson}: the explainer's model, which an audit loads again
+let evaluation = null;    // camlens.Evaluation of currentModel, or null until the page asks for one
 // An Int32Array over a SharedArrayBuffer: engine.js stores 1 in it to cancel the running call,
 // which the progress callback reads between steps. null when the page is not cross-origin isolated.
 let cancelFlag = null;
@@ -79,6 +82,8 @@ function withModel({ modelJson, shards, metadataJson }, image) {
     explainer?.delete();
     explainer = next;
     currentModel = { modelJson, shards, metadataJson };
+    evaluation?.delete();
+    evaluation = null;
     return { description, shown };
   } catch (error) {
     next.delete();
@@ -204,6 +209,14 @@ async function auditFolder({ files, skipped, options }, id) {
   }
 }
 
+// ---- faithfulness and sanity checks ----
+
+function needEvaluation() {
+  if (!currentModel || !currentImage) throw new Error('no model and photo loaded yet: wait for the explain view, then ask again');
+  evaluation ??= new camlens.Evaluation(currentModel);
+  return evaluation;
+}
+
 function needTraining() {
   if (!training) throw new Error('no training data yet: choose Fashion-MNIST or a folder first');
   return training;
@@ -291,6 +304,17 @@ const handlers = {
   // of audit.json and report.html, as `camlens audit` writes them.
   audit(request, id) {
     return auditFolder(request, id);
+  },
+
+  // The faithfulness metrics of maps of the photo shown: a view request's crop, class, layer and
+  // methods, plus baselines, metrics, seed, step, batch_size and model (the Evaluation's). -> kind "evaluation"
+  evaluate(request, id) {
+    return needEvaluation().evaluate(currentImage, request, progressOf(id));
+  },
+  // The sanity cascade of one method's map of the photo shown -> {document (kind "evaluation"),
+  // pictures: {original, cascading}}
+  sanity(request, id) {
+    return needEvaluation().sanity(currentImage, request, progressOf(id));
   },
 };
 
