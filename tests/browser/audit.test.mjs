@@ -13,7 +13,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { checkResult } from '../schema.mjs';
-import { dropFiles, errorsIn, idle, openPage, root, screenshot, serverAndBrowser } from './support.mjs';
+import { dropFiles, errorsIn, idle, openPage, root, screenshot, serverAndBrowser, withoutIsolation } from './support.mjs';
 
 const shared = serverAndBrowser();
 const FASHION = '/usr/share/datasets/fashion-mnist';
@@ -104,13 +104,7 @@ after(() => folders && fs.rmSync(folders.dir, { recursive: true, force: true }))
 // isolated false: the page served without COOP and COEP, so the one-thread module runs and a
 // cancel restarts the worker (web/js/engine.js).
 async function openAudit({ isolated = true } = {}) {
-  const prepare = isolated ? undefined : (context) => context.route('**/*', async (route) => {
-    const response = await route.fetch();
-    const headers = { ...response.headers() };
-    delete headers['cross-origin-opener-policy'];
-    delete headers['cross-origin-embedder-policy'];
-    await route.fulfill({ response, headers });
-  });
+  const prepare = isolated ? undefined : withoutIsolation;
   const opened = await openPage(shared.browser, `${shared.server.url}#view=audit&model=fashion-mnist-shortcut`, { prepare });
   assert.equal(await opened.page.evaluate(() => self.crossOriginIsolated), isolated);
   await opened.page.waitForFunction(() => window.camlens.audit?.engine && window.camlens.audit.model?.description.labels.includes('Shirt'));

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { checkResult } from '../schema.mjs';
-import { errorsIn, idle, openPage, root, screenshot, serverAndBrowser } from './support.mjs';
+import { errorsIn, idle, openPage, root, screenshot, serverAndBrowser, withoutIsolation } from './support.mjs';
 
 const shared = serverAndBrowser();
 const CLI = process.env.CAMLENS_CLI ?? path.join(root, 'build/native/camlens');
@@ -124,13 +124,7 @@ test('a panel\'s deletion, insertion and ROAD equal camlens evaluate\'s, beside 
 // isolated false: the page served without COOP and COEP, so a cancel restarts the engine's worker
 // (web/js/engine.js) instead of raising the cancel flag.
 async function openExplain({ isolated = true } = {}) {
-  const prepare = isolated ? undefined : (context) => context.route('**/*', async (route) => {
-    const response = await route.fetch();
-    const headers = { ...response.headers() };
-    delete headers['cross-origin-opener-policy'];
-    delete headers['cross-origin-embedder-policy'];
-    await route.fulfill({ response, headers });
-  });
+  const prepare = isolated ? undefined : withoutIsolation;
   const opened = await openPage(shared.browser, shared.server.url, { prepare });
   assert.equal(await opened.page.evaluate(() => self.crossOriginIsolated), isolated);
   return opened;

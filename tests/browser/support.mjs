@@ -51,6 +51,18 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
   return { page, context, log };
 }
 
+// A `prepare` for openPage: every response without COOP and COEP, so the page is not cross-origin
+// isolated and runs the one-thread module, whose cancel restarts the worker (web/js/engine.js).
+export function withoutIsolation(context) {
+  return context.route('**/*', async (route) => {
+    const response = await route.fetch();
+    const headers = { ...response.headers() };
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    await route.fulfill({ response, headers });
+  });
+}
+
 // Waits until the page has settled every task it started (window.camlens.whenIdle).
 export async function idle(page) {
   await page.waitForFunction(() => window.camlens !== undefined);
