@@ -20,6 +20,7 @@ TEST_CASE("default crop box: full, the largest centred square, fractions rounded
   CHECK(same_box(default_crop_box({.mode = CropMode::center}, 201, 300), {0, 49, 201, 201}));
   CHECK(same_box(default_crop_box({.mode = CropMode::center}, 7, 7), {0, 0, 7, 7}));
   CHECK(same_box(default_crop_box({.mode = CropMode::center}, 6, 1), {2, 0, 1, 1}));  // the odd pixel: right
+  CHECK(same_box(default_crop_box({.mode = CropMode::face}, 300, 200), {50, 0, 200, 200}));  // no face known yet
   // 0.1 * 300 = 30, 0.8 * 300 = 240; 0.25 * 200 = 50, 0.5 * 200 = 100.
   CHECK(same_box(default_crop_box({CropMode::box, 0.1f, 0.25f, 0.8f, 0.5f}, 300, 200), {30, 50, 240, 100}));
   // A sliver rounds to one pixel; a box reaching the edge stays inside after rounding.

@@ -9,7 +9,7 @@
 //   {"labels": ["angry", ...],
 //    "input": {"height": 64, "width": 64, "color": "gray" | "rgb", "gray_weights": [0.2989, 0.587, 0.114]},
 //    "scaling": {"scale": 2, "offset": -1}  or  {"mean": [...], "std": [...]}   (on 0..1 values)
-//    "crop": "full" | "center" | {"x": 0.1, "y": 0.1, "width": 0.8, "height": 0.8}  (fractions)
+//    "crop": "full" | "center" | "face" | {"x": 0.1, "y": 0.1, "width": 0.8, "height": 0.8}  (fractions)
 //    "explain_layer": "node name"}
 #include <array>
 #include <string>
@@ -27,6 +27,7 @@ enum class CropMode {
   full,    // the whole image, squeezed to the input size
   center,  // the largest centred square
   box,     // a box in fractions of the image's width and height
+  face,    // the face a face detector finds (faces/face_crop.h); the centre square until one is found
 };
 
 struct DefaultCrop {
