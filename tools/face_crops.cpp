@@ -75,7 +75,7 @@ CropPlan FaceCropper::plan(const CropRequest& request, const ModelMetadata& meta
     }
     case Kind::face: break;
   }
-  if (!detector_) detector_ = std::make_unique<FaceDetector>(FaceDetector::from_folder(folder_));
+  if (!detector_) detector_ = std::make_unique<FaceDetector>(FaceDetector::from_folder(find_detector_()));
   plan.detected = true;
   plan.faces = detector_->detect(image);
   if (plan.faces.empty()) {

@@ -3,6 +3,7 @@
 // model's metadata box, or a face BlazeFace finds (--crop face, the default for a model whose
 // metadata says "crop": "face"), one face (--face K) or every face (--face all).
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,12 +46,13 @@ struct CropPlan {
 // Plans crops, loading the face detector (models/blazeface) the first time a face is asked for.
 class FaceCropper {
  public:
-  explicit FaceCropper(std::filesystem::path detector_folder) : folder_(std::move(detector_folder)) {}
+  // `find_detector` gives the detector's folder; it is called only when a face is asked for.
+  explicit FaceCropper(std::function<std::filesystem::path()> find_detector) : find_detector_(std::move(find_detector)) {}
   // An Error when --face K names a face the image does not have.
   CropPlan plan(const CropRequest& request, const ModelMetadata& metadata, const Image& image);
 
  private:
-  std::filesystem::path folder_;
+  std::function<std::filesystem::path()> find_detector_;
   std::unique_ptr<FaceDetector> detector_;
 };
 

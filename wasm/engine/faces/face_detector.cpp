@@ -32,7 +32,7 @@ float sigmoid(float logit) { return 1.0f / (1.0f + std::exp(-std::clamp(logit, -
 
 FaceDetector::FaceDetector(std::string_view model_json, std::span<const ShardBytes> shards)
     : graph_(import_detector_graph(model_json, shards)) {
-  const Shape& input = graph_.nodes().front().item_shape;
+  const Shape input = graph_.nodes().front().item_shape;  // a copy: nodes() returns a temporary
   if (input.rank() != 3 || input[0] != input[1] || input[2] != 3 || input[0] % 16 != 0) {
     fail("face detector: the model's input is ", input.str(), "; BlazeFace takes a square RGB image [S, S, 3], S a multiple of 16");
   }
