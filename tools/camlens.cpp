@@ -46,6 +46,8 @@
 #include "audit_command.h"
 #include "data_command.h"
 #include "evaluate_command.h"
+#include "face_crops.h"
+#include "faces/face_crop.h"
 #include "train_command.h"
 
 namespace fs = std::filesystem;
@@ -99,8 +101,11 @@ Prints the most probable classes of each image (PNG, JPEG, BMP, GIF).
 Options:
   --model DIR       the model folder, or an .onnx file (default: models/emotion)
   --top K           how many classes to show (default 3)
-  --crop x,y,w,h    the box of the image the model sees, in pixels (default: the model's
-                    metadata, e.g. the largest centred square)
+  --crop BOX        the box of the image the model sees: x,y,w,h in pixels, face (a face
+                    BlazeFace finds, a square around it), center or full (default: the
+                    model's metadata: face for models/emotion)
+  --face K|all      which face: K counts from 0, best score first (default 0); all: each
+                    one. No face found: a notice, and the model sees the centre square
   --json            print one JSON document instead of text (docs/result.schema.json)
   --threads N       threads for the model's kernels (default: the CPU's, here %THREADS%)
   --help            this text
@@ -126,7 +131,9 @@ Options:
                           model's, see 'camlens layers'); per-pixel methods ignore it
   --class K               explain class K (an index or a label) ...
   --top K                 ... or the K most probable classes (default 1)
-  --crop x,y,w,h          the box of the image the model sees, in pixels (default: metadata)
+  --crop BOX              x,y,w,h in pixels, face, center or full (default: metadata; see
+                          'camlens predict --help')
+  --face K|all            which face (0: the best score), or every face: NAME.faceK.* files
   --colormap NAME         jet, viridis, inferno or gray (default jet)
   --alpha A               heat over photo, 0..1 (default 0.4)
   --json                  also write NAME.json per image
@@ -210,22 +217,6 @@ float parse_fraction(const std::string& text, std::string_view option) {
   return value;
 }
 
-// "x,y,w,h" in pixels.
-CropBox parse_crop(const std::string& text) {
-  if (text.empty()) throw UsageError("--crop needs x,y,w,h (four whole numbers in pixels), got nothing");
-  std::vector<int> parts;
-  std::string part;
-  std::istringstream in(text);
-  while (std::getline(in, part, ',')) parts.push_back(parse_int(part, "crop", 0));
-  if (parts.size() != 4 || text.back() == ',') {  // getline drops a trailing empty part
-    throw UsageError("--crop needs x,y,w,h (four whole numbers in pixels), got '" + text + "'");
-  }
-  if (parts[2] < 1 || parts[3] < 1) {
-    throw UsageError("--crop needs a width and height of at least 1, got '" + text + "'");
-  }
-  return {parts[0], parts[1], parts[2], parts[3]};
-}
-
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> items;
   std::string item;
@@ -238,10 +229,10 @@ std::vector<std::string> split_commas(const std::string& text) {
 
 // ---- the model ----
 
-// The default model's model.json: models/emotion in an ancestor of the executable's folder (the
-// repository it was built in), else in the current directory.
-fs::path default_model_json() {
-  const fs::path relative = fs::path("models") / "emotion" / "model.json";
+// A shipped model's model.json (models/NAME) in an ancestor of the executable's folder (the
+// repository it was built in), else in the current directory; `why` says what needs it.
+fs::path repository_model_json(const std::string& name, const std::string& why) {
+  const fs::path relative = fs::path("models") / name / "model.json";
   std::error_code error;
   const fs::path exe = fs::canonical("/proc/self/exe", error);
   if (!error) {
@@ -251,8 +242,15 @@ fs::path default_model_json() {
     }
   }
   if (fs::is_regular_file(relative)) return relative;
-  throw InputError("no --model given, and " + relative.string() +
-                   " is neither in the repository camlens was built in nor in the current directory; pass --model DIR");
+  throw InputError(why + ", and " + relative.string() +
+                   " is neither in the repository camlens was built in nor in the current directory");
+}
+
+fs::path default_model_json() { return repository_model_json("emotion", "no --model DIR given"); }
+
+// The face detector, found like the default model when a face is first asked for.
+FaceCropper face_cropper() {
+  return FaceCropper([] { return repository_model_json("blazeface", "a face crop needs the face detector").parent_path(); });
 }
 
 struct LoadedModel {
@@ -342,19 +340,47 @@ Photo load_photo(const fs::path& path) {
   });
 }
 
-// The photo in the explainer, cropped as asked (default: the model's box).
-CropBox show_photo(explain::Explainer& explainer, const fs::path& path, Photo& photo,
-                   const std::optional<CropBox>& crop) {
-  return as_input_error(path, [&] {
-    explainer.set_image(std::move(photo.image));
-    if (crop) explainer.set_crop(*crop);
-    return explainer.crop();
+// The photo in the explainer; the crop is set per planned crop (plan_crops).
+void show_photo(explain::Explainer& explainer, const fs::path& path, Photo& photo) {
+  as_input_error(path, [&] { return explainer.set_image(std::move(photo.image)); });
+}
+
+void use_crop(explain::Explainer& explainer, const fs::path& path, const CropBox& box) {
+  as_input_error(path, [&] {
+    explainer.set_crop(box);
+    return 0;
   });
+}
+
+// ", face K of N, score S" when the crop is a detected face's.
+std::string face_text(const CropPlan& plan, const PlannedCrop& crop) {
+  if (crop.face < 0) return "";
+  char score[16];
+  std::snprintf(score, sizeof(score), "%.3f", plan.faces[crop.face].score);
+  return ", face " + std::to_string(crop.face) + " of " + std::to_string(plan.faces.size()) + ", score " + score;
 }
 
 std::string box_text(const CropBox& box) {
   return std::to_string(box.x) + "," + std::to_string(box.y) + " " + std::to_string(box.width) + "x" +
          std::to_string(box.height);
+}
+
+// What a crop plan adds to an image's JSON: the faces found, which one this crop is, where the
+// crop came from and any warning.
+void add_crop_plan(json& entry, const CropPlan& plan, const PlannedCrop& crop) {
+  entry["crop_source"] = crop.source;
+  if (plan.detected) entry["faces"] = faces_json(plan.faces);
+  if (crop.face >= 0) entry["face"] = crop.face;
+  if (!plan.warnings.empty()) entry["warnings"] = plan.warnings;
+}
+
+// The crop plan for the explainer's photo, its warnings told on stderr.
+CropPlan plan_crops(FaceCropper& cropper, const CropRequest& request, const explain::Explainer& explainer,
+                    const std::string& command, const fs::path& path) {
+  CropPlan plan = as_input_error(path, [&] { return cropper.plan(request, explainer.model().metadata, explainer.image()); });
+  std::cout.flush();
+  for (const std::string& warning : plan.warnings) std::cerr << "camlens " << command << ": " << path.string() << ": " << warning << "\n";
+  return plan;
 }
 
 std::string percent(float probability) {
@@ -368,9 +394,10 @@ std::string percent(float probability) {
 int run_predict(const Arguments& args) {
   if (args.positional.empty()) throw UsageError("give at least one image");
   const int top = args.has("top") ? parse_int(*args.get("top"), "top", 1) : 3;
-  const std::optional<CropBox> crop = args.has("crop") ? std::optional(parse_crop(*args.get("crop"))) : std::nullopt;
+  const CropRequest crop_request = parse_crop_request(args);
   LoadedModel loaded = load_model_argument(args.get("model"));
   explain::Explainer explainer(std::move(loaded.model));
+  FaceCropper cropper = face_cropper();
   const std::vector<std::string>& labels = explainer.model().metadata.labels;
   const bool as_json = args.has("json");
 
@@ -380,28 +407,36 @@ int run_predict(const Arguments& args) {
     try {
       Photo photo = load_photo(argument);
       const int width = photo.image.width(), height = photo.image.height();
-      const CropBox box = show_photo(explainer, argument, photo, crop);
-      explain::ViewRequest request;
-      request.pictures = false;
-      // A model whose output is not finite on this image is an input error too (exit 3).
-      const explain::Prediction prediction = as_input_error(argument, [&] { return *explainer.view(request).prediction; });
-      if (as_json) {
-        images.push_back({{"image", {{"name", argument}, {"width", width}, {"height", height}}},
-                          {"crop", explain::box_json(box)},
-                          {"prediction", explain::prediction_json(prediction, labels, top)}});
-        continue;
-      }
-      std::cout << argument << "  (" << width << "x" << height << ", crop " << box_text(box) << ")\n";
-      size_t label_width = 0;
-      for (const std::string& label : labels) label_width = std::max(label_width, label.size());
-      const int shown = std::min<int>(top, static_cast<int>(labels.size()));
-      for (int rank = 0; rank < shown; ++rank) {
-        const int c = prediction.ranking[rank];
-        const float p = prediction.probabilities[c];
-        std::string label = labels[c];
-        label.resize(label_width, ' ');
-        const std::string bar(std::lround(30.0f * std::clamp(p, 0.0f, 1.0f)), '#');
-        std::cout << "  " << label << "  " << percent(p) << (bar.empty() ? "" : "  " + bar) << "\n";
+      show_photo(explainer, argument, photo);
+      const CropPlan plan = plan_crops(cropper, crop_request, explainer, "predict", argument);
+      for (const PlannedCrop& crop : plan.crops) {
+        const CropBox& box = crop.box;
+        use_crop(explainer, argument, box);
+        explain::ViewRequest request;
+        request.pictures = false;
+        // A model whose output is not finite on this image is an input error too (exit 3).
+        const explain::Prediction prediction = as_input_error(argument, [&] { return *explainer.view(request).prediction; });
+        if (as_json) {
+          json entry = {{"image", {{"name", argument}, {"width", width}, {"height", height}}},
+                        {"crop", explain::box_json(box)},
+                        {"prediction", explain::prediction_json(prediction, labels, top)}};
+          add_crop_plan(entry, plan, crop);
+          images.push_back(std::move(entry));
+          continue;
+        }
+        std::cout << argument << "  (" << width << "x" << height << ", crop " << box_text(box) << face_text(plan, crop) << ")\n";
+        for (const std::string& warning : plan.warnings) std::cout << "  warning: " << warning << "\n";
+        size_t label_width = 0;
+        for (const std::string& label : labels) label_width = std::max(label_width, label.size());
+        const int shown = std::min<int>(top, static_cast<int>(labels.size()));
+        for (int rank = 0; rank < shown; ++rank) {
+          const int c = prediction.ranking[rank];
+          const float p = prediction.probabilities[c];
+          std::string label = labels[c];
+          label.resize(label_width, ' ');
+          const std::string bar(std::lround(30.0f * std::clamp(p, 0.0f, 1.0f)), '#');
+          std::cout << "  " << label << "  " << percent(p) << (bar.empty() ? "" : "  " + bar) << "\n";
+        }
       }
     } catch (const InputError& e) {
       ++bad_inputs;
@@ -509,7 +544,7 @@ struct ExplainSettings {
   std::string layer;  // resolved; empty: the model's default
   std::vector<explain::Target> targets;
   std::string targets_text;  // for the summary, e.g. "top 1", "class happy"
-  std::optional<CropBox> crop;
+  CropRequest crop;
   explain::Colormap colormap = explain::Colormap::jet;
   float alpha = 0.4f;
   fs::path out;
@@ -591,7 +626,7 @@ ExplainSettings explain_settings(const Arguments& args, const Model& model) {
     s.targets = explain::top_k_targets(top);
     s.targets_text = "top " + std::to_string(top);
   }
-  if (args.has("crop")) s.crop = parse_crop(*args.get("crop"));
+  s.crop = parse_crop_request(args);
   if (args.has("colormap")) {
     try {
       s.colormap = explain::colormap_named(*args.get("colormap"));
@@ -649,8 +684,9 @@ void write_json_file(const json& document, const fs::path& path) {
 }
 
 // Explains the explainer's photo with every method and target; writes its PNGs (and JSON).
-ImageResult explain_photo(const ImageInput& input, const Photo& photo, const fs::path& stem,
-                          explain::Explainer& explainer, const ExplainSettings& s, ProgressBar& bar, double units_done) {
+ImageResult explain_photo(const ImageInput& input, const Photo& photo, const fs::path& stem, const CropPlan& plan,
+                          const PlannedCrop& crop, explain::Explainer& explainer, const ExplainSettings& s,
+                          ProgressBar& bar, double units_done) {
   const std::vector<std::string>& labels = explainer.model().metadata.labels;
   const fs::path folder = s.out / stem.parent_path();
   fs::create_directories(folder);
@@ -722,6 +758,7 @@ ImageResult explain_photo(const ImageInput& input, const Photo& photo, const fs:
     document["explanations"] = explanations;
     document["timings_ms"]["decode"] = photo.decode_ms;
     document["timings_ms"]["render_and_write"] = render_ms;
+    add_crop_plan(document, plan, crop);
     write_json_file(document, folder / (stem.filename().string() + ".json"));
     ++result.files_written;
   }
@@ -734,6 +771,7 @@ int run_explain(const Arguments& args) {
   LoadedModel loaded = load_model_argument(args.get("model"));
   const ExplainSettings s = explain_settings(args, loaded.model);
   explain::Explainer explainer(std::move(loaded.model));
+  FaceCropper cropper = face_cropper();
   const std::vector<ImageInput> inputs = collect_images(args.positional);
   if (inputs.empty()) throw InputError("no images (.png .jpg .jpeg .bmp .gif) in the folder(s) given");
 
@@ -746,17 +784,28 @@ int run_explain(const Arguments& args) {
     bar.draw(static_cast<double>(i), input.path.filename().string());
     try {
       Photo photo = load_photo(input.path);
-      show_photo(explainer, input.path, photo, s.crop);
+      show_photo(explainer, input.path, photo);
+      bar.clear();
+      const CropPlan plan = plan_crops(cropper, s.crop, explainer, "explain", input.path);
       const fs::path stem = names.claim(input);
-      const ImageResult result = explain_photo(input, photo, stem, explainer, s, bar, static_cast<double>(i));
-      files += result.files_written;
-      failed_methods += result.failed_methods;
-      if (result.failed_methods < static_cast<int>(s.methods.size() * s.targets.size())) ++explained;
-      if (!s.quiet && !result.top_label.empty()) {
-        bar.clear();
-        std::cout << input.path.string() << ": " << result.top_label << percent(result.top_probability) << " -> "
-                  << (s.out / stem).string() << ".*\n";
+      bool any_explained = false;
+      for (const PlannedCrop& crop : plan.crops) {
+        use_crop(explainer, input.path, crop.box);
+        // Every face of --face all gets its own files: NAME.faceK.*
+        const fs::path crop_stem = s.crop.every_face && crop.face >= 0
+                                       ? stem.parent_path() / (stem.filename().string() + ".face" + std::to_string(crop.face))
+                                       : stem;
+        const ImageResult result = explain_photo(input, photo, crop_stem, plan, crop, explainer, s, bar, static_cast<double>(i));
+        files += result.files_written;
+        failed_methods += result.failed_methods;
+        if (result.failed_methods < static_cast<int>(s.methods.size() * s.targets.size())) any_explained = true;
+        if (!s.quiet && !result.top_label.empty()) {
+          bar.clear();
+          std::cout << input.path.string() << (s.crop.every_face && crop.face >= 0 ? " face " + std::to_string(crop.face) : "") << ": "
+                    << result.top_label << percent(result.top_probability) << " -> " << (s.out / crop_stem).string() << ".*\n";
+        }
       }
+      if (any_explained) ++explained;
     } catch (const InputError& e) {
       bar.clear();
       std::cout.flush();
@@ -863,7 +912,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table{
       {"predict",
        kPredictHelp,
-       {{"model", true}, {"top", true}, {"crop", true}, {"json", false}, {"threads", true}},
+       {{"model", true}, {"top", true}, {"crop", true}, {"face", true}, {"json", false}, {"threads", true}},
        run_predict},
       {"explain",
        kExplainHelp,
@@ -874,6 +923,7 @@ const std::vector<Command>& commands() {
         {"class", true},
         {"top", true},
         {"crop", true},
+        {"face", true},
         {"colormap", true},
         {"alpha", true},
         {"json", false},

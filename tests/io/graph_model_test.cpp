@@ -478,3 +478,52 @@ TEST_CASE("emotion model: loads from models/emotion with the expected nodes, sha
   CHECK(sums[1] == doctest::Approx(1.0f).epsilon(1e-5));
   CHECK(probs[0] != probs[7]);
 }
+
+TEST_CASE("graph model: Pad becomes a ZeroPad2D around H, W and the channels, by value; other pads are refused") {
+  // x [1, 2, 2, 1] -> Pad [[0, 0], [1, 0], [0, 1], [0, 2]] -> [3, 3, 3]: a zero row on top, a zero
+  // column on the right, two zero channels after the one channel.
+  GraphModelBuilder b;
+  b.placeholder("x", {1, 2, 2, 1});
+  b.int_constant("pads", {0, 0, 1, 0, 0, 1, 0, 2});
+  b.node("pad", "Pad", {"x", "pads"}, {{"T", {{"type", "DT_FLOAT"}}}, {"Tpaddings", {{"type", "DT_INT32"}}}});
+  Graph graph = b.graph();
+  CHECK(graph.nodes().back().kind == "ZeroPad2D");
+  const Tensor input(Shape::nhwc(1, 2, 2, 1), std::vector<float>{1, 2, 3, 4});
+  const Tensor& out = graph.forward(input);
+  REQUIRE(out.shape() == Shape::nhwc(1, 3, 3, 3));
+  const std::vector<float> expected{0, 0, 0, 0, 0, 0, 0, 0, 0,  // the top row of zeros
+                                    1, 0, 0, 2, 0, 0, 0, 0, 0,  // 1 and 2, then the right column
+                                    3, 0, 0, 4, 0, 0, 0, 0, 0};
+  CHECK(std::vector<float>(out.values().begin(), out.values().end()) == expected);
+
+  GraphModelBuilder batch;
+  batch.placeholder("x", {1, 2, 2, 1});
+  batch.int_constant("pads", {1, 0, 0, 0, 0, 0, 0, 0});
+  batch.node("pad", "Pad", {"x", "pads"});
+  CHECK_THROWS_WITH_AS(batch.graph(),
+                       doctest::Contains("Pad 'pad' pads 'x' [2, 2, 1] by [1, 0, 0, 0, 0, 0, 0, 0]; supported: int32 paddings"),
+                       Error);
+}
+
+TEST_CASE("graph model: every output the signature names is imported and readable after one forward") {
+  // x -> Relu ("scores") and x -> Pad ("boxes"): two outputs, both kept when asked for.
+  GraphModelBuilder b;
+  b.placeholder("x", {1, 1, 2, 1});
+  b.int_constant("pads", {0, 0, 0, 0, 0, 0, 0, 1});
+  b.node("scores", "Relu", {"x"});
+  b.node("boxes", "Pad", {"x", "pads"});
+  b.node("Identity", "Identity", {"scores"});
+  b.node("Identity_1", "Identity", {"boxes"});
+  b.metadata = {{"signature", {{"outputs", {{"Identity:0", {{"name", "Identity:0"}}}, {"Identity_1:0", {{"name", "Identity_1:0"}}}}}}}};
+  Graph graph = b.graph();
+  REQUIRE(graph.nodes().size() == 3);
+  CHECK(graph.output_name() == "scores");  // the node names sort boxes, scores
+  const Tensor input(Shape::nhwc(1, 1, 2, 1), std::vector<float>{-1, 2});
+  ForwardOptions keep;
+  keep.keep = std::vector<std::string>{"scores", "boxes"};
+  graph.forward(input, keep);
+  const Tensor& scores = graph.activation("scores");
+  const Tensor& boxes = graph.activation("boxes");
+  CHECK(std::vector<float>(scores.values().begin(), scores.values().end()) == std::vector<float>{0, 2});
+  CHECK(std::vector<float>(boxes.values().begin(), boxes.values().end()) == std::vector<float>{-1, 0, 2, 0});
+}

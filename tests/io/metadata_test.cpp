@@ -89,6 +89,13 @@ TEST_CASE("metadata: a centred square of a fraction of the shorter side (torchvi
   }
 }
 
+TEST_CASE("metadata: \"crop\": \"face\" asks for a detected face and is written back as such") {
+  const json file = {{"crop", "face"}};
+  const ModelMetadata m = resolve_metadata(nullptr, &file, classifier(1), "logits");
+  CHECK(m.crop.mode == CropMode::face);
+  CHECK(metadata_to_json(m)["crop"] == "face");
+}
+
 TEST_CASE("metadata: values that contradict the graph are Errors saying which") {
   const Graph graph = classifier(3);
   auto check_error = [&](const json& file, const char* message) {
@@ -105,7 +112,7 @@ TEST_CASE("metadata: values that contradict the graph are Errors saying which") 
   check_error({{"scaling", {{"scale", 2}, {"std", 1}}}}, "needs either \"scale\"/\"offset\" or \"mean\"/\"std\"");
   check_error({{"scaling", {{"mean", 0}, {"std", {1, 0, 1}}}}}, "metadata.json.scaling.std must not be 0");
   check_error({{"crop", {{"x", 0.5}, {"y", 0}, {"width", 0.6}, {"height", 1}}}}, "must be a non-empty box inside the image");
-  check_error({{"crop", "middle"}}, "metadata.json.crop must be \"full\", \"center\", {\"center\": f} or a box");
+  check_error({{"crop", "middle"}}, "metadata.json.crop must be \"full\", \"center\", \"face\", {\"center\": f} or a box");
   check_error({{"labels", "angry"}}, "metadata.json.labels must be an array, got string");
   check_error({{"scaling", {{"mean", 0}, {"std", 1e-38}}}},
               "metadata.json.scaling.std holds 1e-38; it divides the pixels, so it must be at least 1e-06 in magnitude");

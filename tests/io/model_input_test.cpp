@@ -23,6 +23,7 @@ TEST_CASE("default crop box: full, the largest centred square, fractions rounded
   // torchvision's Resize(256) + CenterCrop(224) on a 512 x 384 photo: a 336-pixel square (0.875 * 384).
   CHECK(same_box(default_crop_box({.mode = CropMode::center, .center_fraction = 0.875f}, 512, 384), {88, 24, 336, 336}));
   CHECK(same_box(default_crop_box({.mode = CropMode::center, .center_fraction = 0.001f}, 5, 9), {2, 4, 1, 1}));
+  CHECK(same_box(default_crop_box({.mode = CropMode::face}, 300, 200), {50, 0, 200, 200}));  // no face known yet
   // 0.1 * 300 = 30, 0.8 * 300 = 240; 0.25 * 200 = 50, 0.5 * 200 = 100.
   CHECK(same_box(default_crop_box({CropMode::box, 0.1f, 0.25f, 0.8f, 0.5f}, 300, 200), {30, 50, 240, 100}));
   // A sliver rounds to one pixel; a box reaching the edge stays inside after rounding.

@@ -51,3 +51,18 @@ TEST_CASE("ZeroPad2D refuses pads whose padded size would overflow, before addin
   const Shape wide[] = {Shape{1, 1, 100, 1}};
   CHECK(pad.output_shape(wide) == Shape{1, 32769, 100, 1});
 }
+
+TEST_CASE("ZeroPad2D pads channels around each pixel's own (hand-worked) and its backward matches finite differences") {
+  Tensor x(Shape::nhwc(1, 1, 2, 2), std::vector<float>{1, 2, 3, 4});
+  ZeroPad2D pad("pad", Padding{0, 0, 1, 0}, ChannelPadding{1, 2});  // left 1; one channel before, two after
+  Tensor y = run_forward(pad, {&x});
+  CHECK(y.shape() == Shape::nhwc(1, 1, 3, 5));
+  CHECK(std::vector<float>(y.values().begin(), y.values().end()) ==
+        std::vector<float>{0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 3, 4, 0, 0});
+  Rng rng(13);
+  Tensor wide = rng.tensor(Shape::nhwc(2, 3, 2, 3));
+  ZeroPad2D both("both", Padding{1, 0, 0, 1}, ChannelPadding{0, 4});
+  check_input_gradient(both, {&wide}, 0);
+  CHECK_THROWS_WITH_AS(ZeroPad2D("p", Padding{}, ChannelPadding{-1, 0}),
+                       doctest::Contains("ZeroPad2D 'p': channel pads must be within 0..16384, got before -1"), Error);
+}

@@ -68,7 +68,7 @@ test('describe: labels, the input, the default layer, explainable layers and the
   assert.deepEqual(info.labels, LABELS);
   assert.deepEqual(info.input, { height: 64, width: 64, channels: 1, color: 'gray' });
   assert.equal(info.default_layer, LAST_FEATURES);
-  assert.equal(info.metadata.crop, 'center');
+  assert.equal(info.metadata.crop, 'face');
   assert.ok(EXPLAINABLE.includes(HEAD_CONV) && EXPLAINABLE.length >= 10, EXPLAINABLE.join(', '));
   assert.deepEqual(layerShape(LAST_FEATURES), [8, 8, 256]);
   assert.ok(info.layers.every((layer) => layer.explainable === (layer.depth >= 0 && layer.spatial)), 'explainable: spatial and feeding the logits');

@@ -20,6 +20,7 @@
 #include "layers/relu.h"
 #include "layers/reshape.h"
 #include "layers/softmax.h"
+#include "layers/zero_pad.h"
 
 namespace camlens {
 
@@ -30,7 +31,7 @@ namespace {
 
 constexpr const char* kSupportedOps =
     "Placeholder, Const, Identity, Conv2D, _FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2dNative, "
-    "MatMul, _FusedMatMul, BiasAdd, MaxPool, AvgPool, Add, AddV2, Relu, Relu6, Mean, Reshape, Squeeze, Softmax";
+    "MatMul, _FusedMatMul, BiasAdd, MaxPool, AvgPool, Add, AddV2, Relu, Relu6, Mean, Reshape, Squeeze, Softmax, Pad";
 
 std::string base64_decode(const std::string& text, const std::string& where) {
   auto value_of = [&](char c) -> int {
@@ -133,7 +134,7 @@ class GraphImporter {
  public:
   GraphImporter(const json& model, const Weights& weights) : weights_(weights) {
     read_nodes(model);
-    output_ = find_output(model);
+    outputs_ = find_outputs(model);
   }
 
   Graph build() {
@@ -198,8 +199,9 @@ class GraphImporter {
     return *current;
   }
 
-  const TfNode* find_output(const json& model) const {
-    // The signature names the output when the converter kept it; else the one node nobody reads.
+  // The signature names the outputs when the converter kept it (sorted by node name); else the output
+  // is the one node nobody reads, since several such nodes may be leftovers rather than outputs.
+  std::vector<const TfNode*> find_outputs(const json& model) const {
     const json* metadata = jf::find(model, "userDefinedMetadata");
     const json* signature = metadata == nullptr ? nullptr : jf::find(*metadata, "signature");
     const json* outputs = signature == nullptr ? nullptr : jf::find(*signature, "outputs");
@@ -216,7 +218,8 @@ class GraphImporter {
         if (read.count(n.name) == 0 && n.op != "Const") candidates.insert(resolve(n.name, n).name);
       }
     }
-    if (candidates.size() != 1) {
+    const bool from_signature = outputs != nullptr && outputs->is_object() && !outputs->empty();
+    if (candidates.empty() || (!from_signature && candidates.size() != 1)) {
       // A cycle hides the output or leaves a node unread: name the cycle, the real fault.
       const std::vector<std::string> cycle = find_cycle();
       if (!cycle.empty()) {
@@ -224,9 +227,12 @@ class GraphImporter {
              "; each node must read only nodes computed before it");
       }
       fail("graph model: camlens needs exactly one output, found ", candidates.size(),
-           candidates.empty() ? "" : ": " + join({candidates.begin(), candidates.end()}));
+           candidates.empty() ? "" : ": " + join({candidates.begin(), candidates.end()}),
+           "; a model with several outputs must name them in userDefinedMetadata.signature.outputs");
     }
-    return &nodes_[index_.at(*candidates.begin())];
+    std::vector<const TfNode*> found;
+    for (const std::string& name : candidates) found.push_back(&nodes_[index_.at(name)]);
+    return found;
   }
 
   // The nodes of one cycle, its first node repeated at the end, or empty when the graph has none.
@@ -264,12 +270,21 @@ class GraphImporter {
     return {};
   }
 
-  // Nodes the output depends on, each after its inputs (Const and Identity excluded).
+  // Nodes the outputs depend on, each after its inputs (Const and Identity excluded); the outputs'
+  // own order decides which comes last.
   std::vector<const TfNode*> topological_order() const {
     std::vector<const TfNode*> order;
     std::unordered_map<std::string, int> state;  // 1: on the stack, 2: done
-    std::vector<std::pair<const TfNode*, size_t>> stack{{output_, 0}};
-    state[output_->name] = 1;
+    for (const TfNode* output : outputs_) {
+      if (state[output->name] == 0) visit_inputs_first(output, state, order);
+    }
+    return order;
+  }
+
+  void visit_inputs_first(const TfNode* output, std::unordered_map<std::string, int>& state,
+                          std::vector<const TfNode*>& order) const {
+    std::vector<std::pair<const TfNode*, size_t>> stack{{output, 0}};
+    state[output->name] = 1;
     while (!stack.empty()) {
       auto& [current, next_input] = stack.back();
       if (next_input == current->inputs.size()) {
@@ -287,7 +302,6 @@ class GraphImporter {
         stack.emplace_back(&input, 0);
       }
     }
-    return order;
   }
 
   // Counts each node's readers and marks convolutions and MatMuls whose only reader is a BiasAdd
@@ -369,6 +383,8 @@ class GraphImporter {
     } else if (op == "Softmax") {
       expect_inputs(n, 1);
       add(std::make_unique<Softmax>(n.name), {data_input(n, 0)});
+    } else if (op == "Pad") {
+      add_pad(n);
     } else {
       fail("graph model: op '", op, "' (node '", n.name, "') is not supported; supported ops: ", kSupportedOps);
     }
@@ -635,10 +651,25 @@ class GraphImporter {
     add(std::make_unique<Reshape>(n.name, kept), {input});
   }
 
+  // Pad with zeros around H and W and/or after the channels of an NHWC tensor: a ZeroPad2D node.
+  void add_pad(const TfNode& n) {
+    expect_inputs(n, 2);
+    const std::string input = data_input(n, 0);
+    const Weight& paddings = constant(n, 1);
+    const std::vector<int> pads(paddings.ints.begin(), paddings.ints.end());
+    const bool nhwc = shape_of(input).rank() == 3 && paddings.dtype == WeightDType::int32 && pads.size() == 8;
+    if (!nhwc || pads[0] != 0 || pads[1] != 0 || *std::min_element(pads.begin(), pads.end()) < 0) {
+      fail("graph model: ", n.who(), " pads '", input, "' ", shape_of(input).str(), " by ", list_str(pads),
+           "; supported: int32 paddings [[0, 0], [top, bottom], [left, right], [before, after]] >= 0 on an NHWC tensor");
+    }
+    add(std::make_unique<ZeroPad2D>(n.name, Padding{pads[2], pads[3], pads[4], pads[5]}, ChannelPadding{pads[6], pads[7]}),
+        {input});
+  }
+
   const Weights& weights_;
   std::vector<TfNode> nodes_;
   std::unordered_map<std::string, size_t> index_;
-  const TfNode* output_ = nullptr;
+  std::vector<const TfNode*> outputs_;
   std::unordered_map<std::string, std::string> folded_into_;     // producer -> the BiasAdd reading it
   std::unordered_map<std::string, const TfNode*> bias_source_;   // BiasAdd -> the producer it absorbs
   std::unordered_map<std::string, Shape> shapes_;                // per-item shape of every graph node

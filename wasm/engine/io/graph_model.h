@@ -9,7 +9,11 @@
 //   DepthwiseConv2dNative or MatMul before it when it is that node's only reader; else an Affine
 //   node), MaxPool, AvgPool, Add/AddV2 (two tensors, or a tensor and a per-channel constant),
 //   Relu, Relu6, Mean over H and W (global average pooling), Reshape and Squeeze (batch axis
-//   kept), Softmax, Identity. Anything else is an Error naming the op and the node.
+//   kept), Softmax, Pad (zeros around H and W and around the channels: a ZeroPad2D node), Identity.
+//   Anything else is an Error naming the op and the node.
+//
+// Outputs: those model.json's signature names (several: each is a node nobody reads; the one whose
+// node name sorts last is the graph's last node), else the one node nobody reads.
 #include <nlohmann/json_fwd.hpp>
 
 #include "graph/graph.h"
@@ -17,7 +21,7 @@
 
 namespace camlens {
 
-// `model` is the whole parsed model.json; the graph's last node is the model's output.
+// `model` is the whole parsed model.json; the graph's last node is the model's (last) output.
 Graph import_graph_model(const nlohmann::json& model, const Weights& weights);
 
 }  // namespace camlens

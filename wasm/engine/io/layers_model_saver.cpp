@@ -141,7 +141,9 @@ class Saver {
     } else if (node.kind == "Dropout") {
       add_layer("Dropout", node.name, {{"rate", dynamic_cast<const Dropout&>(layer).rate()}}, node.inputs);
     } else if (node.kind == "ZeroPad2D") {
-      const Padding& pad = dynamic_cast<const ZeroPad2D&>(layer).padding();
+      const auto& zero_pad = dynamic_cast<const ZeroPad2D&>(layer);
+      if (zero_pad.channel_padding() != ChannelPadding{}) cannot_save(node, "pads channels, which ZeroPadding2D cannot");
+      const Padding& pad = zero_pad.padding();
       add_layer("ZeroPadding2D", node.name,
                 {{"padding", {{pad.top, pad.bottom}, {pad.left, pad.right}}}, {"data_format", "channels_last"}},
                 node.inputs);

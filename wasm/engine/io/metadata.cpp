@@ -143,11 +143,11 @@ void read_crop(ModelMetadata& m, const Field& field) {
   if (field.value == nullptr) return;
   if (field.value->is_string()) {
     const std::string mode = field.value->get<std::string>();
-    if (mode != "full" && mode != "center") {
-      fail("metadata: ", field.where, " must be \"full\", \"center\", {\"center\": f} or a box {x, y, width, height}, got \"",
+    if (mode != "full" && mode != "center" && mode != "face") {
+      fail("metadata: ", field.where, " must be \"full\", \"center\", \"face\", {\"center\": f} or a box {x, y, width, height}, got \"",
            mode, "\"");
     }
-    m.crop.mode = mode == "full" ? CropMode::full : CropMode::center;
+    m.crop.mode = mode == "full" ? CropMode::full : mode == "face" ? CropMode::face : CropMode::center;
     return;
   }
   const json& box = jf::as_object(*field.value, field.where);
@@ -258,6 +258,7 @@ json metadata_to_json(const ModelMetadata& m) {
     case CropMode::center:
       out["crop"] = m.crop.center_fraction == 1.0f ? json("center") : json({{"center", shortest(m.crop.center_fraction)}});
       break;
+    case CropMode::face: out["crop"] = "face"; break;
     case CropMode::box:
       out["crop"] = {{"x", shortest(m.crop.x)},
                      {"y", shortest(m.crop.y)},

@@ -9,9 +9,9 @@
 //   {"labels": ["angry", ...],
 //    "input": {"height": 64, "width": 64, "color": "gray" | "rgb", "gray_weights": [0.2989, 0.587, 0.114]},
 //    "scaling": {"scale": 2, "offset": -1}  or  {"mean": [...], "std": [...]}   (on 0..1 values)
-//    "crop": "full" | "center" | {"center": 0.875} | {"x": 0.1, "y": 0.1, "width": 0.8, "height": 0.8}
+//    "crop": "full" | "center" | "face" | {"center": 0.875} | {"x": 0.1, "y": 0.1, "width": 0.8, "height": 0.8}
 //            (fractions; {"center": f} is the centred square of f times the shorter side, torchvision's
-//            Resize(256) then CenterCrop(224) when f = 224 / 256)
+//            Resize(256) then CenterCrop(224) when f = 224 / 256; "face" the face a detector finds)
 //    "explain_layer": "node name"}
 #include <array>
 #include <string>
@@ -29,6 +29,7 @@ enum class CropMode {
   full,    // the whole image, squeezed to the input size
   center,  // a centred square: the largest, or center_fraction of the shorter side
   box,     // a box in fractions of the image's width and height
+  face,    // the face a face detector finds (faces/face_crop.h); the centre square until one is found
 };
 
 struct DefaultCrop {

@@ -25,7 +25,8 @@ CropBox default_crop_box(const DefaultCrop& crop, int image_width, int image_hei
   }
   switch (crop.mode) {
     case CropMode::full: return {0, 0, image_width, image_height};
-    case CropMode::center: {
+    case CropMode::center:
+    case CropMode::face: {  // before a detector has found a face (faces/face_crop.h), the centre square
       const int shorter = std::min(image_width, image_height);
       const int side = std::clamp(static_cast<int>(std::lround(crop.center_fraction * shorter)), 1, shorter);
       return {(image_width - side) / 2, (image_height - side) / 2, side, side};
