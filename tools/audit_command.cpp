@@ -76,6 +76,8 @@ namespace {
 
 constexpr uint64_t kMostAuditBytes = 1ull << 30;
 constexpr uint64_t kMostBoxesBytes = 256ull << 20;
+// Images explained together: enough for the layers to run at full speed, few enough to stay small.
+constexpr size_t kAuditBatch = 64;
 
 struct Shard {
   int index = 0, count = 1;  // 0-based index
@@ -274,7 +276,12 @@ int run_audit(const Arguments& args) {
   audit.labels = model.metadata.labels;
   audit.shard_index = shard.index;
   audit.shard_count = shard.count;
-  explain::Explainer explainer(std::move(model));
+  const std::string model_layer = model.metadata.explain_layer;
+  // The CAM family explains a batch of images with one pass of them all; other methods run passes
+  // of their own for each image, through an Explainer.
+  const bool batched = audit::audits_in_batches(audit.method);
+  std::optional<explain::Explainer> explainer;
+  if (!batched) explainer.emplace(std::move(model));
   explain::ViewRequest request;
   request.methods = {{audit.method, nullptr}};
   request.layer = args.get("layer").value_or("");
@@ -282,6 +289,18 @@ int run_audit(const Arguments& args) {
   const bool interactive = isatty(STDERR_FILENO);
   size_t done = 0, mine = 0;
   for (size_t i = 0; i < files.size(); ++i) mine += static_cast<int>(i % shard.count) == shard.index;
+  const auto explained = [&](audit::ImageAudit result, const std::string& file) {
+    result.file = file;
+    if (audit.layer.empty()) audit.layer = model_layer;
+    audit.images.push_back(std::move(result));
+    if (interactive && (++done % 20 == 0 || done == mine)) std::fprintf(stderr, "\rexplained %zu/%zu", done, mine);
+  };
+  std::vector<audit::AuditInput> batch;
+  const auto audit_batch = [&] {
+    std::vector<audit::ImageAudit> results = audit::audit_images(model, request, batch, foreground);
+    for (size_t b = 0; b < batch.size(); ++b) explained(std::move(results[b]), batch[b].name);
+    batch.clear();
+  };
   for (size_t i = 0; i < files.size(); ++i) {
     if (static_cast<int>(i % shard.count) != shard.index) continue;
     const AuditFile& file = files[i];
@@ -292,18 +311,20 @@ int run_audit(const Arguments& args) {
       audit.skipped.push_back({file.relative, e.what()});
       continue;
     }
-    const std::optional<audit::Mask> object = object_of(args, boxes, file, image);
+    std::optional<audit::Mask> object = object_of(args, boxes, file, image);
+    const std::optional<int> folder_class = audit::class_of_folder(file.folder, audit.labels);
+    if (batched) {
+      batch.push_back({file.relative, to_rgb(image), folder_class, std::move(object)});
+      if (batch.size() == kAuditBatch) audit_batch();
+      continue;
+    }
     try {
-      audit::ImageAudit result = audit::audit_image(explainer, request, to_rgb(image),
-                                                    audit::class_of_folder(file.folder, audit.labels), object, foreground);
-      result.file = file.relative;
-      if (audit.layer.empty()) audit.layer = explainer.model().metadata.explain_layer;
-      audit.images.push_back(std::move(result));
+      explained(audit::audit_image(*explainer, request, to_rgb(image), folder_class, object, foreground), file.relative);
     } catch (const Error& e) {
       throw Error(file.relative + ": " + e.what());
     }
-    if (interactive && (++done % 20 == 0 || done == mine)) std::fprintf(stderr, "\rexplained %zu/%zu", done, mine);
   }
+  if (!batch.empty()) audit_batch();
   if (interactive) std::fprintf(stderr, "\r\033[K");
   if (audit.images.empty()) throw InputError("no image of " + data.string() + " could be read" +
                                              (shard.count > 1 ? " in this shard" : ""));
