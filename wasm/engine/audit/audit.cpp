@@ -17,6 +17,7 @@
 #include "image/preprocess.h"
 #include "io/json_fields.h"
 #include "io/model_input.h"
+#include "kernels/parallel.h"
 #include "layers/softmax.h"
 
 namespace camlens::audit {
@@ -388,12 +389,13 @@ void summarise(Audit& audit, const SummaryOptions& options) {
   for (const ImageAudit& image : audit.images) {
     everyone.push_back({image.map, image.object, image.inside_share, image.pointing_hit, image.coverage});
   }
+  std::vector<std::vector<const ImageAudit*>> members;
   for (size_t c = 0; c < audit.labels.size(); ++c) {
     ClassAudit summary;
     summary.class_index = static_cast<int>(c);
     summary.label = audit.labels[c];
     std::vector<ImageAttention> attention, others;
-    std::vector<const ImageAudit*> members;
+    std::vector<const ImageAudit*> images;
     for (size_t i = 0; i < audit.images.size(); ++i) {
       const ImageAudit& image = audit.images[i];
       if (image.image_class != static_cast<int>(c)) {
@@ -402,12 +404,24 @@ void summarise(Audit& audit, const SummaryOptions& options) {
       }
       summary.images.push_back(i);
       attention.push_back(everyone[i]);
-      members.push_back(&image);
+      images.push_back(&image);
     }
     if (summary.images.empty()) continue;
     summary.attention = class_attention(attention, others, options.flags);
-    summary.clusters = clusters_of(members, options);
     audit.classes.push_back(std::move(summary));
+    members.push_back(std::move(images));
+  }
+  // Clustering is most of a summary's time and each class's is its own: classes share the threads.
+  std::vector<std::string> failures(audit.classes.size());
+  kernels::parallel_for(audit.classes.size(), [&](size_t c) {
+    try {
+      audit.classes[c].clusters = clusters_of(members[c], options);
+    } catch (const std::exception& e) {
+      failures[c] = e.what();
+    }
+  });
+  for (const std::string& failure : failures) {
+    if (!failure.empty()) throw Error(failure);
   }
   std::stable_sort(audit.classes.begin(), audit.classes.end(),
                    [](const ClassAudit& a, const ClassAudit& b) { return a.attention.flagged > b.attention.flagged; });
