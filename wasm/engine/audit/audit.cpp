@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <map>
 #include <set>
@@ -360,11 +361,13 @@ std::vector<ImageAudit> audit_images(Model& model, const explain::ViewRequest& r
                                                 .request = {.weight_grads = false, .relu = needs.relu}}).at(layer);
   }
 
-  // ---- each image's map, as the pipeline makes it, and where it looks ----
+  // ---- each image's map, as the pipeline makes it, and where it looks: images share the threads ----
   const Tensor& activations = model.graph.activation(layer);
-  std::vector<ImageAudit> audits;
-  for (size_t i = 0; i < inputs.size(); ++i) {
+  std::vector<ImageAudit> audits(inputs.size());
+  std::vector<std::exception_ptr> failures(inputs.size());
+  kernels::parallel_for(inputs.size(), [&](size_t i) {
     try {
+      const std::unique_ptr<explain::Method> own_method = explain::make_method(choice.name, choice.params);
       const Tensor input = item_of(batch, i);
       const Tensor item_activations = item_of(activations, i);
       const Tensor item_gradients = gradients ? item_of(*gradients, i) : Tensor();
@@ -372,12 +375,17 @@ std::vector<ImageAudit> audit_images(Model& model, const explain::ViewRequest& r
       options.sizes = {{crops[i].height, crops[i].width}};  // the heat at the crop's own size, as audit_image asks
       explain::Run run(model, input, options, 1);
       explain::ExplainContext context(run, layer, targets[i], item_activations, gradients ? &item_gradients : nullptr);
-      const explain::Explanation explanation = run.finish(*method, context);
-      audits.push_back(audit_of(explanation, predictions[i], inputs[i].folder_class,
-                                object_pixels(inputs[i].image, crops[i], inputs[i].object, foreground_threshold)));
+      const explain::Explanation explanation = run.finish(*own_method, context);
+      audits[i] = audit_of(explanation, predictions[i], inputs[i].folder_class,
+                           object_pixels(inputs[i].image, crops[i], inputs[i].object, foreground_threshold));
     } catch (const Error& e) {
-      throw Error(inputs[i].name + ": " + e.what());
+      failures[i] = std::make_exception_ptr(Error(inputs[i].name + ": " + e.what()));
+    } catch (...) {
+      failures[i] = std::current_exception();
     }
+  });
+  for (const std::exception_ptr& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
   }
   return audits;
 }
