@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -27,6 +28,7 @@
 #include "io/json_fields.h"
 #include "io/model.h"
 #include "io/weights.h"
+#include "kernels/parallel.h"
 #include "train/image_folder.h"
 
 namespace camlens::cli {
@@ -76,6 +78,11 @@ namespace {
 
 constexpr uint64_t kMostAuditBytes = 1ull << 30;
 constexpr uint64_t kMostBoxesBytes = 256ull << 20;
+// Images explained together: enough for the layers to run at full speed, few enough to stay small,
+// and fewer when they are big photos (kept whole until their batch is explained).
+constexpr size_t kAuditBatch = 64;
+constexpr size_t kMostBatchPixels = size_t{1} << 25;
+constexpr size_t kReadTogether = 8;  // files decoded at once, one per thread
 
 struct Shard {
   int index = 0, count = 1;  // 0-based index
@@ -187,6 +194,33 @@ std::optional<audit::Mask> object_of(const Arguments& args, const nlohmann::json
   return std::nullopt;
 }
 
+// An image of the audit as read: its pixels (RGB) and object, or why it is skipped, or the failure
+// that stops the audit (a missing mask, a box file without it).
+struct ReadImage {
+  Image rgb;
+  std::optional<audit::Mask> object;
+  std::string unreadable;
+  std::exception_ptr failure;
+};
+
+ReadImage read_image(const Arguments& args, const nlohmann::json& boxes, const fs::path& data, const AuditFile& file) {
+  ReadImage read;
+  Image image;
+  try {
+    image = decode_image_file((data / file.relative).string());
+  } catch (const Error& e) {
+    read.unreadable = e.what();
+    return read;
+  }
+  try {
+    read.object = object_of(args, boxes, file, image);
+    read.rgb = to_rgb(image);
+  } catch (...) {
+    read.failure = std::current_exception();
+  }
+  return read;
+}
+
 // report.html beside audit.json: the images are read again from the data folder the audit names.
 void write_report(const fs::path& out, const audit::Audit& audit) {
   const fs::path data = audit.data;
@@ -274,7 +308,12 @@ int run_audit(const Arguments& args) {
   audit.labels = model.metadata.labels;
   audit.shard_index = shard.index;
   audit.shard_count = shard.count;
-  explain::Explainer explainer(std::move(model));
+  const std::string model_layer = model.metadata.explain_layer;
+  // The CAM family explains a batch of images with one pass of them all; other methods run passes
+  // of their own for each image, through an Explainer.
+  const bool batched = audit::audits_in_batches(audit.method);
+  std::optional<explain::Explainer> explainer;
+  if (!batched) explainer.emplace(std::move(model));
   explain::ViewRequest request;
   request.methods = {{audit.method, nullptr}};
   request.layer = args.get("layer").value_or("");
@@ -282,28 +321,51 @@ int run_audit(const Arguments& args) {
   const bool interactive = isatty(STDERR_FILENO);
   size_t done = 0, mine = 0;
   for (size_t i = 0; i < files.size(); ++i) mine += static_cast<int>(i % shard.count) == shard.index;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (static_cast<int>(i % shard.count) != shard.index) continue;
-    const AuditFile& file = files[i];
-    Image image;
-    try {
-      image = decode_image_file((data / file.relative).string());
-    } catch (const Error& e) {
-      audit.skipped.push_back({file.relative, e.what()});
-      continue;
-    }
-    const std::optional<audit::Mask> object = object_of(args, boxes, file, image);
-    try {
-      audit::ImageAudit result = audit::audit_image(explainer, request, to_rgb(image),
-                                                    audit::class_of_folder(file.folder, audit.labels), object, foreground);
-      result.file = file.relative;
-      if (audit.layer.empty()) audit.layer = explainer.model().metadata.explain_layer;
-      audit.images.push_back(std::move(result));
-    } catch (const Error& e) {
-      throw Error(file.relative + ": " + e.what());
-    }
+  const auto explained = [&](audit::ImageAudit result, const std::string& file) {
+    result.file = file;
+    if (audit.layer.empty()) audit.layer = model_layer;
+    audit.images.push_back(std::move(result));
     if (interactive && (++done % 20 == 0 || done == mine)) std::fprintf(stderr, "\rexplained %zu/%zu", done, mine);
+  };
+  std::vector<audit::AuditInput> batch;
+  size_t batch_pixels = 0;
+  const auto audit_batch = [&] {
+    std::vector<audit::ImageAudit> results = audit::audit_images(model, request, batch, foreground);
+    for (size_t b = 0; b < batch.size(); ++b) explained(std::move(results[b]), batch[b].name);
+    batch.clear();
+    batch_pixels = 0;
+  };
+  std::vector<size_t> shard_files;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (static_cast<int>(i % shard.count) == shard.index) shard_files.push_back(i);
   }
+  for (size_t start = 0; start < shard_files.size(); start += kReadTogether) {
+    std::vector<ReadImage> reads(std::min(kReadTogether, shard_files.size() - start));
+    // Each file decodes on its own: the files read together share the threads.
+    kernels::parallel_for(reads.size(), [&](size_t r) { reads[r] = read_image(args, boxes, data, files[shard_files[start + r]]); });
+    for (size_t r = 0; r < reads.size(); ++r) {
+      const AuditFile& file = files[shard_files[start + r]];
+      ReadImage& read = reads[r];
+      if (read.failure) std::rethrow_exception(read.failure);
+      if (!read.unreadable.empty()) {
+        audit.skipped.push_back({file.relative, read.unreadable});
+        continue;
+      }
+      const std::optional<int> folder_class = audit::class_of_folder(file.folder, audit.labels);
+      if (!batched) {
+        try {
+          explained(audit::audit_image(*explainer, request, read.rgb, folder_class, read.object, foreground), file.relative);
+        } catch (const Error& e) {
+          throw Error(file.relative + ": " + e.what());
+        }
+        continue;
+      }
+      batch_pixels += static_cast<size_t>(read.rgb.width()) * read.rgb.height();
+      batch.push_back({file.relative, std::move(read.rgb), folder_class, std::move(read.object)});
+      if (batch.size() == kAuditBatch || batch_pixels >= kMostBatchPixels) audit_batch();
+    }
+  }
+  if (!batch.empty()) audit_batch();
   if (interactive) std::fprintf(stderr, "\r\033[K");
   if (audit.images.empty()) throw InputError("no image of " + data.string() + " could be read" +
                                              (shard.count > 1 ? " in this shard" : ""));

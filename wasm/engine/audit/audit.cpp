@@ -1,14 +1,25 @@
 #include "audit/audit.h"
 
 #include <algorithm>
+#include <cmath>
+#include <exception>
 #include <limits>
 #include <map>
 #include <set>
+#include <span>
 
 #include "core/error.h"
 #include "explain/json.h"
+#include "explain/method_params.h"
+#include "explain/predict.h"
+#include "explain/registry.h"
+#include "explain/run.h"
+#include "graph/paths.h"
 #include "image/preprocess.h"
 #include "io/json_fields.h"
+#include "io/model_input.h"
+#include "kernels/parallel.h"
+#include "layers/softmax.h"
 
 namespace camlens::audit {
 
@@ -199,26 +210,23 @@ std::optional<int> class_of_folder(const std::string& folder, const std::vector<
   return std::nullopt;
 }
 
-ImageAudit audit_image(explain::Explainer& explainer, const explain::ViewRequest& request, const Image& image,
-                       std::optional<int> folder_class, const std::optional<Mask>& object, float foreground_threshold) {
-  explainer.set_image(image.clone());
-  explain::ViewRequest asked = request;
-  asked.targets = {folder_class ? explain::Target::of_class(*folder_class) : explain::Target::top()};
-  asked.pictures = false;
-  asked.look.max_side = 0;  // the heat at the crop's own size: shares are measured pixel by pixel
-  const explain::ViewResult result = explainer.view(asked);
-  if (!result.failures.empty()) fail(result.failures.front().method, ": ", result.failures.front().message);
-  const explain::Explanation& explanation = result.explanations.front().explanation;
-  const CropBox& crop = explainer.crop();
-  const explain::MapSize crop_size{crop.height, crop.width};
-  // The object pixel by pixel over the crop: thin objects (a sandal's straps) keep their shape.
-  const Mask pixels = object ? cropped(*object, crop, image.width(), image.height())
-                             : foreground_mask(crop_image(explainer.image(), crop), crop_size, foreground_threshold);
+namespace {
+
+// The object over the crop, pixel by pixel, so that thin objects (a sandal's straps) keep their
+// shape: the given mask's part inside the crop, or the crop's bright pixels.
+Mask object_pixels(const Image& rgb, const CropBox& crop, const std::optional<Mask>& object, float foreground_threshold) {
+  if (object) return cropped(*object, crop, rgb.width(), rgb.height());
+  return foreground_mask(crop_image(rgb, crop), {crop.height, crop.width}, foreground_threshold);
+}
+
+// Where one explanation (its heat at the crop's size) looks: what audit_image and audit_images share.
+ImageAudit audit_of(const explain::Explanation& explanation, const explain::Prediction& prediction,
+                    std::optional<int> folder_class, const Mask& pixels) {
   const explain::Map& heat = explanation.upsampled.front();
   ImageAudit audit;
   audit.matched = folder_class.has_value();
-  audit.predicted = result.prediction->ranking.front();
-  audit.probability = result.prediction->probabilities[audit.predicted];
+  audit.predicted = prediction.ranking.front();
+  audit.probability = prediction.probabilities[audit.predicted];
   audit.image_class = folder_class.value_or(audit.predicted);
   audit.inside_share = inside_share(heat, pixels);
   audit.coverage = pixels.coverage();
@@ -228,6 +236,160 @@ ImageAudit audit_image(explain::Explainer& explainer, const explain::ViewRequest
   return audit;
 }
 
+// Item `item` of the last forward pass's batch, as read_prediction reads a batch of one.
+explain::Prediction prediction_of(const Model& model, size_t item) {
+  const Tensor& logits = model.graph.activation(model.logits);
+  const size_t classes = static_cast<size_t>(logits.shape().c());
+  const std::span<const float> row = logits.values().subspan(item * classes, classes);
+  explain::Prediction prediction;
+  prediction.logits.assign(row.begin(), row.end());
+  if (model.probabilities.empty()) {
+    const Tensor one(Shape{1, static_cast<int>(classes)}, row);
+    Tensor probabilities(one.shape());
+    softmax_forward(probabilities, one);
+    prediction.probabilities.assign(probabilities.values().begin(), probabilities.values().end());
+  } else {
+    const std::span<const float> probabilities =
+        model.graph.activation(model.probabilities).values().subspan(item * classes, classes);
+    prediction.probabilities.assign(probabilities.begin(), probabilities.end());
+  }
+  prediction.ranking = explain::rank_classes(prediction.probabilities);
+  return prediction;
+}
+
+// Item `item` of a batch tensor [N, ...] as a batch of one.
+Tensor item_of(const Tensor& batch, size_t item) {
+  const Shape& s = batch.shape();
+  const size_t size = batch.size() / static_cast<size_t>(s.n());
+  const Shape one = s.rank() == 4 ? Shape::nhwc(1, s.h(), s.w(), s.c()) : Shape{1, s.c()};
+  return Tensor(one, batch.values().subspan(item * size, size));
+}
+
+bool finite(std::span<const float> values) {
+  return std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); });
+}
+
+}  // namespace
+
+ImageAudit audit_image(explain::Explainer& explainer, const explain::ViewRequest& request, const Image& image,
+                       std::optional<int> folder_class, const std::optional<Mask>& object, float foreground_threshold) {
+  explainer.set_image(image.clone());
+  explain::ViewRequest asked = request;
+  asked.targets = {folder_class ? explain::Target::of_class(*folder_class) : explain::Target::top()};
+  asked.pictures = false;
+  asked.look.max_side = 0;  // the heat at the crop's own size: shares are measured pixel by pixel
+  const explain::ViewResult result = explainer.view(asked);
+  if (!result.failures.empty()) fail(result.failures.front().method, ": ", result.failures.front().message);
+  return audit_of(result.explanations.front().explanation, *result.prediction, folder_class,
+                  object_pixels(explainer.image(), explainer.crop(), object, foreground_threshold));
+}
+
+bool audits_in_batches(const std::string& method) {
+  static const std::set<std::string> from_one_pass{"cam",       "grad-cam",  "grad-cam++", "hires-cam",
+                                                   "xgrad-cam", "layer-cam", "eigen-cam"};
+  return from_one_pass.contains(method);
+}
+
+std::vector<ImageAudit> audit_images(Model& model, const explain::ViewRequest& request, const std::vector<AuditInput>& inputs,
+                                     float foreground_threshold) {
+  if (inputs.empty()) return {};
+  if (request.methods.size() != 1 || !audits_in_batches(request.methods.front().name)) {
+    fail("audit_images: explains with one method of the CAM family; use audit_image for ",
+         request.methods.empty() ? std::string("no method") : request.methods.front().name);
+  }
+  const explain::MethodChoice& choice = request.methods.front();
+  const std::unique_ptr<explain::Method> method = explain::make_method(choice.name, choice.params);
+  // The layer as Explainer::view picks it: a method defined at one layer only explains there.
+  const std::optional<std::string> own = method->own_layer(model);
+  const std::string asked = own && !request.layer.empty() && *own != request.layer ? *own : request.layer;
+  if (const std::optional<std::string> why = explain::why_not_applicable(model, *method, asked)) fail(choice.name, ": ", *why);
+  const std::string layer = explain::layer_for(model, *method, asked);
+  explain::check_layer(model, layer);
+  const explain::Requirements needs = method->requirements();
+
+  // ---- every image's default crop, preprocessed into one batch ----
+  std::vector<CropBox> crops;
+  Tensor batch, item;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Image& image = inputs[i].image;
+    try {
+      if (image.empty() || image.channels() != 3) fail("audit_images: needs RGB images");
+      crops.push_back(default_crop_box(model.metadata.crop, image.width(), image.height()));
+      check_crop_box(image, crops.back(), "explain: crop");
+      preprocess_image(item, image, preprocess_spec(model.metadata, crops.back()));
+    } catch (const Error& e) {
+      throw Error(inputs[i].name + ": " + e.what());
+    }
+    const Shape& s = item.shape();
+    if (i == 0) batch = Tensor(Shape::nhwc(static_cast<int>(inputs.size()), s.h(), s.w(), s.c()));
+    std::copy(item.values().begin(), item.values().end(), batch.data() + i * item.size());
+  }
+
+  // ---- one forward pass, the predictions and the targets ----
+  std::vector<std::string> keep{layer, model.logits};
+  if (!model.probabilities.empty()) keep.push_back(model.probabilities);
+  if (needs.gradients) {
+    for (std::string& name : GraphPaths(model.graph.nodes()).activations_for_backward(layer, model.logits)) keep.push_back(std::move(name));
+  }
+  model.graph.forward(batch, {.keep = keep});
+  std::vector<explain::Prediction> predictions;
+  std::vector<int> targets;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    predictions.push_back(prediction_of(model, i));
+    const explain::Prediction& prediction = predictions.back();
+    try {
+      if (!finite(prediction.logits) || !finite(prediction.probabilities)) {
+        explain::check_finite_prediction(model, item_of(batch, i), prediction);  // names the layer, and throws
+        fail("the batch's prediction is not finite where the image's own is");
+      }
+      const std::optional<int>& folder = inputs[i].folder_class;
+      targets.push_back(explain::resolve_target(model, prediction, folder ? explain::Target::of_class(*folder) : explain::Target::top()));
+    } catch (const NonFiniteError& e) {
+      throw NonFiniteError(inputs[i].name + ": " + e.what());
+    } catch (const Error& e) {
+      throw Error(inputs[i].name + ": " + e.what());
+    }
+  }
+
+  // ---- one backward pass: each image's own target logit ----
+  const Tensor* gradients = nullptr;
+  if (needs.gradients) {
+    Tensor one_hot(model.graph.activation(model.logits).shape());
+    const size_t classes = static_cast<size_t>(one_hot.shape().c());
+    for (size_t i = 0; i < targets.size(); ++i) one_hot[i * classes + targets[i]] = 1.0f;
+    gradients = &model.graph.backward(one_hot, {.from = model.logits, .to = layer, .wanted = {layer},
+                                                .request = {.weight_grads = false, .relu = needs.relu}}).at(layer);
+  }
+
+  // ---- each image's map, as the pipeline makes it, and where it looks: images share the threads ----
+  const Tensor& activations = model.graph.activation(layer);
+  std::vector<ImageAudit> audits(inputs.size());
+  std::vector<std::exception_ptr> failures(inputs.size());
+  kernels::parallel_for(inputs.size(), [&](size_t i) {
+    try {
+      const std::unique_ptr<explain::Method> own_method = explain::make_method(choice.name, choice.params);
+      const Tensor input = item_of(batch, i);
+      const Tensor item_activations = item_of(activations, i);
+      const Tensor item_gradients = gradients ? item_of(*gradients, i) : Tensor();
+      explain::ExplainOptions options;
+      options.sizes = {{crops[i].height, crops[i].width}};  // the heat at the crop's own size, as audit_image asks
+      explain::Run run(model, input, options, 1);
+      explain::ExplainContext context(run, layer, targets[i], item_activations, gradients ? &item_gradients : nullptr);
+      const explain::Explanation explanation = run.finish(*own_method, context);
+      audits[i] = audit_of(explanation, predictions[i], inputs[i].folder_class,
+                           object_pixels(inputs[i].image, crops[i], inputs[i].object, foreground_threshold));
+    } catch (const Error& e) {
+      failures[i] = std::make_exception_ptr(Error(inputs[i].name + ": " + e.what()));
+    } catch (...) {
+      failures[i] = std::current_exception();
+    }
+  });
+  for (const std::exception_ptr& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
+  }
+  return audits;
+}
+
 void summarise(Audit& audit, const SummaryOptions& options) {
   std::sort(audit.images.begin(), audit.images.end(), [](const ImageAudit& a, const ImageAudit& b) { return a.file < b.file; });
   audit.classes.clear();
@@ -235,12 +397,13 @@ void summarise(Audit& audit, const SummaryOptions& options) {
   for (const ImageAudit& image : audit.images) {
     everyone.push_back({image.map, image.object, image.inside_share, image.pointing_hit, image.coverage});
   }
+  std::vector<std::vector<const ImageAudit*>> members;
   for (size_t c = 0; c < audit.labels.size(); ++c) {
     ClassAudit summary;
     summary.class_index = static_cast<int>(c);
     summary.label = audit.labels[c];
     std::vector<ImageAttention> attention, others;
-    std::vector<const ImageAudit*> members;
+    std::vector<const ImageAudit*> images;
     for (size_t i = 0; i < audit.images.size(); ++i) {
       const ImageAudit& image = audit.images[i];
       if (image.image_class != static_cast<int>(c)) {
@@ -249,12 +412,24 @@ void summarise(Audit& audit, const SummaryOptions& options) {
       }
       summary.images.push_back(i);
       attention.push_back(everyone[i]);
-      members.push_back(&image);
+      images.push_back(&image);
     }
     if (summary.images.empty()) continue;
     summary.attention = class_attention(attention, others, options.flags);
-    summary.clusters = clusters_of(members, options);
     audit.classes.push_back(std::move(summary));
+    members.push_back(std::move(images));
+  }
+  // Clustering is most of a summary's time and each class's is its own: classes share the threads.
+  std::vector<std::string> failures(audit.classes.size());
+  kernels::parallel_for(audit.classes.size(), [&](size_t c) {
+    try {
+      audit.classes[c].clusters = clusters_of(members[c], options);
+    } catch (const std::exception& e) {
+      failures[c] = e.what();
+    }
+  });
+  for (const std::string& failure : failures) {
+    if (!failure.empty()) throw Error(failure);
   }
   std::stable_sort(audit.classes.begin(), audit.classes.end(),
                    [](const ClassAudit& a, const ClassAudit& b) { return a.attention.flagged > b.attention.flagged; });

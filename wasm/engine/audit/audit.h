@@ -2,7 +2,7 @@
 // A dataset audit: every image of a folder of class subfolders explained by one model, where each
 // map looks relative to the object measured (audit/attention.h), and per class the mean map, the
 // shares, the flags (audit/class_attention.h) and SpRAy's clusters of its maps (audit/spray.h).
-// Kind "audit" of docs/result.schema.json. Images are audited one at a time and only their small
+// Kind "audit" of docs/result.schema.json. Images are audited in batches and only their small
 // maps kept, so memory grows by a few hundred bytes an image; a shard audits a fixed share of the
 // files, and shards merge into the audit of them all.
 #include <cstdint>
@@ -68,6 +68,25 @@ std::optional<int> class_of_folder(const std::string& folder, const std::vector<
 // one) and where it looks. `object`: the object at the image's size; nullopt: its bright pixels.
 ImageAudit audit_image(explain::Explainer& explainer, const explain::ViewRequest& request, const Image& image,
                        std::optional<int> folder_class, const std::optional<Mask>& object, float foreground_threshold);
+
+// One image of a batch for audit_images.
+struct AuditInput {
+  std::string name;  // names the image in error messages (its file)
+  Image image;       // RGB
+  std::optional<int> folder_class;
+  std::optional<Mask> object;  // at the image's size; nullopt: its bright pixels
+};
+
+// Whether audit_images can explain with `method`: the CAM family, whose maps come from the
+// activations and gradients of one pass, so that a batch shares its passes.
+bool audits_in_batches(const std::string& method);
+
+// The audits audit_image gives, value for value, of a batch of images explained with one forward
+// and one backward pass of them all: the model's layers run on many images far faster than on one
+// at a time. Each image's crop is the model's default box of it. An Error about one image starts
+// with its name.
+std::vector<ImageAudit> audit_images(Model& model, const explain::ViewRequest& request, const std::vector<AuditInput>& inputs,
+                                     float foreground_threshold);
 
 struct SummaryOptions {
   FlagOptions flags;

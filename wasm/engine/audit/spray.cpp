@@ -38,8 +38,10 @@ Eigen::MatrixXd neighbour_graph(const std::vector<std::vector<float>>& points, i
   std::vector<Eigen::Index> order(static_cast<size_t>(n));
   for (Eigen::Index i = 0; i < n; ++i) {
     std::iota(order.begin(), order.end(), Eigen::Index{0});
-    // Ties broken by index, so the graph does not depend on the sort's whims.
-    std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) {
+    // Ties broken by index, so the graph does not depend on the sort's whims; only the k nearest
+    // and the point itself are read, so only they are sorted.
+    const auto read = order.begin() + std::min<Eigen::Index>(n, k + 1);
+    std::partial_sort(order.begin(), read, order.end(), [&](Eigen::Index a, Eigen::Index b) {
       return distances(i, a) != distances(i, b) ? distances(i, a) < distances(i, b) : a < b;
     });
     int taken = 0;

@@ -1,9 +1,12 @@
 #include "io/json_fields.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "core/error.h"
@@ -102,12 +105,31 @@ bool bool_or(const json& object, std::string_view key, const std::string& where,
 }
 
 double shortest_decimal(float value) {
-  for (int digits = 1; digits < 9; ++digits) {
-    char text[32];
-    std::snprintf(text, sizeof(text), "%.*g", digits, static_cast<double>(value));
-    if (std::strtof(text, nullptr) == value) return std::strtod(text, nullptr);
+  char text[32];
+  const auto reads_back = [&](int digits) {
+    std::snprintf(text, sizeof(text), "%.*g", std::clamp(digits, 1, 9), static_cast<double>(value));
+    return std::strtof(text, nullptr) == value;
+  };
+  std::uint32_t bits = 0;
+  std::memcpy(&bits, &value, sizeof(bits));
+  const bool power_of_two = (bits & 0x007fffffu) == 0 && (bits & 0x7f800000u) != 0;
+  if (power_of_two || !std::isfinite(value)) {
+    // The gap below a power of two is half the gap above, so more digits may stop reading back.
+    for (int digits = 1; digits < 9; ++digits) {
+      if (reads_back(digits)) return std::strtod(text, nullptr);
+    }
+    return value;
   }
-  return value;
+  // Elsewhere the values reading back as `value` lie symmetrically around it, so once some number of
+  // digits reads back every larger number does: a binary search finds the fewest in a few tries.
+  if (!reads_back(8)) return value;
+  int fewest = 8, most_failing = 0;
+  while (fewest - most_failing > 1) {
+    const int digits = (fewest + most_failing) / 2;
+    (reads_back(digits) ? fewest : most_failing) = digits;
+  }
+  reads_back(fewest);
+  return std::strtod(text, nullptr);
 }
 
 json parse(std::string_view text, std::string_view what) {
