@@ -173,7 +173,8 @@ int main(int argc, char** argv) try {
   explain::ExplainOptions options;
   options.sizes = {{box.height, box.width}};  // as `camlens explain` does: a map over the crop
   options.batch_size = args.batch;
-  std::printf("variants per extra pass: %d\n", explain::variant_batch_size(model, args.batch));
+  std::printf("variants per extra pass: %d (the largest layer reads and writes %.0f KiB per variant)\n",
+              explain::variant_batch_size(model, args.batch), explain::variant_working_set_bytes(model) / 1024);
 
   const explain::Prediction prediction = explain::predict(model, input);
   const bench::Timing forward =

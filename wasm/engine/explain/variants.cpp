@@ -1,6 +1,8 @@
 #include "explain/variants.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "io/model.h"
@@ -21,13 +23,24 @@ Shape with_batch(const Shape& shape, int batch) {
 
 }  // namespace
 
+double variant_working_set_bytes(const Model& model) {
+  const std::vector<NodeInfo> nodes = model.graph.nodes();
+  double largest = 0.0;
+  for (const NodeInfo& node : nodes) {
+    double floats = static_cast<double>(node.item_shape.size());
+    for (const std::string& input : node.inputs) {
+      const auto read = std::find_if(nodes.begin(), nodes.end(), [&](const NodeInfo& n) { return n.name == input; });
+      floats += static_cast<double>(read->item_shape.size());
+    }
+    largest = std::max(largest, floats);
+  }
+  return sizeof(float) * largest;
+}
+
 int variant_batch_size(const Model& model, int requested) {
   if (requested > 0) return requested;
   if (requested < 0) fail("explain: a batch size must be positive (0: chosen from the model), got ", requested);
-  double floats_per_item = 0.0;
-  for (const NodeInfo& node : model.graph.nodes()) floats_per_item += static_cast<double>(node.item_shape.size());
-  const double bytes_per_item = 2.0 * sizeof(float) * std::max(floats_per_item, 1.0);
-  const double fitting = kBatchActivationBudgetBytes / bytes_per_item;
+  const double fitting = kBatchWorkingSetBytes / std::max(variant_working_set_bytes(model), 1.0);
   return static_cast<int>(std::clamp(fitting, 1.0, static_cast<double>(kMaxVariantBatch)));
 }
 

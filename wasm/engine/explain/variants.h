@@ -15,17 +15,18 @@ struct Model;
 
 namespace camlens::explain {
 
-// Activations (and gradients) one batch may hold: WebAssembly memory never shrinks once grown, so a
-// page keeps whatever its largest batch took; this keeps the emotion model's gradient batches at 16
-// and cuts a large-input model's to a few.
-inline constexpr double kBatchActivationBudgetBytes = 128.0 * 1024 * 1024;
-// Progress and cancel only happen between batches, and past 16 images the GEMMs are tall enough
-// that a taller batch gains nothing measurable while a page waits longer between progress steps.
+// The largest layer's inputs and output, summed over a batch, stay within a core's L2 cache (2 MiB
+// on the x86 machines measured): past it every layer streams its activations from L3 or memory,
+// which costs more than taller GEMMs gain (the emotion model ran 1.3x slower in batches of 16).
+inline constexpr double kBatchWorkingSetBytes = 2.0 * 1024 * 1024;
+// Small models gain from batching until their GEMMs are tall; progress and cancel only happen
+// between batches, so a page should not wait for many more variants than that.
 inline constexpr int kMaxVariantBatch = 16;
 
-// Variants per pass for `model`: `requested` when positive, else as many as fit the activation
-// budget (every node's activation and gradient per item, as a gradient pass keeps them), between
-// 1 and kMaxVariantBatch.
+// The bytes one variant's largest layer reads and writes (its inputs' and output's activations).
+double variant_working_set_bytes(const Model& model);
+// Variants per pass for `model`: `requested` when positive, else as many as keep the largest
+// layer's working set within kBatchWorkingSetBytes, between 1 and kMaxVariantBatch.
 int variant_batch_size(const Model& model, int requested);
 
 // Writes variant `index` into `item`, which holds the input's values on entry.
