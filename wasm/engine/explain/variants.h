@@ -16,8 +16,8 @@ struct Model;
 namespace camlens::explain {
 
 // The largest layer's inputs and output, summed over a batch, stay within a core's L2 cache (2 MiB
-// on the x86 machines measured): past it every layer streams its activations from L3 or memory,
-// which costs more than taller GEMMs gain (the emotion model ran 1.3x slower in batches of 16).
+// on current x86 servers), because past it every layer streams its activations from L3 or memory,
+// which costs more than taller GEMMs gain once a layer has a few hundred pixels per image.
 inline constexpr double kBatchWorkingSetBytes = 2.0 * 1024 * 1024;
 // Small models gain from batching until their GEMMs are tall; progress and cancel only happen
 // between batches, so a page should not wait for many more variants than that.
