@@ -23,6 +23,7 @@
 #include "explain/pipeline.h"
 #include "explain/predict.h"
 #include "explain/registry.h"
+#include "explain/variants.h"
 #include "image/decode.h"
 #include "io/model.h"
 #include "io/model_input.h"
@@ -41,10 +42,11 @@ constexpr double kHeadlineTargetMs = 10.0;
 constexpr const char* kUsage =
     "usage: camlens_bench_explain [--model model.json] [--image PATH] [--methods a,b,...]\n"
     "                             [--min-runs N] [--min-seconds S] [--max-seconds S] [--json FILE]\n"
-    "                             [--threads N]\n"
+    "                             [--threads N] [--batch N]\n"
     "  defaults: models/emotion/model.json, tests/fixtures/images/astronaut_face.png, every method,\n"
     "            at least 10 timed runs and 0.5 s per method after one warm-up run; a slow method\n"
-    "            stops after 3 runs once it has taken 5 s; 1 thread (the WebAssembly build has only 1)\n";
+    "            stops after 3 runs once it has taken 5 s; 1 thread (the WebAssembly build has only 1);\n"
+    "            batch 0: the variants per extra pass chosen from the model, as `camlens explain` does\n";
 
 struct Arguments {
   std::string model = "models/emotion/model.json";
@@ -55,6 +57,7 @@ struct Arguments {
   double max_seconds = 5.0;
   std::string json_path;
   int threads = 1;
+  int batch = 0;
 };
 
 std::vector<std::string> split_commas(std::string_view list) {
@@ -85,6 +88,7 @@ Arguments parse(int argc, char** argv) {
     else if (flag == "--max-seconds") args.max_seconds = std::atof(value.c_str());
     else if (flag == "--json") args.json_path = value;
     else if (flag == "--threads") args.threads = std::atoi(value.c_str());
+    else if (flag == "--batch") args.batch = std::max(0, std::atoi(value.c_str()));
     else fail("unknown option '", flag, "'\n", kUsage);
   }
   if (args.methods.empty()) {
@@ -168,6 +172,9 @@ int main(int argc, char** argv) try {
   const Tensor input = preprocess_image(photo, preprocess_spec(model.metadata, box));
   explain::ExplainOptions options;
   options.sizes = {{box.height, box.width}};  // as `camlens explain` does: a map over the crop
+  options.batch_size = args.batch;
+  std::printf("variants per extra pass: %d (the largest layer reads and writes %.0f KiB per variant)\n",
+              explain::variant_batch_size(model, args.batch), explain::variant_working_set_bytes(model) / 1024);
 
   const explain::Prediction prediction = explain::predict(model, input);
   const bench::Timing forward =

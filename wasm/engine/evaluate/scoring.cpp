@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "explain/variants.h"
 #include "layers/softmax.h"
 
 namespace camlens::evaluate {
@@ -34,34 +35,28 @@ std::vector<double> class_probabilities(Model& model, const Tensor& batch, int t
 
 VariantScorer::VariantScorer(Model& model, const Tensor& input, int target_class, int batch_size,
                              explain::ProgressCallback progress)
-    : model_(model), input_(input), target_class_(target_class), batch_size_(batch_size), progress_(std::move(progress)) {
+    : model_(model),
+      input_(input),
+      target_class_(target_class),
+      batch_size_(explain::variant_batch_size(model, batch_size)),
+      progress_(std::move(progress)) {
   if (input.shape().rank() != 4 || input.shape().n() != 1) {
     fail("evaluate: the metrics take one image [1, H, W, C], got ", input.shape().str());
   }
-  if (batch_size < 1) fail("evaluate: the batch size must be at least 1, got ", batch_size);
 }
 
 std::vector<double> VariantScorer::score(int count, const std::function<void(int, std::span<float>)>& fill,
                                          std::string_view stage) {
   std::vector<double> scores;
   scores.reserve(count);
-  const Shape& in = input_.shape();
-  const size_t item_size = input_.size();
-  Tensor batch;
-  for (int first = 0; first < count; first += batch_size_) {
-    const int items = std::min(batch_size_, count - first);
-    batch.reshape_storage(Shape::nhwc(items, in.h(), in.w(), in.c()));
-    for (int item = 0; item < items; ++item) {
-      const std::span<float> values(batch.data() + item * item_size, item_size);
-      std::copy(input_.values().begin(), input_.values().end(), values.begin());
-      fill(first + item, values);
-    }
+  explain::for_each_variant_batch(input_, count, batch_size_, fill, [&](int first, const Tensor& batch) {
     for (double p : class_probabilities(model_, batch, target_class_)) scores.push_back(p);
     ++forward_passes_;
-    if (progress_ && !progress_(explain::Progress{stage, static_cast<double>(first + items) / count})) {
+    const int done = first + batch.shape().n();
+    if (progress_ && !progress_(explain::Progress{stage, static_cast<double>(done) / count})) {
       throw explain::Cancelled("evaluate: cancelled by the progress callback during " + std::string(stage));
     }
-  }
+  });
   return scores;
 }
 

@@ -20,8 +20,9 @@ namespace camlens::evaluate {
 // The softmax probability of one class on variants of one input ([1, H, W, C]).
 class VariantScorer {
  public:
-  // batch_size: variants per forward pass. progress: called after each batch with the stage and
-  // the share of the current stage done; returning false cancels (explain::Cancelled).
+  // batch_size: variants per forward pass (0: chosen from the model, explain::variant_batch_size).
+  // progress: called after each batch with the stage and the share of the current stage done;
+  // returning false cancels (explain::Cancelled).
   VariantScorer(Model& model, const Tensor& input, int target_class, int batch_size,
                 explain::ProgressCallback progress = {});
 

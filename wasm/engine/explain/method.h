@@ -67,7 +67,7 @@ class ExplainContext {
   const std::string& node() const { return node_; }  // the layer, or the graph input
   int target_class() const { return target_class_; }
   int class_count() const;
-  int batch_size() const;  // how many inputs an extra pass may batch (ExplainOptions::batch_size)
+  int batch_size() const;  // how many inputs an extra pass may batch (ExplainOptions::batch_size, or chosen)
   // At node(), from the shared forward pass: [1, H, W, C].
   const Tensor& activations() const { return activations_; }
   // d logit[target] / d activations(); only when the method's requirements ask for gradients.

@@ -7,6 +7,7 @@
 
 #include "explain/predict.h"
 #include "explain/run.h"
+#include "explain/variants.h"
 #include "graph/paths.h"
 
 namespace camlens::explain {
@@ -116,7 +117,7 @@ ExplainContext::ExplainContext(Run& run, std::string node, int target_class, con
 Model& ExplainContext::model() const { return run_.model(); }
 const Tensor& ExplainContext::input() const { return run_.input(); }
 int ExplainContext::class_count() const { return run_.class_count(); }
-int ExplainContext::batch_size() const { return run_.options().batch_size; }
+int ExplainContext::batch_size() const { return variant_batch_size(run_.model(), run_.options().batch_size); }
 
 const Tensor& ExplainContext::gradients() const {
   if (gradients_ == nullptr) {
@@ -181,7 +182,9 @@ Run::Run(Model& model, const Tensor& input, const ExplainOptions& options, int u
   if (input.shape().rank() < 2 || input.shape()[0] != 1) {
     fail("explain: explains one image at a time: the input must have batch 1, got ", input.shape().str());
   }
-  if (options.batch_size < 1) fail("explain: ExplainOptions::batch_size must be at least 1, got ", options.batch_size);
+  if (options.batch_size < 0) {
+    fail("explain: ExplainOptions::batch_size must be positive (0: chosen from the model), got ", options.batch_size);
+  }
   for (const MapSize& size : options.sizes) {
     if (size.height <= 0 || size.width <= 0) {
       fail("explain: ExplainOptions::sizes holds ", size.height, " x ", size.width, "; map sizes must be positive");

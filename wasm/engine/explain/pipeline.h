@@ -56,7 +56,9 @@ struct ExplainOptions {
   // the model input's size.
   std::vector<MapSize> sizes;
   Upsampling upsampling = Upsampling::bilinear;  // how the maps reach those sizes
-  int batch_size = 16;        // inputs per extra pass (Score-CAM, occlusion, SmoothGrad, Integrated Gradients)
+  // Inputs per extra pass (Score-CAM, occlusion, SmoothGrad, Integrated Gradients); 0: chosen from
+  // the model's activation size (explain/variants.h).
+  int batch_size = 0;
   ProgressCallback progress;  // optional: called between steps; returning false cancels
   // optional: a forward pass of this same input kept from an earlier call (and updated by this one)
   SharedForward* shared_forward = nullptr;

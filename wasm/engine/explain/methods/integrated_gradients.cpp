@@ -8,6 +8,7 @@
 #include "explain/input_space.h"
 #include "explain/methods/methods.h"
 #include "explain/methods/pixel_methods.h"
+#include "explain/variants.h"
 #include "io/model.h"
 
 namespace camlens::explain {
@@ -74,24 +75,24 @@ MethodMap IntegratedGradients::compute(ExplainContext& context) {
   const PathPoints points = path_points(options_.steps, options_.rule);
 
   std::vector<double> mean_gradient(item_size, 0.0);
-  Tensor batch;
-  for (int first = 0; first < options_.steps; first += context.batch_size()) {
-    const int count = std::min(context.batch_size(), options_.steps - first);
-    batch.reshape_storage(Shape::nhwc(count, in.h(), in.w(), in.c()));
-    for (int item = 0; item < count; ++item) {
-      const float alpha = points.alphas[first + item];
-      float* point = batch.data() + item * item_size;
-      for (size_t i = 0; i < item_size; ++i) point[i] = baseline_[i] + alpha * (input[i] - baseline_[i]);
-    }
-    const Tensor& grads = context.input_gradients(batch);
-    for (int item = 0; item < count; ++item) {
-      const double weight = points.weights[first + item];
-      const float* g = grads.data() + item * item_size;
-      for (size_t i = 0; i < item_size; ++i) mean_gradient[i] += weight * g[i];
-    }
-    context.report_progress("integrated-gradients steps " + std::to_string(first + count) + "/" + std::to_string(options_.steps),
-                            static_cast<double>(first + count) / options_.steps);
-  }
+  for_each_variant_batch(
+      input, options_.steps, context.batch_size(),
+      [&](int step, std::span<float> point) {
+        const float alpha = points.alphas[step];
+        for (size_t i = 0; i < item_size; ++i) point[i] = baseline_[i] + alpha * (input[i] - baseline_[i]);
+      },
+      [&](int first, const Tensor& batch) {
+        const Tensor& grads = context.input_gradients(batch);
+        const int count = batch.shape().n();
+        for (int item = 0; item < count; ++item) {
+          const double weight = points.weights[first + item];
+          const float* g = grads.data() + item * item_size;
+          for (size_t i = 0; i < item_size; ++i) mean_gradient[i] += weight * g[i];
+        }
+        context.report_progress(
+            "integrated-gradients steps " + std::to_string(first + count) + "/" + std::to_string(options_.steps),
+            static_cast<double>(first + count) / options_.steps);
+      });
   attributions_.reshape_storage(in);
   for (size_t i = 0; i < item_size; ++i) {
     attributions_[i] = static_cast<float>((input[i] - baseline_[i]) * mean_gradient[i]);

@@ -9,6 +9,7 @@
 #include "explain/input_space.h"
 #include "explain/methods/methods.h"
 #include "explain/methods/pixel_methods.h"
+#include "explain/variants.h"
 #include "io/model.h"
 #include "layers/softmax.h"
 
@@ -69,22 +70,18 @@ class Occlusion final : public Method {
 
     Map drop_sums(in.h(), in.w()), covering(in.h(), in.w());
     const int channels = in.c();
-    const size_t item_size = input.size();
     const int total = static_cast<int>(patches.size());
-    Tensor batch;
-    for (int first = 0; first < total; first += context.batch_size()) {
-      const int count = std::min(context.batch_size(), total - first);
-      batch.reshape_storage(Shape::nhwc(count, in.h(), in.w(), channels));
-      for (int item = 0; item < count; ++item) {
-        float* image = batch.data() + item * item_size;
-        std::copy(input.values().begin(), input.values().end(), image);
-        const Patch& p = patches[first + item];
-        for (int y = p.y; y < p.y + patch_h; ++y) {
-          for (int x = p.x; x < p.x + patch_w; ++x) {
-            std::copy(fill.data(), fill.data() + channels, image + (static_cast<size_t>(y) * in.w() + x) * channels);
-          }
+    const auto occlude = [&](int index, std::span<float> image) {
+      const Patch& p = patches[index];
+      for (int y = p.y; y < p.y + patch_h; ++y) {
+        for (int x = p.x; x < p.x + patch_w; ++x) {
+          float* pixel = image.data() + (static_cast<size_t>(y) * in.w() + x) * channels;
+          std::copy(fill.data(), fill.data() + channels, pixel);
         }
       }
+    };
+    for_each_variant_batch(input, total, context.batch_size(), occlude, [&](int first, const Tensor& batch) {
+      const int count = batch.shape().n();
       const std::vector<double> occluded = target_probabilities(context.forward_logits(batch), target);
       for (int item = 0; item < count; ++item) {
         const Patch& p = patches[first + item];
@@ -98,7 +95,7 @@ class Occlusion final : public Method {
       }
       context.report_progress("occlusion patches " + std::to_string(first + count) + "/" + std::to_string(total),
                               static_cast<double>(first + count) / total);
-    }
+    });
     MethodMap result{std::move(drop_sums), {}};
     for (size_t p = 0; p < result.raw.values.size(); ++p) result.raw.values[p] /= covering.values[p];
     return result;

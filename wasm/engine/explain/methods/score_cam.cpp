@@ -10,6 +10,7 @@
 #include <string>
 
 #include "explain/map.h"
+#include "explain/variants.h"
 
 namespace camlens::explain {
 
@@ -35,31 +36,28 @@ class ScoreCam final : public ChannelWeightMethod {
  protected:
   std::vector<float> channel_weights(ExplainContext& context) override {
     const Tensor& acts = context.activations();
-    const Tensor& input = context.input();
+    const Shape& in = context.input().shape();
     const int channels = acts.shape().c();
-    const Shape& in = input.shape();
     const int in_channels = in.c();
-    const size_t pixels = static_cast<size_t>(in.h()) * in.w();
-    const int batch_size = context.batch_size();
 
     std::vector<double> scores(channels);
-    Tensor batch;
-    for (int first = 0; first < channels; first += batch_size) {
-      const int count = std::min(batch_size, channels - first);
-      batch.reshape_storage(Shape::nhwc(count, in.h(), in.w(), in_channels));
-      for (int b = 0; b < count; ++b) {
-        const Map mask = channel_mask(acts, first + b, {in.h(), in.w()});
-        float* out = batch.data() + b * pixels * in_channels;
-        for (size_t p = 0; p < pixels; ++p) {
-          for (int c = 0; c < in_channels; ++c) out[p * in_channels + c] = input[p * in_channels + c] * mask.values[p];
-        }
-      }
-      const Tensor& logits = context.forward_logits(batch);
-      const int classes = logits.shape().c();
-      for (int b = 0; b < count; ++b) scores[first + b] = logits[static_cast<size_t>(b) * classes + context.target_class()];
-      context.report_progress("score-cam masks " + std::to_string(first + count) + "/" + std::to_string(channels),
-                              static_cast<double>(first + count) / channels);
-    }
+    for_each_variant_batch(
+        context.input(), channels, context.batch_size(),
+        [&](int k, std::span<float> item) {
+          const Map mask = channel_mask(acts, k, {in.h(), in.w()});
+          for (size_t p = 0; p < mask.values.size(); ++p) {
+            for (int c = 0; c < in_channels; ++c) item[p * in_channels + c] *= mask.values[p];
+          }
+        },
+        [&](int first, const Tensor& batch) {
+          const Tensor& logits = context.forward_logits(batch);
+          const int classes = logits.shape().c(), count = batch.shape().n();
+          for (int b = 0; b < count; ++b) {
+            scores[first + b] = logits[static_cast<size_t>(b) * classes + context.target_class()];
+          }
+          context.report_progress("score-cam masks " + std::to_string(first + count) + "/" + std::to_string(channels),
+                                  static_cast<double>(first + count) / channels);
+        });
 
     const double largest = *std::max_element(scores.begin(), scores.end());
     double total = 0.0;

@@ -8,6 +8,7 @@
 #include "explain/input_space.h"
 #include "explain/methods/methods.h"
 #include "explain/methods/pixel_methods.h"
+#include "explain/variants.h"
 
 namespace camlens::explain {
 
@@ -27,24 +28,26 @@ class SmoothGrad final : public Method {
   MethodMap compute(ExplainContext& context) override {
     const Tensor& input = context.input();
     const Shape& in = input.shape();
-    const size_t item_size = input.size();
     const float sigma = options_.noise_fraction * value_range(input);
-    NormalNoise noise(options_.seed);
+    NormalNoise noise(options_.seed);  // drawn in variant order, so batching does not change the samples
 
     std::vector<double> sums(static_cast<size_t>(in.h()) * in.w(), 0.0);
-    Tensor batch;
-    for (int first = 0; first < options_.samples; first += context.batch_size()) {
-      const int count = std::min(context.batch_size(), options_.samples - first);
-      batch.reshape_storage(Shape::nhwc(count, in.h(), in.w(), in.c()));
-      for (size_t i = 0; i < batch.size(); ++i) batch[i] = input[i % item_size] + sigma * noise.next();
-      const Tensor& grads = context.input_gradients(batch);
-      for (int item = 0; item < count; ++item) {
-        const Map saliency = channel_max_abs(grads, item);
-        for (size_t p = 0; p < sums.size(); ++p) sums[p] += saliency.values[p];
-      }
-      context.report_progress("smooth-grad samples " + std::to_string(first + count) + "/" + std::to_string(options_.samples),
-                              static_cast<double>(first + count) / options_.samples);
-    }
+    for_each_variant_batch(
+        input, options_.samples, context.batch_size(),
+        [&](int, std::span<float> item) {
+          for (float& value : item) value += sigma * noise.next();
+        },
+        [&](int first, const Tensor& batch) {
+          const Tensor& grads = context.input_gradients(batch);
+          const int count = batch.shape().n();
+          for (int item = 0; item < count; ++item) {
+            const Map saliency = channel_max_abs(grads, item);
+            for (size_t p = 0; p < sums.size(); ++p) sums[p] += saliency.values[p];
+          }
+          context.report_progress(
+              "smooth-grad samples " + std::to_string(first + count) + "/" + std::to_string(options_.samples),
+              static_cast<double>(first + count) / options_.samples);
+        });
     MethodMap result{Map(in.h(), in.w()), {}};
     for (size_t p = 0; p < sums.size(); ++p) result.raw.values[p] = static_cast<float>(sums[p] / options_.samples);
     return result;
