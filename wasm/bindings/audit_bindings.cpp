@@ -38,12 +38,16 @@ std::string string_from(const val& value, const char* what) {
   return value.as<std::string>();
 }
 
-// model: {modelJson: string, shards: [{name, bytes: Uint8Array}], metadataJson?: string}, as the
-// explain view loads it.
+// model: {modelJson: string, shards: [{name, bytes: Uint8Array}], metadataJson?: string}, or
+// {onnx: Uint8Array, metadataJson?: string}, as the explain view loads it.
 camlens::Model model_from(const val& model) {
-  const std::string model_json = string_from(model["modelJson"], "model.modelJson");
   const val metadata = model["metadataJson"];
   const std::string metadata_json = metadata.isString() ? metadata.as<std::string>() : std::string();
+  if (model["onnx"].instanceof(val::global("Uint8Array"))) {
+    const std::vector<uint8_t> bytes = emscripten::convertJSArrayToNumberVector<uint8_t>(model["onnx"]);
+    return camlens::load_onnx_model(bytes, nullptr, metadata_json);
+  }
+  const std::string model_json = string_from(model["modelJson"], "model.modelJson");
   std::vector<camlens::ShardFile> files;
   const val shards = model["shards"];
   const size_t count = shards["length"].as<size_t>();

@@ -36,7 +36,8 @@ export function assumedDefaultsNotice(name, input, description) {
   const names = { labels: 'labels', scaling: 'input scaling', input: 'input colour', crop: 'box' };
   const list = missing.map((field) => names[field]).join(', ');
   const lead = input.metadataJson ? `The metadata.json of your model '${name}' does not give its ${list}`
-    : `No metadata.json came with your model '${name}', and its model.json does not give its ${list}`;
+    : input.onnx ? `No metadata.json came with your model '${name}' to give its ${list}`
+      : `No metadata.json came with your model '${name}', and its model.json does not give its ${list}`;
   return `${lead}: camlens assumed ${missing.map((field) => assumed[field]).join(', ')}. ` +
     'If the model was trained otherwise, its predictions are off: ' +
     'drop a metadata.json together with model.json and its .bin files, such as ' +
