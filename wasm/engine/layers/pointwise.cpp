@@ -57,7 +57,7 @@ void pointwise_backward(Tensor& d_in, const Tensor& d_out, const Tensor& in, con
       return over_ranges(in.size(), [=](size_t b, size_t e) {
         for (size_t i = b; i < e; ++i) {
           const float z = alpha * x[i] + beta;
-          dx[i] += (z > 0.0f) & (z < 1.0f) ? g[i] * alpha : 0.0f;
+          dx[i] += ((z > 0.0f) & (z < 1.0f)) ? g[i] * alpha : 0.0f;
         }
       });
     case PointwiseFunction::hard_swish:
