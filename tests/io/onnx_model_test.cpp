@@ -34,6 +34,14 @@ Bytes attr_int(const std::string& name, int64_t value) {
   w.add_int32(20, 2);
   return out;
 }
+Bytes attr_float(const std::string& name, float value) {
+  Bytes out;
+  protozero::pbf_writer w(out);
+  w.add_string(1, name);
+  w.add_float(2, value);
+  w.add_int32(20, 1);
+  return out;
+}
 Bytes attr_ints(const std::string& name, const std::vector<int64_t>& values) {
   Bytes out;
   protozero::pbf_writer w(out);
@@ -304,6 +312,109 @@ TEST_CASE("ONNX MaxPool with ceil_mode keeps the windows that start inside the i
   }
 }
 
+TEST_CASE("ONNX squeeze-and-excitation: pooled channels through 1x1 convolutions scale the map they came from") {
+  const int c = 3, h = 4, w = 5, squeezed = 2;
+  OnnxBuilder b;
+  b.input_dims = {1, c, h, w};
+  const std::vector<float> w1 = random_floats(squeezed * c, 11), b1 = random_floats(squeezed, 12);
+  const std::vector<float> w2 = random_floats(c * squeezed, 13), b2 = random_floats(c, 14);
+  b.init({"w1", {squeezed, c, 1, 1}, w1});
+  b.init({"b1", {squeezed}, b1});
+  b.init({"w2", {c, squeezed, 1, 1}, w2});
+  b.init({"b2", {c}, b2});
+  b.init({"three", {}, {3.0f}});
+  b.init({"six", {}, {6.0f}});
+  b.node("GlobalAveragePool", "gap", {"x"});
+  b.node("Conv", "fc1", {"gap_out", "w1", "b1"}, {attr_ints("kernel_shape", {1, 1})});
+  b.node("LeakyRelu", "act", {"fc1_out"}, {attr_float("alpha", 0.1f)});
+  b.node("Conv", "fc2", {"act_out", "w2", "b2"}, {attr_ints("kernel_shape", {1, 1})});
+  b.node("HardSigmoid", "gate", {"fc2_out"}, {attr_float("alpha", 1.0f / 6.0f)});
+  b.node("Mul", "scale", {"gate_out", "x"});  // the per-channel value first: Mul commutes
+  b.node("Sigmoid", "sig", {"scale_out"});
+  b.node("Mul", "silu", {"scale_out", "sig_out"});
+  b.node("Add", "plus", {"silu_out", "three"});
+  b.node("Div", "sixth", {"plus_out", "six"});
+  b.node("Sub", "minus", {"sixth_out", "gate_out"});  // a per-channel value subtracted from a map
+  b.node("HardSwish", "hswish", {"minus_out"});
+  Graph graph = b.graph();
+  const std::vector<float> x = random_floats(static_cast<size_t>(c * h * w), 15);
+
+  // The same computation in plain loops, on NCHW values.
+  std::vector<double> pooled(c, 0.0), hidden(squeezed), gate(c);
+  for (int ch = 0; ch < c; ++ch)
+    for (int i = 0; i < h * w; ++i) pooled[static_cast<size_t>(ch)] += x[static_cast<size_t>(ch * h * w + i)] / (h * w);
+  for (int o = 0; o < squeezed; ++o) {
+    double sum = b1[static_cast<size_t>(o)];
+    for (int i = 0; i < c; ++i) sum += w1[static_cast<size_t>(o * c + i)] * pooled[static_cast<size_t>(i)];
+    hidden[static_cast<size_t>(o)] = sum > 0 ? sum : 0.1 * sum;
+  }
+  for (int o = 0; o < c; ++o) {
+    double sum = b2[static_cast<size_t>(o)];
+    for (int i = 0; i < squeezed; ++i) sum += w2[static_cast<size_t>(o * squeezed + i)] * hidden[static_cast<size_t>(i)];
+    gate[static_cast<size_t>(o)] = std::clamp(sum / 6.0 + 0.5, 0.0, 1.0);
+  }
+  std::vector<float> expected(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double g = gate[i / static_cast<size_t>(h * w)];
+    const double scaled = x[i] * g;
+    const double silu = scaled / (1.0 + std::exp(-scaled));
+    const double v = (silu + 3.0) / 6.0 - g;
+    expected[i] = static_cast<float>(v * std::clamp(v + 3.0, 0.0, 6.0) / 6.0);
+  }
+  check_nchw(graph.forward(nhwc_input(x, c, h, w)), expected, c, h, w);
+}
+
+TEST_CASE("ONNX AveragePool: count_include_pad and ceil_mode divide as PyTorch does") {
+  // PyTorch divides by the window clipped to the padded map when padding counts, else to the image;
+  // with ceil_mode the last window may reach past the padding, and that part never counts.
+  const int size = 6, k = 3, stride = 2, pad = 1;
+  for (int include_pad : {0, 1}) {
+    for (int ceil : {0, 1}) {
+      CAPTURE(include_pad);
+      CAPTURE(ceil);
+      OnnxBuilder b;
+      b.input_dims = {1, 1, size, size};
+      b.node("AveragePool", "pool", {"x"}, {attr_ints("kernel_shape", {k, k}), attr_ints("strides", {stride, stride}),
+                                            attr_ints("pads", {pad, pad, pad, pad}), attr_int("ceil_mode", ceil),
+                                            attr_int("count_include_pad", include_pad)});
+      Graph graph = b.graph();
+      const std::vector<float> x = random_floats(size * size, 16);
+      const int span = size + 2 * pad - k;
+      int out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
+      if (ceil && (out - 1) * stride >= size + pad) --out;
+      std::vector<float> expected;
+      for (int oy = 0; oy < out; ++oy)
+        for (int ox = 0; ox < out; ++ox) {
+          const int y0 = oy * stride - pad, x0 = ox * stride - pad;
+          const int y1 = std::min(y0 + k, size + pad), x1 = std::min(x0 + k, size + pad);
+          double sum = 0.0;
+          int inside = 0;
+          for (int y = y0; y < y1; ++y)
+            for (int xx = x0; xx < x1; ++xx)
+              if (y >= 0 && y < size && xx >= 0 && xx < size) sum += x[static_cast<size_t>(y * size + xx)], ++inside;
+          expected.push_back(static_cast<float>(sum / (include_pad ? (y1 - y0) * (x1 - x0) : inside)));
+        }
+      check_nchw(graph.forward(nhwc_input(x, 1, size, size)), expected, 1, out, out);
+    }
+  }
+}
+
+TEST_CASE("ONNX Transpose: folded on constants, an alias when it moves only axes of size 1") {
+  OnnxBuilder b;
+  b.input_dims = {1, 2, 3, 3};
+  b.init({"bias", {1, 1, 2}, {0.5f, -1.5f}});
+  b.node("Transpose", "to_channels", {"bias"}, {attr_ints("perm", {0, 2, 1})});  // [1, 2, 1]
+  b.node("Unsqueeze", "as_map", {"to_channels_out"}, {attr_ints("axes", {3})});   // [1, 2, 1, 1], opset 11's form
+  b.opset = 11;
+  b.node("Transpose", "same", {"x"}, {attr_ints("perm", {0, 1, 2, 3})});
+  b.node("Sub", "shift", {"same_out", "as_map_out"});
+  Graph graph = b.graph();
+  const std::vector<float> x = random_floats(18, 17);
+  std::vector<float> expected(x);
+  for (size_t i = 0; i < x.size(); ++i) expected[i] -= i < 9 ? 0.5f : -1.5f;
+  check_nchw(graph.forward(nhwc_input(x, 2, 3, 3)), expected, 2, 3, 3);
+}
+
 TEST_CASE("ONNX Flatten then Gemm reads the weights' rows in PyTorch's C, H, W order") {
   OnnxBuilder b;
   b.input_dims = {1, 2, 2, 3};
@@ -402,8 +513,8 @@ TEST_CASE("ONNX external data: read beside the .onnx file, never from outside it
 TEST_CASE("ONNX errors name what is wrong") {
   SUBCASE("an op camlens does not import") {
     OnnxBuilder b;
-    b.node("Sigmoid", "/head/Sigmoid", {"x"});
-    CHECK(import_error(b.bytes()).find("op 'Sigmoid' (node '/head/Sigmoid') is not supported") != std::string::npos);
+    b.node("Erf", "/head/Erf", {"x"});
+    CHECK(import_error(b.bytes()).find("op 'Erf' (node '/head/Erf') is not supported") != std::string::npos);
   }
   SUBCASE("an opset outside 11..18") {
     for (int64_t opset : {10, 19}) {
@@ -446,6 +557,25 @@ TEST_CASE("ONNX errors name what is wrong") {
     b.node("Reshape", "huge", {"x", "shape"});
     CHECK(import_error(b.bytes()).find("Reshape 'huge' reshapes [1, 3, 4, 4] to [1, 1099511627776, 1099511627776]; the sizes do not match") !=
           std::string::npos);
+  }
+  SUBCASE("a Transpose that moves values") {
+    OnnxBuilder b;
+    b.node("Transpose", "nhwc", {"x"}, {attr_ints("perm", {0, 2, 3, 1})});
+    CHECK(import_error(b.bytes()).find("Transpose 'nhwc' transposes [1, 3, 4, 4] to [1, 4, 4, 3]") != std::string::npos);
+  }
+  SUBCASE("a per-channel value of another channel count") {
+    OnnxBuilder b;
+    b.node("GlobalAveragePool", "gap", {"x"});
+    b.init({"w", {5, 3, 1, 1}, random_floats(15, 9)});
+    b.node("Conv", "squeeze", {"gap_out", "w"}, {attr_ints("kernel_shape", {1, 1})});
+    b.node("Mul", "scale", {"x", "squeeze_out"});
+    CHECK(import_error(b.bytes()).find("Mul 'scale' combines [1, 3, 4, 4] and [1, 5, 1, 1]") != std::string::npos);
+  }
+  SUBCASE("a constant divided by the image") {
+    OnnxBuilder b;
+    b.init({"one", {}, {1.0f}});
+    b.node("Div", "inverse", {"one", "x"});
+    CHECK(import_error(b.bytes()).find("Div 'inverse' divides a constant by a computed value") != std::string::npos);
   }
   SUBCASE("external data without a file to read it from") {
     OnnxBuilder b;

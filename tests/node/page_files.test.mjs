@@ -30,6 +30,23 @@ test('weight files bigger than the page\'s WebAssembly memory are refused unread
   assert.equal(small.input.shards[0].bytes.length, 4, 'a model of ordinary size still loads');
 });
 
+test('an .onnx model bigger than the page\'s WebAssembly memory is refused unread', async () => {
+  await assert.rejects(readModelFiles([hugeFile('resnet.onnx', 2 * 2 ** 30)]),
+    /resnet\.onnx holds 2\.0 GB: more than the page's WebAssembly memory can take \(1\.5 GB\); the command-line tool/);
+});
+
+test('an .onnx model comes with its metadata, its labels file replacing the metadata\'s labels, and its progress', async () => {
+  const metadata = JSON.stringify({ labels: ['a', 'b'], scaling: { mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2] } });
+  const fractions = [];
+  const { name, input } = await readModelFiles([new File([new Uint8Array(20 * 2 ** 20)], 'net.onnx'),
+    new File([metadata], 'net.metadata.json'), new File(['cat\r\ndog\n\n'], 'labels.txt')], (f) => fractions.push(f));
+  assert.equal(name, 'net');
+  assert.equal(input.onnx.length, 20 * 2 ** 20);
+  assert.deepEqual(JSON.parse(input.metadataJson), { labels: ['cat', 'dog'], scaling: { mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2] } });
+  assert.deepEqual(fractions, [0.8, 1]);
+  await assert.rejects(readModelFiles([new File(['x'], 'a.onnx'), new File(['y'], 'b.onnx')]), /More than one \.onnx file among the files \(a\.onnx, b\.onnx\)/);
+});
+
 test('a timeline.json over its limit is refused unread', async () => {
   const source = { name: 'run', timeline: 'timeline.json', read: async () => hugeFile('timeline.json', 256 * 2 ** 20 + 1) };
   await assert.rejects(loadRun(source), /run\/timeline\.json is over 256 MB: too big for a training run's timeline\.json/);

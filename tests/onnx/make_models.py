@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Exports small seeded PyTorch CNNs to ONNX with the references camlens must reproduce.
 
-    python3 tests/onnx/make_models.py OUT_DIR
+    python3 tests/onnx/make_models.py OUT_DIR [NAME ...]
 
 For each model NAME it writes OUT_DIR/NAME.onnx, OUT_DIR/NAME.metadata.json (ImageNet's mean and
 standard deviation, the whole 32 x 32 image), OUT_DIR/NAME.png (the seeded input image) and
@@ -101,12 +101,150 @@ class TinyGrouped(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class SqueezeExcite(nn.Module):
+    """MobileNetV3's squeeze-and-excitation: pooled channels through two 1x1 convolutions scale the map."""
+
+    def __init__(self, channels, squeezed, gate):
+        super().__init__()
+        self.fc1 = nn.Conv2d(channels, squeezed, 1)
+        self.fc2 = nn.Conv2d(squeezed, channels, 1)
+        self.gate = gate
+
+    def forward(self, x):
+        scale = self.gate(self.fc2(F.relu(self.fc1(F.adaptive_avg_pool2d(x, 1)))))
+        return scale * x
+
+
+class TinyMobileNetV3(nn.Module):
+    """MobileNetV3's shape: HardSwish, a depthwise block with squeeze-and-excitation gated by HardSigmoid,
+    a residual add, a HardSwish classifier with dropout."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8), nn.Hardswish())
+        self.expand = nn.Sequential(nn.Conv2d(8, 16, 1, bias=False), nn.BatchNorm2d(16), nn.Hardswish())
+        self.depthwise = nn.Sequential(nn.Conv2d(16, 16, 3, 1, 1, groups=16, bias=False), nn.BatchNorm2d(16), nn.Hardswish())
+        self.se = SqueezeExcite(16, 8, nn.Hardsigmoid())
+        self.project = nn.Sequential(nn.Conv2d(16, 8, 1, bias=False), nn.BatchNorm2d(8))
+        self.head = nn.Sequential(nn.Conv2d(8, 24, 1, bias=False), nn.BatchNorm2d(24))
+        self.cam = nn.Hardswish()
+        self.classifier = nn.Sequential(nn.Linear(24, 32), nn.Hardswish(), nn.Dropout(0.2), nn.Linear(32, classes))
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x + self.project(self.se(self.depthwise(self.expand(x))))
+        x = self.cam(self.head(x))
+        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class SiLUGate(nn.Module):
+    """EfficientNet's squeeze-and-excitation on vectors: Linear layers, a sigmoid gate viewed back as [N, C, 1, 1]."""
+
+    def __init__(self, channels, squeezed):
+        super().__init__()
+        self.fc1 = nn.Linear(channels, squeezed)
+        self.fc2 = nn.Linear(squeezed, channels)
+
+    def forward(self, x):
+        s = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        s = torch.sigmoid(self.fc2(F.silu(self.fc1(s))))
+        return x * s.view(s.size(0), -1, 1, 1)
+
+
+class TinyEfficientNet(nn.Module):
+    """EfficientNet's shape: SiLU (exported as x * sigmoid(x)), a depthwise block with a sigmoid-gated
+    squeeze-and-excitation, input arithmetic (subtract and divide by constants), LeakyReLU."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8), nn.SiLU())
+        self.depthwise = nn.Sequential(nn.Conv2d(8, 8, 3, 1, 1, groups=8, bias=False), nn.BatchNorm2d(8), nn.SiLU())
+        self.se = SiLUGate(8, 4)
+        self.head = nn.Sequential(nn.Conv2d(8, 16, 3, 1, 1), nn.BatchNorm2d(16), nn.SiLU())
+        self.fc = nn.Linear(16, classes)
+
+    def forward(self, x):
+        x = self.stem((x - 0.25) / 1.5)
+        x = self.se(self.depthwise(x))
+        x = F.leaky_relu(x, 0.1) - 0.5 * x
+        x = self.head(x)
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class DenseLayer(nn.Module):
+    def __init__(self, channels_in, growth):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(channels_in)
+        self.conv = nn.Conv2d(channels_in, growth, 3, 1, 1, bias=False)
+
+    def forward(self, features):
+        return torch.cat([features, self.conv(F.relu(self.bn(features)))], 1)
+
+
+class TinyDenseNet(nn.Module):
+    """DenseNet's shape: BN-ReLU-conv layers whose outputs are concatenated to their inputs, a transition
+    with 2x2 average pooling, a final batch norm and ReLU before global pooling."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, 1, 1, bias=False)
+        self.block1 = nn.Sequential(DenseLayer(8, 4), DenseLayer(12, 4))
+        self.transition = nn.Sequential(nn.BatchNorm2d(16), nn.ReLU(), nn.Conv2d(16, 8, 1, bias=False), nn.AvgPool2d(2, 2))
+        self.block2 = nn.Sequential(DenseLayer(8, 4), DenseLayer(12, 4))
+        self.norm = nn.BatchNorm2d(16)
+        self.cam = nn.ReLU()
+        self.fc = nn.Linear(16, classes)
+
+    def forward(self, x):
+        x = self.block2(self.transition(self.block1(self.stem(x))))
+        x = self.cam(self.norm(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class InceptionBlock(nn.Module):
+    """GoogLeNet's block: 1x1, 3x3 and 5x5 branches and a ceil_mode max-pool branch, concatenated."""
+
+    def __init__(self, channels_in):
+        super().__init__()
+        self.branch1 = nn.Conv2d(channels_in, 4, 1)
+        self.branch2 = nn.Sequential(nn.Conv2d(channels_in, 4, 1), nn.ReLU(), nn.Conv2d(4, 6, 3, padding=1))
+        self.branch3 = nn.Sequential(nn.Conv2d(channels_in, 2, 1), nn.ReLU(), nn.Conv2d(2, 4, 5, padding=2))
+        self.branch4 = nn.Sequential(nn.MaxPool2d(3, 1, 1, ceil_mode=True), nn.Conv2d(channels_in, 4, 1))
+
+    def forward(self, x):
+        return torch.cat([F.relu(self.branch1(x)), F.relu(self.branch2(x)), F.relu(self.branch3(x)),
+                          F.relu(self.branch4(x))], 1)
+
+
+class TinyInception(nn.Module):
+    """GoogLeNet's shape: a ceil_mode max pool, inception blocks, an average pool that counts its
+    padding (count_include_pad) and rounds up (ceil_mode), LeakyReLU."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 1, 1), nn.LeakyReLU(0.2), nn.MaxPool2d(3, 2, ceil_mode=True))
+        self.mixed1 = InceptionBlock(8)
+        self.pool = nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=True)
+        self.mixed2 = InceptionBlock(18)
+        self.fc = nn.Linear(18, classes)
+
+    def forward(self, x):
+        x = self.mixed2(self.pool(self.mixed1(self.stem(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 # name -> (constructor, the module whose output Grad-CAM explains, the ONNX node computing that output)
 MODELS = {
     "tiny_resnet": (TinyResNet, lambda m: m.block2, "/block2/Relu_1"),
     "tiny_vgg": (TinyVgg, lambda m: m.features[8], "/0/features/features.8/Relu"),
     "tiny_grouped": (TinyGrouped, lambda m: m.head, "/head/Conv"),
+    "tiny_mobilenet_v3": (TinyMobileNetV3, lambda m: m.cam, "/cam/HardSwish"),
+    "tiny_efficientnet": (TinyEfficientNet, lambda m: m.head, "/head/head.2/Mul"),
+    "tiny_densenet": (TinyDenseNet, lambda m: m.cam, "/cam/Relu"),
+    "tiny_inception": (TinyInception, lambda m: m.mixed2, "/mixed2/Concat"),
 }
+# HardSwish is an ONNX op from opset 14 on; older opsets spell it out.
+OPSETS = {"tiny_mobilenet_v3": 14}
 MEAN = [0.485, 0.456, 0.406]
 STD = [0.229, 0.224, 0.225]
 # Models exported with a Softmax after their logits, as classifiers often are.
@@ -153,7 +291,7 @@ def export(name, out_dir, seed):
     x = (pixels.permute(2, 0, 1).float() / 255 - torch.tensor(MEAN)[:, None, None]) / torch.tensor(STD)[:, None, None]
     x = x[None]
     path = out_dir / f"{name}.onnx"
-    torch.onnx.export(exported, x, str(path), opset_version=13, input_names=["input"], output_names=["output"])
+    torch.onnx.export(exported, x, str(path), opset_version=OPSETS.get(name, 13), input_names=["input"], output_names=["output"])
 
     kept = {}
     cam_module(model).register_forward_hook(lambda _m, _i, output: kept.__setitem__("activation", output))
@@ -176,13 +314,15 @@ def export(name, out_dir, seed):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: make_models.py OUT_DIR", file=sys.stderr)
+    unknown = [name for name in sys.argv[2:] if name not in MODELS]
+    if len(sys.argv) < 2 or unknown:
+        print(f"usage: make_models.py OUT_DIR [NAME ...], NAME one of {', '.join(MODELS)}", file=sys.stderr)
         return 2
     out_dir = Path(sys.argv[1])
     out_dir.mkdir(parents=True, exist_ok=True)
     for seed, name in enumerate(MODELS):
-        export(name, out_dir, seed + 1)
+        if len(sys.argv) == 2 or name in sys.argv[2:]:
+            export(name, out_dir, seed + 1)
     return 0
 
 

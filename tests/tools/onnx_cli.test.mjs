@@ -11,7 +11,8 @@ import { camlens, root, tempDir } from './cli.mjs';
 
 const PYTHON = '/usr/bin/python3';  // Debian's, where python3-torch lives
 const TOLERANCE = 1e-4;
-const MODELS = ['tiny_resnet', 'tiny_vgg', 'tiny_grouped'];
+const MODELS = ['tiny_resnet', 'tiny_vgg', 'tiny_grouped', 'tiny_mobilenet_v3', 'tiny_efficientnet', 'tiny_densenet',
+                'tiny_inception'];
 
 function exportModels() {
   const dir = tempDir('onnx');

@@ -38,25 +38,6 @@ std::string string_from(const val& value, const char* what) {
   return value.as<std::string>();
 }
 
-// model: {modelJson: string, shards: [{name, bytes: Uint8Array}], metadataJson?: string}, as the
-// explain view loads it.
-camlens::Model model_from(const val& model) {
-  const std::string model_json = string_from(model["modelJson"], "model.modelJson");
-  const val metadata = model["metadataJson"];
-  const std::string metadata_json = metadata.isString() ? metadata.as<std::string>() : std::string();
-  std::vector<camlens::ShardFile> files;
-  const val shards = model["shards"];
-  const size_t count = shards["length"].as<size_t>();
-  for (size_t i = 0; i < count; ++i) {
-    const val shard = shards[i];
-    if (!shard["name"].isString() || !shard["bytes"].instanceof(val::global("Uint8Array"))) {
-      camlens::fail("Audit: model.shards[", i, "] must be {name: string, bytes: Uint8Array}");
-    }
-    files.push_back({shard["name"].as<std::string>(), emscripten::convertJSArrayToNumberVector<uint8_t>(shard["bytes"])});
-  }
-  return camlens::load_model(model_json, camlens::shard_views(files), metadata_json);
-}
-
 // rgba: width x height x 4 bytes (ImageData's) as an RGB Image.
 camlens::Image rgb_from(const val& rgba, int width, int height, const std::string& file) {
   camlens::Image pixels(width, height, 4);  // checks the sizes
@@ -78,7 +59,7 @@ class JsAudit {
       const nlohmann::json fields = options.isUndefined() ? nlohmann::json::object() : json_from(options);
       const double foreground = jf::number_or(fields, "foreground", "audit options: foreground", 0.15);
       if (!(foreground > 0.0 && foreground < 1.0)) camlens::fail("audit options: foreground must be between 0 and 1");
-      auto* out = new JsAudit(model_from(model));
+      auto* out = new JsAudit(camlens::bindings::model_from(model, "Audit"));
       audit::Audit& a = out->audit_;
       a.method = jf::string_or(fields, "method", "audit options: method", "grad-cam");
       a.layer = jf::string_or(fields, "layer", "audit options: layer", "");

@@ -71,6 +71,17 @@ class JsExplainer {
     });
   }
 
+  // An .onnx file's bytes (a Uint8Array; external data files are not supported here) and a
+  // metadata.json's text ("" for none).
+  static JsExplainer* create_onnx(const val& onnx_bytes, const val& metadata_json_text) {
+    return js_errors([&] {
+      if (!onnx_bytes.instanceof(val::global("Uint8Array"))) camlens::fail("Explainer.fromOnnx: the model must be a Uint8Array");
+      const std::string metadata_json = metadata_json_text.isString() ? metadata_json_text.as<std::string>() : std::string();
+      const std::vector<uint8_t> bytes = emscripten::convertJSArrayToNumberVector<uint8_t>(onnx_bytes);
+      return new JsExplainer(camlens::load_onnx_model(bytes, nullptr, metadata_json));
+    });
+  }
+
   // The model in the result schema (kind "model").
   val describe() const {
     return js_errors([&] {
@@ -196,6 +207,7 @@ EMSCRIPTEN_BINDINGS(camlens) {
   emscripten::function("renderMap", &render_map);
   emscripten::class_<JsExplainer>("Explainer")
       .constructor(&JsExplainer::create)
+      .class_function("fromOnnx", &JsExplainer::create_onnx, emscripten::allow_raw_pointers())
       .function("describe", &JsExplainer::describe)
       .function("setImage", &JsExplainer::set_image)
       .function("view", &JsExplainer::view_quietly)

@@ -58,26 +58,6 @@ ex::ProgressCallback progress_from(const val& on_progress) {
   };
 }
 
-// model: {modelJson: string, shards: [{name, bytes: Uint8Array}], metadataJson?: string}, as the
-// explain view loads it.
-camlens::Model model_from(const val& model) {
-  if (!model["modelJson"].isString()) camlens::fail("Evaluation: model.modelJson must be a string");
-  const std::string model_json = model["modelJson"].as<std::string>();
-  const val metadata = model["metadataJson"];
-  const std::string metadata_json = metadata.isString() ? metadata.as<std::string>() : std::string();
-  std::vector<camlens::ShardFile> files;
-  const val shards = model["shards"];
-  const size_t count = shards["length"].as<size_t>();
-  for (size_t i = 0; i < count; ++i) {
-    const val shard = shards[i];
-    if (!shard["name"].isString() || !shard["bytes"].instanceof(val::global("Uint8Array"))) {
-      camlens::fail("Evaluation: model.shards[", i, "] must be {name: string, bytes: Uint8Array}");
-    }
-    files.push_back({shard["name"].as<std::string>(), emscripten::convertJSArrayToNumberVector<uint8_t>(shard["bytes"])});
-  }
-  return camlens::load_model(model_json, camlens::shard_views(files), metadata_json);
-}
-
 // photo: {width, height, data: RGBA bytes (ImageData's)} as an RGB Image.
 camlens::Image rgb_from(const val& photo) {
   if (!photo["width"].isNumber() || !photo["height"].isNumber()) {
@@ -115,7 +95,7 @@ struct Scene {
 class JsEvaluation {
  public:
   static JsEvaluation* create(const val& model) {
-    return js_errors([&] { return new JsEvaluation(model_from(model)); });
+    return js_errors([&] { return new JsEvaluation(camlens::bindings::model_from(model, "Evaluation")); });
   }
 
   // photo: {width, height, data}; request: a view request's crop, class, layer, methods, plus

@@ -5,9 +5,11 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "explain/json.h"
+#include "io/weights.h"
 
 namespace camlens::bindings {
 
@@ -79,6 +81,28 @@ val js_from(const nlohmann::ordered_json& value) {
     case nlohmann::ordered_json::value_t::binary: return typed_array(value.get_binary());
     default: return val::null();
   }
+}
+
+Model model_from(const val& model, const char* who) {
+  const val metadata = model["metadataJson"];
+  const std::string metadata_json = metadata.isString() ? metadata.as<std::string>() : std::string();
+  if (model["onnx"].instanceof(val::global("Uint8Array"))) {
+    const std::vector<uint8_t> bytes = emscripten::convertJSArrayToNumberVector<uint8_t>(model["onnx"]);
+    return load_onnx_model(bytes, nullptr, metadata_json);
+  }
+  if (!model["modelJson"].isString()) fail(who, ": model.modelJson must be a string (or model.onnx a Uint8Array)");
+  const std::string model_json = model["modelJson"].as<std::string>();
+  std::vector<ShardFile> files;
+  const val shards = model["shards"];
+  const size_t count = shards["length"].as<size_t>();
+  for (size_t i = 0; i < count; ++i) {
+    const val shard = shards[i];
+    if (!shard["name"].isString() || !shard["bytes"].instanceof(val::global("Uint8Array"))) {
+      fail(who, ": model.shards[", i, "] must be {name: string, bytes: Uint8Array}");
+    }
+    files.push_back({shard["name"].as<std::string>(), emscripten::convertJSArrayToNumberVector<uint8_t>(shard["bytes"])});
+  }
+  return load_model(model_json, shard_views(files), metadata_json);
 }
 
 }  // namespace camlens::bindings

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "explain/method.h"  // explain::Cancelled
+#include "io/model.h"
 
 namespace camlens::bindings {
 
@@ -38,5 +39,9 @@ nlohmann::json json_from(const val& value, int depth = 0);
 // A JSON value as a JS value; binary blobs become typed arrays (Float32Array for maps,
 // Uint8ClampedArray for RGBA pictures), copied out of the heap.
 val js_from(const nlohmann::ordered_json& value);
+
+// A model as the page's worker holds it: {modelJson: string, shards: [{name, bytes: Uint8Array}],
+// metadataJson?: string}, or {onnx: Uint8Array, metadataJson?: string}. `who` names the caller in errors.
+Model model_from(const val& model, const char* who);
 
 }  // namespace camlens::bindings

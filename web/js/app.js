@@ -282,8 +282,10 @@ async function selectBuiltinModel(id) {
 
 async function loadModelFiles(files) {
   try {
-    const { name, input } = await readModelFiles(files);
+    const { name, input } = await readModelFiles(files, (fraction) => showDecoding(`Reading the model: ${Math.round(fraction * 100)}%`));
+    showDecoding(input.onnx ? `Loading ${name}.onnx…` : null);
     await useModel(input, { id: 'custom', name });
+    showDecoding(null);
     showNotice(`Loaded your model '${name}': ${state.description.labels.length} classes, ` +
       `input ${state.description.input.width}×${state.description.input.height} ${state.description.input.color}.`);
     const assumed = assumedDefaultsNotice(name, input, state.description);
@@ -291,6 +293,7 @@ async function loadModelFiles(files) {
     ui.modelNote.hidden = !assumed;
     ui.modelNote.title = assumed ?? '';
   } catch (error) {
+    showDecoding(null);
     showError(`Could not load that model: ${sentence(error.message)} ${stillLoaded()}`);
   }
 }
@@ -791,7 +794,8 @@ function engineReady() {
 function handleFiles(files) {
   if (!files.length || !engineReady()) return;
   if (files.some(isModelFile)) {
-    track(loadModelFiles(files.filter(isModelFile)));
+    // A labels file (.txt) goes with an .onnx model.
+    track(loadModelFiles(files.filter((file) => isModelFile(file) || /\.txt$/i.test(file.name))));
     return;
   }
   const images = files.filter(isImageFile);

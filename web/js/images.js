@@ -67,5 +67,5 @@ export function isImageFile(file) {
 }
 
 export function isModelFile(file) {
-  return /\.(json|bin)$/i.test(file.name);
+  return /\.(json|bin|onnx)$/i.test(file.name);
 }

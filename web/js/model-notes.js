@@ -36,9 +36,12 @@ export function assumedDefaultsNotice(name, input, description) {
   const names = { labels: 'labels', scaling: 'input scaling', input: 'input colour', crop: 'box' };
   const list = missing.map((field) => names[field]).join(', ');
   const lead = input.metadataJson ? `The metadata.json of your model '${name}' does not give its ${list}`
-    : `No metadata.json came with your model '${name}', and its model.json does not give its ${list}`;
+    : input.onnx ? `No metadata.json came with your model '${name}' to give its ${list}`
+      : `No metadata.json came with your model '${name}', and its model.json does not give its ${list}`;
   return `${lead}: camlens assumed ${missing.map((field) => assumed[field]).join(', ')}. ` +
     'If the model was trained otherwise, its predictions are off: ' +
-    'drop a metadata.json together with model.json and its .bin files, such as ' +
-    '{"labels": ["cat", "dog"], "scaling": {"scale": 2, "offset": -1}, "input": {"color": "rgb"}, "crop": "center"}.';
+    `drop a metadata.json together with ${input.onnx ? 'the .onnx file' : 'model.json and its .bin files'}, such as ` +
+    (input.onnx ? '{"labels": ["cat", "dog"], "scaling": {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}, ' +
+      '"input": {"color": "rgb"}, "crop": {"center": 0.875}}.'
+      : '{"labels": ["cat", "dog"], "scaling": {"scale": 2, "offset": -1}, "input": {"color": "rgb"}, "crop": "center"}.');
 }

@@ -1,5 +1,6 @@
 // Where models come from: the server's models/ folder (built-in) or files the user gives us.
-// Both end as the engine's loadModel input: {modelJson, shards: [{name, bytes}], metadataJson?}.
+// Both end as the engine's loadModel input: {modelJson, shards: [{name, bytes}], metadataJson?}, or
+// for an ONNX model {onnx: bytes, metadataJson?}.
 
 export const BUILTIN_MODELS = {
   emotion: { title: 'Emotion', folder: 'models/emotion/', gallery: 'photos', faceCrop: true },
@@ -70,9 +71,72 @@ const MOST_METADATA_JSON_BYTES = 2 ** 20;
 // The module's memory stops at 2 GB; the weights must leave room for the activations.
 const MOST_SHARD_BYTES = 1.5 * 2 ** 30;
 
-// Files the user dropped or picked: one model.json (any .json with a weightsManifest), its .bin
-// shards, optionally metadata.json. Returns {name, input} or throws a message that says what is missing.
-export async function readModelFiles(files) {
+const MOST_LABELS_BYTES = 4 * 2 ** 20;
+// Read in slices so that a large model shows how far it got.
+const READ_SLICE_BYTES = 16 * 2 ** 20;
+
+export function isOnnxFile(file) {
+  return /\.onnx$/i.test(file.name);
+}
+
+function gigabytes(bytes) {
+  return `${(bytes / 2 ** 30).toFixed(1)} GB`;
+}
+
+// A file's bytes, with onProgress(fraction read) after each slice.
+async function readBytes(file, onProgress) {
+  const bytes = new Uint8Array(file.size);
+  for (let offset = 0; offset < file.size; offset += READ_SLICE_BYTES) {
+    const part = new Uint8Array(await file.slice(offset, offset + READ_SLICE_BYTES).arrayBuffer());
+    bytes.set(part, offset);
+    onProgress?.((offset + part.length) / file.size);
+  }
+  return bytes;
+}
+
+function refuseOver(file, most, what) {
+  if (file && file.size > most) throw new Error(`${file.name} is over ${most / 2 ** 20} MB: too big for ${what}; is it the right file?`);
+}
+
+// One .onnx file, optionally NAME.metadata.json or metadata.json, and a labels file (.txt, one
+// label a line, which replaces the metadata's labels).
+async function readOnnxFiles(files, onProgress) {
+  const models = files.filter(isOnnxFile);
+  if (models.length > 1) {
+    throw new Error(`More than one .onnx file among the files (${models.map((file) => file.name).join(', ')}): give one model at a time`);
+  }
+  const [model] = models;
+  if (model.size > MOST_SHARD_BYTES) {
+    throw new Error(`${model.name} holds ${gigabytes(model.size)}: more than the page's WebAssembly memory can take ` +
+      `(${MOST_SHARD_BYTES / 2 ** 30} GB); the command-line tool (camlens --model ${model.name}) has no such limit`);
+  }
+  const name = model.name.replace(/\.onnx$/i, '');
+  const lower = (file) => file.name.toLowerCase();
+  const metadataFile = files.find((file) => lower(file) === `${name.toLowerCase()}.metadata.json`) ??
+    files.find((file) => lower(file) === 'metadata.json');
+  const labelsFile = files.find((file) => /\.txt$/i.test(file.name));
+  refuseOver(metadataFile, MOST_METADATA_JSON_BYTES, 'a metadata.json');
+  refuseOver(labelsFile, MOST_LABELS_BYTES, 'a labels file');
+  let metadataJson = await metadataFile?.text();
+  if (labelsFile) {
+    let metadata = {};
+    try {
+      metadata = metadataJson ? JSON.parse(metadataJson) : {};
+    } catch (error) {
+      throw new Error(`${metadataFile.name} is not valid JSON (${error.message})`);
+    }
+    metadata.labels = (await labelsFile.text()).split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+    metadataJson = JSON.stringify(metadata);
+  }
+  return { name, input: { onnx: await readBytes(model, onProgress), metadataJson } };
+}
+
+// Files the user dropped or picked: one .onnx file with its metadata and labels, or one model.json
+// (any .json with a weightsManifest), its .bin shards, optionally metadata.json. onProgress(fraction)
+// follows the reading of a large .onnx file. Returns {name, input} or throws a message that says
+// what is missing.
+export async function readModelFiles(files, onProgress) {
+  if (files.some(isOnnxFile)) return readOnnxFiles(files, onProgress);
   const jsonFiles = files.filter((file) => /\.json$/i.test(file.name));
   for (const file of jsonFiles) {
     const most = file.name.toLowerCase() === 'metadata.json' ? MOST_METADATA_JSON_BYTES : MOST_MODEL_JSON_BYTES;

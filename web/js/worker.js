@@ -29,7 +29,7 @@ let camlens = null;
 let explainer = null;  // camlens.Explainer
 let training = null;   // camlens.Training
 let lastSnapshot = null;  // {epoch, modelJson, weightsFile, weights}: the run's last finished epoch
-let currentModel = null;  // {modelJson, shards, metadataJson}: the explainer's model, which an audit loads again
+let currentModel = null;  // {modelJson, shards, metadataJson} or {onnx, metadataJson}: the explainer's model, which an audit loads again
 let evaluation = null;    // camlens.Evaluation of currentModel, or null until the page asks for one
 // An Int32Array over a SharedArrayBuffer: engine.js stores 1 in it to cancel the running call,
 // which the progress callback reads between steps. null when the page is not cross-origin isolated.
@@ -73,15 +73,15 @@ function progressOf(id) {
 
 // A new model replaces the current one only once it loaded, and with the photo given (or the
 // current one) set: a model or photo that fails leaves the page's engine as it was.
-function withModel({ modelJson, shards, metadataJson }, image) {
-  const next = new camlens.Explainer(modelJson, shards, metadataJson ?? '');
+function withModel({ modelJson, shards, onnx, metadataJson }, image) {
+  const next = onnx ? camlens.Explainer.fromOnnx(onnx, metadataJson ?? '') : new camlens.Explainer(modelJson, shards, metadataJson ?? '');
   try {
     const description = next.describe();
     const photo = image ?? currentImage;
     const shown = photo ? next.setImage(photo.data, photo.width, photo.height) : null;
     explainer?.delete();
     explainer = next;
-    currentModel = { modelJson, shards, metadataJson };
+    currentModel = { modelJson, shards, onnx, metadataJson };
     evaluation?.delete();
     evaluation = null;
     return { description, shown };

@@ -13,6 +13,7 @@
 #include "layers/affine.h"
 #include "layers/avg_pool.h"
 #include "layers/batch_norm.h"
+#include "layers/broadcast_binary.h"
 #include "layers/concatenate.h"
 #include "layers/conv2d.h"
 #include "layers/dense.h"
@@ -20,6 +21,7 @@
 #include "layers/flatten.h"
 #include "layers/global_average_pool.h"
 #include "layers/max_pool.h"
+#include "layers/pointwise.h"
 #include "layers/relu.h"
 #include "layers/reshape.h"
 #include "layers/softmax.h"
@@ -33,8 +35,9 @@ using onnx::Node;
 using onnx::TensorData;
 
 constexpr const char* kSupportedOps =
-    "Conv, BatchNormalization, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Flatten, Gemm, MatMul, Add, "
-    "Concat, Pad, Reshape, Squeeze, Unsqueeze, Dropout, Identity, Softmax, Constant, Shape, Gather, Cast";
+    "Conv, BatchNormalization, Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, MaxPool, AveragePool, "
+    "GlobalAveragePool, Flatten, Gemm, MatMul, Add, Sub, Mul, Div, Concat, Pad, Reshape, Transpose, Squeeze, Unsqueeze, "
+    "Dropout, Identity, Softmax, Constant, Shape, Gather, Cast";
 
 // How an ONNX value lives in the engine.
 enum class Layout {
@@ -304,11 +307,14 @@ class OnnxImporter {
     else if (op == "BatchNormalization") add_batch_norm(n);
     else if (op == "Relu") add_elementwise(n, std::make_unique<Relu>(engine_name(n)), tensor_input(n, 0));
     else if (op == "Clip") add_clip(n);
+    else if (op == "Sigmoid" || op == "HardSigmoid" || op == "HardSwish" || op == "LeakyRelu") add_pointwise(n);
     else if (op == "MaxPool" || op == "AveragePool") add_pool(n);
     else if (op == "GlobalAveragePool") add_global_pool(n);
     else if (op == "Flatten") add_flatten(n);
     else if (op == "Gemm" || op == "MatMul") add_dense(n);
     else if (op == "Add") add_sum(n);
+    else if (op == "Sub" || op == "Mul" || op == "Div") add_binary(n);
+    else if (op == "Transpose") add_transpose(n);
     else if (op == "Concat") add_concat(n);
     else if (op == "Reshape") add_reshape(n);
     else if (op == "Squeeze" || op == "Unsqueeze") add_squeeze(n);
@@ -356,9 +362,11 @@ class OnnxImporter {
       set_constant(n, cast(n));
     } else if (op == "Identity" || op == "Dropout") {
       set_constant(n, constant_input(n, 0));
+    } else if (op == "Transpose") {
+      set_constant(n, transpose_constant(n));
     } else {
       fail("ONNX: ", n.who(), " computes on constants only; camlens folds only Constant, Shape, Gather, Unsqueeze, "
-           "Squeeze, Concat and Cast (export with do_constant_folding=True)");
+           "Squeeze, Concat, Cast and Transpose (export with do_constant_folding=True)");
     }
     return true;
   }
@@ -465,6 +473,46 @@ class OnnxImporter {
     return out;
   }
 
+  // Transpose's perm, checked to be a permutation of a rank-`rank` value's axes (reversed by default).
+  std::vector<size_t> permutation(const Node& n, size_t rank) const {
+    std::vector<int64_t> perm = ints_attr(n, "perm", {});
+    if (perm.empty()) {
+      for (size_t d = rank; d-- > 0;) perm.push_back(static_cast<int64_t>(d));
+    }
+    std::vector<size_t> axes;
+    std::vector<bool> seen(rank, false);
+    for (int64_t axis : perm) {
+      const size_t d = normalise_axis(axis, rank, n);
+      if (seen[d] || perm.size() != rank) fail("ONNX: ", n.who(), " has perm ", dims_str(perm), ", not a permutation of ", rank, " axes");
+      seen[d] = true;
+      axes.push_back(d);
+    }
+    return axes;
+  }
+
+  TensorData transpose_constant(const Node& n) const {
+    const TensorData& t = constant_input(n, 0);
+    const std::vector<size_t> perm = permutation(n, t.dims.size());
+    TensorData out;
+    out.data_type = t.data_type;
+    for (size_t axis : perm) out.dims.push_back(t.dims[axis]);
+    std::vector<int64_t> strides(t.dims.size(), 1);
+    for (size_t d = t.dims.size(); d-- > 1;) strides[d - 1] = strides[d] * t.dims[d];
+    const int64_t count = product(t.dims);
+    std::vector<int64_t> index(perm.size(), 0);  // the output element's coordinates
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t source = 0;
+      for (size_t d = 0; d < perm.size(); ++d) source += index[d] * strides[perm[d]];
+      if (t.is_float()) out.floats.push_back(t.floats[static_cast<size_t>(source)]);
+      else out.ints.push_back(t.ints[static_cast<size_t>(source)]);
+      for (size_t d = perm.size(); d-- > 0;) {
+        if (++index[d] < out.dims[d]) break;
+        index[d] = 0;
+      }
+    }
+    return out;
+  }
+
   // The dims after n (Squeeze or Unsqueeze) with its axes (an attribute before opset 13, an input since).
   std::vector<int64_t> squeezed_dims(const Node& n, const std::vector<int64_t>& dims) const {
     const bool unsqueeze = n.op_type == "Unsqueeze";
@@ -531,7 +579,33 @@ class OnnxImporter {
     return window;
   }
 
+  // A 1 x 1 convolution of one value per channel [N, C, 1, 1] (squeeze-and-excitation's layers) is a dense layer.
+  void add_conv_on_vector(const Node& n, const Value& x) {
+    const TensorData& w = constant_input(n, 1);
+    const std::vector<int64_t> pads = ints_attr(n, "pads", {0, 0, 0, 0});
+    const bool fits = x.dims.size() == 4 && w.dims.size() == 4 && w.is_float() && w.dims[1] == x.channels() &&
+                      w.dims[2] == 1 && w.dims[3] == 1 && int_attr(n, "group", 1) == 1 &&
+                      std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
+    if (!fits) {
+      fail("ONNX: ", n.who(), " convolves ", dims_str(x.dims), " with weights ", dims_str(w.dims), "; on one value per "
+           "channel camlens supports 1 x 1 kernels with one group and no padding");
+    }
+    const int64_t out_c = w.dims[0], in_c = w.dims[1];
+    Tensor weights(Shape{static_cast<int>(in_c), static_cast<int>(out_c)});
+    for (int64_t i = 0; i < in_c; ++i)
+      for (int64_t o = 0; o < out_c; ++o) weights[static_cast<size_t>(i * out_c + o)] = w.floats[static_cast<size_t>(o * in_c + i)];
+    Tensor bias;
+    if (has_input(n, 2)) {
+      const std::vector<float> b = constant_floats(n, 2);
+      if (static_cast<int64_t>(b.size()) != out_c) fail("ONNX: ", n.who(), " has ", b.size(), " biases for ", out_c, " outputs");
+      bias = Tensor(Shape{static_cast<int>(out_c)}, b);
+    }
+    add_layer(n, std::make_unique<Dense>(engine_name(n), std::move(weights), std::move(bias)), {x.node}, Layout::channels);
+    values_[n.outputs[0]].dims = {1, out_c, 1, 1};
+  }
+
   void add_conv(const Node& n) {
+    if (const Value& in = tensor_input(n, 0); in.layout == Layout::channels) return add_conv_on_vector(n, in);
     const Value& x = map_input(n, 0);
     const TensorData& w = constant_input(n, 1);
     if (w.dims.size() != 4 || !w.is_float()) {
@@ -615,29 +689,52 @@ class OnnxImporter {
     add_elementwise(n, std::make_unique<Relu>(engine_name(n), std::isinf(high) ? Relu::kNoCap : 6.0f), x);
   }
 
+  void add_pointwise(const Node& n) {
+    const std::string& op = n.op_type;
+    PointwiseParams params;
+    if (op == "Sigmoid") {
+      params.function = PointwiseFunction::sigmoid;
+    } else if (op == "HardSigmoid") {
+      params = {PointwiseFunction::hard_sigmoid, float_attr(n, "alpha", 0.2f), float_attr(n, "beta", 0.5f)};
+    } else if (op == "HardSwish") {
+      params.function = PointwiseFunction::hard_swish;
+    } else {
+      params = {PointwiseFunction::leaky_relu, float_attr(n, "alpha", 0.01f)};
+    }
+    add_elementwise(n, std::make_unique<Pointwise>(engine_name(n), params), tensor_input(n, 0));
+  }
+
   void add_pool(const Node& n) {
     const Value& x = map_input(n, 0);
     const std::vector<int64_t> kernel = ints_attr(n, "kernel_shape", {});
     if (kernel.size() != 2) fail("ONNX: ", n.who(), " has kernel_shape ", dims_str(kernel), "; camlens supports 2-D pools");
     Window2D window = window_of(n, window_int(n, "a kernel size", kernel[0], 1), window_int(n, "a kernel size", kernel[1], 1), x);
     if (window.dilation_h != 1 || window.dilation_w != 1) fail("ONNX: ", n.who(), " has dilations; camlens pools support none");
+    const int in_h = static_cast<int>(x.dims[2]), in_w = static_cast<int>(x.dims[3]);
+    const Padding pads = window.pads(in_h, in_w);
+    Padding ceil_pads = pads;
     if (int_attr(n, "ceil_mode", 0) != 0) {
-      if (n.op_type != "MaxPool" || window.padding_mode != PaddingMode::explicit_pads) {
-        fail("ONNX: ", n.who(), " rounds its output size up (ceil_mode); camlens supports that for MaxPool with explicit "
-             "pads only");
+      if (window.padding_mode != PaddingMode::explicit_pads) {
+        fail("ONNX: ", n.who(), " rounds its output size up (ceil_mode) with auto_pad; camlens supports ceil_mode with "
+             "explicit pads only");
       }
-      window.explicit_padding = ceil_mode_padding(window, static_cast<int>(x.dims[2]), static_cast<int>(x.dims[3]));
+      ceil_pads = ceil_mode_padding(window, in_h, in_w);
+      window.explicit_padding = ceil_pads;
     }
     if (n.op_type == "MaxPool") {
       add_layer(n, std::make_unique<MaxPool>(engine_name(n), window), {x.node}, Layout::nchw);
       return;
     }
-    const Padding pads = window.pads(static_cast<int>(x.dims[2]), static_cast<int>(x.dims[3]));
+    std::string source = x.node;
     if (int_attr(n, "count_include_pad", 0) != 0 && !(pads == Padding{})) {
-      fail("ONNX: ", n.who(), " counts padding in its averages (count_include_pad=1); camlens averages in-bounds pixels "
-           "only (PyTorch: AvgPool2d(..., count_include_pad=False), or no padding)");
+      // Averaging over explicit zeros counts the padding; the engine's pool then divides by the
+      // pixels inside the padded map, as PyTorch does, so ceil_mode's extra rows stay uncounted.
+      graph_.add(std::make_unique<ZeroPad2D>(engine_name(n) + "_pad", pads), {x.node});
+      source = graph_.output_name();
+      window.padding_mode = PaddingMode::explicit_pads;
+      window.explicit_padding = Padding{0, ceil_pads.bottom - pads.bottom, 0, ceil_pads.right - pads.right};
     }
-    add_layer(n, std::make_unique<AvgPool>(engine_name(n), window), {x.node}, Layout::nchw);
+    add_layer(n, std::make_unique<AvgPool>(engine_name(n), window), {source}, Layout::nchw);
   }
 
   // ceil_mode's output size as floor's with more padding at the bottom and right: max pooling
@@ -772,32 +869,98 @@ class OnnxImporter {
     add_layer(n, std::make_unique<Dense>(engine_name(n), std::move(weights), std::move(bias)), {a.node}, Layout::channels);
   }
 
-  void add_sum(const Node& n) {
+  void add_sum(const Node& n) { add_binary(n); }
+
+  static BinaryOp binary_op(const std::string& op) {
+    if (op == "Add") return BinaryOp::add;
+    if (op == "Sub") return BinaryOp::subtract;
+    if (op == "Mul") return BinaryOp::multiply;
+    return BinaryOp::divide;
+  }
+
+  // Whether `v` is one value per channel of the map `x`, [N, C, 1, 1], broadcast over its pixels.
+  static bool broadcasts_over(const Value& v, const Value& x) {
+    return v.layout == Layout::channels && x.layout == Layout::nchw && v.dims.size() == x.dims.size() &&
+           v.channels() == x.channels() && product(v.dims, 2) == 1;
+  }
+
+  // Add, Sub, Mul or Div of two values: equal shapes, a per-channel value broadcast over a map, or a constant.
+  void add_binary(const Node& n) {
+    const BinaryOp op = binary_op(n.op_type);
     for (size_t i = 0; i < 2; ++i) {
       if (input(n, i).is_constant) {
-        add_offset(n, tensor_input(n, 1 - i), constant_input(n, i));
+        add_constant_operand(n, op, tensor_input(n, 1 - i), constant_input(n, i), i == 0);
         return;
       }
     }
-    const Value& a = tensor_input(n, 0);
-    const Value& b = tensor_input(n, 1);
-    if (a.dims != b.dims || a.layout != b.layout) {
-      fail("ONNX: ", n.who(), " adds ", dims_str(a.dims), " and ", dims_str(b.dims), "; camlens adds tensors of one shape");
+    const Value* a = &tensor_input(n, 0);
+    const Value* b = &tensor_input(n, 1);
+    const bool commutes = op == BinaryOp::add || op == BinaryOp::multiply;
+    if (commutes && broadcasts_over(*a, *b)) std::swap(a, b);
+    if (a->dims == b->dims && a->layout == b->layout &&
+        (a->layout != Layout::chw_flat || (a->map_h == b->map_h && a->map_w == b->map_w))) {
+      if (op == BinaryOp::add) add_elementwise(n, std::make_unique<Add>(engine_name(n)), *a, {b->node});
+      else add_elementwise(n, std::make_unique<BroadcastBinary>(engine_name(n), op), *a, {b->node});
+    } else if (broadcasts_over(*b, *a)) {
+      add_elementwise(n, std::make_unique<BroadcastBinary>(engine_name(n), op), *a, {b->node});
+    } else {
+      fail("ONNX: ", n.who(), " combines ", dims_str(a->dims), " and ", dims_str(b->dims), "; camlens supports tensors "
+           "of one shape, and one value per channel [N, C, 1, 1] with a feature map [N, C, H, W]");
     }
-    add_elementwise(n, std::make_unique<Add>(engine_name(n)), a, {b.node});
   }
 
-  // x + a constant that is one value, or one per channel (broadcast along every other axis).
-  void add_offset(const Node& n, const Value& x, const TensorData& constant) {
+  // x op c, or c op x when `constant_first`, for a constant c of one value or one per channel: an
+  // affine map y = x * scale + offset.
+  void add_constant_operand(const Node& n, BinaryOp op, const Value& x, const TensorData& constant, bool constant_first) {
     std::vector<int64_t> dims = constant.dims;
-    bool fits = dims.size() <= x.dims.size() && constant.is_float();
+    bool fits = dims.size() <= x.dims.size() && constant.is_float() && !constant.floats.empty();
     dims.insert(dims.begin(), x.dims.size() - std::min(dims.size(), x.dims.size()), 1);
     for (size_t d = 0; fits && d < dims.size(); ++d) fits = dims[d] == 1 || (d == 1 && dims[d] == x.dims[1] && x.layout != Layout::chw_flat);
     if (!fits) {
-      fail("ONNX: ", n.who(), " adds a constant ", dims_str(constant.dims), " to ", dims_str(x.dims),
+      fail("ONNX: ", n.who(), " combines a constant ", dims_str(constant.dims), " with ", dims_str(x.dims),
            "; camlens supports one float, or one per channel");
     }
-    add_elementwise(n, std::make_unique<Affine>(engine_name(n), std::vector<float>{1.0f}, constant.floats), x);
+    const std::vector<float>& c = constant.floats;
+    std::vector<float> scale{1.0f}, offset{0.0f};
+    switch (op) {
+      case BinaryOp::add: offset = c; break;
+      case BinaryOp::multiply: scale = c; break;
+      case BinaryOp::subtract:
+        offset = c;
+        if (constant_first) scale = {-1.0f};
+        else std::transform(c.begin(), c.end(), offset.begin(), std::negate<>());
+        break;
+      case BinaryOp::divide:
+        if (constant_first) fail("ONNX: ", n.who(), " divides a constant by a computed value; camlens supports x / constant");
+        scale.clear();
+        for (float v : c) {
+          if (v == 0.0f) fail("ONNX: ", n.who(), " divides by a constant holding zero");
+          scale.push_back(1.0f / v);
+        }
+        break;
+    }
+    add_elementwise(n, std::make_unique<Affine>(engine_name(n), std::move(scale), std::move(offset)), x);
+  }
+
+  // A Transpose that moves no value: it permutes only axes of size 1 (a layout no-op here).
+  void add_transpose(const Node& n) {
+    const Value& x = tensor_input(n, 0);
+    const std::vector<size_t> perm = permutation(n, x.dims.size());
+    std::vector<int64_t> dims;
+    size_t last_moved = 0;
+    bool keeps_order = true;
+    for (size_t axis : perm) {
+      dims.push_back(x.dims[axis]);
+      if (x.dims[axis] == 1) continue;
+      keeps_order = keeps_order && axis >= last_moved;
+      last_moved = axis;
+    }
+    const bool vector_stays = x.layout == Layout::channels && dims.size() >= 2 && dims[1] == x.channels() && product(dims, 2) == 1;
+    if (!keeps_order || !(dims == x.dims || vector_stays)) {
+      fail("ONNX: ", n.who(), " transposes ", dims_str(x.dims), " to ", dims_str(dims), "; camlens supports transposes "
+           "that move only axes of size 1, and transposes of constants");
+    }
+    set_alias(n, x, std::move(dims));
   }
 
   void add_concat(const Node& n) {
