@@ -289,7 +289,9 @@ TEST_CASE("ONNX Conv: SAME_LOWER puts the odd padding pixel first, SAME_UPPER la
 TEST_CASE("ONNX MaxPool with ceil_mode keeps the windows that start inside the image") {
   // 3x3 windows: on 6 pixels, stride 2, floor gives 2 windows and ceil 3 (the last one half outside);
   // on 5 pixels padded by 1, stride 3, ceil would start a third window in the right padding: PyTorch drops it.
-  for (const auto& [size, pad, stride, expected] : {std::tuple{6, 0, 2, 3}, std::tuple{7, 0, 2, 3}, std::tuple{5, 1, 3, 2}}) {
+  for (const auto& row : {std::tuple{6, 0, 2, 3}, std::tuple{7, 0, 2, 3}, std::tuple{5, 1, 3, 2}}) {
+    // Named copies rather than a structured binding: clang 14 (Emscripten's) cannot capture one in CAPTURE's lambda.
+    const int size = std::get<0>(row), pad = std::get<1>(row), stride = std::get<2>(row), expected = std::get<3>(row);
     CAPTURE(size);
     CAPTURE(stride);
     OnnxBuilder b;
