@@ -217,16 +217,6 @@ float parse_fraction(const std::string& text, std::string_view option) {
   return value;
 }
 
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> items;
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
 // ---- the model ----
 
 // A shipped model's model.json (models/NAME) in an ancestor of the executable's folder (the
@@ -550,24 +540,6 @@ struct ExplainSettings {
   fs::path out;
   bool json = false, quiet = false;
 };
-
-std::vector<std::string> method_names(const std::string& argument) {
-  std::vector<std::string> names;
-  if (argument == "all") {
-    for (const explain::MethodInfo& info : explain::registered_methods()) names.emplace_back(info.name);
-    return names;
-  }
-  names = split_commas(argument);
-  if (names.empty()) throw UsageError("--method needs a method name; see 'camlens methods'");
-  for (const std::string& name : names) {
-    try {
-      explain::make_method(name);
-    } catch (const Error& e) {
-      throw UsageError(std::string("--method: ") + e.what());
-    }
-  }
-  return names;
-}
 
 // A layer by its full name, or by a part of it that only one explainable layer's name contains.
 std::string resolve_layer(const Model& model, const std::string& argument) {

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <sstream>
 #include <thread>
+
+#include "core/error.h"
+#include "explain/registry.h"
 
 namespace camlens::cli {
 
@@ -61,5 +65,33 @@ int parse_int(const std::string& text, std::string_view option, int min) {
 }
 
 int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> items;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+std::vector<std::string> method_names(const std::string& argument) {
+  std::vector<std::string> names;
+  if (argument == "all") {
+    for (const camlens::explain::MethodInfo& info : camlens::explain::registered_methods()) names.emplace_back(info.name);
+    return names;
+  }
+  names = split_commas(argument);
+  if (names.empty()) throw UsageError("--method needs a method name; see 'camlens methods'");
+  for (const std::string& name : names) {
+    try {
+      camlens::explain::make_method(name);
+    } catch (const camlens::Error& e) {
+      throw UsageError(std::string("--method: ") + e.what());
+    }
+  }
+  return names;
+}
 
 }  // namespace camlens::cli

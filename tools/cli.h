@@ -49,6 +49,12 @@ Arguments parse_arguments(const std::vector<std::string>& args, const std::vecto
 // A whole number of at least `min`, for --option.
 int parse_int(const std::string& text, std::string_view option, int min);
 
+// The non-empty items of a comma-separated list ("a,,b" gives a and b).
+std::vector<std::string> split_commas(const std::string& text);
+
+// --method's argument: "all" (every registered method) or a list of names, each checked to exist.
+std::vector<std::string> method_names(const std::string& argument);
+
 // The default of --threads: every hardware thread (1 if the library cannot tell).
 int hardware_threads();
 

@@ -119,34 +119,6 @@ struct Settings {
   bool json = false, quiet = false;
 };
 
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> items;
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
-std::vector<std::string> method_names(const std::string& argument) {
-  std::vector<std::string> names;
-  if (argument == "all") {
-    for (const explain::MethodInfo& info : explain::registered_methods()) names.emplace_back(info.name);
-    return names;
-  }
-  names = split_commas(argument);
-  if (names.empty()) throw UsageError("--method needs a method name; see 'camlens methods'");
-  for (const std::string& name : names) {
-    try {
-      explain::make_method(name);
-    } catch (const Error& e) {
-      throw UsageError(std::string("--method: ") + e.what());
-    }
-  }
-  return names;
-}
-
 int class_of(const Model& model, const std::string& argument) {
   const std::vector<std::string>& labels = model.metadata.labels;
   for (size_t c = 0; c < labels.size(); ++c) {
