@@ -12,7 +12,7 @@ case "$what" in
 esac
 
 packages=(cmake ninja-build g++ python3 zlib1g-dev emscripten libstb-dev doctest-dev libxnnpack-dev libpthreadpool-dev
-          nlohmann-json3-dev libeigen3-dev libprotozero-dev dataset-fashion-mnist libgif-dev fonts-dejavu-core chromium chromium-driver
+          nlohmann-json3-dev libeigen3-dev libspectra-dev libprotozero-dev dataset-fashion-mnist libgif-dev fonts-dejavu-core chromium chromium-driver
           clang-14 libclang-rt-14-dev)  # the fuzz harnesses (scripts/fuzz.sh): clang with libFuzzer
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)

@@ -1,12 +1,11 @@
 #include "audit/spray.h"
 
-#include <Eigen/Eigenvalues>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
+#include "audit/laplacian_spectrum.h"
 #include "core/error.h"
 #include "train/random.h"
 
@@ -29,27 +28,33 @@ double squared_distance(const std::vector<double>& a, const std::vector<double>&
 }
 
 // The symmetric k-nearest-neighbour graph: i and j joined when either is among the other's k nearest.
-Eigen::MatrixXd neighbour_graph(const std::vector<std::vector<float>>& points, int k) {
-  const auto n = static_cast<Eigen::Index>(points.size());
-  Eigen::MatrixXd distances(n, n);
-  for (Eigen::Index i = 0; i < n; ++i)
-    for (Eigen::Index j = i; j < n; ++j) distances(i, j) = distances(j, i) = squared_distance(points[i], points[j]);
-  Eigen::MatrixXd graph = Eigen::MatrixXd::Zero(n, n);
-  std::vector<Eigen::Index> order(static_cast<size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i) {
-    std::iota(order.begin(), order.end(), Eigen::Index{0});
+Adjacency neighbour_graph(const std::vector<std::vector<float>>& points, int k) {
+  const size_t n = points.size();
+  std::vector<double> all(n * n);  // symmetric: each pair computed once
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = i; j < n; ++j) all[i * n + j] = all[j * n + i] = squared_distance(points[i], points[j]);
+  Adjacency graph(n);
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) {
+    const double* distances = &all[i * n];
+    std::iota(order.begin(), order.end(), size_t{0});
     // Ties broken by index, so the graph does not depend on the sort's whims; only the k nearest
     // and the point itself are read, so only they are sorted.
-    const auto read = order.begin() + std::min<Eigen::Index>(n, k + 1);
-    std::partial_sort(order.begin(), read, order.end(), [&](Eigen::Index a, Eigen::Index b) {
-      return distances(i, a) != distances(i, b) ? distances(i, a) < distances(i, b) : a < b;
+    const auto read = order.begin() + static_cast<std::ptrdiff_t>(std::min(n, static_cast<size_t>(k) + 1));
+    std::partial_sort(order.begin(), read, order.end(), [&](size_t a, size_t b) {
+      return distances[a] != distances[b] ? distances[a] < distances[b] : a < b;
     });
     int taken = 0;
-    for (const Eigen::Index j : order) {
+    for (const size_t j : order) {
       if (j == i) continue;
       if (taken++ == k) break;
-      graph(i, j) = graph(j, i) = 1.0;
+      graph[i].push_back(static_cast<int>(j));
+      graph[j].push_back(static_cast<int>(i));
     }
+  }
+  for (std::vector<int>& neighbours : graph) {
+    std::sort(neighbours.begin(), neighbours.end());
+    neighbours.erase(std::unique(neighbours.begin(), neighbours.end()), neighbours.end());
   }
   return graph;
 }
@@ -128,17 +133,9 @@ Clustering spectral_clusters(const std::vector<std::vector<float>>& points, cons
     if (point.size() != points[0].size()) fail("spectral_clusters: every point must have ", points[0].size(), " values");
   }
   const int neighbours = std::clamp(options.neighbours, 1, static_cast<int>(n) - 1);
-  const Eigen::MatrixXd graph = neighbour_graph(points, neighbours);
-  const Eigen::VectorXd degree = graph.rowwise().sum();
-  const Eigen::VectorXd scale = degree.cwiseSqrt().cwiseInverse();
-  const auto size = static_cast<Eigen::Index>(n);
-  const Eigen::MatrixXd laplacian =
-      Eigen::MatrixXd::Identity(size, size) - scale.asDiagonal() * graph * scale.asDiagonal();
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(laplacian);
-  if (solver.info() != Eigen::Success) fail("spectral_clusters: the eigendecomposition did not converge");
-
   const int most = std::clamp(options.most_clusters, 1, static_cast<int>(n) - 1);
-  for (int i = 0; i <= most; ++i) result.eigenvalues.push_back(solver.eigenvalues()(i));
+  const LaplacianSpectrum spectrum = smallest_laplacian_eigenpairs(neighbour_graph(points, neighbours), most + 1, options.solver);
+  for (int i = 0; i <= most; ++i) result.eigenvalues.push_back(spectrum.values(i));
   int clusters = 1;
   double widest = -1.0;
   // Groups count only while the graph stays nearly cut between them (the eigenvalues inside stay
@@ -155,7 +152,7 @@ Clustering spectral_clusters(const std::vector<std::vector<float>>& points, cons
   for (size_t i = 0; i < n; ++i) {
     double length = 0.0;
     for (int c = 0; c < clusters; ++c) {
-      rows[i][c] = solver.eigenvectors()(static_cast<Eigen::Index>(i), c);
+      rows[i][c] = spectrum.vectors(static_cast<Eigen::Index>(i), c);
       length += rows[i][c] * rows[i][c];
     }
     length = std::sqrt(length);

@@ -4,7 +4,7 @@
 // uses on part of the class, a shortcut among them.
 //
 // Spectral clustering, as SpRAy does it: a symmetric k-nearest-neighbour graph over the vectors,
-// its normalised Laplacian's smallest eigenvalues (Eigen's SelfAdjointEigenSolver), the eigengap
+// its normalised Laplacian's smallest eigenvalues (audit/laplacian_spectrum.h), the eigengap
 // (the largest jump between successive eigenvalues, among those still near 0) choosing the number
 // of groups, then k-means
 // (seeded k-means++) on the rows of the first eigenvectors, each scaled to unit length (Ng, Jordan
@@ -13,12 +13,15 @@
 #include <cstdint>
 #include <vector>
 
+#include "audit/laplacian_spectrum.h"
+
 namespace camlens::audit {
 
 struct SpectralOptions {
   int most_clusters = 8;
   int neighbours = 10;  // of each point in the graph (fewer when there are fewer points)
   std::uint64_t seed = 1;
+  EigenSolver solver = EigenSolver::automatic;
 };
 
 struct Clustering {
