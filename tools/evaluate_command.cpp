@@ -35,6 +35,7 @@
 #include "explain/pipeline.h"
 #include "explain/predict.h"
 #include "explain/registry.h"
+#include "explain/variants.h"
 #include "image/decode.h"
 #include "image/encode.h"
 #include "image/preprocess.h"
@@ -85,7 +86,7 @@ Options:
   --step N              pixels per deletion/insertion step (default: the input's width)
   --deletion-value V    what a deleted pixel becomes, in the model's input values (default 0)
   --blur TAPS,SIGMA     insertion's starting blur, the RISE authors' kernel (default 11,5)
-  --batch N             variants per forward pass (default 16)
+  --batch N             variants per forward pass (default: chosen from the model)
   --seed N              the random baseline's and ROAD's noise (default 0)
   --json                also write DIR/evaluation.json
   --quiet               print only the summary over several images, and errors
@@ -710,7 +711,7 @@ int run_evaluate(const Arguments& args) {
     document["settings"] = {{"step", s.options.curve.step > 0 ? s.options.curve.step : input_width},
                             {"deletion_value", s.options.curve.deletion_value},
                             {"blur", {{"taps", s.options.curve.blur_taps}, {"sigma", s.options.curve.blur_sigma}}},
-                            {"batch_size", s.options.batch_size},
+                            {"batch_size", explain::variant_batch_size(model, s.options.batch_size)},
                             {"seed", s.seed},
                             {"road", {{"percentiles", s.options.road.percentiles}, {"noise", s.options.road.noise}}}};
     document["images"] = json::array();

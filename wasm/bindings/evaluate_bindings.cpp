@@ -27,6 +27,7 @@
 #include "explain/predict.h"
 #include "explain/render.h"
 #include "explain/request_json.h"
+#include "explain/variants.h"
 #include "image/channels.h"
 #include "image/image.h"
 #include "image/preprocess.h"
@@ -101,7 +102,7 @@ class JsEvaluation {
   // photo: {width, height, data}; request: a view request's crop, class, layer, methods, plus
   // "model" (the name the document gives it), "baselines" (true: also the random and Sobel maps), "metrics" (["deletion", "insertion",
   // "road", "confidence"] by default), "seed" (0), "step" (0: the input's width) and "batch_size"
-  // (16). on_progress(fraction, stage) may return false to cancel. -> kind "evaluation".
+  // (0: chosen from the model, as the methods choose theirs). on_progress(fraction, stage) may return false to cancel. -> kind "evaluation".
   val evaluate(const val& photo, const val& request, const val& on_progress) {
     return js_errors([&] {
       nlohmann::json fields = json_from(request);
@@ -120,7 +121,7 @@ class JsEvaluation {
       const std::uint32_t seed = whole(take(fields, "seed"), "seed", 0);
       options.road.seed = seed;
       options.curve.step = whole(take(fields, "step"), "step", 0);
-      options.batch_size = whole(take(fields, "batch_size"), "batch_size", 16);
+      options.batch_size = whole(take(fields, "batch_size"), "batch_size", 0);
       const Scene scene = scene_from(photo, fields);
 
       struct Item {
@@ -165,7 +166,7 @@ class JsEvaluation {
       for (const ex::MethodChoice& choice : scene.view.methods) method_names.push_back(choice.name);
       return js_from(document_json(model_name, std::move(metric_names), std::move(method_names),
                                    baselines ? ordered_json{"random", "sobel"} : ordered_json::array(),
-                                   settings_json(options, scene.input, seed),
+                                   settings_json(options, scene.input, seed, model_),
                                    image_json(scene, std::move(maps), std::move(failures)), std::move(summary)));
     });
   }
@@ -231,7 +232,7 @@ class JsEvaluation {
                       {"independent", sobel_steps(ev::Randomisation::independent)}}},
           {"forward_passes", 0}, {"ms", 0}};
       ordered_json document =
-          document_json(model_name, {"sanity"}, {choice.name}, {"sobel"}, settings_json({}, scene.input, seed),
+          document_json(model_name, {"sanity"}, {choice.name}, {"sobel"}, settings_json({}, scene.input, seed, model_),
                         image_json(scene, {method_entry, sobel_entry}, ordered_json::array()), ordered_json::array());
 
       ordered_json pictures = ordered_json::array();
@@ -335,11 +336,12 @@ class JsEvaluation {
     return document;
   }
 
-  static ordered_json settings_json(const ev::EvaluationOptions& options, const camlens::Tensor& input, std::uint32_t seed) {
+  static ordered_json settings_json(const ev::EvaluationOptions& options, const camlens::Tensor& input, std::uint32_t seed,
+                                    const camlens::Model& model) {
     return {{"step", ev::curve_step(options.curve, input)},
             {"deletion_value", options.curve.deletion_value},
             {"blur", {{"taps", options.curve.blur_taps}, {"sigma", options.curve.blur_sigma}}},
-            {"batch_size", options.batch_size},
+            {"batch_size", ex::variant_batch_size(model, options.batch_size)},
             {"seed", seed},
             {"road", {{"percentiles", options.road.percentiles}, {"noise", options.road.noise}}}};
   }

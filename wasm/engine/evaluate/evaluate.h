@@ -26,7 +26,7 @@ struct EvaluationOptions {
   std::vector<Metric> metrics = all_metrics();
   CurveOptions curve;  // deletion and insertion
   RoadOptions road;
-  int batch_size = 16;  // variants per forward pass
+  int batch_size = 0;  // variants per forward pass; 0: chosen from the model (explain::variant_batch_size)
   explain::ProgressCallback progress;  // fraction over the whole evaluation; false cancels
 };
 
