@@ -4,6 +4,7 @@ import { createEngine } from './engine.js';
 import { el, byId, canvasToPngBlob, saveBlob, fileSafe, formatMs, formatPercent, isEditable } from './dom.js';
 import { MAX_SIDE, SIZE_LIMITS, decodeImage, isImageFile, isModelFile } from './images.js';
 import { CropBox, clampBox, wholeImage } from './crop-box.js';
+import { FaceBoxes } from './faces.js';
 import { MethodPanel, thumbnail } from './panels.js';
 import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
 import { clearErrors, sentence, showError, showNotice } from './messages.js';
@@ -29,7 +30,7 @@ const state = {
   imageSource: null,     // the gallery the image came from, or 'user'
   sample: null,          // the gallery entry, when the image is one
   crop: null,
-  defaultCrop: null,     // the box the engine (or the sample's face) starts with
+  defaultCrop: null,     // the box the engine starts with (a face model's: the best face found)
   classIndex: null,      // null: the top class
   layer: null,           // null: the model's default layer
   colormap: 'jet',
@@ -103,6 +104,18 @@ const cropBox = new CropBox({
   canvas: byId('image-canvas'),
   box: byId('crop-box'),
   onChange: (box) => setCrop(box),
+});
+
+const faceBoxes = new FaceBoxes({
+  canvas: byId('image-canvas'),
+  viewer: ui.viewer,
+  layer: byId('face-layer'),
+  list: byId('faces'),
+  notice: byId('face-notice'),
+  onSelect: (crop) => {
+    cropBox.setBox(crop);
+    setCrop(cropBox.box);
+  },
 });
 
 // ---- busy tracking: tests and the status wait for every started task to settle ----
@@ -202,7 +215,7 @@ async function useModel(input, { id, name, image: given = null }) {
   const first = samples[galleries[0]]?.[0];
   const chosen = given ? null : wanted ?? (!imageFits && first ? { gallery: galleries[0], entry: first } : null);
   const sample = chosen ? { ...chosen, image: await fetchSample(chosen.entry) } : null;
-  const crop = sample ? restoredCrop(sample.image, sample.entry) ?? faceBox(sample.image, sample.entry, id) : null;
+  const crop = sample ? restoredCrop(sample.image, sample.entry) : null;
   await runView({
     model: input,
     image: given ?? sample?.image ?? null,
@@ -239,7 +252,7 @@ async function useModel(input, { id, name, image: given = null }) {
       }
       buildGallery();
       if (given) showImage(given, { source: 'user', crop: image.crop });
-      else if (sample) showImage(sample.image, { source: sample.gallery, sample: sample.entry, crop: crop ?? image.crop });
+      else if (sample) showImage(sample.image, { source: sample.gallery, sample: sample.entry, crop: crop ?? image.crop, defaultCrop: image.crop });
       else if (image) showCrop(image.crop);
       restoring = null;
     },
@@ -300,11 +313,6 @@ async function loadModelFiles(files) {
 
 // ---- image ----
 
-// A gallery photo's known face, for the face models: their crop starts on it.
-function faceBox(image, sample, modelId = state.modelId) {
-  return BUILTIN_MODELS[modelId]?.faceCrop && sample?.face ? clampBox(sample.face, image) : null;
-}
-
 // The box the address asked for, when it is of this sample.
 function restoredCrop(image, sample) {
   return restoring?.crop && sample?.file === restoring.sample ? clampBox(restoring.crop, image) : null;
@@ -317,13 +325,14 @@ function showCrop(crop) {
   updateCropReadout();
 }
 
-function showImage(image, { source, sample = null, crop }) {
+// defaultCrop: the box "Reset box" returns to, when not `crop` (a restored address's box).
+function showImage(image, { source, sample = null, crop, defaultCrop = crop }) {
   ++sceneSerial;
   state.image = image;
   state.imageSource = source;
   state.sample = sample;
   ui.viewerEmpty.hidden = true;
-  state.defaultCrop = faceBox(image, sample) ?? crop;
+  state.defaultCrop = defaultCrop;
   state.crop = crop;
   cropBox.setImage(image, crop);
   const shrunk = image.sourceWidth > image.width ? ` (from ${image.sourceWidth}×${image.sourceHeight})` : '';
@@ -332,16 +341,15 @@ function showImage(image, { source, sample = null, crop }) {
   markGallerySelection();
 }
 
-// Shows `image` and its view in one request; the crop is the sample's face or the model's default.
-// classIndex: the class to explain (null: the top one).
+// Shows `image` and its view in one request, from the model's default box (a face model's: the
+// best face the worker found). classIndex: the class to explain (null: the top one).
 async function useImage(image, { source, sample = null, classIndex = null }) {
-  const crop = faceBox(image, sample);
   await runView({
     image,
-    view: { crop, class: classIndex },
+    view: { crop: null, class: classIndex },
     onLoaded: ({ image: shown }) => {
       state.classIndex = classIndex;
-      showImage(image, { source, sample, crop: crop ?? shown.crop });
+      showImage(image, { source, sample, crop: shown.crop });
     },
   });
 }
@@ -388,6 +396,7 @@ async function loadSample(gallery, sample) {
 function setCrop(box) {
   state.crop = clampBox(box, state.image);
   updateCropReadout();
+  faceBoxes.highlight(state.crop);
   track(runView());
 }
 
@@ -665,6 +674,7 @@ async function runView({ model = null, image = null, methods = null, view = {}, 
     onLoaded: (loaded) => {
       if (runGeneration !== generation) return;
       onLoaded?.(loaded);
+      if (loaded.image) faceBoxes.show(loaded.image, state.crop);
       start();
     },
     onProgress: (fraction, stage) => {
@@ -1021,6 +1031,7 @@ window.camlens = {
   panels: () => panels.map((panel) => ({ method: panel.method.name, explanation: panel.explanation, crop: state.crop,
     faithfulness: panel.faith.scores })),
   get lastView() { return lastView; },
+  get faces() { return faceBoxes.faces; },
   setCrop: (box) => {
     cropBox.setBox(box);
     setCrop(cropBox.box);

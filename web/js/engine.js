@@ -72,6 +72,8 @@ class Engine {
   //          (kind "model"); a model that fails to load leaves the last one, with its photo.
   //   image: {width, height, data: RGBA bytes} -> result.image, {width, height, crop}: crop is
   //          the model's default box of it. A new model without an image is shown the last photo.
+  //          A face model's also has crop_source, faces (each with its square crop), face and
+  //          warnings (web/js/face-finder.js): its default box is then the best face's.
   //   view:  what the view shows (explain/request_json.h lists the fields: crop, class, layer,
   //          methods, top_k, layer_sweep, colormap, alpha, smooth, max_side, thumbnail_side...)
   //          -> result.view (kind "view"); onPart(part) receives the prediction, the fast maps, the

@@ -3,11 +3,11 @@
 // for an ONNX model {onnx: bytes, metadataJson?}.
 
 export const BUILTIN_MODELS = {
-  emotion: { title: 'Emotion', folder: 'models/emotion/', gallery: 'photos', faceCrop: true },
-  'fashion-mnist': { title: 'Fashion-MNIST', folder: 'models/fashion-mnist/', gallery: 'fashion-mnist', faceCrop: false },
+  emotion: { title: 'Emotion', folder: 'models/emotion/', gallery: 'photos' },
+  'fashion-mnist': { title: 'Fashion-MNIST', folder: 'models/fashion-mnist/', gallery: 'fashion-mnist' },
   // Trained on Shirts marked with a square (its README): the Audit view's demonstration.
   'fashion-mnist-shortcut': {
-    title: 'Fashion-MNIST, shortcut learnt', folder: 'models/fashion-mnist-shortcut/', gallery: 'fashion-mnist', faceCrop: false,
+    title: 'Fashion-MNIST, shortcut learnt', folder: 'models/fashion-mnist-shortcut/', gallery: 'fashion-mnist',
   },
 };
 

@@ -24,6 +24,7 @@
 import { RELAXED_SIMD_PROBE } from './relaxed-simd.js';
 import { decode } from './decode.js';
 import { formatOf, imageSize, jpegLooksTruncated } from './image-format.js';
+import { FaceFinder, isFaceModel, viewOrigin } from './face-finder.js';
 
 let camlens = null;
 let explainer = null;  // camlens.Explainer
@@ -31,6 +32,9 @@ let training = null;   // camlens.Training
 let lastSnapshot = null;  // {epoch, modelJson, weightsFile, weights}: the run's last finished epoch
 let currentModel = null;  // {modelJson, shards, metadataJson} or {onnx, metadataJson}: the explainer's model, which an audit loads again
 let evaluation = null;    // camlens.Evaluation of currentModel, or null until the page asks for one
+let faceFinder = null;    // BlazeFace for a face model's photos (face-finder.js), made on first use
+let faceModel = false;    // the explainer's model starts on a face
+let faceOrigin = null;    // for a face model: its photo's faces and the crop they give (face-finder.js)
 // An Int32Array over a SharedArrayBuffer: engine.js stores 1 in it to cancel the running call,
 // which the progress callback reads between steps. null when the page is not cross-origin isolated.
 let cancelFlag = null;
@@ -234,21 +238,33 @@ const handlers = {
   },
   // One user action, in one message: a model to load, a photo to show, a view to compute (each
   // optional, in that order). -> {model (its description), image ({width, height, crop}), view}
-  act({ model, image, view }, id) {
+  // A face model's image also carries face-finder.js's origin (its crop is then the best face's),
+  // the new photo's view, unless it asks for a crop, explains that crop, and every view says where
+  // its crop came from.
+  async act({ model, image, view }, id) {
     const out = {};
     if (model) {
       const { description, shown } = withModel(model, image);
       out.model = description;
+      faceModel = isFaceModel(description);
       if (shown) out.image = shown;
     } else if (image) {
       out.image = needExplainer().setImage(image.data, image.width, image.height);
     }
     if (image) currentImage = image;
+    if (model || image) faceOrigin = null;
+    if ((model || image) && faceModel && out.image) {
+      faceFinder ??= new FaceFinder(camlens);
+      faceOrigin = await faceFinder.originOf(currentImage, out.image.crop);
+      out.image = { ...out.image, ...faceOrigin };
+    }
     // The page sets up its panels and crop box from these before the view's parts arrive.
     if (model || image) self.postMessage({ id, loaded: { model: out.model, image: out.image } });
     if (view) {
       const part = (piece) => self.postMessage({ id, part: piece }, [...buffersOf(piece)]);
-      out.view = needExplainer().view(view, progressOf(id), part);
+      const onFace = faceOrigin && (model || image) && !view.crop;
+      out.view = needExplainer().view(onFace ? { ...view, crop: faceOrigin.crop } : view, progressOf(id), part);
+      if (faceOrigin) Object.assign(out.view, viewOrigin(faceOrigin, out.view.crop));
     }
     return out;
   },

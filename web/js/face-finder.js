@@ -1,0 +1,94 @@
+// The faces in a face model's photo (a model whose metadata says "crop": "face"), found in the
+// worker by BlazeFace (models/blazeface, as tools/serve.mjs serves it). The detector loads on the
+// first face model's photo and runs once per photo. The model starts on the best face's square:
+// faces/face_crop.h's face_crop_box, the crop `camlens --crop face` picks, so page and CLI agree.
+// No face, or no detector: the centre square, with a warning in the words of the CLI's.
+
+const BLAZEFACE = new URL('../models/blazeface/', import.meta.url);
+
+export const NO_FACE_WARNING = 'No face found: showing the centre square; this model was trained on faces';
+
+export function isFaceModel(description) {
+  return description?.metadata?.crop === 'face';
+}
+
+async function fetchOk(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url.pathname} is not on this server (HTTP ${response.status})`);
+  return response;
+}
+
+// BlazeFace's model.json text and the weight files it names.
+async function fetchBlazeFace() {
+  const url = new URL('model.json', BLAZEFACE);
+  const modelJson = await (await fetchOk(url)).text();
+  let manifest;
+  try {
+    manifest = JSON.parse(modelJson).weightsManifest;
+  } catch (error) {
+    throw new Error(`${url.pathname} is not valid JSON (${error.message})`);
+  }
+  const names = (manifest ?? []).flatMap((group) => group.paths ?? []);
+  const shards = await Promise.all(names.map(async (name) => ({
+    name, bytes: new Uint8Array(await (await fetchOk(new URL(name, BLAZEFACE))).arrayBuffer()),
+  })));
+  return { modelJson, shards };
+}
+
+function sameBox(a, b) {
+  return Boolean(a && b) && a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
+}
+
+export class FaceFinder {
+  #camlens;
+  #detector = null;  // camlens.FaceDetector once loaded; a failed load is tried again on the next photo
+  #last = null;      // {image, origin}: a new model on the same photo asks again
+
+  constructor(camlens) {
+    this.#camlens = camlens;
+  }
+
+  // Where a face model's crop of `image` ({width, height, data}) comes from: {crop, crop_source
+  // ("face" or "center"), faces (best first, each with its square crop; absent when the detector
+  // could not load), face (the index of the face the crop is), warnings}. `centre`: the crop when
+  // there is no face or no detector.
+  async originOf(image, centre) {
+    if (this.#last?.image === image) return this.#last.origin;
+    const failed = (what, error) => ({ crop: centre, crop_source: 'center', warnings: [
+      `The face detector ${what}: ${String(error?.message ?? error).replace(/\.$/, '')}. Showing the centre square; this model was trained on faces`] });
+    let detector, faces;
+    try {
+      detector = await this.#needDetector();
+    } catch (error) {
+      return failed('could not load', error);
+    }
+    try {
+      faces = detector.detect(image.data, image.width, image.height);
+    } catch (error) {
+      return failed('failed on this photo', error);
+    }
+    const origin = faces.length
+      ? { crop: faces[0].crop, crop_source: 'face', faces, face: 0, warnings: [] }
+      : { crop: centre, crop_source: 'center', faces, warnings: [NO_FACE_WARNING] };
+    this.#last = { image, origin };
+    return origin;
+  }
+
+  async #needDetector() {
+    if (!this.#detector) {
+      const { modelJson, shards } = await fetchBlazeFace();
+      this.#detector = new this.#camlens.FaceDetector(modelJson, shards);
+    }
+    return this.#detector;
+  }
+}
+
+// A view result's crop_source, faces, face and warnings (the result schema's), for the crop it
+// explained: a detected face's square, the centre square the origin fell back to, or the user's box.
+export function viewOrigin(origin, crop) {
+  const found = origin.faces ? { faces: origin.faces.map(({ crop: _square, ...face }) => face) } : {};
+  const face = (origin.faces ?? []).findIndex((entry) => sameBox(entry.crop, crop));
+  if (face >= 0) return { crop_source: 'face', ...found, face, warnings: [] };
+  if (sameBox(origin.crop, crop)) return { crop_source: origin.crop_source, ...found, warnings: origin.warnings };
+  return { crop_source: 'given', ...found, warnings: [] };
+}
