@@ -86,7 +86,7 @@ test('Compare opens on the default pair: each row is its own model\'s prediction
     const drawn = await drawnRows(page);
     for (const [i, row] of drawn.entries()) {
       assert.deepEqual(row.labels, rows[i].top.map((entry) => entry.label), `row ${i}: the top 3 drawn`);
-      assert.match(row.layer, /CAM maps at conv4, the layer its metadata names/);
+      assert.match(row.layer, /Explained at conv4, the layer its metadata names/);
       assert.deepEqual(row.maps.map((map) => map.caption), ['at conv4', 'at conv4', 'on the input pixels']);
       for (const map of row.maps) assert.ok(map.width > 0 && spread(map.pixels) > 5, `row ${i}: ${map.method} is drawn`);
     }
@@ -147,7 +147,7 @@ test('two models with different classes get a note and are still compared, each 
     assert.ok(emotion.layer.depth < 1, `emotion's named layer lies before its last conv (${emotion.layer.depth})`);
     assert.deepEqual([unnamed.layer.how, unnamed.layer.depth, unnamed.layer.from], ['depth', emotion.layer.depth, 0]);
     assert.equal(unnamed.maps['grad-cam'].layer, unnamed.layer.name);
-    assert.match((await drawnRows(page))[1].layer, /CAM maps at conv\d, its \d\w\w of 4 conv layers, as deep as Emotion's/);
+    assert.match((await drawnRows(page))[1].layer, /Explained at conv\d, its \d\w\w of 4 conv layers, as deep as Emotion's/);
     assert.deepEqual(errorsIn(log), []);
   } finally {
     await context.close();

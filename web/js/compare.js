@@ -390,11 +390,11 @@ export class CompareView {
     const { layer, description, shortNames } = this.rows[row];
     if (layer.name === null) return 'No spatial layer: only per-pixel methods apply.';
     const short = shortNames.get(layer.name) ?? layer.name;
-    if (layer.how === 'named') return `CAM maps at ${short}, the layer its metadata names`;
+    if (layer.how === 'named') return `Explained at ${short}, the layer its metadata names`;
     const steps = depthSteps(description);
     const at = Math.round(depthOf(description, layer.name) * steps);
     const as = layer.from === null ? '' : `, as deep as ${this.rows[layer.from].title}'s`;
-    return `CAM maps at ${short}, its ${ordinal(Math.max(1, at))} of ${steps} conv layers${as}`;
+    return `Explained at ${short}, its ${ordinal(Math.max(1, at))} of ${steps} conv layers${as}`;
   }
 
   // Two rows of cells, each waiting for its maps: the photo, then one cell per method.
@@ -416,7 +416,8 @@ export class CompareView {
           el('h3', {}, row.title),
           el('p', { class: 'small muted compare-layer' }, this.#layerText(i)),
           row.predictions, row.explained),
-        el('td', {}, el('figure', { class: 'compare-map' }, el('div', { class: 'compare-figure' }, photo),
+        el('td', {}, el('figure', { class: 'compare-map' }, el('p', { class: 'compare-cell-title', 'aria-hidden': 'true' }, 'Photo'),
+          el('div', { class: 'compare-figure' }, photo),
           el('figcaption', { class: 'small muted' }, `${scene.crop.width}×${scene.crop.height} box`))),
         ...[...row.cells.values()].map((cell) => el('td', {}, cell.element)));
     });
@@ -434,6 +435,7 @@ export class CompareView {
     const cell = {
       method, canvas, status, caption, readout, explanation: null,
       element: el('figure', { class: 'compare-map busy', dataset: { method: method.name } },
+        el('p', { class: 'compare-cell-title', 'aria-hidden': 'true' }, method.title),
         el('div', { class: 'compare-figure' }, canvas, status), caption, readout),
     };
     attachHoverReadout(canvas, readout, () => cell.explanation, () => '');
