@@ -1,7 +1,8 @@
 // The Compare view in Debian's Chromium: two models on the same photo and box, side by side, each
 // row computed by the engine from its own model (the explain view, showing each model alone, must
-// give the same numbers), a note when their classes differ, a second model that fails to load
-// leaving both as they were, and a cancelled comparison that runs again after the worker restarts.
+// give the same numbers), a note when their classes differ, a model of the user's kept as model A,
+// a second model that fails to load leaving both as they were, and a cancelled comparison that runs
+// again after the worker restarts.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -93,6 +94,15 @@ test('Compare opens on the default pair: each row is its own model\'s prediction
     assert.notDeepEqual(rows[0].maps['grad-cam'].raw, rows[1].maps['grad-cam'].raw, 'two models, two maps');
     await screenshot(page, '40-compare-default-pair', { fullPage: true });
 
+    // Keyboard: Space ticks CAM, and both rows gain its map.
+    await page.focus('#compare-view input[data-method="cam"]');
+    await page.keyboard.press('Space');
+    await idle(page);
+    const withCam = await compareRows(page);
+    for (const row of withCam) assert.deepEqual(Object.keys(row.maps), ['cam', 'grad-cam', 'grad-cam++', 'saliency']);
+    assert.deepEqual(await page.$$eval('#compare-table thead th', (cells) => cells.map((cell) => cell.textContent)),
+      ['Model', 'Photo', 'CAM', 'Grad-CAM', 'Grad-CAM++', 'Saliency']);
+
     // Row A is what the explain view shows of Fashion-MNIST alone ...
     assert.deepEqual(rows[0].top, alone.top);
     assert.deepEqual(rows[0].maps['grad-cam'], alone.gradCam);
@@ -148,6 +158,26 @@ test('two models with different classes get a note and are still compared, each 
     assert.deepEqual([unnamed.layer.how, unnamed.layer.depth, unnamed.layer.from], ['depth', emotion.layer.depth, 0]);
     assert.equal(unnamed.maps['grad-cam'].layer, unnamed.layer.name);
     assert.match((await drawnRows(page))[1].layer, /Explained at conv\d, its \d\w\w of 4 conv layers, as deep as Emotion's/);
+    assert.deepEqual(errorsIn(log), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a model of the user\'s in the explain view stays model A, against the default pair\'s first model', async () => {
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
+  try {
+    await page.setInputFiles('#model-files-input', [fileFrom(path.join(root, 'models/emotion/model.json'), 'application/json'),
+      fileFrom(path.join(root, 'models/emotion/emotion.bin')), fileFrom(path.join(root, 'models/emotion/metadata.json'), 'application/json')]);
+    await idle(page);
+    const alone = await explainView(page);
+    await openCompare(page);
+    assert.equal(await page.evaluate(() => window.camlens.state.modelId), 'custom');
+    assert.equal(await page.locator('#compare-first').inputValue(), 'custom');
+    const rows = await compareRows(page);
+    assert.deepEqual(rows.map((row) => row.title), ['Your model: model', 'Fashion-MNIST']);
+    assert.deepEqual(rows[0].top, alone.top);
+    assert.deepEqual(rows[0].crop, alone.crop);
     assert.deepEqual(errorsIn(log), []);
   } finally {
     await context.close();

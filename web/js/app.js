@@ -956,7 +956,8 @@ async function openSnapshot({ input, name, image }) {
 // What the Compare view puts beside its second model: the explain view's model, photo, box and colours.
 function compareScene() {
   if (!state.description || !state.image || !state.crop) return null;
-  return { modelId: state.modelId, title: modelTitle(), description: state.description, image: state.image, crop: state.crop,
+  const title = state.modelId === 'custom' ? `Your model: ${modelTitle()}` : modelTitle();
+  return { modelId: state.modelId, title, description: state.description, image: state.image, crop: state.crop,
     look: { colormap: state.colormap, alpha: state.alpha, smooth: state.smooth }, key: sceneKey(null, null) };
 }
 

@@ -214,6 +214,11 @@ export class CompareView {
       return;
     }
     this.pairChosen = true;
+    // A model of the user's stays model A: they had to give its files, a built-in one is a click away.
+    if (scene.modelId === 'custom') {
+      await this.#loadSecond({ id: DEFAULT_PAIR.first });
+      return;
+    }
     if (scene.modelId !== DEFAULT_PAIR.first) await this.#switchFirst(DEFAULT_PAIR.first);
     await this.#loadSecond({ id: DEFAULT_PAIR.second });
   }
