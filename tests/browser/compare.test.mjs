@@ -206,6 +206,9 @@ test('a model B that fails to load gives an error and leaves both models as they
     await page.evaluate(() => window.camlens.compare.chooseSecond('no-such-model'));
     await idle(page);
     assert.match(await errorText(), /there is no built-in model 'no-such-model': choose one of emotion, fashion-mnist, fashion-mnist-shortcut/);
+    await page.evaluate(() => window.camlens.compare.chooseSecond('toString'));
+    await idle(page);
+    assert.match(await errorText(), /Could not load 'toString' as model B: there is no built-in model 'toString'/, 'no inherited name passes for a model');
 
     assert.equal(await page.locator('#compare-second').inputValue(), 'fashion-mnist-shortcut');
     assert.equal(await page.evaluate(() => window.camlens.state.modelId), 'fashion-mnist');

@@ -240,7 +240,7 @@ export class CompareView {
   }
 
   async #builtinInput(id) {
-    if (!(id in BUILTIN_MODELS)) {
+    if (!Object.hasOwn(BUILTIN_MODELS, id)) {
       throw new Error(`there is no built-in model '${String(id).slice(0, 40)}': choose one of ${Object.keys(BUILTIN_MODELS).join(', ')}, ` +
         'or give your own model\'s files');
     }
@@ -249,7 +249,8 @@ export class CompareView {
 
   // source: {id} (a built-in model) or {id: 'custom', title, what (the model in a sentence), input}.
   async #loadSecond(source) {
-    const title = source.title ?? BUILTIN_MODELS[source.id]?.title ?? `'${String(source.id).slice(0, 40)}'`;
+    const builtin = Object.hasOwn(BUILTIN_MODELS, source.id) ? BUILTIN_MODELS[source.id] : null;
+    const title = source.title ?? builtin?.title ?? `'${String(source.id).slice(0, 40)}'`;
     const what = source.what ?? title;
     this.ui.status.textContent = `Loading ${what} as model B…`;
     try {
