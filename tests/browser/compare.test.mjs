@@ -102,6 +102,9 @@ test('Compare opens on the default pair: each row is its own model\'s prediction
     for (const row of withCam) assert.deepEqual(Object.keys(row.maps), ['cam', 'grad-cam', 'grad-cam++', 'saliency']);
     assert.deepEqual(await page.$$eval('#compare-table thead th', (cells) => cells.map((cell) => cell.textContent)),
       ['Model', 'Photo', 'CAM', 'Grad-CAM', 'Grad-CAM++', 'Saliency']);
+    const address = Object.fromEntries(new URLSearchParams(new URL(page.url()).hash.slice(1)));
+    assert.deepEqual(address, { view: 'compare', model: 'fashion-mnist', sample: 'fashion-mnist/ankle-boot.png', crop: '0,0,28,28',
+      second: 'fashion-mnist-shortcut', maps: 'cam,grad-cam,grad-cam++,saliency' }, 'the address keeps the comparison');
 
     // Row A is what the explain view shows of Fashion-MNIST alone ...
     assert.deepEqual(rows[0].top, alone.top);
@@ -115,6 +118,28 @@ test('Compare opens on the default pair: each row is its own model\'s prediction
     assert.deepEqual(rows[1].top, shortcut.top);
     assert.deepEqual(rows[1].maps['grad-cam'], shortcut.gradCam);
     assert.notDeepEqual(rows[0].top, rows[1].top, 'the two models do not give the same numbers');
+    assert.deepEqual(errorsIn(log), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('an address opens the comparison it keeps: model A with its sample and box, model B, the methods, the depth', async () => {
+  const hash = '#view=compare&model=emotion&sample=astronaut.jpg&crop=150,40,160,160&second=fashion-mnist&maps=grad-cam,saliency&depth=0.5';
+  const { page, context, log } = await openPage(shared.browser, `${shared.server.url}${hash}`);
+  try {
+    assert.equal(await page.evaluate(() => window.camlens.view), 'compare');
+    assert.ok(await page.locator('#compare-view').isVisible());
+    assert.equal(await page.locator('#compare-depth').inputValue(), '0.5');
+    const rows = await compareRows(page);
+    assert.deepEqual(rows.map((row) => row.title), ['Emotion', 'Fashion-MNIST']);
+    for (const row of rows) {
+      assert.deepEqual(row.crop, { x: 150, y: 40, width: 160, height: 160 });
+      assert.deepEqual(Object.keys(row.maps), ['grad-cam', 'saliency']);
+      assert.deepEqual([row.layer.how, row.layer.depth], ['depth', 0.5]);
+    }
+    assert.equal(rows[1].layer.name, 'conv2');
+    assert.equal(new URL(page.url()).hash, hash.replace('crop=150,40,160,160', 'crop=150%2C40%2C160%2C160').replace('grad-cam,saliency', 'grad-cam%2Csaliency'));
     assert.deepEqual(errorsIn(log), []);
   } finally {
     await context.close();

@@ -7,7 +7,7 @@ import { CropBox, clampBox, wholeImage } from './crop-box.js';
 import { MethodPanel, thumbnail } from './panels.js';
 import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
 import { clearErrors, sentence, showError, showNotice } from './messages.js';
-import { readUrlState, writeAuditUrlState, writeTrainingUrlState, writeUrlState } from './url-state.js';
+import { readUrlState, writeAuditUrlState, writeCompareUrlState, writeTrainingUrlState, writeUrlState } from './url-state.js';
 import { DISTANCE_NOTE, distanceLabel, distanceText, shortLayerNames } from './layers.js';
 import { assumedDefaultsNotice } from './model-notes.js';
 import { VisualizeView } from './visualize.js';
@@ -139,6 +139,11 @@ function saveUrlState() {
     return;
   }
   if (!state.description || !state.crop || restoring) return;
+  if (view === 'compare') {
+    writeCompareUrlState({ model: state.modelId === 'custom' ? null : state.modelId,
+      sample: state.imageSource === 'user' ? null : state.sample?.file, crop: state.crop, ...compareView.urlState() });
+    return;
+  }
   writeUrlState({
     model: state.modelId === 'custom' ? null : state.modelId,
     sample: state.imageSource === 'user' ? null : state.sample?.file,
@@ -996,7 +1001,8 @@ async function start() {
     root: byId('compare-view'), track, showError, scene: compareScene, selectModel: selectBuiltinModel,
     showExplain: () => setView('explain', { focus: true }),
   });
-  if (training.view === 'training' || training.view === 'audit') setView(training.view);
+  if (training.view === 'compare') compareView.restore(training);
+  if (['training', 'audit', 'compare'].includes(training.view)) setView(training.view);
   const modelId = restoring.model in BUILTIN_MODELS ? restoring.model : 'emotion';
   state.colormap = restoring.colormap ?? state.colormap;
   state.alpha = restoring.alpha ?? state.alpha;

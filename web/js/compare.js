@@ -71,6 +71,7 @@ export class CompareView {
     this.serial = 0;
     this.methods = [...DEFAULT_METHODS];
     this.depth = 'metadata';
+    this.wanted = null;       // the model B the address asks for, instead of the default pair
     this.job = null;
     this.generation = 0;
     this.wantedKey = null;   // what the rows show, or are being computed for
@@ -123,6 +124,22 @@ export class CompareView {
 
   cancel() {
     this.job?.cancel();
+  }
+
+  // What the address keeps: model B (null for a model of the user's), the methods, the depth.
+  urlState() {
+    return { second: this.second?.id === 'custom' ? null : this.second?.id ?? null, methods: this.methods, depth: this.depth };
+  }
+
+  // The comparison an address asks for (readUrlState's second, compareMethods, compareDepth): model
+  // A is the explain view's, which the address sets; the rest replaces the default pair.
+  restore({ second = null, compareMethods = null, compareDepth = null }) {
+    this.wanted = { second };
+    if (compareMethods) this.methods = [...compareMethods];
+    if (compareDepth !== null) {
+      this.depth = compareDepth;
+      this.ui.depth.value = String(compareDepth);
+    }
   }
 
   // ---- building ----
@@ -214,6 +231,10 @@ export class CompareView {
       return;
     }
     this.pairChosen = true;
+    if (this.wanted?.second) {
+      await this.#loadSecond({ id: this.wanted.second });
+      return;
+    }
     // A model of the user's stays model A: they had to give its files, a built-in one is a click away.
     if (scene.modelId === 'custom') {
       await this.#loadSecond({ id: DEFAULT_PAIR.first });
