@@ -74,12 +74,13 @@ function progressOf(id) {
   };
 }
 
-// A new model replaces the current one only once it loaded, and with the photo given (or the
-// current one) set: a model or photo that fails leaves the page's engine as it was.
+// A model descriptor (act's: model.json with its shards, or an .onnx file) as a new Explainer.
 function explainerOf({ modelJson, shards, onnx, metadataJson }) {
   return onnx ? camlens.Explainer.fromOnnx(onnx, metadataJson ?? '') : new camlens.Explainer(modelJson, shards, metadataJson ?? '');
 }
 
+// A new model replaces the current one only once it loaded, and with the photo given (or the
+// current one) set: a model or photo that fails leaves the page's engine as it was.
 function withModel({ modelJson, shards, onnx, metadataJson }, image) {
   const next = explainerOf({ modelJson, shards, onnx, metadataJson });
   try {
