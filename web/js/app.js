@@ -8,14 +8,15 @@ import { FaceBoxes } from './faces.js';
 import { MethodPanel, thumbnail } from './panels.js';
 import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
 import { clearErrors, sentence, showError, showNotice } from './messages.js';
-import { readUrlState, writeAuditUrlState, writeTrainingUrlState, writeUrlState } from './url-state.js';
-import { DISTANCE_NOTE, distanceLabel, distanceText } from './layers.js';
+import { readUrlState, writeAuditUrlState, writeCompareUrlState, writeTrainingUrlState, writeUrlState } from './url-state.js';
+import { DISTANCE_NOTE, distanceLabel, distanceText, shortLayerNames } from './layers.js';
 import { assumedDefaultsNotice } from './model-notes.js';
 import { VisualizeView } from './visualize.js';
 import { TrainingView, filesFromDrop } from './training.js';
 import { LiveTrainer } from './train-live.js';
 import { AuditView } from './audit.js';
 import { SanityView } from './sanity.js';
+import { CompareView } from './compare.js';
 import { DEFAULT_TIMELINE } from './timeline.js';
 
 const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
@@ -53,9 +54,10 @@ let trainingView = null;   // the Training view (training.js)
 let liveTrainer = null;    // its Train panel (train-live.js)
 let auditView = null;      // the Audit view (audit.js)
 let sanityView = null;     // the explain view's sanity check (sanity.js)
+let compareView = null;    // the Compare view (compare.js)
 let sceneSerial = 0;       // bumped by every new model or image: what faithfulness numbers belong to
 let baselineCache = null;  // {key, random, sobel}: the baselines' metrics for the last image, box and class scored
-let view = 'explain';      // the view shown: 'explain', 'training' or 'audit'
+let view = 'explain';      // the view shown: 'explain', 'compare', 'training' or 'audit'
 
 const ui = {
   modelSelect: byId('model-select'),
@@ -94,7 +96,7 @@ const ui = {
   dropTarget: byId('drop-target'),
   dropTitle: byId('drop-title'),
   dropDetail: byId('drop-detail'),
-  tabs: { explain: byId('tab-explain'), training: byId('tab-training'), audit: byId('tab-audit') },
+  tabs: { explain: byId('tab-explain'), compare: byId('tab-compare'), training: byId('tab-training'), audit: byId('tab-audit') },
   explainView: byId('explain-view'),
   modelControls: byId('model-controls'),
 };
@@ -150,6 +152,11 @@ function saveUrlState() {
     return;
   }
   if (!state.description || !state.crop || restoring) return;
+  if (view === 'compare') {
+    writeCompareUrlState({ model: state.modelId === 'custom' ? null : state.modelId,
+      sample: state.imageSource === 'user' ? null : state.sample?.file, crop: state.crop, ...compareView.urlState() });
+    return;
+  }
   writeUrlState({
     model: state.modelId === 'custom' ? null : state.modelId,
     sample: state.imageSource === 'user' ? null : state.sample?.file,
@@ -174,16 +181,10 @@ function galleryFor(modelId) {
   return ['photos', 'fashion-mnist'];
 }
 
-// Short layer names: TensorFlow.js graph nodes carry a scope every node shares
-// ("StatefulPartitionedCall/model_1/") and an op ("/BiasAdd"); the part between is the Keras
-// layer's name. Nodes that share a layer keep their full rest. Full names stay in titles.
+// Short layer names (layers.js); full names stay in titles.
 let shortNames = new Map();
 function buildShortNames(names) {
-  let scope = names.length > 1 ? names[0].slice(0, names[0].lastIndexOf('/') + 1) : '';
-  while (scope && !names.every((name) => name.startsWith(scope))) scope = scope.slice(0, scope.slice(0, -1).lastIndexOf('/') + 1);
-  const rests = names.map((name) => name.slice(scope.length));
-  const firsts = rests.map((rest) => rest.split('/')[0]);
-  shortNames = new Map(names.map((name, i) => [name, firsts.filter((first) => first === firsts[i]).length > 1 ? rests[i] : firsts[i]]));
+  shortNames = shortLayerNames(names);
 }
 // The engine's messages name layers in full; the page shows them as the layer menu does.
 function withShortLayerNames(message) {
@@ -690,6 +691,7 @@ async function runView({ model = null, image = null, methods = null, view = {}, 
     lastView = result;
     if (runGeneration !== generation) return;
     sanityView.sceneChanged();
+    compareView.sceneChanged();
     if (result.timings_ms.forward > 0) showPrediction(result.prediction, result.timings_ms.forward);
     const made = [...shown].filter((panel) => !panel.explanation.reused).length;
     for (const panel of shown) panel.showCallTime(result, made);
@@ -934,9 +936,11 @@ function setView(next, { focus = false } = {}) {
   }
   ui.explainView.hidden = next !== 'explain';
   // The audit runs on the explain view's model, so its menu stays in sight there.
-  ui.modelControls.hidden = next === 'training';
+  // The Compare view has model menus of its own.
+  ui.modelControls.hidden = next === 'training' || next === 'compare';
   trainingView.setVisible(next === 'training');
   auditView.setVisible(next === 'audit');
+  compareView.setVisible(next === 'compare');
   document.body.dataset.view = next;
   if (focus) ui.tabs[next].focus();
   if (next === 'training' && engine && !trainingView.runs.some(Boolean) && !trainingView.loading.some(Boolean)) {
@@ -962,6 +966,14 @@ async function openSnapshot({ input, name, image }) {
   await useModel(input, { id: 'custom', name, image });
   setView('explain');
   showNotice(`Explaining ${image.name} with ${name}: every method of the explain view applies. The Training tab goes back to the time-lapse.`);
+}
+
+// What the Compare view puts beside its second model: the explain view's model, photo, box and colours.
+function compareScene() {
+  if (!state.description || !state.image || !state.crop) return null;
+  const title = state.modelId === 'custom' ? `Your model: ${modelTitle()}` : modelTitle();
+  return { modelId: state.modelId, title, description: state.description, image: state.image, crop: state.crop,
+    look: { colormap: state.colormap, alpha: state.alpha, smooth: state.smooth }, key: sceneKey(null, null) };
 }
 
 // An audited image in the explain view, with its folder's class chosen (classIndex null: the top one).
@@ -995,7 +1007,12 @@ async function start() {
       colormap: state.colormap, alpha: state.alpha, smooth: state.smooth, key: sceneKey(),
     } : null),
   });
-  if (training.view === 'training' || training.view === 'audit') setView(training.view);
+  compareView = new CompareView({
+    root: byId('compare-view'), track, showError, scene: compareScene, selectModel: selectBuiltinModel,
+    showExplain: () => setView('explain', { focus: true }),
+  });
+  if (training.view === 'compare') compareView.restore(training);
+  if (['training', 'audit', 'compare'].includes(training.view)) setView(training.view);
   const modelId = restoring.model in BUILTIN_MODELS ? restoring.model : 'emotion';
   state.colormap = restoring.colormap ?? state.colormap;
   state.alpha = restoring.alpha ?? state.alpha;
@@ -1009,6 +1026,7 @@ async function start() {
   trainingView.setEngine(engine);
   liveTrainer.setEngine(engine);
   auditView.setEngine(engine);
+  compareView.setEngine(engine);
   if (view === 'training') {
     trainingView.openUrl(training.timeline ?? DEFAULT_TIMELINE, { epoch: training.epoch ?? null });
     if (training.compare) trainingView.openUrl(training.compare, { slot: 1 });
@@ -1040,6 +1058,7 @@ window.camlens = {
   get liveTrainer() { return liveTrainer; },
   get audit() { return auditView; },
   get sanity() { return sanityView; },
+  get compare() { return compareView; },
   get view() { return view; },
 };
 

@@ -26,7 +26,7 @@ class Engine {
   #queue = [];         // jobs not yet sent to the worker
   #running = null;     // the job the worker is working on
   #nextId = 1;
-  #kept = { model: null, image: null };  // what a restarted worker loads again
+  #kept = { model: null, image: null, compared: null };  // what a restarted worker loads again
   #ready = false;  // the module loaded once: a failing worker is restarted from then on
   #terminated = false;
   #threads = { threads: 1, maxThreads: 1 };  // the engine's thread count, and the most it can run
@@ -116,6 +116,30 @@ class Engine {
   // -> {promise ([{heatmap, overlay}] in the maps' order, each {width, height, rgba}), cancel()}
   renderMaps(maps, images, look) {
     return this.#submit('renderMaps', { maps, images, look });
+  }
+
+  // The model the explain view's explainer holds: the model act() was given last.
+  get model() { return this.#kept.model; }
+
+  // ---- Compare: a second model beside the explain view's, on its photo ----
+
+  // Loads `model` (as act's) as the compared model and shows it the explain view's photo; a model
+  // that fails to load leaves the compared one, and the explain view's, as they were.
+  // -> {promise (its description, kind "model"), cancel()}
+  loadComparedModel(model) {
+    const job = this.#submit('compareModel', { model });
+    job.promise = job.promise.then((description) => {
+      this.#kept.compared = model;
+      return description;
+    });
+    return job;
+  }
+
+  // Both models' views of the explain view's photo in one request: `first` (a view request) runs on
+  // the explain view's model, `second` on the compared one. onPart({row (0 or 1), part}) as parts
+  // are ready; onProgress(fraction, stage) over both. -> {promise ({first, second}: kind "view"), cancel()}
+  compare({ first, second }, { onProgress, onPart } = {}) {
+    return this.#submit('compare', { first, second }, onProgress, onPart);
   }
 
   // ---- live training (one Training in the worker: its data, probes and current run) ----
@@ -271,6 +295,7 @@ class Engine {
     const restore = [{ type: 'init', args: { cancelBuffer: this.#cancelFlag?.buffer ?? null } },
                      { type: 'setThreads', args: { threads: this.#threads.threads } }];
     if (this.#kept.model) restore.push({ type: 'act', args: { model: this.#kept.model, image: this.#kept.image } });
+    if (this.#kept.compared) restore.push({ type: 'compareModel', args: { model: this.#kept.compared } });
     const jobs = restore.map(({ type, args }) => ({
       id: this.#nextId++, type, args, settled: false, resolve() {}, reject() {},
     }));

@@ -13,3 +13,14 @@ export function distanceLabel(distance) {
 }
 
 export const DISTANCE_NOTE = 'The farther a layer is from the head, the less class-specific its maps.';
+
+// Short layer names: TensorFlow.js graph nodes carry a scope every node shares
+// ("StatefulPartitionedCall/model_1/") and an op ("/BiasAdd"); the part between is the Keras
+// layer's name. Nodes that share a layer keep their full rest. -> Map(full name -> short name)
+export function shortLayerNames(names) {
+  let scope = names.length > 1 ? names[0].slice(0, names[0].lastIndexOf('/') + 1) : '';
+  while (scope && !names.every((name) => name.startsWith(scope))) scope = scope.slice(0, scope.slice(0, -1).lastIndexOf('/') + 1);
+  const rests = names.map((name) => name.slice(scope.length));
+  const firsts = rests.map((rest) => rest.split('/')[0]);
+  return new Map(names.map((name, i) => [name, firsts.filter((first) => first === firsts[i]).length > 1 ? rests[i] : firsts[i]]));
+}

@@ -10,6 +10,9 @@
 // The Audit view keeps its model (a built-in one), method and layer; the folder audited is the
 // user's, so it is not in it.
 //   #view=audit&model=fashion-mnist-shortcut&method=grad-cam&layer=conv4
+// The Compare view keeps model A, its sample and box as the explain view does, and model B (a
+// built-in one), the methods its rows show and the depth of their layers.
+//   #view=compare&model=fashion-mnist&sample=...&crop=0,0,28,28&second=fashion-mnist-shortcut&maps=grad-cam,saliency&depth=0.5
 
 const COLORMAPS = new Set(['jet', 'viridis', 'inferno', 'gray']);
 
@@ -29,6 +32,13 @@ export function readUrlState(hash = location.hash, search = location.search) {
     if (params.get('method')) saved.auditMethod = params.get('method');
     if (params.get('layer')) saved.auditLayer = params.get('layer');
     return saved;
+  }
+  if (params.get('view') === 'compare') {
+    saved.view = 'compare';
+    if (params.get('second')) saved.second = params.get('second');
+    if (params.has('maps')) saved.compareMethods = params.get('maps').split(',').filter(Boolean);
+    const depth = Number(params.get('depth'));
+    if (params.has('depth') && depth > 0 && depth <= 1) saved.compareDepth = depth;
   }
   if (params.get('view') === 'training' || (!params.has('view') && query.get('timeline'))) saved.view = 'training';
   const timeline = params.get('timeline') ?? query.get('timeline');
@@ -91,6 +101,22 @@ export function writeTrainingUrlState({ timeline, compare, epoch, colormap, alph
   params.set('colormap', colormap);
   params.set('opacity', String(Math.round(alpha * 100)));
   if (!smooth) params.set('smooth', 'off');
+  replaceAddress(`#${params.toString()}`);
+}
+
+// The Compare view's address: what readUrlState reads back with view 'compare'. `second` null: a
+// model of the user's; `depth` 'metadata': each model's own layer (left out).
+export function writeCompareUrlState({ model, sample, crop, second, methods, depth }) {
+  const params = new URLSearchParams();
+  params.set('view', 'compare');
+  if (model) params.set('model', model);
+  if (sample) {
+    params.set('sample', sample);
+    if (crop) params.set('crop', [crop.x, crop.y, crop.width, crop.height].join(','));
+  }
+  if (second) params.set('second', second);
+  params.set('maps', methods.join(','));
+  if (depth !== 'metadata') params.set('depth', String(depth));
   replaceAddress(`#${params.toString()}`);
 }
 

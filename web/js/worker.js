@@ -7,6 +7,7 @@
 // audit runs on a camlens.Audit of its own, made from the model loaded last and deleted when it ends.
 // Faithfulness metrics and sanity checks run on a camlens.Evaluation of the model loaded last (its
 // own copy: a sanity check randomises parameters), made on first use, on the photo shown last.
+// The Compare view's second model is a second camlens.Explainer, shown the same photo.
 //
 // Messages in:  {id, type, args}
 // Messages out: {id, loaded: {model, image}} once a model or photo is in, {id, progress: {fraction,
@@ -35,6 +36,8 @@ let evaluation = null;    // camlens.Evaluation of currentModel, or null until t
 let faceFinder = null;    // BlazeFace for a face model's photos (face-finder.js), made on first use
 let faceModel = false;    // the explainer's model starts on a face
 let faceOrigin = null;    // for a face model: its photo's faces and the crop they give (face-finder.js)
+let compared = null;       // camlens.Explainer of the Compare view's second model
+let comparedImage = null;  // the photo `compared` was shown last: currentImage once it caught up
 // An Int32Array over a SharedArrayBuffer: engine.js stores 1 in it to cancel the running call,
 // which the progress callback reads between steps. null when the page is not cross-origin isolated.
 let cancelFlag = null;
@@ -75,10 +78,15 @@ function progressOf(id) {
   };
 }
 
+// A model descriptor (act's: model.json with its shards, or an .onnx file) as a new Explainer.
+function explainerOf({ modelJson, shards, onnx, metadataJson }) {
+  return onnx ? camlens.Explainer.fromOnnx(onnx, metadataJson ?? '') : new camlens.Explainer(modelJson, shards, metadataJson ?? '');
+}
+
 // A new model replaces the current one only once it loaded, and with the photo given (or the
 // current one) set: a model or photo that fails leaves the page's engine as it was.
 function withModel({ modelJson, shards, onnx, metadataJson }, image) {
-  const next = onnx ? camlens.Explainer.fromOnnx(onnx, metadataJson ?? '') : new camlens.Explainer(modelJson, shards, metadataJson ?? '');
+  const next = explainerOf({ modelJson, shards, onnx, metadataJson });
   try {
     const description = next.describe();
     const photo = image ?? currentImage;
@@ -221,6 +229,42 @@ function needEvaluation() {
   return evaluation;
 }
 
+// ---- Compare: two models on the same photo and crop ----
+
+// The compared model replaces the last one only once it loaded and took the photo.
+function withComparedModel(model) {
+  const next = explainerOf(model);
+  try {
+    const description = next.describe();
+    if (currentImage) next.setImage(currentImage.data, currentImage.width, currentImage.height);
+    compared?.delete();
+    compared = next;
+    comparedImage = currentImage;
+    return description;
+  } catch (error) {
+    next.delete();
+    throw error;
+  }
+}
+
+// The compared model, shown the explain view's photo if that changed since.
+function needCompared() {
+  if (!compared) throw new Error('no second model loaded: choose one in the Compare view first');
+  if (!currentImage) throw new Error('no photo loaded yet: wait for the explain view, then compare');
+  if (comparedImage !== currentImage) {
+    compared.setImage(currentImage.data, currentImage.width, currentImage.height);
+    comparedImage = currentImage;
+  }
+  return compared;
+}
+
+// Row `row`'s views and progress, as parts of call `id`: each row is half of the call's progress.
+function compareRow(explainer, request, row, id) {
+  const progress = progressOf(id);
+  const part = (piece) => self.postMessage({ id, part: { row, part: piece } }, [...buffersOf(piece)]);
+  return explainer.view(request, (fraction, stage) => progress((row + fraction) / 2, stage), part);
+}
+
 function needTraining() {
   if (!training) throw new Error('no training data yet: choose Fashion-MNIST or a folder first');
   return training;
@@ -278,6 +322,19 @@ const handlers = {
   },
   visualize(options, id) {
     return needExplainer().visualize(options, progressOf(id));
+  },
+
+  // The Compare view's second model: {model} as act's -> its description (kind "model"); a model
+  // that fails to load leaves the compared one as it was.
+  compareModel({ model }) {
+    return withComparedModel(model);
+  },
+  // Both models on the explain view's photo: first (a view request) on its model, second on the
+  // compared one. Parts come as {row, part}. -> {first, second} (kind "view")
+  compare({ first, second }, id) {
+    const main = needExplainer();
+    const other = needCompared();
+    return { first: compareRow(main, first, 0, id), second: compareRow(other, second, 1, id) };
   },
 
   // Training data: {source: 'fashion-mnist'} (fetched from this server), or {source: 'folder',
