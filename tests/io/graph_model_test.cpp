@@ -740,3 +740,13 @@ TEST_CASE("graph model: ConcatV2 joins channels; ExpandDims adds an axis of 1 af
                                          "batch axis"),
                        Error);
 }
+
+TEST_CASE("gender model: loads from models/gender with female and male and its last feature block to explain") {
+  Model model = load_model_file("models/gender/model.json");
+  const std::string prefix = "StatefulPartitionedCall/model_1/";
+  CHECK(model.logits == prefix + "global_average_pooling2d_1/Mean");
+  CHECK(model.metadata.labels == std::vector<std::string>{"female", "male"});
+  CHECK(model.metadata.color == InputColor::gray);
+  CHECK(model.metadata.crop.mode == CropMode::face);
+  CHECK(model.metadata.explain_layer == prefix + "add_4/add");
+}

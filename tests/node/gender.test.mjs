@@ -1,0 +1,101 @@
+// The gender model (models/gender, a mini-Xception classifier) in our WebAssembly module against
+// TensorFlow.js itself (cpu backend): the same outputs within 1e-4 on seeded random and smooth
+// inputs, and on the astronaut's face with its preprocessing written in TensorFlow.js (bilinear
+// resize with half-pixel centres on both sides).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { loadCamlens, loadTf, seededRandom, maxAbsDiff, tfArtifacts, readModelFiles, astronautFace, FACE_SIDE } from './support.mjs';
+
+const SIZE = 64;
+const GENDER_LOGITS = 'StatefulPartitionedCall/model_1/global_average_pooling2d_1/Mean';
+
+const camlens = await loadCamlens('camlens-test');
+const tf = await loadTf();
+
+// `batch` inputs of 64x64x`channels` in [lo, hi]: four seeded random, then a ramp and rings.
+function inputs(channels, lo, hi) {
+  const batch = 6;
+  const item = SIZE * SIZE * channels;
+  const data = new Float32Array(batch * item);
+  for (let n = 0; n < 4; ++n) {
+    const random = seededRandom(2000 + n);
+    for (let i = 0; i < item; ++i) data[n * item + i] = lo + random() * (hi - lo);
+  }
+  for (let y = 0; y < SIZE; ++y) {
+    for (let x = 0; x < SIZE; ++x) {
+      for (let c = 0; c < channels; ++c) {
+        const at = (y * SIZE + x) * channels + c;
+        data[4 * item + at] = lo + (hi - lo) * ((x + c * 7) % SIZE) / (SIZE - 1);
+        data[5 * item + at] = lo + (hi - lo) * (0.5 + 0.5 * Math.cos(Math.hypot(x - 32, y - 24 + 3 * c) / 9));
+      }
+    }
+  }
+  return { data, batch };
+}
+
+// Loads `folder` in both engines; runs `check(ours, reference)` and frees both.
+async function withBoth(folder, check) {
+  const { modelJson, shards, weights, metadataJson } = readModelFiles(folder);
+  const reference = await tf.loadGraphModel(tf.io.fromMemory(tfArtifacts(modelJson, weights)));
+  const ours = new camlens.TestModel(modelJson, shards, metadataJson);
+  try {
+    await check(ours, reference);
+  } finally {
+    ours.delete();
+    reference.dispose();
+  }
+}
+
+// The astronaut's face (or `crop` of it, in pixels) as TensorFlow.js would feed it: resized with
+// half-pixel centres, on 0..1, then `finish` (gray or scaled colour).
+function tfFace(finish, crop) {
+  return tf.tidy(() => {
+    let image = tf.tensor3d(astronautFace().rgb, [FACE_SIDE, FACE_SIDE, 3], 'int32').toFloat();
+    if (crop) image = image.slice([crop.y, crop.x, 0], [crop.height, crop.width, 3]);
+    return finish(tf.image.resizeBilinear(image, [SIZE, SIZE], false, true).div(255)).expandDims(0);
+  });
+}
+
+test('gender: names, labels and the explained layer', () => {
+  const { modelJson, shards, metadataJson } = readModelFiles('models/gender');
+  const model = new camlens.TestModel(modelJson, shards, metadataJson);
+  const explainer = new camlens.Explainer(modelJson, shards, metadataJson);
+  try {
+    assert.deepEqual(model.names(), { input: 'input_1', inputShape: [64, 64, 1], logits: GENDER_LOGITS,
+                                      probabilities: 'StatefulPartitionedCall/model_1/predictions/Softmax' });
+    const info = explainer.describe();
+    assert.deepEqual(info.labels, ['female', 'male']);
+    assert.equal(info.metadata.crop, 'face');
+    const features = info.layers.find((layer) => layer.name === info.metadata.explain_layer);
+    assert.deepEqual({ kind: features.kind, shape: features.shape, spatial: features.spatial }, { kind: 'Add', shape: [4, 4, 128], spatial: true });
+  } finally {
+    model.delete();
+    explainer.delete();
+  }
+});
+
+test('gender: our logits match TensorFlow.js within 1e-4; on the astronaut both say female', async () => {
+  await withBoth('models/gender', async (ours, reference) => {
+    const { data, batch } = inputs(1, -1, 1);
+    const x = tf.tensor4d(data, [batch, SIZE, SIZE, 1]);
+    const theirs = reference.execute(x, GENDER_LOGITS);
+    const logits = ours.forward(data, batch);
+    const worst = maxAbsDiff(logits, theirs.dataSync());
+    for (let n = 1; n < batch; ++n) assert.ok(maxAbsDiff(logits.subarray(0, 2), logits.subarray(2 * n, 2 * n + 2)) > 1e-3);
+
+    const face = tfFace((rgb) => rgb.mul(tf.tensor1d([0.2989, 0.587, 0.114])).sum(-1, true).sub(0.5).mul(2));
+    const ourFace = ours.preprocess(astronautFace().rgb, FACE_SIDE, FACE_SIDE, 3, null);
+    const [faceLogits, faceProbabilities] = reference.execute(face, [GENDER_LOGITS, 'StatefulPartitionedCall/model_1/predictions/Softmax']);
+    const ourFaceLogits = ours.forward(ourFace, 1);
+    const inputDiff = maxAbsDiff(ourFace, face.dataSync());
+    const faceDiff = maxAbsDiff(ourFaceLogits, faceLogits.dataSync());
+    const [female, male] = faceProbabilities.dataSync();
+    console.log(`gender logits: max |ours - tfjs| = ${worst.toExponential(2)} on ${batch} inputs, ` +
+      `${faceDiff.toExponential(2)} on the astronaut (input ${inputDiff.toExponential(2)}); tfjs p(female) ${female.toFixed(4)}`);
+    assert.ok(worst <= 1e-4, `max difference ${worst}`);
+    assert.ok(inputDiff <= 1e-5, `input difference ${inputDiff}`);
+    assert.ok(faceDiff <= 1e-4, `astronaut logit difference ${faceDiff}`);
+    assert.ok(female > male && ourFaceLogits[0] > ourFaceLogits[1]);
+    tf.dispose([x, theirs, face, faceLogits, faceProbabilities]);
+  });
+});
