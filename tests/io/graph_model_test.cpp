@@ -741,6 +741,48 @@ TEST_CASE("graph model: ConcatV2 joins channels; ExpandDims adds an axis of 1 af
                        Error);
 }
 
+TEST_CASE("gender-ssrnet-imdb: its head computes SSR-Net's stage-wise sum from the stages' own outputs") {
+  // SSR-Net (Yang et al. 2018) with 3 stages of 3 bins, lambda_local = lambda_d = 1 and range V = 1:
+  // out = sum over stages k of sum_i (i + local_k[i]) pred_k[i] / prod_{j <= k} 3 (1 + delta_j).
+  Model model = load_model_file("models/gender-ssrnet-imdb/model.json");
+  const std::string prefix = "StatefulPartitionedCall/functional_7/";
+  CHECK(model.input() == "input_4");
+  CHECK(model.logits == prefix + "pred/add_25");
+  CHECK(model.probabilities.empty());
+  CHECK(model.graph.nodes().front().item_shape == Shape{64, 64, 3});
+  CHECK(model.graph.nodes().back().item_shape == Shape{1});
+  CHECK(model.metadata.explain_layer == prefix + "activation_27/Relu");
+
+  std::vector<std::string> keep;
+  for (const char* stage : {"1", "2", "3"}) {
+    keep.push_back(prefix + "pred_stage" + stage + "/Relu");
+    keep.push_back(prefix + "local_delta_stage" + stage + "/Tanh");
+    keep.push_back(prefix + "delta_s" + stage + "/Tanh");
+  }
+  Tensor input(Shape::nhwc(2, 64, 64, 3));
+  for (size_t i = 0; i < input.size(); ++i) input[i] = i < input.size() / 2 ? 127.5f + 120 * std::sin(0.003f * i) : 40.0f;
+  ForwardOptions options;
+  options.keep = keep;
+  const Tensor& out = model.graph.forward(input, options);
+  REQUIRE(out.shape() == Shape{2, 1});
+  for (int n = 0; n < 2; ++n) {
+    double expected = 0, divisor = 1;
+    for (int stage = 0; stage < 3; ++stage) {
+      const Tensor& pred = model.graph.activation(keep[stage * 3]);
+      const Tensor& local = model.graph.activation(keep[stage * 3 + 1]);
+      const Tensor& delta = model.graph.activation(keep[stage * 3 + 2]);
+      REQUIRE(pred.shape() == Shape{2, 3});
+      REQUIRE(delta.shape() == Shape{2, 1});
+      divisor *= 3 * (1 + double{delta[n]});
+      double sum = 0;
+      for (int i = 0; i < 3; ++i) sum += (i + double{local[n * 3 + i]}) * pred[n * 3 + i];
+      expected += sum / divisor;
+    }
+    CHECK(out[n] == doctest::Approx(expected).epsilon(1e-5));
+  }
+  CHECK(out[0] != out[1]);
+}
+
 TEST_CASE("gender model: loads from models/gender with female and male and its last feature block to explain") {
   Model model = load_model_file("models/gender/model.json");
   const std::string prefix = "StatefulPartitionedCall/model_1/";

@@ -1,13 +1,15 @@
-// The gender model (models/gender, a mini-Xception classifier) in our WebAssembly module against
-// TensorFlow.js itself (cpu backend): the same outputs within 1e-4 on seeded random and smooth
-// inputs, and on the astronaut's face with its preprocessing written in TensorFlow.js (bilinear
-// resize with half-pixel centres on both sides).
+// The two gender models (models/gender, a mini-Xception classifier, and models/gender-ssrnet-imdb,
+// SSR-Net's stage-wise regression) in our WebAssembly module against TensorFlow.js itself (cpu
+// backend): the same outputs within 1e-4 on seeded random and smooth inputs, and on the astronaut's
+// face with each model's preprocessing written in TensorFlow.js (bilinear resize with half-pixel
+// centres on both sides).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCamlens, loadTf, seededRandom, maxAbsDiff, tfArtifacts, readModelFiles, astronautFace, FACE_SIDE } from './support.mjs';
 
 const SIZE = 64;
 const GENDER_LOGITS = 'StatefulPartitionedCall/model_1/global_average_pooling2d_1/Mean';
+const SSRNET_OUTPUT = 'StatefulPartitionedCall/functional_7/pred/add_25';
 
 const camlens = await loadCamlens('camlens-test');
 const tf = await loadTf();
@@ -97,5 +99,44 @@ test('gender: our logits match TensorFlow.js within 1e-4; on the astronaut both 
     assert.ok(faceDiff <= 1e-4, `astronaut logit difference ${faceDiff}`);
     assert.ok(female > male && ourFaceLogits[0] > ourFaceLogits[1]);
     tf.dispose([x, theirs, face, faceLogits, faceProbabilities]);
+  });
+});
+
+test('gender-ssrnet-imdb: our one output matches TensorFlow.js within 1e-4 on RGB 0..255 inputs and the astronaut', async () => {
+  await withBoth('models/gender-ssrnet-imdb', async (ours, reference) => {
+    assert.deepEqual(ours.names(), { input: 'input_4', inputShape: [64, 64, 3], logits: SSRNET_OUTPUT, probabilities: '' });
+    const { data, batch } = inputs(3, 0, 255);
+    const x = tf.tensor4d(data, [batch, SIZE, SIZE, 3]);
+    const theirs = reference.execute(x);
+    const output = ours.forward(data, batch);
+    assert.equal(output.length, batch);
+    const worst = maxAbsDiff(output, theirs.dataSync());
+
+    console.log(`gender-ssrnet-imdb: max |ours - tfjs| = ${worst.toExponential(2)} on ${batch} inputs ` +
+      `(outputs ${Array.from(output, (v) => v.toFixed(4)).join(', ')})`);
+    assert.ok(worst <= 1e-4, `max difference ${worst}`);
+    // The inputs really differ: the outputs span most of 0..1.
+    assert.ok(Math.max(...output) - Math.min(...output) > 0.5);
+
+    // The whole face and a tighter square of it: the model answers 0 on one and about 1 on the other.
+    const outputs = [];
+    for (const crop of [null, { x: 10, y: 10, width: 120, height: 120 }]) {
+      const face = tfFace((rgb) => rgb.mul(255), crop);
+      const ourFace = ours.preprocess(astronautFace().rgb, FACE_SIDE, FACE_SIDE, 3, crop);
+      const faceOutput = reference.execute(face);
+      const ourFaceOutput = ours.forward(ourFace, 1);
+      const inputDiff = maxAbsDiff(ourFace, face.dataSync());
+      const faceDiff = maxAbsDiff(ourFaceOutput, faceOutput.dataSync());
+      console.log(`gender-ssrnet-imdb on the astronaut, crop ${JSON.stringify(crop)}: max |ours - tfjs| = ` +
+        `${faceDiff.toExponential(2)} (input ${inputDiff.toExponential(2)}); ours ${ourFaceOutput[0].toFixed(5)}, ` +
+        `tfjs ${faceOutput.dataSync()[0].toFixed(5)}`);
+      // 0..255 inputs: a few ulps of 255.
+      assert.ok(inputDiff <= 1e-3, `input difference ${inputDiff}`);
+      assert.ok(faceDiff <= 1e-4, `astronaut difference ${faceDiff}`);
+      outputs.push(ourFaceOutput[0]);
+      tf.dispose([face, faceOutput]);
+    }
+    assert.ok(Math.abs(outputs[0] - outputs[1]) > 0.5, `outputs ${outputs}`);
+    tf.dispose([x, theirs]);
   });
 });
