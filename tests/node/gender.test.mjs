@@ -140,3 +140,73 @@ test('gender-ssrnet-imdb: our one output matches TensorFlow.js within 1e-4 on RG
     tf.dispose([x, theirs]);
   });
 });
+
+// TensorFlow.js has no gradient for StridedSlice, which SSR-Net's head uses: the oracle runs the
+// graph to the three stages' outputs and sums them as the head does, in ops tf.grad knows:
+// sum over stages k of sum_i (i + local_k[i]) pred_k[i] / prod_{j <= k} 3 (1 + delta_j).
+const STAGE_NODES = ['1', '2', '3'].flatMap((k) => ['pred_stage' + k + '/Relu', 'local_delta_stage' + k + '/Tanh',
+  'delta_s' + k + '/Tanh'].map((name) => `StatefulPartitionedCall/functional_7/${name}`));
+function ssrnetHead(stages) {
+  let out = null, divisor = null;
+  for (let k = 0; k < 3; ++k) {
+    const [pred, local, delta] = stages.slice(3 * k, 3 * k + 3);
+    const stageDivisor = tf.mul(3, tf.add(1, delta));
+    divisor = divisor ? tf.mul(divisor, stageDivisor) : stageDivisor;
+    const term = tf.div(tf.sum(tf.mul(tf.add(tf.tensor1d([0, 1, 2]), local), pred), -1, true), divisor);
+    out = out ? tf.add(out, term) : term;
+  }
+  return out;
+}
+
+test('gender-ssrnet-imdb: Grad-CAM at both streams and saliency equal tf.grad through TensorFlow.js', async () => {
+  // A left-to-right ramp, shifted per channel: the model answers 0.07 on it, short of saturation
+  // (it saturates at 0 or 1 on most faces), and both streams pass gradients (on many inputs the
+  // Tanh stream's ReLUs are all off).
+  const rgb = new Uint8Array(SIZE * SIZE * 3);
+  for (let y = 0; y < SIZE; ++y) {
+    for (let x = 0; x < SIZE; ++x) {
+      for (let c = 0; c < 3; ++c) rgb[(y * SIZE + x) * 3 + c] = ((x + c * 7) % SIZE) * 4;
+    }
+  }
+  const rgba = new Uint8ClampedArray(SIZE * SIZE * 4).map((_, i) => (i % 4 === 3 ? 255 : rgb[(i >> 2) * 3 + (i % 4)]));
+  const { modelJson, shards, metadataJson } = readModelFiles('models/gender-ssrnet-imdb');
+  const explainer = new camlens.Explainer(modelJson, shards, metadataJson);
+  await withBoth('models/gender-ssrnet-imdb', async (ours, reference) => {
+    explainer.setImage(rgba, SIZE, SIZE);
+    const input = tf.tensor4d(ours.preprocess(rgb, SIZE, SIZE, 3, null), [1, SIZE, SIZE, 3]);
+    const output = reference.execute(input, SSRNET_OUTPUT).dataSync()[0];
+    assert.ok(output > 0.02 && output < 0.98, `output ${output}`);
+    const head = tf.tidy(() => ssrnetHead(reference.execute(input, STAGE_NODES)).dataSync()[0]);
+    assert.ok(Math.abs(head - output) <= 1e-5, `the oracle's head ${head}, the graph's ${output}`);
+
+    // Largest |ours - oracle| as a fraction of the oracle's largest |value|.
+    const compare = (method, layer, oracle) => {
+      const view = explainer.view({ methods: [method], class: 0, layer, pictures: false });
+      const values = view.explanations[0].raw.values;
+      assert.equal(values.length, oracle.length);
+      let worst = 0, scale = 0;
+      oracle.forEach((v, i) => { worst = Math.max(worst, Math.abs(values[i] - v)); scale = Math.max(scale, Math.abs(v)); });
+      assert.ok(scale > 0, 'the oracle map is all zeros: a weak test');
+      console.log(`gender-ssrnet-imdb ${method}${layer ? ` at ${layer.split('/').at(-2)}` : ''}: ` +
+        `max |ours - TensorFlow.js| = ${(worst / scale).toExponential(2)} of max |map|`);
+      assert.ok(worst / scale <= 1e-4, `${method} at ${layer}: ${worst / scale} of max |map|`);
+    };
+    for (const layer of ['activation_27/Relu', 'activation_31/Tanh'].map((name) => `StatefulPartitionedCall/functional_7/${name}`)) {
+      // The other stream still reads the input: feed both, differentiate through the layer's activation.
+      const activation = reference.execute(input, layer);
+      const gradient = tf.grad((a) => tf.sum(ssrnetHead(reference.execute({ input_4: input, [layer]: a }, STAGE_NODES))))(activation);
+      const [, h, w, c] = activation.shape;
+      const a = activation.dataSync(), g = gradient.dataSync();
+      const weights = new Float64Array(c);
+      for (let p = 0; p < h * w; ++p) for (let k = 0; k < c; ++k) weights[k] += g[p * c + k] / (h * w);
+      const map = new Float64Array(h * w);
+      for (let p = 0; p < h * w; ++p) for (let k = 0; k < c; ++k) map[p] += weights[k] * a[p * c + k];
+      compare('grad-cam', layer, map);
+      tf.dispose([activation, gradient]);
+    }
+    const gradient = tf.grad((x) => tf.sum(ssrnetHead(reference.execute(x, STAGE_NODES))))(input);
+    compare('saliency', null, Float64Array.from(tf.tidy(() => tf.max(tf.abs(gradient), -1)).dataSync()));
+    tf.dispose([input, gradient]);
+  });
+  explainer.delete();
+});
