@@ -356,8 +356,8 @@ TEST_CASE("graph model: an unfoldable BiasAdd, Add of a constant, Squeeze, Resha
 
 TEST_CASE("graph model: unsupported ops, layouts and attributes are Errors naming the op and the node") {
   GraphModelBuilder b = small_classifier();
-  b.node("sig", "Sigmoid", {"Identity"});
-  CHECK_THROWS_WITH_AS(b.load(), doctest::Contains("op 'Sigmoid' (node 'sig') is not supported; supported ops: Placeholder"),
+  b.node("erf", "Erf", {"Identity"});
+  CHECK_THROWS_WITH_AS(b.load(), doctest::Contains("op 'Erf' (node 'erf') is not supported; supported ops: Placeholder"),
                        Error);
 
   GraphModelBuilder nchw = small_classifier();
@@ -526,4 +526,269 @@ TEST_CASE("graph model: every output the signature names is imported and readabl
   const Tensor& boxes = graph.activation("boxes");
   CHECK(std::vector<float>(scores.values().begin(), scores.values().end()) == std::vector<float>{0, 2});
   CHECK(std::vector<float>(boxes.values().begin(), boxes.values().end()) == std::vector<float>{-1, 0, 2, 0});
+}
+
+namespace {
+
+std::vector<float> values_of(const Tensor& t) { return {t.values().begin(), t.values().end()}; }
+
+json float_attr(float value) { return {{"f", value}}; }
+json int_attr(int value) { return {{"i", std::to_string(value)}}; }
+
+// StridedSlice attributes as the TensorFlow.js converter writes them for x[:, i] on [N, C].
+json column_slice_attrs() {
+  return {{"T", {{"type", "DT_FLOAT"}}}, {"Index", {{"type", "DT_INT32"}}}, {"begin_mask", int_attr(1)},
+          {"end_mask", int_attr(1)}, {"ellipsis_mask", int_attr(0)}, {"new_axis_mask", int_attr(0)},
+          {"shrink_axis_mask", int_attr(2)}};
+}
+
+}  // namespace
+
+TEST_CASE("graph model: Tanh, Sigmoid, LeakyRelu and Elu become Pointwise nodes, by value") {
+  GraphModelBuilder b;
+  b.placeholder("x", {-1, 4});
+  b.node("tanh", "Tanh", {"x"});
+  b.node("sigmoid", "Sigmoid", {"tanh"});
+  b.node("leaky", "LeakyRelu", {"x"}, {{"alpha", float_attr(0.25f)}});
+  b.node("elu", "Elu", {"leaky"});
+  b.node("out", "AddV2", {"sigmoid", "elu"});
+  Graph graph = b.graph();
+  std::vector<std::string> kinds;
+  for (const NodeInfo& node : graph.nodes()) kinds.push_back(node.name + ":" + node.kind);
+  CHECK(kinds == std::vector<std::string>{"x:Input", "tanh:Tanh", "sigmoid:Sigmoid", "leaky:LeakyReLU", "elu:ELU", "out:Add"});
+
+  const std::vector<float> x{-2, -0.5f, 0.5f, 3};
+  graph.forward(Tensor(Shape{1, 4}, x));
+  const Tensor& out = graph.activation("out");
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double leaky = x[i] > 0 ? x[i] : 0.25 * x[i];
+    const double elu = leaky > 0 ? leaky : std::exp(leaky) - 1.0;  // TensorFlow's Elu: alpha 1
+    const double expected = 1.0 / (1.0 + std::exp(-std::tanh(double{x[i]}))) + elu;
+    CHECK(out[i] == doctest::Approx(expected).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("graph model: Mul, Sub and RealDiv of a constant are Affine nodes, of two values BroadcastBinary ones") {
+  GraphModelBuilder b;
+  b.placeholder("x", {-1, 1, 2, 3});
+  b.constant("per_channel", {3}, {2, -1, 0.5f});
+  b.constant("two", {}, {2});
+  b.constant("four", {}, {4});
+  b.node("scaled", "Mul", {"per_channel", "x"});  // the constant first, as Keras' converter often writes it
+  b.node("minus", "Sub", {"scaled", "two"});
+  b.node("from", "Sub", {"two", "minus"});
+  b.node("quarter", "RealDiv", {"from", "four"});
+  b.node("product", "Mul", {"x", "quarter"});
+  b.node("difference", "Sub", {"product", "x"});
+  b.node("ratio", "RealDiv", {"difference", "scaled"});
+  Graph graph = b.graph();
+  std::vector<std::string> kinds;
+  for (const NodeInfo& node : graph.nodes()) kinds.push_back(node.name + ":" + node.kind);
+  CHECK(kinds == std::vector<std::string>{"x:Input", "scaled:Affine", "minus:Affine", "from:Affine", "quarter:Affine",
+                                          "product:Multiply", "difference:Subtract", "ratio:Divide"});
+
+  const std::vector<float> x{1, 2, 3, -1, -2, -4};
+  const float per_channel[3] = {2, -1, 0.5f};
+  graph.forward(Tensor(Shape::nhwc(1, 1, 2, 3), x));
+  const Tensor& out = graph.activation("ratio");
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double scaled = per_channel[i % 3] * x[i];
+    const double quarter = (2.0 - (scaled - 2.0)) / 4.0;
+    const double expected = (x[i] * quarter - x[i]) / scaled;
+    CHECK(out[i] == doctest::Approx(expected).epsilon(1e-6));
+  }
+
+  GraphModelBuilder inverse;
+  inverse.placeholder("x", {-1, 3});
+  inverse.constant("one", {}, {1});
+  inverse.node("reciprocal", "RealDiv", {"one", "x"});
+  CHECK_THROWS_WITH_AS(inverse.graph(),
+                       doctest::Contains("RealDiv 'reciprocal' divides the constant 'one' by 'x'; supported: a computed "
+                                         "value divided by a constant or by another computed value"),
+                       Error);
+  GraphModelBuilder wide;
+  wide.placeholder("x", {-1, 3});
+  wide.constant("pair", {2}, {1, 2});
+  wide.node("m", "Mul", {"x", "pair"});
+  CHECK_THROWS_WITH_AS(wide.graph(),
+                       doctest::Contains("Mul 'm' combines the constant 'pair' [2] with 'x' [3]; supported: one float per "
+                                         "channel (3) or a single float"),
+                       Error);
+}
+
+TEST_CASE("graph model: SSR-Net's head: column slices to [N], arithmetic on them, ExpandDims back to [N, 1]") {
+  // out = expand(x[:, 0] * x[:, 2] + 1) / x[:, 1:2]: a column times a column, shifted, divided by a
+  // column kept as [N, 1].
+  GraphModelBuilder b;
+  b.placeholder("x", {-1, 3});
+  for (int column : {0, 2}) {
+    const std::string c = std::to_string(column);
+    b.int_constant("begin" + c, {0, column});
+    b.int_constant("end" + c, {0, column + 1});
+    b.int_constant("strides" + c, {1, 1});
+    b.node("col" + c, "StridedSlice", {"x", "begin" + c, "end" + c, "strides" + c}, column_slice_attrs());
+  }
+  b.int_constant("begin1", {0, 1});
+  b.int_constant("end1", {0, 2});
+  b.int_constant("strides1", {1, 1});
+  json keep_axis = column_slice_attrs();
+  keep_axis["shrink_axis_mask"] = int_attr(0);
+  b.node("col1", "StridedSlice", {"x", "begin1", "end1", "strides1"}, keep_axis);
+  b.constant("one", {}, {1});
+  b.int_constant("dim", {-1});
+  b.node("product", "Mul", {"col0", "col2"});
+  b.node("shifted", "AddV2", {"one", "product"});
+  b.node("expanded", "ExpandDims", {"shifted", "dim"}, {{"T", {{"type", "DT_FLOAT"}}}, {"Tdim", {{"type", "DT_INT32"}}}});
+  b.node("out", "RealDiv", {"expanded", "col1"});
+  Graph graph = b.graph();
+  std::vector<std::string> kinds;
+  for (const NodeInfo& node : graph.nodes()) kinds.push_back(node.name + ":" + node.kind + node.item_shape.str());
+  CHECK(kinds == std::vector<std::string>{"x:Input[3]", "col0:Slice[1]", "col2:Slice[1]", "product:Multiply[1]",
+                                          "shifted:Affine[1]", "expanded:Reshape[1]", "col1:Slice[1]", "out:Divide[1]"});
+
+  const Tensor& out = graph.forward(Tensor(Shape{2, 3}, std::vector<float>{1, 2, 3, -2, 4, 0.5f}));
+  CHECK(values_of(out) == std::vector<float>{(1 * 3 + 1) / 2.0f, (-2 * 0.5f + 1) / 4.0f});
+
+  // A rank-1 value may not meet a rank-2 one (TensorFlow would broadcast it across the batch), nor
+  // feed an op that is not element-wise.
+  GraphModelBuilder mixed = b;
+  mixed.node("bad", "Mul", {"col0", "col1"});
+  mixed.signature_output("bad");
+  CHECK_THROWS_WITH_AS(mixed.graph(),
+                       doctest::Contains("Mul 'bad' combines 'col0', a rank-1 value [N], with 'col1' [N, 1], which "
+                                         "broadcasts across the batch"),
+                       Error);
+  GraphModelBuilder soft = b;
+  soft.node("bad", "Softmax", {"col0"});
+  soft.signature_output("bad");
+  CHECK_THROWS_WITH_AS(soft.graph(),
+                       doctest::Contains("Softmax 'bad' reads 'col0', a rank-1 value [N]; camlens supports those only in "
+                                         "element-wise ops and ExpandDims"),
+                       Error);
+}
+
+TEST_CASE("graph model: StridedSlice with a stride, negative bounds and spatial axes whole; other slices are refused") {
+  // x [1, 1, 2, 6] -> x[:, :, :, -5:6:2]: channels 1, 3 and 5 of each pixel.
+  GraphModelBuilder b;
+  b.placeholder("x", {-1, 1, 2, 6});
+  b.int_constant("begin", {0, 0, 0, -5});
+  b.int_constant("end", {0, 0, 0, 6});
+  b.int_constant("strides", {1, 1, 1, 2});
+  json attrs = column_slice_attrs();
+  attrs["begin_mask"] = int_attr(0b0111);
+  attrs["end_mask"] = int_attr(0b0111);
+  attrs["shrink_axis_mask"] = int_attr(0);
+  b.node("odd", "StridedSlice", {"x", "begin", "end", "strides"}, attrs);
+  Graph graph = b.graph();
+  const Tensor& out = graph.forward(Tensor(Shape::nhwc(1, 1, 2, 6), std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  REQUIRE(out.shape() == Shape::nhwc(1, 1, 2, 3));
+  CHECK(values_of(out) == std::vector<float>{1, 3, 5, 7, 9, 11});
+
+  const auto refused = [&](int begin_mask, std::vector<int> begin, std::vector<int> strides, int shrink) {
+    GraphModelBuilder r;
+    r.placeholder("x", {-1, 1, 2, 6});
+    r.int_constant("begin", begin);
+    r.int_constant("end", {0, 0, 0, 6});
+    r.int_constant("strides", strides);
+    json a = column_slice_attrs();
+    a["begin_mask"] = int_attr(begin_mask);
+    a["end_mask"] = int_attr(0b0111);
+    a["shrink_axis_mask"] = int_attr(shrink);
+    r.node("s", "StridedSlice", {"x", "begin", "end", "strides"}, a);
+    return r;
+  };
+  CHECK_THROWS_WITH_AS(refused(0b0011, {0, 0, 1, 0}, {1, 1, 1, 1}, 0).graph(),
+                       doctest::Contains("StridedSlice 's' slices 'x' [N, 1, 2, 6] with begin [0, 0, 1, 0], end [0, 0, 0, "
+                                         "6], strides [1, 1, 1, 1]: axis 2 is not whole; supported: a slice of the last axis"),
+                       Error);
+  CHECK_THROWS_WITH_AS(refused(0b0111, {0, 0, 0, 5}, {1, 1, 1, -1}, 0).graph(),
+                       doctest::Contains("the stride of the last axis is not positive"), Error);
+  CHECK_THROWS_WITH_AS(refused(0b0111, {0, 0, 0, 1}, {1, 1, 1, 1}, 0b1000).graph(),
+                       doctest::Contains("only [N, C] may lose its last axis"), Error);
+  CHECK_THROWS_WITH_AS(refused(0b0110, {0, 0, 0, 1}, {1, 1, 1, 1}, 0).graph(),
+                       doctest::Contains("the batch axis is not whole"), Error);
+}
+
+TEST_CASE("graph model: ConcatV2 joins channels; ExpandDims adds an axis of 1 after the batch") {
+  GraphModelBuilder b;
+  b.placeholder("x", {-1, 2});
+  b.int_constant("axis", {-1});
+  b.int_constant("dim", {1});
+  b.node("doubled", "AddV2", {"x", "x"});
+  b.node("joined", "ConcatV2", {"x", "doubled", "axis"}, {{"N", int_attr(2)}});
+  b.node("expanded", "ExpandDims", {"joined", "dim"});
+  Graph graph = b.graph();
+  CHECK(graph.nodes()[2].kind == "Concatenate");
+  const Tensor& out = graph.forward(Tensor(Shape{1, 2}, std::vector<float>{1, -3}));
+  CHECK(out.shape() == Shape{1, 1, 4});
+  CHECK(values_of(out) == std::vector<float>{1, -3, 2, -6});
+
+  GraphModelBuilder across;
+  across.placeholder("x", {-1, 2, 2, 1});
+  across.int_constant("axis", {1});
+  across.node("joined", "ConcatV2", {"x", "x", "axis"});
+  CHECK_THROWS_WITH_AS(across.graph(),
+                       doctest::Contains("ConcatV2 'joined' concatenates along axis 1 of rank-4 values; supported: the "
+                                         "last axis (3 or -1)"),
+                       Error);
+  GraphModelBuilder before_batch;
+  before_batch.placeholder("x", {-1, 2});
+  before_batch.int_constant("dim", {0});
+  before_batch.node("e", "ExpandDims", {"x", "dim"});
+  CHECK_THROWS_WITH_AS(before_batch.graph(),
+                       doctest::Contains("ExpandDims 'e' inserts axis 0 into 'x' of rank 2; supported: an axis after the "
+                                         "batch axis"),
+                       Error);
+}
+
+TEST_CASE("gender-ssrnet-imdb: its head computes SSR-Net's stage-wise sum from the stages' own outputs") {
+  // SSR-Net (Yang et al. 2018) with 3 stages of 3 bins, lambda_local = lambda_d = 1 and range V = 1:
+  // out = sum over stages k of sum_i (i + local_k[i]) pred_k[i] / prod_{j <= k} 3 (1 + delta_j).
+  Model model = load_model_file("models/gender-ssrnet-imdb/model.json");
+  const std::string prefix = "StatefulPartitionedCall/functional_7/";
+  CHECK(model.input() == "input_4");
+  CHECK(model.logits == prefix + "pred/add_25");
+  CHECK(model.probabilities.empty());
+  CHECK(model.graph.nodes().front().item_shape == Shape{64, 64, 3});
+  CHECK(model.graph.nodes().back().item_shape == Shape{1});
+  CHECK(model.metadata.explain_layer == prefix + "activation_27/Relu");
+
+  std::vector<std::string> keep;
+  for (const char* stage : {"1", "2", "3"}) {
+    keep.push_back(prefix + "pred_stage" + stage + "/Relu");
+    keep.push_back(prefix + "local_delta_stage" + stage + "/Tanh");
+    keep.push_back(prefix + "delta_s" + stage + "/Tanh");
+  }
+  Tensor input(Shape::nhwc(2, 64, 64, 3));
+  for (size_t i = 0; i < input.size(); ++i) input[i] = i < input.size() / 2 ? 127.5f + 120 * std::sin(0.003f * i) : 40.0f;
+  ForwardOptions options;
+  options.keep = keep;
+  const Tensor& out = model.graph.forward(input, options);
+  REQUIRE(out.shape() == Shape{2, 1});
+  for (int n = 0; n < 2; ++n) {
+    double expected = 0, divisor = 1;
+    for (int stage = 0; stage < 3; ++stage) {
+      const Tensor& pred = model.graph.activation(keep[stage * 3]);
+      const Tensor& local = model.graph.activation(keep[stage * 3 + 1]);
+      const Tensor& delta = model.graph.activation(keep[stage * 3 + 2]);
+      REQUIRE(pred.shape() == Shape{2, 3});
+      REQUIRE(delta.shape() == Shape{2, 1});
+      divisor *= 3 * (1 + double{delta[n]});
+      double sum = 0;
+      for (int i = 0; i < 3; ++i) sum += (i + double{local[n * 3 + i]}) * pred[n * 3 + i];
+      expected += sum / divisor;
+    }
+    CHECK(out[n] == doctest::Approx(expected).epsilon(1e-5));
+  }
+  CHECK(out[0] != out[1]);
+}
+
+TEST_CASE("gender model: loads from models/gender with female and male and its last feature block to explain") {
+  Model model = load_model_file("models/gender/model.json");
+  const std::string prefix = "StatefulPartitionedCall/model_1/";
+  CHECK(model.logits == prefix + "global_average_pooling2d_1/Mean");
+  CHECK(model.metadata.labels == std::vector<std::string>{"female", "male"});
+  CHECK(model.metadata.color == InputColor::gray);
+  CHECK(model.metadata.crop.mode == CropMode::face);
+  CHECK(model.metadata.explain_layer == prefix + "add_4/add");
 }

@@ -17,6 +17,9 @@ const PointwiseParams kSigmoid{PointwiseFunction::sigmoid};
 const PointwiseParams kHardSigmoid{PointwiseFunction::hard_sigmoid, 1.0f / 6.0f, 0.5f};  // PyTorch's Hardsigmoid
 const PointwiseParams kHardSwish{PointwiseFunction::hard_swish};
 const PointwiseParams kLeakyRelu{PointwiseFunction::leaky_relu, 0.01f};
+const PointwiseParams kTanh{PointwiseFunction::tanh};
+const PointwiseParams kElu{PointwiseFunction::elu, 1.5f};
+const PointwiseParams kAll[] = {kSigmoid, kHardSigmoid, kHardSwish, kLeakyRelu, kTanh, kElu};
 
 // The plain formulas, in double, as the specification.
 double reference(const PointwiseParams& p, double x) {
@@ -25,6 +28,8 @@ double reference(const PointwiseParams& p, double x) {
     case PointwiseFunction::hard_sigmoid: return std::clamp(p.alpha * x + p.beta, 0.0, 1.0);
     case PointwiseFunction::hard_swish: return x * std::clamp(x + 3.0, 0.0, 6.0) / 6.0;
     case PointwiseFunction::leaky_relu: return x > 0 ? x : p.alpha * x;
+    case PointwiseFunction::tanh: return (std::exp(x) - std::exp(-x)) / (std::exp(x) + std::exp(-x));
+    case PointwiseFunction::elu: return x > 0 ? x : p.alpha * (std::exp(x) - 1.0);
   }
   return 0.0;
 }
@@ -34,7 +39,7 @@ double reference(const PointwiseParams& p, double x) {
 TEST_CASE("Pointwise activations forward match their formulas") {
   Rng rng(31);
   Tensor x = rng.tensor(Shape::nhwc(2, 3, 4, 5), -8.0f, 8.0f);
-  for (const PointwiseParams& p : {kSigmoid, kHardSigmoid, kHardSwish, kLeakyRelu}) {
+  for (const PointwiseParams& p : kAll) {
     Pointwise layer("f", p);
     Tensor y = run_forward(layer, {&x});
     for (size_t i = 0; i < x.size(); ++i) CHECK(y[i] == doctest::Approx(reference(p, x[i])).epsilon(1e-6));
@@ -51,7 +56,11 @@ TEST_CASE("Pointwise activations: hand-worked values and kinds") {
   CHECK(values(kHardSwish) == std::vector<float>{0, -0.375f, 0, 4});
   CHECK(values(kHardSigmoid) == std::vector<float>{0, 0.25f, 0.5f, 1});
   CHECK(values(kLeakyRelu) == std::vector<float>{-0.04f, -0.015f, 0, 4});
+  CHECK(values(kTanh)[2] == 0.0f);
+  CHECK(values(kElu)[3] == 4.0f);
   CHECK(std::string(Pointwise("f", kHardSwish).kind()) == "HardSwish");
+  CHECK(std::string(Pointwise("f", kTanh).kind()) == "Tanh");
+  CHECK(std::string(Pointwise("f", kElu).kind()) == "ELU");
 }
 
 TEST_CASE("Pointwise activations backward match finite differences away from the kinks") {
@@ -64,7 +73,7 @@ TEST_CASE("Pointwise activations backward match finite differences away from the
         if (std::fabs(v - kink) < 0.1f) v += 0.3f;
       }
     }
-    for (const PointwiseParams& p : {kSigmoid, kHardSigmoid, kHardSwish, kLeakyRelu}) {
+    for (const PointwiseParams& p : kAll) {
       Pointwise layer("f", p);
       check_input_gradient(layer, {&x}, 0);
     }
@@ -82,4 +91,15 @@ TEST_CASE("Pointwise backward accumulates into the input gradient") {
   layer.backward(d_in, g, in, y, {});
   CHECK(d[0] == 11.0f);
   CHECK(d[1] == doctest::Approx(20.01f));
+}
+
+TEST_CASE("Tanh and ELU backward match finite differences where they curve most") {
+  // Tanh bends most near 0 and ELU just left of its kink: the range where a wrong slope shows.
+  Rng rng(33);
+  Tensor x = rng.tensor(Shape{3, 8}, -2.0f, -0.1f);
+  for (size_t i = 0; i < x.size(); i += 2) x[i] = -x[i];
+  for (const PointwiseParams& p : {kTanh, kElu}) {
+    Pointwise layer("f", p);
+    check_input_gradient(layer, {&x}, 0, Tolerance{1e-3f, 5e-4, 1e-3});
+  }
 }

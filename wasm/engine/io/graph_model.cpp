@@ -12,11 +12,15 @@
 #include "layers/add.h"
 #include "layers/affine.h"
 #include "layers/avg_pool.h"
+#include "layers/broadcast_binary.h"
+#include "layers/channel_slice.h"
+#include "layers/concatenate.h"
 #include "layers/conv2d.h"
 #include "layers/dense.h"
 #include "layers/depthwise_conv2d.h"
 #include "layers/global_average_pool.h"
 #include "layers/max_pool.h"
+#include "layers/pointwise.h"
 #include "layers/relu.h"
 #include "layers/reshape.h"
 #include "layers/softmax.h"
@@ -31,7 +35,16 @@ namespace {
 
 constexpr const char* kSupportedOps =
     "Placeholder, Const, Identity, Conv2D, _FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2dNative, "
-    "MatMul, _FusedMatMul, BiasAdd, MaxPool, AvgPool, Add, AddV2, Relu, Relu6, Mean, Reshape, Squeeze, Softmax, Pad";
+    "MatMul, _FusedMatMul, BiasAdd, MaxPool, AvgPool, Add, AddV2, Sub, Mul, RealDiv, Relu, Relu6, Tanh, Sigmoid, "
+    "LeakyRelu, Elu, Mean, Reshape, Squeeze, ExpandDims, StridedSlice, ConcatV2, Softmax, Pad";
+
+// Ops that compute value by value, so a rank-1 value [N] (held as [N, 1]) may flow through them;
+// ExpandDims turns one into [N, 1] itself.
+bool is_elementwise(const std::string& op) {
+  static const std::set<std::string> ops{"Add", "AddV2", "Sub", "Mul", "RealDiv", "Relu", "Relu6",
+                                         "Tanh", "Sigmoid", "LeakyRelu", "Elu"};
+  return ops.count(op) != 0;
+}
 
 std::string base64_decode(const std::string& text, const std::string& where) {
   auto value_of = [&](char c) -> int {
@@ -101,6 +114,17 @@ class Attrs {
     const json* list = jf::find(jf::require(*value, "list", where(key)), "i");
     if (list == nullptr) return {};
     return jf::as_int_list(*list, where(key) + ".list.i");
+  }
+  int int_or(const std::string& key, int fallback) const {
+    const json* value = find(key);
+    if (value == nullptr) return fallback;
+    return jf::as_int(jf::require(*value, "i", where(key)), where(key) + ".i");
+  }
+  float float_or(const std::string& key, float fallback) const {
+    const json* value = find(key);
+    if (value == nullptr) return fallback;
+    const json* f = jf::find(*value, "f");
+    return f == nullptr ? 0.0f : static_cast<float>(jf::as_number(*f, where(key) + ".f"));  // proto3 omits a zero
   }
   bool bool_or(const std::string& key, bool fallback) const {
     const json* value = find(key);
@@ -361,6 +385,7 @@ class GraphImporter {
   void add_node(const TfNode& n) {
     check_dtype(n);
     const std::string& op = n.op;
+    const bool reads_vector = check_vector_readers(n);
     if (op == "Conv2D" || op == "DepthwiseConv2dNative" || op == "_FusedConv2D" || op == "FusedDepthwiseConv2dNative") {
       add_convolution(n, n, {});
     } else if (op == "MatMul" || op == "_FusedMatMul") {
@@ -371,15 +396,25 @@ class GraphImporter {
       add_pool(n);
     } else if (op == "Add" || op == "AddV2") {
       add_sum(n);
+    } else if (op == "Sub" || op == "Mul" || op == "RealDiv") {
+      add_binary(n);
     } else if (op == "Relu" || op == "Relu6") {
       expect_inputs(n, 1);
       add(std::make_unique<Relu>(n.name, op == "Relu" ? Relu::kNoCap : 6.0f), {data_input(n, 0)});
+    } else if (op == "Tanh" || op == "Sigmoid" || op == "LeakyRelu" || op == "Elu") {
+      add_pointwise(n);
     } else if (op == "Mean") {
       add_mean(n);
     } else if (op == "Reshape") {
       add_reshape(n);
     } else if (op == "Squeeze") {
       add_squeeze(n);
+    } else if (op == "ExpandDims") {
+      add_expand_dims(n);
+    } else if (op == "StridedSlice") {
+      add_strided_slice(n);
+    } else if (op == "ConcatV2") {
+      add_concat(n);
     } else if (op == "Softmax") {
       expect_inputs(n, 1);
       add(std::make_unique<Softmax>(n.name), {data_input(n, 0)});
@@ -388,6 +423,29 @@ class GraphImporter {
     } else {
       fail("graph model: op '", op, "' (node '", n.name, "') is not supported; supported ops: ", kSupportedOps);
     }
+    if (reads_vector && is_elementwise(op)) vectors_.insert(n.name);
+  }
+
+  // Whether `n` reads a rank-1 value; fails when `n` is no op that can, or mixes one with a value
+  // of higher rank (TensorFlow would broadcast [N] against the last axis, across the batch).
+  bool check_vector_readers(const TfNode& n) const {
+    std::string vector, other;
+    for (const std::string& input : n.inputs) {
+      const TfNode& source = resolve(input, n);
+      if (source.op == "Const") continue;
+      (vectors_.count(source.name) != 0 ? vector : other) = source.name;
+    }
+    if (vector.empty()) return false;
+    if (!is_elementwise(n.op) && n.op != "ExpandDims") {
+      fail("graph model: ", n.who(), " reads '", vector, "', a rank-1 value [N]; camlens supports those only in "
+           "element-wise ops and ExpandDims (give it a channel axis with ExpandDims first)");
+    }
+    if (!other.empty()) {
+      fail("graph model: ", n.who(), " combines '", vector, "', a rank-1 value [N], with '", other, "' [N, ",
+           shape_of(other).str().substr(1), ", which broadcasts across the batch; supported: rank-1 values with "
+           "rank-1 values or constants");
+    }
+    return true;
   }
 
   void check_dtype(const TfNode& n) const {
@@ -554,19 +612,74 @@ class GraphImporter {
 
   // x + constant (input `constant_index` of `n`): an Affine node adding one value or one per channel.
   void add_affine_offset(const TfNode& n, size_t constant_index) {
-    const Weight& offset = constant(n, constant_index);
     const std::string input = data_input(n, 1 - constant_index);
+    add(std::make_unique<Affine>(n.name, std::vector<float>{1.0f}, broadcast_constant(n, constant_index, input)),
+        {input});
+  }
+
+  // The values of constant input `i` of `n`, which combines them with `input`: one float, or one per
+  // channel of `input` (a rank-1 value has one channel).
+  std::vector<float> broadcast_constant(const TfNode& n, size_t i, const std::string& input) const {
+    const Weight& value = constant(n, i);
     const int channels = shape_of(input).c();
     const bool broadcastable =
-        offset.dtype == WeightDType::float32 &&
-        std::all_of(offset.shape.begin(), offset.shape.empty() ? offset.shape.end() : offset.shape.end() - 1,
+        value.dtype == WeightDType::float32 &&
+        std::all_of(value.shape.begin(), value.shape.empty() ? value.shape.end() : value.shape.end() - 1,
                     [](int d) { return d == 1; }) &&
-        (offset.floats.size() == 1 || offset.floats.size() == static_cast<size_t>(channels));
+        (value.floats.size() == 1 || value.floats.size() == static_cast<size_t>(channels));
     if (!broadcastable) {
-      fail("graph model: ", n.who(), " adds the constant '", offset.name, "' ", offset.shape_str(), " to '", input,
+      fail("graph model: ", n.who(), " combines the constant '", value.name, "' ", value.shape_str(), " with '", input,
            "' ", shape_of(input).str(), "; supported: one float per channel (", channels, ") or a single float");
     }
-    add(std::make_unique<Affine>(n.name, std::vector<float>{1.0f}, offset.floats), {input});
+    return value.floats;
+  }
+
+  // Sub, Mul or RealDiv: of two computed values a BroadcastBinary node, with a constant an Affine one.
+  void add_binary(const TfNode& n) {
+    expect_inputs(n, 2);
+    const bool first_constant = resolve(n.inputs[0], n).op == "Const";
+    const bool second_constant = resolve(n.inputs[1], n).op == "Const";
+    if (!first_constant && !second_constant) {
+      const BinaryOp op = n.op == "Sub" ? BinaryOp::subtract : n.op == "Mul" ? BinaryOp::multiply : BinaryOp::divide;
+      add(std::make_unique<BroadcastBinary>(n.name, op), {data_input(n, 0), data_input(n, 1)});
+      return;
+    }
+    if (first_constant && second_constant) data_input(n, 0);  // fails: a node computed from constants only
+    const size_t constant_index = first_constant ? 0 : 1;
+    const std::string input = data_input(n, 1 - constant_index);
+    std::vector<float> values = broadcast_constant(n, constant_index, input);
+    std::vector<float> scale{1.0f}, offset{0.0f};
+    if (n.op == "Mul") {
+      scale = std::move(values);
+    } else if (n.op == "Sub" && constant_index == 1) {  // x - c
+      for (float& v : values) v = -v;
+      offset = std::move(values);
+    } else if (n.op == "Sub") {  // c - x
+      scale = {-1.0f};
+      offset = std::move(values);
+    } else if (constant_index == 1) {  // x / c
+      for (float& v : values) v = 1.0f / v;
+      scale = std::move(values);
+    } else {
+      fail("graph model: ", n.who(), " divides the constant '", resolve(n.inputs[0], n).name, "' by '", input,
+           "'; supported: a computed value divided by a constant or by another computed value");
+    }
+    add(std::make_unique<Affine>(n.name, std::move(scale), std::move(offset)), {input});
+  }
+
+  void add_pointwise(const TfNode& n) {
+    expect_inputs(n, 1);
+    PointwiseParams params;
+    if (n.op == "Tanh") {
+      params.function = PointwiseFunction::tanh;
+    } else if (n.op == "Sigmoid") {
+      params.function = PointwiseFunction::sigmoid;
+    } else if (n.op == "LeakyRelu") {
+      params = {PointwiseFunction::leaky_relu, Attrs(n).float_or("alpha", 0.2f)};  // TensorFlow's default slope
+    } else {
+      params = {PointwiseFunction::elu, 1.0f};  // TensorFlow's Elu has no alpha
+    }
+    add(std::make_unique<Pointwise>(n.name, params), {data_input(n, 0)});
   }
 
   void add_pool(const TfNode& n) {
@@ -651,6 +764,114 @@ class GraphImporter {
     add(std::make_unique<Reshape>(n.name, kept), {input});
   }
 
+  // TensorFlow's rank of a node's value, with the batch axis.
+  int tf_rank(const std::string& node_name) const {
+    return vectors_.count(node_name) != 0 ? 1 : shape_of(node_name).rank() + 1;
+  }
+
+  // A scalar (or one-value) int32 constant: an axis, a dimension.
+  int int_scalar(const TfNode& n, size_t i, const std::string& what) const {
+    const Weight& value = constant(n, i);
+    if (value.dtype != WeightDType::int32 || value.ints.size() != 1) {
+      fail("graph model: ", n.who(), " needs one int32 as its ", what, " (input ", i, "), got '", value.name, "' ",
+           value.shape_str());
+    }
+    return value.ints[0];
+  }
+
+  // ExpandDims inserts an axis of size 1 after the batch axis: a Reshape node (on a rank-1 value
+  // [N], held as [N, 1] already, a copy).
+  void add_expand_dims(const TfNode& n) {
+    expect_inputs(n, 2);
+    const std::string input = data_input(n, 0);
+    const int rank = tf_rank(input);
+    int axis = int_scalar(n, 1, "axis");
+    if (axis < 0) axis += rank + 1;
+    if (axis < 1 || axis > rank || rank + 1 > Shape::kMaxRank) {
+      fail("graph model: ", n.who(), " inserts axis ", int_scalar(n, 1, "axis"), " into '", input, "' of rank ", rank,
+           "; supported: an axis after the batch axis, giving at most rank ", Shape::kMaxRank);
+    }
+    std::vector<int> dims;
+    if (rank > 1) {
+      const Shape& item = shape_of(input);
+      for (int d = 0; d < item.rank(); ++d) dims.push_back(item[d]);
+    }
+    dims.insert(dims.begin() + (axis - 1), 1);
+    add(std::make_unique<Reshape>(n.name, dims), {input});
+  }
+
+  // StridedSlice keeping every axis but the last whole: a ChannelSlice node. Shrinking the last
+  // axis of [N, C] gives a rank-1 value [N].
+  void add_strided_slice(const TfNode& n) {
+    expect_inputs(n, 4);
+    const std::string input = data_input(n, 0);
+    const int rank = tf_rank(input);
+    const Attrs attrs(n);
+    const int begin_mask = attrs.int_or("begin_mask", 0), end_mask = attrs.int_or("end_mask", 0);
+    const int shrink_mask = attrs.int_or("shrink_axis_mask", 0);
+    std::vector<std::vector<int>> bounds;  // begin, end, strides
+    for (size_t i = 1; i <= 3; ++i) {
+      const Weight& value = constant(n, i);
+      if (value.dtype != WeightDType::int32 || value.ints.size() != static_cast<size_t>(rank)) {
+        fail("graph model: ", n.who(), " slices '", input, "' of rank ", rank, " with '", value.name, "' ",
+             value.shape_str(), "; it needs ", rank, " int32 values (one per axis)");
+      }
+      bounds.emplace_back(value.ints.begin(), value.ints.end());
+    }
+    const std::vector<int>& begin = bounds[0];
+    const std::vector<int>& end = bounds[1];
+    const std::vector<int>& strides = bounds[2];
+    const int last = rank - 1;
+    const auto unsupported = [&](const std::string& why) {
+      fail("graph model: ", n.who(), " slices '", input, "' [N", rank > 1 ? ", " + shape_of(input).str().substr(1) : "]",
+           " with begin ", list_str(begin), ", end ", list_str(end), ", strides ", list_str(strides), ": ", why,
+           "; supported: a slice of the last axis with a positive stride, every other axis whole");
+    };
+    if (attrs.int_or("ellipsis_mask", 0) != 0 || attrs.int_or("new_axis_mask", 0) != 0) {
+      unsupported("ellipsis_mask and new_axis_mask must be 0");
+    }
+    if (rank < 2) unsupported("a rank-1 value has only its batch axis");
+    const auto bit = [](int mask, int axis) { return (mask >> axis) & 1; };
+    if (!bit(begin_mask, 0) || !bit(end_mask, 0) || strides[0] != 1 || bit(shrink_mask, 0)) {
+      unsupported("the batch axis is not whole");
+    }
+    for (int axis = 1; axis < last; ++axis) {
+      const int size = shape_of(input)[axis - 1];
+      const bool whole = (bit(begin_mask, axis) || begin[axis] == 0) && (bit(end_mask, axis) || end[axis] >= size) &&
+                         strides[axis] == 1 && !bit(shrink_mask, axis);
+      if (!whole) unsupported("axis " + std::to_string(axis) + " is not whole");
+    }
+    const int channels = shape_of(input).c();
+    const int stride = strides[last];
+    if (stride <= 0) unsupported("the stride of the last axis is not positive");
+    const auto clamp_index = [&](int index) { return std::clamp(index < 0 ? index + channels : index, 0, channels); };
+    const bool shrink = bit(shrink_mask, last);
+    if (shrink && rank != 2) unsupported("only [N, C] may lose its last axis");
+    // A shrunk axis takes begin itself, whatever begin_mask says (as TensorFlow does).
+    const int taken = shrink && begin[last] < 0 ? begin[last] + channels : begin[last];
+    if (shrink && (taken < 0 || taken >= channels)) unsupported("the index taken lies outside the last axis");
+    const int first = shrink ? taken : bit(begin_mask, last) ? 0 : clamp_index(begin[last]);
+    const int stop = shrink ? first + 1 : bit(end_mask, last) ? channels : clamp_index(end[last]);
+    const int count = stop > first ? (stop - first + stride - 1) / stride : 0;
+    if (count == 0) unsupported("the slice is empty");
+    add(std::make_unique<ChannelSlice>(n.name, SliceParams{first, count, stride}), {input});
+    if (shrink) vectors_.insert(n.name);
+  }
+
+  // ConcatV2 along the last axis: a Concatenate node.
+  void add_concat(const TfNode& n) {
+    if (n.inputs.size() < 2) fail("graph model: ", n.who(), " needs at least one value and an axis");
+    std::vector<std::string> inputs;
+    for (size_t i = 0; i + 1 < n.inputs.size(); ++i) inputs.push_back(data_input(n, i));
+    const int rank = tf_rank(inputs[0]);
+    const int axis = int_scalar(n, n.inputs.size() - 1, "axis");
+    if (axis != rank - 1 && axis != -1) {
+      fail("graph model: ", n.who(), " concatenates along axis ", axis, " of rank-", rank,
+           " values; supported: the last axis (", rank - 1, " or -1)");
+    }
+    add(std::make_unique<Concatenate>(n.name), inputs);
+  }
+
   // Pad with zeros around H and W and/or after the channels of an NHWC tensor: a ZeroPad2D node.
   void add_pad(const TfNode& n) {
     expect_inputs(n, 2);
@@ -673,6 +894,7 @@ class GraphImporter {
   std::unordered_map<std::string, std::string> folded_into_;     // producer -> the BiasAdd reading it
   std::unordered_map<std::string, const TfNode*> bias_source_;   // BiasAdd -> the producer it absorbs
   std::unordered_map<std::string, Shape> shapes_;                // per-item shape of every graph node
+  std::set<std::string> vectors_;  // nodes whose TensorFlow value is rank 1, [N], held as [N, 1]
   Graph graph_;
 };
 

@@ -8,8 +8,12 @@
 //   BiasAdd+Relu or BiasAdd+Relu6), MatMul, _FusedMatMul, BiasAdd (folded into the Conv2D,
 //   DepthwiseConv2dNative or MatMul before it when it is that node's only reader; else an Affine
 //   node), MaxPool, AvgPool, Add/AddV2 (two tensors, or a tensor and a per-channel constant),
-//   Relu, Relu6, Mean over H and W (global average pooling), Reshape and Squeeze (batch axis
-//   kept), Softmax, Pad (zeros around H and W and around the channels: a ZeroPad2D node), Identity.
+//   Sub, Mul, RealDiv (two tensors: a BroadcastBinary node; a tensor and a per-channel constant:
+//   an Affine node), Relu, Relu6, Tanh, Sigmoid, LeakyRelu, Elu, Mean over H and W (global average
+//   pooling), Reshape, Squeeze and ExpandDims (batch axis kept), StridedSlice of the last axis
+//   (a ChannelSlice node; shrinking [N, C] to [N] gives a rank-1 value, held as [N, 1], which only
+//   element-wise ops and ExpandDims may read), ConcatV2 along the last axis, Softmax, Pad (zeros
+//   around H and W and around the channels: a ZeroPad2D node), Identity.
 //   Anything else is an Error naming the op and the node.
 //
 // Outputs: those model.json's signature names (several: each is a node nobody reads; the one whose

@@ -38,6 +38,15 @@ void pointwise_forward(Tensor& out, const Tensor& in, const PointwiseParams& p) 
       return over_ranges(in.size(), [=](size_t b, size_t e) {
         for (size_t i = b; i < e; ++i) y[i] = x[i] > 0.0f ? x[i] : alpha * x[i];
       });
+    case PointwiseFunction::tanh:
+      return over_ranges(in.size(), [=](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) y[i] = std::tanh(x[i]);
+      });
+    case PointwiseFunction::elu:
+      // expm1 keeps the small negative values accurate, as TensorFlow's Elu does.
+      return over_ranges(in.size(), [=](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) y[i] = x[i] > 0.0f ? x[i] : alpha * std::expm1(x[i]);
+      });
   }
 }
 
@@ -71,6 +80,15 @@ void pointwise_backward(Tensor& d_in, const Tensor& d_out, const Tensor& in, con
       return over_ranges(in.size(), [=](size_t b, size_t e) {
         for (size_t i = b; i < e; ++i) dx[i] += x[i] > 0.0f ? g[i] : alpha * g[i];
       });
+    case PointwiseFunction::tanh:
+      return over_ranges(in.size(), [=](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) dx[i] += g[i] * (1.0f - y[i] * y[i]);
+      });
+    case PointwiseFunction::elu:
+      // alpha * exp(x) on the negative side, which is y + alpha.
+      return over_ranges(in.size(), [=](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) dx[i] += x[i] > 0.0f ? g[i] : g[i] * (y[i] + alpha);
+      });
   }
 }
 
@@ -80,6 +98,8 @@ const char* Pointwise::kind() const {
     case PointwiseFunction::hard_sigmoid: return "HardSigmoid";
     case PointwiseFunction::hard_swish: return "HardSwish";
     case PointwiseFunction::leaky_relu: return "LeakyReLU";
+    case PointwiseFunction::tanh: return "Tanh";
+    case PointwiseFunction::elu: return "ELU";
   }
   return "Pointwise";
 }

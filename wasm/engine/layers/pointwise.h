@@ -1,6 +1,7 @@
 #pragma once
 // Smooth and piecewise-linear activations applied value by value (what ONNX models exported from
-// PyTorch use besides ReLU): Sigmoid, HardSigmoid, HardSwish and LeakyReLU.
+// PyTorch use besides ReLU): Sigmoid, HardSigmoid, HardSwish and LeakyReLU; and Tanh and ELU, which
+// TensorFlow.js graph models use.
 #include "layers/layer.h"
 
 namespace camlens {
@@ -10,16 +11,18 @@ enum class PointwiseFunction {
   hard_sigmoid,  // clamp(alpha * x + beta, 0, 1)
   hard_swish,    // x * clamp(x / 6 + 1/2, 0, 1)
   leaky_relu,    // x > 0 ? x : alpha * x
+  tanh,          // tanh(x)
+  elu,           // x > 0 ? x : alpha * (exp(x) - 1)
 };
 
 struct PointwiseParams {
   PointwiseFunction function = PointwiseFunction::sigmoid;
-  float alpha = 0.0f;  // hard_sigmoid's slope, leaky_relu's negative slope
+  float alpha = 0.0f;  // hard_sigmoid's slope, leaky_relu's negative slope, elu's negative saturation
   float beta = 0.0f;   // hard_sigmoid's offset
 };
 
 void pointwise_forward(Tensor& out, const Tensor& in, const PointwiseParams& p);
-// The derivative is taken at the input `in`; sigmoid's comes from its output `out`.
+// The derivative is taken at the input `in`; sigmoid's and tanh's come from the output `out`.
 void pointwise_backward(Tensor& d_in, const Tensor& d_out, const Tensor& in, const Tensor& out, const PointwiseParams& p);
 
 class Pointwise : public Layer {
