@@ -140,6 +140,23 @@ test('the astronaut, uncropped: one face box around her head, the crop on it, an
   }
 });
 
+test('the gender model, a face model too, starts on the same face and names female or male', async () => {
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
+  try {
+    const emotionCrop = (await faceState(page)).crop;
+    await page.selectOption('#model-select', 'gender');
+    await idle(page);
+    assert.deepEqual(errorsIn(log), []);
+    const state = await faceState(page);
+    assert.equal(state.view.crop_source, 'face');
+    assert.deepEqual(state.crop, emotionCrop, 'both face models see the face BlazeFace found');
+    const classes = await topClasses(page);
+    assert.deepEqual([...classes].sort(), ['female', 'male']);
+  } finally {
+    await context.close();
+  }
+});
+
 test('two faces: two numbered boxes; a click on the second, or its button, explains it', async () => {
   const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
