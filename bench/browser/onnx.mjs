@@ -32,7 +32,7 @@ function fail(message) {
   process.exit(2);
 }
 const outPath = option('--out', null);
-const rounds = Number(option('--rounds', 20));
+const rounds = Number(option('--rounds', 40));
 const gapMs = Number(option('--gap-ms', 100));
 const threadCounts = option('--threads', '1,2').split(',').map(Number);
 const models = option('--models', 'resnet18,mobilenet_v2').split(',');
