@@ -18,6 +18,7 @@ import { AuditView } from './audit.js';
 import { SanityView } from './sanity.js';
 import { CompareView } from './compare.js';
 import { DEFAULT_TIMELINE } from './timeline.js';
+import { Webcam } from './webcam.js';
 
 const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
 const STRIP_METHOD = 'grad-cam';
@@ -118,6 +119,20 @@ const faceBoxes = new FaceBoxes({
     cropBox.setBox(crop);
     setCrop(cropBox.box);
   },
+});
+
+// The Webcam source: live frames on the model loaded; Pause makes the last one the photo.
+const webcam = new Webcam({
+  ui: {
+    panel: byId('webcam'), video: byId('webcam-video'), overlay: byId('webcam-overlay'), status: byId('webcam-status'),
+    rate: byId('webcam-rate'), top: byId('webcam-top'), startButton: byId('webcam-button'), pauseButton: byId('webcam-pause'),
+    stopButton: byId('webcam-stop'), card: byId('viewer').closest('.card'), imageName: ui.imageName,
+  },
+  engine: () => engine,
+  look: () => ({ colormap: state.colormap, alpha: state.alpha, smooth: state.smooth, layer: state.layer }),
+  canStart: engineReady,
+  onPause: (image) => track(useImage(image, { source: 'user' })),
+  showError,
 });
 
 // ---- busy tracking: tests and the status wait for every started task to settle ----
@@ -345,6 +360,7 @@ function showImage(image, { source, sample = null, crop, defaultCrop = crop }) {
 // Shows `image` and its view in one request, from the model's default box (a face model's: the
 // best face the worker found). classIndex: the class to explain (null: the top one).
 async function useImage(image, { source, sample = null, classIndex = null }) {
+  webcam.leaveLive();  // a photo chosen while live is shown, not hidden under the video
   await runView({
     image,
     view: { crop: null, class: classIndex },
@@ -1060,6 +1076,7 @@ window.camlens = {
   get sanity() { return sanityView; },
   get compare() { return compareView; },
   get view() { return view; },
+  get webcam() { return webcam; },
 };
 
 track(start().catch((error) => {
