@@ -7,7 +7,8 @@
 // audit runs on a camlens.Audit of its own, made from the model loaded last and deleted when it ends.
 // Faithfulness metrics and sanity checks run on a camlens.Evaluation of the model loaded last (its
 // own copy: a sanity check randomises parameters), made on first use, on the photo shown last.
-// The Compare view's second model is a second camlens.Explainer, shown the same photo.
+// The Compare view's second model is a second camlens.Explainer, shown the same photo. The webcam's
+// frames run on an Explainer of their own of the model loaded last, so the explain view's photo stays.
 //
 // Messages in:  {id, type, args}
 // Messages out: {id, loaded: {model, image}} once a model or photo is in, {id, progress: {fraction,
@@ -272,7 +273,7 @@ function needLiveExplainer() {
   if (!currentModel) throw new Error('no model loaded yet: wait for the explain view\'s model, then start the webcam');
   if (live?.model !== currentModel) {
     live?.explainer.delete();
-    live = null;
+    live = null;  // a model that fails to load leaves no deleted Explainer behind
     live = { model: currentModel, explainer: explainerOf(currentModel) };
   }
   return live.explainer;
