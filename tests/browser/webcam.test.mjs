@@ -190,15 +190,52 @@ test('Stop while live releases the camera and shows the photo again', async () =
   }
 });
 
-for (const { name, message } of [
+test('a model that needs no face sees its usual box of the frame; switching models while live follows the switch', async () => {
+  const { page, context, log } = await openPage(shared.camera, shared.server.url);
+  try {
+    await page.selectOption('#model-select', 'fashion-mnist');
+    await idle(page);
+    const labels = await page.evaluate(() => window.camlens.state.description.labels);
+    await page.click('#webcam-button');
+    await page.waitForFunction(() => window.camlens.webcam.latest !== null, null, { timeout: 30_000 });
+    const plain = await liveState(page);
+    assert.equal(plain.faces, null, 'no face is looked for');
+    // Fashion-MNIST's metadata asks for the whole image, as it does for a photo.
+    assert.deepEqual(plain.crop, { x: 0, y: 0, width: WIDTH, height: HEIGHT });
+    assert.ok(labels.includes(plain.top.label), plain.top.label);
+    assert.ok(plain.mapped);
+    assert.equal(plain.status, 'The model sees the whole frame.');
+
+    await page.selectOption('#model-select', 'emotion');
+    await page.waitForFunction(() => (window.camlens.webcam.latest?.view.faces?.length ?? 0) > 0, null, { timeout: 30_000 });
+    const face = await liveState(page);
+    assert.equal(face.top.label, 'happy');
+    assert.ok(face.shown, 'the model switch left the webcam live');
+    await page.click('#webcam-stop');
+    await idle(page);
+    assert.deepEqual(errorsIn(log), []);
+  } finally {
+    await context.close();
+  }
+});
+
+// Each case's init script makes the page's camera fail its way before the page loads.
+for (const { name, message, init } of [
   { name: 'NotAllowedError', message: /camera was not allowed: allow it for this page/ },
   { name: 'NotFoundError', message: /No camera was found/ },
+  // As on a plain-http page served from another machine: no secure context, no mediaDevices.
+  { name: 'an insecure page', message: /The webcam needs a secure page, and http:\/\/127\.0\.0\.1:\d+ is not one/, init: 'insecure' },
 ]) {
-  test(`a camera that fails with ${name} gives a notice and leaves the page as it was`, async () => {
+  test(`a camera that fails (${name}) gives a notice and leaves the page as it was`, async () => {
     const { page, context } = await openPage(shared.camera, shared.server.url, {
-      prepare: (context) => context.addInitScript((errorName) => {
-        navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('refused by the test', errorName));
-      }, name),
+      prepare: (context) => context.addInitScript(({ errorName, insecure }) => {
+        if (insecure) {
+          Object.defineProperty(window, 'isSecureContext', { value: false });
+          Object.defineProperty(navigator, 'mediaDevices', { value: undefined });
+        } else {
+          navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('refused by the test', errorName));
+        }
+      }, { errorName: name, insecure: init === 'insecure' }),
     });
     try {
       const before = await page.evaluate(() => ({ name: window.camlens.state.image.name, lastView: window.camlens.lastView.crop }));

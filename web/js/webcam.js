@@ -31,8 +31,8 @@ export function cameraErrorMessage(error) {
 // Why this page cannot ask for a camera at all, or null when it can.
 function cameraUnavailable() {
   if (!window.isSecureContext) {
-    return `The webcam needs a secure page, and ${location.origin} is not one: open camlens at https:// or ` +
-      'http://localhost (tools/serve.mjs serves it there), then choose Webcam again.';
+    return `The webcam needs a secure page, and ${location.origin} is not one: open camlens over https://, or ` +
+      'at http://localhost or http://127.0.0.1 on this machine (as tools/serve.mjs serves it), then choose Webcam again.';
   }
   if (!navigator.mediaDevices?.getUserMedia) return 'This browser gives pages no camera (no navigator.mediaDevices): open an image instead.';
   return null;
@@ -243,7 +243,11 @@ export class Webcam {
   #whatIsExplained() {
     const view = this.latest?.view;
     if (!view) return 'Starting the camera…';
-    if (!view.faces) return 'The model sees the centre square.';
+    if (!view.faces) {
+      const { frame } = this.latest;
+      const whole = view.crop.width === frame.width && view.crop.height === frame.height;
+      return whole ? 'The model sees the whole frame.' : 'The model sees the centre square.';
+    }
     if (!view.faces.length) return 'No face in sight: the model sees the centre square.';
     return `${view.faces.length === 1 ? 'One face' : `${view.faces.length} faces`}: the model follows the best one.`;
   }
