@@ -238,6 +238,7 @@ export class Webcam {
     this.ui.rate.textContent = parts.join(' · ');
     this.statusShown = performance.now();
     this.ui.status.textContent = this.failure ? this.failure : this.#whatIsExplained();
+    this.ui.pauseButton.disabled = !this.latest;  // nothing explained yet: nothing to freeze
   }
 
   #whatIsExplained() {
