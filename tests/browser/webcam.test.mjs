@@ -145,15 +145,10 @@ test('the webcam explains the live face, Pause makes the frame the photo, Stop e
     assert.equal(paused.resume, 'Resume webcam');
     await screenshot(page, 'webcam-paused');
 
-    // The camera stays open while paused: Resume goes live again at once; Stop releases it.
+    // The camera stays open while paused; Stop releases it.
     const track = await page.evaluateHandle(() => window.camlens.webcam.stream.getVideoTracks()[0]);
     assert.equal(await track.evaluate((t) => t.readyState), 'live');
     assert.ok(await page.isVisible('#webcam-stop'));
-    const resumed = await page.evaluate(() => window.camlens.engine.requests);
-    await page.click('#webcam-button');
-    await page.waitForFunction((start) => window.camlens.engine.requests >= start + 2, resumed, { timeout: 30_000 });
-    assert.equal(await page.textContent('#image-name'), 'Webcam, live');
-    assert.ok(await page.isVisible('#webcam-video'));
     await page.click('#webcam-stop');
     assert.equal(await track.evaluate((t) => t.readyState), 'ended');
     assert.equal(await page.evaluate(() => window.camlens.webcam.stream), null);
@@ -184,6 +179,33 @@ test('Stop while live releases the camera and shows the photo again', async () =
       viewerShown: getComputedStyle(document.getElementById('viewer')).display !== 'none',
     }));
     assert.deepEqual(after, { name: before, liveShown: false, viewerShown: true });
+    assert.deepEqual(errorsIn(log), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('Resume goes live again on the camera kept open; Stop then leaves the paused frame as the photo', async () => {
+  const { page, context, log } = await openPage(shared.camera, shared.server.url);
+  try {
+    await page.click('#webcam-button');
+    await page.waitForFunction(() => window.camlens.webcam.latest !== null, null, { timeout: 30_000 });
+    await page.click('#webcam-pause');
+    await idle(page);
+    const card = await page.textContent('#image-name');
+    await page.evaluate(() => { window.pausedStream = window.camlens.webcam.stream; });
+    assert.equal(await page.textContent('#webcam-button'), 'Resume webcam');
+    const resumed = await page.evaluate(() => window.camlens.engine.requests);
+    await page.click('#webcam-button');
+    await page.waitForFunction((start) => window.camlens.engine.requests >= start + 2, resumed, { timeout: 30_000 });
+    assert.equal(await page.textContent('#image-name'), 'Webcam, live');
+    assert.ok(await page.isVisible('#webcam-video'));
+    assert.ok(await page.evaluate(() => window.camlens.webcam.stream === window.pausedStream), 'the same camera stream, not a new one');
+    await page.click('#webcam-stop');
+    await idle(page);
+    assert.equal(await page.evaluate(() => window.pausedStream.getVideoTracks()[0].readyState), 'ended');
+    assert.equal(await page.textContent('#image-name'), card);
+    assert.ok(await page.isVisible('#image-canvas'));
     assert.deepEqual(errorsIn(log), []);
   } finally {
     await context.close();

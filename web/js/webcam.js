@@ -62,9 +62,10 @@ function clockName(date = new Date()) {
 
 export class Webcam {
   // ui: {panel, video, overlay, status, rate, top, startButton, stopButton, pauseButton, card (the
-  // Image card: its photo controls are hidden while live), imageName (the card's title)}; engine() -> the engine or null; look() -> {colormap, alpha,
-  // smooth, layer} of the explain view; canStart() -> false when the page cannot take a source yet;
-  // onPause(image) shows the frame as the explain view's photo; showError(message).
+  // Image card: its photo controls are hidden while live), imageName (the card's title)};
+  // engine() -> the engine or null; look() -> {colormap, alpha, smooth, layer} of the explain view;
+  // canStart() -> false when the page cannot take a source yet; onPause(image) shows the frame as
+  // the explain view's photo; showError(message).
   constructor({ ui, engine, look, canStart, onPause, showError }) {
     Object.assign(this, { ui, engine, look, canStart, onPause, showError });
     this.stream = null;
@@ -156,11 +157,13 @@ export class Webcam {
   }
 
   #setLive(live) {
+    const was = this.live;
     this.live = live;
     this.ui.panel.hidden = !live;
     this.ui.card.classList.toggle('webcam-on', live);
-    if (live) this.photoName = this.ui.imageName.textContent;
-    this.ui.imageName.textContent = live ? 'Webcam, live' : this.photoName ?? this.ui.imageName.textContent;
+    if (live && !was) this.photoName = this.ui.imageName.textContent;
+    if (live) this.ui.imageName.textContent = 'Webcam, live';
+    else if (was) this.ui.imageName.textContent = this.photoName;
     this.ui.startButton.textContent = this.stream && !live ? 'Resume webcam' : 'Webcam';
     this.ui.startButton.disabled = live;
     this.ui.stopButton.hidden = !this.stream;
