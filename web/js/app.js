@@ -229,6 +229,7 @@ async function useModel(input, { id, name, image: given = null }) {
     .map((gallery) => ({ gallery, entry: samples[gallery]?.find((entry) => entry.file === restoring.sample) }))
     .find((found) => found.entry);
   const first = samples[galleries[0]]?.[0];
+  if (given) webcam.leaveLive();  // a training frame opened while live is shown, not hidden under the video
   const chosen = given ? null : wanted ?? (!imageFits && first ? { gallery: galleries[0], entry: first } : null);
   const sample = chosen ? { ...chosen, image: await fetchSample(chosen.entry) } : null;
   const crop = sample ? restoredCrop(sample.image, sample.entry) : null;
