@@ -31,8 +31,9 @@ export function startServer() {
   });
 }
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+// extraArgs: more Chromium flags (a fake camera's, for one).
+export function launchBrowser({ extraArgs = [] } = {}) {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_FLAGS, ...extraArgs] });
 }
 
 // A page on the served app. `log` collects every request URL, console message and page error.

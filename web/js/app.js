@@ -18,6 +18,7 @@ import { AuditView } from './audit.js';
 import { SanityView } from './sanity.js';
 import { CompareView } from './compare.js';
 import { DEFAULT_TIMELINE } from './timeline.js';
+import { Webcam } from './webcam.js';
 
 const DEFAULT_METHODS = ['cam', 'grad-cam', 'grad-cam++', 'saliency'];
 const STRIP_METHOD = 'grad-cam';
@@ -120,6 +121,20 @@ const faceBoxes = new FaceBoxes({
   },
 });
 
+// The Webcam source: live frames on the model loaded; Pause makes the last one the photo.
+const webcam = new Webcam({
+  ui: {
+    panel: byId('webcam'), video: byId('webcam-video'), overlay: byId('webcam-overlay'), status: byId('webcam-status'),
+    rate: byId('webcam-rate'), top: byId('webcam-top'), startButton: byId('webcam-button'), pauseButton: byId('webcam-pause'),
+    stopButton: byId('webcam-stop'), card: byId('viewer').closest('.card'), imageName: ui.imageName,
+  },
+  engine: () => engine,
+  look: () => ({ colormap: state.colormap, alpha: state.alpha, smooth: state.smooth, layer: state.layer }),
+  canStart: engineReady,
+  onPause: (image) => track(useImage(image, { source: 'user' })),
+  showError,
+});
+
 // ---- busy tracking: tests and the status wait for every started task to settle ----
 
 let busyCount = 0;
@@ -214,6 +229,7 @@ async function useModel(input, { id, name, image: given = null }) {
     .map((gallery) => ({ gallery, entry: samples[gallery]?.find((entry) => entry.file === restoring.sample) }))
     .find((found) => found.entry);
   const first = samples[galleries[0]]?.[0];
+  if (given) webcam.leaveLive();  // a training frame opened while live is shown, not hidden under the video
   const chosen = given ? null : wanted ?? (!imageFits && first ? { gallery: galleries[0], entry: first } : null);
   const sample = chosen ? { ...chosen, image: await fetchSample(chosen.entry) } : null;
   const crop = sample ? restoredCrop(sample.image, sample.entry) : null;
@@ -345,6 +361,7 @@ function showImage(image, { source, sample = null, crop, defaultCrop = crop }) {
 // Shows `image` and its view in one request, from the model's default box (a face model's: the
 // best face the worker found). classIndex: the class to explain (null: the top one).
 async function useImage(image, { source, sample = null, classIndex = null }) {
+  webcam.leaveLive();  // a photo chosen while live is shown, not hidden under the video
   await runView({
     image,
     view: { crop: null, class: classIndex },
@@ -1060,6 +1077,7 @@ window.camlens = {
   get sanity() { return sanityView; },
   get compare() { return compareView; },
   get view() { return view; },
+  get webcam() { return webcam; },
 };
 
 track(start().catch((error) => {

@@ -118,6 +118,14 @@ class Engine {
     return this.#submit('renderMaps', { maps, images, look });
   }
 
+  // One webcam frame ({width, height, data: RGBA bytes}) explained by the explain view's model on a
+  // copy of its own, so the explain view's photo and maps stay: view is a view request without its
+  // crop (a face model's is the frame's best face, as for a photo; another model's, its default
+  // box). The frame's bytes are transferred, not copied. -> {promise ({view, detect_ms}), cancel()}
+  liveFrame(image, view) {
+    return this.#submit('liveFrame', { image, view }, undefined, undefined, undefined, [image.data.buffer]);
+  }
+
   // The model the explain view's explainer holds: the model act() was given last.
   get model() { return this.#kept.model; }
 
@@ -232,10 +240,10 @@ class Engine {
     };
   }
 
-  #submit(type, args, onProgress, onPart, onLoaded) {
+  #submit(type, args, onProgress, onPart, onLoaded, transfer = []) {
     if (this.#terminated) return { promise: Promise.reject(new Error('the engine was terminated')), cancel() {} };
     if (type !== 'init') ++this.#requests;
-    const job = { id: this.#nextId++, type, args, onProgress, onPart, onLoaded, settled: false };
+    const job = { id: this.#nextId++, type, args, onProgress, onPart, onLoaded, transfer, settled: false };
     job.promise = new Promise((resolve, reject) => {
       job.resolve = (value) => { job.settled = true; resolve(value); };
       job.reject = (error) => { job.settled = true; reject(error); };
@@ -250,7 +258,7 @@ class Engine {
     const job = this.#queue.shift();
     this.#running = job;
     if (this.#cancelFlag) Atomics.store(this.#cancelFlag, 0, 0);
-    this.#worker.postMessage({ id: job.id, type: job.type, args: job.args });
+    this.#worker.postMessage({ id: job.id, type: job.type, args: job.args }, job.transfer ?? []);
   }
 
   #onMessage({ id, progress, loaded, part, result, error }) {

@@ -7,7 +7,8 @@
 // audit runs on a camlens.Audit of its own, made from the model loaded last and deleted when it ends.
 // Faithfulness metrics and sanity checks run on a camlens.Evaluation of the model loaded last (its
 // own copy: a sanity check randomises parameters), made on first use, on the photo shown last.
-// The Compare view's second model is a second camlens.Explainer, shown the same photo.
+// The Compare view's second model is a second camlens.Explainer, shown the same photo. The webcam's
+// frames run on an Explainer of their own of the model loaded last, so the explain view's photo stays.
 //
 // Messages in:  {id, type, args}
 // Messages out: {id, loaded: {model, image}} once a model or photo is in, {id, progress: {fraction,
@@ -38,6 +39,7 @@ let faceModel = false;    // the explainer's model starts on a face
 let faceOrigin = null;    // for a face model: its photo's faces and the crop they give (face-finder.js)
 let compared = null;       // camlens.Explainer of the Compare view's second model
 let comparedImage = null;  // the photo `compared` was shown last: currentImage once it caught up
+let live = null;           // {model, explainer}: the webcam's own camlens.Explainer of currentModel
 // An Int32Array over a SharedArrayBuffer: engine.js stores 1 in it to cancel the running call,
 // which the progress callback reads between steps. null when the page is not cross-origin isolated.
 let cancelFlag = null;
@@ -265,6 +267,18 @@ function compareRow(explainer, request, row, id) {
   return explainer.view(request, (fraction, stage) => progress((row + fraction) / 2, stage), part);
 }
 
+// ---- the webcam: each frame on an Explainer of its own, so the explain view's photo stays ----
+
+function needLiveExplainer() {
+  if (!currentModel) throw new Error('no model loaded yet: wait for the explain view\'s model, then start the webcam');
+  if (live?.model !== currentModel) {
+    live?.explainer.delete();
+    live = null;  // a model that fails to load leaves no deleted Explainer behind
+    live = { model: currentModel, explainer: explainerOf(currentModel) };
+  }
+  return live.explainer;
+}
+
 function needTraining() {
   if (!training) throw new Error('no training data yet: choose Fashion-MNIST or a folder first');
   return training;
@@ -311,6 +325,23 @@ const handlers = {
       if (faceOrigin) Object.assign(out.view, viewOrigin(faceOrigin, out.view.crop));
     }
     return out;
+  },
+  // One webcam frame ({width, height, data}) on the explain view's model, without touching its
+  // photo: a face model's crop is the frame's best face, any other model's its default box.
+  // -> {view (kind "view", with the face origin's fields for a face model), detect_ms}
+  async liveFrame({ image, view }) {
+    const frameExplainer = needLiveExplainer();
+    const shown = frameExplainer.setImage(image.data, image.width, image.height);
+    let origin = null;
+    const started = performance.now();
+    if (faceModel) {
+      faceFinder ??= new FaceFinder(camlens);
+      origin = await faceFinder.originOf(image, shown.crop);
+    }
+    const detectMs = performance.now() - started;
+    const result = frameExplainer.view({ ...view, crop: origin?.crop ?? shown.crop });
+    if (origin) Object.assign(result, viewOrigin(origin, result.crop));
+    return { view: result, detect_ms: detectMs };
   },
   // Needs no model: the maps come drawn over the images given, one colormap for every view.
   renderMaps({ maps, images, look }) {
