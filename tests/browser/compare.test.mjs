@@ -230,7 +230,7 @@ test('a model B that fails to load gives an error and leaves both models as they
     // A model name the page does not know, through the page's API.
     await page.evaluate(() => window.camlens.compare.chooseSecond('no-such-model'));
     await idle(page);
-    assert.match(await errorText(), /there is no built-in model 'no-such-model': choose one of emotion, fashion-mnist, fashion-mnist-shortcut/);
+    assert.match(await errorText(), /there is no built-in model 'no-such-model': choose one of emotion, gender, fashion-mnist, fashion-mnist-shortcut/);
     await page.evaluate(() => window.camlens.compare.chooseSecond('toString'));
     await idle(page);
     assert.match(await errorText(), /Could not load 'toString' as model B: there is no built-in model 'toString'/, 'no inherited name passes for a model');
