@@ -9,9 +9,9 @@
 //   each DIR holds camlens.mjs, camlens.wasm and camlens.worker.js (a copy of build/wasm's, say
 //   from another commit).
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { root, launchBrowser } from '../../tests/browser/support.mjs';
+import { serveStatic } from './static_server.mjs';
 
 const args = process.argv.slice(2);
 const roundsIndex = args.indexOf('--rounds');
@@ -32,25 +32,11 @@ for (const dir of [dirA, dirB]) {
   }
 }
 
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
-               '.json': 'application/json' };
-// URL prefix -> directory; COOP/COEP on, so the modules get their threads.
+// URL prefix -> directory.
 const MOUNTS = [['/a/', path.resolve(dirA)], ['/b/', path.resolve(dirB)], ['/bench/browser/', path.join(root, 'bench/browser')],
                 ['/models/', path.join(root, 'models')], ['/tests/fixtures/', path.join(root, 'tests/fixtures')]];
 
-const server = http.createServer((request, response) => {
-  const url = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
-  const mount = MOUNTS.find(([prefix]) => url.startsWith(prefix));
-  const file = mount && path.resolve(mount[1], url.slice(mount[0].length));
-  if (!file || !file.startsWith(mount[1] + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-    response.writeHead(404).end(`not served: ${url}`);
-    return;
-  }
-  response.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-    'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
-  fs.createReadStream(file).pipe(response);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const server = await serveStatic(MOUNTS);
 const browser = await launchBrowser();
 let results;
 try {
@@ -58,7 +44,7 @@ try {
   page.on('console', (message) => {
     if (!message.text().startsWith('Blocking on the main thread')) console.log(`  [page] ${message.text()}`);
   });
-  await page.goto(`http://127.0.0.1:${server.address().port}/bench/browser/compare.html?rounds=${rounds}&gap=${gapMs}`);
+  await page.goto(`http://127.0.0.1:${server.port}/bench/browser/compare.html?rounds=${rounds}&gap=${gapMs}`);
   await page.waitForFunction(() => window.compareResults !== undefined, null, { timeout: 30 * 60 * 1000, polling: 500 });
   results = await page.evaluate(() => window.compareResults);
 } finally {

@@ -13,10 +13,10 @@
 // Chromium; the 1-minute load average is sampled before and after each page.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { root, launchBrowser } from '../../tests/browser/support.mjs';
+import { serveStatic } from './static_server.mjs';
 
 const USAGE = 'usage: node bench/browser/onnx.mjs [--out FILE.json] [--rounds N] [--gap-ms MS] [--threads 1,2] ' +
               '[--models resnet18,mobilenet_v2] [--onnx-dir DIR]';
@@ -65,25 +65,11 @@ for (const model of models) {
   }
 }
 
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
-               '.json': 'application/json', '.jpg': 'image/jpeg' };
-// URL prefix -> directory; COOP/COEP on, so both runtimes get their threads.
+// URL prefix -> directory.
 const MOUNTS = [['/bench/browser/', path.join(root, 'bench/browser')], ['/build/wasm/', path.join(root, 'build/wasm')],
                 ['/node_modules/onnxruntime-web/dist/', path.join(root, 'node_modules/onnxruntime-web/dist')],
                 ['/web/samples/', path.join(root, 'web/samples')], ['/onnx/', modelDir]];
-const server = http.createServer((request, response) => {
-  const url = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
-  const mount = MOUNTS.find(([prefix]) => url.startsWith(prefix));
-  const file = mount && path.resolve(mount[1], url.slice(mount[0].length));
-  if (!file || !file.startsWith(mount[1] + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-    response.writeHead(404).end(`not served: ${url}`);
-    return;
-  }
-  response.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-    'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
-  fs.createReadStream(file).pipe(response);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const server = await serveStatic(MOUNTS);
 
 const loadAverage = () => Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 const browser = await launchBrowser();
@@ -100,7 +86,7 @@ try {
       page.on('pageerror', (error) => console.error(`  [page error] ${error.message}`));
       const loadBefore = loadAverage();
       const started = new Date().toISOString();
-      await page.goto(`http://127.0.0.1:${server.address().port}/bench/browser/onnx.html?model=${model}&threads=${threads}` +
+      await page.goto(`http://127.0.0.1:${server.port}/bench/browser/onnx.html?model=${model}&threads=${threads}` +
                       `&rounds=${rounds}&gap=${gapMs}`);
       await page.waitForFunction(() => window.onnxResults !== undefined, null, { timeout: 20 * 60 * 1000, polling: 500 });
       const results = await page.evaluate(() => window.onnxResults);
