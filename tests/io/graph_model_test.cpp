@@ -792,3 +792,42 @@ TEST_CASE("gender model: loads from models/gender with female and male and its l
   CHECK(model.metadata.crop.mode == CropMode::face);
   CHECK(model.metadata.explain_layer == prefix + "add_4/add");
 }
+
+TEST_CASE("graph model: FusedBatchNormV3 for inference is an Affine node per channel, by value; training is refused") {
+  const auto model = [](json attrs) {
+    GraphModelBuilder b;
+    b.placeholder("x", {-1, 1, 2, 3});
+    b.constant("bn/scale", {3}, {1, 2, -0.5f});
+    b.constant("bn/offset", {3}, {0, 0.5f, -1});
+    b.constant("bn/mean", {3}, {0.25f, -1, 2});
+    b.constant("bn/variance", {3}, {1, 4, 0.01f});
+    b.node("bn", "FusedBatchNormV3", {"x", "bn/scale", "bn/offset", "bn/mean", "bn/variance"}, attrs);
+    b.node("out", "Identity", {"bn:0"});
+    return b;
+  };
+  const std::vector<float> x{1, 2, 3, -1, -2, -4};
+  const float scale[3] = {1, 2, -0.5f}, offset[3] = {0, 0.5f, -1}, mean[3] = {0.25f, -1, 2}, variance[3] = {1, 4, 0.01f};
+  for (const auto& [attrs, epsilon] : {std::pair{json{{"epsilon", float_attr(0.125f)}, {"is_training", {{"b", false}}}}, 0.125},
+                                       std::pair{json::object(), 0.001}}) {  // TensorFlow.js's default epsilon
+    CAPTURE(epsilon);
+    Graph graph = model(attrs).graph();
+    CHECK(graph.nodes().back().kind == "Affine");
+    graph.forward(Tensor(Shape::nhwc(1, 1, 2, 3), x));
+    const Tensor& out = graph.activation("bn");
+    for (size_t i = 0; i < x.size(); ++i) {
+      const size_t c = i % 3;
+      const double expected = (x[i] - mean[c]) / std::sqrt(variance[c] + epsilon) * scale[c] + offset[c];
+      CHECK(out[i] == doctest::Approx(expected).epsilon(1e-6));
+    }
+  }
+  CHECK_THROWS_WITH_AS(model({{"is_training", {{"b", true}}}}).graph(),
+                       doctest::Contains("FusedBatchNormV3 'bn' has is_training set"), Error);
+
+  GraphModelBuilder narrow = model(json::object());
+  narrow.nodes[5]["input"][1] = "two";
+  narrow.constant("two", {2}, {1, 1});
+  CHECK_THROWS_WITH_AS(narrow.graph(),
+                       doctest::Contains("FusedBatchNormV3 'bn' normalises 'x' [1, 2, 3] with 'two' [2]; it needs one "
+                                         "float per channel (3)"),
+                       Error);
+}

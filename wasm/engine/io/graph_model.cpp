@@ -1,6 +1,7 @@
 #include "io/graph_model.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <set>
 #include <unordered_map>
@@ -36,7 +37,8 @@ namespace {
 constexpr const char* kSupportedOps =
     "Placeholder, Const, Identity, Conv2D, _FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2dNative, "
     "MatMul, _FusedMatMul, BiasAdd, MaxPool, AvgPool, Add, AddV2, Sub, Mul, RealDiv, Relu, Relu6, Tanh, Sigmoid, "
-    "LeakyRelu, Elu, Mean, Reshape, Squeeze, ExpandDims, StridedSlice, ConcatV2, Softmax, Pad";
+    "LeakyRelu, Elu, FusedBatchNormV3 (and FusedBatchNorm, FusedBatchNormV2; inference), Mean, Reshape, Squeeze, "
+    "ExpandDims, StridedSlice, ConcatV2, Softmax, Pad";
 
 // Ops that compute value by value, so a rank-1 value [N] (held as [N, 1]) may flow through them;
 // ExpandDims turns one into [N, 1] itself.
@@ -403,6 +405,8 @@ class GraphImporter {
       add(std::make_unique<Relu>(n.name, op == "Relu" ? Relu::kNoCap : 6.0f), {data_input(n, 0)});
     } else if (op == "Tanh" || op == "Sigmoid" || op == "LeakyRelu" || op == "Elu") {
       add_pointwise(n);
+    } else if (op == "FusedBatchNorm" || op == "FusedBatchNormV2" || op == "FusedBatchNormV3") {
+      add_fused_batch_norm(n);
     } else if (op == "Mean") {
       add_mean(n);
     } else if (op == "Reshape") {
@@ -680,6 +684,37 @@ class GraphImporter {
       params = {PointwiseFunction::elu, 1.0f};  // TensorFlow's Elu has no alpha
     }
     add(std::make_unique<Pointwise>(n.name, params), {data_input(n, 0)});
+  }
+
+  // FusedBatchNorm in inference, y = (x - mean) / sqrt(variance + epsilon) * scale + offset per
+  // channel: an Affine node with the statistics folded into one scale and one offset.
+  void add_fused_batch_norm(const TfNode& n) {
+    expect_inputs(n, 5);
+    const Attrs attrs(n);
+    if (attrs.bool_or("is_training", false)) {
+      fail("graph model: ", n.who(), " has is_training set, so it would normalise by each batch's own statistics; "
+           "camlens runs inference graphs only (export the model for inference, or freeze it with is_training false)");
+    }
+    const std::string format = attrs.string_or("data_format", "NHWC");
+    if (format != "NHWC") fail("graph model: ", n.who(), " has data_format ", format, "; only NHWC is supported");
+    const std::string input = data_input(n, 0);
+    const size_t channels = static_cast<size_t>(shape_of(input).c());
+    std::vector<const Weight*> values;  // scale, offset, mean, variance
+    for (size_t i = 1; i <= 4; ++i) {
+      const Weight& value = constant(n, i);
+      if (value.dtype != WeightDType::float32 || value.floats.size() != channels) {
+        fail("graph model: ", n.who(), " normalises '", input, "' ", shape_of(input).str(), " with '", value.name, "' ",
+             value.shape_str(), "; it needs one float per channel (", channels, ")");
+      }
+      values.push_back(&value);
+    }
+    const float epsilon = attrs.float_or("epsilon", 0.001f);  // TensorFlow.js's default when absent
+    std::vector<float> scale(channels), offset(channels);
+    for (size_t c = 0; c < channels; ++c) {
+      scale[c] = values[0]->floats[c] / std::sqrt(values[3]->floats[c] + epsilon);
+      offset[c] = values[1]->floats[c] - values[2]->floats[c] * scale[c];
+    }
+    add(std::make_unique<Affine>(n.name, std::move(scale), std::move(offset)), {input});
   }
 
   void add_pool(const TfNode& n) {

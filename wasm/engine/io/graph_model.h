@@ -9,8 +9,8 @@
 //   DepthwiseConv2dNative or MatMul before it when it is that node's only reader; else an Affine
 //   node), MaxPool, AvgPool, Add/AddV2 (two tensors, or a tensor and a per-channel constant),
 //   Sub, Mul, RealDiv (two tensors: a BroadcastBinary node; a tensor and a per-channel constant:
-//   an Affine node), Relu, Relu6, Tanh, Sigmoid, LeakyRelu, Elu, Mean over H and W (global average
-//   pooling), Reshape, Squeeze and ExpandDims (batch axis kept), StridedSlice of the last axis
+//   an Affine node), Relu, Relu6, Tanh, Sigmoid, LeakyRelu, Elu, FusedBatchNorm(V2, V3) for
+//   inference (an Affine node per channel), Mean over H and W (global average pooling), Reshape, Squeeze and ExpandDims (batch axis kept), StridedSlice of the last axis
 //   (a ChannelSlice node; shrinking [N, C] to [N] gives a rank-1 value, held as [N, 1], which only
 //   element-wise ops and ExpandDims may read), ConcatV2 along the last axis, Softmax, Pad (zeros
 //   around H and W and around the channels: a ZeroPad2D node), Identity.
