@@ -380,10 +380,10 @@ TEST_CASE("graph model: unsupported ops, layouts and attributes are Errors namin
   fused.constant("k", {1, 1, 1, 1}, {1});
   fused.constant("b", {1}, {0});
   json attrs = conv_attrs("VALID");
-  attrs["fused_ops"] = {{"list", {{"s", {base64("BiasAdd"), base64("Elu")}}}}};
+  attrs["fused_ops"] = {{"list", {{"s", {base64("BiasAdd"), base64("Tanh")}}}}};
   fused.node("c", "_FusedConv2D", {"in", "k", "b"}, attrs);
   CHECK_THROWS_WITH_AS(fused.load(),
-                       doctest::Contains("_FusedConv2D 'c' fuses [BiasAdd, Elu] with 1 argument(s); supported fused_ops"),
+                       doctest::Contains("_FusedConv2D 'c' fuses [BiasAdd, Tanh] with 1 argument(s); supported fused_ops"),
                        Error);
 
   GraphModelBuilder half = small_classifier();
@@ -829,5 +829,77 @@ TEST_CASE("graph model: FusedBatchNormV3 for inference is an Affine node per cha
   CHECK_THROWS_WITH_AS(narrow.graph(),
                        doctest::Contains("FusedBatchNormV3 'bn' normalises 'x' [1, 2, 3] with 'two' [2]; it needs one "
                                          "float per channel (3)"),
+                       Error);
+}
+
+TEST_CASE("graph model: fused Elu, LeakyRelu, Sigmoid and Prelu follow their convolution or MatMul as layers, by value") {
+  // x [1, 3, 3, 2] -> _FusedConv2D 2x2 VALID (2 -> 3) [BiasAdd, <activation>] -> Mean -> _FusedMatMul (3 -> 2)
+  // [BiasAdd, Prelu] -> Sigmoid-fused twin: each activation checked against the reference convolution.
+  const ReferenceConv conv{3, 3, 2, 2, 2, 3, 0, 0, 0, 0};
+  std::vector<float> x(3 * 3 * 2), k(2 * 2 * 2 * 3);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7) % 11) * 0.25f - 1.25f;
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<float>((i * 5) % 9) * 0.25f - 1.0f;
+  const std::vector<float> bias{0.5f, -1.0f, 0.25f}, slopes{0.5f, -0.25f, 2.0f};
+  const std::vector<float> pre = conv.run(x, k, bias);
+  REQUIRE(count_if(pre, 0.0f, 1e9f) >= 3);
+  REQUIRE(count_if(pre, -1e9f, 0.0f) >= 3);
+
+  const auto activate = [&](const std::string& op, float v, size_t channel) -> double {
+    if (op == "Elu") return v > 0 ? v : std::exp(double{v}) - 1.0;
+    if (op == "LeakyRelu") return v > 0 ? v : 0.125 * v;
+    if (op == "Sigmoid") return 1.0 / (1.0 + std::exp(-double{v}));
+    return v > 0 ? v : slopes[channel] * v;  // Prelu
+  };
+  for (const auto& [op, kind] : {std::pair{"Elu", "ELU"}, std::pair{"LeakyRelu", "LeakyReLU"},
+                                 std::pair{"Sigmoid", "Sigmoid"}, std::pair{"Prelu", "PReLU"}}) {
+    CAPTURE(op);
+    const bool prelu = std::string(op) == "Prelu";
+    GraphModelBuilder b;
+    b.placeholder("x", {-1, 3, 3, 2});
+    b.constant("k", {2, 2, 2, 3}, k);
+    b.constant("b", {3}, bias);
+    b.constant("alpha", {3}, slopes);
+    json attrs = conv_attrs("VALID");
+    attrs["fused_ops"] = {{"list", {{"s", {base64("BiasAdd"), base64(op)}}}}};
+    attrs["num_args"] = int_attr(prelu ? 2 : 1);
+    attrs["leakyrelu_alpha"] = float_attr(0.125f);
+    std::vector<std::string> inputs{"x", "k", "b"};
+    if (prelu) inputs.push_back("alpha");
+    b.node("conv", "_FusedConv2D", inputs, attrs);
+    Graph graph = b.graph();
+    const std::vector<NodeInfo>& nodes = graph.nodes();
+    REQUIRE(nodes.size() == 3);
+    CHECK(nodes[1].name + ":" + nodes[1].kind == "conv/BiasAdd:Conv2D");
+    CHECK(nodes[2].name + ":" + nodes[2].kind == std::string("conv:") + kind);
+    const Tensor& out = graph.forward(Tensor(Shape::nhwc(1, 3, 3, 2), x));
+    REQUIRE(out.size() == pre.size());
+    for (size_t i = 0; i < pre.size(); ++i) CHECK(out[i] == doctest::Approx(activate(op, pre[i], i % 3)).epsilon(1e-6));
+  }
+
+  // _FusedMatMul with Prelu, then a standalone Prelu with Keras' [1, 1, C]-shaped slopes.
+  GraphModelBuilder dense;
+  dense.placeholder("x", {-1, 3});
+  dense.constant("w", {3, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  dense.constant("b", {3}, bias);
+  dense.constant("alpha", {3}, slopes);
+  dense.constant("keras_alpha", {1, 1, 3}, {0.25f, 0.5f, 1.5f});
+  json attrs{{"fused_ops", {{"list", {{"s", {base64("BiasAdd"), base64("Prelu")}}}}}}, {"num_args", int_attr(2)}};
+  dense.node("fc", "_FusedMatMul", {"x", "w", "b", "alpha"}, attrs);
+  dense.node("again", "Prelu", {"fc", "keras_alpha"});
+  Graph graph = dense.graph();
+  CHECK(graph.nodes().back().kind == "PReLU");
+  const std::vector<float> in{-1, 3, -2};
+  const Tensor& out = graph.forward(Tensor(Shape{1, 3}, in));
+  const float again[3] = {0.25f, 0.5f, 1.5f};
+  for (size_t c = 0; c < 3; ++c) {
+    const float fc = in[c] + bias[c] > 0 ? in[c] + bias[c] : slopes[c] * (in[c] + bias[c]);
+    CHECK(out[c] == doctest::Approx(fc > 0 ? fc : again[c] * fc).epsilon(1e-6));
+  }
+
+  attrs["num_args"] = int_attr(1);
+  for (json& n : dense.nodes) {
+    if (n["name"] == "fc") n["attr"] = attrs;
+  }
+  CHECK_THROWS_WITH_AS(dense.graph(), doctest::Contains("_FusedMatMul 'fc' fuses [BiasAdd, Prelu] with 1 argument(s)"),
                        Error);
 }
