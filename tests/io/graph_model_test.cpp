@@ -903,3 +903,36 @@ TEST_CASE("graph model: fused Elu, LeakyRelu, Sigmoid and Prelu follow their con
   CHECK_THROWS_WITH_AS(dense.graph(), doctest::Contains("_FusedMatMul 'fc' fuses [BiasAdd, Prelu] with 1 argument(s)"),
                        Error);
 }
+
+TEST_CASE("graph model: MirrorPad becomes a MirrorPad2D around H and W in either mode, by value; other pads are refused") {
+  // TensorFlow's documented example, [[1, 2, 3], [4, 5, 6]] padded by [[1, 1], [2, 2]], as one image.
+  const auto mirror_pad = [](const std::string& mode, std::vector<int32_t> pads) {
+    GraphModelBuilder b;
+    b.placeholder("x", {-1, 2, 3, 1});
+    b.int_constant("pads", pads);
+    b.node("mirror", "MirrorPad", {"x", "pads"},
+           {{"T", {{"type", "DT_FLOAT"}}}, {"Tpaddings", {{"type", "DT_INT32"}}}, {"mode", str_attr(mode)}});
+    return b;
+  };
+  const Tensor input(Shape::nhwc(1, 2, 3, 1), std::vector<float>{1, 2, 3, 4, 5, 6});
+  for (const auto& [mode, expected] :
+       {std::pair{"REFLECT", std::vector<float>{6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1,  //
+                                                6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1}},
+        std::pair{"SYMMETRIC", std::vector<float>{2, 1, 1, 2, 3, 3, 2, 2, 1, 1, 2, 3, 3, 2,  //
+                                                  5, 4, 4, 5, 6, 6, 5, 5, 4, 4, 5, 6, 6, 5}}}) {
+    CAPTURE(mode);
+    Graph graph = mirror_pad(mode, {0, 0, 1, 1, 2, 2, 0, 0}).graph();
+    CHECK(graph.nodes().back().kind == "MirrorPad2D");
+    const Tensor& out = graph.forward(input);
+    REQUIRE(out.shape() == Shape::nhwc(1, 4, 7, 1));
+    CHECK(values_of(out) == expected);
+  }
+  CHECK_THROWS_WITH_AS(mirror_pad("EDGE", {0, 0, 1, 1, 1, 1, 0, 0}).graph(),
+                       doctest::Contains("MirrorPad 'mirror' has mode \"EDGE\"; supported: REFLECT, SYMMETRIC"), Error);
+  CHECK_THROWS_WITH_AS(mirror_pad("REFLECT", {0, 0, 1, 1, 1, 1, 1, 0}).graph(),
+                       doctest::Contains("MirrorPad 'mirror' pads 'x' [2, 3, 1] by [0, 0, 1, 1, 1, 1, 1, 0]; supported: "
+                                         "int32 paddings [[0, 0], [top, bottom], [left, right], [0, 0]]"),
+                       Error);
+  CHECK_THROWS_WITH_AS(mirror_pad("REFLECT", {0, 0, 2, 0, 0, 0, 0, 0}).graph(),
+                       doctest::Contains("exceed what reflect mirroring of [1, 2, 3, 1] allows"), Error);
+}

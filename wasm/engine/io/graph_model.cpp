@@ -21,6 +21,7 @@
 #include "layers/depthwise_conv2d.h"
 #include "layers/global_average_pool.h"
 #include "layers/max_pool.h"
+#include "layers/mirror_pad.h"
 #include "layers/pointwise.h"
 #include "layers/prelu.h"
 #include "layers/relu.h"
@@ -39,7 +40,7 @@ constexpr const char* kSupportedOps =
     "Placeholder, Const, Identity, Conv2D, _FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2dNative, "
     "MatMul, _FusedMatMul, BiasAdd, MaxPool, AvgPool, Add, AddV2, Sub, Mul, RealDiv, Relu, Relu6, Tanh, Sigmoid, "
     "LeakyRelu, Elu, Prelu, FusedBatchNormV3 (and FusedBatchNorm, FusedBatchNormV2; inference), Mean, Reshape, Squeeze, "
-    "ExpandDims, StridedSlice, ConcatV2, Softmax, Pad";
+    "ExpandDims, StridedSlice, ConcatV2, Softmax, Pad, MirrorPad";
 
 // Ops that compute value by value, so a rank-1 value [N] (held as [N, 1]) may flow through them;
 // ExpandDims turns one into [N, 1] itself.
@@ -429,6 +430,8 @@ class GraphImporter {
       add(std::make_unique<Softmax>(n.name), {data_input(n, 0)});
     } else if (op == "Pad") {
       add_pad(n);
+    } else if (op == "MirrorPad") {
+      add_mirror_pad(n);
     } else {
       fail("graph model: op '", op, "' (node '", n.name, "') is not supported; supported ops: ", kSupportedOps);
     }
@@ -960,6 +963,27 @@ class GraphImporter {
            "; supported: int32 paddings [[0, 0], [top, bottom], [left, right], [before, after]] >= 0 on an NHWC tensor");
     }
     add(std::make_unique<ZeroPad2D>(n.name, Padding{pads[2], pads[3], pads[4], pads[5]}, ChannelPadding{pads[6], pads[7]}),
+        {input});
+  }
+
+  // MirrorPad of H and W of an NHWC tensor: a MirrorPad2D node (REFLECT or SYMMETRIC).
+  void add_mirror_pad(const TfNode& n) {
+    expect_inputs(n, 2);
+    const std::string input = data_input(n, 0);
+    const std::string mode = Attrs(n).string("mode");
+    if (mode != "REFLECT" && mode != "SYMMETRIC") {
+      fail("graph model: ", n.who(), " has mode \"", mode, "\"; supported: REFLECT, SYMMETRIC");
+    }
+    const Weight& paddings = constant(n, 1);
+    const std::vector<int> pads(paddings.ints.begin(), paddings.ints.end());
+    const bool nhwc = shape_of(input).rank() == 3 && paddings.dtype == WeightDType::int32 && pads.size() == 8;
+    if (!nhwc || pads[0] != 0 || pads[1] != 0 || pads[6] != 0 || pads[7] != 0 ||
+        *std::min_element(pads.begin(), pads.end()) < 0) {
+      fail("graph model: ", n.who(), " pads '", input, "' ", shape_of(input).str(), " by ", list_str(pads),
+           "; supported: int32 paddings [[0, 0], [top, bottom], [left, right], [0, 0]] >= 0 on an NHWC tensor");
+    }
+    add(std::make_unique<MirrorPad2D>(n.name, Padding{pads[2], pads[3], pads[4], pads[5]},
+                                      mode == "REFLECT" ? MirrorMode::reflect : MirrorMode::symmetric),
         {input});
   }
 
