@@ -936,3 +936,37 @@ TEST_CASE("graph model: MirrorPad becomes a MirrorPad2D around H and W in either
   CHECK_THROWS_WITH_AS(mirror_pad("REFLECT", {0, 0, 2, 0, 0, 0, 0, 0}).graph(),
                        doctest::Contains("exceed what reflect mirroring of [1, 2, 3, 1] allows"), Error);
 }
+
+TEST_CASE("graph model: ResizeBilinear and ResizeNearestNeighbor become Resize2D nodes with their conventions, by value") {
+  const auto resize = [](const std::string& op, json attrs, std::vector<int32_t> size) {
+    GraphModelBuilder b;
+    b.placeholder("x", {-1, 2, 2, 1});
+    b.int_constant("size", size);
+    b.node("resize", op, {"x", "size"}, attrs);
+    return b;
+  };
+  const Tensor input(Shape::nhwc(1, 2, 2, 1), std::vector<float>{1, 2, 3, 4});
+  // half_pixel_centers: sources -0.25, 0.25, 0.75, 1.25 on both axes (see the layer's own test).
+  Graph half = resize("ResizeBilinear", {{"align_corners", {{"b", false}}}, {"half_pixel_centers", {{"b", true}}}},
+                      {4, 4})
+                   .graph();
+  CHECK(half.nodes().back().kind == "Resize2D");
+  CHECK(values_of(half.forward(input)) ==
+        std::vector<float>{1, 1.25f, 1.75f, 2, 1.5f, 1.75f, 2.25f, 2.5f, 2.5f, 2.75f, 3.25f, 3.5f, 3, 3.25f, 3.75f, 4});
+  // align_corners: the corners stay, a 3x3 puts the mean of all four in the middle.
+  Graph aligned = resize("ResizeBilinear", {{"align_corners", {{"b", true}}}}, {3, 3}).graph();
+  CHECK(values_of(aligned.forward(input)) == std::vector<float>{1, 1.5f, 2, 2, 2.5f, 3, 3, 3.5f, 4});
+  // Nearest with neither attribute: sources 0, 2/3, 4/3 floor to 0, 0, 1; 1x3 keeps the first row.
+  Graph nearest = resize("ResizeNearestNeighbor", json::object(), {1, 3}).graph();
+  const Tensor& out = nearest.forward(input);
+  REQUIRE(out.shape() == Shape::nhwc(1, 1, 3, 1));
+  CHECK(values_of(out) == std::vector<float>{1, 1, 2});
+
+  CHECK_THROWS_WITH_AS(resize("ResizeBilinear", json::object(), {4}).graph(),
+                       doctest::Contains("ResizeBilinear 'resize' resizes 'x' [2, 2, 1] to 'size' [1]; supported: an "
+                                         "NHWC tensor and a constant int32 size [height, width]"),
+                       Error);
+  CHECK_THROWS_WITH_AS(
+      resize("ResizeBilinear", {{"align_corners", {{"b", true}}}, {"half_pixel_centers", {{"b", true}}}}, {4, 4}).graph(),
+      doctest::Contains("align_corners and half_pixel_centers exclude each other"), Error);
+}

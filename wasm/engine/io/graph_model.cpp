@@ -26,6 +26,7 @@
 #include "layers/prelu.h"
 #include "layers/relu.h"
 #include "layers/reshape.h"
+#include "layers/resize.h"
 #include "layers/softmax.h"
 #include "layers/zero_pad.h"
 
@@ -40,7 +41,7 @@ constexpr const char* kSupportedOps =
     "Placeholder, Const, Identity, Conv2D, _FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2dNative, "
     "MatMul, _FusedMatMul, BiasAdd, MaxPool, AvgPool, Add, AddV2, Sub, Mul, RealDiv, Relu, Relu6, Tanh, Sigmoid, "
     "LeakyRelu, Elu, Prelu, FusedBatchNormV3 (and FusedBatchNorm, FusedBatchNormV2; inference), Mean, Reshape, Squeeze, "
-    "ExpandDims, StridedSlice, ConcatV2, Softmax, Pad, MirrorPad";
+    "ExpandDims, StridedSlice, ConcatV2, Softmax, Pad, MirrorPad, ResizeBilinear, ResizeNearestNeighbor";
 
 // Ops that compute value by value, so a rank-1 value [N] (held as [N, 1]) may flow through them;
 // ExpandDims turns one into [N, 1] itself.
@@ -432,6 +433,8 @@ class GraphImporter {
       add_pad(n);
     } else if (op == "MirrorPad") {
       add_mirror_pad(n);
+    } else if (op == "ResizeBilinear" || op == "ResizeNearestNeighbor") {
+      add_resize(n);
     } else {
       fail("graph model: op '", op, "' (node '", n.name, "') is not supported; supported ops: ", kSupportedOps);
     }
@@ -985,6 +988,25 @@ class GraphImporter {
     add(std::make_unique<MirrorPad2D>(n.name, Padding{pads[2], pads[3], pads[4], pads[5]},
                                       mode == "REFLECT" ? MirrorMode::reflect : MirrorMode::symmetric),
         {input});
+  }
+
+  // ResizeBilinear or ResizeNearestNeighbor of an NHWC tensor to a constant size: a Resize2D node.
+  void add_resize(const TfNode& n) {
+    expect_inputs(n, 2);
+    const std::string input = data_input(n, 0);
+    const Weight& size = constant(n, 1);
+    if (size.dtype != WeightDType::int32 || size.ints.size() != 2 || shape_of(input).rank() != 3) {
+      fail("graph model: ", n.who(), " resizes '", input, "' ", shape_of(input).str(), " to '", size.name, "' ",
+           size.shape_str(), "; supported: an NHWC tensor and a constant int32 size [height, width]");
+    }
+    const Attrs attrs(n);
+    ResizeParams params;
+    params.height = size.ints[0];
+    params.width = size.ints[1];
+    params.method = n.op == "ResizeBilinear" ? ResizeMethod::bilinear : ResizeMethod::nearest;
+    params.align_corners = attrs.bool_or("align_corners", false);
+    params.half_pixel_centers = attrs.bool_or("half_pixel_centers", false);
+    add(std::make_unique<Resize2D>(n.name, params), {input});
   }
 
   const Weights& weights_;

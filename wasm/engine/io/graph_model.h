@@ -17,7 +17,9 @@
 //   ChannelSlice node; shrinking [N, C] to [N] gives a rank-1 value, held as [N, 1], which only
 //   element-wise ops and ExpandDims may read), ConcatV2 along the last axis, Softmax, Pad (zeros
 //   around H and W and around the channels: a ZeroPad2D node), MirrorPad (REFLECT or SYMMETRIC
-//   around H and W: a MirrorPad2D node), Identity.
+//   around H and W: a MirrorPad2D node), ResizeBilinear and ResizeNearestNeighbor (to a constant
+//   size, align_corners and half_pixel_centers as TensorFlow.js reads them: a Resize2D node),
+//   Identity.
 //   Anything else is an Error naming the op and the node.
 //
 // Outputs: those model.json's signature names (several: each is a node nobody reads; the one whose
