@@ -970,3 +970,27 @@ TEST_CASE("graph model: ResizeBilinear and ResizeNearestNeighbor become Resize2D
       resize("ResizeBilinear", {{"align_corners", {{"b", true}}}, {"half_pixel_centers", {{"b", true}}}}, {4, 4}).graph(),
       doctest::Contains("align_corners and half_pixel_centers exclude each other"), Error);
 }
+
+TEST_CASE("graph model: Swish as TensorFlow writes it, x * Sigmoid(x), computes x * sigmoid(x) and its slope") {
+  // TensorFlow has no Swish op (nor TensorFlow.js a fused one): tf.nn.silu and Keras' swish export as
+  // a Sigmoid and a Mul reading the same value.
+  GraphModelBuilder b;
+  b.placeholder("x", {-1, 1, 2, 2});
+  b.node("swish/Sigmoid", "Sigmoid", {"x"});
+  b.node("swish/mul", "Mul", {"x", "swish/Sigmoid"});
+  Graph graph = b.graph();
+  const std::vector<float> x{-3, -0.5f, 0.25f, 2};
+  const Tensor& out = graph.forward(Tensor(Shape::nhwc(1, 1, 2, 2), x));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double sigmoid = 1.0 / (1.0 + std::exp(-double{x[i]}));
+    CHECK(out[i] == doctest::Approx(x[i] * sigmoid).epsilon(1e-6));
+  }
+  // Its input gradient adds both paths: sigmoid(x) * (1 + x * (1 - sigmoid(x))).
+  const Tensor ones(out.shape(), std::vector<float>(x.size(), 1.0f));
+  const NamedTensors grads = graph.backward(ones, {.wanted = {"x"}});
+  const Tensor& slope = grads.at("x");
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double sigmoid = 1.0 / (1.0 + std::exp(-double{x[i]}));
+    CHECK(slope[i] == doctest::Approx(sigmoid * (1.0 + x[i] * (1.0 - sigmoid))).epsilon(1e-5));
+  }
+}

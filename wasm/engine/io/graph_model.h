@@ -20,6 +20,7 @@
 //   around H and W: a MirrorPad2D node), ResizeBilinear and ResizeNearestNeighbor (to a constant
 //   size, align_corners and half_pixel_centers as TensorFlow.js reads them: a Resize2D node),
 //   Identity.
+//   TensorFlow has no Swish op: tf.nn.silu and Keras' swish arrive as Sigmoid and Mul.
 //   Anything else is an Error naming the op and the node.
 //
 // Outputs: those model.json's signature names (several: each is a node nobody reads; the one whose
