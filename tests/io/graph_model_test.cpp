@@ -807,8 +807,9 @@ TEST_CASE("graph model: FusedBatchNormV3 for inference is an Affine node per cha
   };
   const std::vector<float> x{1, 2, 3, -1, -2, -4};
   const float scale[3] = {1, 2, -0.5f}, offset[3] = {0, 0.5f, -1}, mean[3] = {0.25f, -1, 2}, variance[3] = {1, 4, 0.01f};
-  for (const auto& [attrs, epsilon] : {std::pair{json{{"epsilon", float_attr(0.125f)}, {"is_training", {{"b", false}}}}, 0.125},
-                                       std::pair{json::object(), 0.001}}) {  // TensorFlow.js's default epsilon
+  for (const auto& [attrs, eps] : {std::pair{json{{"epsilon", float_attr(0.125f)}, {"is_training", {{"b", false}}}}, 0.125},
+                                   std::pair{json::object(), 0.001}}) {  // TensorFlow.js's default epsilon
+    const double epsilon = eps;  // a copy: doctest's CAPTURE cannot capture a structured binding
     CAPTURE(epsilon);
     Graph graph = model(attrs).graph();
     CHECK(graph.nodes().back().kind == "Affine");
@@ -850,8 +851,9 @@ TEST_CASE("graph model: fused Elu, LeakyRelu, Sigmoid and Prelu follow their con
     if (op == "Sigmoid") return 1.0 / (1.0 + std::exp(-double{v}));
     return v > 0 ? v : slopes[channel] * v;  // Prelu
   };
-  for (const auto& [op, kind] : {std::pair{"Elu", "ELU"}, std::pair{"LeakyRelu", "LeakyReLU"},
-                                 std::pair{"Sigmoid", "Sigmoid"}, std::pair{"Prelu", "PReLU"}}) {
+  for (const auto& [fused_op, kind] : {std::pair{"Elu", "ELU"}, std::pair{"LeakyRelu", "LeakyReLU"},
+                                       std::pair{"Sigmoid", "Sigmoid"}, std::pair{"Prelu", "PReLU"}}) {
+    const std::string op = fused_op;  // a copy: doctest's CAPTURE cannot capture a structured binding
     CAPTURE(op);
     const bool prelu = std::string(op) == "Prelu";
     GraphModelBuilder b;
@@ -915,11 +917,12 @@ TEST_CASE("graph model: MirrorPad becomes a MirrorPad2D around H and W in either
     return b;
   };
   const Tensor input(Shape::nhwc(1, 2, 3, 1), std::vector<float>{1, 2, 3, 4, 5, 6});
-  for (const auto& [mode, expected] :
+  for (const auto& [mode_name, expected] :
        {std::pair{"REFLECT", std::vector<float>{6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1,  //
                                                 6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1}},
         std::pair{"SYMMETRIC", std::vector<float>{2, 1, 1, 2, 3, 3, 2, 2, 1, 1, 2, 3, 3, 2,  //
                                                   5, 4, 4, 5, 6, 6, 5, 5, 4, 4, 5, 6, 6, 5}}}) {
+    const std::string mode = mode_name;  // a copy: doctest's CAPTURE cannot capture a structured binding
     CAPTURE(mode);
     Graph graph = mirror_pad(mode, {0, 0, 1, 1, 2, 2, 0, 0}).graph();
     CHECK(graph.nodes().back().kind == "MirrorPad2D");

@@ -50,8 +50,10 @@ TEST_CASE("Resize2D nearest: the conventions pick different pixels when shrinkin
 TEST_CASE("Resize2D backward matches finite differences for every method and convention, and accumulates") {
   Rng rng(61);
   for (ResizeMethod method : {ResizeMethod::bilinear, ResizeMethod::nearest}) {
-    for (const auto& [align, half] : {std::pair{false, false}, std::pair{true, false}, std::pair{false, true}}) {
-      for (const auto& [h, w] : {std::pair{7, 3}, std::pair{2, 5}}) {  // one axis grows, the other shrinks
+    for (const std::pair<bool, bool>& conventions : {std::pair{false, false}, std::pair{true, false}, std::pair{false, true}}) {
+      for (const std::pair<int, int>& size : {std::pair{7, 3}, std::pair{2, 5}}) {  // one axis grows, the other shrinks
+        const bool align = conventions.first, half = conventions.second;
+        const int h = size.first, w = size.second;
         CAPTURE(h);
         CAPTURE(align);
         CAPTURE(half);
