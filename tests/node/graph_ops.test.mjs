@@ -1,8 +1,9 @@
-// The TensorFlow.js graph ops beyond the shipped models' (FusedBatchNormV3, MirrorPad in both modes,
-// ResizeBilinear and ResizeNearestNeighbor in their coordinate conventions, Prelu, and _FusedConv2D, FusedDepthwiseConv2dNative and _FusedMatMul with Prelu, LeakyRelu, Elu
-// and Sigmoid fused), in a small graph model built here with seeded weights: our WebAssembly
-// module's outputs against TensorFlow.js's own executor (cpu backend) on the same model.json, and
-// our saliency against central differences of TensorFlow.js's outputs.
+// The TensorFlow.js graph ops beyond the shipped models' (FusedBatchNormV3, MirrorPad in both
+// modes, ResizeBilinear and ResizeNearestNeighbor in their coordinate conventions, Prelu, and
+// _FusedConv2D, FusedDepthwiseConv2dNative and _FusedMatMul with Prelu, LeakyRelu, Elu and Sigmoid
+// fused), in a small graph model built here with seeded weights: our WebAssembly module's outputs
+// against TensorFlow.js's own executor (cpu backend) on the same model.json, and our saliency
+// against central differences of TensorFlow.js's outputs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCamlens, loadTf, seededRandom, maxAbsDiff } from './support.mjs';
