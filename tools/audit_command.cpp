@@ -57,6 +57,8 @@ The object:
 
 Options:
   --model DIR         the model (default: models/emotion)
+  --metadata FILE     a metadata.json to use instead of the one beside the model
+  --labels FILE       class labels, one per line in the model's order (they name the class folders)
   --method NAME       the maps' method (default grad-cam), at --layer (default: the model's)
   --shard I/N         audit shard I of N (1 to N): every Nth file of the sorted list, from the Ith;
                       merge the N outputs with --merge
@@ -69,7 +71,7 @@ const std::vector<OptionSpec>& audit_option_specs() {
   static const std::vector<OptionSpec> specs{
       {"model", true},  {"data", true},       {"out", true},   {"masks", true},       {"boxes", true},
       {"foreground", true}, {"method", true}, {"layer", true}, {"shard", true},       {"merge", true, true},
-      {"threads", true},
+      {"threads", true}, {"metadata", true},   {"labels", true},
   };
   return specs;
 }
@@ -298,7 +300,7 @@ int run_audit(const Arguments& args) {
                                   : fs::path(*args.get("model"));
   Model model;
   try {
-    model = load_model_file(model_path);
+    model = load_model_file(model_path, model_sidecars(args));
   } catch (const Error& e) {
     throw InputError("--model " + model_path.string() + ": " + e.what());
   }

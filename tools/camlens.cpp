@@ -100,6 +100,9 @@ Prints the most probable classes of each image (PNG, JPEG, BMP, GIF).
 
 Options:
   --model DIR       the model folder, or an .onnx file (default: models/emotion)
+  --metadata FILE   a metadata.json to use instead of the one beside the model
+  --labels FILE     the class labels, one per line in the model's order (instead of the
+                    metadata's)
   --top K           how many classes to show (default 3)
   --crop BOX        the box of the image the model sees: x,y,w,h in pixels, face (a face
                     BlazeFace finds, a square around it), center or full (default: the
@@ -126,6 +129,8 @@ skipped; the others are still written (exit code 3).
 Options:
   --out DIR               where to write (created if missing); required
   --model DIR             the model folder, or an .onnx file (default: models/emotion)
+  --metadata FILE         a metadata.json to use instead of the one beside the model
+  --labels FILE           class labels, one per line (see 'camlens predict --help')
   --method NAME[,NAME]    methods from 'camlens methods', or all (default grad-cam)
   --layer NAME            the layer to explain, or a unique part of its name (default: the
                           model's, see 'camlens layers'); per-pixel methods ignore it
@@ -248,7 +253,9 @@ struct LoadedModel {
   fs::path path;  // its model.json
 };
 
-LoadedModel load_model_argument(const std::optional<std::string>& argument) {
+// --model, with --metadata and --labels for the commands that take them.
+LoadedModel load_model_argument(const Arguments& args) {
+  const std::optional<std::string> argument = args.get("model");
   fs::path path = argument ? fs::path(*argument) : default_model_json();
   if (fs::is_directory(path)) path /= "model.json";
   if (!fs::is_regular_file(path)) {
@@ -256,7 +263,7 @@ LoadedModel load_model_argument(const std::optional<std::string>& argument) {
                      "; give a folder holding a TensorFlow.js model.json, that file, or an .onnx file");
   }
   try {
-    return {load_model_file(path), path};
+    return {load_model_file(path, model_sidecars(args)), path};
   } catch (const Error& e) {
     throw InputError(e.what());
   }
@@ -385,7 +392,7 @@ int run_predict(const Arguments& args) {
   if (args.positional.empty()) throw UsageError("give at least one image");
   const int top = args.has("top") ? parse_int(*args.get("top"), "top", 1) : 3;
   const CropRequest crop_request = parse_crop_request(args);
-  LoadedModel loaded = load_model_argument(args.get("model"));
+  LoadedModel loaded = load_model_argument(args);
   explain::Explainer explainer(std::move(loaded.model));
   FaceCropper cropper = face_cropper();
   const std::vector<std::string>& labels = explainer.model().metadata.labels;
@@ -448,7 +455,7 @@ int run_predict(const Arguments& args) {
 
 int run_layers(const Arguments& args) {
   if (!args.positional.empty()) throw UsageError("unexpected argument '" + args.positional.front() + "'");
-  LoadedModel loaded = load_model_argument(args.get("model"));
+  LoadedModel loaded = load_model_argument(args);
   const explain::Explainer explainer(std::move(loaded.model));
   const explain::ModelDescription description = explainer.describe();
   if (args.has("json")) {
@@ -740,7 +747,7 @@ ImageResult explain_photo(const ImageInput& input, const Photo& photo, const fs:
 int run_explain(const Arguments& args) {
   if (args.positional.empty()) throw UsageError("give at least one image or folder");
   if (!args.has("out")) throw UsageError("--out DIR is required: the folder the PNGs are written to");
-  LoadedModel loaded = load_model_argument(args.get("model"));
+  LoadedModel loaded = load_model_argument(args);
   const ExplainSettings s = explain_settings(args, loaded.model);
   explain::Explainer explainer(std::move(loaded.model));
   FaceCropper cropper = face_cropper();
@@ -820,7 +827,7 @@ int run_visualize(const Arguments& args) {
   if (!args.positional.empty()) throw UsageError("unexpected argument '" + args.positional.front() + "'");
   if (!args.has("out")) throw UsageError("--out FILE.png is required: where the image is written");
   if (args.has("class") == args.has("channel")) throw UsageError("give --class K or --channel LAYER:C (one of them)");
-  LoadedModel loaded = load_model_argument(args.get("model"));
+  LoadedModel loaded = load_model_argument(args);
   explain::ActivationMaximizationOptions options;
   std::string what;
   if (args.has("class")) {
@@ -884,12 +891,21 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table{
       {"predict",
        kPredictHelp,
-       {{"model", true}, {"top", true}, {"crop", true}, {"face", true}, {"json", false}, {"threads", true}},
+       {{"model", true},
+        {"metadata", true},
+        {"labels", true},
+        {"top", true},
+        {"crop", true},
+        {"face", true},
+        {"json", false},
+        {"threads", true}},
        run_predict},
       {"explain",
        kExplainHelp,
        {{"out", true},
         {"model", true},
+        {"metadata", true},
+        {"labels", true},
         {"method", true},
         {"layer", true},
         {"class", true},

@@ -64,6 +64,10 @@ int parse_int(const std::string& text, std::string_view option, int min) {
   return value;
 }
 
+ModelSidecars model_sidecars(const Arguments& args) {
+  return {args.get("metadata").value_or(""), args.get("labels").value_or("")};
+}
+
 int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 std::vector<std::string> split_commas(const std::string& text) {

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "io/model.h"
+
 namespace camlens::cli {
 
 // A bad command line: exit code 2, with the command's usage hint.
@@ -54,6 +56,9 @@ std::vector<std::string> split_commas(const std::string& text);
 
 // --method's argument: "all" (every registered method) or a list of names, each checked to exist.
 std::vector<std::string> method_names(const std::string& argument);
+
+// --metadata FILE and --labels FILE, for load_model_file (empty paths when not given).
+ModelSidecars model_sidecars(const Arguments& args);
 
 // The default of --threads: every hardware thread (1 if the library cannot tell).
 int hardware_threads();

@@ -79,6 +79,8 @@ Writes into DIR:
 Options:
   --out DIR             where to write (created if missing); required
   --model DIR           the model folder (default: models/emotion)
+  --metadata FILE       a metadata.json to use instead of the one beside the model
+  --labels FILE         class labels, one per line in the model's order
   --method NAME[,NAME]  methods from 'camlens methods', or all (default grad-cam)
   --metric LIST         any of deletion,insertion,road,confidence,sanity (default: the first four)
   --class K             explain and score class K (an index or a label; default: the top class)
@@ -99,7 +101,7 @@ const std::vector<OptionSpec>& evaluate_option_specs() {
   static const std::vector<OptionSpec> specs{
       {"out", true},  {"model", true}, {"method", true}, {"metric", true}, {"class", true},   {"step", true},
       {"batch", true}, {"seed", true},  {"json", false},  {"quiet", false}, {"threads", true}, {"crop", true},
-      {"deletion-value", true}, {"blur", true},
+      {"deletion-value", true}, {"blur", true}, {"metadata", true}, {"labels", true},
   };
   return specs;
 }
@@ -640,7 +642,7 @@ int run_evaluate(const Arguments& args) {
   if (fs::is_directory(model_path)) model_path /= "model.json";
   Model model;
   try {
-    model = load_model_file(model_path);
+    model = load_model_file(model_path, model_sidecars(args));
   } catch (const Error& e) {
     throw InputError("--model " + model_path.string() + ": " + e.what());
   }

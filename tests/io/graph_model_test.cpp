@@ -380,10 +380,10 @@ TEST_CASE("graph model: unsupported ops, layouts and attributes are Errors namin
   fused.constant("k", {1, 1, 1, 1}, {1});
   fused.constant("b", {1}, {0});
   json attrs = conv_attrs("VALID");
-  attrs["fused_ops"] = {{"list", {{"s", {base64("BiasAdd"), base64("Elu")}}}}};
+  attrs["fused_ops"] = {{"list", {{"s", {base64("BiasAdd"), base64("Tanh")}}}}};
   fused.node("c", "_FusedConv2D", {"in", "k", "b"}, attrs);
   CHECK_THROWS_WITH_AS(fused.load(),
-                       doctest::Contains("_FusedConv2D 'c' fuses [BiasAdd, Elu] with 1 argument(s); supported fused_ops"),
+                       doctest::Contains("_FusedConv2D 'c' fuses [BiasAdd, Tanh] with 1 argument(s); supported fused_ops"),
                        Error);
 
   GraphModelBuilder half = small_classifier();
@@ -791,4 +791,209 @@ TEST_CASE("gender model: loads from models/gender with female and male and its l
   CHECK(model.metadata.color == InputColor::gray);
   CHECK(model.metadata.crop.mode == CropMode::face);
   CHECK(model.metadata.explain_layer == prefix + "add_4/add");
+}
+
+TEST_CASE("graph model: FusedBatchNormV3 for inference is an Affine node per channel, by value; training is refused") {
+  const auto model = [](json attrs) {
+    GraphModelBuilder b;
+    b.placeholder("x", {-1, 1, 2, 3});
+    b.constant("bn/scale", {3}, {1, 2, -0.5f});
+    b.constant("bn/offset", {3}, {0, 0.5f, -1});
+    b.constant("bn/mean", {3}, {0.25f, -1, 2});
+    b.constant("bn/variance", {3}, {1, 4, 0.01f});
+    b.node("bn", "FusedBatchNormV3", {"x", "bn/scale", "bn/offset", "bn/mean", "bn/variance"}, attrs);
+    b.node("out", "Identity", {"bn:0"});
+    return b;
+  };
+  const std::vector<float> x{1, 2, 3, -1, -2, -4};
+  const float scale[3] = {1, 2, -0.5f}, offset[3] = {0, 0.5f, -1}, mean[3] = {0.25f, -1, 2}, variance[3] = {1, 4, 0.01f};
+  for (const auto& [attrs, eps] : {std::pair{json{{"epsilon", float_attr(0.125f)}, {"is_training", {{"b", false}}}}, 0.125},
+                                   std::pair{json::object(), 0.001}}) {  // TensorFlow.js's default epsilon
+    const double epsilon = eps;  // a copy: doctest's CAPTURE cannot capture a structured binding
+    CAPTURE(epsilon);
+    Graph graph = model(attrs).graph();
+    CHECK(graph.nodes().back().kind == "Affine");
+    graph.forward(Tensor(Shape::nhwc(1, 1, 2, 3), x));
+    const Tensor& out = graph.activation("bn");
+    for (size_t i = 0; i < x.size(); ++i) {
+      const size_t c = i % 3;
+      const double expected = (x[i] - mean[c]) / std::sqrt(variance[c] + epsilon) * scale[c] + offset[c];
+      CHECK(out[i] == doctest::Approx(expected).epsilon(1e-6));
+    }
+  }
+  CHECK_THROWS_WITH_AS(model({{"is_training", {{"b", true}}}}).graph(),
+                       doctest::Contains("FusedBatchNormV3 'bn' has is_training set"), Error);
+
+  GraphModelBuilder narrow = model(json::object());
+  narrow.nodes[5]["input"][1] = "two";
+  narrow.constant("two", {2}, {1, 1});
+  CHECK_THROWS_WITH_AS(narrow.graph(),
+                       doctest::Contains("FusedBatchNormV3 'bn' normalises 'x' [1, 2, 3] with 'two' [2]; it needs one "
+                                         "float per channel (3)"),
+                       Error);
+}
+
+TEST_CASE("graph model: fused Elu, LeakyRelu, Sigmoid and Prelu follow their convolution or MatMul as layers, by value") {
+  // x [1, 3, 3, 2] -> _FusedConv2D 2x2 VALID (2 -> 3) [BiasAdd, <activation>] -> Mean -> _FusedMatMul (3 -> 2)
+  // [BiasAdd, Prelu] -> Sigmoid-fused twin: each activation checked against the reference convolution.
+  const ReferenceConv conv{3, 3, 2, 2, 2, 3, 0, 0, 0, 0};
+  std::vector<float> x(3 * 3 * 2), k(2 * 2 * 2 * 3);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7) % 11) * 0.25f - 1.25f;
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<float>((i * 5) % 9) * 0.25f - 1.0f;
+  const std::vector<float> bias{0.5f, -1.0f, 0.25f}, slopes{0.5f, -0.25f, 2.0f};
+  const std::vector<float> pre = conv.run(x, k, bias);
+  REQUIRE(count_if(pre, 0.0f, 1e9f) >= 3);
+  REQUIRE(count_if(pre, -1e9f, 0.0f) >= 3);
+
+  const auto activate = [&](const std::string& op, float v, size_t channel) -> double {
+    if (op == "Elu") return v > 0 ? v : std::exp(double{v}) - 1.0;
+    if (op == "LeakyRelu") return v > 0 ? v : 0.125 * v;
+    if (op == "Sigmoid") return 1.0 / (1.0 + std::exp(-double{v}));
+    return v > 0 ? v : slopes[channel] * v;  // Prelu
+  };
+  for (const auto& [fused_op, kind] : {std::pair{"Elu", "ELU"}, std::pair{"LeakyRelu", "LeakyReLU"},
+                                       std::pair{"Sigmoid", "Sigmoid"}, std::pair{"Prelu", "PReLU"}}) {
+    const std::string op = fused_op;  // a copy: doctest's CAPTURE cannot capture a structured binding
+    CAPTURE(op);
+    const bool prelu = std::string(op) == "Prelu";
+    GraphModelBuilder b;
+    b.placeholder("x", {-1, 3, 3, 2});
+    b.constant("k", {2, 2, 2, 3}, k);
+    b.constant("b", {3}, bias);
+    b.constant("alpha", {3}, slopes);
+    json attrs = conv_attrs("VALID");
+    attrs["fused_ops"] = {{"list", {{"s", {base64("BiasAdd"), base64(op)}}}}};
+    attrs["num_args"] = int_attr(prelu ? 2 : 1);
+    attrs["leakyrelu_alpha"] = float_attr(0.125f);
+    std::vector<std::string> inputs{"x", "k", "b"};
+    if (prelu) inputs.push_back("alpha");
+    b.node("conv", "_FusedConv2D", inputs, attrs);
+    Graph graph = b.graph();
+    const std::vector<NodeInfo>& nodes = graph.nodes();
+    REQUIRE(nodes.size() == 3);
+    CHECK(nodes[1].name + ":" + nodes[1].kind == "conv/BiasAdd:Conv2D");
+    CHECK(nodes[2].name + ":" + nodes[2].kind == std::string("conv:") + kind);
+    const Tensor& out = graph.forward(Tensor(Shape::nhwc(1, 3, 3, 2), x));
+    REQUIRE(out.size() == pre.size());
+    for (size_t i = 0; i < pre.size(); ++i) CHECK(out[i] == doctest::Approx(activate(op, pre[i], i % 3)).epsilon(1e-6));
+  }
+
+  // _FusedMatMul with Prelu, then a standalone Prelu with Keras' [1, 1, C]-shaped slopes.
+  GraphModelBuilder dense;
+  dense.placeholder("x", {-1, 3});
+  dense.constant("w", {3, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  dense.constant("b", {3}, bias);
+  dense.constant("alpha", {3}, slopes);
+  dense.constant("keras_alpha", {1, 1, 3}, {0.25f, 0.5f, 1.5f});
+  json attrs{{"fused_ops", {{"list", {{"s", {base64("BiasAdd"), base64("Prelu")}}}}}}, {"num_args", int_attr(2)}};
+  dense.node("fc", "_FusedMatMul", {"x", "w", "b", "alpha"}, attrs);
+  dense.node("again", "Prelu", {"fc", "keras_alpha"});
+  Graph graph = dense.graph();
+  CHECK(graph.nodes().back().kind == "PReLU");
+  const std::vector<float> in{-1, 3, -2};
+  const Tensor& out = graph.forward(Tensor(Shape{1, 3}, in));
+  const float again[3] = {0.25f, 0.5f, 1.5f};
+  for (size_t c = 0; c < 3; ++c) {
+    const float fc = in[c] + bias[c] > 0 ? in[c] + bias[c] : slopes[c] * (in[c] + bias[c]);
+    CHECK(out[c] == doctest::Approx(fc > 0 ? fc : again[c] * fc).epsilon(1e-6));
+  }
+
+  attrs["num_args"] = int_attr(1);
+  for (json& n : dense.nodes) {
+    if (n["name"] == "fc") n["attr"] = attrs;
+  }
+  CHECK_THROWS_WITH_AS(dense.graph(), doctest::Contains("_FusedMatMul 'fc' fuses [BiasAdd, Prelu] with 1 argument(s)"),
+                       Error);
+}
+
+TEST_CASE("graph model: MirrorPad becomes a MirrorPad2D around H and W in either mode, by value; other pads are refused") {
+  // TensorFlow's documented example, [[1, 2, 3], [4, 5, 6]] padded by [[1, 1], [2, 2]], as one image.
+  const auto mirror_pad = [](const std::string& mode, std::vector<int32_t> pads) {
+    GraphModelBuilder b;
+    b.placeholder("x", {-1, 2, 3, 1});
+    b.int_constant("pads", pads);
+    b.node("mirror", "MirrorPad", {"x", "pads"},
+           {{"T", {{"type", "DT_FLOAT"}}}, {"Tpaddings", {{"type", "DT_INT32"}}}, {"mode", str_attr(mode)}});
+    return b;
+  };
+  const Tensor input(Shape::nhwc(1, 2, 3, 1), std::vector<float>{1, 2, 3, 4, 5, 6});
+  for (const auto& [mode_name, expected] :
+       {std::pair{"REFLECT", std::vector<float>{6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1,  //
+                                                6, 5, 4, 5, 6, 5, 4, 3, 2, 1, 2, 3, 2, 1}},
+        std::pair{"SYMMETRIC", std::vector<float>{2, 1, 1, 2, 3, 3, 2, 2, 1, 1, 2, 3, 3, 2,  //
+                                                  5, 4, 4, 5, 6, 6, 5, 5, 4, 4, 5, 6, 6, 5}}}) {
+    const std::string mode = mode_name;  // a copy: doctest's CAPTURE cannot capture a structured binding
+    CAPTURE(mode);
+    Graph graph = mirror_pad(mode, {0, 0, 1, 1, 2, 2, 0, 0}).graph();
+    CHECK(graph.nodes().back().kind == "MirrorPad2D");
+    const Tensor& out = graph.forward(input);
+    REQUIRE(out.shape() == Shape::nhwc(1, 4, 7, 1));
+    CHECK(values_of(out) == expected);
+  }
+  CHECK_THROWS_WITH_AS(mirror_pad("EDGE", {0, 0, 1, 1, 1, 1, 0, 0}).graph(),
+                       doctest::Contains("MirrorPad 'mirror' has mode \"EDGE\"; supported: REFLECT, SYMMETRIC"), Error);
+  CHECK_THROWS_WITH_AS(mirror_pad("REFLECT", {0, 0, 1, 1, 1, 1, 1, 0}).graph(),
+                       doctest::Contains("MirrorPad 'mirror' pads 'x' [2, 3, 1] by [0, 0, 1, 1, 1, 1, 1, 0]; supported: "
+                                         "int32 paddings [[0, 0], [top, bottom], [left, right], [0, 0]]"),
+                       Error);
+  CHECK_THROWS_WITH_AS(mirror_pad("REFLECT", {0, 0, 2, 0, 0, 0, 0, 0}).graph(),
+                       doctest::Contains("exceed what reflect mirroring of [1, 2, 3, 1] allows"), Error);
+}
+
+TEST_CASE("graph model: ResizeBilinear and ResizeNearestNeighbor become Resize2D nodes with their conventions, by value") {
+  const auto resize = [](const std::string& op, json attrs, std::vector<int32_t> size) {
+    GraphModelBuilder b;
+    b.placeholder("x", {-1, 2, 2, 1});
+    b.int_constant("size", size);
+    b.node("resize", op, {"x", "size"}, attrs);
+    return b;
+  };
+  const Tensor input(Shape::nhwc(1, 2, 2, 1), std::vector<float>{1, 2, 3, 4});
+  // half_pixel_centers: sources -0.25, 0.25, 0.75, 1.25 on both axes (see the layer's own test).
+  Graph half = resize("ResizeBilinear", {{"align_corners", {{"b", false}}}, {"half_pixel_centers", {{"b", true}}}},
+                      {4, 4})
+                   .graph();
+  CHECK(half.nodes().back().kind == "Resize2D");
+  CHECK(values_of(half.forward(input)) ==
+        std::vector<float>{1, 1.25f, 1.75f, 2, 1.5f, 1.75f, 2.25f, 2.5f, 2.5f, 2.75f, 3.25f, 3.5f, 3, 3.25f, 3.75f, 4});
+  // align_corners: the corners stay, a 3x3 puts the mean of all four in the middle.
+  Graph aligned = resize("ResizeBilinear", {{"align_corners", {{"b", true}}}}, {3, 3}).graph();
+  CHECK(values_of(aligned.forward(input)) == std::vector<float>{1, 1.5f, 2, 2, 2.5f, 3, 3, 3.5f, 4});
+  // Nearest with neither attribute: sources 0, 2/3, 4/3 floor to 0, 0, 1; 1x3 keeps the first row.
+  Graph nearest = resize("ResizeNearestNeighbor", json::object(), {1, 3}).graph();
+  const Tensor& out = nearest.forward(input);
+  REQUIRE(out.shape() == Shape::nhwc(1, 1, 3, 1));
+  CHECK(values_of(out) == std::vector<float>{1, 1, 2});
+
+  CHECK_THROWS_WITH_AS(resize("ResizeBilinear", json::object(), {4}).graph(),
+                       doctest::Contains("ResizeBilinear 'resize' resizes 'x' [2, 2, 1] to 'size' [1]; supported: an "
+                                         "NHWC tensor and a constant int32 size [height, width]"),
+                       Error);
+  CHECK_THROWS_WITH_AS(
+      resize("ResizeBilinear", {{"align_corners", {{"b", true}}}, {"half_pixel_centers", {{"b", true}}}}, {4, 4}).graph(),
+      doctest::Contains("align_corners and half_pixel_centers exclude each other"), Error);
+}
+
+TEST_CASE("graph model: Swish as TensorFlow writes it, x * Sigmoid(x), computes x * sigmoid(x) and its slope") {
+  // TensorFlow has no Swish op (nor TensorFlow.js a fused one): tf.nn.silu and Keras' swish export as
+  // a Sigmoid and a Mul reading the same value.
+  GraphModelBuilder b;
+  b.placeholder("x", {-1, 1, 2, 2});
+  b.node("swish/Sigmoid", "Sigmoid", {"x"});
+  b.node("swish/mul", "Mul", {"x", "swish/Sigmoid"});
+  Graph graph = b.graph();
+  const std::vector<float> x{-3, -0.5f, 0.25f, 2};
+  const Tensor& out = graph.forward(Tensor(Shape::nhwc(1, 1, 2, 2), x));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double sigmoid = 1.0 / (1.0 + std::exp(-double{x[i]}));
+    CHECK(out[i] == doctest::Approx(x[i] * sigmoid).epsilon(1e-6));
+  }
+  // Its input gradient adds both paths: sigmoid(x) * (1 + x * (1 - sigmoid(x))).
+  const Tensor ones(out.shape(), std::vector<float>(x.size(), 1.0f));
+  const NamedTensors grads = graph.backward(ones, {.wanted = {"x"}});
+  const Tensor& slope = grads.at("x");
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double sigmoid = 1.0 / (1.0 + std::exp(-double{x[i]}));
+    CHECK(slope[i] == doctest::Approx(sigmoid * (1.0 + x[i] * (1.0 - sigmoid))).epsilon(1e-5));
+  }
 }

@@ -50,3 +50,35 @@ TEST_CASE("model: a model.json or metadata.json far bigger than any real one is 
   CHECK_THROWS_WITH_AS(load_model_file(dir / "model.json"), doctest::Contains("too big for a metadata.json"), Error);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("model: sidecar files replace the metadata beside the model and its labels") {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "camlens-model-sidecars-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary) << text;
+    return dir / name;
+  };
+  const std::filesystem::path emotion = "models/emotion/model.json";
+  const std::filesystem::path metadata = write("other.json", R"({"labels": ["a", "b", "c", "d", "e", "f", "g"], "crop": "full"})");
+  const std::filesystem::path labels = write("labels.txt", "L0\nL1\nL2\nL3\nL4\nL5\nL6\n");
+
+  const Model plain = load_model_file(emotion);
+  REQUIRE(plain.metadata.labels.at(3) == "happy");
+  CHECK(plain.metadata.crop.mode == CropMode::face);
+  const Model other = load_model_file(emotion, {metadata, {}});
+  CHECK(other.metadata.labels.at(3) == "d");
+  CHECK(other.metadata.crop.mode == CropMode::full);
+  const Model both = load_model_file(emotion, {metadata, labels});
+  CHECK(both.metadata.labels == std::vector<std::string>{"L0", "L1", "L2", "L3", "L4", "L5", "L6"});
+  CHECK(both.metadata.crop.mode == CropMode::full);
+  CHECK(load_model_file(emotion, {{}, labels}).metadata.crop.mode == CropMode::face);
+
+  CHECK_THROWS_WITH_AS(load_model_file(emotion, {{}, write("short.txt", "x\ny")}),
+                       doctest::Contains("has 2 label(s), one per line; the model has 7 logits"), Error);
+  CHECK_THROWS_WITH_AS(load_model_file(emotion, {{}, write("gap.txt", "a\nb\n\nd\ne\nf\ng")}),
+                       doctest::Contains("has an empty line 3; give one label per line"), Error);
+  CHECK_THROWS_WITH_AS(load_model_file(emotion, {dir / "none.json", {}}),
+                       doctest::Contains("none.json' does not exist or is not a file"), Error);
+  std::filesystem::remove_all(dir);
+}

@@ -343,3 +343,57 @@ test('visualize: an image that raises a class, or a channel, written as a PNG at
     assert.match(run.stderr, message);
   }
 });
+
+test('--labels and --metadata replace what lies beside the model, for predict, explain, evaluate and audit', () => {
+  const dir = tempDir('sidecars');
+  const renamed = LABELS.map((label) => `${label}-renamed`);
+  const labelsFile = path.join(dir, 'labels.txt');
+  fs.writeFileSync(labelsFile, renamed.join('\r\n') + '\r\n');  // CR LF lines and a final newline are fine
+  const metadata = JSON.parse(fs.readFileSync(path.join(root, 'models/emotion/metadata.json'), 'utf8'));
+  const metadataFile = path.join(dir, 'other.json');
+  fs.writeFileSync(metadataFile, JSON.stringify({ ...metadata, labels: LABELS.map((_, i) => `m${i}`),
+                                                  crop: { x: 0.25, y: 0.25, width: 0.5, height: 0.5 } }));
+  const predict = (...extra) => {
+    const { code, stdout, stderr } = camlens('predict', FACE, '--json', '--top', '7', ...extra);
+    assert.equal(code, 0, stderr);
+    return checkResult(JSON.parse(stdout)).images[0];
+  };
+  const plain = predict();
+  const relabelled = predict('--labels', labelsFile);
+  assert.deepEqual(relabelled.prediction.classes.map((entry) => entry.label),
+                   plain.prediction.classes.map((entry) => `${entry.label}-renamed`));
+  assert.deepEqual(relabelled.prediction.classes.map((entry) => entry.probability),
+                   plain.prediction.classes.map((entry) => entry.probability));
+
+  // The other metadata's crop and labels; --labels wins over its labels.
+  const other = predict('--metadata', metadataFile);
+  assert.deepEqual(other.crop, { x: 35, y: 35, width: 70, height: 70 });
+  assert.ok(other.prediction.classes.every((entry) => entry.label === `m${entry.class}`));
+  const both = predict('--metadata', metadataFile, '--labels', labelsFile);
+  assert.deepEqual(both.crop, other.crop);
+  assert.ok(both.prediction.classes.every((entry) => entry.label === renamed[entry.class]));
+
+  const out = path.join(dir, 'maps');
+  const explained = camlens('explain', FACE, '--out', out, '--labels', labelsFile, '--class', 'happy-renamed', '--quiet');
+  assert.equal(explained.code, 0, explained.stderr);
+  assert.ok(fs.readdirSync(out).some((name) => name.includes('happy-renamed') && name.endsWith('.overlay.png')),
+            fs.readdirSync(out).join(' '));
+
+  // A label per logit, and files that exist: else exit 3 with what to fix.
+  const short = path.join(dir, 'short.txt');
+  fs.writeFileSync(short, 'a\nb\n');
+  for (const command of [['predict', FACE], ['explain', FACE, '--out', out], ['evaluate', FACE, '--out', out],
+                         ['audit', '--data', dir, '--out', out]]) {
+    const wrong = camlens(...command, '--labels', short);
+    assert.equal(wrong.code, 3, `${command[0]}: ${wrong.stderr}`);
+    assert.match(wrong.stderr, /labels file '.*short\.txt' has 2 label\(s\), one per line; the model has 7 logits: give one label per logit/);
+    const missing = camlens(...command, '--metadata', path.join(dir, 'none.json'));
+    assert.equal(missing.code, 3, `${command[0]}: ${missing.stderr}`);
+    assert.match(missing.stderr, /the metadata file '.*none\.json' does not exist or is not a file/);
+    const help = camlens(command[0], '--help').stdout;
+    assert.match(help, /--metadata FILE/);
+    assert.match(help, /--labels FILE/);
+  }
+  fs.writeFileSync(short, 'a\n\nb\nc\nd\ne\nf\n');
+  assert.match(camlens('predict', FACE, '--labels', short).stderr, /has an empty line 2; give one label per line/);
+});

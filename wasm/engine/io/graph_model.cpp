@@ -1,6 +1,7 @@
 #include "io/graph_model.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <set>
 #include <unordered_map>
@@ -20,9 +21,12 @@
 #include "layers/depthwise_conv2d.h"
 #include "layers/global_average_pool.h"
 #include "layers/max_pool.h"
+#include "layers/mirror_pad.h"
 #include "layers/pointwise.h"
+#include "layers/prelu.h"
 #include "layers/relu.h"
 #include "layers/reshape.h"
+#include "layers/resize.h"
 #include "layers/softmax.h"
 #include "layers/zero_pad.h"
 
@@ -36,7 +40,8 @@ namespace {
 constexpr const char* kSupportedOps =
     "Placeholder, Const, Identity, Conv2D, _FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2dNative, "
     "MatMul, _FusedMatMul, BiasAdd, MaxPool, AvgPool, Add, AddV2, Sub, Mul, RealDiv, Relu, Relu6, Tanh, Sigmoid, "
-    "LeakyRelu, Elu, Mean, Reshape, Squeeze, ExpandDims, StridedSlice, ConcatV2, Softmax, Pad";
+    "LeakyRelu, Elu, Prelu, FusedBatchNormV3 (and FusedBatchNorm, FusedBatchNormV2; inference), Mean, Reshape, Squeeze, "
+    "ExpandDims, StridedSlice, ConcatV2, Softmax, Pad, MirrorPad, ResizeBilinear, ResizeNearestNeighbor";
 
 // Ops that compute value by value, so a rank-1 value [N] (held as [N, 1]) may flow through them;
 // ExpandDims turns one into [N, 1] itself.
@@ -403,6 +408,12 @@ class GraphImporter {
       add(std::make_unique<Relu>(n.name, op == "Relu" ? Relu::kNoCap : 6.0f), {data_input(n, 0)});
     } else if (op == "Tanh" || op == "Sigmoid" || op == "LeakyRelu" || op == "Elu") {
       add_pointwise(n);
+    } else if (op == "Prelu") {
+      expect_inputs(n, 2);
+      const std::string input = data_input(n, 0);
+      add(std::make_unique<Prelu>(n.name, broadcast_constant(n, 1, input)), {input});
+    } else if (op == "FusedBatchNorm" || op == "FusedBatchNormV2" || op == "FusedBatchNormV3") {
+      add_fused_batch_norm(n);
     } else if (op == "Mean") {
       add_mean(n);
     } else if (op == "Reshape") {
@@ -420,6 +431,10 @@ class GraphImporter {
       add(std::make_unique<Softmax>(n.name), {data_input(n, 0)});
     } else if (op == "Pad") {
       add_pad(n);
+    } else if (op == "MirrorPad") {
+      add_mirror_pad(n);
+    } else if (op == "ResizeBilinear" || op == "ResizeNearestNeighbor") {
+      add_resize(n);
     } else {
       fail("graph model: op '", op, "' (node '", n.name, "') is not supported; supported ops: ", kSupportedOps);
     }
@@ -529,19 +544,53 @@ class GraphImporter {
     return window;
   }
 
-  // The activation a fused op applies after its bias; checks fused_ops and num_args.
-  static Activation fused_activation(const TfNode& n) {
+  // What a fused op applies after its bias: Relu and Relu6 the layer itself fuses; Elu, LeakyRelu,
+  // Sigmoid and Prelu (TensorFlow.js's other fused activations) become a layer of their own after it.
+  struct FusedActivation {
+    Activation fused = Activation::none;
+    std::string appended_op;  // empty, or the op of the layer appended after the convolution or MatMul
+  };
+
+  // Reads and checks fused_ops and num_args (Prelu takes its slopes as a second argument).
+  static FusedActivation fused_activation(const TfNode& n) {
     const Attrs attrs(n);
     const std::vector<std::string> ops = attrs.strings("fused_ops");
     const int num_args = attrs.find("num_args") == nullptr
                              ? 1
                              : jf::as_int(jf::require(*attrs.find("num_args"), "i", n.who() + " num_args"), n.who() + " num_args");
-    const bool bias_first = !ops.empty() && ops[0] == "BiasAdd" && num_args == 1;
-    if (bias_first && ops.size() == 1) return Activation::none;
-    if (bias_first && ops.size() == 2 && ops[1] == "Relu") return Activation::relu;
-    if (bias_first && ops.size() == 2 && ops[1] == "Relu6") return Activation::relu6;
+    const bool bias_first = !ops.empty() && ops[0] == "BiasAdd";
+    const std::string activation = ops.size() == 2 ? ops[1] : "";
+    if (bias_first && num_args == (activation == "Prelu" ? 2 : 1)) {
+      if (ops.size() == 1) return {};
+      if (activation == "Relu") return {Activation::relu, ""};
+      if (activation == "Relu6") return {Activation::relu6, ""};
+      if (activation == "Elu" || activation == "LeakyRelu" || activation == "Sigmoid" || activation == "Prelu") {
+        return {Activation::none, activation};
+      }
+    }
     fail("graph model: ", n.who(), " fuses [", join(ops), "] with ", num_args,
-         " argument(s); supported fused_ops: [BiasAdd], [BiasAdd, Relu], [BiasAdd, Relu6]");
+         " argument(s); supported fused_ops: [BiasAdd] with one argument, [BiasAdd, Relu], [BiasAdd, Relu6], "
+         "[BiasAdd, Elu], [BiasAdd, LeakyRelu], [BiasAdd, Sigmoid] with one, [BiasAdd, Prelu] with two (bias, alpha)");
+  }
+
+  // The name the convolution or MatMul layer of `named` takes: its own, or, when an activation layer
+  // follows it, one beside it so that the activation's output carries the TensorFlow node's name.
+  static std::string linear_name(const TfNode& named, const FusedActivation& activation) {
+    return activation.appended_op.empty() ? named.name : named.name + "/BiasAdd";
+  }
+
+  // Appends the activation layer a fused op asks for after `linear` (see fused_activation).
+  void append_fused_activation(const TfNode& op_node, const FusedActivation& activation, const std::string& linear) {
+    const std::string& op = activation.appended_op;
+    if (op.empty()) return;
+    if (op == "Prelu") {
+      add(std::make_unique<Prelu>(op_node.name, broadcast_constant(op_node, 3, linear)), {linear});
+      return;
+    }
+    PointwiseParams params{PointwiseFunction::sigmoid};
+    if (op == "Elu") params = {PointwiseFunction::elu, 1.0f};
+    if (op == "LeakyRelu") params = {PointwiseFunction::leaky_relu, Attrs(op_node).float_or("leakyrelu_alpha", 0.2f)};
+    add(std::make_unique<Pointwise>(op_node.name, params), {linear});
   }
 
   // `op_node` carries the convolution's attributes and inputs; the layer takes `named`'s name
@@ -549,7 +598,8 @@ class GraphImporter {
   void add_convolution(const TfNode& op_node, const TfNode& named, Tensor bias) {
     const bool fused = op_node.op.find("Fused") != std::string::npos;
     const bool depthwise = op_node.op.find("Depthwise") != std::string::npos;
-    expect_inputs(op_node, fused ? 3 : 2);
+    const FusedActivation activation = fused ? fused_activation(op_node) : FusedActivation{};
+    expect_inputs(op_node, fused ? 3 + (activation.appended_op == "Prelu") : 2);
     Tensor kernel = constant_tensor(op_node, 1);
     if (kernel.shape().rank() != 4) {
       fail("graph model: ", op_node.who(), " has a filter of shape ", kernel.shape().str(), "; it needs [h, w, in, out]");
@@ -557,20 +607,23 @@ class GraphImporter {
     ConvParams params;
     params.window = window_of(op_node, kernel.shape()[0], kernel.shape()[1]);
     if (fused) {
-      params.activation = fused_activation(op_node);
+      params.activation = activation.fused;
       bias = constant_tensor(op_node, 2);
     }
     const std::string input = data_input(op_node, 0);
+    const std::string linear = linear_name(named, activation);
     if (depthwise) {
-      add(std::make_unique<DepthwiseConv2D>(named.name, std::move(kernel), std::move(bias), params), {input});
+      add(std::make_unique<DepthwiseConv2D>(linear, std::move(kernel), std::move(bias), params), {input});
     } else {
-      add(std::make_unique<Conv2D>(named.name, std::move(kernel), std::move(bias), params), {input});
+      add(std::make_unique<Conv2D>(linear, std::move(kernel), std::move(bias), params), {input});
     }
+    append_fused_activation(op_node, activation, linear);
   }
 
   void add_matmul(const TfNode& op_node, const TfNode& named, Tensor bias) {
     const bool fused = op_node.op == "_FusedMatMul";
-    expect_inputs(op_node, fused ? 3 : 2);
+    const FusedActivation fused_ops = fused ? fused_activation(op_node) : FusedActivation{};
+    expect_inputs(op_node, fused ? 3 + (fused_ops.appended_op == "Prelu") : 2);
     const Attrs attrs(op_node);
     if (attrs.bool_or("transpose_a", false)) fail("graph model: ", op_node.who(), " has transpose_a set; not supported");
     Tensor kernel = constant_tensor(op_node, 1);
@@ -585,12 +638,10 @@ class GraphImporter {
       }
       kernel = std::move(transposed);
     }
-    Activation activation = Activation::none;
-    if (fused) {
-      activation = fused_activation(op_node);
-      bias = constant_tensor(op_node, 2);
-    }
-    add(std::make_unique<Dense>(named.name, std::move(kernel), std::move(bias), activation), {data_input(op_node, 0)});
+    if (fused) bias = constant_tensor(op_node, 2);
+    const std::string linear = linear_name(named, fused_ops);
+    add(std::make_unique<Dense>(linear, std::move(kernel), std::move(bias), fused_ops.fused), {data_input(op_node, 0)});
+    append_fused_activation(op_node, fused_ops, linear);
   }
 
   void add_bias(const TfNode& n) {
@@ -680,6 +731,37 @@ class GraphImporter {
       params = {PointwiseFunction::elu, 1.0f};  // TensorFlow's Elu has no alpha
     }
     add(std::make_unique<Pointwise>(n.name, params), {data_input(n, 0)});
+  }
+
+  // FusedBatchNorm in inference, y = (x - mean) / sqrt(variance + epsilon) * scale + offset per
+  // channel: an Affine node with the statistics folded into one scale and one offset.
+  void add_fused_batch_norm(const TfNode& n) {
+    expect_inputs(n, 5);
+    const Attrs attrs(n);
+    if (attrs.bool_or("is_training", false)) {
+      fail("graph model: ", n.who(), " has is_training set, so it would normalise by each batch's own statistics; "
+           "camlens runs inference graphs only (export the model for inference, or freeze it with is_training false)");
+    }
+    const std::string format = attrs.string_or("data_format", "NHWC");
+    if (format != "NHWC") fail("graph model: ", n.who(), " has data_format ", format, "; only NHWC is supported");
+    const std::string input = data_input(n, 0);
+    const size_t channels = static_cast<size_t>(shape_of(input).c());
+    std::vector<const Weight*> values;  // scale, offset, mean, variance
+    for (size_t i = 1; i <= 4; ++i) {
+      const Weight& value = constant(n, i);
+      if (value.dtype != WeightDType::float32 || value.floats.size() != channels) {
+        fail("graph model: ", n.who(), " normalises '", input, "' ", shape_of(input).str(), " with '", value.name, "' ",
+             value.shape_str(), "; it needs one float per channel (", channels, ")");
+      }
+      values.push_back(&value);
+    }
+    const float epsilon = attrs.float_or("epsilon", 0.001f);  // TensorFlow.js's default when absent
+    std::vector<float> scale(channels), offset(channels);
+    for (size_t c = 0; c < channels; ++c) {
+      scale[c] = values[0]->floats[c] / std::sqrt(values[3]->floats[c] + epsilon);
+      offset[c] = values[1]->floats[c] - values[2]->floats[c] * scale[c];
+    }
+    add(std::make_unique<Affine>(n.name, std::move(scale), std::move(offset)), {input});
   }
 
   void add_pool(const TfNode& n) {
@@ -885,6 +967,46 @@ class GraphImporter {
     }
     add(std::make_unique<ZeroPad2D>(n.name, Padding{pads[2], pads[3], pads[4], pads[5]}, ChannelPadding{pads[6], pads[7]}),
         {input});
+  }
+
+  // MirrorPad of H and W of an NHWC tensor: a MirrorPad2D node (REFLECT or SYMMETRIC).
+  void add_mirror_pad(const TfNode& n) {
+    expect_inputs(n, 2);
+    const std::string input = data_input(n, 0);
+    const std::string mode = Attrs(n).string("mode");
+    if (mode != "REFLECT" && mode != "SYMMETRIC") {
+      fail("graph model: ", n.who(), " has mode \"", mode, "\"; supported: REFLECT, SYMMETRIC");
+    }
+    const Weight& paddings = constant(n, 1);
+    const std::vector<int> pads(paddings.ints.begin(), paddings.ints.end());
+    const bool nhwc = shape_of(input).rank() == 3 && paddings.dtype == WeightDType::int32 && pads.size() == 8;
+    if (!nhwc || pads[0] != 0 || pads[1] != 0 || pads[6] != 0 || pads[7] != 0 ||
+        *std::min_element(pads.begin(), pads.end()) < 0) {
+      fail("graph model: ", n.who(), " pads '", input, "' ", shape_of(input).str(), " by ", list_str(pads),
+           "; supported: int32 paddings [[0, 0], [top, bottom], [left, right], [0, 0]] >= 0 on an NHWC tensor");
+    }
+    add(std::make_unique<MirrorPad2D>(n.name, Padding{pads[2], pads[3], pads[4], pads[5]},
+                                      mode == "REFLECT" ? MirrorMode::reflect : MirrorMode::symmetric),
+        {input});
+  }
+
+  // ResizeBilinear or ResizeNearestNeighbor of an NHWC tensor to a constant size: a Resize2D node.
+  void add_resize(const TfNode& n) {
+    expect_inputs(n, 2);
+    const std::string input = data_input(n, 0);
+    const Weight& size = constant(n, 1);
+    if (size.dtype != WeightDType::int32 || size.ints.size() != 2 || shape_of(input).rank() != 3) {
+      fail("graph model: ", n.who(), " resizes '", input, "' ", shape_of(input).str(), " to '", size.name, "' ",
+           size.shape_str(), "; supported: an NHWC tensor and a constant int32 size [height, width]");
+    }
+    const Attrs attrs(n);
+    ResizeParams params;
+    params.height = size.ints[0];
+    params.width = size.ints[1];
+    params.method = n.op == "ResizeBilinear" ? ResizeMethod::bilinear : ResizeMethod::nearest;
+    params.align_corners = attrs.bool_or("align_corners", false);
+    params.half_pixel_centers = attrs.bool_or("half_pixel_centers", false);
+    add(std::make_unique<Resize2D>(n.name, params), {input});
   }
 
   const Weights& weights_;

@@ -127,7 +127,46 @@ Model load_onnx_model(std::span<const uint8_t> onnx_bytes, const onnx::ExternalD
   return finish_model(import_onnx_model(onnx_bytes, external), nullptr, metadata_file);
 }
 
-Model load_model_file(const std::filesystem::path& model_path) {
+namespace {
+
+constexpr uint64_t kMostLabelsBytes = 1ull << 20;
+
+// The metadata text `sidecars` names, else the one `beside` the model (empty when there is none).
+std::string metadata_text(const ModelSidecars& sidecars, const std::filesystem::path& beside) {
+  if (sidecars.metadata.empty()) return metadata_text_beside(beside);
+  if (!std::filesystem::is_regular_file(sidecars.metadata)) {
+    fail("the metadata file '", sidecars.metadata.string(), "' does not exist or is not a file");
+  }
+  return text_of(sidecars.metadata, kMostMetadataJsonBytes, "metadata.json");
+}
+
+// Replaces the model's labels with the lines of `path` (a final newline and CR line ends allowed).
+void apply_labels_file(Model& model, const std::filesystem::path& path) {
+  if (!std::filesystem::is_regular_file(path)) fail("the labels file '", path.string(), "' does not exist or is not a file");
+  const std::string text = text_of(path, kMostLabelsBytes, "labels file (one label per line)");
+  std::vector<std::string> labels;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    labels.push_back(std::move(line));
+    start = end + 1;
+  }
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i].empty()) fail("the labels file '", path.string(), "' has an empty line ", i + 1, "; give one label per line");
+  }
+  const size_t logits = model.metadata.labels.size();
+  if (labels.size() != logits) {
+    fail("the labels file '", path.string(), "' has ", labels.size(), " label(s), one per line; the model has ", logits,
+         " logits: give one label per logit, in the model's order");
+  }
+  model.metadata.labels = std::move(labels);
+}
+
+// The model at `model_path` with the metadata `sidecars` name (the labels are applied after).
+Model read_model_file(const std::filesystem::path& model_path, const ModelSidecars& sidecars) {
   const std::filesystem::path directory = model_path.parent_path();
   if (model_path.extension() == ".onnx") {
     const std::vector<uint8_t> bytes = read_file_bytes(model_path, kMostOnnxBytes + 1);
@@ -138,12 +177,20 @@ Model load_model_file(const std::filesystem::path& model_path) {
     const onnx::ExternalDataReader external = [&files](const std::string& location, uint64_t offset, int64_t length) {
       return files.read(location, offset, length);
     };
-    return load_onnx_model(bytes, external, metadata_text_beside(metadata_path));
+    return load_onnx_model(bytes, external, metadata_text(sidecars, metadata_path));
   }
   const std::string model_text = text_of(model_path, kMostModelJsonBytes, "TensorFlow.js model.json");
   const json model = jf::parse(model_text, model_path.string());
   const std::vector<ShardFile> files = read_shard_files(jf::require(model, "weightsManifest", "model.json"), directory);
-  return load_model(model_text, shard_views(files), metadata_text_beside(directory / "metadata.json"));
+  return load_model(model_text, shard_views(files), metadata_text(sidecars, directory / "metadata.json"));
+}
+
+}  // namespace
+
+Model load_model_file(const std::filesystem::path& model_path, const ModelSidecars& sidecars) {
+  Model model = read_model_file(model_path, sidecars);
+  if (!sidecars.labels.empty()) apply_labels_file(model, sidecars.labels);
+  return model;
 }
 
 }  // namespace camlens

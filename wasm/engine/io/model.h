@@ -35,9 +35,17 @@ Model load_model(std::string_view model_json, std::span<const ShardBytes> shards
 Model load_onnx_model(std::span<const uint8_t> onnx_bytes, const onnx::ExternalDataReader& external,
                       std::string_view metadata_json = {});
 
+// Files that replace what load_model_file would find beside the model (the CLI's --metadata and
+// --labels); an empty path keeps the default.
+struct ModelSidecars {
+  std::filesystem::path metadata;  // a metadata.json to read instead of the one beside the model
+  std::filesystem::path labels;    // a text file, one label per line, one line per logit: the labels
+};
+
 // Reads model.json, the shards it names and, when present, metadata.json from model.json's folder.
 // A path ending in .onnx is an ONNX model instead: its external data files are read from its folder,
 // its metadata from NAME.metadata.json beside NAME.onnx, else from metadata.json in that folder.
-Model load_model_file(const std::filesystem::path& model_path);
+// `sidecars` replace the metadata file and the labels (which then win over every metadata's).
+Model load_model_file(const std::filesystem::path& model_path, const ModelSidecars& sidecars = {});
 
 }  // namespace camlens
