@@ -386,6 +386,9 @@ std::string percent(float probability) {
   return text;
 }
 
+// Without the padding that aligns a column.
+std::string trimmed(const std::string& text) { return text.substr(std::min(text.find_first_not_of(' '), text.size())); }
+
 // ---- predict ----
 
 int run_predict(const Arguments& args) {
@@ -781,7 +784,7 @@ int run_explain(const Arguments& args) {
         if (!s.quiet && !result.top_label.empty()) {
           bar.clear();
           std::cout << input.path.string() << (s.crop.every_face && crop.face >= 0 ? " face " + std::to_string(crop.face) : "") << ": "
-                    << result.top_label << percent(result.top_probability) << " -> " << (s.out / crop_stem).string() << ".*\n";
+                    << result.top_label << " " << trimmed(percent(result.top_probability)) << " -> " << (s.out / crop_stem).string() << ".*\n";
         }
       }
       if (any_explained) ++explained;

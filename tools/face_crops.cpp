@@ -85,14 +85,14 @@ CropPlan FaceCropper::plan(const CropRequest& request, const ModelMetadata& meta
   }
   if (request.every_face) {
     for (size_t i = 0; i < plan.faces.size(); ++i) {
-      plan.crops.push_back({face_crop_box(plan.faces[i], width, height), "face", static_cast<int>(i)});
+      plan.crops.push_back({face_crop_box(plan.faces[i], width, height, metadata.crop.face_scale), "face", static_cast<int>(i)});
     }
     return plan;
   }
   if (request.face >= static_cast<int>(plan.faces.size())) {
     fail("--face ", request.face, ": only ", plan.faces.size(), " face(s) found, numbered from 0, best score first");
   }
-  plan.crops.push_back({face_crop_box(plan.faces[request.face], width, height), "face", request.face});
+  plan.crops.push_back({face_crop_box(plan.faces[request.face], width, height, metadata.crop.face_scale), "face", request.face});
   return plan;
 }
 

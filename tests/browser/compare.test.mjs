@@ -32,7 +32,9 @@ function drawnRows(page) {
     maps: [...row.querySelectorAll('.compare-map[data-method]')].map((figure) => {
       const canvas = figure.querySelector('canvas');
       const pixels = canvas.width ? Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data) : [];
-      return { method: figure.dataset.method, width: canvas.width, pixels, caption: figure.querySelector('figcaption').textContent };
+      const note = figure.querySelector('.compare-cell-note');
+      return { method: figure.dataset.method, width: canvas.width, pixels, caption: figure.querySelector('figcaption').textContent,
+               note: note.hidden ? '' : note.textContent };
     }),
   })));
 }
@@ -58,7 +60,12 @@ async function openCompare(page) {
   assert.equal(await page.evaluate(() => window.camlens.view), 'compare');
 }
 
-test('Compare opens on the default pair: each row is its own model\'s prediction and maps, on the same box', async () => {
+// The Fashion-MNIST pair of the Audit view, by address: the same task learnt twice, once through a shortcut.
+const FASHION_PAIR = '#view=compare&model=fashion-mnist&second=fashion-mnist-shortcut';
+
+const sameCentre = (a, b) => Math.abs(a.x + a.width / 2 - (b.x + b.width / 2)) <= 1 && Math.abs(a.y + a.height / 2 - (b.y + b.height / 2)) <= 1;
+
+test('Compare opens on the two gender models: each row is its own model alone, on the same face framed as each asks', async () => {
   const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
     // Keyboard: the arrow key moves from the Explain tab to Compare.
@@ -69,55 +76,90 @@ test('Compare opens on the default pair: each row is its own model\'s prediction
     assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-compare');
 
     const rows = await compareRows(page);
-    assert.deepEqual(rows.map((row) => row.title), ['Fashion-MNIST', 'Fashion-MNIST, shortcut learnt']);
-    assert.equal(await page.locator('#compare-first').inputValue(), 'fashion-mnist');
-    assert.equal(await page.locator('#compare-second').inputValue(), 'fashion-mnist-shortcut');
+    assert.deepEqual(rows.map((row) => row.title), ['Gender', 'Gender, SSR-Net']);
+    assert.equal(await page.locator('#compare-first').inputValue(), 'gender');
+    assert.equal(await page.locator('#compare-second').inputValue(), 'gender-ssrnet-imdb');
     const alone = await explainView(page);
-    assert.equal(alone.modelId, 'fashion-mnist', 'model A is the explain view\'s model');
+    assert.equal(alone.modelId, 'gender', 'model A is the explain view\'s model');
+    assert.equal(alone.image, 'astronaut.jpg', 'on the sample photo');
+    assert.deepEqual(rows[0].crop, alone.crop, 'row A: the explain view\'s box, the face it found');
+    // Row B: the same face, framed 1.8 times its box (SSR-Net's metadata) rather than 1.6 times.
+    assert.ok(sameCentre(rows[1].crop, alone.crop), JSON.stringify(rows.map((row) => row.crop)));
+    assert.ok(Math.abs(rows[1].crop.width / alone.crop.width - 1.8 / 1.6) < 0.02, JSON.stringify(rows.map((row) => row.crop)));
+    for (const row of rows) {
+      assert.equal(row.layer.how, 'named', `${row.title}: the layer its metadata names`);
+      assert.deepEqual(Object.keys(row.maps), ['grad-cam', 'grad-cam++', 'saliency']);
+    }
+    assert.ok(await page.locator('#compare-note').isHidden(), 'the same two classes in the same order: no note');
+
+    const drawn = await drawnRows(page);
+    for (const [i, row] of drawn.entries()) {
+      assert.deepEqual(row.labels, rows[i].top.map((entry) => entry.label), `row ${i}: the classes drawn`);
+      assert.match(row.layer, /Explained at .+, the layer its metadata names/);
+      assert.equal(row.maps[2].caption, 'on the input pixels');
+    }
+    for (const map of drawn[0].maps) {
+      assert.ok(map.width > 0 && spread(map.pixels) > 5, `row A: ${map.method} is drawn`);
+      assert.equal(map.note, '');
+    }
+    // SSR-Net's score sits below 1e-6 here: its gradient is exactly zero, and each map says so.
+    for (const map of drawn[1].maps) {
+      assert.ok(map.width > 0, `row B: ${map.method} is drawn`);
+      assert.match(map.note, /^The map is zero everywhere: the class's score does not change with these values here/);
+    }
+    assert.match(await page.locator('#compare-table tbody tr').nth(1).locator('figcaption').first().textContent(),
+      /the same face, framed as this model's metadata asks/);
+    await screenshot(page, '40-compare-default-pair', { fullPage: true });
+
+    // Keyboard: Space ticks LayerCAM, and both rows gain its map (CAM applies to neither head).
+    await page.focus('#compare-view input[data-method="layer-cam"]');
+    await page.keyboard.press('Space');
+    await idle(page);
+    const withCam = await compareRows(page);
+    for (const row of withCam) assert.deepEqual(Object.keys(row.maps), ['grad-cam', 'grad-cam++', 'layer-cam', 'saliency']);
+    assert.deepEqual(await page.$$eval('#compare-table thead th', (cells) => cells.map((cell) => cell.textContent)),
+      ['Model', 'Photo', 'Grad-CAM', 'Grad-CAM++', 'LayerCAM', 'Saliency']);
+    const address = Object.fromEntries(new URLSearchParams(new URL(page.url()).hash.slice(1)));
+    const { x, y, width, height } = alone.crop;
+    assert.deepEqual(address, { view: 'compare', model: 'gender', sample: 'astronaut.jpg', crop: `${x},${y},${width},${height}`,
+      second: 'gender-ssrnet-imdb', maps: 'grad-cam,grad-cam++,layer-cam,saliency' }, 'the address keeps the comparison');
+
+    // Row A is what the explain view shows of the mini-Xception alone ...
+    assert.deepEqual(rows[0].top, alone.top);
+    assert.deepEqual(rows[0].maps['grad-cam'], alone.gradCam);
+    // ... and row B what it shows once switched to SSR-Net, which finds the same face and frames it its way.
+    await page.click('#tab-explain');
+    await page.selectOption('#model-select', 'gender-ssrnet-imdb');
+    await idle(page);
+    const ssrnet = await explainView(page);
+    assert.deepEqual([ssrnet.modelId, ssrnet.image, ssrnet.crop], ['gender-ssrnet-imdb', alone.image, rows[1].crop]);
+    assert.deepEqual(rows[1].top, ssrnet.top);
+    assert.deepEqual(rows[1].maps['grad-cam'], ssrnet.gradCam);
+    assert.equal(rows[1].top[0].label, 'female', 'SSR-Net, fed BGR and framed as trained, says female');
+    assert.notDeepEqual(rows[0].top, rows[1].top, 'the two models do not give the same numbers');
+    assert.deepEqual(errorsIn(log), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the Fashion-MNIST pair by address: the same classes in another order get a note; both rows on the same box', async () => {
+  const { page, context, log } = await openPage(shared.browser, `${shared.server.url}${FASHION_PAIR}`);
+  try {
+    const rows = await compareRows(page);
+    assert.deepEqual(rows.map((row) => row.title), ['Fashion-MNIST', 'Fashion-MNIST, shortcut learnt']);
+    const alone = await explainView(page);
     assert.match(alone.image, /\.png$/, 'on a Fashion-MNIST sample');
     for (const row of rows) {
       assert.deepEqual(row.crop, alone.crop, `${row.title}: the explain view's box`);
       assert.deepEqual(row.layer, { name: 'conv4', how: 'named', depth: 1, from: null }, `${row.title}: the layer its metadata names`);
-      assert.deepEqual(Object.keys(row.maps), ['grad-cam', 'grad-cam++', 'saliency']);
     }
     // The shortcut model was trained from class folders: the same classes, sorted, 'T-shirt/top' written 'T-shirt-top'.
     assert.match(await page.locator('#compare-note').textContent(),
       /know the same 10 classes, listed in another order \(Fashion-MNIST: T-shirt\/top, Trouser, Pullover, …; Fashion-MNIST, shortcut learnt: Ankle boot, Bag, Coat, …\)/);
-
-    const drawn = await drawnRows(page);
-    for (const [i, row] of drawn.entries()) {
-      assert.deepEqual(row.labels, rows[i].top.map((entry) => entry.label), `row ${i}: the top 3 drawn`);
-      assert.match(row.layer, /Explained at conv4, the layer its metadata names/);
-      assert.deepEqual(row.maps.map((map) => map.caption), ['at conv4', 'at conv4', 'on the input pixels']);
-      for (const map of row.maps) assert.ok(map.width > 0 && spread(map.pixels) > 5, `row ${i}: ${map.method} is drawn`);
-    }
-    assert.notDeepEqual(rows[0].maps['grad-cam'].raw, rows[1].maps['grad-cam'].raw, 'two models, two maps');
-    await screenshot(page, '40-compare-default-pair', { fullPage: true });
-
-    // Keyboard: Space ticks CAM, and both rows gain its map.
-    await page.focus('#compare-view input[data-method="cam"]');
-    await page.keyboard.press('Space');
-    await idle(page);
-    const withCam = await compareRows(page);
-    for (const row of withCam) assert.deepEqual(Object.keys(row.maps), ['cam', 'grad-cam', 'grad-cam++', 'saliency']);
-    assert.deepEqual(await page.$$eval('#compare-table thead th', (cells) => cells.map((cell) => cell.textContent)),
-      ['Model', 'Photo', 'CAM', 'Grad-CAM', 'Grad-CAM++', 'Saliency']);
-    const address = Object.fromEntries(new URLSearchParams(new URL(page.url()).hash.slice(1)));
-    assert.deepEqual(address, { view: 'compare', model: 'fashion-mnist', sample: 'fashion-mnist/ankle-boot.png', crop: '0,0,28,28',
-      second: 'fashion-mnist-shortcut', maps: 'cam,grad-cam,grad-cam++,saliency' }, 'the address keeps the comparison');
-
-    // Row A is what the explain view shows of Fashion-MNIST alone ...
+    for (const row of await drawnRows(page)) assert.deepEqual(row.maps.map((map) => map.caption), ['at conv4', 'at conv4', 'on the input pixels']);
     assert.deepEqual(rows[0].top, alone.top);
     assert.deepEqual(rows[0].maps['grad-cam'], alone.gradCam);
-    // ... and row B what it shows once switched to the shortcut model, on the same photo and box.
-    await page.click('#tab-explain');
-    await page.selectOption('#model-select', 'fashion-mnist-shortcut');
-    await idle(page);
-    const shortcut = await explainView(page);
-    assert.deepEqual([shortcut.modelId, shortcut.image, shortcut.crop], ['fashion-mnist-shortcut', alone.image, alone.crop]);
-    assert.deepEqual(rows[1].top, shortcut.top);
-    assert.deepEqual(rows[1].maps['grad-cam'], shortcut.gradCam);
-    assert.notDeepEqual(rows[0].top, rows[1].top, 'the two models do not give the same numbers');
     assert.deepEqual(errorsIn(log), []);
   } finally {
     await context.close();
@@ -147,7 +189,7 @@ test('an address opens the comparison it keeps: model A with its sample and box,
 });
 
 test('two models with different classes get a note and are still compared, each at its own layer', async () => {
-  const { page, context, log } = await openPage(shared.browser, shared.server.url);
+  const { page, context, log } = await openPage(shared.browser, `${shared.server.url}${FASHION_PAIR}`);
   try {
     await openCompare(page);
     await page.selectOption('#compare-second', 'emotion');
@@ -200,7 +242,7 @@ test('a model of the user\'s in the explain view stays model A, against the defa
     assert.equal(await page.evaluate(() => window.camlens.state.modelId), 'custom');
     assert.equal(await page.locator('#compare-first').inputValue(), 'custom');
     const rows = await compareRows(page);
-    assert.deepEqual(rows.map((row) => row.title), ['Your model: model', 'Fashion-MNIST']);
+    assert.deepEqual(rows.map((row) => row.title), ['Your model: model', 'Gender']);
     assert.deepEqual(rows[0].top, alone.top);
     assert.deepEqual(rows[0].crop, alone.crop);
     assert.deepEqual(errorsIn(log), []);
@@ -210,7 +252,7 @@ test('a model of the user\'s in the explain view stays model A, against the defa
 });
 
 test('a model B that fails to load gives an error and leaves both models as they were', async () => {
-  const { page, context, log } = await openPage(shared.browser, shared.server.url);
+  const { page, context, log } = await openPage(shared.browser, `${shared.server.url}${FASHION_PAIR}`);
   try {
     await openCompare(page);
     const before = await compareRows(page);
@@ -230,7 +272,7 @@ test('a model B that fails to load gives an error and leaves both models as they
     // A model name the page does not know, through the page's API.
     await page.evaluate(() => window.camlens.compare.chooseSecond('no-such-model'));
     await idle(page);
-    assert.match(await errorText(), /there is no built-in model 'no-such-model': choose one of emotion, gender, fashion-mnist, fashion-mnist-shortcut/);
+    assert.match(await errorText(), /there is no built-in model 'no-such-model': choose one of emotion, gender, gender-ssrnet-imdb, fashion-mnist, fashion-mnist-shortcut/);
     await page.evaluate(() => window.camlens.compare.chooseSecond('toString'));
     await idle(page);
     assert.match(await errorText(), /Could not load 'toString' as model B: there is no built-in model 'toString'/, 'no inherited name passes for a model');
@@ -251,7 +293,7 @@ test('a model B that fails to load gives an error and leaves both models as they
 
 test('a cancelled comparison says so, and runs again with both models after the worker restarts', async () => {
   // Without cross-origin isolation a cancel terminates the worker: both models must come back.
-  const { page, context, log } = await openPage(shared.browser, shared.server.url, { prepare: withoutIsolation });
+  const { page, context, log } = await openPage(shared.browser, `${shared.server.url}${FASHION_PAIR}`, { prepare: withoutIsolation });
   try {
     await openCompare(page);
     const before = await compareRows(page);

@@ -9,6 +9,8 @@
 #include "explain/layer_sweep.h"
 #include "explain/registry.h"
 #include "graph/paths.h"
+#include "image/decode.h"
+#include "io/model.h"
 #include "io/model_input.h"
 #include "support/explain_models.h"
 
@@ -314,4 +316,19 @@ TEST_CASE("Explainer: describe gives each layer's distance from the output and e
       std::find_if(d.methods.begin(), d.methods.end(), [](const MethodDescription& m) { return m.name == "saliency"; });
   CHECK(saliency->per_pixel);
   CHECK(saliency->layer.empty());
+}
+
+TEST_CASE("Explainer: a map with nothing to show says why (SSR-Net saturated at 0 on the astronaut's face)") {
+  Explainer explainer(load_model_file("models/gender-ssrnet-imdb/model.json"));
+  explainer.set_image(decode_image_file("web/samples/astronaut.jpg"));
+  ViewRequest request = request_of({"grad-cam", "saliency"});
+  request.crop = CropBox{131, 32, 188, 188};  // the face BlazeFace finds, framed as the metadata asks
+  const ViewResult view = explainer.view(request);
+  REQUIRE(view.prediction);
+  CHECK(view.prediction->probabilities[0] > 0.999f);  // female, the score below 1e-6
+  REQUIRE(view.explanations.size() == 2);
+  for (const ViewMap& map : view.explanations) {
+    CAPTURE(map.explanation.method);
+    CHECK(map.note.find("The map is zero everywhere") != std::string::npos);
+  }
 }

@@ -70,6 +70,19 @@ TEST_CASE("scale and offset act on 0..1 values: scale 255 gives the bytes back")
   check_values(preprocess_image(image, spec), {0, 128, 255, 7, 8, 9}, 1e-4);
 }
 
+TEST_CASE("BGR feeds blue first; the mean and std are the model's channels', in its order") {
+  const Image image = image_from(2, 1, 4, {0, 128, 255, 9, 7, 8, 9, 9});  // RGBA: alpha dropped
+  const PreprocessSpec bytes{.width = 2, .height = 1, .color = ColorMode::bgr, .scale = 255.0f};
+  check_values(preprocess_image(image, bytes), {255, 128, 0, 9, 8, 7}, 1e-4);
+  // A gray image repeats its value in every channel, in any order.
+  check_values(preprocess_image(image_from(1, 1, 1, {40}), {.width = 1, .height = 1, .color = ColorMode::bgr, .scale = 255.0f}),
+               {40, 40, 40}, 1e-4);
+  // Caffe's BGR means: channel 0 is blue's.
+  const PreprocessSpec caffe{.width = 1, .height = 1, .color = ColorMode::bgr, .scaling = ValueScaling::mean_std,
+                             .mean = {0.4f, 0.0f, 0.0f}, .std = {0.5f, 1.0f, 1.0f}};
+  check_values(preprocess_image(image_from(1, 1, 3, {0, 0, 204}), caffe), {0.8, 0, 0}, 1e-6);
+}
+
 TEST_CASE("alpha is dropped; a gray image is used as is for gray and repeated for RGB") {
   const Image rgba = image_from(1, 1, 4, {51, 102, 204, 0});
   const Image rgb = image_from(1, 1, 3, {51, 102, 204});

@@ -747,11 +747,18 @@ TEST_CASE("gender-ssrnet-imdb: its head computes SSR-Net's stage-wise sum from t
   Model model = load_model_file("models/gender-ssrnet-imdb/model.json");
   const std::string prefix = "StatefulPartitionedCall/functional_7/";
   CHECK(model.input() == "input_4");
-  CHECK(model.logits == prefix + "pred/add_25");
+  const std::string score = prefix + "pred/add_25";
+  // Its metadata says "output": "score": two logits follow the one score.
+  CHECK(model.logits == score + "/two_classes");
   CHECK(model.probabilities.empty());
   CHECK(model.graph.nodes().front().item_shape == Shape{64, 64, 3});
-  CHECK(model.graph.nodes().back().item_shape == Shape{1});
+  CHECK(model.graph.nodes().back().item_shape == Shape{2});
   CHECK(model.metadata.explain_layer == prefix + "activation_27/Relu");
+  CHECK(model.metadata.labels == std::vector<std::string>{"female", "male"});
+  CHECK(model.metadata.color == InputColor::bgr);
+  CHECK(model.metadata.output == OutputKind::score);
+  CHECK(model.metadata.crop.mode == CropMode::face);
+  CHECK(model.metadata.crop.face_scale == 1.8f);
 
   std::vector<std::string> keep;
   for (const char* stage : {"1", "2", "3"}) {
@@ -763,8 +770,11 @@ TEST_CASE("gender-ssrnet-imdb: its head computes SSR-Net's stage-wise sum from t
   for (size_t i = 0; i < input.size(); ++i) input[i] = i < input.size() / 2 ? 127.5f + 120 * std::sin(0.003f * i) : 40.0f;
   ForwardOptions options;
   options.keep = keep;
-  const Tensor& out = model.graph.forward(input, options);
+  options.keep->push_back(score);
+  const Tensor& two_classes = model.graph.forward(input, options);
+  const Tensor& out = model.graph.activation(score);
   REQUIRE(out.shape() == Shape{2, 1});
+  REQUIRE(two_classes.shape() == Shape{2, 2});
   for (int n = 0; n < 2; ++n) {
     double expected = 0, divisor = 1;
     for (int stage = 0; stage < 3; ++stage) {
@@ -779,6 +789,9 @@ TEST_CASE("gender-ssrnet-imdb: its head computes SSR-Net's stage-wise sum from t
       expected += sum / divisor;
     }
     CHECK(out[n] == doctest::Approx(expected).epsilon(1e-5));
+    // The softmax of the two logits gives [1 - s, s] back.
+    const double p = std::clamp(double{out[n]}, 1e-6, 1 - 1e-6);
+    CHECK(1 / (1 + std::exp(double{two_classes[2 * n]} - two_classes[2 * n + 1])) == doctest::Approx(p).epsilon(1e-5));
   }
   CHECK(out[0] != out[1]);
 }
@@ -790,6 +803,7 @@ TEST_CASE("gender model: loads from models/gender with female and male and its l
   CHECK(model.metadata.labels == std::vector<std::string>{"female", "male"});
   CHECK(model.metadata.color == InputColor::gray);
   CHECK(model.metadata.crop.mode == CropMode::face);
+  CHECK(model.metadata.crop.face_scale == 1.6f);
   CHECK(model.metadata.explain_layer == prefix + "add_4/add");
 }
 

@@ -96,6 +96,48 @@ TEST_CASE("metadata: \"crop\": \"face\" asks for a detected face and is written 
   CHECK(metadata_to_json(m)["crop"] == "face");
 }
 
+TEST_CASE("metadata: {\"crop\": {\"face\": f}} frames a detected face f times its box, and is written back") {
+  const json wide = {{"crop", {{"face", 1.8}}}};
+  const ModelMetadata m = resolve_metadata(nullptr, &wide, classifier(1), "logits");
+  CHECK(m.crop.mode == CropMode::face);
+  CHECK(m.crop.face_scale == 1.8f);
+  CHECK(metadata_to_json(m)["crop"] == json({{"face", 1.8}}));
+  CHECK(resolve_metadata(nullptr, nullptr, classifier(1), "logits").crop.face_scale == kFaceCropScale);
+  for (const json& bad : {json({{"face", 0.5}}), json({{"face", 9}}), json({{"face", 1.5}, {"center", 1}}), json({{"face", "wide"}})}) {
+    const json file = {{"crop", bad}};
+    CHECK_THROWS_AS(resolve_metadata(nullptr, &file, classifier(1), "logits"), Error);
+  }
+  const json small = {{"crop", {{"face", 0.5}}}};
+  CHECK_THROWS_WITH_AS(resolve_metadata(nullptr, &small, classifier(1), "logits"),
+                       doctest::Contains("metadata.json.crop must be {\"face\": f} with 1 <= f <= 4"), Error);
+}
+
+TEST_CASE("metadata: \"color\": \"bgr\" feeds three channels blue first, and is written back") {
+  const json file = {{"input", {{"height", 8}, {"width", 6}, {"color", "bgr"}}}};
+  const ModelMetadata m = resolve_metadata(nullptr, &file, classifier(3), "logits");
+  CHECK(m.color == InputColor::bgr);
+  CHECK(metadata_to_json(m)["input"]["color"] == "bgr");
+  CHECK_THROWS_WITH_AS(resolve_metadata(nullptr, &file, classifier(1), "logits"),
+                       doctest::Contains("is \"bgr\", but the input 'image' [8, 6, 1] has 1 channel(s); gray needs 1, rgb and bgr need 3"),
+                       Error);
+  const json hsv = {{"input", {{"height", 8}, {"width", 6}, {"color", "hsv"}}}};
+  CHECK_THROWS_WITH_AS(resolve_metadata(nullptr, &hsv, classifier(3), "logits"),
+                       doctest::Contains(".color must be \"gray\", \"rgb\" or \"bgr\", got \"hsv\""), Error);
+}
+
+TEST_CASE("metadata: \"output\" is \"classes\" by default or \"score\"; anything else is an Error") {
+  CHECK(read_output_kind(nullptr, nullptr) == OutputKind::classes);
+  const json score = {{"output", "score"}}, classes = {{"output", "classes"}}, odd = {{"output", "regression"}};
+  CHECK(read_output_kind(&score, nullptr) == OutputKind::score);
+  CHECK(read_output_kind(&classes, &score) == OutputKind::classes);  // userDefinedMetadata wins
+  CHECK(read_output_kind(nullptr, &score) == OutputKind::score);
+  CHECK_THROWS_WITH_AS(read_output_kind(nullptr, &odd),
+                       doctest::Contains("metadata.json.output must be \"classes\" (one logit per label) or \"score\""), Error);
+  const ModelMetadata m = resolve_metadata(nullptr, &classes, classifier(3), "logits");
+  CHECK(m.output == OutputKind::classes);
+  CHECK(metadata_to_json(m)["output"] == "classes");
+}
+
 TEST_CASE("metadata: values that contradict the graph are Errors saying which") {
   const Graph graph = classifier(3);
   auto check_error = [&](const json& file, const char* message) {
@@ -112,7 +154,7 @@ TEST_CASE("metadata: values that contradict the graph are Errors saying which") 
   check_error({{"scaling", {{"scale", 2}, {"std", 1}}}}, "needs either \"scale\"/\"offset\" or \"mean\"/\"std\"");
   check_error({{"scaling", {{"mean", 0}, {"std", {1, 0, 1}}}}}, "metadata.json.scaling.std must not be 0");
   check_error({{"crop", {{"x", 0.5}, {"y", 0}, {"width", 0.6}, {"height", 1}}}}, "must be a non-empty box inside the image");
-  check_error({{"crop", "middle"}}, "metadata.json.crop must be \"full\", \"center\", \"face\", {\"center\": f} or a box");
+  check_error({{"crop", "middle"}}, "metadata.json.crop must be \"full\", \"center\", \"face\", {\"center\": f}, {\"face\": f} or a box");
   check_error({{"labels", "angry"}}, "metadata.json.labels must be an array, got string");
   check_error({{"scaling", {{"mean", 0}, {"std", 1e-38}}}},
               "metadata.json.scaling.std holds 1e-38; it divides the pixels, so it must be at least 1e-06 in magnitude");

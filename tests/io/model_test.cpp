@@ -82,3 +82,30 @@ TEST_CASE("model: sidecar files replace the metadata beside the model and its la
                        doctest::Contains("none.json' does not exist or is not a file"), Error);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("model: \"output\": \"score\" turns a model's one score into two classes; other outputs are refused") {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "camlens-model-score-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary) << text;
+    return dir / name;
+  };
+  const std::filesystem::path ssrnet = "models/gender-ssrnet-imdb/model.json";
+  const Model score = load_model_file(ssrnet);
+  CHECK(score.metadata.output == OutputKind::score);
+  CHECK(score.graph.layer(score.logits).kind() == std::string("BinaryScore"));
+  CHECK(score.metadata.labels == std::vector<std::string>{"female", "male"});
+  // Without "output" the same graph is a one-logit classifier (its softmax always 100%).
+  const Model plain = load_model_file(ssrnet, {write("plain.json", R"({"crop": "face"})"), {}});
+  CHECK(plain.metadata.output == OutputKind::classes);
+  CHECK(plain.metadata.labels == std::vector<std::string>{"class 0"});
+  // Labels from a file name the two classes of a score model.
+  const Model named = load_model_file(ssrnet, {write("score.json", R"({"output": "score"})"), write("two.txt", "woman\nman\n")});
+  CHECK(named.metadata.labels == std::vector<std::string>{"woman", "man"});
+
+  // Emotion ends in a Softmax over 7 classes: no score.
+  CHECK_THROWS_WITH_AS(load_model_file("models/emotion/model.json", {write("emotion.json", R"({"output": "score"})"), {}}),
+                       doctest::Contains("but this model ends in a Softmax"), Error);
+  std::filesystem::remove_all(dir);
+}

@@ -19,7 +19,7 @@ test('FaceDetector finds the faces TensorFlow.js finds, boxes within one pixel, 
   const detector = new camlens.FaceDetector(modelJson, shards);
   try {
     for (const [image, count] of [[canvasWithFaces(300, 200, [[100, 30]]), 1], [canvasWithFaces(420, 220, [[40, 40], [240, 40]]), 2]]) {
-      const ours = detector.detect(rgbaOf(image), image.width, image.height);
+      const ours = detector.detect(rgbaOf(image), image.width, image.height, camlens.faceCropScale);
       const theirs = tfjsFaces(image);
       assert.equal(ours.length, count);
       assert.equal(theirs.length, count);
@@ -36,7 +36,7 @@ test('FaceDetector finds the faces TensorFlow.js finds, boxes within one pixel, 
       console.log(`${image.width}x${image.height}, ${count} face(s): max |box ours - tfjs| = ${worst.toExponential(2)} px`);
       assert.ok(worst <= 1, `boxes differ by ${worst} px`);
     }
-    assert.throws(() => detector.detect(new Uint8Array(10), 4, 4), (e) => e instanceof Error && /needs 64 bytes, got 10/.test(e.message));
+    assert.throws(() => detector.detect(new Uint8Array(10), 4, 4, camlens.faceCropScale), (e) => e instanceof Error && /needs 64 bytes, got 10/.test(e.message));
   } finally {
     detector.delete();
   }

@@ -10,6 +10,13 @@ import { loadCamlens, loadTf, seededRandom, maxAbsDiff, tfArtifacts, readModelFi
 const SIZE = 64;
 const GENDER_LOGITS = 'StatefulPartitionedCall/model_1/global_average_pooling2d_1/Mean';
 const SSRNET_OUTPUT = 'StatefulPartitionedCall/functional_7/pred/add_25';
+// Its metadata says "output": "score": the engine adds two logits [-l/2, l/2], l = log(s / (1 - s)).
+const SSRNET_LOGITS = `${SSRNET_OUTPUT}/two_classes`;
+
+// The score s back from each pair of logits (clamped to 1e-6 .. 1 - 1e-6 on the way in).
+function scores(logits) {
+  return Float32Array.from({ length: logits.length / 2 }, (_, n) => 1 / (1 + Math.exp(-2 * logits[2 * n + 1])));
+}
 
 const camlens = await loadCamlens('camlens-test');
 const tf = await loadTf();
@@ -67,7 +74,7 @@ test('gender: names, labels and the explained layer', () => {
                                       probabilities: 'StatefulPartitionedCall/model_1/predictions/Softmax' });
     const info = explainer.describe();
     assert.deepEqual(info.labels, ['female', 'male']);
-    assert.equal(info.metadata.crop, 'face');
+    assert.deepEqual(info.metadata.crop, { face: 1.6 });
     const features = info.layers.find((layer) => layer.name === info.metadata.explain_layer);
     assert.deepEqual({ kind: features.kind, shape: features.shape, spatial: features.spatial }, { kind: 'Add', shape: [4, 4, 128], spatial: true });
   } finally {
@@ -102,13 +109,13 @@ test('gender: our logits match TensorFlow.js within 1e-4; on the astronaut both 
   });
 });
 
-test('gender-ssrnet-imdb: our one output matches TensorFlow.js within 1e-4 on RGB 0..255 inputs and the astronaut', async () => {
+test('gender-ssrnet-imdb: our score matches TensorFlow.js within 1e-4 on 0..255 inputs and the astronaut fed BGR', async () => {
   await withBoth('models/gender-ssrnet-imdb', async (ours, reference) => {
-    assert.deepEqual(ours.names(), { input: 'input_4', inputShape: [64, 64, 3], logits: SSRNET_OUTPUT, probabilities: '' });
+    assert.deepEqual(ours.names(), { input: 'input_4', inputShape: [64, 64, 3], logits: SSRNET_LOGITS, probabilities: '' });
     const { data, batch } = inputs(3, 0, 255);
     const x = tf.tensor4d(data, [batch, SIZE, SIZE, 3]);
     const theirs = reference.execute(x);
-    const output = ours.forward(data, batch);
+    const output = scores(ours.forward(data, batch));
     assert.equal(output.length, batch);
     const worst = maxAbsDiff(output, theirs.dataSync());
 
@@ -118,13 +125,13 @@ test('gender-ssrnet-imdb: our one output matches TensorFlow.js within 1e-4 on RG
     // The inputs really differ: the outputs span most of 0..1.
     assert.ok(Math.max(...output) - Math.min(...output) > 0.5);
 
-    // The whole face and a tighter square of it: the model answers 0 on one and about 1 on the other.
+    // The whole face and a tighter square of it, blue first as the metadata says.
     const outputs = [];
     for (const crop of [null, { x: 10, y: 10, width: 120, height: 120 }]) {
-      const face = tfFace((rgb) => rgb.mul(255), crop);
+      const face = tfFace((rgb) => tf.reverse(rgb, -1).mul(255), crop);
       const ourFace = ours.preprocess(astronautFace().rgb, FACE_SIDE, FACE_SIDE, 3, crop);
       const faceOutput = reference.execute(face);
-      const ourFaceOutput = ours.forward(ourFace, 1);
+      const ourFaceOutput = scores(ours.forward(ourFace, 1));
       const inputDiff = maxAbsDiff(ourFace, face.dataSync());
       const faceDiff = maxAbsDiff(ourFaceOutput, faceOutput.dataSync());
       console.log(`gender-ssrnet-imdb on the astronaut, crop ${JSON.stringify(crop)}: max |ours - tfjs| = ` +
@@ -136,7 +143,8 @@ test('gender-ssrnet-imdb: our one output matches TensorFlow.js within 1e-4 on RG
       outputs.push(ourFaceOutput[0]);
       tf.dispose([face, faceOutput]);
     }
-    assert.ok(Math.abs(outputs[0] - outputs[1]) > 0.5, `outputs ${outputs}`);
+    // Fed BGR, SSR-Net calls her female on both (fed RGB, it said male on the tighter one).
+    assert.ok(outputs.every((output) => output < 0.5), `outputs ${outputs}`);
     tf.dispose([x, theirs]);
   });
 });
@@ -165,7 +173,8 @@ test('gender-ssrnet-imdb: Grad-CAM at both streams and saliency equal tf.grad th
   const rgb = new Uint8Array(SIZE * SIZE * 3);
   for (let y = 0; y < SIZE; ++y) {
     for (let x = 0; x < SIZE; ++x) {
-      for (let c = 0; c < 3; ++c) rgb[(y * SIZE + x) * 3 + c] = ((x + c * 7) % SIZE) * 4;
+      // Written red last: the model reads blue first (its metadata's BGR).
+      for (let c = 0; c < 3; ++c) rgb[(y * SIZE + x) * 3 + c] = ((x + (2 - c) * 7) % SIZE) * 4;
     }
   }
   const rgba = new Uint8ClampedArray(SIZE * SIZE * 4).map((_, i) => (i % 4 === 3 ? 255 : rgb[(i >> 2) * 3 + (i % 4)]));
@@ -179,9 +188,13 @@ test('gender-ssrnet-imdb: Grad-CAM at both streams and saliency equal tf.grad th
     const head = tf.tidy(() => ssrnetHead(reference.execute(input, STAGE_NODES)).dataSync()[0]);
     assert.ok(Math.abs(head - output) <= 1e-5, `the oracle's head ${head}, the graph's ${output}`);
 
-    // Largest |ours - oracle| as a fraction of the oracle's largest |value|.
-    const compare = (method, layer, oracle) => {
-      const view = explainer.view({ methods: [method], class: 0, layer, pictures: false });
+    // Class 1 (male) follows +ds through the two logits, times 1 / (2 s (1 - s)): the oracle's maps,
+    // linear in the gradient, are scaled by that. Largest |ours - oracle| as a fraction of the
+    // oracle's largest |value|.
+    const logitSlope = 1 / (2 * output * (1 - output));
+    const compare = (method, layer, unscaled) => {
+      const oracle = unscaled.map((v) => v * logitSlope);
+      const view = explainer.view({ methods: [method], class: 1, layer, pictures: false });
       const values = view.explanations[0].raw.values;
       assert.equal(values.length, oracle.length);
       let worst = 0, scale = 0;

@@ -41,8 +41,9 @@ class JsFaceDetector {
   }
 
   // rgba: width x height x 4 bytes -> faces best score first, each as the result schema's face
-  // plus "crop": the square box a face model sees for it.
-  val detect(const val& rgba, int width, int height) {
+  // plus "crop": the square box a face model sees for it, crop_scale times the face's box (the
+  // model's metadata: {"face": f}, else kFaceCropScale).
+  val detect(const val& rgba, int width, int height, float crop_scale) {
     return js_errors([&] {
       camlens::Image pixels(width, height, 4);  // checks the sizes
       const size_t given = rgba["length"].as<size_t>();
@@ -54,7 +55,7 @@ class JsFaceDetector {
       nlohmann::ordered_json out = nlohmann::ordered_json::array();
       for (const camlens::Face& face : faces) {
         nlohmann::ordered_json entry = nlohmann::ordered_json(camlens::face_json(face));
-        const camlens::CropBox crop = camlens::face_crop_box(face, width, height);
+        const camlens::CropBox crop = camlens::face_crop_box(face, width, height, crop_scale);
         entry["crop"] = {{"x", crop.x}, {"y", crop.y}, {"width", crop.width}, {"height", crop.height}};
         out.push_back(std::move(entry));
       }
@@ -74,4 +75,6 @@ EMSCRIPTEN_BINDINGS(camlens_faces) {
   emscripten::class_<JsFaceDetector>("FaceDetector")
       .constructor(&JsFaceDetector::create, emscripten::allow_raw_pointers())
       .function("detect", &JsFaceDetector::detect);
+  // The face crop's default scale (io/metadata.h), for a model whose metadata says just "face".
+  emscripten::constant("faceCropScale", camlens::kFaceCropScale);
 }

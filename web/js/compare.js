@@ -11,8 +11,8 @@ import { compareLabels, compareLayers, depthOf, depthSteps, namedExplainLayer } 
 import { shortLayerNames } from './layers.js';
 import { sentence } from './messages.js';
 
-// The pair the view opens with: the same task learnt twice, the second time through a shortcut.
-export const DEFAULT_PAIR = { first: 'fashion-mnist', second: 'fashion-mnist-shortcut' };
+// The pair the view opens with: one task, two architectures (mini-Xception and SSR-Net).
+export const DEFAULT_PAIR = { first: 'gender', second: 'gender-ssrnet-imdb' };
 const DEFAULT_METHODS = ['grad-cam', 'grad-cam++', 'saliency'];
 const SHOWN_CLASSES = 3;
 const MAP_SIDE = 240;        // CSS pixels a map is shown at: it is drawn at this times the pixel ratio
@@ -366,6 +366,7 @@ export class CompareView {
       [first, second].forEach((view, row) => {
         this.rows[row].view = view;
         this.#showPart(row, view);
+        this.#showOwnFraming(this.rows[row], scene, view.crop);
       });
       this.ui.status.textContent = `Both rows in ${formatMs(performance.now() - started)}`;
     } catch (error) {
@@ -436,6 +437,8 @@ export class CompareView {
       row.explained = el('p', { class: 'small muted compare-explained' });
       const photo = el('canvas', { class: 'compare-canvas', role: 'img', 'aria-label': `The photo's box, as ${row.title} sees it` });
       drawCrop(photo, scene.image, scene.crop);
+      row.photo = photo;
+      row.photoCaption = el('figcaption', { class: 'small muted' }, `${scene.crop.width}×${scene.crop.height} box`);
       row.cells = new Map(methods.map((method) => [method.name, this.#cell(row, method)]));
       return el('tr', { dataset: { row: String(i) } },
         el('th', { scope: 'row', class: 'compare-model' },
@@ -445,7 +448,7 @@ export class CompareView {
           row.predictions, row.explained),
         el('td', {}, el('figure', { class: 'compare-map' }, el('p', { class: 'compare-cell-title', 'aria-hidden': 'true' }, 'Photo'),
           el('div', { class: 'compare-figure' }, photo),
-          el('figcaption', { class: 'small muted' }, `${scene.crop.width}×${scene.crop.height} box`))),
+          row.photoCaption)),
         ...[...row.cells.values()].map((cell) => el('td', {}, cell.element)));
     });
     this.ui.table.replaceChildren(el('thead', {}, head), el('tbody', {}, ...body));
@@ -459,11 +462,12 @@ export class CompareView {
     const status = el('div', { class: 'panel-status' }, el('span', { class: 'spinner', 'aria-hidden': 'true' }));
     const caption = el('figcaption', { class: 'small muted compare-caption' });
     const readout = el('span', { class: 'small muted compare-readout' });
+    const note = el('p', { class: 'small panel-note compare-cell-note', hidden: true });
     const cell = {
-      method, canvas, status, caption, readout, explanation: null,
+      method, canvas, status, caption, readout, note, explanation: null,
       element: el('figure', { class: 'compare-map busy', dataset: { method: method.name } },
         el('p', { class: 'compare-cell-title', 'aria-hidden': 'true' }, method.title),
-        el('div', { class: 'compare-figure' }, canvas, status), caption, readout),
+        el('div', { class: 'compare-figure' }, canvas, status), caption, readout, note),
     };
     attachHoverReadout(canvas, readout, () => cell.explanation, () => '');
     return cell;
@@ -480,6 +484,15 @@ export class CompareView {
       const cell = info.cells.get(failure.method);
       if (cell) this.#failCell(cell, this.#withShortNames(failure.message));
     }
+  }
+
+  // A face model framing the same face more widely than row A (its metadata's {"face": f}) saw
+  // another box: the row shows that box.
+  #showOwnFraming(row, scene, crop) {
+    const same = ['x', 'y', 'width', 'height'].every((key) => crop?.[key] === scene.crop[key]);
+    if (!crop || same) return;
+    drawCrop(row.photo, scene.image, crop);
+    row.photoCaption.textContent = `${crop.width}×${crop.height} box: the same face, framed as this model's metadata asks`;
   }
 
   #showPrediction(row, prediction) {
@@ -502,7 +515,10 @@ export class CompareView {
     const where = cell.method.per_pixel ? 'on the input pixels'
       : `at ${row.shortNames.get(explanation.layer) ?? explanation.layer}`;
     cell.caption.textContent = where;
-    cell.caption.title = explanation.note ? `${where}: ${explanation.note}` : explanation.layer;
+    cell.caption.title = explanation.layer;
+    // Why the map differs from what was asked, or why it is blank.
+    cell.note.textContent = explanation.note ? this.#withShortNames(explanation.note) : '';
+    cell.note.hidden = !explanation.note;
     cell.canvas.setAttribute('aria-label', `${cell.method.title} of ${row.title} for ${explanation.label} ${where}`);
   }
 

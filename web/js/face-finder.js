@@ -9,7 +9,15 @@ const BLAZEFACE = new URL('../models/blazeface/', import.meta.url);
 export const NO_FACE_WARNING = 'No face found: showing the centre square; this model was trained on faces';
 
 export function isFaceModel(description) {
-  return description?.metadata?.crop === 'face';
+  const crop = description?.metadata?.crop;
+  return crop === 'face' || typeof crop?.face === 'number';
+}
+
+// How much wider than the face's box a face model's square is: its metadata's {"face": f}, else
+// the engine's default (the CLI's, so both frame a face alike).
+export function faceCropScale(camlens, description) {
+  const crop = description?.metadata?.crop;
+  return typeof crop?.face === 'number' ? crop.face : camlens.faceCropScale;
 }
 
 async function fetchOk(url) {
@@ -42,7 +50,7 @@ function sameBox(a, b) {
 export class FaceFinder {
   #camlens;
   #detector = null;  // camlens.FaceDetector once loaded; a failed load is tried again on the next photo
-  #last = null;      // {image, origin}: a new model on the same photo asks again
+  #last = null;      // {image, scale, origin}: another photo or framing asks again
 
   constructor(camlens) {
     this.#camlens = camlens;
@@ -51,9 +59,9 @@ export class FaceFinder {
   // Where a face model's crop of `image` ({width, height, data}) comes from: {crop, crop_source
   // ("face" or "center"), faces (best first, each with its square crop; absent when the detector
   // could not load), face (the index of the face the crop is), warnings}. `centre`: the crop when
-  // there is no face or no detector.
-  async originOf(image, centre) {
-    if (this.#last?.image === image) return this.#last.origin;
+  // there is no face or no detector; `scale`: faceCropScale of the model.
+  async originOf(image, centre, scale) {
+    if (this.#last?.image === image && this.#last.scale === scale) return this.#last.origin;
     const failed = (what, error) => ({ crop: centre, crop_source: 'center', warnings: [
       `The face detector ${what}: ${String(error?.message ?? error).replace(/\.$/, '')}. Showing the centre square; this model was trained on faces`] });
     let detector, faces;
@@ -63,14 +71,14 @@ export class FaceFinder {
       return failed('could not load', error);
     }
     try {
-      faces = detector.detect(image.data, image.width, image.height);
+      faces = detector.detect(image.data, image.width, image.height, scale);
     } catch (error) {
       return failed('failed on this photo', error);
     }
     const origin = faces.length
       ? { crop: faces[0].crop, crop_source: 'face', faces, face: 0, warnings: [] }
       : { crop: centre, crop_source: 'center', faces, warnings: [NO_FACE_WARNING] };
-    this.#last = { image, origin };
+    this.#last = { image, scale, origin };
     return origin;
   }
 

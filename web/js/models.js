@@ -5,6 +5,7 @@
 export const BUILTIN_MODELS = {
   emotion: { title: 'Emotion', folder: 'models/emotion/', gallery: 'photos' },
   gender: { title: 'Gender', folder: 'models/gender/', gallery: 'photos' },
+  'gender-ssrnet-imdb': { title: 'Gender, SSR-Net', folder: 'models/gender-ssrnet-imdb/', gallery: 'photos' },
   'fashion-mnist': { title: 'Fashion-MNIST', folder: 'models/fashion-mnist/', gallery: 'fashion-mnist' },
   // Trained on Shirts marked with a square (its README): the Audit view's demonstration.
   'fashion-mnist-shortcut': {

@@ -26,7 +26,7 @@
 import { RELAXED_SIMD_PROBE } from './relaxed-simd.js';
 import { decode } from './decode.js';
 import { formatOf, imageSize, jpegLooksTruncated } from './image-format.js';
-import { FaceFinder, isFaceModel, viewOrigin } from './face-finder.js';
+import { FaceFinder, faceCropScale, isFaceModel, viewOrigin } from './face-finder.js';
 
 let camlens = null;
 let explainer = null;  // camlens.Explainer
@@ -35,10 +35,11 @@ let lastSnapshot = null;  // {epoch, modelJson, weightsFile, weights}: the run's
 let currentModel = null;  // {modelJson, shards, metadataJson} or {onnx, metadataJson}: the explainer's model, which an audit loads again
 let evaluation = null;    // camlens.Evaluation of currentModel, or null until the page asks for one
 let faceFinder = null;    // BlazeFace for a face model's photos (face-finder.js), made on first use
-let faceModel = false;    // the explainer's model starts on a face
+let faceScale = null;     // the explainer's model starts on a face framed this wide (face-finder.js); null: not a face model
 let faceOrigin = null;    // for a face model: its photo's faces and the crop they give (face-finder.js)
 let compared = null;       // camlens.Explainer of the Compare view's second model
 let comparedImage = null;  // the photo `compared` was shown last: currentImage once it caught up
+let comparedFaceScale = null;  // as faceScale, for the compared model
 let live = null;           // {model, explainer}: the webcam's own camlens.Explainer of currentModel
 // An Int32Array over a SharedArrayBuffer: engine.js stores 1 in it to cancel the running call,
 // which the progress callback reads between steps. null when the page is not cross-origin isolated.
@@ -242,11 +243,22 @@ function withComparedModel(model) {
     compared?.delete();
     compared = next;
     comparedImage = currentImage;
+    comparedFaceScale = isFaceModel(description) ? faceCropScale(camlens, description) : null;
     return description;
   } catch (error) {
     next.delete();
     throw error;
   }
+}
+
+// The square `scale` makes around the face whose square `crop` is in the explain view's photo; null
+// when `crop` is no detected face's or `scale` is null (not a face model).
+async function sameFaceFor(crop, scale) {
+  if (!faceOrigin?.faces || scale === null || !crop) return null;
+  const { face } = viewOrigin(faceOrigin, crop);
+  if (face === undefined) return null;
+  const framed = await faceFinder.originOf(currentImage, crop, scale);
+  return framed.faces?.[face]?.crop ?? null;
 }
 
 // The compared model, shown the explain view's photo if that changed since.
@@ -304,16 +316,16 @@ const handlers = {
     if (model) {
       const { description, shown } = withModel(model, image);
       out.model = description;
-      faceModel = isFaceModel(description);
+      faceScale = isFaceModel(description) ? faceCropScale(camlens, description) : null;
       if (shown) out.image = shown;
     } else if (image) {
       out.image = needExplainer().setImage(image.data, image.width, image.height);
     }
     if (image) currentImage = image;
     if (model || image) faceOrigin = null;
-    if ((model || image) && faceModel && out.image) {
+    if ((model || image) && faceScale !== null && out.image) {
       faceFinder ??= new FaceFinder(camlens);
-      faceOrigin = await faceFinder.originOf(currentImage, out.image.crop);
+      faceOrigin = await faceFinder.originOf(currentImage, out.image.crop, faceScale);
       out.image = { ...out.image, ...faceOrigin };
     }
     // The page sets up its panels and crop box from these before the view's parts arrive.
@@ -334,9 +346,9 @@ const handlers = {
     const shown = frameExplainer.setImage(image.data, image.width, image.height);
     let origin = null;
     const started = performance.now();
-    if (faceModel) {
+    if (faceScale !== null) {
       faceFinder ??= new FaceFinder(camlens);
-      origin = await faceFinder.originOf(image, shown.crop);
+      origin = await faceFinder.originOf(image, shown.crop, faceScale);
     }
     const detectMs = performance.now() - started;
     const result = frameExplainer.view({ ...view, crop: origin?.crop ?? shown.crop });
@@ -362,10 +374,13 @@ const handlers = {
   },
   // Both models on the explain view's photo: first (a view request) on its model, second on the
   // compared one. Parts come as {row, part}. -> {first, second} (kind "view")
-  compare({ first, second }, id) {
+  // When row A's box is a detected face and the compared model is a face model too, row B sees the
+  // same face framed as its own metadata asks (its crop then differs from A's).
+  async compare({ first, second }, id) {
     const main = needExplainer();
     const other = needCompared();
-    return { first: compareRow(main, first, 0, id), second: compareRow(other, second, 1, id) };
+    const crop = await sameFaceFor(first.crop, comparedFaceScale);
+    return { first: compareRow(main, first, 0, id), second: compareRow(other, crop ? { ...second, crop } : second, 1, id) };
   },
 
   // Training data: {source: 'fashion-mnist'} (fetched from this server), or {source: 'folder',

@@ -92,9 +92,13 @@ Levels channel_levels(const ModelMetadata& metadata, int channels) {
 Image to_image(const ModelMetadata& metadata, const Tensor& x) {
   const Shape& s = x.shape();
   Image image(s.w(), s.h(), s.c());
+  const bool bgr = metadata.color == InputColor::bgr;
   for (size_t i = 0; i < x.size(); ++i) {
-    const float level = std::clamp(level_of_value(metadata, x[i], static_cast<int>(i % s.c())), 0.0f, 1.0f);
-    image.data()[i] = static_cast<std::uint8_t>(std::lround(level * 255.0f));
+    const int channel = static_cast<int>(i % s.c());
+    const float level = std::clamp(level_of_value(metadata, x[i], channel), 0.0f, 1.0f);
+    // The image is RGB: a BGR model's channel c is the image's 2 - c.
+    const size_t at = bgr ? i - channel + (2 - channel) : i;
+    image.data()[at] = static_cast<std::uint8_t>(std::lround(level * 255.0f));
   }
   return image;
 }

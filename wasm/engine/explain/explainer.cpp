@@ -20,6 +20,17 @@ namespace camlens::explain {
 
 namespace {
 
+// Why a map shows nothing, when it does: a blank panel would otherwise read as a failure.
+std::string flat_map_note(const Map& raw) {
+  const auto [low, high] = std::minmax_element(raw.values.begin(), raw.values.end());
+  if (low == raw.values.end() || *high > 0.0f) return {};
+  if (*low == 0.0f) {
+    return "The map is zero everywhere: the class's score does not change with these values here (a saturated "
+           "output, or units switched off), so there is nothing to show.";
+  }
+  return "Every value of the map is negative: nothing here raises the class's score, and maps show only what does.";
+}
+
 using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point start) {
@@ -78,7 +89,7 @@ ModelDescription Explainer::describe() const {
   ModelDescription d;
   d.labels = model_.metadata.labels;
   d.input_shape = paths.nodes().front().item_shape;
-  d.color = model_.metadata.color == InputColor::gray ? "gray" : "rgb";
+  d.color = color_name(model_.metadata.color);
   const std::vector<std::string> explainable = paths.spatial_layers_feeding(model_.logits);
   if (!explainable.empty()) d.default_layer = default_layer(model_);
   for (size_t i = 1; i < paths.nodes().size(); ++i) {
@@ -252,7 +263,8 @@ ViewResult Explainer::view(const ViewRequest& request, const ViewCallbacks& call
     if (!same_heat) map.explanation.upsampled = {postprocess(kept.raw, size, look.upsampling)};
     map.label = model_.metadata.labels[kept.target_class];
     map.probability = prediction.probabilities[kept.target_class];
-    map.note = std::move(note);
+    const std::string flat = flat_map_note(kept.raw);
+    map.note = note.empty() ? flat : flat.empty() ? std::move(note) : note + " " + flat;
     map.reused = reused;
     if (request.pictures) map.pictures = pictures_of(map.explanation.upsampled.front(), look);
     return map;

@@ -9,9 +9,10 @@
 
 namespace camlens {
 
-CropBox face_crop_box(const Face& face, int image_width, int image_height) {
+CropBox face_crop_box(const Face& face, int image_width, int image_height, float scale) {
   if (image_width <= 0 || image_height <= 0) fail("face crop: the image is ", image_width, "x", image_height);
-  const float wanted = kFaceCropScale * std::max(face.width, face.height);
+  if (!(scale > 0.0f && std::isfinite(scale))) fail("face crop: the scale ", scale, " must be a positive number");
+  const float wanted = scale * std::max(face.width, face.height);
   const int side = std::clamp(static_cast<int>(std::lround(wanted)), 1, std::min(image_width, image_height));
   const float centre_x = face.x + face.width / 2, centre_y = face.y + face.height / 2;
   const int x = std::clamp(static_cast<int>(std::lround(centre_x - side / 2.0f)), 0, image_width - side);

@@ -120,6 +120,7 @@ void preprocess_image(Tensor& out, const Image& image, const PreprocessSpec& spe
   const std::vector<BilinearTap> rows = bilinear_taps(box.height, spec.height);
   const std::vector<BilinearTap> cols = bilinear_taps(box.width, spec.width);
   const bool gray_out = spec.color == ColorMode::gray;
+  const bool bgr_out = spec.color == ColorMode::bgr;
   out.reshape_storage(Shape::nhwc(1, spec.height, spec.width, gray_out ? 1 : 3));
 
   auto scaled = [&spec](float v, int c) {
@@ -142,7 +143,7 @@ void preprocess_image(Tensor& out, const Image& image, const PreprocessSpec& spe
       if (gray_out) {
         *o++ = scaled(colours == 1 ? v[0] : weight[0] * v[0] + weight[1] * v[1] + weight[2] * v[2], 0);
       } else {
-        for (int c = 0; c < 3; ++c) *o++ = scaled(v[colours == 1 ? 0 : c], c);
+        for (int c = 0; c < 3; ++c) *o++ = scaled(v[colours == 1 ? 0 : bgr_out ? 2 - c : c], c);
       }
     }
   }

@@ -4,8 +4,8 @@
 //   2. resize    each channel's byte values bilinearly to width x height with half-pixel centres
 //                (resize.h), clamped at the crop's edges: the same as tf.slice then resizeBilinear;
 //   3. to 0..1   v = value / 255;
-//   4. colour    gray = w_r R + w_g G + w_b B (C = 1), or R, G, B (C = 3); a gray image is used as
-//                is for gray and repeated for RGB; alpha is dropped;
+//   4. colour    gray = w_r R + w_g G + w_b B (C = 1), or R, G, B (C = 3), or B, G, R (C = 3); a
+//                gray image is used as is for gray and repeated for RGB; alpha is dropped;
 //   5. scaling   v * scale + offset, or (v - mean[c]) / std[c].
 // PreprocessSpec is what a model's metadata says about its input. The emotion model, for instance:
 //   {.width = 64, .height = 64, .color = ColorMode::gray, .scale = 2, .offset = -1}
@@ -19,7 +19,7 @@
 
 namespace camlens {
 
-enum class ColorMode { gray, rgb };
+enum class ColorMode { gray, rgb, bgr };  // bgr: blue first, as OpenCV reads images
 enum class ValueScaling { scale_offset, mean_std };
 
 // Luma weights for R, G, B as the emotion model expects them. TensorFlow's rgb_to_grayscale (Python)

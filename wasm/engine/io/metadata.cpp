@@ -102,11 +102,13 @@ void read_input(ModelMetadata& m, const Field& field, const Shape& input_shape, 
          input_name, "' is ", input_shape.str(), " [H, W, C]; make them agree");
   }
   const std::string color = jf::string_or(input, "color", field.where, channels == 1 ? "gray" : "rgb");
-  if (color != "gray" && color != "rgb") fail("metadata: ", field.where, ".color must be \"gray\" or \"rgb\", got \"", color, "\"");
-  m.color = color == "gray" ? InputColor::gray : InputColor::rgb;
+  if (color != "gray" && color != "rgb" && color != "bgr") {
+    fail("metadata: ", field.where, ".color must be \"gray\", \"rgb\" or \"bgr\", got ", jf::excerpt(json(color)));
+  }
+  m.color = color == "gray" ? InputColor::gray : color == "rgb" ? InputColor::rgb : InputColor::bgr;
   if ((m.color == InputColor::gray ? 1 : 3) != channels) {
     fail("metadata: ", field.where, ".color is \"", color, "\", but the input '", input_name, "' ", input_shape.str(),
-         " has ", channels, " channel(s); gray needs 1, rgb needs 3");
+         " has ", channels, " channel(s); gray needs 1, rgb and bgr need 3");
   }
   if (const json* weights = jf::find(input, "gray_weights")) {
     m.gray_weights = three_floats(*weights, field.where + ".gray_weights");
@@ -139,18 +141,31 @@ void read_scaling(ModelMetadata& m, const Field& field) {
   }
 }
 
+// A face crop narrower than the face cuts it; one far wider is mostly background.
+constexpr float kLeastFaceScale = 1.0f, kMostFaceScale = 4.0f;
+
 void read_crop(ModelMetadata& m, const Field& field) {
   if (field.value == nullptr) return;
   if (field.value->is_string()) {
     const std::string mode = field.value->get<std::string>();
     if (mode != "full" && mode != "center" && mode != "face") {
-      fail("metadata: ", field.where, " must be \"full\", \"center\", \"face\", {\"center\": f} or a box {x, y, width, height}, got \"",
+      fail("metadata: ", field.where, " must be \"full\", \"center\", \"face\", {\"center\": f}, {\"face\": f} or a box {x, y, width, height}, got \"",
            mode, "\"");
     }
     m.crop.mode = mode == "full" ? CropMode::full : mode == "face" ? CropMode::face : CropMode::center;
     return;
   }
   const json& box = jf::as_object(*field.value, field.where);
+  if (const json* face = jf::find(box, "face")) {
+    m.crop.mode = CropMode::face;
+    m.crop.face_scale = finite_float(*face, field.where + ".face");
+    if (box.size() != 1 || !(m.crop.face_scale >= kLeastFaceScale && m.crop.face_scale <= kMostFaceScale)) {
+      fail("metadata: ", field.where, " must be {\"face\": f} with ", kLeastFaceScale, " <= f <= ", kMostFaceScale,
+           " (the square's side over the detected face box's, e.g. 1.8 for a box widened by 40% on each side), got ",
+           jf::excerpt(*field.value));
+    }
+    return;
+  }
   if (const json* center = jf::find(box, "center")) {
     m.crop.mode = CropMode::center;
     m.crop.center_fraction = finite_float(*center, field.where + ".center");
@@ -212,6 +227,15 @@ void read_explain_layer(ModelMetadata& m, const Field& field, const std::vector<
   }
 }
 
+OutputKind output_kind_of(const Field& field) {
+  if (field.value == nullptr) return OutputKind::classes;
+  const std::string kind = jf::as_string(*field.value, field.where);
+  if (kind == "classes") return OutputKind::classes;
+  if (kind == "score") return OutputKind::score;
+  fail("metadata: ", field.where, " must be \"classes\" (one logit per label) or \"score\" (one value in 0..1, the "
+       "second label's probability), got ", jf::excerpt(*field.value));
+}
+
 double shortest(float value) { return jf::shortest_decimal(value); }
 
 std::array<double, 3> shortest(const std::array<float, 3>& values) {
@@ -219,6 +243,19 @@ std::array<double, 3> shortest(const std::array<float, 3>& values) {
 }
 
 }  // namespace
+
+const char* color_name(InputColor color) {
+  switch (color) {
+    case InputColor::gray: return "gray";
+    case InputColor::rgb: return "rgb";
+    case InputColor::bgr: return "bgr";
+  }
+  return "rgb";
+}
+
+OutputKind read_output_kind(const json* primary, const json* secondary) {
+  return output_kind_of(Sources(primary, secondary).get("output"));
+}
 
 ModelMetadata resolve_metadata(const json* primary, const json* secondary, const Graph& graph,
                                const std::string& logits) {
@@ -233,6 +270,7 @@ ModelMetadata resolve_metadata(const json* primary, const json* secondary, const
   if (logits_node == nullptr) fail("metadata: the logits node '", logits, "' is not a node of the model");
 
   ModelMetadata m;
+  m.output = output_kind_of(sources.get("output"));
   read_labels(m, sources.get("labels"), *logits_node);
   read_input(m, sources.get("input"), input.item_shape, input.name);
   read_scaling(m, sources.get("scaling"));
@@ -246,7 +284,7 @@ json metadata_to_json(const ModelMetadata& m) {
   out["labels"] = m.labels;
   out["input"] = {{"height", m.input_height},
                   {"width", m.input_width},
-                  {"color", m.color == InputColor::gray ? "gray" : "rgb"},
+                  {"color", color_name(m.color)},
                   {"gray_weights", shortest(m.gray_weights)}};
   if (m.scaling == InputScaling::scale_offset) {
     out["scaling"] = {{"scale", shortest(m.scale)}, {"offset", shortest(m.offset)}};
@@ -258,7 +296,9 @@ json metadata_to_json(const ModelMetadata& m) {
     case CropMode::center:
       out["crop"] = m.crop.center_fraction == 1.0f ? json("center") : json({{"center", shortest(m.crop.center_fraction)}});
       break;
-    case CropMode::face: out["crop"] = "face"; break;
+    case CropMode::face:
+      out["crop"] = m.crop.face_scale == kFaceCropScale ? json("face") : json({{"face", shortest(m.crop.face_scale)}});
+      break;
     case CropMode::box:
       out["crop"] = {{"x", shortest(m.crop.x)},
                      {"y", shortest(m.crop.y)},
@@ -267,6 +307,7 @@ json metadata_to_json(const ModelMetadata& m) {
       break;
   }
   out["explain_layer"] = m.explain_layer;
+  out["output"] = m.output == OutputKind::score ? "score" : "classes";
   return out;
 }
 

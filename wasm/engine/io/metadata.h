@@ -7,12 +7,18 @@
 //
 // JSON form (every top-level field optional):
 //   {"labels": ["angry", ...],
-//    "input": {"height": 64, "width": 64, "color": "gray" | "rgb", "gray_weights": [0.2989, 0.587, 0.114]},
+//    "input": {"height": 64, "width": 64, "color": "gray" | "rgb" | "bgr", "gray_weights": [0.2989, 0.587, 0.114]},
+//            ("bgr": three channels fed blue first, as models trained on OpenCV's images expect)
 //    "scaling": {"scale": 2, "offset": -1}  or  {"mean": [...], "std": [...]}   (on 0..1 values)
-//    "crop": "full" | "center" | "face" | {"center": 0.875} | {"x": 0.1, "y": 0.1, "width": 0.8, "height": 0.8}
+//    "crop": "full" | "center" | "face" | {"center": 0.875} | {"face": 1.8} | {"x": 0.1, "y": 0.1, "width": 0.8, "height": 0.8}
 //            (fractions; {"center": f} is the centred square of f times the shorter side, torchvision's
-//            Resize(256) then CenterCrop(224) when f = 224 / 256; "face" the face a detector finds)
-//    "explain_layer": "node name"}
+//            Resize(256) then CenterCrop(224) when f = 224 / 256; "face" the face a detector finds, in a
+//            square kFaceCropScale times its box, {"face": f} in a square f times its box)
+//    "explain_layer": "node name",
+//    "output": "classes" | "score"}
+//            (classes: one logit per label, the default; score: the model ends in one value in 0..1,
+//            the second label's probability, the first's being 1 - score: two labels, see
+//            layers/binary_score.h)
 #include <array>
 #include <string>
 #include <vector>
@@ -23,7 +29,8 @@
 
 namespace camlens {
 
-enum class InputColor { gray, rgb };
+enum class InputColor { gray, rgb, bgr };
+enum class OutputKind { classes, score };
 enum class InputScaling { scale_offset, mean_std };
 enum class CropMode {
   full,    // the whole image, squeezed to the input size
@@ -32,10 +39,15 @@ enum class CropMode {
   face,    // the face a face detector finds (faces/face_crop.h); the centre square until one is found
 };
 
+// How much wider than BlazeFace's box a face crop is by default: its box stops at the brows and the
+// chin, and FER-2013's faces (the emotion model's) are cropped with the forehead and some hair.
+inline constexpr float kFaceCropScale = 1.25f;
+
 struct DefaultCrop {
   CropMode mode = CropMode::full;
   float x = 0.0f, y = 0.0f, width = 1.0f, height = 1.0f;  // used with CropMode::box
   float center_fraction = 1.0f;                              // used with CropMode::center
+  float face_scale = kFaceCropScale;                         // used with CropMode::face
 };
 
 struct ModelMetadata {
@@ -48,13 +60,21 @@ struct ModelMetadata {
   std::array<float, 3> mean{0.0f, 0.0f, 0.0f}, std{1.0f, 1.0f, 1.0f};  // mean_std: (v - mean) / std
   DefaultCrop crop;
   std::string explain_layer;  // a spatial node of the graph
+  OutputKind output = OutputKind::classes;
 };
+
+// The "output" field of `primary` then `secondary` (null: none), checked: what the logits node
+// must be made of before resolve_metadata can count its classes.
+OutputKind read_output_kind(const nlohmann::json* primary, const nlohmann::json* secondary);
 
 // Fields from `primary` (model.json's userDefinedMetadata; null: none) then `secondary`
 // (metadata.json; null: none), defaults for the rest, all checked against `graph` (input size and
 // channels, one label per value of the `logits` node, an existing spatial explain_layer).
 ModelMetadata resolve_metadata(const nlohmann::json* primary, const nlohmann::json* secondary, const Graph& graph,
                                const std::string& logits);
+
+// "gray", "rgb" or "bgr", as the JSON form spells it.
+const char* color_name(InputColor color);
 
 // The JSON form above, every field written.
 nlohmann::json metadata_to_json(const ModelMetadata& metadata);

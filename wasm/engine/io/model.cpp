@@ -1,5 +1,6 @@
 #include "io/model.h"
 
+#include <memory>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include "io/json_fields.h"
 #include "io/layers_model.h"
 #include "io/onnx_model.h"
+#include "layers/binary_score.h"
 
 namespace camlens {
 
@@ -45,19 +47,37 @@ json parse_metadata(std::string_view metadata_json) {
   return metadata_json.empty() ? json() : jf::parse(metadata_json, "metadata.json");
 }
 
+// A score model's one output becomes two logits (layers/binary_score.h), so that every method,
+// metric and view explains and ranks its two classes as any classifier's.
+std::string two_class_logits(Graph& graph, const NodeInfo& output) {
+  if (output.kind == "Softmax") {
+    fail("metadata: \"output\": \"score\" names a model ending in one value in 0..1, but this model ends in a "
+         "Softmax ('", output.name, "'); remove \"output\" (or set it to \"classes\")");
+  }
+  if (output.item_shape.rank() != 1 || output.item_shape[0] != 1) {
+    fail("metadata: \"output\": \"score\" needs the model to end in one value per image, but '", output.name, "' gives ",
+         output.item_shape.str(), "; remove \"output\" (or set it to \"classes\") for one logit per class");
+  }
+  const std::string name = output.name + "/two_classes";
+  graph.add(std::make_unique<BinaryScore>(name), {output.name});
+  return name;
+}
+
 // Names the logits and the probabilities of a freshly imported graph and resolves its metadata.
 Model finish_model(Graph graph, const json* user_metadata, const json& metadata_file) {
   Model result{std::move(graph), {}, {}, {}};
+  const json* file = metadata_file.is_null() ? nullptr : &metadata_file;
   const std::vector<NodeInfo> nodes = result.graph.nodes();
   const NodeInfo& output = nodes.back();
-  if (output.kind == "Softmax") {
+  if (read_output_kind(user_metadata, file) == OutputKind::score) {
+    result.logits = two_class_logits(result.graph, output);
+  } else if (output.kind == "Softmax") {
     result.probabilities = output.name;
     result.logits = output.inputs.at(0);
   } else {
     result.logits = output.name;
   }
-  result.metadata = resolve_metadata(user_metadata, metadata_file.is_null() ? nullptr : &metadata_file, result.graph,
-                                     result.logits);
+  result.metadata = resolve_metadata(user_metadata, file, result.graph, result.logits);
   return result;
 }
 

@@ -44,7 +44,9 @@ PreprocessSpec preprocess_spec(const ModelMetadata& metadata, const CropBox& cro
   PreprocessSpec spec;
   spec.width = metadata.input_width;
   spec.height = metadata.input_height;
-  spec.color = metadata.color == InputColor::gray ? ColorMode::gray : ColorMode::rgb;
+  spec.color = metadata.color == InputColor::gray ? ColorMode::gray
+                : metadata.color == InputColor::bgr ? ColorMode::bgr
+                                                    : ColorMode::rgb;
   spec.gray_weights = metadata.gray_weights;
   spec.scaling = metadata.scaling == InputScaling::scale_offset ? ValueScaling::scale_offset : ValueScaling::mean_std;
   spec.scale = metadata.scale;
