@@ -1,8 +1,8 @@
 // Per-frame cost of the page's live webcam in headless Chromium on 2 threads: a fake camera plays a
 // clip of the astronaut sample (640x480), the page's Webcam source runs the emotion model on it, and
-// every frame explained is timed: face detection (BlazeFace in the worker), the view (prediction and
-// Grad-CAM with its picture, the engine's own total) and the round trip from the page's frame grab
-// to its result (both plus the frame's transfer and the worker's messages). Prints medians; the
+// every frame explained is timed: face detection (BlazeFace's front-camera model in the worker), the
+// view (prediction and Grad-CAM with its picture, the engine's own total) and the round trip from the
+// page's frame grab to its result (both plus the frame's transfer and the worker's messages). Prints medians; the
 // target is a round trip within 30 ms, so the maps keep up with a 30 frames per second video.
 // Usage: node bench/browser/webcam_frame.mjs [--frames N] [--threads T] [--out FILE.json]
 import fs from 'node:fs';

@@ -1,6 +1,7 @@
 // The Webcam source, in Debian's Chromium with a fake camera playing a clip of the astronaut sample:
-// the live view finds her face, says "happy" and keeps a maps-per-second count; Pause makes the
-// frame the explain view's photo with the same prediction; Stop ends the camera's track. A camera
+// the live view finds her face with the front-camera detector, says "happy" and keeps a
+// maps-per-second count; Pause makes the frame the explain view's photo, where the photo detector
+// finds the same face and the same prediction; Stop ends the camera's track. A camera
 // refused or missing gives a notice and leaves the page as it was. Screenshots go to
 // build/screenshots/webcam-*.png.
 import assert from 'node:assert/strict';
@@ -75,6 +76,19 @@ function liveState(page) {
   });
 }
 
+// How many times the page fetched the detector in models/FOLDER.
+function detectorLoads(log, folder) {
+  return log.requests.filter((url) => new URL(url).pathname === `/models/${folder}/model.json`).length;
+}
+
+// Intersection over union of two boxes {x, y, width, height}.
+function overlap(a, b) {
+  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (width <= 0 || height <= 0) return 0;
+  return (width * height) / (a.width * a.height + b.width * b.height - width * height);
+}
+
 // Opaque pixels drawn over the video (the map, the face boxes, the classes' panel).
 function overlayInk(page) {
   return page.evaluate(() => {
@@ -91,6 +105,7 @@ test('the webcam explains the live face, Pause makes the frame the photo, Stop e
   try {
     const before = await page.evaluate(() => window.camlens.state.image.name);
     const requests = await page.evaluate(() => window.camlens.engine.requests);
+    const photoLoads = detectorLoads(log, 'blazeface');
     await page.click('#webcam-button');
     await page.waitForFunction(() => (window.camlens.webcam.latest?.view.faces?.length ?? 0) > 0 &&
       window.camlens.webcam.mapsPerSecond > 0, null, { timeout: 30_000 });
@@ -102,6 +117,9 @@ test('the webcam explains the live face, Pause makes the frame the photo, Stop e
     assert.deepEqual(live.frame, { width: WIDTH, height: HEIGHT });
     assert.equal(live.faces.length, 1, JSON.stringify(live.faces));
     assert.equal(live.face, 0);
+    // The live frames ran the front-camera detector, made for faces near a camera, not the photos' one.
+    assert.equal(detectorLoads(log, 'blazeface-front'), 1, 'the worker fetched the front-camera detector once');
+    assert.equal(detectorLoads(log, 'blazeface'), photoLoads, 'the live view did not fetch the photo detector');
     const [face] = live.faces;
     // Her head is at about x 80 + 158 * 480 / 512, y 48 * 480 / 512, 130 pixels wide in the frame.
     assert.ok(face.x > 180 && face.x < 300 && face.y > 0 && face.y < 120 && face.width > 80 && face.width < 220, JSON.stringify(face));
@@ -135,11 +153,12 @@ test('the webcam explains the live face, Pause makes the frame the photo, Stop e
     assert.ok(paused.card.startsWith(paused.name), paused.card);
     assert.deepEqual(paused.size, [WIDTH, HEIGHT]);
     assert.ok(!paused.liveShown);
+    // The frame is now a photo: the photo detector finds the face the live view followed, its box a
+    // little different from the front-camera detector's.
     assert.equal(paused.source, 'face');
-    assert.deepEqual(paused.crop, paused.frame.crop, 'the explain view starts on the face the live view followed');
+    assert.ok(overlap(paused.crop, paused.frame.crop) > 0.7, `the explain view starts on the face the live view followed: ${
+      JSON.stringify([paused.crop, paused.frame.crop])}`);
     assert.equal(paused.top.label, paused.frame.prediction.classes[0].label);
-    assert.ok(Math.abs(paused.top.probability - paused.frame.prediction.classes[0].probability) < 1e-6,
-      `${paused.top.probability} against ${paused.frame.prediction.classes[0].probability}`);
     assert.deepEqual((await topClasses(page))[0], 'happy');
     assert.ok(paused.panels >= 4, `every panel drew the frame (${paused.panels})`);
     assert.equal(paused.resume, 'Resume webcam');

@@ -18,6 +18,20 @@ FaceDetector& blazeface() {
   return detector;
 }
 
+// The front-camera model (128x128, short range), which the page runs on webcam frames.
+FaceDetector& blazeface_front() {
+  static FaceDetector detector = FaceDetector::from_folder("models/blazeface-front");
+  return detector;
+}
+
+float intersection_over_union(const Face& a, const Face& b) {
+  const float width = std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x);
+  const float height = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
+  if (width <= 0 || height <= 0) return 0;
+  const float both = width * height;
+  return both / (a.width * a.height + b.width * b.height - both);
+}
+
 // `face` pasted twice side by side on a gray canvas, with a margin around each.
 Image two_faces(const Image& face) {
   const int margin = face.width() / 2;
@@ -76,6 +90,20 @@ TEST_CASE("face detector: two copies of a face side by side are two faces, in th
   CHECK(faces[1].x - faces[0].x == doctest::Approx(face.width() + margin).epsilon(0.03));
   CHECK(faces[1].y == doctest::Approx(faces[0].y).epsilon(0.05));
   CHECK(faces[0].y > margin - 0.2f * face.height());
+}
+
+TEST_CASE("face detector: the front-camera model finds the astronaut's face where the back-camera model does") {
+  const Image photo = decode_image_file("web/samples/astronaut.jpg");
+  const std::vector<Face> front = blazeface_front().detect(photo);
+  const std::vector<Face> back = blazeface().detect(photo);
+  REQUIRE(front.size() == 1);
+  REQUIRE(back.size() == 1);
+  CAPTURE(front[0].x);
+  CAPTURE(front[0].y);
+  CAPTURE(front[0].width);
+  CHECK(front[0].score > 0.8f);
+  CHECK(intersection_over_union(front[0], back[0]) > 0.5f);
+  CHECK(front[0].keypoints[0].y < front[0].keypoints[3].y);
 }
 
 TEST_CASE("face detector: the cat has no face") {

@@ -1,6 +1,7 @@
-// The oracle for camlens's face detector: TensorFlow.js (cpu backend) runs BlazeFace
-// (models/blazeface) on the same letterboxed input, and the anchors, decoding and weighted
-// non-maximum suppression are written once more here in plain JS, from MediaPipe's description.
+// The oracle for camlens's face detector: TensorFlow.js (cpu backend) runs a BlazeFace model
+// (models/blazeface at 256x256, models/blazeface-front at 128x128) on the same letterboxed input,
+// and the anchors, decoding and weighted non-maximum suppression are written once more here in
+// plain JS, from MediaPipe's description.
 // Also the test images: the astronaut's face fixture pasted on gray canvases.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,6 @@ import { decodePng } from '../tools/png.mjs';
 import { loadTf, readModelFiles, root, tfArtifacts } from './support.mjs';
 
 const face = decodePng(fs.readFileSync(path.join(root, 'tests/fixtures/images/astronaut_face.png')));
-const SIZE = 256;
 const MIN_SCORE = 0.75;
 const IOU = 0.3;
 
@@ -26,10 +26,9 @@ export function canvasWithFaces(width, height, places) {
 }
 
 const tf = await loadTf();
-const blazeface = readModelFiles('models/blazeface');
-const detector = await tf.loadGraphModel(tf.io.fromMemory(tfArtifacts(blazeface.modelJson, blazeface.weights)));
 
-// Cell centres of the 16x16 grid (2 anchors a cell), then of the 8x8 grid (6 a cell), in fractions.
+// Cell centres of the 16x16 grid (2 anchors a cell), then of the 8x8 grid (6 a cell), in fractions:
+// strides S/16 and S/8 give these grids at any input size S.
 function anchors() {
   const list = [];
   for (const [cells, perCell] of [[16, 2], [8, 6]]) {
@@ -64,15 +63,23 @@ function weightedNms(detections) {
   return merged;
 }
 
-// Faces in the image's pixels, best first, as camlens's JSON writes them.
-export function tfjsFaces({ width, height, pixels }) {
-  const scale = SIZE / Math.max(width, height);
-  const w = Math.min(SIZE, Math.max(1, Math.round(width * scale))), h = Math.min(SIZE, Math.max(1, Math.round(height * scale)));
-  const left = Math.floor((SIZE - w) / 2), top = Math.floor((SIZE - h) / 2);
+// The detector in `folder` (a BlazeFace model taking `size` x `size` RGB) as a function: an image
+// ({width, height, pixels: RGB}) -> its faces in the image's pixels, best first, as camlens's JSON
+// writes them.
+export async function tfjsDetector(folder, size) {
+  const files = readModelFiles(folder);
+  const detector = await tf.loadGraphModel(tf.io.fromMemory(tfArtifacts(files.modelJson, files.weights)));
+  return (image) => tfjsFaces(detector, size, image);
+}
+
+function tfjsFaces(detector, size, { width, height, pixels }) {
+  const scale = size / Math.max(width, height);
+  const w = Math.min(size, Math.max(1, Math.round(width * scale))), h = Math.min(size, Math.max(1, Math.round(height * scale)));
+  const left = Math.floor((size - w) / 2), top = Math.floor((size - h) / 2);
   const outputs = tf.tidy(() => {
     const image = tf.tensor4d(Float32Array.from(pixels), [1, height, width, 3]);
     const resized = tf.image.resizeBilinear(image, [h, w], false, true).div(127.5).sub(1);
-    const input = tf.pad(resized, [[0, 0], [top, SIZE - h - top], [left, SIZE - w - left], [0, 0]], -1);
+    const input = tf.pad(resized, [[0, 0], [top, size - h - top], [left, size - w - left], [0, 0]], -1);
     return detector.execute(input, ['Identity', 'Identity_1', 'Identity_2', 'Identity_3']).map((t) => t.dataSync());
   });
   const [scores512, scores384, boxes512, boxes384] = outputs;
@@ -84,11 +91,11 @@ export function tfjsFaces({ width, height, pixels }) {
     const r = fine ? boxes512.subarray(a * 16, a * 16 + 16) : boxes384.subarray((a - 512) * 16, (a - 512) * 16 + 16);
     const score = 1 / (1 + Math.exp(-Math.min(100, Math.max(-100, logit))));
     if (score < MIN_SCORE) return;
-    const cx = r[0] / SIZE + ax, cy = r[1] / SIZE + ay, hw = r[2] / SIZE / 2, hh = r[3] / SIZE / 2;
-    const keypoints = [0, 1, 2, 3, 4, 5].map((k) => [r[4 + 2 * k] / SIZE + ax, r[5 + 2 * k] / SIZE + ay]);
+    const cx = r[0] / size + ax, cy = r[1] / size + ay, hw = r[2] / size / 2, hh = r[3] / size / 2;
+    const keypoints = [0, 1, 2, 3, 4, 5].map((k) => [r[4 + 2 * k] / size + ax, r[5 + 2 * k] / size + ay]);
     detections.push({ x0: cx - hw, y0: cy - hh, x1: cx + hw, y1: cy + hh, score, keypoints });
   });
-  const toImage = ([fx, fy]) => [(fx * SIZE - left) / scale, (fy * SIZE - top) / scale];
+  const toImage = ([fx, fy]) => [(fx * size - left) / scale, (fy * size - top) / scale];
   return weightedNms(detections).map((d) => {
     const [x0, y0] = toImage([d.x0, d.y0]), [x1, y1] = toImage([d.x1, d.y1]);
     return { x: x0, y: y0, width: x1 - x0, height: y1 - y0, score: d.score, keypoints: d.keypoints.map(toImage) };

@@ -9,10 +9,11 @@ import path from 'node:path';
 import { decodePng } from './png.mjs';
 import { checkResult } from '../schema.mjs';
 import { camlens, root, tempDir } from './cli.mjs';
-import { canvasWithFaces, tfjsFaces } from '../node/blazeface_oracle.mjs';
+import { canvasWithFaces, tfjsDetector } from '../node/blazeface_oracle.mjs';
 
 const ASTRONAUT = path.join(root, 'web/samples/astronaut.jpg');
 const CAT = path.join(root, 'web/samples/chelsea.jpg');
+const tfjsFaces = await tfjsDetector('models/blazeface', 256);
 
 // A 24-bit BMP (bottom-up BGR rows padded to 4 bytes): a format the tool reads that is easy to write.
 function writeBmp(file, { width, height, pixels }) {

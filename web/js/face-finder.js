@@ -1,10 +1,14 @@
-// The faces in a face model's photo (a model whose metadata says "crop": "face"), found in the
-// worker by BlazeFace (models/blazeface, as tools/serve.mjs serves it). The detector loads on the
-// first face model's photo and runs once per photo. The model starts on the best face's square:
-// faces/face_crop.h's face_crop_box, the crop `camlens --crop face` picks, so page and CLI agree.
-// No face, or no detector: the centre square, with a warning in the words of the CLI's.
+// The faces in an image, found in the worker by BlazeFace: a face model's photo (a model whose
+// metadata says "crop": "face" or {"face": f}) by the back-camera model (models/blazeface), a webcam's frames by
+// the front-camera one (models/blazeface-front: short range, 128x128, about 7 times faster), as
+// MediaPipe splits them. The detector loads on the first image and runs once per image. The model
+// starts on the best face's square: faces/face_crop.h's face_crop_box, the crop `camlens --crop
+// face` picks, so page and CLI agree. No face, or no detector: the centre square, with a warning in
+// the words of the CLI's.
 
-const BLAZEFACE = new URL('../models/blazeface/', import.meta.url);
+// Detector folders, relative to this module (tools/serve.mjs serves models/ next to the page).
+export const PHOTO_DETECTOR = new URL('../models/blazeface/', import.meta.url);
+export const LIVE_DETECTOR = new URL('../models/blazeface-front/', import.meta.url);
 
 export const NO_FACE_WARNING = 'No face found: showing the centre square; this model was trained on faces';
 
@@ -26,9 +30,9 @@ async function fetchOk(url) {
   return response;
 }
 
-// BlazeFace's model.json text and the weight files it names.
-async function fetchBlazeFace() {
-  const url = new URL('model.json', BLAZEFACE);
+// The model.json text of the detector in `folder` and the weight files it names.
+async function fetchDetector(folder) {
+  const url = new URL('model.json', folder);
   const modelJson = await (await fetchOk(url)).text();
   let manifest;
   try {
@@ -38,7 +42,7 @@ async function fetchBlazeFace() {
   }
   const names = (manifest ?? []).flatMap((group) => group.paths ?? []);
   const shards = await Promise.all(names.map(async (name) => ({
-    name, bytes: new Uint8Array(await (await fetchOk(new URL(name, BLAZEFACE))).arrayBuffer()),
+    name, bytes: new Uint8Array(await (await fetchOk(new URL(name, folder))).arrayBuffer()),
   })));
   return { modelJson, shards };
 }
@@ -49,11 +53,14 @@ function sameBox(a, b) {
 
 export class FaceFinder {
   #camlens;
-  #detector = null;  // camlens.FaceDetector once loaded; a failed load is tried again on the next photo
-  #last = null;      // {image, scale, origin}: another photo or framing asks again
+  #folder;
+  #detector = null;  // camlens.FaceDetector once loaded; a failed load is tried again on the next image
+  #last = null;      // {image, scale, origin}: another image or framing asks again
 
-  constructor(camlens) {
+  // folder: the detector's folder, a URL (PHOTO_DETECTOR or LIVE_DETECTOR).
+  constructor(camlens, folder) {
     this.#camlens = camlens;
+    this.#folder = folder;
   }
 
   // Where a face model's crop of `image` ({width, height, data}) comes from: {crop, crop_source
@@ -84,7 +91,7 @@ export class FaceFinder {
 
   async #needDetector() {
     if (!this.#detector) {
-      const { modelJson, shards } = await fetchBlazeFace();
+      const { modelJson, shards } = await fetchDetector(this.#folder);
       this.#detector = new this.#camlens.FaceDetector(modelJson, shards);
     }
     return this.#detector;

@@ -26,7 +26,7 @@
 import { RELAXED_SIMD_PROBE } from './relaxed-simd.js';
 import { decode } from './decode.js';
 import { formatOf, imageSize, jpegLooksTruncated } from './image-format.js';
-import { FaceFinder, faceCropScale, isFaceModel, viewOrigin } from './face-finder.js';
+import { FaceFinder, LIVE_DETECTOR, PHOTO_DETECTOR, faceCropScale, isFaceModel, viewOrigin } from './face-finder.js';
 
 let camlens = null;
 let explainer = null;  // camlens.Explainer
@@ -34,7 +34,8 @@ let training = null;   // camlens.Training
 let lastSnapshot = null;  // {epoch, modelJson, weightsFile, weights}: the run's last finished epoch
 let currentModel = null;  // {modelJson, shards, metadataJson} or {onnx, metadataJson}: the explainer's model, which an audit loads again
 let evaluation = null;    // camlens.Evaluation of currentModel, or null until the page asks for one
-let faceFinder = null;    // BlazeFace for a face model's photos (face-finder.js), made on first use
+let photoFaceFinder = null;  // BlazeFace (back camera) for a face model's photos (face-finder.js), made on first use
+let liveFaceFinder = null;   // BlazeFace (front camera) for a face model's webcam frames, made on first use
 let faceScale = null;     // the explainer's model starts on a face framed this wide (face-finder.js); null: not a face model
 let faceOrigin = null;    // for a face model: its photo's faces and the crop they give (face-finder.js)
 let compared = null;       // camlens.Explainer of the Compare view's second model
@@ -257,7 +258,7 @@ async function sameFaceFor(crop, scale) {
   if (!faceOrigin?.faces || scale === null || !crop) return null;
   const { face } = viewOrigin(faceOrigin, crop);
   if (face === undefined) return null;
-  const framed = await faceFinder.originOf(currentImage, crop, scale);
+  const framed = await photoFaceFinder.originOf(currentImage, crop, scale);
   return framed.faces?.[face]?.crop ?? null;
 }
 
@@ -324,8 +325,8 @@ const handlers = {
     if (image) currentImage = image;
     if (model || image) faceOrigin = null;
     if ((model || image) && faceScale !== null && out.image) {
-      faceFinder ??= new FaceFinder(camlens);
-      faceOrigin = await faceFinder.originOf(currentImage, out.image.crop, faceScale);
+      photoFaceFinder ??= new FaceFinder(camlens, PHOTO_DETECTOR);
+      faceOrigin = await photoFaceFinder.originOf(currentImage, out.image.crop, faceScale);
       out.image = { ...out.image, ...faceOrigin };
     }
     // The page sets up its panels and crop box from these before the view's parts arrive.
@@ -339,7 +340,8 @@ const handlers = {
     return out;
   },
   // One webcam frame ({width, height, data}) on the explain view's model, without touching its
-  // photo: a face model's crop is the frame's best face, any other model's its default box.
+  // photo: a face model's crop is the frame's best face (found by the front-camera detector, made
+  // for faces near the camera and fast enough for every frame), any other model's its default box.
   // -> {view (kind "view", with the face origin's fields for a face model), detect_ms}
   async liveFrame({ image, view }) {
     const frameExplainer = needLiveExplainer();
@@ -347,8 +349,8 @@ const handlers = {
     let origin = null;
     const started = performance.now();
     if (faceScale !== null) {
-      faceFinder ??= new FaceFinder(camlens);
-      origin = await faceFinder.originOf(image, shown.crop, faceScale);
+      liveFaceFinder ??= new FaceFinder(camlens, LIVE_DETECTOR);
+      origin = await liveFaceFinder.originOf(image, shown.crop, faceScale);
     }
     const detectMs = performance.now() - started;
     const result = frameExplainer.view({ ...view, crop: origin?.crop ?? shown.crop });
