@@ -1,10 +1,10 @@
 // The faces in an image, found in the worker by BlazeFace: a face model's photo (a model whose
-// metadata says "crop": "face" or {"face": f}) by the back-camera model (models/blazeface), a webcam's frames by
-// the front-camera one (models/blazeface-front: short range, 128x128, about 7 times faster), as
-// MediaPipe splits them. The detector loads on the first image and runs once per image. The model
-// starts on the best face's square: faces/face_crop.h's face_crop_box, the crop `camlens --crop
-// face` picks, so page and CLI agree. No face, or no detector: the centre square, with a warning in
-// the words of the CLI's.
+// metadata says "crop": "face" or {"face": f}) by the back-camera model (models/blazeface), a
+// webcam's frames by the front-camera one (models/blazeface-front: short range, 128x128, about 7
+// times faster), as MediaPipe splits them. The detector loads on the first image and runs once per
+// image. The model starts on the best face's square: faces/face_crop.h's face_crop_box at the
+// model's scale, the crop `camlens --crop face` picks, so page and CLI agree. No face, or no
+// detector: the centre square, with a warning in the words of the CLI's.
 
 // Detector folders, relative to this module (tools/serve.mjs serves models/ next to the page).
 export const PHOTO_DETECTOR = new URL('../models/blazeface/', import.meta.url);
