@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { dropFiles, fileFrom, idle, openPage, root, screenshot, serverAndBrowser } from './support.mjs';
 import { camlens } from '../tools/cli.mjs';
+import { withExternalData } from '../onnx/external_data.mjs';
 
 const MODEL = 'tiny_mobilenet_v3';
 const TOLERANCE = 1e-5;  // the same engine on both sides: only the kernels' summation order differs
@@ -80,3 +81,41 @@ test('a dropped .onnx model predicts and explains as the command-line tool does'
     await context.close();
   }
 });
+
+test('an .onnx model whose weights live in an external data file loads when both are dropped, and says which file is missing', { skip: exported.skip }, async () => {
+  const file = (suffix) => path.join(exported.dir, `${MODEL}${suffix}`);
+  const split = withExternalData(new Uint8Array(fs.readFileSync(file('.onnx'))), `${MODEL}.onnx.data`);
+  const onnx = { name: `${MODEL}.onnx`, mimeType: 'application/octet-stream', buffer: Buffer.from(split.onnx) };
+  const data = { name: `${MODEL}.onnx.data`, mimeType: 'application/octet-stream', buffer: Buffer.from(split.data) };
+  const metadata = fileFrom(file('.metadata.json'), 'application/json');
+  const predicted = camlens('predict', file('.png'), '--model', file('.onnx'), '--top', '10', '--json');
+  assert.equal(predicted.code, 0, predicted.stderr);
+  const cliLogits = [];
+  for (const c of JSON.parse(predicted.stdout).images[0].prediction.classes) cliLogits[c.class] = c.logit;
+
+  const { page, context, log } = await openPage(shared.browser, shared.server.url);
+  try {
+    const before = await page.evaluate(() => window.camlens.state.modelId);
+    await dropFiles(page, [onnx, metadata]);
+    await idle(page);
+    assert.match(await page.locator('#messages .message.error').last().textContent(),
+      /the model's weights live in the external data file 'tiny_mobilenet_v3\.onnx\.data', which was not given: select or drop it together with the \.onnx file/);
+    assert.equal(await page.evaluate(() => window.camlens.state.modelId), before, 'the model shown before stays');
+
+    await dropFiles(page, [onnx, data, metadata]);
+    await idle(page);
+    const notices = await page.locator('.message.notice').allTextContents();
+    assert.ok(notices.some((text) => text.includes(`Loaded your model '${MODEL}': 10 classes`)), notices.join('\n'));
+    await dropFiles(page, [fileFrom(file('.png'), 'image/png')]);
+    await idle(page);
+    const classes = await page.evaluate(() => window.camlens.lastView.prediction.classes);
+    const scale = Math.max(...cliLogits.map(Math.abs));
+    for (const c of classes) {
+      assert.ok(Math.abs(c.logit - cliLogits[c.class]) <= TOLERANCE * scale, `logit of class ${c.class}: ${c.logit} vs ${cliLogits[c.class]}`);
+    }
+    assert.deepEqual(log.pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodePng } from '../tools/png.mjs';
 import { loadCamlens, root } from './support.mjs';
+import { withExternalData } from '../onnx/external_data.mjs';
 
 const MODELS = ['tiny_mobilenet_v3', 'tiny_efficientnet', 'tiny_inception'];
 const TOLERANCE = 1e-4;
@@ -51,7 +52,7 @@ function relativeError(actual, expected) {
 for (const name of MODELS) {
   test(`${name}: Explainer.fromOnnx gives PyTorch's logits, Grad-CAM and saliency`, { skip: exported.skip }, () => {
     const { onnx, metadataJson, reference, image } = files(name);
-    const explainer = camlens.Explainer.fromOnnx(onnx, metadataJson);
+    const explainer = camlens.Explainer.fromOnnx(onnx, metadataJson, []);
     try {
       explainer.setImage(image.rgba, image.width, image.height);
       const classes = reference.logits.length;
@@ -85,6 +86,33 @@ test('the audit takes an ONNX model as the explain view loaded it', { skip: expo
 
 test('a truncated .onnx file through the bridge is an Error saying so', { skip: exported.skip }, () => {
   const { onnx } = files('tiny_mobilenet_v3');
-  assert.throws(() => camlens.Explainer.fromOnnx(onnx.subarray(0, 100), ''), (error) => error instanceof Error && /ONNX: /.test(error.message));
-  assert.throws(() => camlens.Explainer.fromOnnx('not bytes', ''), /Explainer\.fromOnnx: the model must be a Uint8Array/);
+  assert.throws(() => camlens.Explainer.fromOnnx(onnx.subarray(0, 100), '', []), (error) => error instanceof Error && /ONNX: /.test(error.message));
+  assert.throws(() => camlens.Explainer.fromOnnx('not bytes', '', []), /Explainer\.fromOnnx: the model must be a Uint8Array/);
 });
+
+test('weights in an external data file, given beside the .onnx file, load as the inline model; missing or short, an Error says which', { skip: exported.skip }, () => {
+  const { onnx, metadataJson, image } = files('tiny_mobilenet_v3');
+  const split = withExternalData(onnx, 'weights/tiny_mobilenet_v3.onnx.data');
+  assert.ok(split.moved > 10 && split.data.length > split.onnx.length,
+    `${split.moved} tensors moved: ${split.data.length} bytes of data, ${split.onnx.length} of ${onnx.length} bytes left`);
+  const logitsOf = (explainer) => {
+    explainer.setImage(image.rgba, image.width, image.height);
+    return explainer.view({ methods: [], top_k: 0 }).prediction.classes.map((c) => c.logit);
+  };
+  const inline = camlens.Explainer.fromOnnx(onnx, metadataJson, []);
+  // The page has the file's base name only, whatever folder the model names.
+  const external = camlens.Explainer.fromOnnx(split.onnx, metadataJson, [{ name: 'tiny_mobilenet_v3.onnx.data', bytes: split.data }]);
+  try {
+    assert.deepEqual(logitsOf(external), logitsOf(inline));
+  } finally {
+    inline.delete();
+    external.delete();
+  }
+  assert.throws(() => camlens.Explainer.fromOnnx(split.onnx, metadataJson, []),
+    /the model's weights live in the external data file 'weights\/tiny_mobilenet_v3\.onnx\.data', which was not given: select or drop it together with the \.onnx file/);
+  assert.throws(() => camlens.Explainer.fromOnnx(split.onnx, metadataJson, [{ name: 'tiny_mobilenet_v3.onnx.data', bytes: split.data.subarray(0, 1000) }]),
+    /holds 1000 bytes; a tensor needs bytes .*: the file is truncated or not the one the model was saved with/);
+  assert.throws(() => camlens.Explainer.fromOnnx(split.onnx, metadataJson, [{ name: 'x.data', bytes: 'not bytes' }]),
+    /Explainer\.fromOnnx: external\[0\] must be \{name: string, bytes: Uint8Array\}/);
+});
+

@@ -71,14 +71,15 @@ class JsExplainer {
     });
   }
 
-  // An .onnx file's bytes (a Uint8Array; external data files are not supported here) and a
-  // metadata.json's text ("" for none).
-  static JsExplainer* create_onnx(const val& onnx_bytes, const val& metadata_json_text) {
+  // An .onnx file's bytes (a Uint8Array), a metadata.json's text ("" for none) and its external
+  // data files ([{name, bytes}], [] for none).
+  static JsExplainer* create_onnx(const val& onnx_bytes, const val& metadata_json_text, const val& external) {
     return js_errors([&] {
       if (!onnx_bytes.instanceof(val::global("Uint8Array"))) camlens::fail("Explainer.fromOnnx: the model must be a Uint8Array");
       const std::string metadata_json = metadata_json_text.isString() ? metadata_json_text.as<std::string>() : std::string();
       const std::vector<uint8_t> bytes = emscripten::convertJSArrayToNumberVector<uint8_t>(onnx_bytes);
-      return new JsExplainer(camlens::load_onnx_model(bytes, nullptr, metadata_json));
+      return new JsExplainer(
+          camlens::load_onnx_model(bytes, camlens::bindings::external_data_from(external, "Explainer.fromOnnx"), metadata_json));
     });
   }
 

@@ -107,12 +107,26 @@ val js_from(const nlohmann::ordered_json& value) {
   }
 }
 
+onnx::ExternalDataReader external_data_from(const val& files, const char* who) {
+  auto named = std::make_shared<ExternalDataFiles>();
+  if (files.isUndefined() || files.isNull()) return external_data_in_memory(named);
+  const size_t count = files["length"].as<size_t>();
+  for (size_t i = 0; i < count; ++i) {
+    const val file = files[i];
+    if (!file["name"].isString() || !file["bytes"].instanceof(val::global("Uint8Array"))) {
+      fail(who, ": external[", i, "] must be {name: string, bytes: Uint8Array}");
+    }
+    (*named)[file["name"].as<std::string>()] = emscripten::convertJSArrayToNumberVector<uint8_t>(file["bytes"]);
+  }
+  return external_data_in_memory(named);
+}
+
 Model model_from(const val& model, const char* who) {
   const val metadata = model["metadataJson"];
   const std::string metadata_json = metadata.isString() ? metadata.as<std::string>() : std::string();
   if (model["onnx"].instanceof(val::global("Uint8Array"))) {
     const std::vector<uint8_t> bytes = emscripten::convertJSArrayToNumberVector<uint8_t>(model["onnx"]);
-    return load_onnx_model(bytes, nullptr, metadata_json);
+    return load_onnx_model(bytes, external_data_from(model["external"], who), metadata_json);
   }
   if (!model["modelJson"].isString()) fail(who, ": model.modelJson must be a string (or model.onnx a Uint8Array)");
   const std::string model_json = model["modelJson"].as<std::string>();

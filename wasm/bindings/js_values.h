@@ -41,7 +41,10 @@ nlohmann::json json_from(const val& value, int depth = 0);
 val js_from(const nlohmann::ordered_json& value);
 
 // A model as the page's worker holds it: {modelJson: string, shards: [{name, bytes: Uint8Array}],
-// metadataJson?: string}, or {onnx: Uint8Array, metadataJson?: string}. `who` names the caller in errors.
+// metadataJson?: string}, or {onnx: Uint8Array, metadataJson?: string, external?: [{name, bytes}]}.
+// `who` names the caller in errors.
 Model model_from(const val& model, const char* who);
+// An .onnx model's external data files, [{name, bytes: Uint8Array}] (undefined or null: none).
+onnx::ExternalDataReader external_data_from(const val& files, const char* who);
 
 }  // namespace camlens::bindings

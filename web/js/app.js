@@ -6,7 +6,7 @@ import { MAX_SIDE, SIZE_LIMITS, decodeImage, isImageFile, isModelFile } from './
 import { CropBox, clampBox, wholeImage } from './crop-box.js';
 import { FaceBoxes } from './faces.js';
 import { MethodPanel, thumbnail } from './panels.js';
-import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
+import { BUILTIN_MODELS, fetchBuiltinModel, isOnnxFile, readModelFiles } from './models.js';
 import { clearErrors, sentence, showError, showNotice } from './messages.js';
 import { readUrlState, writeAuditUrlState, writeCompareUrlState, writeTrainingUrlState, writeUrlState } from './url-state.js';
 import { DISTANCE_NOTE, distanceLabel, distanceText, shortLayerNames } from './layers.js';
@@ -823,8 +823,10 @@ function engineReady() {
 function handleFiles(files) {
   if (!files.length || !engineReady()) return;
   if (files.some(isModelFile)) {
-    // A labels file (.txt) goes with an .onnx model.
-    track(loadModelFiles(files.filter((file) => isModelFile(file) || /\.txt$/i.test(file.name))));
+    // An .onnx model takes its labels (.txt) and external data files (any name) along.
+    const withModel = files.some(isOnnxFile) ? files.filter((file) => !isImageFile(file))
+      : files.filter((file) => isModelFile(file) || /\.txt$/i.test(file.name));
+    track(loadModelFiles(withModel));
     return;
   }
   const images = files.filter(isImageFile);

@@ -149,7 +149,7 @@ export class CompareView {
     ui.first = el('select', { id: 'compare-first', onchange: () => this.chooseFirst(ui.first.value) });
     ui.second = el('select', { id: 'compare-second', onchange: () => this.chooseSecond(ui.second.value) });
     ui.filesInput = el('input', {
-      type: 'file', id: 'compare-files-input', multiple: true, hidden: true, accept: '.json,.bin,.onnx,.txt,application/json',
+      type: 'file', id: 'compare-files-input', multiple: true, hidden: true, accept: '.json,.bin,.onnx,.data,.txt,application/json',
       onchange: () => {
         const files = [...ui.filesInput.files];
         ui.filesInput.value = '';

@@ -1,6 +1,6 @@
 // Where models come from: the server's models/ folder (built-in) or files the user gives us.
 // Both end as the engine's loadModel input: {modelJson, shards: [{name, bytes}], metadataJson?}, or
-// for an ONNX model {onnx: bytes, metadataJson?}.
+// for an ONNX model {onnx: bytes, metadataJson?, external?: [{name, bytes}]}.
 
 export const BUILTIN_MODELS = {
   emotion: { title: 'Emotion', folder: 'models/emotion/', gallery: 'photos' },
@@ -100,23 +100,27 @@ function refuseOver(file, most, what) {
   if (file && file.size > most) throw new Error(`${file.name} is over ${most / 2 ** 20} MB: too big for ${what}; is it the right file?`);
 }
 
-// One .onnx file, optionally NAME.metadata.json or metadata.json, and a labels file (.txt, one
-// label a line, which replaces the metadata's labels).
+// One .onnx file, optionally NAME.metadata.json or metadata.json, a labels file (.txt, one label a
+// line, which replaces the metadata's labels), and any other file as the model's external data
+// (torch.onnx.export writes the weights of a model over 2 GB beside the .onnx file).
 async function readOnnxFiles(files, onProgress) {
   const models = files.filter(isOnnxFile);
   if (models.length > 1) {
     throw new Error(`More than one .onnx file among the files (${models.map((file) => file.name).join(', ')}): give one model at a time`);
   }
   const [model] = models;
-  if (model.size > MOST_SHARD_BYTES) {
-    throw new Error(`${model.name} holds ${gigabytes(model.size)}: more than the page's WebAssembly memory can take ` +
-      `(${MOST_SHARD_BYTES / 2 ** 30} GB); the command-line tool (camlens --model ${model.name}) has no such limit`);
-  }
   const name = model.name.replace(/\.onnx$/i, '');
   const lower = (file) => file.name.toLowerCase();
   const metadataFile = files.find((file) => lower(file) === `${name.toLowerCase()}.metadata.json`) ??
     files.find((file) => lower(file) === 'metadata.json');
   const labelsFile = files.find((file) => /\.txt$/i.test(file.name));
+  const externalFiles = files.filter((file) => file !== model && file !== metadataFile && file !== labelsFile);
+  const bytes = [model, ...externalFiles].reduce((sum, file) => sum + file.size, 0);
+  if (bytes > MOST_SHARD_BYTES) {
+    const what = externalFiles.length ? `${model.name} and its external data hold` : `${model.name} holds`;
+    throw new Error(`${what} ${gigabytes(bytes)}: more than the page's WebAssembly memory can take ` +
+      `(${MOST_SHARD_BYTES / 2 ** 30} GB); the command-line tool (camlens --model ${model.name}) has no such limit`);
+  }
   refuseOver(metadataFile, MOST_METADATA_JSON_BYTES, 'a metadata.json');
   refuseOver(labelsFile, MOST_LABELS_BYTES, 'a labels file');
   let metadataJson = await metadataFile?.text();
@@ -130,7 +134,8 @@ async function readOnnxFiles(files, onProgress) {
     metadata.labels = (await labelsFile.text()).split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
     metadataJson = JSON.stringify(metadata);
   }
-  return { name, input: { onnx: await readBytes(model, onProgress), metadataJson } };
+  const external = await Promise.all(externalFiles.map(async (file) => ({ name: file.name, bytes: await readBytes(file) })));
+  return { name, input: { onnx: await readBytes(model, onProgress), metadataJson, ...(external.length ? { external } : {}) } };
 }
 
 // Files the user dropped or picked: one .onnx file with its metadata and labels, or one model.json

@@ -32,7 +32,7 @@ let camlens = null;
 let explainer = null;  // camlens.Explainer
 let training = null;   // camlens.Training
 let lastSnapshot = null;  // {epoch, modelJson, weightsFile, weights}: the run's last finished epoch
-let currentModel = null;  // {modelJson, shards, metadataJson} or {onnx, metadataJson}: the explainer's model, which an audit loads again
+let currentModel = null;  // {modelJson, shards, metadataJson} or {onnx, metadataJson, external}: the explainer's model, which an audit loads again
 let evaluation = null;    // camlens.Evaluation of currentModel, or null until the page asks for one
 let photoFaceFinder = null;  // BlazeFace (back camera) for a face model's photos (face-finder.js), made on first use
 let liveFaceFinder = null;   // BlazeFace (front camera) for a face model's webcam frames, made on first use
@@ -83,21 +83,22 @@ function progressOf(id) {
 }
 
 // A model descriptor (act's: model.json with its shards, or an .onnx file) as a new Explainer.
-function explainerOf({ modelJson, shards, onnx, metadataJson }) {
-  return onnx ? camlens.Explainer.fromOnnx(onnx, metadataJson ?? '') : new camlens.Explainer(modelJson, shards, metadataJson ?? '');
+function explainerOf({ modelJson, shards, onnx, metadataJson, external }) {
+  return onnx ? camlens.Explainer.fromOnnx(onnx, metadataJson ?? '', external ?? [])
+    : new camlens.Explainer(modelJson, shards, metadataJson ?? '');
 }
 
 // A new model replaces the current one only once it loaded, and with the photo given (or the
 // current one) set: a model or photo that fails leaves the page's engine as it was.
-function withModel({ modelJson, shards, onnx, metadataJson }, image) {
-  const next = explainerOf({ modelJson, shards, onnx, metadataJson });
+function withModel({ modelJson, shards, onnx, metadataJson, external }, image) {
+  const next = explainerOf({ modelJson, shards, onnx, metadataJson, external });
   try {
     const description = next.describe();
     const photo = image ?? currentImage;
     const shown = photo ? next.setImage(photo.data, photo.width, photo.height) : null;
     explainer?.delete();
     explainer = next;
-    currentModel = { modelJson, shards, onnx, metadataJson };
+    currentModel = { modelJson, shards, onnx, metadataJson, external };
     evaluation?.delete();
     evaluation = null;
     return { description, shown };

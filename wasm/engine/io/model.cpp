@@ -88,20 +88,25 @@ std::string metadata_text_beside(const std::filesystem::path& path) {
   return std::filesystem::exists(path) ? text_of(path, kMostMetadataJsonBytes, "metadata.json") : std::string();
 }
 
+// Bytes [offset, offset + length) of an external data file (length -1: to its end), checked.
+std::vector<uint8_t> external_slice(const std::vector<uint8_t>& bytes, const std::string& location, uint64_t offset,
+                                    int64_t length) {
+  const uint64_t size = bytes.size();
+  const uint64_t end = length < 0 ? size : offset + static_cast<uint64_t>(length);
+  if (offset > size || end > size || end < offset) {
+    fail("ONNX: the external data file '", location, "' holds ", size, " bytes; a tensor needs bytes ", offset, "..", end,
+         ": the file is truncated or not the one the model was saved with");
+  }
+  return std::vector<uint8_t>(bytes.begin() + static_cast<std::ptrdiff_t>(offset), bytes.begin() + static_cast<std::ptrdiff_t>(end));
+}
+
 // Reads external data files from the .onnx file's folder, each file once, never from outside it.
 class ExternalFiles {
  public:
   explicit ExternalFiles(std::filesystem::path directory) : directory_(std::move(directory)) {}
 
   std::vector<uint8_t> read(const std::string& location, uint64_t offset, int64_t length) {
-    const std::vector<uint8_t>& bytes = file(location);
-    const uint64_t size = bytes.size();
-    const uint64_t end = length < 0 ? size : offset + static_cast<uint64_t>(length);
-    if (offset > size || end > size || end < offset) {
-      fail("ONNX: the external data file '", location, "' holds ", size, " bytes; a tensor needs bytes ", offset, "..",
-           end, ": the file is truncated or not the one the model was saved with");
-    }
-    return std::vector<uint8_t>(bytes.begin() + static_cast<std::ptrdiff_t>(offset), bytes.begin() + static_cast<std::ptrdiff_t>(end));
+    return external_slice(file(location), location, offset, length);
   }
 
  private:
@@ -139,6 +144,19 @@ Model load_model(std::string_view model_json, std::span<const ShardBytes> shards
   const Weights weights = read_weights(jf::require(model, "weightsManifest", "model.json"), shards);
   Graph graph = is_graph_model(model) ? import_graph_model(model, weights) : import_layers_model(model, weights);
   return finish_model(std::move(graph), jf::find(model, "userDefinedMetadata"), metadata_file);
+}
+
+onnx::ExternalDataReader external_data_in_memory(std::shared_ptr<const ExternalDataFiles> files) {
+  return [files = std::move(files)](const std::string& location, uint64_t offset, int64_t length) {
+    auto found = files->find(location);
+    // A browser gives a picked file's base name only, whatever folder the model named.
+    if (found == files->end()) found = files->find(std::filesystem::path(location).filename().string());
+    if (found == files->end()) {
+      fail("ONNX: the model's weights live in the external data file '", location.substr(0, 64),
+           "', which was not given: select or drop it together with the .onnx file");
+    }
+    return external_slice(found->second, location, offset, length);
+  };
 }
 
 Model load_onnx_model(std::span<const uint8_t> onnx_bytes, const onnx::ExternalDataReader& external,

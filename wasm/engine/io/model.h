@@ -7,6 +7,8 @@
 // (io/layers_model.h), told apart by model.json's "format" (or, without one, by its topology);
 // and ONNX models (io/onnx_model.h), whose metadata comes from a JSON file beside them.
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,6 +36,11 @@ Model load_model(std::string_view model_json, std::span<const ShardBytes> shards
 // optionally a metadata.json's text (empty: none).
 Model load_onnx_model(std::span<const uint8_t> onnx_bytes, const onnx::ExternalDataReader& external,
                       std::string_view metadata_json = {});
+
+// External data files given as bytes, by file name (a page's picked files): the reader looks a
+// location up by its full name, then by its last path component.
+using ExternalDataFiles = std::map<std::string, std::vector<uint8_t>>;
+onnx::ExternalDataReader external_data_in_memory(std::shared_ptr<const ExternalDataFiles> files);
 
 // Files that replace what load_model_file would find beside the model (the CLI's --metadata and
 // --labels); an empty path keeps the default.
