@@ -19,7 +19,8 @@ const PointwiseParams kHardSwish{PointwiseFunction::hard_swish};
 const PointwiseParams kLeakyRelu{PointwiseFunction::leaky_relu, 0.01f};
 const PointwiseParams kTanh{PointwiseFunction::tanh};
 const PointwiseParams kElu{PointwiseFunction::elu, 1.5f};
-const PointwiseParams kAll[] = {kSigmoid, kHardSigmoid, kHardSwish, kLeakyRelu, kTanh, kElu};
+const PointwiseParams kSwish{PointwiseFunction::swish};
+const PointwiseParams kAll[] = {kSigmoid, kHardSigmoid, kHardSwish, kLeakyRelu, kTanh, kElu, kSwish};
 
 // The plain formulas, in double, as the specification.
 double reference(const PointwiseParams& p, double x) {
@@ -30,6 +31,7 @@ double reference(const PointwiseParams& p, double x) {
     case PointwiseFunction::leaky_relu: return x > 0 ? x : p.alpha * x;
     case PointwiseFunction::tanh: return (std::exp(x) - std::exp(-x)) / (std::exp(x) + std::exp(-x));
     case PointwiseFunction::elu: return x > 0 ? x : p.alpha * (std::exp(x) - 1.0);
+    case PointwiseFunction::swish: return x / (1.0 + std::exp(-x));
   }
   return 0.0;
 }
@@ -61,6 +63,9 @@ TEST_CASE("Pointwise activations: hand-worked values and kinds") {
   CHECK(std::string(Pointwise("f", kHardSwish).kind()) == "HardSwish");
   CHECK(std::string(Pointwise("f", kTanh).kind()) == "Tanh");
   CHECK(std::string(Pointwise("f", kElu).kind()) == "ELU");
+  CHECK(values(kSwish)[2] == 0.0f);
+  CHECK(values(kSwish)[3] == doctest::Approx(4.0 / (1.0 + std::exp(-4.0))));
+  CHECK(std::string(Pointwise("f", kSwish).kind()) == "Swish");
 }
 
 TEST_CASE("Pointwise activations backward match finite differences away from the kinks") {
@@ -93,12 +98,12 @@ TEST_CASE("Pointwise backward accumulates into the input gradient") {
   CHECK(d[1] == doctest::Approx(20.01f));
 }
 
-TEST_CASE("Tanh and ELU backward match finite differences where they curve most") {
-  // Tanh bends most near 0 and ELU just left of its kink: the range where a wrong slope shows.
+TEST_CASE("Tanh, ELU and Swish backward match finite differences where they curve most") {
+  // Tanh and Swish bend most near 0 and ELU just left of its kink: the range where a wrong slope shows.
   Rng rng(33);
   Tensor x = rng.tensor(Shape{3, 8}, -2.0f, -0.1f);
   for (size_t i = 0; i < x.size(); i += 2) x[i] = -x[i];
-  for (const PointwiseParams& p : {kTanh, kElu}) {
+  for (const PointwiseParams& p : {kTanh, kElu, kSwish}) {
     Pointwise layer("f", p);
     check_input_gradient(layer, {&x}, 0, Tolerance{1e-3f, 5e-4, 1e-3});
   }

@@ -17,17 +17,21 @@ function buildModel() {
   const sep = tf.layers.separableConv2d({
     filters: 5, kernelSize: 3, padding: 'same', depthMultiplier: 2, activation: 'relu6', name: 'sep',
   }).apply(bn);
-  const dw = tf.layers.depthwiseConv2d({ kernelSize: [3, 2], padding: 'same', useBias: false, name: 'dw' }).apply(bn);
+  const dw = tf.layers.depthwiseConv2d({ kernelSize: [3, 2], padding: 'same', useBias: false, activation: 'elu', name: 'dw' }).apply(bn);
   const cat = tf.layers.concatenate({ name: 'cat' }).apply([sep, dw]);
   const pool = tf.layers.maxPooling2d({ poolSize: 2, strides: 1, name: 'pool' }).apply(cat);
   const avg = tf.layers.averagePooling2d({ poolSize: 2, padding: 'same', name: 'avg' }).apply(pool);
   const act = tf.layers.activation({ activation: 'relu', name: 'act' }).apply(avg);
-  const sum = tf.layers.add({ name: 'sum' }).apply([act, avg]);
+  // Keras's value-by-value activations, as layers and as a layer's own activation.
+  const squashed = tf.layers.activation({ activation: 'sigmoid', name: 'squashed' }).apply(avg);
+  const bent = tf.layers.activation({ activation: 'tanh', name: 'bent' }).apply(squashed);
+  const hard = tf.layers.activation({ activation: 'hardSigmoid', name: 'hard' }).apply(avg);
+  const sum = tf.layers.add({ name: 'sum' }).apply([act, avg, bent, hard]);
   const gap = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(sum);
   const flat = tf.layers.flatten({ name: 'flat' }).apply(sum);
   const both = tf.layers.concatenate({ name: 'both' }).apply([gap, flat]);
   const drop = tf.layers.dropout({ rate: 0.25, name: 'drop' }).apply(both);
-  const hidden = tf.layers.dense({ units: 6, activation: 'relu', name: 'hidden' }).apply(drop);
+  const hidden = tf.layers.dense({ units: 6, activation: 'swish', name: 'hidden' }).apply(drop);
   const logits = tf.layers.dense({ units: 4, name: 'fc' }).apply(hidden);
   const probs = tf.layers.activation({ activation: 'softmax', name: 'probs' }).apply(logits);
   const model = tf.model({ inputs: input, outputs: probs });

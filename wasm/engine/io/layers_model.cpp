@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 
@@ -22,6 +23,7 @@
 #include "layers/flatten.h"
 #include "layers/global_average_pool.h"
 #include "layers/max_pool.h"
+#include "layers/pointwise.h"
 #include "layers/relu.h"
 #include "layers/reshape.h"
 #include "layers/softmax.h"
@@ -48,19 +50,35 @@ struct KerasLayer {
   std::string where() const { return "layers model: " + who() + " config"; }
 };
 
-// What an `activation` field asks for: a fused ReLU/ReLU6, or a Softmax node after the layer.
+// What an `activation` field asks for: a fused ReLU/ReLU6, or a Softmax or value-by-value node
+// after the layer.
 struct ActivationSpec {
   Activation fused = Activation::none;
   bool softmax = false;
+  std::optional<PointwiseParams> pointwise;
 };
+
+constexpr const char* kSupportedActivations =
+    "relu, relu6, softmax, linear, sigmoid, tanh, elu, swish (or silu), hard_sigmoid";
+
+// Keras's value-by-value activations, with tfjs-layers' constants (hard_sigmoid: 0.2 x + 0.5).
+std::optional<PointwiseParams> keras_pointwise(const std::string& name) {
+  if (name == "sigmoid") return PointwiseParams{PointwiseFunction::sigmoid};
+  if (name == "tanh") return PointwiseParams{PointwiseFunction::tanh};
+  if (name == "elu") return PointwiseParams{PointwiseFunction::elu, 1.0f};
+  if (name == "swish" || name == "silu") return PointwiseParams{PointwiseFunction::swish};
+  if (name == "hard_sigmoid" || name == "hardSigmoid") return PointwiseParams{PointwiseFunction::hard_sigmoid, 0.2f, 0.5f};
+  return std::nullopt;
+}
 
 ActivationSpec activation_of(const KerasLayer& layer) {
   const std::string name = jf::string_or(*layer.config, "activation", layer.where(), "linear");
   if (name == "linear") return {};
-  if (name == "relu") return {Activation::relu, false};
-  if (name == "relu6") return {Activation::relu6, false};
-  if (name == "softmax") return {Activation::none, true};
-  fail("layers model: ", layer.who(), " uses activation \"", name, "\"; supported: relu, relu6, softmax, linear");
+  if (name == "relu") return {Activation::relu, false, std::nullopt};
+  if (name == "relu6") return {Activation::relu6, false, std::nullopt};
+  if (name == "softmax") return {Activation::none, true, std::nullopt};
+  if (const std::optional<PointwiseParams> pointwise = keras_pointwise(name)) return {Activation::none, false, pointwise};
+  fail("layers model: ", layer.who(), " uses activation ", jf::excerpt(json(name)), "; supported: ", kSupportedActivations);
 }
 
 // A Keras size field: one int for both axes, or a list of two.
@@ -305,14 +323,17 @@ class LayersImporter {
 
   bool use_bias(const KerasLayer& layer) const { return jf::bool_or(*layer.config, "use_bias", layer.where(), true); }
 
-  // Adds `layer` as `make(node name, activation)`, then a Softmax named after the Keras layer when
-  // its activation is softmax.
+  // Adds `layer` as `make(node name, activation)`, then a Softmax or value-by-value node named
+  // after the Keras layer when its activation is one.
   template <typename Make>
   void add_with_activation(const KerasLayer& layer, const std::vector<std::string>& inputs, Make make) {
     const ActivationSpec activation = activation_of(layer);
-    const std::string node = activation.softmax ? layer.name + "/logits" : layer.name;
+    const std::string node = activation.softmax ? layer.name + "/logits"
+                             : activation.pointwise ? layer.name + "/linear"
+                                                    : layer.name;
     add(make(node, activation.fused), inputs);
     if (activation.softmax) add(std::make_unique<Softmax>(layer.name), {node});
+    if (activation.pointwise) add(std::make_unique<Pointwise>(layer.name, *activation.pointwise), {node});
     finish(layer, layer.name);
   }
 
@@ -442,8 +463,11 @@ class LayersImporter {
     } else if (name == "softmax") {
       add(std::make_unique<Softmax>(layer.name), {input});
       finish(layer, layer.name);
+    } else if (const std::optional<PointwiseParams> pointwise = keras_pointwise(name)) {
+      add(std::make_unique<Pointwise>(layer.name, *pointwise), {input});
+      finish(layer, layer.name);
     } else {
-      fail("layers model: ", layer.who(), " uses activation \"", name, "\"; supported: relu, relu6, softmax, linear");
+      fail("layers model: ", layer.who(), " uses activation ", jf::excerpt(json(name)), "; supported: ", kSupportedActivations);
     }
   }
 

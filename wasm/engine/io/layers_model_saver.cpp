@@ -11,6 +11,7 @@
 #include "layers/conv2d.h"
 #include "layers/dense.h"
 #include "layers/dropout.h"
+#include "layers/pointwise.h"
 #include "layers/pool_window.h"
 #include "layers/reshape.h"
 #include "layers/zero_pad.h"
@@ -81,6 +82,23 @@ class Saver {
     fail("layers model saver: ", node.kind, " '", node.name, "' ", why, "; Keras layers cannot express it");
   }
 
+  // The Keras activation computing `p` exactly, as the importer reads it back.
+  const char* keras_activation(const NodeInfo& node, const PointwiseParams& p) const {
+    switch (p.function) {
+      case PointwiseFunction::sigmoid: return "sigmoid";
+      case PointwiseFunction::tanh: return "tanh";
+      case PointwiseFunction::swish: return "swish";
+      case PointwiseFunction::elu:
+        if (p.alpha == 1.0f) return "elu";
+        break;
+      case PointwiseFunction::hard_sigmoid:
+        if (p.alpha == 0.2f && p.beta == 0.5f) return "hard_sigmoid";
+        break;
+      default: break;
+    }
+    cannot_save(node, "has no Keras activation with its constants");
+  }
+
   // Keras has valid/same padding only: explicit pads become a ZeroPadding2D in front.
   std::string window_config(const NodeInfo& node, const Window2D& window, json& config, bool pool) {
     std::string input = node.inputs.at(0);
@@ -132,6 +150,8 @@ class Saver {
     } else if (node.kind == "ReLU" || node.kind == "ReLU6" || node.kind == "Softmax") {
       const char* activation = node.kind == "ReLU" ? "relu" : node.kind == "ReLU6" ? "relu6" : "softmax";
       add_layer("Activation", node.name, {{"activation", activation}}, node.inputs);
+    } else if (const auto* pointwise = dynamic_cast<const Pointwise*>(&layer)) {
+      add_layer("Activation", node.name, {{"activation", keras_activation(node, pointwise->params())}}, node.inputs);
     } else if (node.kind == "BatchNorm") {
       add_batch_norm(node, dynamic_cast<const BatchNorm&>(layer));
     } else if (node.kind == "Add") {

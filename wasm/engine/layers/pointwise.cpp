@@ -47,6 +47,10 @@ void pointwise_forward(Tensor& out, const Tensor& in, const PointwiseParams& p) 
       return over_ranges(in.size(), [=](size_t b, size_t e) {
         for (size_t i = b; i < e; ++i) y[i] = x[i] > 0.0f ? x[i] : alpha * std::expm1(x[i]);
       });
+    case PointwiseFunction::swish:
+      return over_ranges(in.size(), [=](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) y[i] = x[i] / (1.0f + std::exp(-x[i]));
+      });
   }
 }
 
@@ -89,6 +93,14 @@ void pointwise_backward(Tensor& d_in, const Tensor& d_out, const Tensor& in, con
       return over_ranges(in.size(), [=](size_t b, size_t e) {
         for (size_t i = b; i < e; ++i) dx[i] += x[i] > 0.0f ? g[i] : g[i] * (y[i] + alpha);
       });
+    case PointwiseFunction::swish:
+      // d(x s)/dx = s + x s (1 - s) = s (1 + x (1 - s)), s = sigmoid(x) taken again from x: y / x fails at 0.
+      return over_ranges(in.size(), [=](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) {
+          const float s = 1.0f / (1.0f + std::exp(-x[i]));
+          dx[i] += g[i] * s * (1.0f + x[i] * (1.0f - s));
+        }
+      });
   }
 }
 
@@ -100,6 +112,7 @@ const char* Pointwise::kind() const {
     case PointwiseFunction::leaky_relu: return "LeakyReLU";
     case PointwiseFunction::tanh: return "Tanh";
     case PointwiseFunction::elu: return "ELU";
+    case PointwiseFunction::swish: return "Swish";
   }
   return "Pointwise";
 }

@@ -1,7 +1,7 @@
 #pragma once
 // Smooth and piecewise-linear activations applied value by value (what ONNX models exported from
-// PyTorch use besides ReLU): Sigmoid, HardSigmoid, HardSwish and LeakyReLU; and Tanh and ELU, which
-// TensorFlow.js graph models use.
+// PyTorch use besides ReLU): Sigmoid, HardSigmoid, HardSwish and LeakyReLU; Tanh and ELU, which
+// TensorFlow.js graph models use; and Swish, a Keras activation.
 #include "layers/layer.h"
 
 namespace camlens {
@@ -13,6 +13,7 @@ enum class PointwiseFunction {
   leaky_relu,    // x > 0 ? x : alpha * x
   tanh,          // tanh(x)
   elu,           // x > 0 ? x : alpha * (exp(x) - 1)
+  swish,         // x * sigmoid(x) (SiLU): Keras's and TensorFlow.js layers' "swish"
 };
 
 struct PointwiseParams {
