@@ -17,6 +17,20 @@ std::string deeply_nested_scaling(int depth) {
   return "{\"scaling\": {\"mean\": " + std::string(depth, '[') + "0.5" + std::string(depth, ']') + "}}";
 }
 
+// A fresh folder in the temporary directory, removed with its files at the end of the test.
+struct TempFolder {
+  std::filesystem::path path;
+  explicit TempFolder(const std::string& name) : path(std::filesystem::temp_directory_path() / name) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempFolder() { std::filesystem::remove_all(path); }
+  std::filesystem::path write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name, std::ios::binary) << text;
+    return path / name;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("model: deeply nested JSON in model.json or metadata.json is refused as it is parsed") {
@@ -27,38 +41,19 @@ TEST_CASE("model: deeply nested JSON in model.json or metadata.json is refused a
 }
 
 TEST_CASE("model: a model.json or metadata.json far bigger than any real one is refused unread") {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "camlens-model-size-test";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  {
-    std::ofstream model(dir / "model.json", std::ios::binary);
-    model << "{\"weightsManifest\": []}";
-    model.close();
-    std::filesystem::resize_file(dir / "model.json", (64ull << 20) + 1);  // a sparse file: no 64 MB written
-  }
-  CHECK_THROWS_WITH_AS(load_model_file(dir / "model.json"), doctest::Contains("is over 64 MB: too big for a TensorFlow.js model.json"),
-                       Error);
-  {
-    std::ofstream model(dir / "model.json", std::ios::binary | std::ios::trunc);
-    model << "{\"weightsManifest\": []}";
-  }
-  {
-    std::ofstream metadata(dir / "metadata.json", std::ios::binary);
-    metadata << "{}";
-  }
-  std::filesystem::resize_file(dir / "metadata.json", (1ull << 20) + 1);
-  CHECK_THROWS_WITH_AS(load_model_file(dir / "model.json"), doctest::Contains("too big for a metadata.json"), Error);
-  std::filesystem::remove_all(dir);
+  const TempFolder folder("camlens-model-size-test");
+  const std::filesystem::path model = folder.write("model.json", "{\"weightsManifest\": []}");
+  std::filesystem::resize_file(model, (64ull << 20) + 1);  // a sparse file: no 64 MB written
+  CHECK_THROWS_WITH_AS(load_model_file(model), doctest::Contains("is over 64 MB: too big for a TensorFlow.js model.json"), Error);
+  folder.write("model.json", "{\"weightsManifest\": []}");
+  std::filesystem::resize_file(folder.write("metadata.json", "{}"), (1ull << 20) + 1);
+  CHECK_THROWS_WITH_AS(load_model_file(model), doctest::Contains("too big for a metadata.json"), Error);
 }
 
 TEST_CASE("model: sidecar files replace the metadata beside the model and its labels") {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "camlens-model-sidecars-test";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const auto write = [&](const std::string& name, const std::string& text) {
-    std::ofstream(dir / name, std::ios::binary) << text;
-    return dir / name;
-  };
+  const TempFolder folder("camlens-model-sidecars-test");
+  const std::filesystem::path dir = folder.path;
+  const auto write = [&](const std::string& name, const std::string& text) { return folder.write(name, text); };
   const std::filesystem::path emotion = "models/emotion/model.json";
   const std::filesystem::path metadata = write("other.json", R"({"labels": ["a", "b", "c", "d", "e", "f", "g"], "crop": "full"})");
   const std::filesystem::path labels = write("labels.txt", "L0\nL1\nL2\nL3\nL4\nL5\nL6\n");
@@ -80,17 +75,11 @@ TEST_CASE("model: sidecar files replace the metadata beside the model and its la
                        doctest::Contains("has an empty line 3; give one label per line"), Error);
   CHECK_THROWS_WITH_AS(load_model_file(emotion, {dir / "none.json", {}}),
                        doctest::Contains("none.json' does not exist or is not a file"), Error);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("model: \"output\": \"score\" turns a model's one score into two classes; other outputs are refused") {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "camlens-model-score-test";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const auto write = [&](const std::string& name, const std::string& text) {
-    std::ofstream(dir / name, std::ios::binary) << text;
-    return dir / name;
-  };
+  const TempFolder folder("camlens-model-score-test");
+  const auto write = [&](const std::string& name, const std::string& text) { return folder.write(name, text); };
   const std::filesystem::path ssrnet = "models/gender-ssrnet-imdb/model.json";
   const Model score = load_model_file(ssrnet);
   CHECK(score.metadata.output == OutputKind::score);
@@ -107,5 +96,4 @@ TEST_CASE("model: \"output\": \"score\" turns a model's one score into two class
   // Emotion ends in a Softmax over 7 classes: no score.
   CHECK_THROWS_WITH_AS(load_model_file("models/emotion/model.json", {write("emotion.json", R"({"output": "score"})"), {}}),
                        doctest::Contains("but this model ends in a Softmax"), Error);
-  std::filesystem::remove_all(dir);
 }
