@@ -224,29 +224,8 @@ float parse_fraction(const std::string& text, std::string_view option) {
 
 // ---- the model ----
 
-// A shipped model's model.json (models/NAME) in an ancestor of the executable's folder (the
-// repository it was built in), else in the current directory; `why` says what needs it.
-fs::path repository_model_json(const std::string& name, const std::string& why) {
-  const fs::path relative = fs::path("models") / name / "model.json";
-  std::error_code error;
-  const fs::path exe = fs::canonical("/proc/self/exe", error);
-  if (!error) {
-    for (fs::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
-      if (fs::is_regular_file(dir / relative)) return dir / relative;
-      if (dir == dir.root_path()) break;
-    }
-  }
-  if (fs::is_regular_file(relative)) return relative;
-  throw InputError(why + ", and " + relative.string() +
-                   " is neither in the repository camlens was built in nor in the current directory");
-}
-
 fs::path default_model_json() { return repository_model_json("emotion", "no --model DIR given"); }
 
-// The face detector, found like the default model when a face is first asked for.
-FaceCropper face_cropper() {
-  return FaceCropper([] { return repository_model_json("blazeface", "a face crop needs the face detector").parent_path(); });
-}
 
 struct LoadedModel {
   Model model;

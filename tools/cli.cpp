@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
@@ -96,6 +97,21 @@ std::vector<std::string> method_names(const std::string& argument) {
     }
   }
   return names;
+}
+
+std::filesystem::path repository_model_json(const std::string& name, const std::string& why) {
+  const std::filesystem::path relative = std::filesystem::path("models") / name / "model.json";
+  std::error_code error;
+  const std::filesystem::path exe = std::filesystem::canonical("/proc/self/exe", error);
+  if (!error) {
+    for (std::filesystem::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+      if (std::filesystem::is_regular_file(dir / relative)) return dir / relative;
+      if (dir == dir.root_path()) break;
+    }
+  }
+  if (std::filesystem::is_regular_file(relative)) return relative;
+  throw InputError(why + ", and " + relative.string() +
+                   " is neither in the repository camlens was built in nor in the current directory");
 }
 
 }  // namespace camlens::cli

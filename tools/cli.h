@@ -1,6 +1,7 @@
 #pragma once
 // The command line's plumbing, shared by the camlens commands: options, and the errors that
 // become exit codes.
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -62,5 +63,10 @@ ModelSidecars model_sidecars(const Arguments& args);
 
 // The default of --threads: every hardware thread (1 if the library cannot tell).
 int hardware_threads();
+
+// A shipped model's model.json (models/NAME) in an ancestor of the executable's folder (the
+// repository it was built in), else in the current directory; an InputError saying `why` it was
+// needed when neither has it.
+std::filesystem::path repository_model_json(const std::string& name, const std::string& why);
 
 }  // namespace camlens::cli

@@ -4,6 +4,7 @@
 // (over several images, the mean with its 95% interval), writes the curves as PNG plots and, with
 // --json, OUT/evaluation.json (docs/result.schema.json, kind "evaluation").
 #include "evaluate_command.h"
+#include "face_crops.h"
 
 #include <unistd.h>
 
@@ -84,7 +85,10 @@ Options:
   --method NAME[,NAME]  methods from 'camlens methods', or all (default grad-cam)
   --metric LIST         any of deletion,insertion,road,confidence,sanity (default: the first four)
   --class K             explain and score class K (an index or a label; default: the top class)
-  --crop x,y,w,h        the box of each image the model sees, in pixels (default: the model's)
+  --crop BOX            the box of each image the model sees: x,y,w,h in pixels, face (the square
+                        around a face BlazeFace finds), center or full (default: the model's
+                        metadata: face for models/emotion, as predict and explain take it)
+  --face K              which face: K counts from 0, best score first (default 0)
   --step N              pixels per deletion/insertion step (default: the input's width)
   --deletion-value V    what a deleted pixel becomes, in the model's input values (default 0)
   --blur TAPS,SIGMA     insertion's starting blur, the RISE authors' kernel (default 11,5)
@@ -101,7 +105,7 @@ const std::vector<OptionSpec>& evaluate_option_specs() {
   static const std::vector<OptionSpec> specs{
       {"out", true},  {"model", true}, {"method", true}, {"metric", true}, {"class", true},   {"step", true},
       {"batch", true}, {"seed", true},  {"json", false},  {"quiet", false}, {"threads", true}, {"crop", true},
-      {"deletion-value", true}, {"blur", true}, {"metadata", true}, {"labels", true},
+      {"deletion-value", true}, {"blur", true}, {"metadata", true}, {"labels", true}, {"face", true},
   };
   return specs;
 }
@@ -115,7 +119,7 @@ struct Settings {
   fs::path out;
   std::vector<std::string> methods;
   std::optional<int> class_index;
-  std::optional<CropBox> crop;
+  CropRequest crop;
   evaluate::EvaluationOptions options;
   std::uint32_t seed = 0;
   bool sanity = false;  // the sanity checks, which need the method rather than its map
@@ -147,17 +151,6 @@ double parse_number(const std::string& text, std::string_view option) {
   return value;
 }
 
-// "x,y,w,h" in pixels.
-CropBox parse_crop(const std::string& text) {
-  std::vector<int> parts;
-  for (const std::string& part : split_commas(text)) parts.push_back(parse_int(part, "crop", 0));
-  if (parts.size() != 4 || text.back() == ',' || parts[2] < 1 || parts[3] < 1) {
-    throw UsageError("--crop needs x,y,w,h: four whole numbers in pixels, width and height at least 1; got '" +
-                     text.substr(0, 40) + "'");
-  }
-  return {parts[0], parts[1], parts[2], parts[3]};
-}
-
 Settings settings_from(const Arguments& args, const Model& model) {
   Settings s;
   s.out = *args.get("out");
@@ -179,7 +172,8 @@ Settings settings_from(const Arguments& args, const Model& model) {
     }
   }
   if (args.has("class")) s.class_index = class_of(model, *args.get("class"));
-  if (args.has("crop")) s.crop = parse_crop(*args.get("crop"));
+  s.crop = parse_crop_request(args);
+  if (s.crop.every_face) throw UsageError("--face all: evaluate takes one box per image; pick a face with --face K");
   if (args.has("step")) s.options.curve.step = parse_int(*args.get("step"), "step", 1);
   if (args.has("deletion-value")) s.options.curve.deletion_value = parse_number(*args.get("deletion-value"), "deletion-value");
   if (args.has("blur")) {
@@ -274,13 +268,16 @@ struct ImageEvaluation {
   std::string stem;
   int width = 0, height = 0;
   CropBox crop;
+  std::string crop_source;             // as the result schema says: given, face, center, full or box
+  int face = -1;                       // the face's index when the crop is a detected face's
+  std::vector<std::string> warnings;   // e.g. no face found for a face model
   int target_class = 0;
   float probability = 0.0f;
   std::vector<Scored> maps;
   std::vector<std::pair<std::string, std::string>> failures;  // method, message
 };
 
-ImageEvaluation evaluate_image(Model& model, const fs::path& file, const Settings& s, int image_index) {
+ImageEvaluation evaluate_image(Model& model, const fs::path& file, const Settings& s, int image_index, FaceCropper& cropper) {
   ImageEvaluation result;
   result.file = file;
   Image image;
@@ -293,8 +290,13 @@ ImageEvaluation evaluate_image(Model& model, const fs::path& file, const Setting
   }
   result.width = image.width();
   result.height = image.height();
-  result.crop = s.crop ? *s.crop : default_crop_box(model.metadata.crop, image.width(), image.height());
+  // The box predict and explain would take: a face model's detected face, as they find it.
   try {
+    const CropPlan plan = cropper.plan(s.crop, model.metadata, image);
+    result.crop = plan.crops.front().box;
+    result.crop_source = plan.crops.front().source;
+    result.face = plan.crops.front().face;
+    result.warnings = plan.warnings;
     check_crop_box(image, result.crop, "--crop");
   } catch (const Error& e) {
     throw InputError(file.string() + ": " + e.what());
@@ -614,13 +616,17 @@ json image_json(const ImageEvaluation& image, const Model& model) {
   }
   json failures = json::array();
   for (const auto& [method, message] : image.failures) failures.push_back({{"method", method}, {"message", message}});
-  return {{"image", {{"name", image.file.string()}, {"width", image.width}, {"height", image.height}}},
-          {"crop", explain::box_json(image.crop)},
-          {"class", image.target_class},
-          {"label", model.metadata.labels.at(image.target_class)},
-          {"probability", image.probability},
-          {"maps", std::move(maps)},
-          {"failures", std::move(failures)}};
+  json out = {{"image", {{"name", image.file.string()}, {"width", image.width}, {"height", image.height}}},
+              {"crop", explain::box_json(image.crop)},
+              {"crop_source", image.crop_source},
+              {"class", image.target_class},
+              {"label", model.metadata.labels.at(image.target_class)},
+              {"probability", image.probability},
+              {"maps", std::move(maps)},
+              {"failures", std::move(failures)}};
+  if (image.face >= 0) out["face"] = image.face;
+  if (!image.warnings.empty()) out["warnings"] = image.warnings;
+  return out;
 }
 
 void write_json(const fs::path& path, const json& document) {
@@ -651,6 +657,7 @@ int run_evaluate(const Arguments& args) {
   const std::vector<fs::path> files = collect_images(args.positional);
   if (files.empty()) throw InputError("no images (.png .jpg .jpeg .bmp .gif) in the folder(s) given");
   fs::create_directories(s.out);
+  FaceCropper cropper = face_cropper();
 
   std::set<std::string> stems{"mean", "evaluation"};
   std::vector<ImageEvaluation> images;
@@ -660,9 +667,10 @@ int run_evaluate(const Arguments& args) {
   for (size_t i = 0; i < files.size(); ++i) {
     if (interactive) std::fprintf(stderr, "\r\033[Kevaluating %zu/%zu %s", i + 1, files.size(), files[i].filename().c_str());
     try {
-      ImageEvaluation image = evaluate_image(model, files[i], s, static_cast<int>(i));
+      ImageEvaluation image = evaluate_image(model, files[i], s, static_cast<int>(i), cropper);
       image.stem = claim_stem(stems, files[i]);
       if (interactive) std::fprintf(stderr, "\r\033[K");
+      for (const std::string& warning : image.warnings) std::cerr << "camlens evaluate: " << files[i].string() << ": " << warning << "\n";
       for (const auto& [method, message] : image.failures) {
         std::cerr << "camlens evaluate: " << files[i].string() << ": " << method << " failed: " << message << "\n";
       }

@@ -27,6 +27,10 @@ CropBox parse_pixels(const std::string& text) {
 
 }  // namespace
 
+FaceCropper face_cropper() {
+  return FaceCropper([] { return repository_model_json("blazeface", "a face crop needs the face detector").parent_path(); });
+}
+
 CropRequest parse_crop_request(const Arguments& args) {
   CropRequest request;
   if (const std::optional<std::string> crop = args.get("crop")) {

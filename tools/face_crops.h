@@ -56,4 +56,8 @@ class FaceCropper {
   std::unique_ptr<FaceDetector> detector_;
 };
 
+// A FaceCropper whose detector is models/blazeface, found like the default model (cli.h's
+// repository_model_json) when a face is first asked for.
+FaceCropper face_cropper();
+
 }  // namespace camlens::cli

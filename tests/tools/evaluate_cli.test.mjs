@@ -117,6 +117,31 @@ test('evaluate: a one-tap blur leaves insertion flat at the input\'s probability
   }
 });
 
+test('evaluate: a face model is scored on the face predict finds, and a photo without one says so', () => {
+  const out = tempDir('evaluate-faces');
+  const predicted = camlens('predict', ASTRONAUT, '--json');
+  assert.equal(predicted.code, 0, predicted.stderr);
+  const faceCrop = JSON.parse(predicted.stdout).images[0].crop;
+  const cat = path.join(root, 'web/samples/chelsea.jpg');
+  const result = camlens('evaluate', ASTRONAUT, cat, '--method', 'grad-cam', '--metric', 'confidence', '--json', '--quiet', '--out', out);
+  assert.equal(result.code, 0, result.stderr);
+  const [astronaut, chelsea] = checkResult(readJson(path.join(out, 'evaluation.json'))).images;
+  assert.deepEqual([astronaut.crop_source, astronaut.face, astronaut.crop], ['face', 0, faceCrop]);
+  assert.equal(astronaut.label, 'happy');
+  assert.equal(chelsea.crop_source, 'center');
+  assert.match(chelsea.warnings.join(' '), /no face found/);
+  assert.match(result.stderr, /chelsea\.jpg: no face found: this model expects a face/);
+  const givenOut = tempDir('evaluate-given');
+  const given = camlens('evaluate', ASTRONAUT, '--crop', FACE, '--method', 'grad-cam', '--metric', 'confidence', '--json', '--quiet',
+                        '--out', givenOut);
+  assert.equal(given.code, 0, given.stderr);
+  const [box] = readJson(path.join(givenOut, 'evaluation.json')).images;
+  assert.deepEqual([box.crop_source, box.crop], ['given', { x: 158, y: 48, width: 140, height: 140 }]);
+  const all = camlens('evaluate', ASTRONAUT, '--face', 'all', '--out', out);
+  assert.equal(all.code, 2);
+  assert.match(all.stderr, /--face all: evaluate takes one box per image; pick a face with --face K/);
+});
+
 test('evaluate: bad options say what is wrong', () => {
   const out = tempDir('evaluate-bad');
   let result = camlens('evaluate', ASTRONAUT, '--metric', 'deletion,faithiness', '--out', out);
