@@ -198,6 +198,7 @@ test('Stop while live releases the camera and shows the photo again', async () =
       viewerShown: getComputedStyle(document.getElementById('viewer')).display !== 'none',
     }));
     assert.deepEqual(after, { name: before, liveShown: false, viewerShown: true });
+    assert.equal(await page.evaluate(() => window.camlens.webcam.released), true, 'the worker freed the frames\' copy of the model');
     assert.deepEqual(errorsIn(log), []);
   } finally {
     await context.close();

@@ -126,6 +126,11 @@ class Engine {
     return this.#submit('liveFrame', { image, view }, undefined, undefined, undefined, [image.data.buffer]);
   }
 
+  // The webcam stopped: the worker frees liveFrame's copy of the model. -> {promise ({released}), cancel()}
+  endLive() {
+    return this.#submit('endLive', {});
+  }
+
   // The model the explain view's explainer holds: the model act() was given last.
   get model() { return this.#kept.model; }
 

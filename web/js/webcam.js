@@ -147,13 +147,15 @@ export class Webcam {
     this.ui.video.pause();
   }
 
-  // Releases the camera: every track stopped, the explain view back as it was.
+  // Releases the camera: every track stopped, the explain view back as it was, and the worker's
+  // copy of the model the frames ran on freed (released: its answer, for the tests).
   stop() {
     const stream = this.stream;
     this.stream = null;
     this.#setLive(false);
     stream?.getTracks().forEach((track) => track.stop());
     this.ui.video.srcObject = null;
+    this.released = this.engine()?.endLive().promise.then(({ released }) => released, () => false) ?? Promise.resolve(false);
   }
 
   #setLive(live) {

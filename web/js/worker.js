@@ -358,6 +358,13 @@ const handlers = {
     if (origin) Object.assign(result, viewOrigin(origin, result.crop));
     return { view: result, detect_ms: detectMs };
   },
+  // The webcam stopped: its copy of the model goes, the explain view's stays. -> {released}
+  endLive() {
+    const released = live !== null;
+    live?.explainer.delete();
+    live = null;
+    return { released };
+  },
   // Needs no model: the maps come drawn over the images given, one colormap for every view.
   renderMaps({ maps, images, look }) {
     return maps.map(({ raw, width, height, image }) => {
