@@ -1,9 +1,11 @@
 // Which methods are faithful on camlens's own models: deletion, insertion and ROAD for every method
 // and the two baselines (a random map, the Sobel edges), over Fashion-MNIST test images (the first
 // PER_CLASS of each class of the official test set) with the shipped Fashion-MNIST model, and over
-// the emotion model's gallery faces (web/samples/samples.json's boxes). Writes OUT.md and keeps
-// each run's evaluation.json beside it as OUT-fashion-mnist.json and OUT-emotion.json.
-// Usage: node bench/faithfulness.mjs OUT [PER_CLASS (default 100)]
+// the emotion model on the photo gallery (web/samples/samples.json), each photo on the face camlens
+// evaluate finds (a photo without one is named, not scored). Writes OUT.md and keeps each run's
+// evaluation.json beside it as OUT-fashion-mnist.json and OUT-emotion.json.
+// Usage: node bench/faithfulness.mjs OUT [PER_CLASS (default 100)] [--reuse-fashion]
+// --reuse-fashion reads OUT-fashion-mnist.json from an earlier run instead of the hour again.
 // Needs build/native/camlens and Debian's dataset-fashion-mnist; takes about an hour on 2 cores.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = process.env.CAMLENS_CLI ?? path.join(root, 'build/native/camlens');
-const [out, perClassText = '100'] = process.argv.slice(2);
+const reuseFashion = process.argv.includes('--reuse-fashion');
+const [out, perClassText = '100'] = process.argv.slice(2).filter((arg) => arg !== '--reuse-fashion');
 const perClass = Number(perClassText);
 if (!out || !(perClass >= 1)) {
   console.error('usage: node bench/faithfulness.mjs OUT [PER_CLASS]');
@@ -87,14 +90,10 @@ function imageTable(image) {
 }
 
 const samples = JSON.parse(fs.readFileSync(path.join(root, 'web/samples/samples.json'), 'utf8'));
-const faces = samples.photos.filter((photo) => photo.face);
-const fashion = evaluate('fashion-mnist', [fashionImages()], ['--model', 'models/fashion-mnist']);
-const emotion = faces.map((photo) => {
-  const { x, y, width, height } = photo.face;
-  const run = evaluate(`emotion-${path.parse(photo.file).name}`, [path.join('web/samples', photo.file)],
-                       ['--model', 'models/emotion', '--crop', `${x},${y},${width},${height}`]);
-  return { photo, ...run };
-});
+const fashion = reuseFashion
+  ? { evaluation: JSON.parse(fs.readFileSync(`${out}-fashion-mnist.json`, 'utf8')), seconds: null }
+  : evaluate('fashion-mnist', [fashionImages()], ['--model', 'models/fashion-mnist']);
+const emotion = evaluate('emotion', samples.photos.map((photo) => path.join('web/samples', photo.file)), ['--model', 'models/emotion']);
 
 const lines = [
   `# Faithfulness of every method on the shipped models (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`,
@@ -109,16 +108,22 @@ const lines = [
   '',
   table(fashion.evaluation),
   '',
-  `${fashion.seconds.toFixed(0)} s for all of it.`,
+  fashion.seconds === null ? `Read from ${out}-fashion-mnist.json, an earlier run of this command.` : `${fashion.seconds.toFixed(0)} s for all of it.`,
   '',
-  '## The emotion model on the gallery faces',
+  '## The emotion model on the gallery photos, each on the face camlens finds',
   '',
 ];
-for (const { photo, evaluation } of emotion) {
-  const [image] = evaluation.images;
-  lines.push(`### ${photo.title} (${photo.file}, box ${JSON.stringify(photo.face)}): ${image.label} ` +
+const faceless = [];
+samples.photos.forEach((photo, i) => {
+  const image = emotion.evaluation.images[i];
+  if (image.crop_source !== 'face') {
+    faceless.push(`- ${photo.title} (${photo.file}): no face found, so not scored (the model would see the centre square).`);
+    return;
+  }
+  lines.push(`### ${photo.title} (${photo.file}, face box ${JSON.stringify(image.crop)}): ${image.label} ` +
              `${(image.probability * 100).toFixed(1)}%`, '', imageTable(image), '');
-}
+});
+lines.push(...faceless, '', `${emotion.seconds.toFixed(0)} s for the gallery.`);
 fs.writeFileSync(`${out}.md`, `${lines.join('\n')}\n`);
 fs.rmSync(work, { recursive: true, force: true });
 console.log(`wrote ${out}.md, ${out}-fashion-mnist.json and the emotion runs' JSON`);
