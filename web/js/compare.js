@@ -7,6 +7,7 @@
 import { el, drawRgba, formatMs, formatPercent } from './dom.js';
 import { attachHoverReadout } from './panels.js';
 import { BUILTIN_MODELS, fetchBuiltinModel, readModelFiles } from './models.js';
+import { sameBox } from './crop-box.js';
 import { compareLabels, compareLayers, depthOf, depthSteps, namedExplainLayer } from './compare-layers.js';
 import { shortLayerNames } from './layers.js';
 import { sentence } from './messages.js';
@@ -489,8 +490,7 @@ export class CompareView {
   // A face model framing the same face more widely than row A (its metadata's {"face": f}) saw
   // another box: the row shows that box.
   #showOwnFraming(row, scene, crop) {
-    const same = ['x', 'y', 'width', 'height'].every((key) => crop?.[key] === scene.crop[key]);
-    if (!crop || same) return;
+    if (!crop || sameBox(crop, scene.crop)) return;
     drawCrop(row.photo, scene.image, crop);
     row.photoCaption.textContent = `${crop.width}×${crop.height} box: the same face, framed as this model's metadata asks`;
   }

@@ -13,6 +13,11 @@ export function clampBox(box, image) {
   return { x, y, width, height };
 }
 
+// Whether two boxes ({x, y, width, height}) are the same pixels; false when either is missing.
+export function sameBox(a, b) {
+  return Boolean(a && b) && a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
+}
+
 export function centerSquare(image) {
   const side = Math.min(image.width, image.height);
   return { x: Math.floor((image.width - side) / 2), y: Math.floor((image.height - side) / 2), width: side, height: side };

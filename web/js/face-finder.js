@@ -6,6 +6,8 @@
 // model's scale, the crop `camlens --crop face` picks, so page and CLI agree. No face, or no
 // detector: the centre square, with a warning in the words of the CLI's.
 
+import { sameBox } from './crop-box.js';
+
 // Detector folders, relative to this module (tools/serve.mjs serves models/ next to the page).
 export const PHOTO_DETECTOR = new URL('../models/blazeface/', import.meta.url);
 export const LIVE_DETECTOR = new URL('../models/blazeface-front/', import.meta.url);
@@ -45,10 +47,6 @@ async function fetchDetector(folder) {
     name, bytes: new Uint8Array(await (await fetchOk(new URL(name, folder))).arrayBuffer()),
   })));
   return { modelJson, shards };
-}
-
-function sameBox(a, b) {
-  return Boolean(a && b) && a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
 }
 
 export class FaceFinder {

@@ -4,13 +4,10 @@
 // Choosing a face explains it; the crop box stays the user's to drag anywhere.
 import { el, formatPercent } from './dom.js';
 import { sentence } from './messages.js';
+import { sameBox } from './crop-box.js';
 
 // When the user moved the box off the centre square the notice fell back to.
 const MOVED_NOTICE = 'This model was trained on faces: it means most when the box holds one.';
-
-function sameBox(a, b) {
-  return Boolean(a && b) && a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
-}
 
 export class FaceBoxes {
   // layer: an element over the viewer's canvas for the boxes; list: the buttons' row; notice: the
