@@ -53,8 +53,10 @@ function craftedModels() {
 
 // The hostile fixtures dropped as what they pretend to be.
 function fixtureFiles() {
-  const images = fs.readdirSync(HOSTILE).filter((name) => name.endsWith('.png') && name !== 'png_empty_first_idat.png')
-    .map((name) => [`the image ${name}`, [file(name, fs.readFileSync(path.join(HOSTILE, name)), 'image/png')], /PNG|image/i]);
+  const pngs = [...fs.readdirSync(HOSTILE), ...fs.readdirSync(path.join(HOSTILE, 'image')).map((name) => `image/${name}`)];
+  const images = pngs.filter((name) => name.endsWith('.png') && name !== 'png_empty_first_idat.png')
+    .map((name) => [`the image ${name}`, [file(path.basename(name), fs.readFileSync(path.join(HOSTILE, name)), 'image/png')],
+      /PNG|image/i]);
   const models = ['graph_model', 'layers_model'].map((folder) => [`the ${folder} fixture`,
     [file('model.json', fs.readFileSync(path.join(HOSTILE, folder, 'number_beyond_double.json'))),
       file('emotion.bin', emotionBin(), 'application/octet-stream')], /JSON|number|model/i]);

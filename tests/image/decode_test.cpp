@@ -218,7 +218,8 @@ TEST_CASE("truncated bytes of every format are Errors, never partly black pictur
     const char* says;
   };
   const Case cases[] = {
-      {&png, png.size() - 20, "its PNG data is truncated or corrupt (stb_image: "},
+      {&png, png.size() - 20, "its PNG data is truncated: the IDAT chunk at byte 33 announces "},
+      {&png, png.size() - 6, "its PNG data is truncated or corrupt (stb_image: "},
       {&jpeg, jpeg.size() - 10, "its JPEG data is truncated or corrupt (stb_image: expected marker)"},
       {&jpeg, jpeg.size() / 2, "its JPEG data is truncated or corrupt (stb_image gave no reason)"},
       {&bmp, 54, "the BMP file is truncated: its header announces 78 bytes with the pixel rows, it has 54"},
@@ -273,6 +274,15 @@ TEST_CASE("headers claiming 20000x20000 pixels are refused before any pixel buff
   CHECK_THROWS_WITH_AS(decode_image(bmp_header(16384, 1)), doctest::Contains("the BMP file is truncated"), Error);
 }
 
+TEST_CASE("a caller's lower pixel limit refuses an image the default allows") {
+  const Bytes header = png_header(1000, 600, 2);
+  CHECK_THROWS_WITH_AS(decode_image(header, {.max_pixels = 500'000}),
+                       contains("the image is 1000x600 (0.6 megapixels), over the limits of 16384 pixels a side and "
+                                "0.5 megapixels"),
+                       ImageTooLargeError);
+  CHECK_THROWS_WITH_AS(decode_image(header, {.max_pixels = 600'000}), doctest::Contains("truncated"), Error);
+}
+
 TEST_CASE("what is not a supported image says so") {
   const Bytes html{'<', 'h', 't', 'm', 'l', '>', '<', '/', 'h'};
   CHECK_THROWS_WITH_AS(decode_image(html), doctest::Contains("not a PNG, JPEG, BMP or GIF file (it starts with bytes "
@@ -289,7 +299,7 @@ TEST_CASE("what is not a supported image says so") {
                        Error);
 }
 
-TEST_CASE("hostile PNGs: an empty first IDAT decodes; bad IHDR fields and chunk types say what is wrong") {
+TEST_CASE("hostile images: an empty first IDAT decodes; bad IHDR fields, chunk types and tables say what is wrong") {
   const std::string hostile = "tests/fixtures/hostile/";
   const Image image = decode_image(read_bytes(hostile + "png_empty_first_idat.png"));
   CHECK(bytes_of(image) == Bytes{255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255});
@@ -307,4 +317,15 @@ TEST_CASE("hostile PNGs: an empty first IDAT decodes; bad IHDR fields and chunk 
   CHECK_THROWS_WITH_AS(decode_image(unknown_critical), doctest::Contains("(stb_image: QZXY PNG chunk not known)"), Error);
   Bytes bad_colour = png_header(2, 2, 5);
   CHECK_THROWS_WITH_AS(decode_image(bad_colour), doctest::Contains("PNG colour type 5 is invalid"), Error);
+  CHECK_THROWS_WITH_AS(decode_image(read_bytes(hostile + "image/png_sides_overflow.png")),
+                       doctest::Contains("the image is 4278190080x4227858432 (18087582003426.8 megapixels), over the limits"),
+                       ImageTooLargeError);
+  CHECK_THROWS_WITH_AS(decode_image(read_bytes(hostile + "image/jpeg_undefined_huffman_table.jpg")),
+                       doctest::Contains("the JPEG file is corrupt: a scan decodes with the DC Huffman table 2, which no "
+                                         "DHT segment before it defines"),
+                       Error);
+  CHECK_THROWS_WITH_AS(decode_image(read_bytes(hostile + "image/png_idat_longer_than_file.png")),
+                       doctest::Contains("its PNG data is truncated: the IDAT chunk at byte 378 announces 1714453504 "
+                                         "bytes, and 8 follow"),
+                       Error);
 }

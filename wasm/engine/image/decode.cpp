@@ -117,15 +117,17 @@ int stb_info(Format format, std::span<const std::uint8_t> bytes, int* width, int
   return 0;
 }
 
-void check_size_limits(std::int64_t width, std::int64_t height, const std::string& source) {
+void check_size_limits(std::int64_t width, std::int64_t height, std::int64_t max_pixels, const std::string& source) {
   if (width <= 0 || height <= 0) fail("cannot decode ", source, ": its header says ", width, "x", height, " pixels");
-  const std::int64_t pixels = width * height;
-  if (width > kMaxImageSide || height > kMaxImageSide || pixels > kMaxImagePixels) {
+  // In double: two 32-bit sides from a PNG header overflow a 64-bit product.
+  const double pixels = static_cast<double>(width) * static_cast<double>(height);
+  if (width > kMaxImageSide || height > kMaxImageSide || pixels > static_cast<double>(max_pixels)) {
     std::ostringstream megapixels;
-    megapixels << std::fixed << std::setprecision(1) << static_cast<double>(pixels) / 1e6;
+    megapixels << std::fixed << std::setprecision(1) << pixels / 1e6;
     fail_as<ImageTooLargeError>("cannot decode ", source, ": the image is ", width, "x", height, " (",
                                 megapixels.str(), " megapixels), over the limits of ", kMaxImageSide,
-                                " pixels a side and ", kMaxImagePixels / 1'000'000, " megapixels; downscale it first");
+                                " pixels a side and ", static_cast<double>(max_pixels) / 1e6,
+                                " megapixels; downscale it first");
   }
 }
 
@@ -139,9 +141,9 @@ std::uint32_t read_u32_little_endian(const std::uint8_t* p) {
 
 // stb's own header probe refuses a large RGB PNG ("too large") before telling its size, so the
 // size of a PNG is read here from IHDR (always the first chunk, at a fixed offset) to say it.
-void check_png_size_limits(std::span<const std::uint8_t> png, const std::string& source) {
+void check_png_size_limits(std::span<const std::uint8_t> png, std::int64_t max_pixels, const std::string& source) {
   if (png.size() >= 24 && std::memcmp(&png[12], "IHDR", 4) == 0) {
-    check_size_limits(read_u32_big_endian(&png[16]), read_u32_big_endian(&png[20]), source);
+    check_size_limits(read_u32_big_endian(&png[16]), read_u32_big_endian(&png[20]), max_pixels, source);
   }
 }
 
@@ -168,9 +170,9 @@ std::string png_ihdr_problem(const std::uint8_t* ihdr) {
 
 bool is_letter(std::uint8_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
-// Walks a PNG's chunks up to IEND or the end of the bytes (a cut-off file is left to stb, which
-// says so): returns what is wrong with them, or "" when nothing is. Sets `empty_idat` when an IDAT
-// chunk holds no bytes, which stb (2022) copies from a null buffer.
+// Walks a PNG's chunks up to IEND or the end of the bytes: returns what is wrong with them, or ""
+// when nothing is. Sets `empty_idat` when an IDAT chunk holds no bytes, which stb (2022) copies
+// from a null buffer.
 std::string png_chunks_problem(std::span<const std::uint8_t> png, bool& empty_idat) {
   size_t pos = 8;  // after the signature
   for (bool first = true; png.size() - pos >= 8; first = false) {
@@ -190,7 +192,12 @@ std::string png_chunks_problem(std::span<const std::uint8_t> png, bool& empty_id
       if (!problem.empty()) return problem;
     }
     if (name == "IDAT" && length == 0) empty_idat = true;
-    if (name == "IEND" || png.size() - pos < 12 + std::uint64_t{length}) break;
+    if (name == "IEND") break;
+    // stb reserves a chunk's announced length before reading it: a few bytes would ask for 2 GB.
+    if (png.size() - pos < 12 + std::uint64_t{length}) {
+      return "its PNG data is truncated: the " + name + " chunk at byte " + std::to_string(pos) + " announces " +
+             std::to_string(length) + " bytes, and " + std::to_string(png.size() - pos - 8) + " follow";
+    }
     pos += 12 + size_t{length};
   }
   return "";
@@ -269,13 +276,38 @@ std::string gif_shortfall(std::span<const std::uint8_t> gif) {
   return "it ends before its first frame";
 }
 
+// The Huffman tables a scan decodes with must have been defined: stb keeps its tables in memory it
+// does not clear, and decodes with whatever is there. A baseline scan reads each component's DC and
+// AC tables; a progressive one its DC tables in a first DC pass (Ss = 0, Ah = 0), its AC tables
+// in an AC pass (Ss > 0), and none when refining DC. Returns what is missing, or "".
+std::string jpeg_scan_problem(std::span<const std::uint8_t> scan, bool progressive, const bool (&defined)[2][4]) {
+  const size_t components = scan.empty() ? 0 : scan[0];
+  if (scan.size() < 1 + 2 * components + 3) return "";  // a short scan header: stb reports it
+  const std::uint8_t first = scan[1 + 2 * components], refinement = scan[3 + 2 * components] >> 4;
+  const bool uses_dc = !progressive || (first == 0 && refinement == 0), uses_ac = !progressive || first > 0;
+  for (size_t c = 0; c < components; ++c) {
+    const int tables[2] = {scan[2 + 2 * c] >> 4, scan[2 + 2 * c] & 15};
+    for (int kind = 0; kind < 2; ++kind) {
+      if (!(kind == 0 ? uses_dc : uses_ac) || tables[kind] > 3) continue;  // stb refuses ids above 3
+      if (!defined[kind][tables[kind]]) {
+        return std::string("a scan decodes with the ") + (kind == 0 ? "DC" : "AC") + " Huffman table " +
+               std::to_string(tables[kind]) + ", which no DHT segment before it defines";
+      }
+    }
+  }
+  return "";
+}
+
 // Debian's stb_image (2022) writes past its 256-entry Huffman tables when a DHT segment announces
-// more than 256 codes (upstream checks since 2.28), so such files are refused here first. DHT
-// segments may also sit between the scans of a progressive JPEG: the walk steps over entropy-coded
-// data to the next marker. Everything else about the segments is left to stb.
+// more than 256 codes (upstream checks since 2.28), and decodes a scan with tables no segment
+// defined, so such files are refused here first. DHT segments may also sit between the scans of a
+// progressive JPEG: the walk steps over entropy-coded data to the next marker. Everything else
+// about the segments is left to stb.
 std::string jpeg_huffman_problem(std::span<const std::uint8_t> jpeg) {
   const size_t size = jpeg.size();
   size_t pos = 2;
+  bool progressive = false;
+  bool defined[2][4] = {};  // [DC, AC][table id]
   while (size - pos >= 4) {  // pos <= size holds throughout
     const std::uint8_t marker = jpeg[pos + 1];
     if (jpeg[pos] != 0xFF || marker == 0x00 || marker == 0xFF || (marker >= 0xD0 && marker <= 0xD7)) {
@@ -285,6 +317,7 @@ std::string jpeg_huffman_problem(std::span<const std::uint8_t> jpeg) {
     if (marker == 0xD9) return "";  // end of image
     const size_t length = size_t{jpeg[pos + 2]} << 8 | jpeg[pos + 3];
     if (length < 2) return "";  // stb reports it
+    if (marker == 0xC2) progressive = true;
     if (marker == 0xC4) {
       // Tables follow each other (class/id byte, 16 code counts, the codes). stb starts another
       // while the segment has a byte left, and reads the counts that are there even when the
@@ -295,8 +328,16 @@ std::string jpeg_huffman_problem(std::span<const std::uint8_t> jpeg) {
         size_t codes = 0;
         for (size_t i = 1; i <= 16 && table + i < size; ++i) codes += jpeg[table + i];
         if (codes > 256) return "a Huffman table (DHT) announces " + std::to_string(codes) + " codes, 256 at most exist";
+        const int kind = jpeg[table] >> 4, id = jpeg[table] & 15;
+        if (kind <= 1 && id <= 3) defined[kind][id] = true;
         table += 17 + codes;
       }
+    }
+    if (marker == 0xDA) {
+      const size_t header_end = std::min(size, pos + 2 + length);
+      const std::string problem = jpeg_scan_problem(jpeg.subspan(pos + 4, header_end - std::min(header_end, pos + 4)),
+                                                    progressive, defined);
+      if (!problem.empty()) return problem;
     }
     if (length > size - pos - 2) return "";  // the segment runs past the end: nothing follows it
     pos += 2 + length;
@@ -305,8 +346,9 @@ std::string jpeg_huffman_problem(std::span<const std::uint8_t> jpeg) {
 }
 
 // Everything that can be refused before stb allocates pixels; returns the channels the file stores.
-int check_header(Format format, std::span<const std::uint8_t> bytes, const std::string& source) {
-  if (format == Format::png) check_png_size_limits(bytes, source);
+int check_header(Format format, std::span<const std::uint8_t> bytes, std::int64_t max_pixels,
+                 const std::string& source) {
+  if (format == Format::png) check_png_size_limits(bytes, max_pixels, source);
   if (format == Format::jpeg) {  // before stb's header probe, which already builds Huffman tables
     const std::string problem = jpeg_huffman_problem(bytes);
     if (!problem.empty()) fail("cannot decode ", source, ": the JPEG file is corrupt: ", problem);
@@ -318,7 +360,7 @@ int check_header(Format format, std::span<const std::uint8_t> bytes, const std::
          stb_reason(format), ")");
   }
   // stb reports a top-down BMP's height as negative, as the file stores it.
-  check_size_limits(width, format == Format::bmp ? std::abs(std::int64_t{height}) : height, source);
+  check_size_limits(width, format == Format::bmp ? std::abs(std::int64_t{height}) : height, max_pixels, source);
   const std::string shortfall = format == Format::bmp   ? bmp_shortfall(bytes)
                                 : format == Format::gif ? gif_shortfall(bytes)
                                                         : "";
@@ -364,7 +406,7 @@ Image decode_image(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
       bytes = repaired;
     }
   }
-  const int stored_channels = check_header(*format, bytes, source);
+  const int stored_channels = check_header(*format, bytes, options.max_pixels, source);
   const int channels = wanted != 0 ? wanted : stored_channels == 2 ? 4 : stored_channels;
   int decoded_width = 0, decoded_height = 0, file_channels = 0;
   clear_stb_reason();

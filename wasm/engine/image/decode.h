@@ -32,6 +32,8 @@ struct DecodeOptions {
   // gray uses its own integer luma, so for a model's gray input decode RGB and let preprocessing
   // apply the model's weights.
   int channels = 0;
+  // Images with more pixels are refused (ImageTooLargeError) before any pixel buffer is allocated.
+  std::int64_t max_pixels = kMaxImagePixels;
 };
 
 // `source` names the bytes in error messages (a file name, a URL...).
