@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "kernels/parallel.h"
+#include "layers/relu.h"
 
 namespace camlens {
 
@@ -94,6 +95,7 @@ const Shape& Graph::add(std::unique_ptr<Layer> layer, const std::vector<std::str
 
   // Growing nodes_ may move every node: the last pass's activations are no longer readable.
   for (Node& existing : nodes_) existing.kept = false;
+  fusion_planned_ = false;  // the new node may read a layer paired with a ReLU
   int index = static_cast<int>(nodes_.size());
   for (int input : node.inputs) nodes_[input].last_consumer = index;
   nodes_.push_back(std::move(node));
@@ -160,6 +162,11 @@ std::vector<Parameter> Graph::parameters() {
   return all;
 }
 
+void Graph::set_fusion(bool on) {
+  fusion_ = on;
+  fusion_planned_ = false;
+}
+
 std::vector<NamedBuffer> Graph::buffers() {
   std::vector<NamedBuffer> all;
   for (Node& node : nodes_) {
@@ -180,9 +187,43 @@ std::vector<bool> Graph::kept_nodes(const ForwardOptions& options) const {
   return kept;
 }
 
+void Graph::plan_fusion() {
+  std::vector<int> readers(nodes_.size(), 0);
+  for (Node& node : nodes_) {
+    node.fused_relu = node.fused_layer = -1;
+    for (int input : node.inputs) ++readers[input];
+  }
+  for (size_t i = 1; fusion_ && i < nodes_.size(); ++i) {
+    const auto* relu = dynamic_cast<const Relu*>(nodes_[i].layer.get());
+    if (relu == nullptr || nodes_[i].inputs.size() != 1) continue;
+    Node& layer = nodes_[nodes_[i].inputs[0]];
+    if (layer.layer == nullptr || readers[nodes_[i].inputs[0]] != 1 || !layer.layer->fuses_relu(relu->cap())) continue;
+    layer.fused_relu = static_cast<int>(i);
+    nodes_[i].fused_layer = nodes_[i].inputs[0];
+  }
+  fusion_planned_ = true;
+}
+
+bool Graph::fused_now(int layer, const std::vector<bool>& kept) const {
+  const Node& node = nodes_[layer];
+  if (node.fused_relu < 0) return false;
+  return !kept[layer] || std::all_of(node.inputs.begin(), node.inputs.end(), [&](int input) { return kept[input]; });
+}
+
+std::vector<int> Graph::last_readers() const {
+  std::vector<int> last(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) last[i] = nodes_[i].last_consumer;
+  for (const Node& node : nodes_) {
+    if (node.fused_relu < 0) continue;
+    for (int input : node.inputs) last[input] = std::max(last[input], node.fused_relu);
+  }
+  return last;
+}
+
 std::vector<Tensor*> Graph::plan_buffers(const std::vector<bool>& kept) {
   // The same keep set always gives the same assignment, so after the first call every scratch
   // buffer already has the capacity its nodes need.
+  const std::vector<int> last_reader = last_readers();
   std::vector<int> slot_of(nodes_.size(), -1);
   std::vector<bool> slot_busy;
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -192,12 +233,15 @@ std::vector<Tensor*> Graph::plan_buffers(const std::vector<bool>& kept) {
       if (free_slot == slot_busy.end()) slot_busy.push_back(true);
       else *free_slot = true;
       // Nobody reads it: its buffer is free again once it has run.
-      if (nodes_[i].last_consumer < 0) slot_busy[slot_of[i]] = false;
+      if (last_reader[i] < 0) slot_busy[slot_of[i]] = false;
     }
-    // Inputs are released only after the node's output slot was taken, so they never alias.
-    for (int input : nodes_[i].inputs) {
-      if (slot_of[input] >= 0 && nodes_[input].last_consumer == static_cast<int>(i)) {
-        slot_busy[slot_of[input]] = false;
+    // Inputs are released only after the node's output slot was taken, so they never alias. A
+    // fused ReLU also reads its layer's inputs.
+    const int fused_layer = nodes_[i].fused_layer;
+    for (const std::vector<int>* inputs : {&nodes_[i].inputs, fused_layer >= 0 ? &nodes_[fused_layer].inputs : nullptr}) {
+      if (inputs == nullptr) continue;
+      for (int input : *inputs) {
+        if (slot_of[input] >= 0 && last_reader[input] == static_cast<int>(i)) slot_busy[slot_of[input]] = false;
       }
     }
   }
@@ -218,8 +262,10 @@ const Tensor& Graph::forward(const Tensor& input, const ForwardOptions& options)
     fail("graph: input '", input_node.name, "' expects [N] + ", input_node.item_shape.str(), ", got ",
          input.shape().str());
   }
+  if (!fusion_planned_) plan_fusion();
   std::vector<bool> kept = kept_nodes(options);
-  for (Node& node : nodes_) node.kept = false;
+  for (Node& node : nodes_) node.kept = node.deferred = false;
+  last_phase_ = options.phase;
   std::vector<Tensor*> buffers = plan_buffers(kept);
 
   Tensor& input_copy = *buffers[0];
@@ -239,18 +285,34 @@ const Tensor& Graph::forward(const Tensor& input, const ForwardOptions& options)
     }
     Tensor& out = *buffers[i];
     out.reshape_storage(node.layer->output_shape(input_shapes));
-    node.layer->forward(out, node.input_views, options.phase);
     node.activation = &out;
     node.kept = kept[i];
+    if (fused_now(static_cast<int>(i), kept)) {
+      node.deferred = kept[i];  // its ReLU's pass runs it
+    } else if (node.fused_layer >= 0 && fused_now(node.fused_layer, kept)) {
+      Node& layer = nodes_[node.fused_layer];
+      layer.layer->forward_relu(out, layer.input_views, options.phase, static_cast<const Relu&>(*node.layer).cap());
+    } else {
+      node.layer->forward(out, node.input_views, options.phase);
+    }
   }
   return *nodes_.back().activation;
 }
 
-const Tensor& Graph::kept_activation(int node, const char* needed_for) const {
+void Graph::require_kept(int node, const char* needed_for) const {
   const Node& n = nodes_[node];
   if (!n.kept) {
     fail("graph: the activation of '", n.name, "' (needed ", needed_for,
          ") is not available: run forward first, keeping it (ForwardOptions::keep, or keep all)");
+  }
+}
+
+const Tensor& Graph::kept_activation(int node, const char* needed_for) const {
+  require_kept(node, needed_for);
+  const Node& n = nodes_[node];
+  if (n.deferred) {  // kept: its buffer is its own, and its inputs were kept too
+    n.layer->forward(n.own_activation, n.input_views, last_phase_);
+    n.deferred = false;
   }
   return *n.activation;
 }
@@ -294,15 +356,18 @@ NamedTensors Graph::backward(const Tensor& grad, const BackwardOptions& options)
     needs_grad[index] = true;
   }
 
-  const Tensor& from_activation = kept_activation(from, "for the shape of the backward start");
+  require_kept(from, "for the shape of the backward start");
+  const Tensor& from_activation = *nodes_[from].activation;
   if (grad.shape() != from_activation.shape()) {
     fail("graph: the gradient at '", nodes_[from].name, "' must have its activation's shape ",
          from_activation.shape().str(), ", got ", grad.shape().str());
   }
+  // Deferred activations stay so: a layer fused with its ReLU reads only the shape of its own
+  // output (it has no activation of its own), and the ReLU reads its output, not its input.
   for (int i = to + 1; i <= from; ++i) {
     if (!on_path[i]) continue;
-    kept_activation(i, "by backward");
-    for (int input : nodes_[i].inputs) kept_activation(input, "by backward");
+    require_kept(i, "by backward");
+    for (int input : nodes_[i].inputs) require_kept(input, "by backward");
   }
 
   // The start's gradient first: `grad` may be a buffer from an earlier backward.

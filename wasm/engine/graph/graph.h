@@ -7,6 +7,10 @@
 // The graph owns the activations of the last forward pass and the gradients of the last
 // backward pass; both live in buffers reused across calls (no allocation while shapes hold).
 // References it hands out stay valid until the next forward (activations) or backward (gradients).
+//
+// A ReLU reading a layer that nothing else reads, and that can apply it in its own pass (a
+// convolution), runs as one pass with it: memory is written once. That layer's own output is then
+// computed from its kept inputs only when asked for (activation(), a backward pass starting there).
 #include <memory>
 #include <optional>
 #include <string>
@@ -96,6 +100,9 @@ class Graph {
   std::vector<Parameter> parameters();
   // Every layer's buffers (state without gradients), in node order, named "<node>/<buffer>".
   std::vector<NamedBuffer> buffers();
+  // Whether forward runs a layer and the ReLU reading it as one pass (on by default); off, every
+  // node runs on its own, as tests comparing the two need.
+  void set_fusion(bool on);
 
  private:
   struct Node {
@@ -105,9 +112,13 @@ class Graph {
     Shape item_shape;
     int last_consumer = -1;        // index of the last node reading this one; -1: none
     // State of the last forward/backward pass; buffers reused from call to call.
-    Tensor own_activation;               // the buffer used when the node is kept
+    // Mutable: a deferred activation is computed on first read, which does not change what it is.
+    mutable Tensor own_activation;       // the buffer used when the node is kept
     const Tensor* activation = nullptr;  // own_activation or a scratch buffer
     bool kept = false;                   // activation is readable: computed and not overwritten
+    mutable bool deferred = false;       // kept, but left to be computed on first read (fusion)
+    int fused_relu = -1;                 // the ReLU node that runs this layer in its pass
+    int fused_layer = -1;                // a ReLU node: the layer node whose pass runs it
     std::vector<const Tensor*> input_views;
     std::vector<Tensor*> input_grads;
     Tensor grad;
@@ -120,11 +131,24 @@ class Graph {
   std::vector<bool> kept_nodes(const ForwardOptions& options) const;
   // Each node's output buffer: its own when kept, else a scratch buffer free at that point.
   std::vector<Tensor*> plan_buffers(const std::vector<bool>& kept);
-  // Throws unless the last forward kept node's activation (`needed_for` says why it is needed).
+  // Throws unless the last forward kept node's activation (`needed_for` says why it is needed);
+  // computes a deferred one.
   const Tensor& kept_activation(int node, const char* needed_for) const;
+  void require_kept(int node, const char* needed_for) const;
+  // Pairs each ReLU with the layer it reads, where that layer fuses it and nothing else reads it.
+  void plan_fusion();
+  // Whether node `layer`, paired with a ReLU, runs in the ReLU's pass this forward: its output can
+  // be computed later only when it and its inputs are kept.
+  bool fused_now(int layer, const std::vector<bool>& kept) const;
+  // For each node, the node after which its buffer is free: its last reader, or the ReLU whose
+  // fused pass reads it through the layer between them.
+  std::vector<int> last_readers() const;
 
   std::vector<Node> nodes_;
   std::vector<Tensor> scratch_;  // shared buffers for activations nobody keeps
+  bool fusion_ = true;
+  bool fusion_planned_ = false;
+  Phase last_phase_ = Phase::inference;
 };
 
 }  // namespace camlens

@@ -16,6 +16,8 @@ class Add : public Layer {
   int input_count() const override { return -1; }  // two or more, checked by output_shape
   Shape output_shape(std::span<const Shape> inputs) const override;
   void forward(Tensor& out, Inputs in, Phase phase) override;
+  bool fuses_relu(float) const override { return true; }
+  void forward_relu(Tensor& out, Inputs in, Phase phase, float cap) override;
   void backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
                 const BackwardRequest& request) override;
 };

@@ -1,5 +1,6 @@
 #include "layers/conv2d.h"
 
+#include <cmath>
 
 #include "core/error.h"
 
@@ -115,6 +116,19 @@ Shape ConvolutionLayer::output_shape(std::span<const Shape> inputs) const {
 void ConvolutionLayer::forward(Tensor& out, Inputs in, Phase) {
   expect_input_count(in.size());
   convolution_forward(out, *in[0], linear_weights_.weights(), linear_weights_.bias_or_null(), params_, depthwise_, packed_, who());
+}
+
+bool ConvolutionLayer::fuses_relu(float cap) const {
+  return params_.activation == Activation::none && (cap == 6.0f || std::isinf(cap));
+}
+
+void ConvolutionLayer::forward_relu(Tensor& out, Inputs in, Phase phase, float cap) {
+  if (!fuses_relu(cap)) Layer::forward_relu(out, in, phase, cap);
+  expect_input_count(in.size());
+  ConvParams activated = params_;
+  activated.activation = cap == 6.0f ? Activation::relu6 : Activation::relu;
+  convolution_forward(out, *in[0], linear_weights_.weights(), linear_weights_.bias_or_null(), activated, depthwise_,
+                      packed_relu_, who());
 }
 
 void ConvolutionLayer::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,

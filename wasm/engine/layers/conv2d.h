@@ -45,10 +45,14 @@ class ConvolutionLayer : public Layer {
   void forward(Tensor& out, Inputs in, Phase phase) override;
   void backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
                 const BackwardRequest& request) override;
+  // A layer without an activation of its own runs a following ReLU or ReLU6 in its kernels' output stage.
+  bool fuses_relu(float cap) const override;
+  void forward_relu(Tensor& out, Inputs in, Phase phase, float cap) override;
   // "kernel" (the model files' name for the weights) and, when the layer has one, "bias".
   std::vector<Parameter> parameters() override;
   void parameters_changed() override {
     packed_.reset();
+    packed_relu_.reset();
     packed_backward_.reset();
   }
 
@@ -69,6 +73,7 @@ class ConvolutionLayer : public Layer {
   ConvParams params_;
   LinearWeights linear_weights_;
   std::unique_ptr<kernels::ConvForward> packed_;
+  std::unique_ptr<kernels::ConvForward> packed_relu_;  // forward_relu's: a backend may build the clamp in
   std::unique_ptr<kernels::ConvBackwardInput> packed_backward_;
 };
 

@@ -7,6 +7,10 @@
 
 namespace camlens {
 
+void Layer::forward_relu(Tensor&, Inputs, Phase, float cap) {
+  fail(kind(), " '", name(), "' cannot apply a ReLU capped at ", cap, " in its own pass; check fuses_relu first");
+}
+
 void Layer::expect_input_count(size_t given) const {
   int expected = input_count();
   if (expected < 0 ? given == 0 : given != static_cast<size_t>(expected)) {

@@ -60,6 +60,12 @@ class Layer {
   virtual void backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,
                         const BackwardRequest& request) = 0;
 
+  // Whether forward_relu can apply a ReLU capped at `cap` (+inf or 6) to this layer's output in the
+  // same pass: a graph then runs the layer and the ReLU reading it as one, writing memory once.
+  virtual bool fuses_relu(float /*cap*/) const { return false; }
+  // forward followed by min(max(y, 0), cap); only when fuses_relu(cap).
+  virtual void forward_relu(Tensor& out, Inputs in, Phase phase, float cap);
+
   // Trainable parameters with their gradient buffers (allocated on first call).
   virtual std::vector<Parameter> parameters() { return {}; }
   // Called after parameters changed (optimiser step, import) so cached packed weights are rebuilt.
