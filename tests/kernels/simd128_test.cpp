@@ -257,7 +257,9 @@ TEST_CASE("SIMD128 gemm leaves C untouched when a dimension is zero") {
 TEST_CASE("SIMD128 packed GEMM adds the bias and applies the fused activation") {
   Rng rng(12);
   for (Activation activation : {Activation::none, Activation::relu, Activation::relu6}) {
-    for (auto [m, n, k] : {std::array{1, 1, 1}, std::array{5, 7, 3}, std::array{13, 17, 33}, std::array{64, 24, 9}}) {
+    // The last two hold more packed weights than one column block: several blocks, a partial last panel.
+    for (auto [m, n, k] : {std::array{1, 1, 1}, std::array{5, 7, 3}, std::array{13, 17, 33}, std::array{64, 24, 9},
+                           std::array{6, 203, 700}, std::array{9, 203, 700}}) {
       // Values up to 8 so ReLU6 clips some outputs at 6.
       std::vector<float> a = rng.values(static_cast<size_t>(m) * k), b = rng.values(k * n);
       std::vector<float> bias = rng.values(n);
@@ -292,6 +294,8 @@ TEST_CASE("SIMD128 standard convolutions match the reference, reused across batc
   check_conv(conv_geometry(1, 6, 5, 5, 3, 5, 3, 2, 1, pads, {2, 0, 0, 1}, relu, false), rng);
   check_conv(conv_geometry(2, 11, 13, 3, 5, 3, 3, 1, 2, same, {}, relu6, false), rng);
   check_conv(conv_geometry(1, 1, 1, 1, 1, 1, 1, 1, 1, valid, {}, none, false), rng);
+  // A deep layer's shape: its packed weights span several column blocks.
+  check_conv(conv_geometry(1, 5, 5, 256, 90, 3, 3, 1, 1, same, {}, relu, false), rng);
   for (int i = 0; i < 40; ++i) check_conv(random_conv_geometry(rng, false), rng);
 }
 

@@ -162,25 +162,36 @@ void tile(const Rows& rows, int i0, const float* panel_data, int panel, int colu
   for (int r = 0; r < R; ++r) out.finish(i0 + r, panel, columns, {acc_lo[r], acc_hi[r]});
 }
 
-// Every tile of an m x n product: row blocks outside so a block's rows of A stay in L1 while it
-// sweeps all panels (a layer's packed weights fit in L2).
+// Packed weights per column block, within the L2 of most cores: every row tile of a range sweeps
+// one block before the next, so weights larger than L2 (a deep layer's 2-9 MB) come from memory once
+// per range instead of once per row tile. A deep layer's rows of A (its input) are the smaller operand.
+constexpr size_t kColumnBlockBytes = size_t{256} << 10;
+
+// Rows i0 .. i0 + R - 1 against panels [first, last).
 template <int R, class Rows, class Epilogue>
-void row_block(const Rows& rows, int i0, int n, const float* panels, size_t panel_stride, const Epilogue& out) {
-  for (int p = 0; p * kPanelWidth < n; ++p)
+void row_block(const Rows& rows, int i0, int first, int last, int n, const float* panels, size_t panel_stride,
+               const Epilogue& out) {
+  for (int p = first; p < last; ++p)
     tile<R>(rows, i0, panels + p * panel_stride, p, std::min(kPanelWidth, n - p * kPanelWidth), out);
 }
 
-// Rows [begin, end) of the product, in tiles of kTileRows and a shorter one at the end.
+// Rows [begin, end) of the product, in tiles of kTileRows and a shorter one at the end, one column
+// block at a time. Each element is still summed by one tile in one order: the bits do not change.
 template <class Rows, class Epilogue>
 void run_row_range(int begin, int end, int n, const Rows& rows, const float* panels, size_t panel_stride,
                    const Epilogue& out) {
-  int i0 = begin;
-  for (; i0 + kTileRows <= end; i0 += kTileRows) row_block<kTileRows>(rows, i0, n, panels, panel_stride, out);
-  switch (end - i0) {
-    case 3: row_block<3>(rows, i0, n, panels, panel_stride, out); break;
-    case 2: row_block<2>(rows, i0, n, panels, panel_stride, out); break;
-    case 1: row_block<1>(rows, i0, n, panels, panel_stride, out); break;
-    default: break;
+  const int panel_count = (n + kPanelWidth - 1) / kPanelWidth;
+  const int block = static_cast<int>(std::max<size_t>(1, kColumnBlockBytes / (panel_stride * sizeof(float))));
+  for (int first = 0; first < panel_count; first += block) {
+    const int last = std::min(panel_count, first + block);
+    int i0 = begin;
+    for (; i0 + kTileRows <= end; i0 += kTileRows) row_block<kTileRows>(rows, i0, first, last, n, panels, panel_stride, out);
+    switch (end - i0) {
+      case 3: row_block<3>(rows, i0, first, last, n, panels, panel_stride, out); break;
+      case 2: row_block<2>(rows, i0, first, last, n, panels, panel_stride, out); break;
+      case 1: row_block<1>(rows, i0, first, last, n, panels, panel_stride, out); break;
+      default: break;
+    }
   }
 }
 
