@@ -100,7 +100,7 @@ async function main() {
   if (camlens.maxThreads < THREADS) throw new Error(`bench: camlens has ${camlens.maxThreads} thread(s), ${THREADS} asked`);
   camlens.setThreadCount(THREADS);
   memory.module_bytes = memoryBytes(camlens);
-  const explainer = camlens.Explainer.fromOnnx(onnx, metadataJson);
+  const explainer = camlens.Explainer.fromOnnx(onnx, metadataJson, []);
   memory.loaded_bytes = memoryBytes(camlens);
   explainer.setImage(rgba, SIZE, SIZE);
   // A new thread starts only once this one returns to its event loop.
