@@ -21,20 +21,13 @@
 #include "layers/max_pool.h"
 #include "layers/softmax.h"
 #include "support/explain_models.h"
+#include "support/layer_params.h"
 
 using namespace camlens;
 using namespace camlens::explain;
 using namespace camlens::test;
 
 namespace {
-
-Window2D window(int kernel, int stride) {
-  Window2D w;
-  w.kernel_h = w.kernel_w = kernel;
-  w.stride_h = w.stride_w = stride;
-  w.padding_mode = PaddingMode::same;
-  return w;
-}
 
 // input 10x10x3 -> "features" conv 3x3 relu (20 channels: batches of 3 and 16 both leave a
 // remainder) -> depthwise 3x3 -> max-pool s2 -> conv 1x1 relu (6) -> gap -> "logits" Dense 4 ->
@@ -44,14 +37,14 @@ Model twenty_channel_model() {
   Graph g;
   g.add_input("input", Shape{10, 10, 3});
   g.add(std::make_unique<Conv2D>("features", rng.tensor(Shape{3, 3, 3, 20}, -0.3f, 0.3f),
-                                 rng.tensor(Shape{20}, -0.1f, 0.1f), ConvParams{window(3, 1), Activation::relu}),
+                                 rng.tensor(Shape{20}, -0.1f, 0.1f), ConvParams{square_window(3, 1), Activation::relu}),
         {"input"});
   g.add(std::make_unique<DepthwiseConv2D>("dw", rng.tensor(Shape{3, 3, 20, 1}, -0.5f, 0.5f),
-                                          rng.tensor(Shape{20}, -0.1f, 0.1f), ConvParams{window(3, 1)}),
+                                          rng.tensor(Shape{20}, -0.1f, 0.1f), ConvParams{square_window(3, 1)}),
         {"features"});
-  g.add(std::make_unique<MaxPool>("pool", window(3, 2)), {"dw"});
+  g.add(std::make_unique<MaxPool>("pool", square_window(3, 2)), {"dw"});
   g.add(std::make_unique<Conv2D>("mix", rng.tensor(Shape{1, 1, 20, 6}, -0.5f, 0.5f), rng.tensor(Shape{6}, -0.1f, 0.1f),
-                                 ConvParams{window(1, 1), Activation::relu}),
+                                 ConvParams{square_window(1, 1), Activation::relu}),
         {"pool"});
   g.add(std::make_unique<GlobalAveragePool>("gap"), {"mix"});
   g.add(std::make_unique<Dense>("logits", rng.tensor(Shape{6, 4}, -1.0f, 1.0f), rng.tensor(Shape{4})), {"gap"});

@@ -18,6 +18,7 @@
 #include "layers/global_average_pool.h"
 #include "layers/relu.h"
 #include "support/gradcheck.h"
+#include "support/layer_params.h"
 
 using namespace camlens;
 using namespace camlens::test;
@@ -46,19 +47,6 @@ class CountingDouble : public Layer {
   int plain_passes = 0, fused_passes = 0;
 };
 
-Window2D window(int kernel, int stride) {
-  Window2D w;
-  w.kernel_h = w.kernel_w = kernel;
-  w.stride_h = w.stride_w = stride;
-  w.padding_mode = PaddingMode::same;
-  return w;
-}
-
-Tensor weights(Rng& rng, const Shape& shape, int fan_in) {
-  const float scale = std::sqrt(6.0f / static_cast<float>(fan_in));
-  return rng.tensor(shape, -scale, scale);
-}
-
 // conv (no activation) -> ReLU6 -> depthwise -> ReLU -> conv2 -> ReLU, with conv2 also read by a
 // shortcut Add (so conv2 and its ReLU cannot fuse), the Add -> ReLU6, then pool and a dense head.
 // Same seed, same weights.
@@ -66,22 +54,22 @@ Graph mixed_graph(int seed) {
   Rng rng(seed);
   Graph g;
   g.add_input("input", Shape{8, 8, 3});
-  g.add(std::make_unique<Conv2D>("conv", weights(rng, Shape{3, 3, 3, 6}, 27), rng.tensor(Shape{6}, -0.1f, 0.1f),
-                                 ConvParams{window(3, 2)}),
+  g.add(std::make_unique<Conv2D>("conv", random_weights(rng, Shape{3, 3, 3, 6}, 27), rng.tensor(Shape{6}, -0.1f, 0.1f),
+                                 ConvParams{square_window(3, 2)}),
         {"input"});
   g.add(std::make_unique<Relu>("conv_relu6", 6.0f), {"conv"});
-  g.add(std::make_unique<DepthwiseConv2D>("dw", weights(rng, Shape{3, 3, 6, 1}, 9), rng.tensor(Shape{6}, -0.1f, 0.1f),
-                                          ConvParams{window(3, 1)}),
+  g.add(std::make_unique<DepthwiseConv2D>("dw", random_weights(rng, Shape{3, 3, 6, 1}, 9), rng.tensor(Shape{6}, -0.1f, 0.1f),
+                                          ConvParams{square_window(3, 1)}),
         {"conv_relu6"});
   g.add(std::make_unique<Relu>("dw_relu"), {"dw"});
-  g.add(std::make_unique<Conv2D>("conv2", weights(rng, Shape{1, 1, 6, 6}, 6), rng.tensor(Shape{6}, -0.1f, 0.1f),
-                                 ConvParams{window(1, 1)}),
+  g.add(std::make_unique<Conv2D>("conv2", random_weights(rng, Shape{1, 1, 6, 6}, 6), rng.tensor(Shape{6}, -0.1f, 0.1f),
+                                 ConvParams{square_window(1, 1)}),
         {"dw_relu"});
   g.add(std::make_unique<Relu>("conv2_relu"), {"conv2"});
   g.add(std::make_unique<Add>("sum"), {"conv2_relu", "conv2", "dw_relu"});
   g.add(std::make_unique<Relu>("sum_relu6", 6.0f), {"sum"});
   g.add(std::make_unique<GlobalAveragePool>("gap"), {"sum_relu6"});
-  g.add(std::make_unique<Dense>("logits", weights(rng, Shape{6, 4}, 6), rng.tensor(Shape{4}, -0.1f, 0.1f)), {"gap"});
+  g.add(std::make_unique<Dense>("logits", random_weights(rng, Shape{6, 4}, 6), rng.tensor(Shape{4}, -0.1f, 0.1f)), {"gap"});
   return g;
 }
 

@@ -18,6 +18,7 @@
 #include "layers/relu.h"
 #include "layers/softmax.h"
 #include "support/gradcheck.h"
+#include "support/layer_params.h"
 
 using namespace camlens;
 using namespace camlens::test;
@@ -478,19 +479,6 @@ TEST_CASE("Graph: a ReLU residual graph matches finite differences end to end (b
 
 namespace {
 
-Tensor random_weights(Rng& rng, const Shape& shape, int fan_in) {
-  float scale = std::sqrt(6.0f / static_cast<float>(fan_in));  // activations of order one
-  return rng.tensor(shape, -scale, scale);
-}
-
-Window2D window(int kernel, int stride, PaddingMode padding) {
-  Window2D w;
-  w.kernel_h = w.kernel_w = kernel;
-  w.stride_h = w.stride_w = stride;
-  w.padding_mode = padding;
-  return w;
-}
-
 // A composite graph (strided, depthwise and 1x1 convolutions, pooling, a shortcut, a dense head) on an 8x8x2 input:
 //   conv1 3x3 s2 SAME (pads 0/1) + ReLU -> depthwise 3x3 SAME -> maxpool 3x3 s2 SAME (pads 0/1)
 //   shortcut 1x1 s2 from conv1 ---------------------------------------------> add
@@ -499,18 +487,18 @@ Graph residual_graph(Rng& rng) {
   Graph g;
   g.add_input("input", Shape{8, 8, 2});
   g.add(std::make_unique<Conv2D>("conv1", random_weights(rng, Shape{3, 3, 2, 4}, 18), rng.tensor(Shape{4}, -0.1f, 0.1f),
-                                 ConvParams{window(3, 2, PaddingMode::same), Activation::relu}),
+                                 ConvParams{square_window(3, 2, PaddingMode::same), Activation::relu}),
         {"input"});
   g.add(std::make_unique<DepthwiseConv2D>("dw", random_weights(rng, Shape{3, 3, 4, 1}, 9),
-                                          rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{window(3, 1, PaddingMode::same)}),
+                                          rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{square_window(3, 1, PaddingMode::same)}),
         {"conv1"});
-  g.add(std::make_unique<MaxPool>("pool", window(3, 2, PaddingMode::same)), {"dw"});
+  g.add(std::make_unique<MaxPool>("pool", square_window(3, 2, PaddingMode::same)), {"dw"});
   g.add(std::make_unique<Conv2D>("shortcut", random_weights(rng, Shape{1, 1, 4, 4}, 4),
-                                 rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{window(1, 2, PaddingMode::same)}),
+                                 rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{square_window(1, 2, PaddingMode::same)}),
         {"conv1"});
   g.add(std::make_unique<Add>("add"), {"pool", "shortcut"});
   g.add(std::make_unique<Conv2D>("conv2", random_weights(rng, Shape{3, 3, 4, 3}, 36), rng.tensor(Shape{3}, -0.1f, 0.1f),
-                                 ConvParams{window(3, 1, PaddingMode::same)}),
+                                 ConvParams{square_window(3, 1, PaddingMode::same)}),
         {"add"});
   g.add(std::make_unique<GlobalAveragePool>("gap"), {"conv2"});
   g.add(std::make_unique<Dense>("logits", random_weights(rng, Shape{3, 3}, 3), rng.tensor(Shape{3}, -0.1f, 0.1f)),

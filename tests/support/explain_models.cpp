@@ -1,6 +1,5 @@
 #include "support/explain_models.h"
 
-#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -13,25 +12,9 @@
 #include "layers/global_average_pool.h"
 #include "layers/max_pool.h"
 #include "layers/softmax.h"
+#include "support/layer_params.h"
 
 namespace camlens::test {
-
-namespace {
-
-Window2D window(int kernel, int stride, PaddingMode padding) {
-  Window2D w;
-  w.kernel_h = w.kernel_w = kernel;
-  w.stride_h = w.stride_w = stride;
-  w.padding_mode = padding;
-  return w;
-}
-
-Tensor random_weights(Rng& rng, const Shape& shape, int fan_in) {
-  const float scale = std::sqrt(6.0f / static_cast<float>(fan_in));  // activations of order one
-  return rng.tensor(shape, -scale, scale);
-}
-
-}  // namespace
 
 Model make_model(Graph graph, const std::string& logits, const std::string& probabilities) {
   Model model{std::move(graph), {}, logits, probabilities};
@@ -49,7 +32,7 @@ Model patch_model() {
     kernel.push_back(-1.0f / 9.0f);
   }
   g.add(std::make_unique<Conv2D>("features", Tensor(Shape{3, 3, 1, 2}, kernel), Tensor(Shape{2}, std::vector<float>{-2.0f, 0.3f}),
-                                 ConvParams{window(3, 2, PaddingMode::same), Activation::relu}),
+                                 ConvParams{square_window(3, 2, PaddingMode::same), Activation::relu}),
         {"input"});
   g.add(std::make_unique<GlobalAveragePool>("gap"), {"features"});
   g.add(std::make_unique<Dense>("logits", Tensor(Shape{2, 2}, std::vector<float>{2.0f, -2.0f, -1.0f, 1.0f}),
@@ -71,18 +54,18 @@ Model residual_model(Rng& rng) {
   Graph g;
   g.add_input("input", Shape{8, 8, 3});
   g.add(std::make_unique<Conv2D>("conv1", random_weights(rng, Shape{3, 3, 3, 4}, 27), rng.tensor(Shape{4}, -0.1f, 0.1f),
-                                 ConvParams{window(3, 2, PaddingMode::same), Activation::relu}),
+                                 ConvParams{square_window(3, 2, PaddingMode::same), Activation::relu}),
         {"input"});
   g.add(std::make_unique<DepthwiseConv2D>("dw", random_weights(rng, Shape{3, 3, 4, 1}, 9),
-                                          rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{window(3, 1, PaddingMode::same)}),
+                                          rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{square_window(3, 1, PaddingMode::same)}),
         {"conv1"});
-  g.add(std::make_unique<MaxPool>("pool", window(3, 2, PaddingMode::same)), {"dw"});
+  g.add(std::make_unique<MaxPool>("pool", square_window(3, 2, PaddingMode::same)), {"dw"});
   g.add(std::make_unique<Conv2D>("shortcut", random_weights(rng, Shape{1, 1, 4, 4}, 4),
-                                 rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{window(1, 2, PaddingMode::same)}),
+                                 rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{square_window(1, 2, PaddingMode::same)}),
         {"conv1"});
   g.add(std::make_unique<Add>("add"), {"pool", "shortcut"});
   g.add(std::make_unique<Conv2D>("conv2", random_weights(rng, Shape{3, 3, 4, 3}, 36), rng.tensor(Shape{3}, -0.1f, 0.1f),
-                                 ConvParams{window(3, 1, PaddingMode::same)}),
+                                 ConvParams{square_window(3, 1, PaddingMode::same)}),
         {"add"});
   g.add(std::make_unique<GlobalAveragePool>("gap"), {"conv2"});
   g.add(std::make_unique<Dense>("logits", random_weights(rng, Shape{3, 3}, 3), rng.tensor(Shape{3}, -0.1f, 0.1f)),
@@ -95,7 +78,7 @@ Model flatten_model(Rng& rng) {
   Graph g;
   g.add_input("input", Shape{6, 6, 1});
   g.add(std::make_unique<Conv2D>("conv", random_weights(rng, Shape{3, 3, 1, 2}, 9), Tensor(),
-                                 ConvParams{window(3, 1, PaddingMode::valid), Activation::relu}),
+                                 ConvParams{square_window(3, 1, PaddingMode::valid), Activation::relu}),
         {"input"});
   g.add(std::make_unique<Flatten>("flat"), {"conv"});
   g.add(std::make_unique<Dense>("logits", random_weights(rng, Shape{32, 3}, 32), Tensor()), {"flat"});
