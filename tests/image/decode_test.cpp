@@ -181,6 +181,18 @@ TEST_CASE("JPEG fixture with EXIF orientation 6 comes out upright") {
   check_colour(image, 12, 24, {0, 255, 0}, 8);
 }
 
+TEST_CASE("a progressive JPEG, its Huffman tables defined between scans, decodes every pixel") {
+  // 32x16: red | green over blue | white, in ten scans (spectral selection and successive
+  // approximation) with a DHT segment before each. Every 8x8 block is flat, so every pixel is near its colour.
+  const Image image = decode_image_file(kFixtures + "progressive_quadrants.jpg");
+  REQUIRE(image.width() == 32);
+  REQUIRE(image.height() == 16);
+  const std::array<std::array<int, 3>, 4> quadrants{{{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {255, 255, 255}}};
+  for (int y = 0; y < 16; ++y) {
+    for (int x = 0; x < 32; ++x) check_colour(image, x, y, quadrants[(y >= 8) * 2 + (x >= 16)], 8);
+  }
+}
+
 TEST_CASE("every EXIF orientation, in both byte orders, is applied to a decoded JPEG") {
   const Bytes jpeg = quadrants_jpeg();
   const Image stored = decode_image(jpeg);
@@ -322,6 +334,10 @@ TEST_CASE("hostile images: an empty first IDAT decodes; bad IHDR fields, chunk t
                        ImageTooLargeError);
   CHECK_THROWS_WITH_AS(decode_image(read_bytes(hostile + "image/jpeg_undefined_huffman_table.jpg")),
                        doctest::Contains("the JPEG file is corrupt: a scan decodes with the DC Huffman table 2, which no "
+                                         "DHT segment before it defines"),
+                       Error);
+  CHECK_THROWS_WITH_AS(decode_image(read_bytes(hostile + "image/jpeg_progressive_undefined_ac_table.jpg")),
+                       doctest::Contains("the JPEG file is corrupt: a scan decodes with the AC Huffman table 3, which no "
                                          "DHT segment before it defines"),
                        Error);
   CHECK_THROWS_WITH_AS(decode_image(read_bytes(hostile + "image/png_idat_longer_than_file.png")),
