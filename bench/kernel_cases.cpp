@@ -35,10 +35,7 @@ KernelCase conv_case(std::string name, kernels::ConvGeometry g) {
 }
 
 KernelCase max_pool_case(std::string name, int in_hw, int channels) {
-  Window2D window;
-  window.kernel_h = window.kernel_w = 3;
-  window.stride_h = window.stride_w = 2;
-  window.padding_mode = PaddingMode::same;
+  Window2D window = Window2D::square(3, 2, PaddingMode::same);
   kernels::PoolGeometry p;
   p.in_h = p.in_w = in_hw;
   p.channels = channels;

@@ -252,8 +252,11 @@ Scored score(Model& model, const Tensor& input, const std::string& name, bool ba
   Scored scored{name, baseline, {}, {}, {}};
   if (!s.options.metrics.empty()) scored.evaluation = evaluate::evaluate_map(model, input, map, target_class, s.options);
   if (s.sanity) {
-    scored.cascading = evaluate::sanity_check(model, make_map, {.mode = evaluate::Randomisation::cascading, .seed = s.seed});
-    scored.independent = evaluate::sanity_check(model, make_map, {.mode = evaluate::Randomisation::independent, .seed = s.seed});
+    const auto check = [&](evaluate::Randomisation mode) {
+      return evaluate::sanity_check(model, make_map, {.mode = mode, .seed = s.seed, .progress = {}});
+    };
+    scored.cascading = check(evaluate::Randomisation::cascading);
+    scored.independent = check(evaluate::Randomisation::independent);
   }
   return scored;
 }

@@ -120,9 +120,7 @@ TEST_CASE("pipeline: a spatial layer that does not feed the logits is refused") 
   Rng rng(3);
   Graph g;
   g.add_input("input", Shape{4, 4, 1});
-  Window2D same;
-  same.kernel_h = same.kernel_w = 3;
-  same.padding_mode = PaddingMode::same;
+  Window2D same = Window2D::square(3, 1, PaddingMode::same);
   g.add(std::make_unique<Conv2D>("conv", rng.tensor(Shape{3, 3, 1, 2}), Tensor(), ConvParams{same}), {"input"});
   g.add(std::make_unique<Conv2D>("side", rng.tensor(Shape{3, 3, 1, 2}), Tensor(), ConvParams{same}), {"input"});
   g.add(std::make_unique<GlobalAveragePool>("gap"), {"conv"});

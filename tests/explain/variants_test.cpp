@@ -37,14 +37,14 @@ Model twenty_channel_model() {
   Graph g;
   g.add_input("input", Shape{10, 10, 3});
   g.add(std::make_unique<Conv2D>("features", rng.tensor(Shape{3, 3, 3, 20}, -0.3f, 0.3f),
-                                 rng.tensor(Shape{20}, -0.1f, 0.1f), ConvParams{square_window(3, 1), Activation::relu}),
+                                 rng.tensor(Shape{20}, -0.1f, 0.1f), ConvParams{Window2D::square(3, 1, PaddingMode::same), Activation::relu}),
         {"input"});
   g.add(std::make_unique<DepthwiseConv2D>("dw", rng.tensor(Shape{3, 3, 20, 1}, -0.5f, 0.5f),
-                                          rng.tensor(Shape{20}, -0.1f, 0.1f), ConvParams{square_window(3, 1)}),
+                                          rng.tensor(Shape{20}, -0.1f, 0.1f), ConvParams{Window2D::square(3, 1, PaddingMode::same)}),
         {"features"});
-  g.add(std::make_unique<MaxPool>("pool", square_window(3, 2)), {"dw"});
+  g.add(std::make_unique<MaxPool>("pool", Window2D::square(3, 2, PaddingMode::same)), {"dw"});
   g.add(std::make_unique<Conv2D>("mix", rng.tensor(Shape{1, 1, 20, 6}, -0.5f, 0.5f), rng.tensor(Shape{6}, -0.1f, 0.1f),
-                                 ConvParams{square_window(1, 1), Activation::relu}),
+                                 ConvParams{Window2D::square(1, 1, PaddingMode::same), Activation::relu}),
         {"pool"});
   g.add(std::make_unique<GlobalAveragePool>("gap"), {"mix"});
   g.add(std::make_unique<Dense>("logits", rng.tensor(Shape{6, 4}, -1.0f, 1.0f), rng.tensor(Shape{4})), {"gap"});

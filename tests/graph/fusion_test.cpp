@@ -55,15 +55,15 @@ Graph mixed_graph(int seed) {
   Graph g;
   g.add_input("input", Shape{8, 8, 3});
   g.add(std::make_unique<Conv2D>("conv", random_weights(rng, Shape{3, 3, 3, 6}, 27), rng.tensor(Shape{6}, -0.1f, 0.1f),
-                                 ConvParams{square_window(3, 2)}),
+                                 ConvParams{Window2D::square(3, 2, PaddingMode::same)}),
         {"input"});
   g.add(std::make_unique<Relu>("conv_relu6", 6.0f), {"conv"});
   g.add(std::make_unique<DepthwiseConv2D>("dw", random_weights(rng, Shape{3, 3, 6, 1}, 9), rng.tensor(Shape{6}, -0.1f, 0.1f),
-                                          ConvParams{square_window(3, 1)}),
+                                          ConvParams{Window2D::square(3, 1, PaddingMode::same)}),
         {"conv_relu6"});
   g.add(std::make_unique<Relu>("dw_relu"), {"dw"});
   g.add(std::make_unique<Conv2D>("conv2", random_weights(rng, Shape{1, 1, 6, 6}, 6), rng.tensor(Shape{6}, -0.1f, 0.1f),
-                                 ConvParams{square_window(1, 1)}),
+                                 ConvParams{Window2D::square(1, 1, PaddingMode::same)}),
         {"dw_relu"});
   g.add(std::make_unique<Relu>("conv2_relu"), {"conv2"});
   g.add(std::make_unique<Add>("sum"), {"conv2_relu", "conv2", "dw_relu"});

@@ -487,18 +487,18 @@ Graph residual_graph(Rng& rng) {
   Graph g;
   g.add_input("input", Shape{8, 8, 2});
   g.add(std::make_unique<Conv2D>("conv1", random_weights(rng, Shape{3, 3, 2, 4}, 18), rng.tensor(Shape{4}, -0.1f, 0.1f),
-                                 ConvParams{square_window(3, 2, PaddingMode::same), Activation::relu}),
+                                 ConvParams{Window2D::square(3, 2, PaddingMode::same), Activation::relu}),
         {"input"});
   g.add(std::make_unique<DepthwiseConv2D>("dw", random_weights(rng, Shape{3, 3, 4, 1}, 9),
-                                          rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{square_window(3, 1, PaddingMode::same)}),
+                                          rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{Window2D::square(3, 1, PaddingMode::same)}),
         {"conv1"});
-  g.add(std::make_unique<MaxPool>("pool", square_window(3, 2, PaddingMode::same)), {"dw"});
+  g.add(std::make_unique<MaxPool>("pool", Window2D::square(3, 2, PaddingMode::same)), {"dw"});
   g.add(std::make_unique<Conv2D>("shortcut", random_weights(rng, Shape{1, 1, 4, 4}, 4),
-                                 rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{square_window(1, 2, PaddingMode::same)}),
+                                 rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{Window2D::square(1, 2, PaddingMode::same)}),
         {"conv1"});
   g.add(std::make_unique<Add>("add"), {"pool", "shortcut"});
   g.add(std::make_unique<Conv2D>("conv2", random_weights(rng, Shape{3, 3, 4, 3}, 36), rng.tensor(Shape{3}, -0.1f, 0.1f),
-                                 ConvParams{square_window(3, 1, PaddingMode::same)}),
+                                 ConvParams{Window2D::square(3, 1, PaddingMode::same)}),
         {"add"});
   g.add(std::make_unique<GlobalAveragePool>("gap"), {"conv2"});
   g.add(std::make_unique<Dense>("logits", random_weights(rng, Shape{3, 3}, 3), rng.tensor(Shape{3}, -0.1f, 0.1f)),

@@ -258,9 +258,7 @@ TEST_CASE("layers model saver: nodes Keras cannot express are Errors naming them
                        doctest::Contains("Affine 'bias' has per-channel values; Keras layers cannot express it"), Error);
   Graph padded_pool;
   padded_pool.add_input("x", Shape{4, 4, 1});
-  Window2D window;
-  window.kernel_h = window.kernel_w = 2;
-  window.padding_mode = PaddingMode::explicit_pads;
+  Window2D window = Window2D::square(2, 1, PaddingMode::explicit_pads);
   window.explicit_padding = Padding{1, 0, 1, 0};
   padded_pool.add(std::make_unique<MaxPool>("pool", window), {"x"});
   CHECK_THROWS_WITH_AS(save_layers_model(padded_pool),

@@ -11,11 +11,8 @@ using namespace camlens;
 namespace {
 
 Window2D window(int kernel, int stride, int dilation_w, PaddingMode mode = PaddingMode::valid) {
-  Window2D w;
-  w.kernel_h = w.kernel_w = kernel;
-  w.stride_h = w.stride_w = stride;
+  Window2D w = Window2D::square(kernel, stride, mode);
   w.dilation_w = dilation_w;
-  w.padding_mode = mode;
   return w;
 }
 

@@ -211,8 +211,7 @@ TEST_CASE("XNNPACK convolution equals the reference loop") {
   Rng rng(61);
   for (int trial = 0; trial < 60; ++trial) check_conv(random_conv_geometry(rng, false), rng, trial % 4 != 0);
   // The emotion model's second conv (3x3x32x64 VALID on 31x31) and a 1x1 expansion.
-  Window2D three_by_three;
-  three_by_three.kernel_h = three_by_three.kernel_w = 3;
+  Window2D three_by_three = Window2D::square(3, 1, PaddingMode::valid);
   check_conv(conv_geometry(1, 31, 31, 32, 64, three_by_three, Activation::relu, false), rng, true);
   check_conv(conv_geometry(2, 15, 15, 64, 128, Window2D{}, Activation::none, false), rng, true);
 }
@@ -220,9 +219,7 @@ TEST_CASE("XNNPACK convolution equals the reference loop") {
 TEST_CASE("XNNPACK depthwise convolution equals the reference loop, multipliers included") {
   Rng rng(62);
   for (int trial = 0; trial < 60; ++trial) check_conv(random_conv_geometry(rng, true), rng, trial % 4 != 0);
-  Window2D same_3x3;
-  same_3x3.kernel_h = same_3x3.kernel_w = 3;
-  same_3x3.padding_mode = PaddingMode::same;
+  Window2D same_3x3 = Window2D::square(3, 1, PaddingMode::same);
   check_conv(conv_geometry(1, 29, 29, 64, 64, same_3x3, Activation::none, true), rng, true);
 }
 
@@ -247,8 +244,7 @@ TEST_CASE("an XNNPACK convolution serves other batch sizes, input sizes and buff
 }
 
 TEST_CASE("an XNNPACK convolution accepts only its own channels, window, padding and activation") {
-  Window2D w;
-  w.kernel_h = w.kernel_w = 3;
+  Window2D w = Window2D::square(3, 1, PaddingMode::valid);
   ConvGeometry g = conv_geometry(1, 7, 7, 3, 4, w, Activation::none, false);
   std::vector<float> weights(weights_size(g), 0.5f);
   std::unique_ptr<ConvForward> op = make_conv_forward(g, weights.data(), nullptr);
@@ -350,10 +346,7 @@ TEST_CASE("XNNPACK average pooling divides by the in-bounds pixel count, as Tens
 
 TEST_CASE("an XNNPACK pool serves other batch sizes and input sizes, and only its own window") {
   Rng rng(66);
-  Window2D w;
-  w.kernel_h = w.kernel_w = 3;
-  w.stride_h = w.stride_w = 2;
-  w.padding_mode = PaddingMode::same;
+  Window2D w = Window2D::square(3, 2, PaddingMode::same);
   for (PoolKind kind : {PoolKind::max, PoolKind::average}) {
     // SAME pads of a 3x3 stride-2 window are 1 all round on both odd sizes, so one operator fits.
     PoolGeometry g = pool_geometry(2, 29, 29, 64, w), smaller = pool_geometry(1, 15, 13, 64, w);

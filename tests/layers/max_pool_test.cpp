@@ -19,10 +19,7 @@ namespace {
 std::vector<float> as_vector(const Tensor& t) { return {t.values().begin(), t.values().end()}; }
 
 Window2D window(int size, int stride, PaddingMode mode, Padding pads = {}) {
-  Window2D w;
-  w.kernel_h = w.kernel_w = size;
-  w.stride_h = w.stride_w = stride;
-  w.padding_mode = mode;
+  Window2D w = Window2D::square(size, stride, mode);
   w.explicit_padding = pads;
   return w;
 }

@@ -13,9 +13,7 @@ namespace camlens::test {
 Model region_model(float bias) {
   Graph g;
   g.add_input("input", Shape{16, 16, 1});
-  Window2D window;
-  window.kernel_h = window.kernel_w = 3;
-  window.padding_mode = PaddingMode::same;
+  Window2D window = Window2D::square(3, 1, PaddingMode::same);
   g.add(std::make_unique<Conv2D>("features", Tensor(Shape{3, 3, 1, 1}, std::vector<float>(9, 1.0f / 9.0f)),
                                  Tensor(Shape{1}, std::vector<float>{-0.1f}), ConvParams{window, Activation::relu}),
         {"input"});

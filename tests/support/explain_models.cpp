@@ -32,7 +32,7 @@ Model patch_model() {
     kernel.push_back(-1.0f / 9.0f);
   }
   g.add(std::make_unique<Conv2D>("features", Tensor(Shape{3, 3, 1, 2}, kernel), Tensor(Shape{2}, std::vector<float>{-2.0f, 0.3f}),
-                                 ConvParams{square_window(3, 2, PaddingMode::same), Activation::relu}),
+                                 ConvParams{Window2D::square(3, 2, PaddingMode::same), Activation::relu}),
         {"input"});
   g.add(std::make_unique<GlobalAveragePool>("gap"), {"features"});
   g.add(std::make_unique<Dense>("logits", Tensor(Shape{2, 2}, std::vector<float>{2.0f, -2.0f, -1.0f, 1.0f}),
@@ -54,18 +54,18 @@ Model residual_model(Rng& rng) {
   Graph g;
   g.add_input("input", Shape{8, 8, 3});
   g.add(std::make_unique<Conv2D>("conv1", random_weights(rng, Shape{3, 3, 3, 4}, 27), rng.tensor(Shape{4}, -0.1f, 0.1f),
-                                 ConvParams{square_window(3, 2, PaddingMode::same), Activation::relu}),
+                                 ConvParams{Window2D::square(3, 2, PaddingMode::same), Activation::relu}),
         {"input"});
   g.add(std::make_unique<DepthwiseConv2D>("dw", random_weights(rng, Shape{3, 3, 4, 1}, 9),
-                                          rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{square_window(3, 1, PaddingMode::same)}),
+                                          rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{Window2D::square(3, 1, PaddingMode::same)}),
         {"conv1"});
-  g.add(std::make_unique<MaxPool>("pool", square_window(3, 2, PaddingMode::same)), {"dw"});
+  g.add(std::make_unique<MaxPool>("pool", Window2D::square(3, 2, PaddingMode::same)), {"dw"});
   g.add(std::make_unique<Conv2D>("shortcut", random_weights(rng, Shape{1, 1, 4, 4}, 4),
-                                 rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{square_window(1, 2, PaddingMode::same)}),
+                                 rng.tensor(Shape{4}, -0.1f, 0.1f), ConvParams{Window2D::square(1, 2, PaddingMode::same)}),
         {"conv1"});
   g.add(std::make_unique<Add>("add"), {"pool", "shortcut"});
   g.add(std::make_unique<Conv2D>("conv2", random_weights(rng, Shape{3, 3, 4, 3}, 36), rng.tensor(Shape{3}, -0.1f, 0.1f),
-                                 ConvParams{square_window(3, 1, PaddingMode::same)}),
+                                 ConvParams{Window2D::square(3, 1, PaddingMode::same)}),
         {"add"});
   g.add(std::make_unique<GlobalAveragePool>("gap"), {"conv2"});
   g.add(std::make_unique<Dense>("logits", random_weights(rng, Shape{3, 3}, 3), rng.tensor(Shape{3}, -0.1f, 0.1f)),
@@ -78,7 +78,7 @@ Model flatten_model(Rng& rng) {
   Graph g;
   g.add_input("input", Shape{6, 6, 1});
   g.add(std::make_unique<Conv2D>("conv", random_weights(rng, Shape{3, 3, 1, 2}, 9), Tensor(),
-                                 ConvParams{square_window(3, 1, PaddingMode::valid), Activation::relu}),
+                                 ConvParams{Window2D::square(3, 1, PaddingMode::valid), Activation::relu}),
         {"input"});
   g.add(std::make_unique<Flatten>("flat"), {"conv"});
   g.add(std::make_unique<Dense>("logits", random_weights(rng, Shape{32, 3}, 32), Tensor()), {"flat"});

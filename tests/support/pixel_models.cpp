@@ -18,12 +18,7 @@ namespace camlens::test {
 
 namespace {
 
-Window2D same_3x3() {
-  Window2D w;
-  w.kernel_h = w.kernel_w = 3;
-  w.padding_mode = PaddingMode::same;
-  return w;
-}
+Window2D same_3x3() { return Window2D::square(3, 1, PaddingMode::same); }
 
 }  // namespace
 
@@ -63,8 +58,7 @@ Model relu_model(PortableRng& rng) {
   Tensor conv1_bias = rng.tensor(Shape{4}, -0.1f, 0.1f);
   g.add(std::make_unique<Conv2D>("conv1", std::move(conv1_kernel), std::move(conv1_bias), ConvParams{same_3x3(), Activation::relu}),
         {"input"});
-  Window2D pool;
-  pool.kernel_h = pool.kernel_w = pool.stride_h = pool.stride_w = 2;
+  Window2D pool = Window2D::square(2, 2, PaddingMode::valid);
   g.add(std::make_unique<MaxPool>("pool", pool), {"conv1"});
   Tensor conv2_kernel = rng.tensor(Shape{3, 3, 4, 4}, -0.4f, 0.4f);
   Tensor conv2_bias = rng.tensor(Shape{4}, -0.1f, 0.1f);

@@ -73,9 +73,7 @@ TEST_CASE("CAM when the global average pool gives the logits (one channel per cl
   Rng rng(42);
   Graph g;
   g.add_input("input", Shape{5, 7, 1});
-  Window2D same;
-  same.kernel_h = same.kernel_w = 3;
-  same.padding_mode = PaddingMode::same;
+  Window2D same = Window2D::square(3, 1, PaddingMode::same);
   g.add(std::make_unique<Conv2D>("classes", rng.tensor(Shape{3, 3, 1, 4}), rng.tensor(Shape{4}), ConvParams{same}),
         {"input"});
   g.add(std::make_unique<GlobalAveragePool>("mean"), {"classes"});

@@ -26,9 +26,7 @@ namespace {
 Model same_size_model(Rng& rng) {
   Graph g;
   g.add_input("input", Shape{5, 5, 1});
-  Window2D same;
-  same.kernel_h = same.kernel_w = 3;
-  same.padding_mode = PaddingMode::same;
+  Window2D same = Window2D::square(3, 1, PaddingMode::same);
   g.add(std::make_unique<Conv2D>("features", rng.tensor(Shape{3, 3, 1, 3}), rng.tensor(Shape{3}, 0.0f, 0.5f),
                                  ConvParams{same, Activation::relu}),
         {"input"});
@@ -62,9 +60,7 @@ std::vector<double> direct_weights(Model& model, const Tensor& input, int target
 Model smaller_layer_model(Rng& rng) {
   Graph g;
   g.add_input("input", Shape{7, 7, 1});
-  Window2D valid;
-  valid.kernel_h = valid.kernel_w = 3;
-  valid.stride_h = valid.stride_w = 2;
+  Window2D valid = Window2D::square(3, 2, PaddingMode::valid);
   g.add(std::make_unique<Conv2D>("features", rng.tensor(Shape{3, 3, 1, 2}), rng.tensor(Shape{2}, 0.0f, 0.5f),
                                  ConvParams{valid, Activation::relu}),
         {"input"});

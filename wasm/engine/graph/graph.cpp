@@ -224,6 +224,11 @@ std::vector<Tensor*> Graph::plan_buffers(const std::vector<bool>& kept) {
   // The same keep set always gives the same assignment, so after the first call every scratch
   // buffer already has the capacity its nodes need.
   const std::vector<int> last_reader = last_readers();
+  // released[i]: the scratch nodes whose buffer is free once node i has run.
+  std::vector<std::vector<int>> released(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (!kept[i]) released[last_reader[i] < 0 ? i : last_reader[i]].push_back(static_cast<int>(i));
+  }
   std::vector<int> slot_of(nodes_.size(), -1);
   std::vector<bool> slot_busy;
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -232,18 +237,9 @@ std::vector<Tensor*> Graph::plan_buffers(const std::vector<bool>& kept) {
       slot_of[i] = static_cast<int>(free_slot - slot_busy.begin());
       if (free_slot == slot_busy.end()) slot_busy.push_back(true);
       else *free_slot = true;
-      // Nobody reads it: its buffer is free again once it has run.
-      if (last_reader[i] < 0) slot_busy[slot_of[i]] = false;
     }
-    // Inputs are released only after the node's output slot was taken, so they never alias. A
-    // fused ReLU also reads its layer's inputs.
-    const int fused_layer = nodes_[i].fused_layer;
-    for (const std::vector<int>* inputs : {&nodes_[i].inputs, fused_layer >= 0 ? &nodes_[fused_layer].inputs : nullptr}) {
-      if (inputs == nullptr) continue;
-      for (int input : *inputs) {
-        if (slot_of[input] >= 0 && last_reader[input] == static_cast<int>(i)) slot_busy[slot_of[input]] = false;
-      }
-    }
+    // Released only after the node's output slot was taken, so a node's inputs and output never alias.
+    for (int node : released[i]) slot_busy[slot_of[node]] = false;
   }
   if (scratch_.size() < slot_busy.size()) scratch_.resize(slot_busy.size());
 

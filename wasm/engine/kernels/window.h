@@ -24,6 +24,15 @@ struct Window2D {
   PaddingMode padding_mode = PaddingMode::valid;
   Padding explicit_padding;  // used only with PaddingMode::explicit_pads
 
+  // A kernel x kernel window moving `stride` both ways, undilated.
+  static Window2D square(int kernel, int stride, PaddingMode padding) {
+    Window2D window;
+    window.kernel_h = window.kernel_w = kernel;
+    window.stride_h = window.stride_w = stride;
+    window.padding_mode = padding;
+    return window;
+  }
+
   // Pads for an input of in_h x in_w. SAME puts the odd pixel at the bottom/right, as TensorFlow.
   Padding pads(int in_h, int in_w) const;
   int out_h(int in_h) const;

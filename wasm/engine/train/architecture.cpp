@@ -53,15 +53,7 @@ const std::vector<Preset>& presets() {
   return all;
 }
 
-Window2D square(int kernel, int stride, PaddingMode padding) {
-  Window2D window;
-  window.kernel_h = window.kernel_w = kernel;
-  window.stride_h = window.stride_w = stride;
-  window.padding_mode = padding;
-  return window;
-}
-
-Window2D same_3x3() { return square(kKernelSize, 1, PaddingMode::same); }
+Window2D same_3x3() { return Window2D::square(kKernelSize, 1, PaddingMode::same); }
 
 Tensor uniform_tensor(const Shape& shape, float limit, SeededRandom& random) {
   Tensor t(shape);
@@ -120,7 +112,7 @@ class GraphBuilder {
       channels_ = stage.channels;
       if (stage.pool_after) {
         const std::string pool = numbered("pool", static_cast<size_t>(pools++));
-        graph_.add(std::make_unique<MaxPool>(pool, square(2, 2, PaddingMode::valid)), {last_});
+        graph_.add(std::make_unique<MaxPool>(pool, Window2D::square(2, 2, PaddingMode::valid)), {last_});
         last_ = pool;
       }
     }
@@ -175,7 +167,7 @@ class GraphBuilder {
                  {input});
     }
     const std::string out = convolution(pointwise, bn, depthwise, channels_, out_channels,
-                                        square(1, 1, PaddingMode::valid), activation);
+                                        Window2D::square(1, 1, PaddingMode::valid), activation);
     channels_ = out_channels;
     return out;
   }
@@ -188,10 +180,10 @@ class GraphBuilder {
     x = separable(block_node(index, "depthwise2"), block_node(index, "pointwise2"), block_node(index, "bn2"), x,
                   out_channels, Activation::none);
     const std::string pool = block_node(index, "pool");
-    graph_.add(std::make_unique<MaxPool>(pool, square(3, 2, PaddingMode::same)), {x});
+    graph_.add(std::make_unique<MaxPool>(pool, Window2D::square(3, 2, PaddingMode::same)), {x});
     const std::string shortcut =
         convolution(block_node(index, "shortcut"), block_node(index, "shortcut_bn"), input, in_channels, out_channels,
-                    square(1, 2, PaddingMode::valid), Activation::none);
+                    Window2D::square(1, 2, PaddingMode::valid), Activation::none);
     last_ = block_node(index, "add");
     graph_.add(std::make_unique<Add>(last_), {pool, shortcut});
   }
