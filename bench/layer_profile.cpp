@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -32,14 +33,17 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kUsage =
-    "usage: camlens_bench_layers --model FILE [--image PATH] [--threads N] [--runs N] [--json FILE]\n"
-    "  defaults: web/samples/astronaut.jpg, 1 thread, the best of 15 timed calls per layer and pass\n";
+    "usage: camlens_bench_layers --model FILE [--image PATH] [--threads N] [--runs N] [--idle-ms MS] [--json FILE]\n"
+    "  defaults: web/samples/astronaut.jpg, 1 thread, the best of 15 timed calls per layer and pass\n"
+    "  --idle-ms MS: also time the forward pass after MS milliseconds idle before each call, as a page's\n"
+    "                calls come (the pool's threads have gone to sleep)\n";
 
 struct Arguments {
   std::string model;
   std::string image = "web/samples/astronaut.jpg";
   int threads = 1;
   int runs = 15;
+  int idle_ms = -1;  // -1: no idle timing
   std::string json_path;
 };
 
@@ -57,6 +61,7 @@ Arguments parse(int argc, char** argv) {
     else if (flag == "--image") args.image = value;
     else if (flag == "--threads") args.threads = std::atoi(value.c_str());
     else if (flag == "--runs") args.runs = std::max(1, std::atoi(value.c_str()));
+    else if (flag == "--idle-ms") args.idle_ms = std::max(0, std::atoi(value.c_str()));
     else if (flag == "--json") args.json_path = value;
     else fail("unknown option '", flag, "'\n", kUsage);
   }
@@ -74,6 +79,18 @@ double best_ms(Fn&& run, int runs) {
     best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   return best;
+}
+
+// The forward pass timed `runs` times, each after `idle_ms` of sleep.
+bench::Timing forward_after_idle(Model& model, const Tensor& input, int idle_ms, int runs) {
+  std::vector<double> samples;
+  for (int i = 0; i < runs; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(idle_ms));
+    const auto start = std::chrono::steady_clock::now();
+    model.graph.forward(input, {.keep = std::vector<std::string>{}});
+    samples.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  return bench::summarize(samples);
 }
 
 struct LayerTime {
@@ -129,6 +146,11 @@ int main(int argc, char** argv) try {
   // every activation kept (each its own buffer), as the layers are timed below.
   const bench::Timing forward = bench::measure([&] { model.graph.forward(input, {.keep = std::vector<std::string>{}}); },
                                                args.runs, 1.0);
+  if (args.idle_ms >= 0) {
+    const bench::Timing idle = forward_after_idle(model, input, args.idle_ms, args.runs);
+    std::printf("forward after %d ms idle: %.2f ms median [%.2f-%.2f] over %d calls\n", args.idle_ms, idle.median_ms,
+                idle.low_ms, idle.high_ms, idle.runs);
+  }
   const bench::Timing forward_keep_all = bench::measure([&] { model.graph.forward(input, {.keep = std::nullopt}); },
                                                         args.runs, 1.0);
   std::vector<LayerTime> layers;
