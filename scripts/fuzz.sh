@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses (tests/fuzz/*_fuzz.cpp) with clang, ASan and UBSan in build/fuzz, and runs them.
 #
-#   scripts/fuzz.sh [TARGET] [SECONDS]   fuzz TARGET (image, graph_model, layers_model, weights, metadata, onnx;
-#                                        all by default) for SECONDS each (default 60); prints executions,
+#   scripts/fuzz.sh [TARGET] [SECONDS]   fuzz TARGET (image, graph_model, layers_model, weights, metadata, onnx,
+#                                        idx, folder_listing, timeline, audit; all by default) for SECONDS
+#                                        each (default 60); prints executions,
 #                                        coverage and time per target. Extra libFuzzer flags: FUZZ_FLAGS,
 #                                        e.g. FUZZ_FLAGS="-fork=1 -ignore_crashes=1" to go on past a crash.
 #   scripts/fuzz.sh --regress [TARGET]   what scripts/test.sh runs: each harness once over every seed and
@@ -23,7 +24,7 @@ if [ "${1:-}" = "--regress" ]; then
 fi
 target=${1:-all}
 seconds=${2:-60}
-# Mutations per target in --regress mode: about 12 s each here, a minute for the five.
+# Mutations per target in --regress mode: about 12 s each here.
 regress_runs=${FUZZ_REGRESS_RUNS:-3000}
 
 all_targets=$(find tests/fuzz -name '*_fuzz.cpp' -printf '%f\n' | sed 's/_fuzz\.cpp$//' | sort)
@@ -45,10 +46,11 @@ cmake --build $build --target $(printf 'fuzz_%s ' $targets) || exit 1
 rm -rf $build/seeds
 python3 tests/fuzz/make_corpus.py $build/seeds || exit 1
 
-dictionary() {  # $1: target
+dictionary() {  # $1: target; prints libFuzzer's -dict flag, or nothing for a format without one
   case "$1" in
-    image | onnx) echo "tests/fuzz/$1.dict" ;;
-    *) echo tests/fuzz/json.dict ;;
+    image | onnx) echo "-dict=tests/fuzz/$1.dict" ;;
+    idx) ;;  # a binary header of a few bytes: mutation finds its values alone
+    *) echo -dict=tests/fuzz/json.dict ;;
   esac
 }
 
@@ -69,14 +71,14 @@ for t in $targets; do
     scratch=$(mktemp -d)
     cp "${inputs[@]}" "$scratch"/ 2>/dev/null
     { "$build/fuzz_$t" "${common_flags[@]}" -artifact_prefix=$build/crashes/$t/ "${inputs[@]}" &&
-      "$build/fuzz_$t" "${common_flags[@]}" -artifact_prefix=$build/crashes/$t/ -dict="$(dictionary $t)" \
+      "$build/fuzz_$t" "${common_flags[@]}" -artifact_prefix=$build/crashes/$t/ $(dictionary $t) \
         -seed=1 -runs="$regress_runs" "$scratch"; } >"$log" 2>&1
     status=$?
     rm -rf "$scratch"
   else
     mkdir -p $build/corpus/$t
     # shellcheck disable=SC2086
-    "$build/fuzz_$t" "${common_flags[@]}" -artifact_prefix=$build/crashes/$t/ -dict="$(dictionary $t)" \
+    "$build/fuzz_$t" "${common_flags[@]}" -artifact_prefix=$build/crashes/$t/ $(dictionary $t) \
       -max_total_time="$seconds" ${FUZZ_FLAGS:-} $build/corpus/$t "${dirs[@]}" >"$log" 2>&1
     status=$?
   fi

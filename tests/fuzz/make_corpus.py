@@ -7,7 +7,9 @@ Seeds are derived, not committed: the fixture images and sample photos, tiny PNG
 type stb reads, the shipped models cut down to each prefix of their layers (small enough for quick
 mutation), their weight manifests with a few tensors each (also stored quantized), and metadata
 variants of the emotion model's, which the metadata harness resolves against that model's graph,
-and small ONNX models covering the importer's ops, written with the few protobuf encodings they need.
+small ONNX models covering the importer's ops, written with the few protobuf encodings they need,
+IDX files and image-folder listings of the kinds training reads, the shipped training timelines (whole
+and cut to one epoch and probe), and a small shard of an audit.
 """
 import json
 import struct
@@ -340,11 +342,70 @@ def onnx_seeds(out):
         onnx_tensor("squeeze_axes", [2], ints=[2, 3])], [1, 3, 5, 5], opset=13))
 
 
+def idx(type_code, dims, values):
+    return bytes([0, 0, type_code, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims) + bytes(values)
+
+
+def idx_seeds(out):
+    folder = out / "idx"
+    write(folder, "images_4x3x3.idx", idx(0x08, [4, 3, 3], range(0, 255, 7)[:36]))
+    write(folder, "labels_4.idx", idx(0x08, [4], [0, 9, 3, 3]))
+    write(folder, "labels_out_of_range.idx", idx(0x08, [2], [1, 200]))
+    write(folder, "rank_2.idx", idx(0x08, [2, 3], range(6)))
+    write(folder, "floats.idx", idx(0x0D, [1], [0, 0, 128, 63]))
+
+
+def folder_listing_seeds(out):
+    folder = out / "folder_listing"
+    listing = {"root": "pets", "split_given": False, "classes": [
+        {"name": "cat", "train": ["cat/a.png", "cat/b.jpg", "cat/c.png", "cat/d.png"]},
+        {"name": "dog", "train": ["dog/a.png", "dog/b.png", "dog/c.gif"]}],
+        "skipped": [{"file": "cat/notes.txt", "reason": "not an image"}, {"file": "dog/huge.png", "reason": "too large"}]}
+    write(folder, "split_drawn.json", json.dumps(listing))
+    listing["split_given"] = True
+    listing["classes"][0]["validation"] = ["cat/v.png"]
+    listing["classes"][1]["validation"] = ["dog/v.png", "dog/w.png"]
+    listing["skipped"].append({"file": "dog/broken.jpg", "reason": "unreadable", "detail": "truncated"})
+    write(folder, "split_given.json", json.dumps(listing))
+
+
+def timeline_seeds(out):
+    folder = out / "timeline"
+    for model in ("fashion-mnist", "fashion-mnist-shortcut"):
+        path = ROOT / "models" / model / "timeline.json"
+        timeline = json.loads(path.read_text())
+        write(folder, f"{model}.json", path.read_text())
+        timeline["probes"] = timeline["probes"][:1]
+        timeline["epochs"] = timeline["epochs"][:1]
+        timeline["epochs"][0]["probes"] = timeline["epochs"][0]["probes"][:1]
+        write(folder, f"{model}_one_epoch.json", json.dumps(timeline))
+
+
+def audit_seeds(out):
+    folder = out / "audit"
+    images = []
+    for i in range(6):
+        label = i % 2
+        values = [round(((x + y + i) % 5) / 4, 3) for y in range(4) for x in range(4)]
+        cells = "".join("1" if (x >= 2) == (label == 1) else "0" for y in range(4) for x in range(4))
+        images.append({"file": f"{['cat', 'dog'][label]}/{i}.png", "class": label, "predicted": (i // 2) % 2,
+                       "matched": True, "probability": 0.5 + i / 20, "inside_share": i / 6, "coverage": 0.5,
+                       "pointing_hit": i % 3 == 0, "map": {"width": 4, "height": 4, "values": values},
+                       "object": {"width": 4, "height": 4, "cells": cells}})
+    audit = {"version": 1, "kind": "audit", "model": "models/pets", "data": "pets", "method": "grad-cam",
+             "layer": "conv4", "shard": {"index": 0, "count": 1}, "labels": ["cat", "dog"], "classes": [],
+             "images": images, "skipped": [{"file": "cat/notes.txt", "reason": "not an image"}]}
+    write(folder, "two_classes.json", json.dumps(audit))
+    audit["shard"] = {"index": 1, "count": 2}
+    write(folder, "second_of_two_shards.json", json.dumps(audit))
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: tests/fuzz/make_corpus.py OUT_DIR")
     out = Path(sys.argv[1])
-    for make in (image_seeds, graph_model_seeds, layers_model_seeds, weights_seeds, metadata_seeds, onnx_seeds):
+    for make in (image_seeds, graph_model_seeds, layers_model_seeds, weights_seeds, metadata_seeds, onnx_seeds,
+                 idx_seeds, folder_listing_seeds, timeline_seeds, audit_seeds):
         make(out)
 
 
