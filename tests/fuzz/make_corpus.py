@@ -8,8 +8,8 @@ type stb reads, the shipped models cut down to each prefix of their layers (smal
 mutation), their weight manifests with a few tensors each (also stored quantized), and metadata
 variants of the emotion model's, which the metadata harness resolves against that model's graph,
 small ONNX models covering the importer's ops, written with the few protobuf encodings they need,
-IDX files and image-folder listings of the kinds training reads, the shipped training timelines (whole
-and cut to one epoch and probe), and a small shard of an audit.
+IDX files and image-folder listings of the kinds training reads, the shipped training timelines (cut
+to their first epochs and probes), and a small shard of an audit.
 """
 import json
 import struct
@@ -370,15 +370,14 @@ def folder_listing_seeds(out):
 
 
 def timeline_seeds(out):
+    """The shipped timelines cut to their first one and two epochs and probes: every field, a few KB each."""
     folder = out / "timeline"
     for model in ("fashion-mnist", "fashion-mnist-shortcut"):
-        path = ROOT / "models" / model / "timeline.json"
-        timeline = json.loads(path.read_text())
-        write(folder, f"{model}.json", path.read_text())
-        timeline["probes"] = timeline["probes"][:1]
-        timeline["epochs"] = timeline["epochs"][:1]
-        timeline["epochs"][0]["probes"] = timeline["epochs"][0]["probes"][:1]
-        write(folder, f"{model}_one_epoch.json", json.dumps(timeline))
+        timeline = json.loads((ROOT / "models" / model / "timeline.json").read_text())
+        for keep in (1, 2):
+            cut = dict(timeline, probes=timeline["probes"][:keep], epochs=[
+                dict(epoch, probes=epoch["probes"][:keep]) for epoch in timeline["epochs"][:keep]])
+            write(folder, f"{model}_{keep}.json", json.dumps(cut))
 
 
 def audit_seeds(out):
