@@ -55,7 +55,7 @@ class TestModel {
     val out = val::object();
     out.set("input", model_.input());
     val shape = val::array();
-    const camlens::Shape& item = model_.graph.nodes().front().item_shape;
+    const camlens::Shape item = model_.graph.nodes().front().item_shape;
     for (int i = 0; i < item.rank(); ++i) shape.call<void>("push", item[i]);
     out.set("inputShape", shape);
     out.set("logits", model_.logits);
