@@ -579,6 +579,33 @@ TEST_CASE("ONNX errors name what is wrong") {
     b.node("Div", "inverse", {"one", "x"});
     CHECK(import_error(b.bytes()).find("Div 'inverse' divides a constant by a computed value") != std::string::npos);
   }
+  SUBCASE("an integer initialiser stored as doubles") {
+    // A NaN among them once reached a double-to-int64 conversion (UBSan; found by the onnx harness).
+    for (const double value : {std::numeric_limits<double>::quiet_NaN(), 1.0}) {
+      CAPTURE(value);
+      OnnxBuilder b;
+      Bytes axes;
+      protozero::pbf_writer w(axes);
+      const std::vector<int64_t> dims{2};
+      const std::vector<double> values{0.0, value};
+      w.add_packed_int64(1, dims.begin(), dims.end());
+      w.add_int32(2, 7);  // INT64
+      w.add_packed_double(10, values.begin(), values.end());
+      w.add_string(8, "axes");
+      b.initializers.push_back(axes);
+      b.node("Relu", "relu", {"x"});
+      CHECK(import_error(b.bytes()).find("'axes' has data type INT64 but stores its values in double_data, which holds DOUBLE "
+                                         "tensors") != std::string::npos);
+    }
+  }
+  SUBCASE("a Constant's value_float that is not finite") {
+    // Cast to an integer, a NaN would be a conversion C++ leaves undefined.
+    OnnxBuilder b;
+    b.node("Constant", "c", {}, {attr_float("value_float", std::numeric_limits<float>::quiet_NaN())});
+    b.node("Cast", "to_int", {"c_out"}, {attr_int("to", 7)});
+    b.node("Relu", "relu", {"x"});
+    CHECK(import_error(b.bytes()).find("Constant 'c' holds a NaN or an infinity") != std::string::npos);
+  }
   SUBCASE("external data without a file to read it from") {
     OnnxBuilder b;
     b.init({"w", {1, 3, 1, 1}, {}, {}, true, "w.bin"});

@@ -375,9 +375,6 @@ class OnnxImporter {
     TensorData t;
     if (const onnx::Attribute* a = n.find("value"); a != nullptr && !a->tensor.empty()) {
       t = a->tensor[0];
-      for (float v : t.floats) {
-        if (!std::isfinite(v)) fail("ONNX: ", n.who(), " holds a NaN or an infinity");
-      }
     } else if (const onnx::Attribute* f = n.find("value_float")) {
       t.data_type = static_cast<int32_t>(onnx::DataType::float32);
       t.floats = {f->f};
@@ -394,6 +391,9 @@ class OnnxImporter {
       t.dims = {static_cast<int64_t>(t.ints.size())};
     } else {
       fail("ONNX: ", n.who(), " has no value camlens reads (value, value_float(s) or value_int(s))");
+    }
+    for (float v : t.floats) {
+      if (!std::isfinite(v)) fail("ONNX: ", n.who(), " holds a NaN or an infinity");
     }
     return t;
   }

@@ -219,6 +219,12 @@ TensorData read_tensor(pbf_reader message, const ExternalDataReader& external_re
     } else if (!int32_data.empty()) {
       from(int32_data);
     } else if (!double_data.empty()) {
+      // A double converted to an integer it does not fit is undefined: onnx.proto keeps double_data
+      // for DOUBLE tensors only.
+      if (!tensor.is_float()) {
+        fail("ONNX: ", where, " has data type ", data_type_name(tensor.data_type),
+             " but stores its values in double_data, which holds DOUBLE tensors: the file is corrupt");
+      }
       from(double_data);
     } else if (!uint64_data.empty()) {
       from(uint64_data);
