@@ -1,7 +1,7 @@
-// The page under hostile files: every file of tests/fixtures/hostile/ and a set of crafted models
-// (deep JSON, overflowing strides, escaping shard paths, weights that are not finite or would not
-// fit in memory) dropped on the page, scrolled to its bottom. Each is refused with a message on
-// screen, and the image, the model and the maps already there stay as they were.
+// The page under hostile files: the PNGs, models, metadata and ONNX files of tests/fixtures/hostile/
+// and a set of crafted models (deep JSON, overflowing strides, escaping shard paths, weights that are
+// not finite or would not fit in memory) dropped on the page, scrolled to its bottom. Each is refused
+// with a message on screen, and the image, the model and the maps already there stay as they were.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,7 +62,9 @@ function fixtureFiles() {
       file('emotion.bin', emotionBin(), 'application/octet-stream')], /JSON|number|model/i]);
   const metadata = [['the metadata fixture', emotionWith(() => {}, {
     metadata: fs.readFileSync(path.join(HOSTILE, 'metadata/number_beyond_double.json'), 'utf8') }), /JSON|number|metadata/i]];
-  return [...images, ...models, ...metadata];
+  const onnx = fs.readdirSync(path.join(HOSTILE, 'onnx')).map((name) => [`the ONNX fixture ${name}`,
+    [file(name, fs.readFileSync(path.join(HOSTILE, 'onnx', name)), 'application/octet-stream')], /ONNX/]);
+  return [...images, ...models, ...metadata, ...onnx];
 }
 
 async function pageState(page) {
