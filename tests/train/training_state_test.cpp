@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include <cstring>
+#include <algorithm>
 #include <vector>
 
 #include "core/error.h"
@@ -83,8 +83,10 @@ TEST_CASE("training state: another layout, data size, batch or damaged bytes are
   }
   SUBCASE("an order that is not a permutation") {
     std::vector<uint8_t> repeated = bytes;
-    const uint32_t two = 2;
-    std::memcpy(repeated.data() + repeated.size() - 4, &two, 4);  // 2, 0, 3, 2
+    REQUIRE(repeated.size() >= 4);
+    // The last order entry, a little-endian uint32, made 2: the order reads 2, 0, 3, 2.
+    std::fill(repeated.end() - 4, repeated.end(), uint8_t{0});
+    repeated[repeated.size() - 4] = 2;
     CHECK_THROWS_WITH_AS(decode_training_state(repeated, target.named(), order, 5), doctest::Contains("order is damaged"),
                          Error);
   }
