@@ -33,10 +33,13 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kUsage =
-    "usage: camlens_bench_layers --model FILE [--image PATH] [--threads N] [--runs N] [--idle-ms MS] [--json FILE]\n"
+    "usage: camlens_bench_layers --model FILE [--image PATH] [--threads N] [--runs N] [--idle-ms MS] [--exact-sums]\n"
+    "                            [--json FILE]\n"
     "  defaults: web/samples/astronaut.jpg, 1 thread, the best of 15 timed calls per layer and pass\n"
     "  --idle-ms MS: also time the forward pass after MS milliseconds idle before each call, as a page's\n"
-    "                calls come (the pool's threads have gone to sleep)\n";
+    "                calls come (the pool's threads have gone to sleep)\n"
+    "  --exact-sums: also time the forward pass with exact sums (kernels::use_exact_sums), alternating\n"
+    "                with the optimised one\n";
 
 struct Arguments {
   std::string model;
@@ -44,6 +47,7 @@ struct Arguments {
   int threads = 1;
   int runs = 15;
   int idle_ms = -1;  // -1: no idle timing
+  bool exact_sums = false;
   std::string json_path;
 };
 
@@ -54,6 +58,10 @@ Arguments parse(int argc, char** argv) {
     if (flag == "--help") {
       std::fputs(kUsage, stdout);
       std::exit(0);
+    }
+    if (flag == "--exact-sums") {
+      args.exact_sums = true;
+      continue;
     }
     if (i + 1 >= argc) fail(flag, " needs a value (or is unknown)\n", kUsage);
     const std::string value = argv[++i];
@@ -133,6 +141,27 @@ LayerTime profile_layer(Graph& graph, const NodeInfo& node, int runs) {
 
 }  // namespace
 
+// The forward pass with exact sums against the optimised one, a call of each in turn.
+void time_exact_sums(Model& model, const Tensor& input, int runs) {
+  std::vector<double> optimised_ms, exact_ms;
+  for (int run = 0; run <= runs; ++run) {
+    for (bool exact : {false, true}) {
+      kernels::ExactSumsScope scope(exact);
+      const auto start = std::chrono::steady_clock::now();
+      model.graph.forward(input, {.keep = std::vector<std::string>{}});
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      if (run > 0) (exact ? exact_ms : optimised_ms).push_back(ms);  // call 0 warms both up
+    }
+  }
+  auto median = [](std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+  };
+  const double optimised = median(optimised_ms), exact = median(exact_ms);
+  std::printf("forward with exact sums: %.2f ms median against %.2f ms optimised, alternated over %d calls each: %.1fx\n",
+              exact, optimised, runs, exact / optimised);
+}
+
 int main(int argc, char** argv) try {
   const Arguments args = parse(argc, argv);
   kernels::pin_threads_to_cpus(true);  // as the CLI and the explanation benchmark run
@@ -151,6 +180,7 @@ int main(int argc, char** argv) try {
     std::printf("forward after %d ms idle: %.2f ms median [%.2f-%.2f] over %d calls\n", args.idle_ms, idle.median_ms,
                 idle.low_ms, idle.high_ms, idle.runs);
   }
+  if (args.exact_sums) time_exact_sums(model, input, args.runs);
   const bench::Timing forward_keep_all = bench::measure([&] { model.graph.forward(input, {.keep = std::nullopt}); },
                                                         args.runs, 1.0);
   std::vector<LayerTime> layers;

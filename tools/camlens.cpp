@@ -110,6 +110,9 @@ Options:
   --face K|all      which face: K counts from 0, best score first (default 0); all: each
                     one. No face found: a notice, and the model sees the centre square
   --json            print one JSON document instead of text (docs/result.schema.json)
+  --exact-sums      add each convolution's and dense layer's products in double precision,
+                    rounding once: several times slower, values within one float32 rounding
+                    of the exact ones (to compare with float64 results)
   --threads N       threads for the model's kernels (default: the CPU's, here %THREADS%)
   --help            this text
 )";
@@ -143,6 +146,8 @@ Options:
   --alpha A               heat over photo, 0..1 (default 0.4)
   --json                  also write NAME.json per image
   --quiet                 no progress bar and no per-image lines; errors only
+  --exact-sums            sums in double precision (see 'camlens predict --help'): a saliency
+                          map then follows the exact model's ReLU and max-pooling choices
   --threads N             threads for the model's kernels (default: the CPU's, here %THREADS%)
   --help                  this text
 )";
@@ -880,6 +885,7 @@ const std::vector<Command>& commands() {
         {"crop", true},
         {"face", true},
         {"json", false},
+        {"exact-sums", false},
         {"threads", true}},
        run_predict},
       {"explain",
@@ -898,6 +904,7 @@ const std::vector<Command>& commands() {
         {"alpha", true},
         {"json", false},
         {"quiet", false},
+        {"exact-sums", false},
         {"threads", true}},
        run_explain},
       {"layers", kLayersHelp, {{"model", true}, {"json", false}}, run_layers},
@@ -947,6 +954,7 @@ int run(const std::vector<std::string>& argv) {
       return kExitOk;
     }
     apply_threads_option(args);
+    kernels::use_exact_sums(args.has("exact-sums"));
     return command->run(args);
   } catch (const UsageError& e) {
     std::cerr << prefix << ": " << e.what() << "\nRun '" << prefix << " --help' for usage.\n";

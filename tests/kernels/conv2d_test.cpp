@@ -367,3 +367,101 @@ TEST_CASE("conv_forward runs the reference and leaves the cache alone when the r
   CHECK(cache == nullptr);
   CHECK(got == want);
 }
+
+namespace {
+
+// A convolution computed here in double precision, each output rounded to float32 once: what the
+// exact-sum kernels must give (an independent loop: every output, every tap, every product).
+std::vector<float> double_precision_forward(const std::vector<float>& in, const std::vector<float>& weights,
+                                            const float* bias, const ConvGeometry& g) {
+  std::vector<float> out(output_size(g));
+  const int multiplier = g.depthwise ? g.multiplier() : 1;
+  for (int n = 0; n < g.batch; ++n)
+    for (int oy = 0; oy < g.out_h; ++oy)
+      for (int ox = 0; ox < g.out_w; ++ox)
+        for (int oc = 0; oc < g.out_c; ++oc) {
+          double sum = bias ? bias[oc] : 0.0;
+          for (int ky = 0; ky < g.kernel_h; ++ky)
+            for (int kx = 0; kx < g.kernel_w; ++kx) {
+              int iy = oy * g.stride_h - g.pad.top + ky * g.dilation_h, ix = ox * g.stride_w - g.pad.left + kx * g.dilation_w;
+              if (iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w) continue;
+              size_t pixel = ((static_cast<size_t>(n) * g.in_h + iy) * g.in_w + ix) * g.in_c;
+              size_t tap = static_cast<size_t>(ky) * g.kernel_w + kx;
+              if (g.depthwise) {
+                sum += static_cast<double>(in[pixel + oc / multiplier]) * weights[tap * g.out_c + oc];
+              } else {
+                for (int ic = 0; ic < g.in_c; ++ic)
+                  sum += static_cast<double>(in[pixel + ic]) * weights[(tap * g.in_c + ic) * g.out_c + oc];
+              }
+            }
+          float value = static_cast<float>(sum);
+          if (g.activation != Activation::none) value = std::max(value, 0.0f);
+          if (g.activation == Activation::relu6) value = std::min(value, 6.0f);
+          out[((static_cast<size_t>(n) * g.out_h + oy) * g.out_w + ox) * g.out_c + oc] = value;
+        }
+  return out;
+}
+
+// Equal, or one float32 step apart (two double sums in another order may round to neighbours).
+bool same_or_neighbours(float a, float b) { return a == b || std::nextafter(a, b) == b; }
+
+}  // namespace
+
+TEST_CASE("exact-sum convolutions are double-precision sums rounded once, the same at any thread count") {
+  Rng rng(21);
+  for (bool depthwise : {false, true}) {
+    for (int trial = 0; trial < 30; ++trial) {
+      ConvGeometry g = random_geometry(rng, depthwise);
+      g.activation = static_cast<Activation>(trial % 3);
+      std::vector<float> in = rng.values(input_size(g)), weights = rng.values(weights_size(g));
+      std::vector<float> bias = rng.values(g.out_c);
+      const float* bias_or_null = trial % 2 ? bias.data() : nullptr;
+      const std::vector<float> want = double_precision_forward(in, weights, bias_or_null, g);
+      std::vector<float> got(output_size(g));
+      conv2d_forward_exact(got.data(), in.data(), weights.data(), bias_or_null, g);
+      for (size_t i = 0; i < got.size(); ++i) {
+        REQUIRE_MESSAGE(same_or_neighbours(got[i], want[i]), "output " << i << ": " << got[i] << " against " << want[i]
+                                                                        << (depthwise ? " (depthwise)" : ""));
+      }
+#ifndef __EMSCRIPTEN__
+      ThreadCountScope threads(2);
+      std::vector<float> two_threads(output_size(g));
+      conv2d_forward_exact(two_threads.data(), in.data(), weights.data(), bias_or_null, g);
+      CHECK(two_threads == got);
+#endif
+    }
+  }
+}
+
+TEST_CASE("conv_forward with exact sums keeps the sign that float32 sums lose") {
+  // 1e8 + 1 - 1e8 is 0 when added in float32 (1 is below half a step of 1e8) and 1 when exact:
+  // the difference between a ReLU passing its gradient on and blocking it.
+  ConvGeometry g = pointwise_geometry(1, 1, 1, 3, 1);
+  g.activation = Activation::relu;
+  const std::vector<float> weights = {1, 1, 1};
+  for (float middle : {1.0f, -1.0f}) {
+    const std::vector<float> in = {1e8f, middle, -1e8f};
+    float reference = -7, exact = -7;
+    conv2d_forward_reference(&reference, in.data(), weights.data(), nullptr, g);
+    CHECK(reference == 0.0f);
+    std::unique_ptr<ConvForward> cache;
+    {
+      ExactSumsScope scope;
+      conv_forward(cache, &exact, in.data(), weights.data(), nullptr, g);
+    }
+    CHECK(exact == std::max(middle, 0.0f));
+    CHECK(cache == nullptr);
+    CHECK_FALSE(exact_sums());
+  }
+  // The same through a depthwise window: three taps of one channel.
+  ConvGeometry depthwise = pointwise_geometry(1, 3, 1, 1, 1);
+  depthwise.depthwise = true;
+  depthwise.kernel_h = 3;
+  depthwise.out_h = 1;
+  const std::vector<float> column = {1e8f, 1.0f, -1e8f};
+  float exact = 0;
+  ExactSumsScope scope;
+  std::unique_ptr<ConvForward> cache;
+  conv_forward(cache, &exact, column.data(), weights.data(), nullptr, depthwise);
+  CHECK(exact == 1.0f);
+}

@@ -89,3 +89,34 @@ TEST_CASE("dense reference loops on a hand-worked case") {
   CHECK(std::vector<float>(d_weights, d_weights + 6) == std::vector<float>{1, 0, -1, 2, 0, -2});
   CHECK(std::vector<float>(d_bias, d_bias + 3) == std::vector<float>{1, 0, -1});
 }
+
+TEST_CASE("exact-sum dense layers are double-precision sums rounded once") {
+  Rng rng(13);
+  const DenseGeometry shapes[] = {{1, 1, 1}, {2, 17, 7}, {3, 300, 10}, {5, 128, 1}};
+  for (const DenseGeometry& g : shapes) {
+    CAPTURE(g.in_c);
+    Tensor in = rng.tensor(Shape{g.batch, g.in_c});
+    Tensor weights = rng.tensor(Shape{g.in_c, g.out_c});
+    Tensor bias = rng.tensor(Shape{g.out_c});
+    Tensor actual(Shape{g.batch, g.out_c});
+    dense_forward_exact(actual.data(), in.data(), weights.data(), bias.data(), g);
+    for (int n = 0; n < g.batch; ++n)
+      for (int o = 0; o < g.out_c; ++o) {
+        double sum = bias.data()[o];
+        for (int i = 0; i < g.in_c; ++i) sum += static_cast<double>(in.data()[n * g.in_c + i]) * weights.data()[i * g.out_c + o];
+        const float want = static_cast<float>(sum), got = actual.data()[n * g.out_c + o];
+        CHECK((got == want || std::nextafter(got, want) == want));
+      }
+  }
+  // 1e8 + 1 - 1e8: 0 in float32 sums, 1 exact, through the dispatching forward.
+  DenseGeometry g{1, 3, 1};
+  const float in[] = {1e8f, 1.0f, -1e8f}, weights[] = {1, 1, 1};
+  float reference = -7, exact = -7;
+  dense_forward_reference(&reference, in, weights, nullptr, g);
+  CHECK(reference == 0.0f);
+  std::unique_ptr<DenseForward> cache;
+  ExactSumsScope scope;
+  dense_forward(cache, &exact, in, weights, nullptr, g);
+  CHECK(exact == 1.0f);
+  CHECK(cache == nullptr);
+}

@@ -9,6 +9,16 @@ bool reference_forced();
 // The optimised kernel family this build carries: "xnnpack" or "wasm-simd128".
 const char* optimized_backend_name();
 
+// Exact sums: every convolution and dense layer adds its products in double precision and rounds
+// each output to float32 once, instead of adding in float32 as it goes. A forward value is then the
+// exact one up to a single rounding, so a ReLU or max-pooling choice differs from the exact model's
+// only where the exact value is within that rounding. A float32 engine's long sums drift further;
+// where a ReLU input sits that close to zero, its saliency routes a region's gradient the other way
+// (PyTorch's float32 saliency differs from its float64 one for the same reason). Several times
+// slower than the optimised kernels; off by default. Takes precedence over force_reference.
+void use_exact_sums(bool exact);
+bool exact_sums();
+
 // How many threads the optimised kernels use (XNNPACK operators, GEMMs, backward passes); 1 by
 // default. Natively one thread pool, created on first use with n > 1, serves the whole engine.
 // The WebAssembly build has no threads: there set_thread_count(n > 1) throws. Results do not depend
@@ -31,6 +41,18 @@ class ReferenceScope {
   ~ReferenceScope() { force_reference(previous_); }
   ReferenceScope(const ReferenceScope&) = delete;
   ReferenceScope& operator=(const ReferenceScope&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// Turns exact sums on or off for its lifetime, then restores the previous choice.
+class ExactSumsScope {
+ public:
+  explicit ExactSumsScope(bool exact = true) : previous_(exact_sums()) { use_exact_sums(exact); }
+  ~ExactSumsScope() { use_exact_sums(previous_); }
+  ExactSumsScope(const ExactSumsScope&) = delete;
+  ExactSumsScope& operator=(const ExactSumsScope&) = delete;
 
  private:
   bool previous_;

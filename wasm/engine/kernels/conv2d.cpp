@@ -1,4 +1,4 @@
-// Convolution dispatch: the reference loops when forced, else the optimised forward held in the
+// Convolution dispatch: exact sums when asked, the reference loops when forced, else the optimised forward held in the
 // layer's cache (XNNPACK natively, SIMD128 in WebAssembly), a prepared input gradient where the
 // backend has one, and the portable backward kernels (kernels/portable/conv2d.cpp) for the rest.
 #include "kernels/conv2d.h"
@@ -10,6 +10,10 @@ namespace camlens::kernels {
 
 void conv_forward(std::unique_ptr<ConvForward>& cache, float* out, const float* in, const float* weights,
                   const float* bias, const ConvGeometry& g) {
+  if (exact_sums()) {
+    conv2d_forward_exact(out, in, weights, bias, g);
+    return;
+  }
   if (reference_forced()) {
     if (g.depthwise) {
       depthwise_conv2d_forward_reference(out, in, weights, bias, g);

@@ -45,6 +45,10 @@ void depthwise_conv2d_backward_input_reference(float* d_in, const float* d_out, 
 void depthwise_conv2d_backward_weights_reference(float* d_weights, float* d_bias, const float* d_out,
                                                 const float* in, const ConvGeometry& g);
 
+// Exact sums (kernels::use_exact_sums): standard and depthwise, as the geometry says.
+void conv2d_forward_exact(float* out, const float* in, const float* weights, const float* bias,
+                          const ConvGeometry& g);
+
 // ---- optimised forward: weights packed once per layer, reused across calls ----
 // XNNPACK natively (kernels/xnnpack/), SIMD128 in WebAssembly (kernels/simd128/).
 class ConvForward {
@@ -57,8 +61,9 @@ class ConvForward {
 // The weights and bias are copied or packed; build a new one after they change.
 std::unique_ptr<ConvForward> make_conv_forward(const ConvGeometry& g, const float* weights, const float* bias);
 
-// Runs the forward pass: the reference loop when forced (kernels::force_reference), else the
-// optimised kernel held in `cache`, (re)built when absent or unable to take this geometry.
+// Runs the forward pass: exact sums when asked (kernels::use_exact_sums), the reference loop when
+// forced (kernels::force_reference), else the optimised kernel held in `cache`, (re)built when
+// absent or unable to take this geometry.
 void conv_forward(std::unique_ptr<ConvForward>& cache, float* out, const float* in, const float* weights,
                   const float* bias, const ConvGeometry& g);
 

@@ -7,6 +7,10 @@ namespace camlens::kernels {
 
 void dense_forward(std::unique_ptr<DenseForward>& cache, float* out, const float* in, const float* weights,
                    const float* bias, const DenseGeometry& g) {
+  if (exact_sums()) {
+    dense_forward_exact(out, in, weights, bias, g);
+    return;
+  }
   if (reference_forced()) {
     dense_forward_reference(out, in, weights, bias, g);
     return;
