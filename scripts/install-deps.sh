@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever camlens needs that this Debian 12 machine lacks. Idempotent, no prompts.
 #   scripts/install-deps.sh [all|app]
-#     all  Debian packages and the npm packages the tests and benchmarks use (the default)
+#     all  Debian packages (PyTorch among them) and the npm packages the tests and benchmarks use
+#          (the default)
 #     app  Debian packages and gifenc, the one npm package the page uses (its GIF export)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,8 @@ esac
 packages=(cmake ninja-build g++ python3 zlib1g-dev emscripten libstb-dev doctest-dev libxnnpack-dev libpthreadpool-dev
           nlohmann-json3-dev libeigen3-dev libspectra-dev libprotozero-dev dataset-fashion-mnist libgif-dev fonts-dejavu-core chromium chromium-driver
           clang-14 libclang-rt-14-dev)  # the fuzz harnesses (scripts/fuzz.sh): clang with libFuzzer
+# The tests compare ONNX models with PyTorch on the same export (tests/onnx/make_models.py).
+[ "$what" = all ] && packages+=(python3-torch)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 

@@ -62,6 +62,15 @@ for (const name of MODELS) {
     assert.ok(camError < TOLERANCE, `Grad-CAM map off by ${camError}`);
     assert.ok(weightError < TOLERANCE, `Grad-CAM channel weights off by ${weightError}`);
     assert.ok(saliencyError < TOLERANCE, `saliency off by ${saliencyError}`);
+
+    // Exact sums change the forward values by float32 rounding only: the same saliency.
+    const exactOut = tempDir(`onnx-${name}-exact`);
+    const exact = camlens('explain', image, '--model', model, '--out', exactOut, '--json', '--quiet', '--threads', '1',
+                          '--method', 'saliency', '--class', String(reference.target), '--exact-sums');
+    assert.equal(exact.code, 0, exact.stderr);
+    const exactSaliency = JSON.parse(fs.readFileSync(path.join(exactOut, `${name}.json`), 'utf8')).explanations[0];
+    const exactError = relativeError(exactSaliency.raw.values, reference.saliency);
+    assert.ok(exactError < TOLERANCE, `saliency with exact sums off by ${exactError}`);
   });
 }
 
