@@ -383,7 +383,8 @@ std::vector<float> double_precision_forward(const std::vector<float>& in, const 
           double sum = bias ? bias[oc] : 0.0;
           for (int ky = 0; ky < g.kernel_h; ++ky)
             for (int kx = 0; kx < g.kernel_w; ++kx) {
-              int iy = oy * g.stride_h - g.pad.top + ky * g.dilation_h, ix = ox * g.stride_w - g.pad.left + kx * g.dilation_w;
+              const int iy = oy * g.stride_h - g.pad.top + ky * g.dilation_h;
+              const int ix = ox * g.stride_w - g.pad.left + kx * g.dilation_w;
               if (iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w) continue;
               size_t pixel = ((static_cast<size_t>(n) * g.in_h + iy) * g.in_w + ix) * g.in_c;
               size_t tap = static_cast<size_t>(ky) * g.kernel_w + kx;

@@ -103,7 +103,9 @@ TEST_CASE("exact-sum dense layers are double-precision sums rounded once") {
     for (int n = 0; n < g.batch; ++n)
       for (int o = 0; o < g.out_c; ++o) {
         double sum = bias.data()[o];
-        for (int i = 0; i < g.in_c; ++i) sum += static_cast<double>(in.data()[n * g.in_c + i]) * weights.data()[i * g.out_c + o];
+        for (int i = 0; i < g.in_c; ++i) {
+          sum += static_cast<double>(in.data()[n * g.in_c + i]) * weights.data()[i * g.out_c + o];
+        }
         const float want = static_cast<float>(sum), got = actual.data()[n * g.out_c + o];
         CHECK((got == want || std::nextafter(got, want) == want));
       }

@@ -1,6 +1,7 @@
-// Convolution dispatch: exact sums when asked, the reference loops when forced, else the optimised forward held in the
-// layer's cache (XNNPACK natively, SIMD128 in WebAssembly), a prepared input gradient where the
-// backend has one, and the portable backward kernels (kernels/portable/conv2d.cpp) for the rest.
+// Convolution dispatch: exact sums when asked, the reference loops when forced, else the optimised
+// forward held in the layer's cache (XNNPACK natively, SIMD128 in WebAssembly), a prepared input
+// gradient where the backend has one, and the portable backward kernels (kernels/portable/conv2d.cpp)
+// for the rest.
 #include "kernels/conv2d.h"
 
 #include "kernels/backend.h"
