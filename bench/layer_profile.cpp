@@ -139,8 +139,6 @@ LayerTime profile_layer(Graph& graph, const NodeInfo& node, int runs) {
   return t;
 }
 
-}  // namespace
-
 // The forward pass with exact sums against the optimised one, a call of each in turn.
 void time_exact_sums(Model& model, const Tensor& input, int runs) {
   std::vector<double> optimised_ms, exact_ms;
@@ -153,14 +151,12 @@ void time_exact_sums(Model& model, const Tensor& input, int runs) {
       if (run > 0) (exact ? exact_ms : optimised_ms).push_back(ms);  // call 0 warms both up
     }
   }
-  auto median = [](std::vector<double> values) {
-    std::sort(values.begin(), values.end());
-    return values[values.size() / 2];
-  };
-  const double optimised = median(optimised_ms), exact = median(exact_ms);
+  const double optimised = bench::summarize(optimised_ms).median_ms, exact = bench::summarize(exact_ms).median_ms;
   std::printf("forward with exact sums: %.2f ms median against %.2f ms optimised, alternated over %d calls each: %.1fx\n",
               exact, optimised, runs, exact / optimised);
 }
+
+}  // namespace
 
 int main(int argc, char** argv) try {
   const Arguments args = parse(argc, argv);

@@ -12,11 +12,12 @@ struct DenseGeometry {
 
 void dense_forward_reference(float* out, const float* in, const float* weights, const float* bias,
                              const DenseGeometry& g);
-// Exact sums (kernels::use_exact_sums).
-void dense_forward_exact(float* out, const float* in, const float* weights, const float* bias, const DenseGeometry& g);
 void dense_backward_input_reference(float* d_in, const float* d_out, const float* weights, const DenseGeometry& g);
 void dense_backward_weights_reference(float* d_weights, float* d_bias, const float* d_out, const float* in,
                                      const DenseGeometry& g);
+
+// Exact sums (kernels::use_exact_sums).
+void dense_forward_exact(float* out, const float* in, const float* weights, const float* bias, const DenseGeometry& g);
 
 class DenseForward {
  public:

@@ -2,9 +2,21 @@
 // Geometry shared by convolutions and pools: kernel window, stride, dilation and padding,
 // with TensorFlow's SAME/VALID rules resolved against a concrete input size.
 
+#include <algorithm>
+
 namespace camlens {
 
 enum class Activation { none, relu, relu6 };
+
+// The activation a layer fuses into its output, on one value.
+inline float activate(float x, Activation activation) {
+  switch (activation) {
+    case Activation::none: return x;
+    case Activation::relu: return std::max(x, 0.0f);
+    case Activation::relu6: return std::min(std::max(x, 0.0f), 6.0f);
+  }
+  return x;
+}
 
 struct Padding {
   int top = 0, bottom = 0, left = 0, right = 0;

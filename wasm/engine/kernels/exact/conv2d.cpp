@@ -2,7 +2,6 @@
 // total is rounded to float32 once, so an output is the exact value up to one float32 rounding
 // (see kernels::use_exact_sums). Weights stay in their HWIO layout, which reads as a
 // (taps * in_c) x out_c matrix: one input value times one weights row updates every output channel.
-#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -12,16 +11,6 @@
 namespace camlens::kernels {
 
 namespace {
-
-float activated(double sum, Activation activation) {
-  float value = static_cast<float>(sum);
-  switch (activation) {
-    case Activation::none: return value;
-    case Activation::relu: return std::max(value, 0.0f);
-    case Activation::relu6: return std::min(std::max(value, 0.0f), 6.0f);
-  }
-  return value;
-}
 
 // Calls tap(ky, kx, iy, ix) for each kernel tap of output (oy, ox) that reads a real input pixel.
 template <typename Tap>
@@ -57,7 +46,7 @@ void convolve_row(float* out, const float* in, const float* weights, const float
       }
     });
     float* target = out + ((static_cast<size_t>(n) * g.out_h + oy) * g.out_w + ox) * g.out_c;
-    for (int oc = 0; oc < g.out_c; ++oc) target[oc] = activated(sums[oc], g.activation);
+    for (int oc = 0; oc < g.out_c; ++oc) target[oc] = activate(static_cast<float>(sums[oc]), g.activation);
   }
 }
 

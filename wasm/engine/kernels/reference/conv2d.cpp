@@ -9,15 +9,6 @@ namespace camlens::kernels {
 
 namespace {
 
-float activate(float x, Activation activation) {
-  switch (activation) {
-    case Activation::none: return x;
-    case Activation::relu: return std::max(x, 0.0f);
-    case Activation::relu6: return std::min(std::max(x, 0.0f), 6.0f);
-  }
-  return x;
-}
-
 size_t input_index(const ConvGeometry& g, int n, int y, int x, int c) {
   return ((static_cast<size_t>(n) * g.in_h + y) * g.in_w + x) * g.in_c + c;
 }
