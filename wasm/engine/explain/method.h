@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/tensor.h"
 #include "explain/map.h"
+#include "graph/region_forward.h"
 #include "layers/layer.h"
 
 namespace camlens {
@@ -76,6 +77,9 @@ class ExplainContext {
   // An extra forward pass: the logits [N, classes] of `batch` [N, ...input item shape]. Counted as
   // forward time. It reuses the graph, never the tensors this context hands out.
   const Tensor& forward_logits(const Tensor& batch);
+  // forward_logits of a batch whose item i equals input() outside `changed[i]` (input pixels): each
+  // layer computes again only what those regions reach (graph/region_forward.h). Same values.
+  const Tensor& forward_logits_changed(const Tensor& batch, std::span<const Region> changed);
   // An extra forward and backward pass: for each item of `batch` [N, ...input item shape], the
   // gradient of that item's target logit with respect to the item, [N, ...input item shape], with
   // ReLUs passing gradients as `relu` (guided backprop). Counted as forward and backward time;

@@ -128,6 +128,10 @@ const Tensor& ExplainContext::gradients() const {
 
 const Tensor& ExplainContext::forward_logits(const Tensor& batch) { return run_.forward_logits(batch); }
 
+const Tensor& ExplainContext::forward_logits_changed(const Tensor& batch, std::span<const Region> changed) {
+  return run_.forward_logits_changed(batch, changed);
+}
+
 const Tensor& ExplainContext::input_gradients(const Tensor& batch, ReluBackward relu) {
   return run_.input_gradients(batch, target_class_, relu);
 }
@@ -278,6 +282,19 @@ const Tensor& Run::forward_logits(const Tensor& batch) {
   ++shared_.forward_passes;
   unit_forward_ms_ += ms_between(start, Clock::now());
   return model_.graph.activation(model_.logits);
+}
+
+const Tensor& Run::forward_logits_changed(const Tensor& batch, std::span<const Region> changed) {
+  const auto start = Clock::now();
+  if (!region_forward_) {
+    shared_.graph_holds = false;
+    region_forward_ = std::make_unique<RegionForward>(model_.graph, input_, model_.logits);
+    ++shared_.forward_passes;
+  }
+  const Tensor& logits = region_forward_->forward(batch, changed);
+  ++shared_.forward_passes;
+  unit_forward_ms_ += ms_between(start, Clock::now());
+  return logits;
 }
 
 const Tensor& Run::input_gradients(const Tensor& batch, int target_class, ReluBackward relu) {

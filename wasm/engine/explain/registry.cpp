@@ -57,7 +57,7 @@ const MethodInfo kMethods[] = {
      "Guided Grad-CAM: guided backpropagation times the upsampled Grad-CAM map",
      false, make_guided_grad_cam},
     {"occlusion", "Occlusion",
-     "Occlusion: the drop in the class probability when a gray patch covers each pixel (one forward per patch)",
+     "Occlusion: the drop in the class probability when a gray patch covers each pixel (one forward per patch, computing only what the patch reaches)",
      true, make_occlusion},
 };
 

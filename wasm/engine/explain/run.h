@@ -7,6 +7,8 @@
 // count in its own unit only.
 #include <chrono>
 #include <map>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "explain/pipeline.h"
 #include "graph/graph.h"
 #include "graph/paths.h"
+#include "graph/region_forward.h"
 
 namespace camlens::explain {
 
@@ -44,6 +47,9 @@ class Run {
   const Tensor& gradients(int target_class, ReluBackward relu, const std::string& node);
   // A method's extra forward pass: the logits of `batch`, counted as the current unit's forward time.
   const Tensor& forward_logits(const Tensor& batch);
+  // The same for a batch that differs from the input only inside `changed` (graph/region_forward.h);
+  // the input's own pass, kept for it, runs on first use.
+  const Tensor& forward_logits_changed(const Tensor& batch, std::span<const Region> changed);
   // A method's extra forward + backward pass: d logit[target_class] / d item for each item of
   // `batch`, counted as the current unit's forward and backward time.
   const Tensor& input_gradients(const Tensor& batch, int target_class, ReluBackward relu);
@@ -69,6 +75,7 @@ class Run {
   int unit_ = 0;
   SharedForward own_forward_;
   SharedForward& shared_;  // options.shared_forward, or own_forward_
+  std::unique_ptr<RegionForward> region_forward_;
   std::vector<std::string> input_backward_keep_;  // what input_gradients keeps; computed on first use
   Prediction prediction_;
   struct PlannedBackward {

@@ -13,6 +13,7 @@ class Add : public Layer {
   explicit Add(std::string name) : Layer(std::move(name)) {}
 
   const char* kind() const override { return "Add"; }
+  bool per_pixel() const override { return true; }
   int input_count() const override { return -1; }  // two or more, checked by output_shape
   Shape output_shape(std::span<const Shape> inputs) const override;
   void forward(Tensor& out, Inputs in, Phase phase) override;

@@ -18,6 +18,7 @@ class Affine : public Layer {
   Affine(std::string name, std::vector<float> scale, std::vector<float> offset);
 
   const char* kind() const override { return "Affine"; }
+  bool per_pixel() const override { return true; }
   Shape output_shape(std::span<const Shape> inputs) const override;
   void forward(Tensor& out, Inputs in, Phase phase) override;
   void backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,

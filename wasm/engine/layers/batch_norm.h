@@ -29,6 +29,7 @@ class BatchNorm : public Layer {
             Activation activation = Activation::none);
 
   const char* kind() const override { return "BatchNorm"; }
+  bool per_pixel() const override { return true; }
   Shape output_shape(std::span<const Shape> inputs) const override;
   void forward(Tensor& out, Inputs in, Phase phase) override;
   void backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,

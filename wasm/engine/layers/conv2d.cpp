@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "layers/depthwise_conv2d.h"
 
 namespace camlens {
 
@@ -103,6 +104,14 @@ void convolution_backward(Tensor* d_in, Tensor* d_weights, Tensor* d_bias, const
 ConvolutionLayer::ConvolutionLayer(std::string name, Tensor weights, Tensor bias, ConvParams params, bool depthwise)
     : Layer(std::move(name)), depthwise_(depthwise), params_(params), linear_weights_(std::move(weights), std::move(bias)) {
   check_weights(linear_weights_.weights().shape(), linear_weights_.bias_shape_or_null(), params_, depthwise_, who());
+}
+
+std::unique_ptr<Layer> ConvolutionLayer::unpadded_copy() const {
+  ConvParams unpadded = params_;
+  unpadded.window.padding_mode = PaddingMode::valid;
+  Tensor bias = has_bias() ? this->bias().clone() : Tensor{};
+  if (depthwise_) return std::make_unique<DepthwiseConv2D>(name(), weights().clone(), std::move(bias), unpadded);
+  return std::make_unique<Conv2D>(name(), weights().clone(), std::move(bias), unpadded);
 }
 
 std::string ConvolutionLayer::who() const { return std::string(kind()) + " '" + name() + "'"; }

@@ -48,6 +48,8 @@ class ConvolutionLayer : public Layer {
   // A layer without an activation of its own runs a following ReLU or ReLU6 in its kernels' output stage.
   bool fuses_relu(float cap) const override;
   void forward_relu(Tensor& out, Inputs in, Phase phase, float cap) override;
+  std::optional<SlidingWindow> sliding_window() const override { return SlidingWindow{params_.window, 0.0f}; }
+  std::unique_ptr<Layer> unpadded_copy() const override;
   // "kernel" (the model files' name for the weights) and, when the layer has one, "bias".
   std::vector<Parameter> parameters() override;
   void parameters_changed() override {

@@ -18,6 +18,7 @@ class Dropout : public Layer {
   Dropout(std::string name, float rate, uint64_t seed = 0);
 
   const char* kind() const override { return "Dropout"; }
+  bool per_pixel() const override { return true; }
   Shape output_shape(std::span<const Shape> inputs) const override;
   void forward(Tensor& out, Inputs in, Phase phase) override;
   void backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,

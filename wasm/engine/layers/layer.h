@@ -2,6 +2,8 @@
 // The contract every layer kind keeps. A layer owns its parameters and their gradients; the
 // graph owns activations. forward and backward take their arguments in the same order, outputs
 // first (llm.c style); backward accumulates (+=) into every gradient it writes.
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -37,6 +39,13 @@ struct NamedBuffer {
   Tensor* value;
 };
 
+// A window a layer slides over its input (convolutions, max pooling), and the value its padding
+// stands for: what a part of the output needs from the input (graph/region_forward.h).
+struct SlidingWindow {
+  Window2D window;
+  float pad_value = 0.0f;
+};
+
 using Inputs = std::span<const Tensor* const>;
 using InputGrads = std::span<Tensor* const>;  // an entry may be null: that gradient is not wanted
 
@@ -65,6 +74,15 @@ class Layer {
   virtual bool fuses_relu(float /*cap*/) const { return false; }
   // forward followed by min(max(y, 0), cap); only when fuses_relu(cap).
   virtual void forward_relu(Tensor& out, Inputs in, Phase phase, float cap);
+
+  // How an inference output pixel depends on the input, for recomputing only the part of an output
+  // that a changed part of the input reaches. per_pixel: on the same pixel of every input, by
+  // parameters the same at every position (shapes [H, W, C] of any H and W are accepted).
+  virtual bool per_pixel() const { return false; }
+  // A layer that slides a window: the window, and a copy of the layer that pads nothing, which
+  // computes any part of the output from the crop of the input under it padded with pad_value.
+  virtual std::optional<SlidingWindow> sliding_window() const { return std::nullopt; }
+  virtual std::unique_ptr<Layer> unpadded_copy() const { return nullptr; }
 
   // Trainable parameters with their gradient buffers (allocated on first call).
   virtual std::vector<Parameter> parameters() { return {}; }

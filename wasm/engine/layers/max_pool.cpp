@@ -17,6 +17,12 @@ void MaxPool::forward(Tensor& out, Inputs in, Phase) {
   max_pool_forward(out, *in[0], geometry(in[0]->shape()), forward_cache_);
 }
 
+std::unique_ptr<Layer> MaxPool::unpadded_copy() const {
+  Window2D unpadded = window();
+  unpadded.padding_mode = PaddingMode::valid;
+  return std::make_unique<MaxPool>(name(), unpadded);
+}
+
 void MaxPool::backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor&, const BackwardRequest&) {
   if (d_in[0] == nullptr) return;
   max_pool_backward(*d_in[0], d_out, *in[0], geometry(in[0]->shape()));

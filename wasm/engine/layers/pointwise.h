@@ -31,6 +31,7 @@ class Pointwise : public Layer {
   Pointwise(std::string name, PointwiseParams params) : Layer(std::move(name)), params_(params) {}
 
   const char* kind() const override;
+  bool per_pixel() const override { return true; }
   Shape output_shape(std::span<const Shape> inputs) const override;
   void forward(Tensor& out, Inputs in, Phase phase) override;
   void backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,

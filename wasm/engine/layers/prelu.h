@@ -19,6 +19,7 @@ class Prelu : public Layer {
   Prelu(std::string name, std::vector<float> alpha);
 
   const char* kind() const override { return "PReLU"; }
+  bool per_pixel() const override { return true; }
   Shape output_shape(std::span<const Shape> inputs) const override;
   void forward(Tensor& out, Inputs in, Phase phase) override;
   void backward(InputGrads d_in, const Tensor& d_out, Inputs in, const Tensor& out,

@@ -15,6 +15,7 @@ class Relu : public Layer {
   explicit Relu(std::string name, float cap = kNoCap) : Layer(std::move(name)), cap_(cap) {}
 
   const char* kind() const override { return cap_ == kNoCap ? "ReLU" : "ReLU6"; }
+  bool per_pixel() const override { return true; }
   float cap() const { return cap_; }
   Shape output_shape(std::span<const Shape> inputs) const override;
   void forward(Tensor& out, Inputs in, Phase phase) override;

@@ -1,6 +1,7 @@
 // Occlusion sensitivity (Zeiler & Fergus 2014): how much the target's probability drops when a
 // patch of the input is covered. Gradient-free: one forward pass for the input, then one per patch
-// position, in batches (ExplainOptions::batch_size) with progress between them.
+// position, in batches (ExplainOptions::batch_size) with progress between them. A patch changes
+// only what its region reaches, so each layer computes only that part again (RegionForward).
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -80,9 +81,16 @@ class Occlusion final : public Method {
         }
       }
     };
+    std::vector<Region> covered;
     for_each_variant_batch(input, total, context.batch_size(), occlude, [&](int first, const Tensor& batch) {
       const int count = batch.shape().n();
-      const std::vector<double> occluded = target_probabilities(context.forward_logits(batch), target);
+      covered.clear();
+      for (int item = 0; item < count; ++item) {
+        const Patch& p = patches[first + item];
+        covered.push_back({p.y, p.x, p.y + patch_h, p.x + patch_w});
+      }
+      const std::vector<double> occluded =
+          target_probabilities(context.forward_logits_changed(batch, covered), target);
       for (int item = 0; item < count; ++item) {
         const Patch& p = patches[first + item];
         const float drop = static_cast<float>(unoccluded - occluded[item]);
