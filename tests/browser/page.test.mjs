@@ -329,10 +329,10 @@ test('a slow method added from the menu shows its progress and can be cancelled'
   const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
     const slow = await page.evaluate(() => window.camlens.state.description.methods.filter((m) => m.slow && m.applies).map((m) => m.name));
-    assert.ok(slow.includes('occlusion'), `slow methods: ${slow}`);
-    await page.selectOption('#method-add', 'occlusion');
+    assert.ok(slow.includes('score-cam'), `slow methods: ${slow}`);
+    await page.selectOption('#method-add', 'score-cam');
     await page.click('#method-add-button');
-    const panel = page.locator('.panel[data-method="occlusion"]');
+    const panel = page.locator('.panel[data-method="score-cam"]');
     await panel.locator('progress').waitFor();
     await screenshot(page, '14-slow-method');
     await panel.getByRole('button', { name: 'Cancel' }).click();
@@ -344,8 +344,8 @@ test('a slow method added from the menu shows its progress and can be cancelled'
     await idle(page);
     assert.equal(await panel.locator('.panel-message').count(), 0);
     assert.match(await panel.locator('.panel-time').textContent(), /\d( ms| s)$/);
-    await panel.getByRole('button', { name: 'Remove Occlusion' }).click();
-    assert.equal(await page.locator('.panel[data-method="occlusion"]').count(), 0);
+    await panel.getByRole('button', { name: 'Remove Score-CAM' }).click();
+    assert.equal(await page.locator('.panel[data-method="score-cam"]').count(), 0);
     assert.deepEqual(errorsIn(log), []);
   } finally {
     await context.close();
@@ -455,14 +455,14 @@ test('one request to the engine per user action, and a recolour runs no pass', a
 test('a colour change while a new panel computes still draws that panel', async () => {
   const { page, context, log } = await openPage(shared.browser, shared.server.url);
   try {
-    await page.selectOption('#method-add', 'occlusion');
+    await page.selectOption('#method-add', 'score-cam');
     await page.click('#method-add-button');
-    const panel = page.locator('.panel[data-method="occlusion"]');
+    const panel = page.locator('.panel[data-method="score-cam"]');
     await panel.locator('progress').waitFor();
     await page.selectOption('#colormap-select', 'inferno');  // cancels the view in flight
     await idle(page);
     assert.equal(await panel.locator('.panel-message').count(), 0, 'not "Cancelled"');
-    const drawn = (await panelPixels(page)).find((entry) => entry.method === 'occlusion');
+    const drawn = (await panelPixels(page)).find((entry) => entry.method === 'score-cam');
     assert.ok(drawn.width > 0 && spread(drawn.pixels) > 5, 'the new panel shows its map');
     assert.deepEqual(errorsIn(log), []);
   } finally {
