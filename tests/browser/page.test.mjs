@@ -334,6 +334,13 @@ test('a slow method added from the menu shows its progress and can be cancelled'
     await page.click('#method-add-button');
     const panel = page.locator('.panel[data-method="score-cam"]');
     await panel.locator('progress').waitFor();
+    // The panel shows Score-CAM's own progress, not the whole view's (which counts the fast maps).
+    const shown = await page.waitForFunction(() => {
+      const text = document.querySelector('.panel[data-method="score-cam"] .progress-box')?.textContent ?? '';
+      return /(\d+)% · score-cam masks (\d+)\/256/.exec(text)?.slice(1, 3).map(Number) ?? null;
+    });
+    const [percent, masks] = await shown.jsonValue();
+    assert.ok(Math.abs(percent - (100 * masks) / 256) <= 1, `${percent}% shown after ${masks} of 256 masks`);
     await screenshot(page, '14-slow-method');
     await panel.getByRole('button', { name: 'Cancel' }).click();
     await idle(page);

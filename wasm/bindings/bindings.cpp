@@ -37,12 +37,13 @@ namespace ex = camlens::explain;
 // What the page reads: typed arrays for maps and pictures, and each map's heat for the pointer.
 constexpr ex::ResultEncoding kPageEncoding{.arrays = ex::ArrayEncoding::binary, .heat = true};
 
-// The progress callback of a JS function (fraction, stage) -> false to cancel; none for undefined.
+// The progress callback of a JS function (fraction, stage, stage_fraction: -1 when the call has one
+// stage) -> false to cancel; none for undefined.
 ex::ProgressCallback progress_from(const val& on_progress) {
   if (on_progress.isUndefined() || on_progress.isNull()) return {};
   if (on_progress.typeOf().as<std::string>() != "function") camlens::fail("the progress callback must be a function");
   return [on_progress](const ex::Progress& p) {
-    return !on_progress(p.fraction, std::string(p.stage)).strictlyEquals(val(false));
+    return !on_progress(p.fraction, std::string(p.stage), p.stage_fraction).strictlyEquals(val(false));
   };
 }
 

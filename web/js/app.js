@@ -695,9 +695,12 @@ async function runView({ model = null, image = null, methods = null, view = {}, 
       if (loaded.image) faceBoxes.show(loaded.image, state.crop);
       start();
     },
-    onProgress: (fraction, stage) => {
+    onProgress: (fraction, stage, progress) => {
       if (runGeneration !== generation) return;
-      for (const panel of waiting) if (panel.method.slow) panel.onProgress(fraction, stage);
+      // Slow methods run one after another: each panel shows its own, which the stage names first.
+      for (const panel of waiting) {
+        if (panel.method.slow && stage?.startsWith(panel.method.name)) panel.onProgress(progress?.stage_fraction ?? fraction, stage);
+      }
     },
     onPart: (part) => { if (runGeneration === generation) showPart(part, waiting, shown); },
   });

@@ -12,7 +12,8 @@
 //
 // Messages in:  {id, type, args}
 // Messages out: {id, loaded: {model, image}} once a model or photo is in, {id, progress: {fraction,
-//               stage}} and {id, part} while a view runs, then
+//               stage, stage_fraction (a view's slow method alone)}} and {id, part} while a view
+//               runs, then
 //               {id, result} or {id, error: {name, message}}.
 // Results and parts are in the result schema (docs/result.schema.json); their typed arrays are
 // fresh copies out of WASM memory, so their buffers are transferred, not copied again.
@@ -76,8 +77,8 @@ function buffersOf(value, found = new Set()) {
 
 // The progress callback the engine calls between steps of call `id`; false cancels.
 function progressOf(id) {
-  return (fraction, stage) => {
-    self.postMessage({ id, progress: { fraction, stage } });
+  return (fraction, stage, stageFraction = -1) => {
+    self.postMessage({ id, progress: { fraction, stage, ...(stageFraction >= 0 ? { stage_fraction: stageFraction } : {}) } });
     return !cancelFlag || Atomics.load(cancelFlag, 0) === 0;
   };
 }

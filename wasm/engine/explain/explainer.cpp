@@ -55,7 +55,8 @@ std::string map_key(const MethodChoice& choice, const std::string& layer, int cl
 ProgressCallback stage_progress(const ProgressCallback& whole, double begin, double end) {
   if (!whole) return {};
   return [whole, begin, end](const Progress& p) {
-    return whole(Progress{p.stage, begin + (end - begin) * std::clamp(p.fraction, 0.0, 1.0)});
+    const double fraction = std::clamp(p.fraction, 0.0, 1.0);
+    return whole(Progress{p.stage, begin + (end - begin) * fraction, fraction});
   };
 }
 

@@ -39,6 +39,9 @@ class Cancelled : public Error {
 struct Progress {
   std::string_view stage;  // what just finished, e.g. "forward", "score-cam masks 16/64"
   double fraction;         // of the whole call, in [0, 1]
+  // Of the stage alone when a call runs several (a view's slow methods, one after another), so
+  // that each method's panel can show its own progress; -1 otherwise.
+  double stage_fraction = -1.0;
 };
 // Called between steps; returning false cancels the explanation (Cancelled is thrown).
 using ProgressCallback = std::function<bool(const Progress&)>;

@@ -4,6 +4,7 @@
 // only what its region reaches, so each layer computes only that part again (RegionForward).
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <string>
 
 #include "core/error.h"
@@ -67,7 +68,11 @@ class Occlusion final : public Method {
     }
     const Tensor fill = fill_pixel(context);
     const int target = context.target_class();
-    const double unoccluded = target_probabilities(context.forward_logits(input), target).front();
+    // The input itself, as a region pass that changes nothing: it keeps the activations the
+    // patches' passes reuse.
+    const Region nothing{};
+    const double unoccluded =
+        target_probabilities(context.forward_logits_changed(input, std::span(&nothing, 1)), target).front();
 
     Map drop_sums(in.h(), in.w()), covering(in.h(), in.w());
     const int channels = in.c();
