@@ -278,28 +278,26 @@ void RegionForward::run_layer(Step& step, Part& part, int items, int crop_h, int
   std::vector<Shape> shapes;
   for (size_t i = 0; i < step.inputs.size(); ++i) {
     const int input = step.inputs[i];
-    const Step& source = steps_[input];
-    const Tensor* read = parts_[input].values;
-    const bool whole = !source.spatial() || (read->shape().h() == source.height() && read->shape().w() == source.width());
-    if (crop_h >= 0 || !whole) {
-      const int rows = crop_h >= 0 ? crop_h : source.height(), cols = crop_h >= 0 ? crop_w : source.width();
-      const int channels = source.base.shape().c();
-      Tensor& gathered = step.gathered[i];
-      gathered.reshape_storage(Shape::nhwc(items, rows, cols, channels));
+    Tensor& gathered = step.gathered[i];
+    if (crop_h >= 0) {
+      const int channels = steps_[input].base.shape().c();
+      gathered.reshape_storage(Shape::nhwc(items, crop_h, crop_w, channels));
       for (int item = 0; item < items; ++item) {
-        gather_item(input, item, crop_h >= 0 ? part.top[item] : 0, crop_h >= 0 ? part.left[item] : 0, rows, cols, 0.0f,
-                    gathered.data() + static_cast<size_t>(item) * rows * cols * channels);
+        gather_item(input, item, part.top[item], part.left[item], crop_h, crop_w, 0.0f,
+                    gathered.data() + static_cast<size_t>(item) * crop_h * crop_w * channels);
       }
-      read = &gathered;
+      inputs.push_back(&gathered);
+    } else {
+      inputs.push_back(&whole_values(input, gathered));
     }
-    inputs.push_back(read);
-    shapes.push_back(read->shape());
+    shapes.push_back(inputs.back()->shape());
   }
   part.crop.reshape_storage(step.layer->output_shape(shapes));
   step.layer->forward(part.crop, inputs, Phase::inference);
 }
 
-// Step `step`'s whole output for the batch: its values when they cover the map, else gathered.
+// Step `step`'s whole output for the batch: its values when they cover the map, else gathered
+// into `scratch`.
 const Tensor& RegionForward::whole_values(size_t step, Tensor& scratch) {
   const Step& s = steps_[step];
   const Part& part = parts_[step];
