@@ -27,10 +27,6 @@ std::vector<int> patch_starts(int side, int patch, int stride) {
   return starts;
 }
 
-struct Patch {
-  int y, x;
-};
-
 // Softmax of `logits` [N, classes], class `target`, item by item.
 std::vector<double> target_probabilities(const Tensor& logits, int target) {
   Tensor probabilities(logits.shape());
@@ -62,9 +58,9 @@ class Occlusion final : public Method {
     }
     const int stride_h = options_.stride > 0 ? options_.stride : std::max(1, patch_h / 2);
     const int stride_w = options_.stride > 0 ? options_.stride : std::max(1, patch_w / 2);
-    std::vector<Patch> patches;
+    std::vector<Region> patches;
     for (int y : patch_starts(in.h(), patch_h, stride_h)) {
-      for (int x : patch_starts(in.w(), patch_w, stride_w)) patches.push_back({y, x});
+      for (int x : patch_starts(in.w(), patch_w, stride_w)) patches.push_back({y, x, y + patch_h, x + patch_w});
     }
     const Tensor fill = fill_pixel(context);
     const int target = context.target_class();
@@ -78,29 +74,24 @@ class Occlusion final : public Method {
     const int channels = in.c();
     const int total = static_cast<int>(patches.size());
     const auto occlude = [&](int index, std::span<float> image) {
-      const Patch& p = patches[index];
-      for (int y = p.y; y < p.y + patch_h; ++y) {
-        for (int x = p.x; x < p.x + patch_w; ++x) {
+      const Region& p = patches[index];
+      for (int y = p.top; y < p.bottom; ++y) {
+        for (int x = p.left; x < p.right; ++x) {
           float* pixel = image.data() + (static_cast<size_t>(y) * in.w() + x) * channels;
           std::copy(fill.data(), fill.data() + channels, pixel);
         }
       }
     };
-    std::vector<Region> covered;
     for_each_variant_batch(input, total, context.batch_size(), occlude, [&](int first, const Tensor& batch) {
       const int count = batch.shape().n();
-      covered.clear();
-      for (int item = 0; item < count; ++item) {
-        const Patch& p = patches[first + item];
-        covered.push_back({p.y, p.x, p.y + patch_h, p.x + patch_w});
-      }
+      const std::span<const Region> covered(patches.data() + first, count);
       const std::vector<double> occluded =
           target_probabilities(context.forward_logits_changed(batch, covered), target);
       for (int item = 0; item < count; ++item) {
-        const Patch& p = patches[first + item];
+        const Region& p = patches[first + item];
         const float drop = static_cast<float>(unoccluded - occluded[item]);
-        for (int y = p.y; y < p.y + patch_h; ++y) {
-          for (int x = p.x; x < p.x + patch_w; ++x) {
+        for (int y = p.top; y < p.bottom; ++y) {
+          for (int x = p.left; x < p.right; ++x) {
             drop_sums.at(y, x) += drop;
             covering.at(y, x) += 1.0f;
           }
